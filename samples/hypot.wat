@@ -1,0 +1,13 @@
+;; hypot(x, y): the length of the vector (x, y), sqrt(x*x + y*y).
+;;
+;;   SELECT hypot(3, 4);       -- 5.0
+;;   SELECT hypot(1.5, 2.0);   -- 2.5
+;;
+;; f64 parameters accept REAL, and INTEGER converted to REAL; the f64
+;; result comes back as REAL (a NaN result would come back as NULL).
+(module
+  (func (export "hypot") (param $x f64) (param $y f64) (result f64)
+    (f64.sqrt
+      (f64.add
+        (f64.mul (local.get $x) (local.get $x))
+        (f64.mul (local.get $y) (local.get $y))))))

@@ -1,0 +1,5 @@
+"""``python -m wasmshell``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""SQL values <-> wasm values: libSQL's calling convention.
+
+For each function signature this module writes, once, a small Python function
+specialised to it (the way ``dataclasses`` and ``namedtuple`` do): argument
+checks and conversions are unrolled, the raw value slots and the bound call
+are captured as locals, and nothing about the signature is looked up per row.
+
+| wasm param             | SQL value taken                 |
+|------------------------|---------------------------------|
+| i64                    | INTEGER (all 64 bits)           |
+| f64, f32               | REAL, or INTEGER converted      |
+| i32, module has memory | TEXT, BLOB or NULL by pointer   |
+| i32, no memory         | INTEGER within i32's range      |
+
+A NULL for a numeric parameter makes the call return NULL without running it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ArgumentError, ModuleError
+from .runtime import Attached, Instance, Signature, sql_type_name
+
+F32_MAX = 3.4028234663852886e38
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """What a registered Wasm function looks like from SQL."""
+
+    name: str
+    params: tuple[str, ...]
+    result: str | None
+    deterministic: bool
+
+
+def kinds(signature: Signature, has_memory: bool, name: str) -> tuple[list[str], str | None]:
+    """Map wasm types to ABI kinds; ``ptr`` is an i32 pointer to a tagged value."""
+    bad = [t for t in signature.params + signature.results if t not in ("i32", "i64", "f32", "f64")]
+    if bad:
+        raise ModuleError(
+            f"wasm function {name} has a parameter or result of type {bad[0]}, which SQL cannot "
+            "pass (only i32, i64, f32 and f64)"
+        )
+    if len(signature.results) > 1:
+        raise ModuleError(f"wasm function {name} returns several values; SQL takes at most one")
+    pointer = "ptr" if has_memory else "i32"
+    params = [pointer if t == "i32" else t for t in signature.params]
+    result = None
+    if signature.results:
+        t = signature.results[0]
+        result = pointer if t == "i32" else t
+    return params, result
+
+
+SQL_NAMES = {"i64": "INTEGER", "f64": "REAL", "f32": "REAL", "i32": "INTEGER", "ptr": "ANY"}
+EXPECTED = {
+    "i64": "INTEGER",
+    "f64": "REAL or INTEGER",
+    "f32": "REAL or INTEGER",
+    "i32": "INTEGER",
+}
+
+
+def describe(name: str, signature: Signature, has_memory: bool, deterministic: bool) -> FunctionInfo:
+    """The SQL-level description of a function: parameter and result types."""
+    params, result = kinds(signature, has_memory, name)
+    return FunctionInfo(
+        name,
+        tuple(SQL_NAMES[k] for k in params),
+        SQL_NAMES[result] if result else None,
+        deterministic,
+    )
+
+
+_generated: dict[tuple[tuple[str, ...], str | None, bool], Callable[..., Any]] = {}
+
+
+def _source(params: list[str], result: str | None, maintain: bool) -> str:
+    args = ", ".join(f"a{k}" for k in range(len(params)))
+    body: list[str] = []
+    # Numeric arguments first: a NULL among them returns NULL before any
+    # memory is allocated for the TEXT/BLOB ones.
+    for k, kind in enumerate(params):
+        a = f"a{k}"
+        if kind == "i64":
+            body += [
+                f"if type({a}) is not int:",
+                f"    if {a} is None: return None",
+                f"    bad({k}, {a})",
+                f"q[{2 * k}] = {a}",
+            ]
+        elif kind == "i32":
+            body += [
+                f"if type({a}) is not int:",
+                f"    if {a} is None: return None",
+                f"    bad({k}, {a})",
+                f"if not -2147483648 <= {a} <= 2147483647: out_of_range({k}, {a})",
+                f"i[{4 * k}] = {a}",
+            ]
+        elif kind in ("f64", "f32"):
+            view, slot = ("d", 2 * k) if kind == "f64" else ("f", 4 * k)
+            body += [
+                f"if type({a}) is not float:",
+                f"    if type({a}) is int: {a} = float({a})",
+                f"    elif {a} is None: return None",
+                f"    else: bad({k}, {a})",
+            ]
+            if kind == "f32":
+                body += [f"if -F32_MAX <= {a} <= F32_MAX or {a} != {a}: f[{slot}] = {a}",
+                         f"else: f[{slot}] = {a} * 1e300"]
+            else:
+                body += [f"{view}[{slot}] = {a}"]
+    for k, kind in enumerate(params):
+        if kind == "ptr":
+            body.append(f"i[{4 * k}] = put(a{k}, name, {k + 1})")
+    body += [
+        "stats[0] += 1",
+        "e = call(ctx, func, buf, n, trap_ref)",
+        "if e or q[T]: fail(raw, e, name, stats)",
+    ]
+    if result is None:
+        body.append("r = None")
+    elif result == "i64":
+        body.append("r = q[0]")
+    elif result == "i32":
+        body.append("r = i[0]")
+    elif result == "f64":
+        body.append("r = d[0]")
+        body.append("if r != r: r = None")
+    elif result == "f32":
+        body.append("r = f[0]")
+        body.append("if r != r: r = None")
+    else:
+        body.append("r = get(i[0] & 0xFFFFFFFF, name)")
+    if maintain:
+        body.append("if inst.stale or not stats[0] & 255: inst.maintain()")
+    body.append("return r")
+    inner = "\n".join("        " + line for line in body)
+    return (
+        "def factory(inst, raw, stats, name, bad, out_of_range):\n"
+        "    call, (ctx, func, buf, n, trap_ref) = raw.fn, raw.args\n"
+        "    s = raw.slots\n"
+        "    q, d, i, f, T = s.q, s.d, s.i, s.f, s.trap\n"
+        "    put, get, fail = inst.put, inst.get, inst.fail\n"
+        f"    def sql_function({args}):\n"
+        f"{inner}\n"
+        "    return sql_function\n"
+    )
+
+
+def _factory(params: list[str], result: str | None, maintain: bool) -> Callable[..., Any]:
+    key = (tuple(params), result, maintain)
+    factory = _generated.get(key)
+    if factory is None:
+        namespace: dict[str, Any] = {"F32_MAX": F32_MAX}
+        exec(compile(_source(params, result, maintain), "<wasmshell abi>", "exec"), namespace)
+        factory = namespace["factory"]
+        _generated[key] = factory
+    return factory
+
+
+@dataclass(eq=False)
+class SqlFunction:
+    """A Wasm export ready to be called from SQL with SQL values."""
+
+    info: FunctionInfo
+    attached: Attached
+    call: Callable[..., Any]
+
+    @property
+    def nparams(self) -> int:
+        """How many SQL arguments the function takes."""
+        return len(self.info.params)
+
+    @property
+    def calls(self) -> int:
+        """Calls made in this session."""
+        return self.attached.stats[0]
+
+    @property
+    def errors(self) -> int:
+        """Calls that failed in this session."""
+        return self.attached.stats[1]
+
+
+def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
+    """Make ``export`` of ``instance`` callable from SQL as ``sql_name``."""
+    compiled = instance.compiled
+    signature = compiled.exports[export]
+    params, result = kinds(signature, compiled.has_memory, sql_name)
+    attached = instance.attach(export)
+    stats = attached.stats
+
+    def bad(k: int, value: Any) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {sql_name}: argument {k + 1} expects {EXPECTED[params[k]]}, "
+            f"got {sql_type_name(value)}"
+        )
+
+    def out_of_range(k: int, value: int) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {sql_name}: argument {k + 1} is {value}, outside the range of a "
+            "32-bit integer (i32)"
+        )
+
+    factory = _factory(params, result, compiled.has_memory)
+    call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
+    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic)
+    return SqlFunction(info, attached, call)

@@ -1,0 +1,198 @@
+"""The one place that touches wasmtime-py internals.
+
+wasmtime-py's public ``Func.__call__`` asks the C API for the function type and
+converts every argument on every call, which costs tens of microseconds. A SQL
+function called once per row cannot afford that, so a bound function gets a
+preallocated buffer of raw value slots and is called through the C API's
+``wasmtime_func_call_unchecked``: the signature is checked once, when the
+function is bound, and a call is one foreign call.
+
+Everything here uses names that are private to wasmtime-py (``_bindings``,
+``_func``, ``_context``). When an upgrade removes them, the public API is used
+instead (slower, same behaviour), and only this module needs fixing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+from typing import Any
+
+import wasmtime
+
+try:  # the private C bindings; every use of them is in this module
+    from wasmtime import _bindings as _c
+
+    _call_unchecked = ctypes.CDLL(_c.dll._name).wasmtime_func_call_unchecked
+    # No argtypes: every argument is passed as a ready-made ctypes object,
+    # which skips ctypes' per-call conversion (about 0.6 us of 1.2 us).
+    _call_unchecked.restype = ctypes.c_void_p
+    _DEADLINE_CALLBACK = ctypes.CFUNCTYPE(
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_uint64),
+        ctypes.POINTER(ctypes.c_uint8),
+    )
+    _set_deadline_callback = ctypes.CDLL(_c.dll._name).wasmtime_store_epoch_deadline_callback
+    _set_deadline_callback.argtypes = [
+        ctypes.c_void_p,
+        _DEADLINE_CALLBACK,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ]
+    _set_deadline_callback.restype = None
+    _error_new = _c._wasmtime_error_new
+    _func_size = ctypes.sizeof(_c.wasmtime_func_t)
+    _SLOT = _c.wasmtime_val_raw_t
+    FAST = True
+except (ImportError, AttributeError, OSError):  # pragma: no cover - depends on wasmtime version
+    _call_unchecked = None
+    FAST = False
+
+SLOT_BYTES = 16  # sizeof(wasmtime_val_raw_t): the v128 member sets it
+
+
+class Slots:
+    """Raw value slots for one function: arguments in, results out, then a trap pointer.
+
+    ``q``, ``d``, ``i`` and ``f`` view the same bytes as int64, float64, int32 and
+    float32; slot k is ``q[2*k]``, ``d[2*k]``, ``i[4*k]``, ``f[4*k]``. ``q[trap]``
+    is non-zero after a call that trapped.
+    """
+
+    def __init__(self, nslots: int) -> None:
+        self.count = max(nslots, 1)
+        self._buf = (ctypes.c_int64 * (2 * self.count + 1))()
+        raw = memoryview(self._buf).cast("B")
+        self.q = raw.cast("q")
+        self.d = raw.cast("d")
+        self.i = raw.cast("i")
+        self.f = raw.cast("f")
+        self.trap = 2 * self.count
+        self.ref = ctypes.byref(self._buf)
+        self.trap_ref = ctypes.byref(self._buf, 8 * self.trap)
+        self.n = ctypes.c_size_t(self.count)
+
+
+def _context_address(store: wasmtime.Store) -> int:
+    return ctypes.cast(store._context(), ctypes.c_void_p).value or 0
+
+
+class BoundCall:
+    """A wasm function bound to its slots.
+
+    ``fn(ctx, func, slots.ref, slots.n, slots.trap_ref)`` calls it; the
+    arguments are ``self.args`` and stay the same objects for the life of the
+    binding, so generated call code can capture them once. ``rebind`` points
+    them at a new instance in place.
+    """
+
+    def __init__(self, slots: Slots, params: list[str], results: list[str]) -> None:
+        self.slots = slots
+        self.params = params
+        self.results = results
+        self.ctx = ctypes.c_void_p(0)
+        self.error: BaseException | None = None
+        if FAST:
+            self.func = _c.wasmtime_func_t()
+            self.fn: Callable[..., Any] = _call_unchecked
+        else:  # pragma: no cover - depends on wasmtime version
+            self.func = None
+            self.fn = self._public_call
+        self._store: wasmtime.Store | None = None
+        self._public: wasmtime.Func | None = None
+        # Used only without the private API, where no deadline callback exists:
+        # each call then gets a fresh deadline of this many epoch ticks.
+        self.deadline_ticks = 500
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The five arguments of ``fn``, fixed for the life of the binding."""
+        func_ref = ctypes.byref(self.func) if FAST else None
+        return (self.ctx, func_ref, self.slots.ref, self.slots.n, self.slots.trap_ref)
+
+    def rebind(self, store: wasmtime.Store, func: wasmtime.Func) -> None:
+        """Point this binding at ``func`` in ``store`` (a fresh instance)."""
+        self._store = store
+        self._public = func
+        if FAST:
+            self.ctx.value = _context_address(store)
+            ctypes.memmove(ctypes.addressof(self.func), ctypes.addressof(func._func), _func_size)
+
+    def _public_call(self, _ctx: Any, _func: Any, _buf: Any, _n: Any, _trap: Any) -> int:
+        """The same contract as the unchecked call, through wasmtime's public API."""
+        s = self.slots
+        args = []
+        for k, t in enumerate(self.params):
+            args.append(
+                {"i64": s.q[2 * k], "i32": s.i[4 * k], "f64": s.d[2 * k], "f32": s.f[4 * k]}[t]
+            )
+        try:
+            self._store.set_epoch_deadline(self.deadline_ticks)  # type: ignore[union-attr]
+            result = self._public(self._store, *args)  # type: ignore[misc]
+        except Exception as exc:
+            self.error = exc
+            return 1
+        if self.results:
+            t = self.results[0]
+            if t == "i64":
+                s.q[0] = result
+            elif t == "i32":
+                s.i[0] = result
+            elif t == "f64":
+                s.d[0] = result
+            else:
+                s.f[0] = result
+        return 0
+
+    def take_error(self, err: int | None) -> tuple[str, int | None]:
+        """Turn a failed call's error pointer or trap into (message, trap code).
+
+        Frees what wasmtime handed over and clears the trap slot, so the
+        binding is ready for the next call.
+        """
+        if self.error is not None:
+            exc, self.error = self.error, None
+            code = getattr(exc, "trap_code", None)
+            return str(exc), code
+        s = self.slots
+        trap_address = s.q[s.trap]
+        s.q[s.trap] = 0
+        if err:
+            error = wasmtime.WasmtimeError._from_ptr(
+                ctypes.cast(err, ctypes.POINTER(_c.wasmtime_error_t))
+            )
+            return str(error), None
+        if trap_address:
+            trap = wasmtime.Trap._from_ptr(ctypes.cast(trap_address, ctypes.POINTER(_c.wasm_trap_t)))
+            return trap.message, trap.trap_code
+        return "unknown failure", None
+
+
+def on_epoch_deadline(store: wasmtime.Store, check: Callable[[], str | None]) -> Any:
+    """Call ``check`` each time ``store`` reaches its epoch deadline while wasm runs.
+
+    ``check`` returns None to let the code run one more tick, or a message to
+    stop it with. Returns an object that must be kept alive with the store.
+    Without the private API the deadline stays a plain one-shot deadline.
+    """
+    if not FAST:  # pragma: no cover - depends on wasmtime version
+        return None
+
+    @_DEADLINE_CALLBACK
+    def callback(_ctx: int, _data: int, delta: Any, kind: Any) -> int:
+        try:
+            message = check()
+        except BaseException as exc:  # a callback must never raise into C
+            message = f"internal error: {exc}"
+        if message is None:
+            delta[0] = 1
+            kind[0] = 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
+            return 0
+        error = _error_new(message.encode())
+        return ctypes.cast(error, ctypes.c_void_p).value or 0
+
+    _set_deadline_callback(ctypes.cast(store.ptr(), ctypes.c_void_p), callback, None, None)
+    store.set_epoch_deadline(1)
+    return callback

@@ -1,0 +1,522 @@
+"""wasmtime set-up: the engine, the epoch ticker, compiled modules and live instances.
+
+One ``Runtime`` serves the whole process: it owns the wasmtime ``Engine``, a
+thread that advances the engine's epoch every few milliseconds (the clock the
+per-call time limit is measured with), and a cache of compiled modules keyed by
+their content. An ``Instance`` is one module instantiated in its own ``Store``
+for one session; it enforces the memory cap and the time limit, marshals
+values in and out of linear memory, and replaces itself with a fresh instance
+when its memory has grown too far or after a trap.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import wasmtime
+
+from . import rawcall
+from .limits import MIB, Limits
+from .errors import (
+    ArgumentError,
+    Interrupted,
+    MemoryLimitExceeded,
+    ModuleError,
+    ResultError,
+    TimeLimitExceeded,
+    WasmTrap,
+)
+
+TICK_SECONDS = 0.01
+WASI_MODULE = "wasi_snapshot_preview1"
+TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
+WASM_TYPES = ("i32", "i64", "f32", "f64")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A function's wasm types: parameters and (at most one) result."""
+
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class CompiledModule:
+    """A compiled module and what wasmshell needs to know about it."""
+
+    module: wasmtime.Module
+    size: int
+    digest: str
+    exports: dict[str, Signature]
+    has_memory: bool
+    has_malloc: bool
+    uses_wasi: bool
+    initial_memory: int = 0
+    imports: list[str] = field(default_factory=list)
+
+    @property
+    def deterministic(self) -> bool:
+        """No imports means no clock, no randomness: the same arguments give the same result."""
+        return not self.imports
+
+    def find_export(self, name: str) -> str | None:
+        """The export called ``name``: exactly, else the only case-insensitive match."""
+        if name in self.exports:
+            return name
+        matches = [e for e in self.exports if e.lower() == name.lower()]
+        return matches[0] if len(matches) == 1 else None
+
+
+def _valtype(t: Any) -> str:
+    return str(t)
+
+
+def _short(message: str) -> str:
+    """The useful part of a wasmtime error message: its causes, without backtraces."""
+    lines = [ln.strip() for ln in message.strip().splitlines()]
+    if "Caused by:" in lines:
+        causes = [ln for ln in lines[lines.index("Caused by:") + 1 :] if ln]
+        causes = [re.sub(r"^\d+:\s*", "", c) for c in causes]
+        text = ": ".join(causes)
+    else:
+        text = lines[0] if lines else message
+        location = next((ln for ln in lines if ln.startswith("--> ")), None)
+        if location:
+            where = re.search(r":(\d+):(\d+)$", location)
+            if where:
+                text += f" (line {where.group(1)}, column {where.group(2)})"
+    return re.sub(r"^wasm trap: ", "", text)
+
+
+_TRAP_REASONS = {
+    "STACK_OVERFLOW": "stack overflow (call stack exhausted)",
+    "MEMORY_OUT_OF_BOUNDS": "out-of-bounds memory access",
+    "HEAP_MISALIGNED": "misaligned memory access",
+    "TABLE_OUT_OF_BOUNDS": "out-of-bounds table access",
+    "INDIRECT_CALL_TO_NULL": "indirect call to a null table entry",
+    "BAD_SIGNATURE": "indirect call signature mismatch",
+    "INTEGER_OVERFLOW": "integer overflow",
+    "INTEGER_DIVISION_BY_ZERO": "integer divide by zero",
+    "BAD_CONVERSION_TO_INTEGER": "invalid conversion to integer",
+    "UNREACHABLE": "unreachable instruction executed",
+}
+_TRAP_CODES = {getattr(wasmtime.TrapCode, k): v for k, v in _TRAP_REASONS.items()}
+
+
+class Runtime:
+    """The process-wide wasmtime engine, epoch ticker and compiled-module cache."""
+
+    def __init__(self) -> None:
+        config = wasmtime.Config()
+        config.epoch_interruption = True
+        # Linear memory never moves, so a view of it stays valid until it grows.
+        config.memory_may_move = False
+        self.engine = wasmtime.Engine(config)
+        self._modules: dict[str | bytes, CompiledModule] = {}
+        self._lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
+
+    def compile(self, source: str | bytes, limits: Limits) -> CompiledModule:
+        """Compile ``source`` (WAT text or a binary) once per process; raise ModuleError."""
+        if isinstance(source, memoryview | bytearray):
+            source = bytes(source)
+        if not isinstance(source, str | bytes):
+            raise ModuleError(
+                f"a wasm module must be TEXT (WebAssembly text) or a BLOB, not {type(source).__name__}"
+            )
+        size = len(source.encode() if isinstance(source, str) else source)
+        if size > limits.module_mb * MIB:
+            raise ModuleError(
+                f"wasm module is {size / MIB:.1f} MiB, over the module size limit of "
+                f"{limits.module_mb} MiB"
+            )
+        cached = self._modules.get(source)
+        if cached is not None:
+            return cached
+        compiled = self._compile(source, size)
+        with self._lock:
+            self._modules[source] = compiled
+        return compiled
+
+    @property
+    def cached_modules(self) -> int:
+        """How many distinct modules have been compiled in this process."""
+        return len(self._modules)
+
+    def _compile(self, source: str | bytes, size: int) -> CompiledModule:
+        raw = source.encode() if isinstance(source, str) else source
+        if not raw.startswith(b"\0asm"):
+            try:
+                source = raw.decode()
+            except UnicodeDecodeError:
+                raise ModuleError(
+                    "not a wasm module: expected WebAssembly text or a binary starting with \\0asm"
+                ) from None
+            if not source.strip():
+                raise ModuleError("not a wasm module: the module source is empty")
+        try:
+            module = wasmtime.Module(self.engine, source)
+        except wasmtime.WasmtimeError as exc:
+            raise ModuleError(f"cannot compile wasm module: {_short(str(exc))}") from None
+        exports: dict[str, Signature] = {}
+        has_memory = False
+        initial_memory = 0
+        for export in module.exports:
+            ty = export.type
+            if isinstance(ty, wasmtime.FuncType):
+                exports[export.name] = Signature(
+                    tuple(_valtype(p) for p in ty.params), tuple(_valtype(r) for r in ty.results)
+                )
+            elif isinstance(ty, wasmtime.MemoryType) and export.name == "memory":
+                has_memory = True
+                initial_memory = ty.limits.min * 65536
+        imports = []
+        uses_wasi = False
+        for imp in module.imports:
+            where = f"{imp.module}.{imp.name}"
+            if imp.module == WASI_MODULE and isinstance(imp.type, wasmtime.FuncType):
+                uses_wasi = True
+            else:
+                raise ModuleError(
+                    f"wasm module imports {where}, which is not available: modules may import "
+                    f"only WASI ({WASI_MODULE}) functions, which run without any capability"
+                )
+            imports.append(where)
+        malloc = exports.get("libsql_malloc")
+        return CompiledModule(
+            module=module,
+            size=size,
+            digest=hashlib.sha256(raw).hexdigest(),
+            exports=exports,
+            has_memory=has_memory,
+            has_malloc=malloc == Signature(("i32",), ("i32",)),
+            uses_wasi=uses_wasi,
+            initial_memory=initial_memory,
+            imports=imports,
+        )
+
+    def ensure_ticker(self) -> None:
+        """Start the thread that advances the epoch, the clock of the time limit."""
+        if self._ticker is not None:
+            return
+        with self._lock:
+            if self._ticker is None:
+                engine = self.engine
+
+                def tick() -> None:
+                    while True:
+                        time.sleep(TICK_SECONDS)
+                        engine.increment_epoch()
+
+                self._ticker = threading.Thread(target=tick, name="wasm-epoch", daemon=True)
+                self._ticker.start()
+
+
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The process-wide runtime, created on first use."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime()
+    return _runtime
+
+
+class Host:
+    """What an instance needs from its session: limits, interrupts and an output sink."""
+
+    limits: Limits = Limits()
+    interrupted: bool = False
+
+    def write_output(self, data: bytes) -> None:
+        """Receive bytes the guest wrote to stdout or stderr."""
+
+
+@dataclass(eq=False)
+class Attached:
+    """A function bound to an instance, with its call statistics."""
+
+    export: str
+    call: rawcall.BoundCall
+    stats: list[int]  # [calls, errors]
+
+
+class Instance:
+    """A compiled module instantiated in its own store for one session.
+
+    The object stays the same for the life of the session; the wasmtime store
+    and instance behind it are replaced after a trap (its state may be half
+    updated) and when linear memory has grown well past its starting size
+    (libSQL's ABI never frees, so this keeps memory bounded).
+    """
+
+    def __init__(self, runtime: Runtime, compiled: CompiledModule, host: Host) -> None:
+        self.runtime = runtime
+        self.compiled = compiled
+        self.host = host
+        self.attached: list[Attached] = []
+        self.stale = False
+        self.mem: memoryview = memoryview(b"")
+        self.mem_size = 0
+        self._malloc: rawcall.BoundCall | None = None
+        if compiled.has_malloc:
+            self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
+        self._seen_calls = -1
+        self._call_started = 0.0
+        self._store: wasmtime.Store | None = None
+        self._start()
+
+    # -- life cycle --------------------------------------------------------
+
+    def _start(self) -> None:
+        self.runtime.ensure_ticker()
+        limits = self.host.limits
+        store = wasmtime.Store(self.runtime.engine)
+        store.set_limits(memory_size=limits.memory_bytes, instances=4, tables=4, memories=1)
+        self._keepalive = rawcall.on_epoch_deadline(store, self._check_deadline)
+        try:
+            if self.compiled.uses_wasi:
+                wasi = wasmtime.WasiConfig()
+                wasi.stdout_custom = self.host.write_output
+                wasi.stderr_custom = self.host.write_output
+                store.set_wasi(wasi)
+                linker = wasmtime.Linker(self.runtime.engine)
+                linker.define_wasi()
+                instance = linker.instantiate(store, self.compiled.module)
+            else:
+                instance = wasmtime.Instance(store, self.compiled.module, [])
+        except wasmtime.WasmtimeError as exc:
+            message = _short(str(exc))
+            if "memory" in message and "limit" in message:
+                raise MemoryLimitExceeded(
+                    "module start-up",
+                    f"the module needs more memory than the limit of {limits.memory_mb} MiB",
+                ) from None
+            raise ModuleError(f"cannot instantiate wasm module: {message}") from None
+        except wasmtime.Trap as exc:
+            raise ModuleError(f"wasm module trapped while starting: {_short(str(exc))}") from None
+        exports = instance.exports(store)
+        self._exports = exports
+        self._store = store
+        self._memory = exports["memory"] if self.compiled.has_memory else None
+        if self._malloc is not None:
+            self._malloc.rebind(store, exports["libsql_malloc"])
+        for a in self.attached:
+            a.call.rebind(store, exports[a.export])
+        self._limit_ticks = max(1, round(limits.timeout_ms / 1000 / TICK_SECONDS))
+        self.stale = False
+        self._threshold = float("inf")
+        self.refresh_memory()
+        self._threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
+
+    def reset(self) -> None:
+        """Replace the store and instance with fresh ones; bound calls follow."""
+        self.mem = memoryview(b"")
+        self._store = None
+        self._start()
+
+    def attach(self, export: str) -> Attached:
+        """Bind ``export`` for fast calls; the binding survives resets."""
+        sig = self.compiled.exports[export]
+        call = rawcall.BoundCall(
+            rawcall.Slots(max(len(sig.params), len(sig.results))),
+            list(sig.params),
+            list(sig.results),
+        )
+        call.deadline_ticks = self._limit_ticks
+        assert self._store is not None
+        call.rebind(self._store, self.compiled_export(export))
+        attached = Attached(export, call, [0, 0])
+        self.attached.append(attached)
+        return attached
+
+    def compiled_export(self, name: str) -> wasmtime.Func:
+        """The live wasmtime Func for an export of the current instance."""
+        return self._exports[name]
+
+    # -- time limit ------------------------------------------------------------
+
+    def _check_deadline(self) -> str | None:
+        """Called by wasmtime about once per tick while guest code runs."""
+        if self.host.interrupted:
+            return "interrupted"
+        calls = sum(a.stats[0] for a in self.attached)
+        now = time.monotonic()
+        if calls != self._seen_calls:
+            self._seen_calls = calls
+            self._call_started = now
+            return None
+        if (now - self._call_started) * 1000 >= self.host.limits.timeout_ms:
+            return "time limit exceeded"
+        return None
+
+    # -- memory ----------------------------------------------------------------
+
+    def refresh_memory(self) -> None:
+        """Re-read the size of linear memory and rebuild the view of it."""
+        if self._memory is None or self._store is None:
+            return
+        size = self._memory.data_len(self._store)
+        if size != self.mem_size or not len(self.mem):
+            base = ctypes.cast(self._memory.data_ptr(self._store), ctypes.c_void_p).value
+            self.mem_size = size
+            view = (ctypes.c_ubyte * size).from_address(base) if size else b""
+            self.mem = memoryview(view).cast("B")
+        if size > self._threshold:
+            self.stale = True
+
+    def maintain(self) -> None:
+        """Between calls: notice growth the guest did by itself; reset when too large."""
+        self.refresh_memory()
+        if self.stale:
+            self.reset()
+
+    def _in_bounds(self, start: int, length: int) -> bool:
+        if start + length <= self.mem_size:
+            return True
+        self.refresh_memory()
+        return start + length <= self.mem_size
+
+    def put(self, value: Any, function: str, position: int) -> int:
+        """Copy a TEXT, BLOB or NULL into guest memory through libsql_malloc; return the pointer."""
+        if type(value) is str:
+            data = value.encode("utf-8", "surrogatepass")
+            header, trailer = b"\x03", b"\x00"
+        elif type(value) is bytes:
+            data = value
+            header, trailer = b"\x04" + len(data).to_bytes(4, "big"), b""
+        elif value is None:
+            data, header, trailer = b"", b"\x05", b""
+        else:
+            raise ArgumentError(
+                f"wasm function {function}: argument {position} expects TEXT, BLOB or NULL, "
+                f"got {sql_type_name(value)}"
+            )
+        malloc = self._malloc
+        if malloc is None:
+            raise ArgumentError(
+                f"wasm function {function}: argument {position} is a {sql_type_name(value)}, "
+                "which needs the module to export libsql_malloc(i32) -> i32"
+            )
+        total = len(header) + len(data) + len(trailer)
+        if total > 0x7FFFFFFF:
+            raise ArgumentError(f"wasm function {function}: argument {position} is too large")
+        slots = malloc.slots
+        slots.i[0] = total
+        err = malloc.fn(*malloc.args)
+        if err or slots.q[slots.trap]:
+            self.fail(malloc, err, "libsql_malloc", None)
+        pointer = slots.i[0] & 0xFFFFFFFF
+        if pointer == 0 or not self._in_bounds(pointer, total):
+            self.reset()
+            raise ResultError(
+                f"wasm function {function}: libsql_malloc({total}) returned {pointer}, "
+                f"which is outside linear memory ({self.mem_size} bytes)"
+            )
+        end = pointer + len(header)
+        mem = self.mem
+        mem[pointer:end] = header
+        mem[end : end + len(data)] = data
+        if trailer:
+            mem[end + len(data)] = 0
+        if pointer + total > self._threshold:
+            self.stale = True
+        return pointer
+
+    def get(self, pointer: int, function: str) -> Any:
+        """Read the tagged value a function returned a pointer to."""
+        mem = self.mem
+        if not self._in_bounds(pointer, 1):
+            raise ResultError(
+                f"wasm function {function}: result pointer {pointer} is outside linear memory "
+                f"({self.mem_size} bytes)"
+            )
+        mem = self.mem
+        tag = mem[pointer]
+        if tag == TAG_TEXT:
+            start = pointer + 1
+            window = 256
+            while True:
+                stop = min(start + window, self.mem_size)
+                chunk = bytes(mem[start:stop])
+                nul = chunk.find(0)
+                if nul >= 0 or stop >= self.mem_size:
+                    break
+                window *= 4
+            if nul < 0:
+                raise ResultError(
+                    f"wasm function {function}: TEXT result at {pointer} has no NUL terminator "
+                    "before the end of linear memory"
+                )
+            try:
+                return chunk[:nul].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ResultError(
+                    f"wasm function {function}: TEXT result is not valid UTF-8 "
+                    f"(byte 0x{chunk[exc.start]:02x} at offset {exc.start})"
+                ) from None
+        if tag == TAG_BLOB:
+            if not self._in_bounds(pointer, 5):
+                raise ResultError(
+                    f"wasm function {function}: BLOB result at {pointer} runs past the end of "
+                    "linear memory"
+                )
+            mem = self.mem
+            length = int.from_bytes(mem[pointer + 1 : pointer + 5], "big")
+            if length > 0x7FFFFFFF or not self._in_bounds(pointer + 5, length):
+                raise ResultError(
+                    f"wasm function {function}: BLOB result of {length} bytes at {pointer} runs "
+                    f"past the end of linear memory ({self.mem_size} bytes)"
+                )
+            return bytes(self.mem[pointer + 5 : pointer + 5 + length])
+        if tag == TAG_NULL:
+            return None
+        raise ResultError(f"wasm function {function}: malformed result type byte {tag}")
+
+    # -- failures --------------------------------------------------------------
+
+    def fail(
+        self, call: rawcall.BoundCall, err: int | None, function: str, stats: list[int] | None
+    ) -> None:
+        """Raise the error for a call that trapped; the instance is reset first."""
+        message, code = call.take_error(err)
+        if stats is not None:
+            stats[1] += 1
+        at_cap = False
+        if self._memory is not None and self._store is not None:
+            at_cap = self._memory.data_len(self._store) + 65536 > self.host.limits.memory_bytes
+        self.reset()
+        reason = _TRAP_CODES.get(code) if code is not None else None
+        reason = reason or _short(message)
+        limits = self.host.limits
+        if "time limit exceeded" in reason:
+            raise TimeLimitExceeded(function, f"time limit of {limits.timeout_ms} ms exceeded")
+        if "interrupted" in reason:
+            raise Interrupted(function, "interrupted")
+        if at_cap:
+            raise MemoryLimitExceeded(
+                function, f"memory limit of {limits.memory_mb} MiB reached ({reason})"
+            )
+        raise WasmTrap(function, reason)
+
+
+def sql_type_name(value: Any) -> str:
+    """SQLite's name for the storage class of a Python value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return "INTEGER"
+    if isinstance(value, float):
+        return "REAL"
+    if isinstance(value, str):
+        return "TEXT"
+    return "BLOB"
+
