@@ -446,16 +446,20 @@ class Instance:
             window = 256
             while True:
                 stop = min(start + window, self.mem_size)
-                chunk = bytes(mem[start:stop])
+                chunk = bytes(self.mem[start:stop])
                 nul = chunk.find(0)
-                if nul >= 0 or stop >= self.mem_size:
+                if nul >= 0:
                     break
+                if stop >= self.mem_size:
+                    # The guest may have grown memory during the call.
+                    known = self.mem_size
+                    self.refresh_memory()
+                    if self.mem_size == known:
+                        raise ResultError(
+                            f"wasm function {function}: TEXT result at {pointer} has no NUL "
+                            "terminator before the end of linear memory"
+                        )
                 window *= 4
-            if nul < 0:
-                raise ResultError(
-                    f"wasm function {function}: TEXT result at {pointer} has no NUL terminator "
-                    "before the end of linear memory"
-                )
             try:
                 return chunk[:nul].decode("utf-8")
             except UnicodeDecodeError as exc:
