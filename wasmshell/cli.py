@@ -1,30 +1,276 @@
-"""Command line entry point.
+"""The ``wasmshell`` command: options as sqlite3 takes them, then batch or interactive.
 
-For now a minimal batch runner: it reads SQL from stdin (or SQL arguments) and
-prints rows in sqlite3's default ``list`` format. The full shell replaces it.
+Options may come before or after the database name, with one dash or two;
+the first other argument is the database and the rest are SQL or dot-commands
+to run in order. sqlite3's error messages and exit statuses are kept, so
+scripts written for sqlite3 work unchanged.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from .shell.render import OutputSettings
+    from .shell.state import Shell
+
+PROG = "wasmshell"
+
+MODE_SWITCHES = (
+    "list", "csv", "json", "line", "column", "table", "box",
+    "markdown", "tabs", "html", "quote", "ascii",
+)  # fmt: skip
+VALUE_OPTIONS = ("init", "cmd", "nullvalue", "separator", "newline", "wasm-timeout", "wasm-memory")
+FLAG_OPTIONS = (
+    "bail", "batch", "interactive", "echo", "header", "noheader", "readonly",
+    "version", "help", *MODE_SWITCHES,
+)  # fmt: skip
+
+HELP = f"""\
+Usage: {PROG} [OPTIONS] FILENAME [SQL...]
+FILENAME is the name of an SQLite database. A new database is created
+if the file does not previously exist. Defaults to :memory:.
+Each SQL argument (SQL or a dot-command) runs in order, then {PROG} exits.
+OPTIONS include:
+   -ascii               set output mode to 'ascii'
+   -bail                stop after hitting an error
+   -batch               force batch I/O
+   -box                 set output mode to 'box'
+   -column              set output mode to 'column'
+   -cmd COMMAND         run "COMMAND" before reading stdin
+   -csv                 set output mode to 'csv'
+   -echo                print inputs before execution
+   -init FILENAME       read/process named file
+   -[no]header          turn headers on or off
+   -help                show this message
+   -html                set output mode to HTML
+   -interactive         force interactive I/O
+   -json                set output mode to 'json'
+   -line                set output mode to 'line'
+   -list                set output mode to 'list'
+   -markdown            set output mode to 'markdown'
+   -newline SEP         set output row separator. Default: '\\n'
+   -nullvalue TEXT      set text string for NULL values. Default ''
+   -quote               set output mode to 'quote'
+   -readonly            open the database read-only
+   -separator SEP       set output column separator. Default: '|'
+   -table               set output mode to 'table'
+   -tabs                set output mode to 'tabs'
+   -version             show wasmshell, SQLite and wasmtime versions
+   --wasm-timeout MS    time limit of one Wasm call (default 5000)
+   --wasm-memory MB     memory limit of one Wasm instance (default 64)
+"""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run ``wasmshell [FILE [SQL...]]``; return the exit status."""
+class UsageError(Exception):
+    """A command-line mistake; the message is printed as sqlite3 prints it."""
+
+
+@dataclass
+class Options:
+    """The parsed command line, in the order options were given."""
+
+    database: str | None = None
+    sql: list[str] = field(default_factory=list)
+    actions: list[tuple[str, str | None]] = field(default_factory=list)
+    init: str | None = None
+    interactive: bool | None = None
+    readonly: bool = False
+    timeout_ms: int | None = None
+    memory_mb: int | None = None
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse sqlite3-style options (one or two dashes, anywhere on the line)."""
+    opts = Options()
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if not arg.startswith("-") or arg == "-":
+            if opts.database is None:
+                opts.database = arg
+            else:
+                opts.sql.append(arg)
+            continue
+        name = arg[2:] if arg.startswith("--") else arg[1:]
+        if name in VALUE_OPTIONS:
+            if i >= len(argv):
+                raise UsageError(f"Error: missing argument to {arg}")
+            value = argv[i]
+            i += 1
+            if name == "init":
+                opts.init = value
+            elif name in ("wasm-timeout", "wasm-memory"):
+                try:
+                    number = int(value)
+                    if number <= 0:
+                        raise ValueError
+                except ValueError:
+                    raise UsageError(f"Error: {arg} takes a positive whole number, not {value!r}") from None
+                if name == "wasm-timeout":
+                    opts.timeout_ms = number
+                else:
+                    opts.memory_mb = number
+            else:
+                opts.actions.append((name, value))
+        elif name in FLAG_OPTIONS:
+            if name == "batch":
+                opts.interactive = False
+            elif name == "interactive":
+                opts.interactive = True
+            elif name == "readonly":
+                opts.readonly = True
+            else:
+                opts.actions.append((name, None))
+        else:
+            raise UsageError(f"Error: unknown option: {arg}\nUse -help for a list of options.")
+    return opts
+
+
+def default_init_file() -> Path | None:
+    """$XDG_CONFIG_HOME/wasmshell/wasmshellrc, else ~/.wasmshellrc, if one exists."""
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
+    for candidate in (Path(config) / "wasmshell" / "wasmshellrc", Path.home() / ".wasmshellrc"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``wasmshell``; return the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        opts = parse_args(args)
+    except UsageError as exc:
+        sys.stderr.write(f"{PROG}: {exc}\n")
+        return 1
+    if any(name == "help" for name, _ in opts.actions):
+        sys.stdout.write(HELP)
+        return 0
+    if any(name == "version" for name, _ in opts.actions):
+        from .shell.cmd_core import version_text
+
+        sys.stdout.write(version_text() + "\n")
+        return 0
+    return run(opts)
+
+
+def run(opts: Options) -> int:
+    """Open the database, apply the options and run the input."""
     import apsw
 
-    from .engine import WasmError, connect
+    from .engine import Limits
+    from .shell.batch import process_input
+    from .shell.commands import run_command
+    from .shell.state import Shell
 
-    args = sys.argv[1:] if argv is None else argv
-    path = args[0] if args else ":memory:"
-    scripts = args[1:] or [sys.stdin.read()]
-    status = 0
-    with connect(path) as session:
-        for sql in scripts:
-            try:
-                for row in session.execute(sql):
-                    print("|".join("" if v is None else str(v) for v in row))
-            except (apsw.Error, WasmError) as exc:
-                print(f"Error: {exc}", file=sys.stderr)
-                status = 1
-    return status
+    limits = Limits(
+        timeout_ms=opts.timeout_ms or Limits.timeout_ms,
+        memory_mb=opts.memory_mb or Limits.memory_mb,
+    )
+    database = opts.database or ":memory:"
+    interactive = opts.interactive if opts.interactive is not None else (not opts.sql and sys.stdin.isatty())
+    try:
+        shell = Shell(database, readonly=opts.readonly, limits=limits)
+    except apsw.Error as exc:
+        sys.stderr.write(f'Error: unable to open database "{database}": {exc}\n')
+        return 1
+    shell.flags.interactive = interactive
+
+    init = Path(opts.init) if opts.init else default_init_file()
+    if init is not None:
+        try:
+            handle = open(init, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+        except OSError:
+            shell.error(f'cannot open: "{init}"')
+        else:
+            with handle:
+                process_input(shell, handle)
+
+    settings = shell.settings
+    for name, value in opts.actions:
+        if name in MODE_SWITCHES:
+            _mode_switch(shell.settings, name)
+        elif name == "header":
+            settings.headers, settings.headers_set = True, True
+        elif name == "noheader":
+            settings.headers, settings.headers_set = False, True
+        elif name == "bail":
+            shell.flags.bail = True
+        elif name == "echo":
+            shell.flags.echo = True
+        elif name == "nullvalue":
+            settings.null = value or ""
+        elif name == "separator":
+            settings.colsep = value or ""
+        elif name == "newline":
+            settings.rowsep = value or ""
+        elif name == "cmd":
+            assert value is not None
+            if value.startswith("."):
+                rc = run_command(shell, value)
+            else:
+                rc = shell.run_sql_argument(value)
+            if rc and shell.flags.bail:
+                shell.flush()
+                return rc
+    try:
+        if opts.sql:
+            return _run_sql_args(shell, opts.sql)
+        if interactive:
+            from .shell.repl import run_interactive
+
+            return run_interactive(shell)
+        errors = process_input(shell, _stdin_lines())
+        if shell.exit_code is not None:
+            return shell.exit_code
+        return 1 if errors else 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        shell.reset_output()
+        shell.flush()
+
+
+def _mode_switch(settings: OutputSettings, name: str) -> None:
+    """Command-line mode switches differ a little from .mode (sqlite3 does the same)."""
+    if name == "csv":
+        settings.mode, settings.colsep = "csv", ","
+    elif name == "quote":
+        settings.mode, settings.colsep, settings.rowsep = "quote", ",", "\n"
+    elif name == "ascii":
+        settings.mode, settings.colsep, settings.rowsep = "ascii", "\x1f", "\x1e"
+    elif name == "tabs":
+        settings.mode, settings.colsep, settings.rowsep = "list", "\t", "\n"
+    else:
+        settings.mode = name
+
+
+def _stdin_lines() -> TextIO:
+    """Lines of standard input as they arrive; bytes that are not UTF-8 are kept as they are."""
+    return open(sys.stdin.fileno(), encoding="utf-8", errors="surrogateescape", newline="", closefd=False)
+
+
+def _run_sql_args(shell: Shell, items: list[str]) -> int:
+    """Run SQL and dot-command arguments in order, stopping at the first failure."""
+    from .shell.commands import run_command
+    from .shell.state import QUIT
+
+    for item in items:
+        if item.startswith("."):
+            rc = run_command(shell, item)
+            if shell.exit_code is not None:
+                return shell.exit_code
+            if rc:
+                return 0 if rc == QUIT else rc
+        else:
+            rc = shell.run_sql_argument(item)
+            if rc:
+                return rc
+    return 0

@@ -110,8 +110,10 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
                 f"    else: bad({k}, {a})",
             ]
             if kind == "f32":
-                body += [f"if -F32_MAX <= {a} <= F32_MAX or {a} != {a}: f[{slot}] = {a}",
-                         f"else: f[{slot}] = {a} * 1e300"]
+                body += [
+                    f"if -F32_MAX <= {a} <= F32_MAX or {a} != {a}: f[{slot}] = {a}",
+                    f"else: f[{slot}] = {a} * 1e300",
+                ]
             else:
                 body += [f"{view}[{slot}] = {a}"]
     for k, kind in enumerate(params):

@@ -125,9 +125,7 @@ class BoundCall:
         s = self.slots
         args = []
         for k, t in enumerate(self.params):
-            args.append(
-                {"i64": s.q[2 * k], "i32": s.i[4 * k], "f64": s.d[2 * k], "f32": s.f[4 * k]}[t]
-            )
+            args.append({"i64": s.q[2 * k], "i32": s.i[4 * k], "f64": s.d[2 * k], "f32": s.f[4 * k]}[t])
         try:
             self._store.set_epoch_deadline(self.deadline_ticks)  # type: ignore[union-attr]
             result = self._public(self._store, *args)  # type: ignore[misc]
@@ -160,9 +158,7 @@ class BoundCall:
         trap_address = s.q[s.trap]
         s.q[s.trap] = 0
         if err:
-            error = wasmtime.WasmtimeError._from_ptr(
-                ctypes.cast(err, ctypes.POINTER(_c.wasmtime_error_t))
-            )
+            error = wasmtime.WasmtimeError._from_ptr(ctypes.cast(err, ctypes.POINTER(_c.wasmtime_error_t)))
             return str(error), None
         if trap_address:
             trap = wasmtime.Trap._from_ptr(ctypes.cast(trap_address, ctypes.POINTER(_c.wasm_trap_t)))

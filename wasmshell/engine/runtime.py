@@ -22,7 +22,6 @@ from typing import Any
 import wasmtime
 
 from . import rawcall
-from .limits import MIB, Limits
 from .errors import (
     ArgumentError,
     Interrupted,
@@ -32,6 +31,7 @@ from .errors import (
     TimeLimitExceeded,
     WasmTrap,
 )
+from .limits import MIB, Limits
 
 TICK_SECONDS = 0.01
 WASI_MODULE = "wasi_snapshot_preview1"
@@ -134,8 +134,7 @@ class Runtime:
         size = len(source.encode() if isinstance(source, str) else source)
         if size > limits.module_mb * MIB:
             raise ModuleError(
-                f"wasm module is {size / MIB:.1f} MiB, over the module size limit of "
-                f"{limits.module_mb} MiB"
+                f"wasm module is {size / MIB:.1f} MiB, over the module size limit of {limits.module_mb} MiB"
             )
         cached = self._modules.get(source)
         if cached is not None:
@@ -470,8 +469,7 @@ class Instance:
         if tag == TAG_BLOB:
             if not self._in_bounds(pointer, 5):
                 raise ResultError(
-                    f"wasm function {function}: BLOB result at {pointer} runs past the end of "
-                    "linear memory"
+                    f"wasm function {function}: BLOB result at {pointer} runs past the end of linear memory"
                 )
             mem = self.mem
             length = int.from_bytes(mem[pointer + 1 : pointer + 5], "big")
@@ -487,9 +485,7 @@ class Instance:
 
     # -- failures --------------------------------------------------------------
 
-    def fail(
-        self, call: rawcall.BoundCall, err: int | None, function: str, stats: list[int] | None
-    ) -> None:
+    def fail(self, call: rawcall.BoundCall, err: int | None, function: str, stats: list[int] | None) -> None:
         """Raise the error for a call that trapped; the instance is reset first."""
         message, code = call.take_error(err)
         if stats is not None:
@@ -506,9 +502,7 @@ class Instance:
         if "interrupted" in reason:
             raise Interrupted(function, "interrupted")
         if at_cap:
-            raise MemoryLimitExceeded(
-                function, f"memory limit of {limits.memory_mb} MiB reached ({reason})"
-            )
+            raise MemoryLimitExceeded(function, f"memory limit of {limits.memory_mb} MiB reached ({reason})")
         raise WasmTrap(function, reason)
 
 
@@ -523,4 +517,3 @@ def sql_type_name(value: Any) -> str:
     if isinstance(value, str):
         return "TEXT"
     return "BLOB"
-

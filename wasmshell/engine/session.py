@@ -8,7 +8,7 @@ stays fast.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -31,8 +31,8 @@ class Session:
         limits: Limits | None = None,
         readonly: bool = False,
     ) -> None:
-        flags = apsw.SQLITE_OPEN_READONLY if readonly else (
-            apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        flags = (
+            apsw.SQLITE_OPEN_READONLY if readonly else (apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
         )
         flags |= apsw.SQLITE_OPEN_URI
         self.connection = apsw.Connection(path, flags=flags)
@@ -45,8 +45,7 @@ class Session:
         # run_wasm: functions by (module length, export name); see run_wasm.
         self._by_shape: dict[tuple[int, str], list[tuple[str | bytes, SqlFunction]]] = {}
         self.functions: dict[str, SqlFunction] = {}
-        self.run_wasm = self._make_run_wasm()
-        self.connection.create_scalar_function("run_wasm", self.run_wasm, -1)
+        self._register_run_wasm()
 
     # -- the Host protocol the runtime uses -----------------------------------
 
@@ -75,10 +74,24 @@ class Session:
 
     # -- SQL -------------------------------------------------------------------
 
-    def execute(self, sql: str, bindings: Iterable[Any] | dict[str, Any] | None = None) -> apsw.Cursor:
-        """Run one or several SQL statements; iterate the cursor for rows."""
+    def execute(
+        self,
+        sql: str,
+        bindings: Iterable[Any] | dict[str, Any] | None = None,
+        *,
+        trace: Callable[[apsw.Cursor, str, Any], bool] | None = None,
+    ) -> apsw.Cursor:
+        """Run one or several SQL statements; iterate the cursor for rows.
+
+        ``trace`` is called as each statement starts running, after SQLite has
+        prepared it: an error before that is a parse error, after it a runtime
+        error.
+        """
         self.interrupted = False
-        return self.connection.cursor().execute(sql, bindings)
+        cursor = self.connection.cursor()
+        if trace is not None:
+            cursor.exec_trace = trace
+        return cursor.execute(sql, bindings)
 
     def interrupt(self) -> None:
         """Stop the running statement, SQL or Wasm, as soon as possible (thread-safe)."""
@@ -126,9 +139,7 @@ class Session:
 
         return bind(self._instance(compiled), export, sql_name)
 
-    def register_module(
-        self, source: str | bytes, names: Iterable[str] | None = None
-    ) -> list[FunctionInfo]:
+    def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
         """Register exports of a module as SQL functions for this session.
 
         ``names`` picks exports; by default every exported function except
@@ -152,33 +163,49 @@ class Session:
             self.functions[fn.info.name.lower()] = fn
         return [fn.info for fn in functions]
 
-    def _make_run_wasm(self) -> Any:
-        """Build SQL ``run_wasm(module, func_name, args...)``.
+    def _register_run_wasm(self) -> None:
+        """Register SQL ``run_wasm(module, func_name, args...)``.
 
         The module argument arrives as a new Python object on every row, so
         finding its compiled form must not hash it: the last module used is
         compared first (identity, then length, then memcmp), then the modules
-        of the same length and export name.
+        of the same length and export name. A dispatcher per argument count
+        (up to 8) avoids packing the arguments into a tuple on every row.
         """
         last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
         lookup = self._run_wasm_lookup
 
-        def run_wasm(module: Any, name: Any = None, *args: Any) -> Any:
-            if module == last[0] and name == last[1]:
-                call, nparams = last[2], last[3]
-            else:
-                fn = lookup(module, name)
-                call, nparams = fn.call, fn.nparams
-                last[:] = module, name, call, nparams
-            if len(args) != nparams:
-                raise ArgumentError(
-                    f"run_wasm: wasm function {name} takes {nparams} argument"
-                    f"{'' if nparams == 1 else 's'}, but {len(args)} "
-                    f"{'was' if len(args) == 1 else 'were'} given"
-                )
-            return call(*args)
+        def wrong_count(name: str, nparams: int, given: int) -> ArgumentError:
+            return ArgumentError(
+                f"run_wasm: wasm function {name} takes {nparams} argument"
+                f"{'' if nparams == 1 else 's'}, but {given} {'was' if given == 1 else 'were'} given"
+            )
 
-        return run_wasm
+        def resolve(module: Any, name: Any, given: int) -> Any:
+            fn = lookup(module, name)
+            last[:] = module, name, fn.call, fn.nparams
+            if fn.nparams != given:
+                raise wrong_count(name, fn.nparams, given)
+            return fn.call
+
+        def run_wasm(module: Any, name: Any = None, *args: Any) -> Any:
+            if module == last[0] and name == last[1] and last[3] == len(args):
+                return last[2](*args)
+            return resolve(module, name, len(args))(*args)
+
+        self.run_wasm = run_wasm
+        self.connection.create_scalar_function("run_wasm", run_wasm, -1)
+        for count in range(9):
+            args = "".join(f", a{k}" for k in range(count))
+            source = (
+                f"def run_wasm(module, name{args}):\n"
+                f"    if module == last[0] and name == last[1] and last[3] == {count}:\n"
+                f"        return last[2]({args[2:]})\n"
+                f"    return resolve(module, name, {count})({args[2:]})\n"
+            )
+            namespace: dict[str, Any] = {"last": last, "resolve": resolve}
+            exec(source, namespace)
+            self.connection.create_scalar_function("run_wasm", namespace["run_wasm"], count + 2)
 
     def _run_wasm_lookup(self, module: Any, name: Any) -> SqlFunction:
         if not isinstance(module, str | bytes):

@@ -1,0 +1,79 @@
+"""Dot-command argument parsing, as sqlite3's shell tokenises a meta-command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"}
+
+
+def resolve_backslashes(text: str) -> str:
+    r"""Interpret C escapes (\t, \n, \\, \", \', octal \NNN) as sqlite3 does."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            i += 1
+            ch = text[i]
+            if ch in _ESCAPES:
+                out.append(_ESCAPES[ch])
+            elif ch in "01234567":
+                value = int(ch)
+                for _ in range(2):
+                    if i + 1 < n and text[i + 1] in "01234567":
+                        i += 1
+                        value = value * 8 + int(text[i])
+                out.append(chr(value))
+            else:
+                out.append(ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def split_args(line: str) -> list[str]:
+    """Split a dot-command line into words: quotes group, double quotes take escapes."""
+    args: list[str] = []
+    i = 0
+    n = len(line)
+    while i < n:
+        while i < n and line[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        if line[i] in "'\"":
+            delim = line[i]
+            i += 1
+            start = i
+            while i < n and line[i] != delim:
+                if line[i] == "\\" and delim == '"' and i + 1 < n:
+                    i += 1
+                i += 1
+            word = line[start:i]
+            i += 1
+            args.append(resolve_backslashes(word) if delim == '"' else word)
+        else:
+            start = i
+            while i < n and not line[i].isspace():
+                i += 1
+            args.append(resolve_backslashes(line[start:i]))
+    return args
+
+
+def boolean_value(text: str, warn: Callable[[str], None]) -> bool:
+    """sqlite3's booleanValue: on/off, yes/no or a number; anything else warns and is off."""
+    digits = text[2:] if text[:2] == "0x" else text
+    if digits and all(c in "0123456789abcdefABCDEF" if text[:2] == "0x" else c.isdigit() for c in digits):
+        return (int(text, 16 if text[:2] == "0x" else 10) & 0xFFFFFFFF) != 0
+    lowered = text.lower()
+    if lowered in ("on", "yes"):
+        return True
+    if lowered in ("off", "no"):
+        return False
+    warn(f'ERROR: Not a boolean value: "{text}". Assuming "no".')
+    return False

@@ -1,0 +1,3 @@
+"""Dot-commands that move data in and out: .dump, .import, .backup, .save."""
+
+from __future__ import annotations

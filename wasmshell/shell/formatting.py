@@ -1,0 +1,236 @@
+"""Values as the sqlite3 shell (3.40) writes them.
+
+sqlite3 turns a REAL into text with SQLite's own ``printf``: ``%!.15g`` where
+it shows a column's text, ``%!.20g`` in quote and insert modes. That printf
+rounds half up (not to even) and computes digits in x87 ``long double``
+arithmetic, so its 16th to 20th digits are not those of an exact conversion
+(1.0/3 prints as ``0.33333333333333331482``, not ``...483``). To be
+byte-identical this module replays that arithmetic exactly, with integers
+standing in for 64-bit-significand floats; the common cases take a fast path.
+"""
+
+from __future__ import annotations
+
+import math
+
+# -- x87 long double, emulated: a positive value is (significand, exponent) with
+# the significand rounded to 64 bits, half to even, like the FPU's default mode.
+
+_BITS = 64
+
+
+def _round(m: int, e: int) -> tuple[int, int]:
+    n = m.bit_length()
+    if n <= _BITS:
+        return m, e
+    shift = n - _BITS
+    q = m >> shift
+    rem = m & ((1 << shift) - 1)
+    half = 1 << (shift - 1)
+    if rem > half or (rem == half and q & 1):
+        q += 1
+        if q.bit_length() > _BITS:
+            q >>= 1
+            shift += 1
+    return q, e + shift
+
+
+def _ld(x: float | int) -> tuple[int, int]:
+    """A double (or a small integer) as an exact long double."""
+    if isinstance(x, int):
+        return _round(x, 0)
+    m, e = math.frexp(x)
+    return _round(int(m * (1 << 53)), e - 53)
+
+
+def _mul(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return _round(a[0] * b[0], a[1] + b[1])
+
+
+def _div(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    # Enough quotient bits for a correctly rounded 64-bit result, plus a sticky bit.
+    shift = _BITS + 2 + b[0].bit_length() - a[0].bit_length() + 1
+    shift = max(shift, 0)
+    q, r = divmod(a[0] << shift, b[0])
+    q = (q << 1) | (1 if r else 0)
+    return _round(q, a[1] - b[1] - shift - 1)
+
+
+def _add(a: tuple[int, int], b: tuple[int, int], sign: int = 1) -> tuple[int, int]:
+    e = min(a[1], b[1])
+    m = (a[0] << (a[1] - e)) + sign * (b[0] << (b[1] - e))
+    if m <= 0:
+        return (0, 0)
+    return _round(m, e)
+
+
+def _ge(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    e = min(a[1], b[1])
+    return (a[0] << (a[1] - e)) >= (b[0] << (b[1] - e))
+
+
+def _int(a: tuple[int, int]) -> int:
+    """Truncate toward zero, as a C cast does."""
+    return a[0] << a[1] if a[1] >= 0 else a[0] >> -a[1]
+
+
+_ROUNDERS = [_ld(float(f"5e-{k:02d}")) for k in range(1, 11)]
+_E100, _E10, _TEN, _E8 = _ld(1e100), _ld(1e10), _ld(10.0), _ld(1e8)
+_ONE, _E_8, _TENTH = _ld(1.0), _ld(1e-8), _ld(0.1)
+
+
+def sqlite_g(value: float, precision: int, alt2: bool) -> str:
+    """SQLite 3.40's ``%[!].<precision>g`` of ``value``, digit for digit."""
+    if value != value:
+        return "NaN"
+    prefix = "-" if value < 0 else ""
+    real = _ld(abs(value))
+    if precision > 0:
+        precision -= 1  # %g counts significant digits; the loop counts fraction digits
+    idx = precision & 0xFFF
+    rounder = _ROUNDERS[idx % 10]
+    while idx >= 10:
+        rounder = _mul(rounder, _ld(1e-10))
+        idx -= 10
+    exp = 0
+    if real[0] > 0:
+        scale = _ONE
+        while _ge(real, _mul(_E100, scale)) and exp <= 350:
+            scale = _mul(scale, _E100)
+            exp += 100
+        while _ge(real, _mul(_E10, scale)) and exp <= 350:
+            scale = _mul(scale, _E10)
+            exp += 10
+        while _ge(real, _mul(_TEN, scale)) and exp <= 350:
+            scale = _mul(scale, _TEN)
+            exp += 1
+        real = _div(real, scale)
+        while not _ge(real, _E_8):
+            real = _mul(real, _E8)
+            exp -= 8
+        while not _ge(real, _ONE):
+            real = _mul(real, _TEN)
+            exp -= 1
+        if exp > 350:
+            return prefix + "Inf"
+    real = _add(real, rounder)
+    if _ge(real, _TEN):
+        real = _mul(real, _TENTH)
+        exp += 1
+    # %g: exponential notation when the exponent is < -4 or > precision
+    if exp < -4 or exp > precision:
+        fixed = False
+    else:
+        fixed = True
+        precision = precision - exp
+    nsd = 16 + (10 if alt2 else 0)
+    digits: list[str] = []
+
+    def digit() -> str:
+        nonlocal real, nsd
+        if nsd <= 0:
+            return "0"
+        nsd -= 1
+        d = _int(real)
+        real = _mul(_add(real, _ld(d), -1) if d else real, _TEN)
+        return chr(48 + d)
+
+    if fixed:
+        e2 = exp
+        if e2 < 0:
+            digits.append("0")
+        else:
+            while e2 >= 0:
+                digits.append(digit())
+                e2 -= 1
+        frac: list[str] = []
+        e2 = exp
+        # fraction digits: leading zeros for negative exponents, then digits
+        p = precision
+        e2 += 1
+        while e2 < 0 and p > 0:
+            frac.append("0")
+            e2 += 1
+            p -= 1
+        while p > 0:
+            frac.append(digit())
+            p -= 1
+        text = "".join(digits)
+        fraction = "".join(frac).rstrip("0")
+        if fraction:
+            text += "." + fraction
+        elif alt2:
+            text += ".0"
+        return prefix + text
+    first = digit()
+    frac = [digit() for _ in range(precision)]
+    fraction = "".join(frac).rstrip("0")
+    text = first + ("." + fraction if fraction else (".0" if alt2 else ""))
+    sign = "-" if exp < 0 else "+"
+    return f"{prefix}{text}e{sign}{abs(exp):02d}"
+
+
+def real_text(value: float) -> str:
+    """A REAL as sqlite3_column_text gives it (``%!.15g``): 0.1, 3.0, 1.0e+300."""
+    if value == 0:
+        return "0.0"
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    short = repr(value)
+    mantissa = short.split("e")[0].lstrip("-").replace(".", "").strip("0")
+    if len(mantissa) > 15:
+        # Rounding happens: replay SQLite's printf to round exactly as it does.
+        return sqlite_g(value, 15, True)
+    text = format(value, ".15g")  # exact in 15 digits, so the same digits as SQLite
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        return f"{mantissa}e{exponent}"
+    if "." not in text:
+        text += ".0"
+    return text
+
+
+def real_literal(value: float) -> str:
+    """A REAL as quote and insert modes (and .dump) write it: exact enough to read back."""
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0.0"
+    return sqlite_g(value, 20, True)
+
+
+def text_of(value: object, null: str) -> str:
+    """A value as sqlite3_column_text gives it, cut at the first NUL as C strings are."""
+    t = type(value)
+    if t is str:
+        text = value  # type: ignore[assignment]
+    elif t is int:
+        return str(value)
+    elif t is float:
+        return real_text(value)  # type: ignore[arg-type]
+    elif value is None:
+        return null
+    else:
+        text = bytes(value).decode("utf-8", "surrogateescape")  # type: ignore[call-overload]
+    if "\0" in text:
+        text = text[: text.index("\0")]
+    return text
+
+
+def quote_literal(value: object) -> str:
+    """A value as an SQL literal, as quote and insert modes write it."""
+    if value is None:
+        return "NULL"
+    t = type(value)
+    if t is int:
+        return str(value)
+    if t is float:
+        return real_literal(value)  # type: ignore[arg-type]
+    if t is str:
+        text = value  # type: ignore[assignment]
+        if "\0" in text:
+            text = text[: text.index("\0")]
+        return "'" + text.replace("'", "''") + "'"
+    return "X'" + bytes(value).hex() + "'"  # type: ignore[call-overload]
