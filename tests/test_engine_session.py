@@ -5,10 +5,10 @@ from __future__ import annotations
 import apsw
 import pytest
 from conftest import make_limits, one, open_session, rows, wasm, wat
-from wasmshell.engine.errors import ModuleError
 
 import wasmshell
 from wasmshell import Limits, connect
+from wasmshell.engine.errors import ModuleError
 
 
 def test_connect_gives_an_apsw_connection(session):
@@ -186,3 +186,24 @@ def test_wasi_functions_are_not_deterministic(session):
 def test_register_module_refuses_bad_source_type(session):
     with pytest.raises((ModuleError, TypeError)):
         session.register_module(12345)
+
+
+def test_run_wasm_compiles_a_module_once(session):
+    """run_wasm with the same module source on every row compiles it once.
+    Every row hands the function a new Python object (from a table), so the
+    cache must work by content, not identity."""
+    source = f'(module (func (export "v") (param i64) (result i64) local.get 0)) ;; {id(session)}'
+    session.execute("create table m(i, src)")
+    session.execute(
+        "insert into m with recursive n(i) as (select 1 union all select i + 1 from n"
+        " where i < 500) select i, ? from n",
+        (source,),
+    )
+    runtime = session.runtime
+    before = runtime.cached_modules
+    assert one(session, "select sum(run_wasm(src, 'v', i)) from m") == sum(range(1, 501))
+    assert runtime.cached_modules == before + 1
+    assert one(session, "select run_wasm(?, 'v', 7)", (source,)) == 7
+    session.register_module(source, names=["v"])
+    assert one(session, "select v(8)") == 8
+    assert runtime.cached_modules == before + 1

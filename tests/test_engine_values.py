@@ -9,6 +9,7 @@ import re
 import apsw
 import pytest
 from conftest import assert_arg_message, one, run_wasm, wat
+
 from wasmshell.engine.errors import ArgumentError, ModuleError, WasmError
 
 I64_MAX = 2**63 - 1
