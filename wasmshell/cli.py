@@ -227,7 +227,9 @@ def run(opts: Options) -> int:
             from .shell.repl import run_interactive
 
             return run_interactive(shell)
-        errors = process_input(shell, _stdin_lines())
+        from .shell.batch import ChunkReader
+
+        errors = process_input(shell, ChunkReader(sys.stdin.fileno()))
         if shell.exit_code is not None:
             return shell.exit_code
         return 1 if errors else 0
@@ -250,11 +252,6 @@ def _mode_switch(settings: OutputSettings, name: str) -> None:
         settings.mode, settings.colsep, settings.rowsep = "list", "\t", "\n"
     else:
         settings.mode = name
-
-
-def _stdin_lines() -> TextIO:
-    """Lines of standard input as they arrive; bytes that are not UTF-8 are kept as they are."""
-    return open(sys.stdin.fileno(), encoding="utf-8", errors="surrogateescape", newline="", closefd=False)
 
 
 def _run_sql_args(shell: Shell, items: list[str]) -> int:

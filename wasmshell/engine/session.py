@@ -80,18 +80,22 @@ class Session:
         bindings: Iterable[Any] | dict[str, Any] | None = None,
         *,
         trace: Callable[[apsw.Cursor, str, Any], bool] | None = None,
+        cursor: apsw.Cursor | None = None,
+        can_cache: bool = True,
     ) -> apsw.Cursor:
         """Run one or several SQL statements; iterate the cursor for rows.
 
         ``trace`` is called as each statement starts running, after SQLite has
         prepared it: an error before that is a parse error, after it a runtime
-        error.
+        error. ``cursor`` reuses a cursor (with its own trace) instead of making one;
+        ``can_cache=False`` keeps one-off statements out of the statement cache.
         """
         self.interrupted = False
-        cursor = self.connection.cursor()
+        if cursor is None:
+            cursor = self.connection.cursor()
         if trace is not None:
             cursor.exec_trace = trace
-        return cursor.execute(sql, bindings)
+        return cursor.execute(sql, bindings, can_cache=can_cache)
 
     def interrupt(self) -> None:
         """Stop the running statement, SQL or Wasm, as soon as possible (thread-safe)."""

@@ -8,7 +8,8 @@ size streams through in constant memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
 
 import apsw
 
@@ -16,10 +17,69 @@ from .commands import run_command
 from .state import QUIT, Shell
 
 
+BATCH_LINES = 2000  # at most this many lines are held before they run
+
+
+class ChunkReader:
+    """Lines of a file descriptor, read in chunks as they arrive.
+
+    Lines already read can be run together; ``before_wait`` is called each
+    time the next line is not yet available, so that nothing read is held
+    back while waiting for more input (a program feeding the shell through a
+    pipe sees each statement's output as soon as it is sent).
+    """
+
+    CHUNK = 1 << 16
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.before_wait: Callable[[], None] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        partial = b""
+        while True:
+            if self.before_wait is not None:
+                self.before_wait()
+            data = os.read(self.fd, self.CHUNK)
+            if not data:
+                break
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                partial += data
+                continue
+            text = (partial + data[:cut]).decode("utf-8", "surrogateescape")
+            partial = data[cut + 1 :]
+            yield from text.split("\n")
+        if partial:
+            yield partial.decode("utf-8", "surrogateescape")
+
+
 def _is_terminator(line: str) -> bool:
     """A line holding only ``/`` or ``go`` ends the statement, as in sqlite3."""
     word = line.strip()
     return word == "/" or word.lower() == "go"
+
+
+def all_whitespace(text: str) -> bool:
+    """True if ``text`` holds only white space and SQL comments, as sqlite3's _all_whitespace."""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return True
+            i = end + 2
+        elif text.startswith("--", i):
+            end = text.find("\n", i + 2)
+            if end < 0:
+                return True
+            i = end + 1
+        else:
+            return False
+    return True
 
 
 def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False) -> int:
@@ -34,39 +94,88 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
     startline = 0
     lineno = 0
     complete = apsw.complete
+    run_sql = shell.run_sql
+    flags = shell.flags
+    # Complete one-statement lines that have already arrived run together in
+    # one call into SQLite; see Shell.run_batch.
+    batch: list[tuple[int, str]] = []
+    stop = False
+
+    def flush() -> None:
+        nonlocal errors, stop
+        if batch:
+            failed = shell.run_batch(batch)
+            batch.clear()
+            if failed:
+                errors += failed
+                stop = flags.bail
+
+    if isinstance(lines, ChunkReader):
+        lines.before_wait = flush
     for raw in lines:
+        if stop:
+            return errors
         lineno += 1
-        line = raw[:-1] if raw.endswith("\n") else raw
+        line = raw[:-1] if raw[-1:] == "\n" else raw
         if not pending:
-            if not line.strip():
-                continue
-            if line[0] in ".#":
-                if line[0] == "#":
-                    continue
-                if shell.flags.echo:
+            first = line[:1]
+            if first == "." or first == "#":
+                flush()
+                if stop:
+                    return errors
+                if flags.echo:
                     shell.out.write(line + "\n")
+                if first == "#":
+                    continue
                 rc = run_command(shell, line)
                 if rc == QUIT or shell.exit_code is not None:
                     return errors
                 if rc:
                     errors += 1
-                    if shell.flags.bail:
+                    if flags.bail:
                         return errors
                 continue
+            if first.isspace() or first == "-" or first == "/" or not first:
+                if all_whitespace(line):
+                    if flags.echo:
+                        shell.out.write(line + "\n")
+                    continue
+                line = line.lstrip()
+            if line[-1:] == ";" and complete(line):
+                # One complete line: the common case of a script, kept short.
+                if not prompted and shell.can_batch() and line.count(";") == 1:
+                    batch.append((lineno, line))
+                    if len(batch) >= BATCH_LINES:
+                        flush()
+                    continue
+                flush()
+                if stop:
+                    return errors
+                if run_sql(line, None if prompted else lineno):
+                    errors += 1
+                    if flags.bail:
+                        return errors
+                continue
+            flush()
+            if stop:
+                return errors
             startline = lineno
-            pending.append(line.lstrip())
+            pending.append(line)
         else:
             if _is_terminator(line) and complete("\n".join(pending) + ";"):
                 line = ";"
             pending.append(line)
         if ";" in line and complete(sql := "\n".join(pending)):
             pending = []
-            if shell.run_sql(sql, None if prompted else startline):
+            if run_sql(sql, None if prompted else startline):
                 errors += 1
-                if shell.flags.bail:
+                if flags.bail:
                     return errors
+    flush()
+    if stop:
+        return errors
     if pending:
         sql = "\n".join(pending)
-        if sql.strip() and shell.run_sql(sql, None if prompted else startline):
+        if not all_whitespace(sql) and run_sql(sql, None if prompted else startline):
             errors += 1
     return errors

@@ -31,6 +31,13 @@ def text_stream(binary: Any) -> TextIO:
     )
 
 
+def fd_stream(fd: int) -> TextIO:
+    """A text stream on a file descriptor (1 or 2) that never closes it."""
+    return open(  # noqa: SIM115 - the descriptor belongs to the process
+        fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False
+    )
+
+
 @dataclass
 class Flags:
     """On/off switches of the shell."""
@@ -63,8 +70,8 @@ class Shell:
         readonly: bool = False,
         limits: Limits | None = None,
     ) -> None:
-        self.stdout = stdout or text_stream(sys.stdout.buffer)
-        self.stderr = stderr or text_stream(sys.stderr.buffer)
+        self.stdout = stdout or fd_stream(sys.stdout.fileno())
+        self.stderr = stderr or fd_stream(sys.stderr.fileno())
         self.settings = OutputSettings()
         self.flags = Flags()
         self.limits = limits or Limits()
@@ -73,6 +80,10 @@ class Shell:
         self.redirect_name: str | None = None
         self.errors = 0
         self.bindings: dict[str, Any] = {}
+        self._prepared = False
+        self._started = 0
+        self._cursor: Any = None
+        self._cursor_session: Session | None = None
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
         self.lineno = 0  # line of the input being read, for messages
@@ -130,51 +141,122 @@ class Shell:
         ``startline`` is the input line the text began on, for messages; None
         means the text came from an interactive prompt.
         """
-        started = time.perf_counter()
-        cpu = os.times()
+        flags = self.flags
+        if flags.timer:
+            started, cpu = time.perf_counter(), os.times()
         failed = 0
-        for _offset, statement in split_statements(sql):
-            if self.flags.echo:
+        if sql.endswith(";") and sql.count(";") == 1:
+            statements: Any = ((0, sql),)  # the usual case: one statement, nothing to split
+        else:
+            statements = split_statements(sql)
+        for _offset, statement in statements:
+            if flags.echo:
                 self.out.write(statement + "\n")
             failed = self._run_statement(statement, sql, startline)
             if failed:
                 break
-        self.end_once()
-        if self.flags.timer:
+        if self.redirect is not None:
+            self.end_once()
+        if flags.timer:
             done = os.times()
             self.out.write(
                 f"Run Time: real {time.perf_counter() - started:.3f} "
                 f"user {done.user - cpu.user:.6f} sys {done.system - cpu.system:.6f}\n"
             )
-        if not failed and self.flags.changes:
+        if flags.changes and not failed:
             conn = self.session.connection
             self.out.write(f"changes: {conn.changes()}   total_changes: {conn.total_changes()}\n")
-        if self.flags.interactive:
+        if flags.interactive:
             self.out.flush()
         return failed
 
-    def _run_statement(self, statement: str, buffer: str, startline: int | None) -> int:
-        prepared = False
+    def _trace(self, _cursor: Any, _sql: str, _bindings: Any) -> bool:
+        # apsw calls this once SQLite has prepared a statement and is about to
+        # run it: an error before this is a parse error, after it a runtime one.
+        self._prepared = True
+        self._started += 1
+        return True
 
-        def trace(_cursor: Any, _sql: str, _bindings: Any) -> bool:
-            nonlocal prepared
-            prepared = True
-            return True
+    def can_batch(self) -> bool:
+        """Whether statements may run several to a call (nothing to print between them)."""
+        flags = self.flags
+        return not (
+            flags.echo or flags.timer or flags.changes or self.bindings or self.redirect is not None
+        )
 
+    def run_batch(self, items: list[tuple[int, str]]) -> int:
+        """Run one-statement lines ``(line number, text)`` in one call; return the error count.
+
+        A script of many short statements spends most of its time crossing
+        from Python into SQLite; one call for many statements avoids that.
+        Output and errors are the same as running the lines one by one: a
+        failing line is reported and the lines after it still run.
+        """
+        errors = 0
+        while items:
+            self._started = 0
+            try:
+                self._run_rows("\n".join(text for _, text in items), batched=True)
+                return errors
+            except Exception as exc:
+                index, prepared = self._locate_failure(items, exc)
+                errors += 1
+                line, text = items[index]
+                self.report_sql_error(exc, prepared, text, text, line)
+                if self.flags.bail:
+                    return errors
+                items = items[index + 1 :]
+        return errors
+
+    def _locate_failure(self, items: list[tuple[int, str]], exc: BaseException) -> tuple[int, bool]:
+        """Which statement of a batch failed, and whether it had been prepared.
+
+        ``_started`` statements began running. Either the last of them failed
+        while running, or the next one failed to prepare: preparing the next
+        one alone (under EXPLAIN, so nothing runs) tells which.
+        """
+        started = self._started
+        if started == 0:
+            return 0, False
+        if started >= len(items):
+            return started - 1, True
         try:
-            self._run_rows(statement, trace)
-        except (apsw.Error, WasmError, Exception) as exc:
-            self.report_sql_error(exc, prepared, statement, buffer, startline)
+            self.session.connection.cursor().execute("EXPLAIN " + items[started][1]).fetchall()
+        except Exception as again:
+            if str(again) == str(exc):
+                return started, False
+        return started - 1, True
+
+    def _run_statement(self, statement: str, buffer: str, startline: int | None) -> int:
+        self._prepared = False
+        try:
+            self._run_rows(statement)
+        except Exception as exc:
+            self.report_sql_error(exc, self._prepared, statement, buffer, startline)
             return 1
         return 0
 
-    def _run_rows(self, statement: str, trace: Callable[..., bool]) -> None:
-        """Execute one statement and write its rows in the current mode."""
+    def _run_rows(self, statement: str, batched: bool = False) -> None:
+        """Execute SQL and write its rows in the current mode, one result set per statement."""
+        session = self.session
+        if self._cursor_session is not session:
+            self._cursor = session.connection.cursor()
+            self._cursor.exec_trace = self._trace
+            self._cursor_session = session
+        cursor = session.execute(
+            statement,
+            self._bindings_for(statement) if self.bindings else None,
+            cursor=self._cursor,
+            can_cache=not batched,
+        )
         renderer = None
+        current = -1
         try:
-            cursor = self.session.execute(statement, self._bindings_for(statement), trace=trace)
             for row in cursor:
-                if renderer is None:
+                if renderer is None or (batched and self._started != current):
+                    if renderer is not None:
+                        renderer.finish()
+                    current = self._started
                     renderer = renderer_for(self.out, self.settings)
                     renderer.start([d[0] for d in cursor.get_description()])
                 renderer.row(row)
@@ -198,16 +280,11 @@ class Shell:
     def run_sql_argument(self, sql: str) -> int:
         """Run SQL given on the command line; on failure report as sqlite3 does, return its code."""
         for _offset, statement in split_statements(sql):
-            prepared = False
-
-            def trace(_cursor: Any, _sql: str, _bindings: Any) -> bool:
-                nonlocal prepared
-                prepared = True
-                return True
-
+            self._prepared = False
             try:
-                self._run_rows(statement, trace)
+                self._run_rows(statement)
             except Exception as exc:
+                prepared = self._prepared
                 phase = "stepping" if prepared else "in prepare"
                 self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
                 code = getattr(exc, "result", 1)
