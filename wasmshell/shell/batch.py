@@ -16,7 +16,6 @@ import apsw
 from .commands import run_command
 from .state import QUIT, Shell
 
-
 BATCH_LINES = 2000  # at most this many lines are held before they run
 
 

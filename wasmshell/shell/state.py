@@ -15,9 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-import apsw
-
-from ..engine import Limits, Session, WasmError, connect
+from ..engine import Limits, Session, connect
 from ..engine.statements import split_statements
 from .render import OutputSettings, renderer_for
 
@@ -33,9 +31,7 @@ def text_stream(binary: Any) -> TextIO:
 
 def fd_stream(fd: int) -> TextIO:
     """A text stream on a file descriptor (1 or 2) that never closes it."""
-    return open(  # noqa: SIM115 - the descriptor belongs to the process
-        fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False
-    )
+    return open(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
 
 
 @dataclass
@@ -180,9 +176,7 @@ class Shell:
     def can_batch(self) -> bool:
         """Whether statements may run several to a call (nothing to print between them)."""
         flags = self.flags
-        return not (
-            flags.echo or flags.timer or flags.changes or self.bindings or self.redirect is not None
-        )
+        return not (flags.echo or flags.timer or flags.changes or self.bindings or self.redirect is not None)
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.
