@@ -9,6 +9,7 @@ scripts written for sqlite3 work unchanged.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -145,6 +146,9 @@ def default_init_file() -> Path | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``wasmshell``; return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # Like sqlite3 and other filters: a closed pipe (| head) ends the program quietly.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         opts = parse_args(args)
     except UsageError as exc:
@@ -236,8 +240,12 @@ def run(opts: Options) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        shell.reset_output()
-        shell.flush()
+        try:
+            shell.reset_output()
+            shell.flush()
+        except OSError as exc:
+            shell.report_output_error(exc)
+            return 1  # noqa: B012 - a failed final write decides the exit status
 
 
 def _mode_switch(settings: OutputSettings, name: str) -> None:

@@ -225,10 +225,18 @@ class Shell:
         self._prepared = False
         try:
             self._run_rows(statement)
+        except OSError as exc:
+            self.report_output_error(exc)
+            return 1
         except Exception as exc:
             self.report_sql_error(exc, self._prepared, statement, buffer, startline)
             return 1
         return 0
+
+    def report_output_error(self, exc: OSError) -> None:
+        """Output could not be written (a full disk, a closed pipe): say so on stderr."""
+        self.stderr.write(f"Error: cannot write output: {exc.strerror or exc}\n")
+        self.stderr.flush()
 
     def _run_rows(self, statement: str, batched: bool = False) -> None:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
