@@ -12,8 +12,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -72,18 +70,18 @@ class UsageError(Exception):
     """A command-line mistake; the message is printed as sqlite3 prints it."""
 
 
-@dataclass
 class Options:
-    """The parsed command line, in the order options were given."""
+    """The parsed command line; ``actions`` keeps the options in the order given."""
 
-    database: str | None = None
-    sql: list[str] = field(default_factory=list)
-    actions: list[tuple[str, str | None]] = field(default_factory=list)
-    init: str | None = None
-    interactive: bool | None = None
-    readonly: bool = False
-    timeout_ms: int | None = None
-    memory_mb: int | None = None
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.sql: list[str] = []
+        self.actions: list[tuple[str, str | None]] = []
+        self.init: str | None = None
+        self.interactive: bool | None = None
+        self.readonly = False
+        self.timeout_ms: int | None = None
+        self.memory_mb: int | None = None
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -134,11 +132,12 @@ def parse_args(argv: Sequence[str]) -> Options:
     return opts
 
 
-def default_init_file() -> Path | None:
+def default_init_file() -> str | None:
     """$XDG_CONFIG_HOME/wasmshell/wasmshellrc, else ~/.wasmshellrc, if one exists."""
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
-    for candidate in (Path(config) / "wasmshell" / "wasmshellrc", Path.home() / ".wasmshellrc"):
-        if candidate.is_file():
+    home = os.path.expanduser("~")
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    for candidate in (os.path.join(config, "wasmshell", "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
+        if os.path.isfile(candidate):
             return candidate
     return None
 
@@ -174,10 +173,11 @@ def run(opts: Options) -> int:
     from .shell.commands import run_command
     from .shell.state import Shell
 
-    limits = Limits(
-        timeout_ms=opts.timeout_ms or Limits.timeout_ms,
-        memory_mb=opts.memory_mb or Limits.memory_mb,
-    )
+    limits = Limits()
+    if opts.timeout_ms:
+        limits = limits._replace(timeout_ms=opts.timeout_ms)
+    if opts.memory_mb:
+        limits = limits._replace(memory_mb=opts.memory_mb)
     database = opts.database or ":memory:"
     interactive = opts.interactive if opts.interactive is not None else (not opts.sql and sys.stdin.isatty())
     try:
@@ -187,7 +187,7 @@ def run(opts: Options) -> int:
         return 1
     shell.flags.interactive = interactive
 
-    init = Path(opts.init) if opts.init else default_init_file()
+    init = opts.init or default_init_file()
     if init is not None:
         try:
             handle = open(init, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
@@ -245,7 +245,7 @@ def run(opts: Options) -> int:
             shell.flush()
         except OSError as exc:
             shell.report_output_error(exc)
-            return 1  # noqa: B012 - a failed final write decides the exit status
+            return 1
 
 
 def _mode_switch(settings: OutputSettings, name: str) -> None:

@@ -56,7 +56,7 @@ def kinds(signature: Signature, has_memory: bool, name: str) -> tuple[list[str],
     return params, result
 
 
-SQL_NAMES = {"i64": "INTEGER", "f64": "REAL", "f32": "REAL", "i32": "INTEGER", "ptr": "ANY"}
+SQL_NAMES = {"i64": "INTEGER", "f64": "REAL", "f32": "REAL", "i32": "INTEGER", "ptr": "TEXT/BLOB/NULL"}
 EXPECTED = {
     "i64": "INTEGER",
     "f64": "REAL or INTEGER",

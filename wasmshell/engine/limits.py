@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-session sandbox limits; every field is settable from the shell."""
+class Limits(NamedTuple):
+    """Per-session sandbox limits; every field is settable from the shell.
+
+    A named tuple rather than a dataclass: ``dataclasses`` costs milliseconds
+    to import, and start-up time is a feature of a command-line tool.
+    """
 
     timeout_ms: int = 5000
     memory_mb: int = 64
     module_mb: int = 32
 
-    def __post_init__(self) -> None:
-        for name in ("timeout_ms", "memory_mb", "module_mb"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
+    def checked(self) -> Limits:
+        """These limits, after making sure each is a positive whole number."""
+        for name, value in zip(self._fields, self, strict=True):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+        return self
 
     @property
     def memory_bytes(self) -> int:

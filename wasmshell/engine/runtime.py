@@ -21,7 +21,7 @@ from typing import Any
 
 import wasmtime
 
-from . import rawcall
+from . import rawcall, wasmbin
 from .errors import (
     ArgumentError,
     Interrupted,
@@ -72,10 +72,6 @@ class CompiledModule:
             return name
         matches = [e for e in self.exports if e.lower() == name.lower()]
         return matches[0] if len(matches) == 1 else None
-
-
-def _valtype(t: Any) -> str:
-    return str(t)
 
 
 def _short(message: str) -> str:
@@ -161,19 +157,21 @@ class Runtime:
             if not source.strip():
                 raise ModuleError("not a wasm module: the module source is empty")
         try:
-            module = wasmtime.Module(self.engine, source)
+            binary = raw if raw.startswith(b"\0asm") else wasmtime.wat2wasm(source)
+            module = wasmtime.Module(self.engine, binary)
         except wasmtime.WasmtimeError as exc:
             raise ModuleError(f"cannot compile wasm module: {_short(str(exc))}") from None
-        exports: dict[str, Signature] = {}
+        # Signatures come from the bytes: wasmtime's C API aborts the process
+        # when asked about a v128 type.
+        exports = {
+            name: Signature(params, results)
+            for name, (params, results) in wasmbin.export_signatures(binary).items()
+        }
         has_memory = False
         initial_memory = 0
         for export in module.exports:
             ty = export.type
-            if isinstance(ty, wasmtime.FuncType):
-                exports[export.name] = Signature(
-                    tuple(_valtype(p) for p in ty.params), tuple(_valtype(r) for r in ty.results)
-                )
-            elif isinstance(ty, wasmtime.MemoryType) and export.name == "memory":
+            if isinstance(ty, wasmtime.MemoryType) and export.name == "memory":
                 has_memory = True
                 initial_memory = ty.limits.min * 65536
         imports = []
@@ -412,7 +410,7 @@ class Instance:
         slots.i[0] = total
         err = malloc.fn(*malloc.args)
         if err or slots.q[slots.trap]:
-            self.fail(malloc, err, "libsql_malloc", None)
+            self.fail(malloc, err, function, None, needed=total, helper="libsql_malloc")
         pointer = slots.i[0] & 0xFFFFFFFF
         if pointer == 0 or not self._in_bounds(pointer, total):
             self.reset()
@@ -485,17 +483,32 @@ class Instance:
 
     # -- failures --------------------------------------------------------------
 
-    def fail(self, call: rawcall.BoundCall, err: int | None, function: str, stats: list[int] | None) -> None:
-        """Raise the error for a call that trapped; the instance is reset first."""
+    def fail(
+        self,
+        call: rawcall.BoundCall,
+        err: int | None,
+        function: str,
+        stats: list[int] | None,
+        needed: int = 0,
+        helper: str | None = None,
+    ) -> None:
+        """Raise the error for a call that trapped; the instance is reset first.
+
+        ``needed`` is what was being allocated, if anything; ``helper`` names
+        the ABI helper (libsql_malloc) that trapped on the function's behalf.
+        """
         message, code = call.take_error(err)
         if stats is not None:
             stats[1] += 1
         at_cap = False
         if self._memory is not None and self._store is not None:
-            at_cap = self._memory.data_len(self._store) + 65536 > self.host.limits.memory_bytes
+            used = self._memory.data_len(self._store)
+            at_cap = used + max(needed, 65536) > self.host.limits.memory_bytes
         self.reset()
         reason = _TRAP_CODES.get(code) if code is not None else None
         reason = reason or _short(message)
+        if helper:
+            reason = f"{helper}: {reason}"
         limits = self.host.limits
         if "time limit exceeded" in reason:
             raise TimeLimitExceeded(function, f"time limit of {limits.timeout_ms} ms exceeded")

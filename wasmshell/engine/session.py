@@ -37,7 +37,7 @@ class Session:
         flags |= apsw.SQLITE_OPEN_URI
         self.connection = apsw.Connection(path, flags=flags)
         self.path = path
-        self._limits = limits or Limits()
+        self._limits = (limits or Limits()).checked()
         self.interrupted = False
         self._output: list[bytes] = []
         self._runtime: Runtime | None = None
@@ -56,6 +56,7 @@ class Session:
 
     @limits.setter
     def limits(self, value: Limits) -> None:
+        value = value.checked()
         memory_changed = value.memory_mb != self._limits.memory_mb
         self._limits = value
         if memory_changed:
@@ -192,7 +193,7 @@ class Session:
                 raise wrong_count(name, fn.nparams, given)
             return fn.call
 
-        def run_wasm(module: Any, name: Any = None, *args: Any) -> Any:
+        def run_wasm(module: Any = None, name: Any = None, *args: Any) -> Any:
             if module == last[0] and name == last[1] and last[3] == len(args):
                 return last[2](*args)
             return resolve(module, name, len(args))(*args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .args import split_args
 from .state import QUIT, Shell
@@ -18,15 +18,14 @@ from .state import QUIT, Shell
 Handler = Callable[[Shell, list[str]], int]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A dot-command: name, usage line, one-line help and the function that runs it."""
 
     name: str
     usage: str
     help: str
     handler: Handler
-    aliases: tuple[str, ...] = field(default=())
+    aliases: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Command] = {}

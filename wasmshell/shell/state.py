@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..engine import Limits, Session, connect
@@ -34,24 +33,28 @@ def fd_stream(fd: int) -> TextIO:
     return open(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
 
 
-@dataclass
 class Flags:
     """On/off switches of the shell."""
 
-    bail: bool = False
-    echo: bool = False
-    timer: bool = False
-    changes: bool = False
-    interactive: bool = False
+    __slots__ = ("bail", "changes", "echo", "interactive", "timer")
+
+    def __init__(self) -> None:
+        self.bail = False
+        self.echo = False
+        self.timer = False
+        self.changes = False
+        self.interactive = False
 
 
-@dataclass
 class Redirect:
     """Where output goes when not to stdout (.output, .once)."""
 
-    stream: TextIO
-    close: Callable[[], None]
-    once: bool = False
+    __slots__ = ("close", "once", "stream")
+
+    def __init__(self, stream: TextIO, close: Callable[[], None], once: bool = False) -> None:
+        self.stream = stream
+        self.close = close
+        self.once = once
 
 
 class Shell:

@@ -1,0 +1,150 @@
+"""Batch-mode shell benchmark: wasmshell beside sqlite3 and litecli, measured in one run.
+
+    python bench/bench_shell.py            # full sizes
+    python bench/bench_shell.py --quick    # smaller inputs, a few seconds
+
+Prints wall-clock times (best of --repeat runs) and the ratios the issues set
+targets for. Not a test: nothing here fails when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def find(cmd: str) -> str | None:
+    """The command next to this Python first (a venv), else on PATH."""
+    beside = Path(sys.executable).parent / cmd
+    return str(beside) if beside.exists() else shutil.which(cmd)
+
+
+def timed(argv: list[str], stdin: Path | None = None, repeat: int = 3) -> tuple[float, int]:
+    """Best wall time of ``argv`` over ``repeat`` runs, and the peak RSS (KiB) of the last."""
+    best = float("inf")
+    peak = 0
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        with open(stdin or os.devnull, "rb") as handle:
+            start = time.perf_counter()
+            proc = subprocess.run(argv, stdin=handle, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode(errors='replace')}")
+        best = min(best, elapsed)
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return best, peak
+
+
+def peak_rss(argv: list[str], stdin: Path) -> int:
+    """Peak resident memory (KiB) of one run, measured by /usr/bin/time when present."""
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    if not os.path.exists(gnu_time):
+        return -1
+    with open(stdin, "rb") as handle:
+        proc = subprocess.run(
+            [gnu_time, "-f", "%M", *argv],
+            stdin=handle,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=True,
+        )
+    return int(proc.stderr.decode().strip().splitlines()[-1])
+
+
+def row(label: str, seconds: float, extra: str = "") -> None:
+    print(f"  {label:<44} {seconds * 1000:9.1f} ms  {extra}")
+
+
+def verdict(label: str, ratio: float, limit: float, below: bool = True) -> None:
+    ok = ratio <= limit if below else ratio >= limit
+    sign = "<=" if below else ">="
+    print(f"  {label:<52} {ratio:6.2f}x  {sign} {limit}x  {'PASS' if ok else 'MISS'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    inserts = 20_000 if args.quick else 100_000
+    export_rows = 100_000 if args.quick else 1_000_000
+
+    wasmshell = find("wasmshell")
+    sqlite3 = shutil.which("sqlite3")
+    litecli = find("litecli")
+    if not wasmshell or not sqlite3:
+        raise SystemExit("needs wasmshell and sqlite3 on PATH")
+    print(f"wasmshell: {wasmshell}\nsqlite3:   {sqlite3}\nlitecli:   {litecli or 'not installed'}")
+    results: list[tuple[str, float, float, bool]] = []
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+
+        print("\n1. start-up: run 'select 1' on :memory: and exit")
+        ws, _ = timed([wasmshell, ":memory:", "select 1"], repeat=args.repeat * 3)
+        row("wasmshell :memory: 'select 1'", ws)
+        sq, _ = timed([sqlite3, ":memory:", "select 1"], repeat=args.repeat * 3)
+        row("sqlite3 :memory: 'select 1'", sq)
+        if litecli:
+            lc, _ = timed([litecli, ":memory:", "-e", "select 1"], repeat=args.repeat * 3)
+            row("litecli :memory: -e 'select 1'", lc)
+            results.append(("start-up: wasmshell / litecli", ws / lc, 0.3, True))
+
+        print(f"\n2. a piped script of {inserts:,} INSERTs in one transaction")
+        script = work / "inserts.sql"
+        with open(script, "w") as out:
+            out.write("BEGIN;\nCREATE TABLE t(a INTEGER, b TEXT, c REAL);\n")
+            for i in range(inserts):
+                out.write(f"INSERT INTO t VALUES({i}, 'row {i}', {i}.5);\n")
+            out.write("COMMIT;\n")
+        ws, _ = timed([wasmshell], stdin=script, repeat=args.repeat)
+        row("wasmshell < inserts.sql", ws)
+        sq, _ = timed([sqlite3], stdin=script, repeat=args.repeat)
+        row("sqlite3 < inserts.sql", sq)
+        results.append(("100k INSERTs: wasmshell / sqlite3", ws / sq, 1.5, True))
+
+        print(f"\n3. .mode csv export of {export_rows:,} rows to a file")
+        db = work / "big.db"
+        subprocess.run(
+            [
+                sqlite3,
+                str(db),
+                "CREATE TABLE t(a INTEGER, b TEXT, c REAL);"
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c "
+                f"LIMIT {export_rows}) INSERT INTO t SELECT x, 'name ' || x, x * 0.25 FROM c;",
+            ],
+            check=True,
+        )
+        outputs = {}
+        for name, cmd in (("wasmshell", wasmshell), ("sqlite3", sqlite3)):
+            target = work / f"{name}.csv"
+            export = work / f"export-{name}.sql"
+            export.write_text(f".mode csv\n.output {target}\nSELECT * FROM t;\n")
+            seconds, _ = timed([cmd, str(db)], stdin=export, repeat=args.repeat)
+            peak = peak_rss([cmd, str(db)], export)
+            row(f"{name} .mode csv export", seconds, f"peak RSS {peak / 1024:.0f} MB")
+            outputs[name] = (seconds, peak, target.read_bytes())
+        same = outputs["wasmshell"][2] == outputs["sqlite3"][2]
+        print(f"  output identical to sqlite3's: {'yes' if same else 'NO'}")
+        results.append(
+            ("csv export: wasmshell / sqlite3", outputs["wasmshell"][0] / outputs["sqlite3"][0], 2.5, True)
+        )
+        print(f"  wasmshell peak RSS: {outputs['wasmshell'][1] / 1024:.0f} MB (target < 100 MB)")
+
+    print("\nTargets")
+    for label, ratio, limit, below in results:
+        verdict(label, ratio, limit, below)
+
+
+if __name__ == "__main__":
+    main()
