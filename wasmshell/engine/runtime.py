@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 import re
 import threading
 import time
@@ -281,9 +282,13 @@ class Instance:
         self._keepalive = rawcall.on_epoch_deadline(store, self._check_deadline)
         try:
             if self.compiled.uses_wasi:
+                # Guest output goes to files read back between calls. A Python
+                # callback (stdout_custom) would run on wasmtime's I/O threads,
+                # which panics the process if it happens while Python exits.
+                self.collect_output()
                 wasi = wasmtime.WasiConfig()
-                wasi.stdout_custom = self.host.write_output
-                wasi.stderr_custom = self.host.write_output
+                wasi.stdout_file = self._output_file("out")
+                wasi.stderr_file = self._output_file("err")
                 store.set_wasi(wasi)
                 linker = wasmtime.Linker(self.runtime.engine)
                 linker.define_wasi()
@@ -313,6 +318,39 @@ class Instance:
         self._threshold = float("inf")
         self.refresh_memory()
         self._threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
+
+    def _output_file(self, which: str) -> str:
+        if not hasattr(self, "_outputs"):
+            import tempfile
+
+            self._outputs: dict[str, list] = {}
+            self._output_dir = tempfile.TemporaryDirectory(prefix="wasmshell-")
+        path = os.path.join(self._output_dir.name, which)
+        self._outputs[which] = [path, 0]
+        return path
+
+    def collect_output(self) -> None:
+        """Pass what the guest wrote to stdout/stderr since the last look to the host."""
+        for entry in getattr(self, "_outputs", {}).values():
+            path, seen = entry
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(seen)
+                    data = handle.read()
+            except OSError:
+                continue
+            if data:
+                entry[1] = seen + len(data)
+                self.host.write_output(data)
+
+    def close(self) -> None:
+        """Drop the store and remove the output files."""
+        self.collect_output()
+        self.mem = memoryview(b"")
+        self._store = None
+        directory = getattr(self, "_output_dir", None)
+        if directory is not None:
+            directory.cleanup()
 
     def reset(self) -> None:
         """Replace the store and instance with fresh ones; bound calls follow."""

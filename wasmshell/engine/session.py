@@ -70,6 +70,9 @@ class Session:
 
     def take_output(self) -> str:
         """Guest stdout/stderr written since the last call, as text."""
+        for instance in self._instances.values():
+            if instance.compiled.uses_wasi:
+                instance.collect_output()
         data, self._output = b"".join(self._output), []
         return data.decode("utf-8", "replace")
 
@@ -106,6 +109,8 @@ class Session:
     def close(self) -> None:
         """Close the database connection."""
         self.connection.close()
+        for instance in self._instances.values():
+            instance.close()
         self._instances.clear()
 
     def __enter__(self) -> Session:
