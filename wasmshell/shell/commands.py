@@ -77,6 +77,12 @@ def usage_error(shell: Shell, cmd_name: str) -> int:
     return 1
 
 
+def all_commands() -> list[Command]:
+    """Every registered command once, sorted by name."""
+    _load_all()
+    return sorted({cmd.name: cmd for cmd in REGISTRY.values()}.values(), key=lambda c: c.name)
+
+
 def help_lines(pattern: str | None = None) -> list[str]:
     """Help text for every command, or those matching ``pattern``, sorted by name."""
     _load_all()
@@ -105,7 +111,7 @@ def _load_all() -> None:
     if _loaded:
         return
     _loaded = True
-    from . import cmd_core, cmd_data, cmd_output  # noqa: F401
+    from . import cmd_core, cmd_data, cmd_output, cmd_schema  # noqa: F401
 
 
 @command("help", "help ?PATTERN?", "Show help text for commands matching PATTERN")

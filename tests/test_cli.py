@@ -1,0 +1,281 @@
+"""The installed ``wasmshell`` command, run as a user runs it: options, dot-commands
+owned by the shell core, init files, exit statuses and errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WASMSHELL = shutil.which("wasmshell") or str(Path(sys.executable).parent / "wasmshell")
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def run(*args: str, stdin: str = "", cwd: Path | None = None, env: dict | None = None):
+    """Run wasmshell with ``args`` and ``stdin``; return (stdout, stderr, status)."""
+    proc = subprocess.run(
+        [WASMSHELL, *args],
+        input=stdin.encode(),
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+    )
+    return proc.stdout.decode(), proc.stderr.decode(), proc.returncode
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty home and config directory, so no real init file is read."""
+    env = dict(os.environ, HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    (tmp_path / "home").mkdir()
+    return env
+
+
+def test_select_from_argument(home):
+    assert run(":memory:", "select 1+1", env=home) == ("2\n", "", 0)
+
+
+def test_version_names_wasmshell_sqlite_and_wasmtime(home):
+    out, err, status = run("-version", env=home)
+    assert status == 0
+    assert "wasmshell" in out and "SQLite 3." in out and "wasmtime" in out
+    assert run("--version", env=home)[0] == out
+
+
+def test_help_lists_options(home):
+    out, _, status = run("-help", env=home)
+    assert status == 0
+    for option in ("-bail", "-cmd", "-init", "-readonly", "-csv", "--wasm-timeout"):
+        assert option in out
+
+
+def test_unknown_option_is_an_error(home):
+    out, err, status = run("-frobnicate", env=home)
+    assert (out, status) == ("", 1)
+    assert "unknown option: -frobnicate" in err
+
+
+def test_missing_option_value_is_an_error(home):
+    _, err, status = run("-cmd", env=home)
+    assert status == 1 and "missing argument to -cmd" in err
+
+
+def test_database_file_is_created_and_reopened(tmp_path, home):
+    db = tmp_path / "new.db"
+    assert run(str(db), "create table t(x); insert into t values(42)", env=home)[2] == 0
+    assert db.exists()
+    assert run(str(db), "select x from t", env=home) == ("42\n", "", 0)
+
+
+def test_readonly_refuses_writes_and_keeps_data(tmp_path, home):
+    db = tmp_path / "ro.db"
+    run(str(db), "create table t(x); insert into t values(1)", env=home)
+    out, err, status = run("-readonly", str(db), stdin="insert into t values(2);\n", env=home)
+    assert status == 1
+    assert "readonly" in err
+    assert run(str(db), "select count(*) from t", env=home)[0] == "1\n"
+
+
+def test_init_file_option_runs_first(tmp_path, home):
+    init = tmp_path / "init.sql"
+    init.write_text(".mode csv\ncreate table t(a, b);\ninsert into t values(1, 'x y');\n")
+    out, err, status = run("-init", str(init), ":memory:", stdin="select * from t;\n", env=home)
+    assert (out, err, status) == ('1,"x y"\r\n', "", 0)
+
+
+def test_missing_init_file_is_reported_and_the_rest_runs(tmp_path, home):
+    out, err, status = run("-init", str(tmp_path / "nope"), ":memory:", "select 3", env=home)
+    assert out == "3\n" and "cannot open" in err and status == 0
+
+
+def test_default_init_file_in_xdg_config_home(tmp_path, home):
+    config = Path(home["XDG_CONFIG_HOME"]) / "wasmshell"
+    config.mkdir(parents=True)
+    (config / "wasmshellrc").write_text(".headers on\n")
+    assert run(":memory:", "select 1 as one", env=home)[0] == "one\n1\n"
+
+
+def test_default_init_file_in_home(tmp_path, home):
+    Path(home["HOME"], ".wasmshellrc").write_text(".nullvalue NIL\n")
+    assert run(":memory:", "select null", env=home)[0] == "NIL\n"
+
+
+def test_command_line_options_override_the_init_file(tmp_path, home):
+    Path(home["HOME"], ".wasmshellrc").write_text(".mode csv\n.nullvalue x\n")
+    # As in sqlite3, -list sets the mode but keeps the separators .mode csv chose.
+    assert run("-list", "-nullvalue", "-", ":memory:", "select 1, null", env=home)[0] == "1,-\r\n"
+
+
+def test_wasm_timeout_option_stops_a_loop(home):
+    spin = '(module (func (export "spin") (loop br 0)))'
+    out, err, status = run(
+        "--wasm-timeout", "100", ":memory:", f"select run_wasm('{spin}', 'spin')", env=home
+    )
+    assert status == 1
+    assert "wasm trap in spin: time limit of 100 ms exceeded" in err
+
+
+def test_wasm_memory_option_caps_memory(home):
+    grow = (
+        # memory not exported, so the i32 result is an INTEGER, not a pointer
+        '(module (memory 1) (func (export "grow") (result i32) (memory.grow (i32.const 100))))'
+    )
+    out, _, status = run("--wasm-memory", "2", ":memory:", f"select run_wasm('{grow}', 'grow')", env=home)
+    assert (out, status) == ("-1\n", 0)
+
+
+def test_bad_wasm_limit_is_an_error(home):
+    _, err, status = run("--wasm-timeout", "soon", ":memory:", "select 1", env=home)
+    assert status == 1 and "--wasm-timeout" in err
+
+
+def test_run_wasm_with_a_sample_from_a_script(home):
+    fib = (SAMPLES / "fib.wat").read_text()
+    script = "select run_wasm(readfile_placeholder, 'fib', 20);\n".replace(
+        "readfile_placeholder", "'" + fib.replace("'", "''") + "'"
+    )
+    assert run(stdin=script, env=home) == ("6765\n", "", 0)
+
+
+def test_wasm_trap_is_a_runtime_error_and_the_script_goes_on(home):
+    div = (SAMPLES / "divide.wat").read_text().replace("'", "''")
+    script = f"select run_wasm('{div}', 'divide', 1, 0);\nselect 'after';\n"
+    out, err, status = run(stdin=script, env=home)
+    assert out == "after\n"
+    assert err == "Runtime error near line 1: wasm trap in divide: integer divide by zero\n"
+    assert status == 1
+
+
+def test_open_switches_database(tmp_path, home):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    run(str(a), "create table ta(x)", env=home)
+    run(str(b), "create table tb(x)", env=home)
+    script = f".open {b}\nselect name from sqlite_schema;\n.open {a}\nselect name from sqlite_schema;\n"
+    assert run(":memory:", stdin=script, env=home)[0] == "tb\nta\n"
+
+
+def test_open_new_empties_the_file(tmp_path, home):
+    db = tmp_path / "x.db"
+    run(str(db), "create table t(x)", env=home)
+    out, _, _ = run(stdin=f".open --new {db}\nselect count(*) from sqlite_schema;\n", env=home)
+    assert out == "0\n"
+
+
+def test_open_readonly_missing_file_is_an_error(tmp_path, home):
+    _, err, status = run(stdin=f".open --readonly {tmp_path / 'none.db'}\n", env=home)
+    assert status == 1 and "unable to open database" in err
+
+
+def test_read_runs_a_file_and_nested_reads(tmp_path, home):
+    (tmp_path / "inner.sql").write_text("select 'inner';\n.quit\nselect 'not reached';\n")
+    (tmp_path / "outer.sql").write_text(f"select 'outer';\n.read {tmp_path / 'inner.sql'}\nselect 'back';\n")
+    out, err, status = run(stdin=f".read {tmp_path / 'outer.sql'}\nselect 'end';\n", env=home)
+    assert (out, err, status) == ("outer\ninner\nback\nend\n", "", 0)
+
+
+def test_read_missing_file(tmp_path, home):
+    _, err, status = run(stdin=f".read {tmp_path / 'missing.sql'}\n", env=home)
+    assert status == 1 and "cannot open" in err
+
+
+def test_cd_changes_directory_for_relative_paths(tmp_path, home):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "s.sql").write_text("select 'from sub';\n")
+    assert run(stdin=".cd sub\n.read s.sql\n", cwd=tmp_path, env=home)[0] == "from sub\n"
+    _, err, status = run(stdin=".cd nowhere\n", cwd=tmp_path, env=home)
+    assert status == 1 and "nowhere" in err
+
+
+def test_shell_and_system_run_commands_in_order(home):
+    out, _, _ = run(stdin="select 1;\n.shell echo two\n.system echo three\nselect 4;\n", env=home)
+    assert out == "1\ntwo\nthree\n4\n"
+
+
+def test_exit_with_code(home):
+    out, _, status = run(stdin="select 1;\n.exit 3\nselect 2;\n", env=home)
+    assert (out, status) == ("1\n", 3)
+
+
+def test_exit_from_a_read_file_ends_everything(tmp_path, home):
+    (tmp_path / "x.sql").write_text(".exit 4\n")
+    out, _, status = run(stdin=f".read {tmp_path / 'x.sql'}\nselect 'no';\n", env=home)
+    assert (out, status) == ("", 4)
+
+
+def test_unique_prefix_runs_a_command_and_unknown_is_an_error(home):
+    assert run(stdin=".hea on\nselect 1 as x;\n", env=home)[0] == "x\n1\n"
+    _, err, status = run(stdin=".frob\n", env=home)
+    assert status == 1
+    assert err == 'Error: unknown command or invalid arguments:  "frob". Enter ".help" for help\n'
+
+
+def test_help_lists_every_command_with_help_text(home):
+    from wasmshell.shell.commands import all_commands
+
+    out, _, status = run(stdin=".help\n", env=home)
+    assert status == 0
+    commands = all_commands()
+    assert len(commands) > 20
+    for cmd in commands:
+        assert cmd.help.strip(), f".{cmd.name} has no help text"
+        assert f".{cmd.usage}" in out
+
+
+def test_help_with_pattern(home):
+    out, _, _ = run(stdin=".help mode\n", env=home)
+    assert ".mode" in out and ".tables" not in out
+
+
+def test_timeout_and_version_commands(home):
+    out, err, status = run(stdin=".timeout 100\n.version\n", env=home)
+    assert status == 0 and "wasmshell" in out
+
+
+def test_output_to_full_disk_is_an_error(home):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [WASMSHELL, ":memory:"], input=b"select 1;\n", stdout=full, stderr=subprocess.PIPE, env=home
+        )
+    assert proc.returncode == 1
+    assert b"No space left on device" in proc.stderr
+
+
+def test_closed_pipe_ends_quietly(tmp_path, home):
+    db = tmp_path / "big.db"
+    run(
+        str(db),
+        "create table t(x); with recursive c(i) as (select 1 union all select i+1 from c limit 200000)"
+        " insert into t select i from c",
+        env=home,
+    )
+    proc = subprocess.run(
+        f"'{WASMSHELL}' '{db}' 'select * from t' | head -1", shell=True, capture_output=True, env=home
+    )
+    assert proc.stdout == b"1\n"
+    assert proc.stderr == b""
+
+
+def test_text_after_the_last_semicolon_still_runs(home):
+    assert run(stdin="select 1;\nselect 2", env=home)[0] == "1\n2\n"
+
+
+def test_large_script_streams_in_constant_memory(tmp_path, home):
+    # 200,000 statements through a pipe; the result proves every line ran.
+    lines = "".join(f"insert into t values({i});\n" for i in range(200_000))
+    script = "create table t(x);\nbegin;\n" + lines + "commit;\nselect count(*), sum(x) from t;\n"
+    out, err, status = run(stdin=script, env=home)
+    assert (out, err, status) == (f"200000|{sum(range(200_000))}\n", "", 0)
+
+
+def test_python_dash_m_runs_the_shell(home):
+    proc = subprocess.run(
+        [sys.executable, "-m", "wasmshell", ":memory:", "select 'm'"], capture_output=True, env=home
+    )
+    assert proc.stdout == b"m\n"
