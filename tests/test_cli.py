@@ -41,7 +41,7 @@ def test_select_from_argument(home):
 
 
 def test_version_names_wasmshell_sqlite_and_wasmtime(home):
-    out, err, status = run("-version", env=home)
+    out, _err, status = run("-version", env=home)
     assert status == 0
     assert "wasmshell" in out and "SQLite 3." in out and "wasmtime" in out
     assert run("--version", env=home)[0] == out
@@ -75,7 +75,7 @@ def test_database_file_is_created_and_reopened(tmp_path, home):
 def test_readonly_refuses_writes_and_keeps_data(tmp_path, home):
     db = tmp_path / "ro.db"
     run(str(db), "create table t(x); insert into t values(1)", env=home)
-    out, err, status = run("-readonly", str(db), stdin="insert into t values(2);\n", env=home)
+    _out, err, status = run("-readonly", str(db), stdin="insert into t values(2);\n", env=home)
     assert status == 1
     assert "readonly" in err
     assert run(str(db), "select count(*) from t", env=home)[0] == "1\n"
@@ -113,7 +113,7 @@ def test_command_line_options_override_the_init_file(tmp_path, home):
 
 def test_wasm_timeout_option_stops_a_loop(home):
     spin = '(module (func (export "spin") (loop br 0)))'
-    out, err, status = run(
+    _out, err, status = run(
         "--wasm-timeout", "100", ":memory:", f"select run_wasm('{spin}', 'spin')", env=home
     )
     assert status == 1
@@ -232,7 +232,7 @@ def test_help_with_pattern(home):
 
 
 def test_timeout_and_version_commands(home):
-    out, err, status = run(stdin=".timeout 100\n.version\n", env=home)
+    out, _err, status = run(stdin=".timeout 100\n.version\n", env=home)
     assert status == 0 and "wasmshell" in out
 
 

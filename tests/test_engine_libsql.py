@@ -100,8 +100,7 @@ def test_run_wasm_binary_blob_directly(session):
     assert (
         one(
             session,
-            "select run_wasm(body, 'concat3', 'hello', ', ', 'world') from mods"
-            " where name = 'concat3'",
+            "select run_wasm(body, 'concat3', 'hello', ', ', 'world') from mods where name = 'concat3'",
         )
         == "hello, world"
     )
@@ -112,9 +111,7 @@ def test_run_wasm_binary_blob_directly(session):
         )
         == b"\x02\x01"
     )
-    assert (
-        one(session, "select run_wasm(body, 'get_null') from mods where name = 'get_null'") is None
-    )
+    assert one(session, "select run_wasm(body, 'get_null') from mods where name = 'get_null'") is None
 
 
 def test_run_wasm_wat_stored_in_a_table(session):

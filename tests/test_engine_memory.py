@@ -42,8 +42,6 @@ def test_million_text_calls_keep_memory_flat(session):
     gc.collect()
     after = rss_mb()
     assert got == [(CALLS, CALLS * 100, 1)]
-    assert after - before < RSS_BUDGET_MB, (
-        f"RSS grew {after - before:.1f} MB ({before:.0f} -> {after:.0f})"
-    )
+    assert after - before < RSS_BUDGET_MB, f"RSS grew {after - before:.1f} MB ({before:.0f} -> {after:.0f})"
     # the function still gives right answers afterwards
     assert one(session, "select reverse_text('abc')") == "cba"

@@ -12,6 +12,7 @@ standing in for 64-bit-significand floats; the common cases take a fast path.
 from __future__ import annotations
 
 import math
+import re
 
 # -- x87 long double, emulated: a positive value is (significand, exponent) with
 # the significand rounded to 64 bits, half to even, like the FPU's default mode.
@@ -234,3 +235,15 @@ def quote_literal(value: object) -> str:
             text = text[: text.index("\0")]
         return "'" + text.replace("'", "''") + "'"
     return "X'" + bytes(value).hex() + "'"  # type: ignore[call-overload]
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def quote_identifier(name: str) -> str:
+    """A name as sqlite3's quoteChar decides: bare if a plain identifier and no keyword, else quoted."""
+    from .keywords import is_keyword
+
+    if _IDENT.match(name) and not is_keyword(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .formatting import quote_literal, real_literal, text_of
+from .formatting import quote_identifier, quote_literal, real_literal, text_of
 
 MODES = (
     "ascii",
@@ -44,6 +44,8 @@ class OutputSettings:
     null: str = ""
     widths: list[int] = field(default_factory=list)
     wrap: int = 60  # columnar modes wrap longer values, as sqlite3's --wrap 60
+    wordwrap: bool = False  # ... breaking them between words (--wordwrap on)
+    quote: bool = False  # ... and show values as SQL literals (--quote)
     table: str = "table"  # the table name insert mode writes
 
 
@@ -109,18 +111,6 @@ def escaped_literal(text: str) -> str:
     if nl:
         out += f",'{nl}',char(10))"
     return out
-
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a name unless it is a plain identifier that is not a keyword."""
-    from .keywords import is_keyword
-
-    if _IDENT.match(name) and not is_keyword(name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 # -- renderers ----------------------------------------------------------------
@@ -252,61 +242,157 @@ class JsonRenderer(Renderer):
 
 # -- columnar modes -----------------------------------------------------------
 
+# Bytes that need the slow path: control characters (line breaks, tabs) and
+# surrogate escapes (bytes of a BLOB that are not UTF-8), whose width sqlite3
+# counts byte by byte.
+_PLAIN = re.compile("[^\x00-\x1f\ud800-\udfff]*")
+_CONTINUATION = re.compile("[\udc80-\udcbf]")
+_C_SPACE = b" \t\n\v\f\r"
 
-def _display_lines(text: str, width: int) -> list[str]:
-    """Split a value into display lines as sqlite3's translateForDisplayAndDup does.
 
-    Tabs expand to the next multiple of 8, a newline starts a new line, and
-    with a width each line holds at most that many characters.
+def display_width(text: str) -> int:
+    """Characters as sqlite3's strlenChar counts them: bytes that do not continue a UTF-8 sequence."""
+    if text.isascii():
+        return len(text)
+    return len(text) - len(_CONTINUATION.findall(text))
+
+
+def _isalnum(byte: int) -> bool:
+    return 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
+
+
+def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | None]:
+    """The first display line of ``z`` (NUL-terminated) and where the next one starts.
+
+    A byte-for-byte port of sqlite3's translateForDisplayAndDup: tabs expand
+    to the next multiple of 8, a control character ends the line (and is
+    skipped, as is a CR before a LF), and a line holds at most ``limit``
+    characters, broken at a word boundary when ``wordwrap`` is on.
     """
-    limit = width or 1_000_000
-    lines: list[str] = []
-    i = 0
-    n_text = len(text)
-    while True:
-        out: list[str] = []
-        n = 0
-        while n < limit and i < n_text:
-            ch = text[i]
-            if ch >= " ":
-                out.append(ch)
+    i = n = 0
+    while n < limit:
+        c = z[i]
+        if c >= 0x20:
+            n += 1
+            i += 1
+            while (z[i] & 0xC0) == 0x80:
+                i += 1
+        elif c == 0x09:
+            while True:
                 n += 1
-                i += 1
-            elif ch == "\t":
-                while True:
-                    out.append(" ")
-                    n += 1
-                    if n % 8 == 0 or n >= limit:
-                        break
-                i += 1
-            else:
-                break
-        lines.append("".join(out))
-        if i < n_text and text[i] == "\r":
+                if n & 7 == 0 or n >= limit:
+                    break
             i += 1
-        if i < n_text and text[i] == "\n":
+        else:
+            break
+    k = i
+    if n >= limit and wordwrap:
+        half = i // 2
+        k = i
+        while k > half and z[k - 1] not in _C_SPACE:
+            k -= 1
+        if k <= half:
+            k = i
+            while k > half and not (_isalnum(z[k - 1]) != _isalnum(z[k]) and (z[k] & 0xC0) != 0x80):
+                k -= 1
+        if k <= half:
+            k = i
+        else:
+            i = k
+            while z[i] == 0x20:
+                i += 1
+    tail: int | None
+    if n >= limit and z[i] >= 0x20:
+        tail = i
+    elif z[i] == 0x0D and z[i + 1] == 0x0A:
+        tail = i + 2 if z[i + 2] else None
+    elif z[i] == 0 or z[i + 1] == 0:
+        tail = None
+    else:
+        tail = i + 1
+    out = bytearray()
+    i = n = 0
+    while i < k:
+        c = z[i]
+        if c >= 0x20:
+            n += 1
+            out.append(c)
             i += 1
-        if i >= n_text:
+            while (z[i] & 0xC0) == 0x80:
+                out.append(z[i])
+                i += 1
+        elif c == 0x09:
+            while True:
+                n += 1
+                out.append(0x20)
+                if n & 7 == 0 or n >= limit:
+                    break
+            i += 1
+        else:
+            break
+    return bytes(out), tail
+
+
+def display_lines(text: str, width: int, wordwrap: bool = False) -> list[str]:
+    """A value split into the lines a columnar mode shows, as sqlite3 splits it.
+
+    ``width`` is the column's width (its sign ignored; 0 means no limit).
+    """
+    limit = abs(width) or 1_000_000
+    if len(text) < limit and _PLAIN.fullmatch(text):
+        return [text]
+    z = text.encode("utf-8", "surrogateescape") + b"\0"
+    lines = []
+    while True:
+        line, tail = _display_line(z, limit, wordwrap)
+        lines.append(line.decode("utf-8", "surrogateescape"))
+        if tail is None:
             return lines
-        if n < limit and text[i] not in "\r\n" and text[i] < " ":
-            i += 1  # other control characters are dropped
+        z = z[tail:]
+
+
+def quoted_cell(value: Any) -> str:
+    """A value as the columnar modes' --quote option shows it (sqlite3's quoted_column)."""
+    t = type(value)
+    if value is None:
+        return "NULL"
+    if t is str:
+        text = value[: value.index("\0")] if "\0" in value else value
+        return "'" + text.replace("'", "''") + "'"
+    if t is int or t is float:
+        return text_of(value, "")
+    return "x'" + bytes(value).hex() + "'"
 
 
 class ColumnarRenderer(Renderer):
-    """column, table, box and markdown: sized to the widest value, written at the end."""
+    """column, table, box and markdown: sized to the widest value, written at the end.
+
+    As sqlite3's exec_prepared_stmt_columnar: a value longer than its column's
+    width (or the wrap limit) continues on further lines, and when any row
+    takes several lines a divider is drawn between rows.
+    """
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
+        s = self.s
+        self.set_widths = [s.widths[j] if j < len(s.widths) else 0 for j in range(len(self.columns))]
+        self.limits = [abs(w) if w else s.wrap for w in self.set_widths]
+        # Only the first line of a column's name is shown.
+        self.header = [
+            display_lines(c, self.limits[j], s.wordwrap)[0] for j, c in enumerate(self.columns)
+        ]
         self.rows: list[list[list[str]]] = []
 
     def row(self, values: Sequence[Any]) -> None:
-        widths = self.s.widths
+        s = self.s
+        limits = self.limits
         cells = []
-        wrap = self.s.wrap
         for j, v in enumerate(values):
-            w = abs(widths[j]) if j < len(widths) and widths[j] else wrap
-            text = self.s.null if v is None else text_of(v, "")
-            cells.append(_display_lines(text, w))
+            if s.quote:
+                text = quoted_cell(v)
+            else:
+                text = s.null if v is None else text_of(v, "")
+            cells.append(display_lines(text, limits[j], s.wordwrap))
         self.rows.append(cells)
         self.count += 1
 
@@ -315,26 +401,27 @@ class ColumnarRenderer(Renderer):
             return
         s = self.s
         mode = s.mode
-        ncol = len(self.columns)
-        set_widths = [s.widths[j] if j < len(s.widths) else 0 for j in range(ncol)]
-        header = [_display_lines(c, abs(set_widths[j]) or s.wrap) for j, c in enumerate(self.columns)]
+        set_widths = self.set_widths
+        header = self.header
         widths = [abs(w) for w in set_widths]
-        for cells in [header, *self.rows]:
+        for j, name in enumerate(header):
+            widths[j] = max(widths[j], display_width(name))
+        for cells in self.rows:
             for j, lines in enumerate(cells):
                 for line in lines:
-                    if len(line) > widths[j]:
-                        widths[j] = len(line)
+                    n = display_width(line)
+                    if n > widths[j]:
+                        widths[j] = n
         w = self.out.write
 
         def fit(text: str, j: int) -> str:
-            width = widths[j]
-            pad = width - len(text)
+            pad = widths[j] - display_width(text)
             if pad <= 0:
                 return text
             return " " * pad + text if set_widths[j] < 0 else text + " " * pad
 
         def centre(text: str, j: int) -> str:
-            pad = widths[j] - len(text)
+            pad = widths[j] - display_width(text)
             return " " * (pad // 2) + text + " " * ((pad + 1) // 2)
 
         def rule(left: str, fill: str, mid: str, right: str) -> str:
@@ -343,21 +430,21 @@ class ColumnarRenderer(Renderer):
         if mode == "column":
             colsep, rowsep, start = "  ", "\n", ""
             if s.headers:
-                w("  ".join(fit(h[0], j) for j, h in enumerate(header)) + "\n")
+                w("  ".join(fit(h, j) for j, h in enumerate(header)) + "\n")
                 w("  ".join("-" * wd for wd in widths) + "\n")
         elif mode == "table":
             colsep, rowsep, start = " | ", " |\n", "| "
             w(rule("+", "-", "+", "+"))
-            w("| " + " | ".join(centre(h[0], j) for j, h in enumerate(header)) + " |\n")
+            w("| " + " | ".join(centre(h, j) for j, h in enumerate(header)) + " |\n")
             w(rule("+", "-", "+", "+"))
         elif mode == "box":
             colsep, rowsep, start = " │ ", " │\n", "│ "
             w(rule("┌", "─", "┬", "┐"))
-            w("│ " + " │ ".join(centre(h[0], j) for j, h in enumerate(header)) + " │\n")
+            w("│ " + " │ ".join(centre(h, j) for j, h in enumerate(header)) + " │\n")
             w(rule("├", "─", "┼", "┤"))
         else:  # markdown
             colsep, rowsep, start = " | ", " |\n", "| "
-            w("| " + " | ".join(centre(h[0], j) for j, h in enumerate(header)) + " |\n")
+            w("| " + " | ".join(centre(h, j) for j, h in enumerate(header)) + " |\n")
             w(rule("|", "-", "|", "|"))
         multiline = any(len(lines) > 1 for cells in self.rows for lines in cells)
         last = len(self.rows) - 1
