@@ -47,3 +47,7 @@ class ArgumentError(WasmError):
 
 class ResultError(WasmError):
     """A function returned a malformed value (bad tag, pointer out of bounds, bad UTF-8)."""
+
+
+class StatementError(WasmError):
+    """A malformed CREATE FUNCTION or DROP FUNCTION statement."""

@@ -8,13 +8,23 @@ stays fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from .errors import ArgumentError, ModuleError
+from .catalog import Catalog, WasmFunction
+from .errors import ArgumentError, ModuleError, StatementError
 from .limits import Limits
+from .statements import (
+    CreateFunction,
+    may_hold_function_statement,
+    parse_function_statement,
+    split_statements,
+)
+
+_ROLLBACK = re.compile(r"(?i)\brollback\b")
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
@@ -44,8 +54,14 @@ class Session:
         self._instances: dict[CompiledModule, Instance] = {}
         # run_wasm: functions by (module length, export name); see run_wasm.
         self._by_shape: dict[tuple[int, str], list[tuple[str | bytes, SqlFunction]]] = {}
-        self.functions: dict[str, SqlFunction] = {}
+        self.functions: dict[str, WasmFunction] = {}
+        self._upgrades: list[WasmFunction] = []
+        self._ghosts: dict[str, set[int]] = {}
+        self._maintenance = False
         self._register_run_wasm()
+        self.catalog = Catalog(self)
+        self.connection.set_rollback_hook(self._rolled_back)
+        self.load_stored()
 
     # -- the Host protocol the runtime uses -----------------------------------
 
@@ -95,10 +111,16 @@ class Session:
         ``can_cache=False`` keeps one-off statements out of the statement cache.
         """
         self.interrupted = False
+        if self._maintenance:
+            self._maintain()
         if cursor is None:
             cursor = self.connection.cursor()
         if trace is not None:
             cursor.exec_trace = trace
+        if may_hold_function_statement(sql):
+            if _ROLLBACK.search(sql):
+                self._maintenance = True  # ROLLBACK TO does not call the rollback hook
+            return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
         return cursor.execute(sql, bindings, can_cache=can_cache)
 
     def interrupt(self) -> None:
@@ -163,15 +185,94 @@ class Session:
             for name in names:
                 export = compiled.find_export(name)
                 if export is None:
-                    raise ModuleError(_no_export(compiled, name))
+                    raise ModuleError(no_export_message(compiled, name))
                 chosen.append(export)
-        functions = [self.bind(compiled, export, export) for export in chosen]
-        for fn in functions:
-            self.connection.create_scalar_function(
-                fn.info.name, fn.call, fn.nparams, deterministic=fn.info.deterministic
+        infos = []
+        for export in chosen:
+            entry = WasmFunction(self, export, source, "session", export)
+            entry.fn = self.bind(compiled, export, export)
+            self.install(entry)
+            infos.append(entry.fn.info)
+        return infos
+
+    # -- registration with SQLite ----------------------------------------------
+
+    def install(self, entry: WasmFunction) -> None:
+        """Register a Wasm function with SQLite, replacing one of the same name."""
+        old = self.functions.get(entry.name.lower())
+        if old is not None:
+            self.uninstall(old.name)
+        conn = self.connection
+        # Any arity reaches the lazy entry point, which explains a wrong count.
+        # SQLite keeps a deleted function's exact arity and lets it shadow the
+        # any-arity one, so arities used before are registered again too.
+        for arity in {-1} | self._ghosts.pop(entry.name.lower(), set()):
+            conn.create_scalar_function(entry.name, entry.call, arity, deterministic=entry.deterministic)
+            entry.arities.add(arity)
+        if entry.fn is not None:
+            conn.create_scalar_function(
+                entry.name, entry.fn.call, entry.fn.nparams, deterministic=entry.deterministic
             )
-            self.functions[fn.info.name.lower()] = fn
-        return [fn.info for fn in functions]
+            entry.arities.add(entry.fn.nparams)
+        self.functions[entry.name.lower()] = entry
+
+    def uninstall(self, name: str) -> None:
+        """Remove a Wasm function from SQLite."""
+        entry = self.functions.pop(name.lower(), None)
+        if entry is None:
+            return
+        for arity in entry.arities:
+            self.connection.create_scalar_function(entry.name, None, arity)
+        self._ghosts[name.lower()] = {a for a in entry.arities if a >= 0}
+        entry.arities.clear()
+
+    def upgrade_later(self, entry: WasmFunction) -> None:
+        """Once a lazily compiled function is bound, register the direct call path.
+
+        SQLite refuses to change functions while a statement runs, so this
+        waits for the next execute().
+        """
+        self._upgrades.append(entry)
+        self._maintenance = True
+
+    def _rolled_back(self) -> None:
+        self._maintenance = True
+
+    def _maintain(self) -> None:
+        self._maintenance = False
+        try:
+            self.sync_stored()
+            for entry in self._upgrades:
+                if entry.fn is not None and self.functions.get(entry.name.lower()) is entry:
+                    self.connection.create_scalar_function(
+                        entry.name, entry.fn.call, entry.fn.nparams, deterministic=entry.deterministic
+                    )
+                    entry.arities.add(entry.fn.nparams)
+            self._upgrades.clear()
+        except apsw.BusyError:
+            self._maintenance = True  # a statement is still running; try next time
+
+    def load_stored(self) -> None:
+        """Register every function stored in the database (compiled on first call)."""
+        try:
+            rows = self.catalog.rows()
+        except apsw.Error:
+            return  # a table of that name but another shape: not ours to read
+        for name, body in rows:
+            self.install(WasmFunction(self, name, body, "stored"))
+
+    def sync_stored(self) -> None:
+        """Make registrations match the table again (after a rollback)."""
+        try:
+            rows = {name.lower(): (name, body) for name, body in self.catalog.rows()}
+        except apsw.Error:
+            rows = {}
+        for key, entry in list(self.functions.items()):
+            if entry.origin == "stored" and (key not in rows or rows[key][1] != entry.body):
+                self.uninstall(entry.name)
+        for key, (name, body) in rows.items():
+            if key not in self.functions:
+                self.install(WasmFunction(self, name, body, "stored"))
 
     def _register_run_wasm(self) -> None:
         """Register SQL ``run_wasm(module, func_name, args...)``.
@@ -235,7 +336,7 @@ class Session:
         compiled = self.compile(module)
         export = compiled.find_export(name)
         if export is None:
-            raise ModuleError(_no_export(compiled, name))
+            raise ModuleError(no_export_message(compiled, name))
         fn = self.bind(compiled, export, name)
         candidates.append((module, fn))
         return fn
@@ -255,7 +356,8 @@ def is_abi_helper(name: str) -> bool:
     return name in ABI_HELPERS or name.startswith("__")
 
 
-def _no_export(compiled: CompiledModule, name: str) -> str:
+def no_export_message(compiled: CompiledModule, name: str) -> str:
+    """The error for a module that lacks the export a name asks for."""
     available = ", ".join(e for e in compiled.exports if not is_abi_helper(e)) or "none"
     return f"wasm module has no exported function '{name}' (its functions: {available})"
 
@@ -263,3 +365,68 @@ def _no_export(compiled: CompiledModule, name: str) -> str:
 def connect(path: str = ":memory:", *, limits: Limits | None = None, readonly: bool = False) -> Session:
     """Open a SQLite database with Wasm functions ready; ``:memory:`` by default."""
     return Session(path, limits=limits, readonly=readonly)
+
+
+class ScriptCursor:
+    """Runs SQL that holds CREATE/DROP FUNCTION statements, in order.
+
+    Plain statements go to SQLite through the given cursor; function
+    statements are carried out by the catalog. Like an APSW cursor it runs
+    up to the first row at once, so executing without iterating still runs a
+    statement that returns nothing.
+    """
+
+    _DONE = object()
+
+    def __init__(
+        self, session: Session, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool
+    ) -> None:
+        self._session = session
+        self._cursor = cursor
+        self._rows = self._run(sql, bindings, can_cache)
+        self._first: Any = next(self._rows, self._DONE)
+
+    def _run(self, sql: str, bindings: Any, can_cache: bool) -> Iterator[Any]:
+        cursor = self._cursor
+        plain: list[str] = []
+        for _offset, statement in split_statements(sql):
+            try:
+                parsed = parse_function_statement(statement)
+            except SyntaxError as exc:
+                raise StatementError(str(exc)) from None
+            if parsed is None:
+                plain.append(statement)
+                continue
+            if plain:
+                yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)
+                plain = []
+            trace = cursor.exec_trace
+            if trace is not None:
+                trace(cursor, statement, None)
+            if isinstance(parsed, CreateFunction):
+                self._session.catalog.create(parsed)
+            else:
+                self._session.catalog.drop(parsed)
+        if plain:
+            yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)
+
+    def __iter__(self) -> ScriptCursor:
+        return self
+
+    def __next__(self) -> Any:
+        if self._first is not self._DONE:
+            row, self._first = self._first, self._DONE
+            return row
+        return next(self._rows)
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+        return list(self)
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        return next(self, None)
+
+    def get_description(self) -> Any:
+        """Column names and types of the current statement."""
+        return self._cursor.get_description()

@@ -132,3 +132,15 @@ def _read_types(r: _Reader) -> list[tuple[tuple[str, ...], tuple[str, ...]] | No
         return _read_types(r)
     # struct and array types (GC proposal) hold no function signature
     raise ModuleError("wasm module uses GC types, which wasmshell does not support")
+
+
+def import_count(binary: bytes) -> int:
+    """How many imports a binary module declares."""
+    r = _Reader(binary, 8)
+    while r.pos < r.end:
+        section = r.byte()
+        size = r.uleb()
+        if section == 2:
+            return _Reader(binary, r.pos, r.pos + size).uleb()
+        r.pos += size
+    return 0
