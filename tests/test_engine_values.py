@@ -237,14 +237,14 @@ def test_result_sql_types(session):
 
 def test_registered_wrong_number_of_arguments(session):
     session.register_module(wat("fib"))
-    for sql in ("select fib()", "select fib(1, 2)"):
-        with pytest.raises(apsw.SQLError, match="wrong number of arguments"):
+    for sql, given in (("select fib()", "0 were"), ("select fib(1, 2)", "2 were")):
+        with pytest.raises(ArgumentError, match=f"fib takes 1 argument, but {given} given"):
             one(session, sql)
 
 
 def test_registered_wrong_arity_for_multi_arg_function(session):
     session.register_module(wat("concat3"))
-    with pytest.raises(apsw.SQLError, match="wrong number of arguments"):
+    with pytest.raises(ArgumentError, match="concat3 takes 3 arguments, but 2 were given"):
         one(session, "select concat3('a', 'b')")
 
 
