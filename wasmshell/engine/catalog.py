@@ -159,7 +159,7 @@ class Catalog:
             raise ModuleError(
                 f"CREATE FUNCTION {stmt.name}: language {stmt.language} is not supported; use LANGUAGE wasm"
             )
-        if self.find(stmt.name) is not None:
+        if self.find(stmt.name) is not None or stmt.name.lower() in self.session.functions:
             if stmt.if_not_exists:
                 return
             raise ModuleError(f"function {stmt.name} already exists")
@@ -169,13 +169,15 @@ class Catalog:
             from .session import no_export_message
 
             raise ModuleError(no_export_message(compiled, stmt.name))
-        fn = self.session.bind(compiled, export, stmt.name)
-        with self.connection:  # a savepoint: the table and the row together, or neither
+        self.session.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
+
+    def store(self, rows: list[tuple[str, str | bytes]]) -> None:
+        """Write (name, body) rows, replacing rows of the same names, all or none."""
+        with self.connection:  # a savepoint: the table and the rows together, or nothing
             self.connection.execute(TABLE_SQL)
-            self.connection.execute(f"INSERT INTO {TABLE}(name, body) VALUES(?, ?)", (stmt.name, stmt.body))
-        entry = WasmFunction(self.session, stmt.name, stmt.body, "stored", export)
-        entry.fn = fn
-        self.session.install(entry)
+            for name, body in rows:
+                self.connection.execute(f"DELETE FROM {TABLE} WHERE lower(name) = lower(?)", (name,))
+                self.connection.execute(f"INSERT INTO {TABLE}(name, body) VALUES(?, ?)", (name, body))
 
     def drop(self, stmt: DropFunction) -> None:
         """DROP FUNCTION: remove the row and the registration."""

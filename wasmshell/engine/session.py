@@ -172,27 +172,64 @@ class Session:
         return bind(self._instance(compiled), export, sql_name)
 
     def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
-        """Register exports of a module as SQL functions for this session.
+        """Register exports of a module as SQL functions for this session only.
 
         ``names`` picks exports; by default every exported function except
-        libSQL's ABI helpers. Returns what was registered.
+        libSQL's ABI helpers. A function of the same name is replaced.
+        """
+        return self.load_module(source, names, store=False, replace=True)
+
+    def load_module(
+        self,
+        source: str | bytes,
+        names: Iterable[str] | None = None,
+        *,
+        store: bool = True,
+        replace: bool = False,
+    ) -> list[FunctionInfo]:
+        """Register exports of a module as SQL functions, stored in the database unless ``store=False``.
+
+        Everything is checked before anything changes: the module compiles,
+        each export exists and has a signature SQL can call, and no name is
+        taken (unless ``replace``).
         """
         compiled = self.compile(source)
         if names is None:
-            chosen = [e for e in compiled.exports if not is_abi_helper(e)]
+            pairs = [(e, e) for e in compiled.exports if not is_abi_helper(e)]
+            if not pairs:
+                raise ModuleError("wasm module exports no functions to register")
         else:
-            chosen = []
+            pairs = []
             for name in names:
                 export = compiled.find_export(name)
                 if export is None:
                     raise ModuleError(no_export_message(compiled, name))
-                chosen.append(export)
+                pairs.append((name, export))
+        return self.add_functions(compiled, source, pairs, store=store, replace=replace)
+
+    def add_functions(
+        self,
+        compiled: CompiledModule,
+        source: str | bytes,
+        pairs: list[tuple[str, str]],
+        *,
+        store: bool,
+        replace: bool,
+    ) -> list[FunctionInfo]:
+        """Bind (SQL name, export) pairs of a compiled module, store them and register them."""
+        if not replace:
+            for name, _export in pairs:
+                if name.lower() in self.functions or (store and self.catalog.find(name) is not None):
+                    raise ModuleError(f"function {name} already exists")
+        bound = [(name, export, self.bind(compiled, export, name)) for name, export in pairs]
+        if store:
+            self.catalog.store([(name, source) for name, _export, _fn in bound])
         infos = []
-        for export in chosen:
-            entry = WasmFunction(self, export, source, "session", export)
-            entry.fn = self.bind(compiled, export, export)
+        for name, export, fn in bound:
+            entry = WasmFunction(self, name, source, "stored" if store else "session", export)
+            entry.fn = fn
             self.install(entry)
-            infos.append(entry.fn.info)
+            infos.append(fn.info)
         return infos
 
     # -- registration with SQLite ----------------------------------------------
