@@ -88,6 +88,32 @@ class WasmFunction:
         """Parameter and result types, once compiled."""
         return self.fn.info if self.fn else None
 
+    def peek(self) -> FunctionInfo | None:
+        """Parameter and result types read from the module without compiling it (None if unreadable)."""
+        if self.fn is not None:
+            return self.fn.info
+        from . import wasmbin
+        from .abi import describe
+        from .runtime import Signature
+
+        try:
+            if isinstance(self.body, str):
+                import wasmtime
+
+                binary = wasmtime.wat2wasm(self.body)
+            else:
+                binary = self.body
+            signatures = wasmbin.export_signatures(binary)
+            found = self.export or next((e for e in signatures if e.lower() == self.name.lower()), None)
+            if found is None or found not in signatures:
+                return None
+            params, results = signatures[found]
+            return describe(
+                self.name, Signature(params, results), wasmbin.exports_memory(binary), self.deterministic
+            )
+        except Exception:  # a module that does not parse has no signature to show
+            return None
+
     def bind(self) -> SqlFunction:
         """Compile (once) and bind; a body that does not compile raises every time."""
         if self.fn is not None:

@@ -144,3 +144,22 @@ def import_count(binary: bytes) -> int:
             return _Reader(binary, r.pos, r.pos + size).uleb()
         r.pos += size
     return 0
+
+
+def exports_memory(binary: bytes) -> bool:
+    """Whether a binary module exports a memory called ``memory``."""
+    r = _Reader(binary, 8)
+    while r.pos < r.end:
+        section = r.byte()
+        size = r.uleb()
+        if section == 7:
+            body = _Reader(binary, r.pos, r.pos + size)
+            for _ in range(body.uleb()):
+                name = body.name()
+                kind = body.byte()
+                body.uleb()
+                if kind == 2 and name == "memory":
+                    return True
+            return False
+        r.pos += size
+    return False

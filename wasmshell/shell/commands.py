@@ -111,7 +111,7 @@ def _load_all() -> None:
     if _loaded:
         return
     _loaded = True
-    from . import cmd_core, cmd_data, cmd_output, cmd_schema  # noqa: F401
+    from . import cmd_core, cmd_data, cmd_output, cmd_schema, cmd_wasm  # noqa: F401
 
 
 @command("help", "help ?PATTERN?", "Show help text for commands matching PATTERN")

@@ -100,6 +100,9 @@ class Shell:
     def on_open(self) -> None:
         """Called after .open replaced the session."""
 
+    def on_functions_changed(self) -> None:
+        """Called after Wasm functions were added or removed (completion refreshes here)."""
+
     # -- output ----------------------------------------------------------------
 
     @property
@@ -269,10 +272,16 @@ class Shell:
             if renderer is not None:
                 renderer.finish()
 
-    def _bindings_for(self, statement: str) -> dict[str, Any] | None:
-        if not self.bindings:
-            return None
-        return self.bindings
+    def _bindings_for(self, statement: str) -> list[Any] | None:
+        """Values for the statement's parameters (:x, @x, $x, ?NNN, ?) as sqlite3 binds them.
+
+        They come from ``temp.sqlite_parameters`` (what .parameter set
+        stores); a parameter without a value there is NULL. ``self.bindings``
+        mirrors that table, so that this is called only while it has rows.
+        """
+        from .cmd_data import statement_bindings
+
+        return statement_bindings(self.session.connection, statement)
 
     def report_sql_error(
         self, exc: BaseException, prepared: bool, statement: str, buffer: str, startline: int | None

