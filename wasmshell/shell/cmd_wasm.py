@@ -65,8 +65,17 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-FUNCS_COLUMNS = ["name", "signature", "origin", "deterministic", "bytes", "sha256", "state", "calls"]
-FUNCS_COLUMNS.append("errors")
+FUNCS_COLUMNS = [
+    "name",
+    "signature",
+    "origin",
+    "deterministic",
+    "bytes",
+    "sha256",
+    "state",
+    "calls",
+    "errors",
+]
 
 
 @command("funcs", "funcs ?PATTERN?", "List Wasm functions: signature, origin, size, state and use")
