@@ -190,7 +190,7 @@ def run(opts: Options) -> int:
     init = opts.init or default_init_file()
     if init is not None:
         try:
-            handle = open(init, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+            handle = open(init, encoding="utf-8", errors="replace")  # noqa: SIM115
         except OSError:
             shell.error(f'cannot open: "{init}"')
         else:

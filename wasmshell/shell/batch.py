@@ -46,11 +46,17 @@ class ChunkReader:
             if cut < 0:
                 partial += data
                 continue
-            text = (partial + data[:cut]).decode("utf-8", "surrogateescape")
+            # Bytes that are not UTF-8 become U+FFFD: SQLite takes only valid text.
+            text = (partial + data[:cut]).decode("utf-8", "replace")
             partial = data[cut + 1 :]
             yield from text.split("\n")
         if partial:
-            yield partial.decode("utf-8", "surrogateescape")
+            yield partial.decode("utf-8", "replace")
+
+
+def _no_parameters(line: str) -> bool:
+    """No character that could start a parameter (?, :x, @x, $x): safe to run in a batch."""
+    return not ("?" in line or ":" in line or "@" in line or "$" in line or "#" in line)
 
 
 def _is_terminator(line: str) -> bool:
@@ -142,7 +148,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
                 line = line.lstrip()
             if line[-1:] == ";" and complete(line):
                 # One complete line: the common case of a script, kept short.
-                if not prompted and shell.can_batch() and line.count(";") == 1:
+                if not prompted and line.count(";") == 1 and _no_parameters(line) and shell.can_batch():
                     batch.append((lineno, line))
                     if len(batch) >= BATCH_LINES:
                         flush()

@@ -59,12 +59,12 @@ def _read(shell: Shell, args: list[str]) -> int:
         proc = subprocess.Popen(name[1:], shell=True, stdout=subprocess.PIPE)
         assert proc.stdout is not None
         with proc.stdout:
-            lines = (raw.decode("utf-8", "surrogateescape") for raw in proc.stdout)
+            lines = (raw.decode("utf-8", "replace") for raw in proc.stdout)
             errors = process_input(shell, lines)
         proc.wait()
         return 1 if errors else 0
     try:
-        handle = open(name, encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
+        handle = open(name, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
     except OSError:
         shell.error(f'Error: cannot open "{name}"')
         return 1

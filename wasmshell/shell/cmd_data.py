@@ -1,3 +1,955 @@
-"""Dot-commands that move data in and out: .dump, .import, .backup, .save."""
+"""Dot-commands that move data in and out: .dump, .import, .backup, .save, .parameter.
+
+Each writes what sqlite3 (3.40) writes, byte for byte, so that scripts and
+dumps made by one shell work with the other: .dump's statements, .import's
+CSV dialect and its messages about short and long rows, and the TEMP table
+``sqlite_parameters`` that holds the values .parameter binds to statements.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import math
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import apsw
+
+from .cmd_schema import byte_len, quote_identifier_always, schema_line, sql_string
+from .commands import command
+from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from .state import Shell
+
+# -- .dump ------------------------------------------------------------------------
+
+
+def dump_literal(value: Any, newlines: bool) -> str:
+    """One value of an INSERT statement in a dump; with ``newlines``, TEXT keeps its line ends."""
+    if newlines and type(value) is str:
+        return quote_literal(value)
+    return insert_literal(value)
+
+
+@dataclass
+class DumpOptions:
+    """What .dump was asked for."""
+
+    patterns: list[str] = field(default_factory=list)
+    preserve_rowids: bool = False
+    newlines: bool = False
+    data_only: bool = False
+    nosys: bool = False
+
+
+@dataclass
+class _DumpState:
+    writable_schema: bool = False
+    errors: int = 0
+
+
+def _dump_filter(patterns: list[str]) -> str:
+    """The WHERE condition for .dump's LIKE patterns: matching objects and virtual tables' shadows."""
+    if not patterns:
+        return "true"
+    parts = []
+    for pattern in patterns:
+        literal = sql_string(pattern)
+        parts.append(
+            f"name LIKE {literal} ESCAPE '\\' OR EXISTS (  SELECT 1 FROM sqlite_schema WHERE "
+            f"    name LIKE {literal} ESCAPE '\\' AND    sql LIKE 'CREATE VIRTUAL TABLE%' AND"
+            "    substr(o.name, 1, length(name)+1) == (name||'_'))"
+        )
+    return " OR ".join(parts)
+
+
+def _rowid_column(conn: apsw.Connection, table: str, columns: list[str], info: list[Any]) -> str | None:
+    """The name to select a table's rowid by, if --preserve-rowids needs one."""
+    pk = [row for row in info if row[5]]
+    if len(pk) == 1 and str(pk[0][2]).upper() == "INTEGER":
+        # An INTEGER PRIMARY KEY is the rowid itself unless it has an index of its own.
+        query = f"SELECT 1 FROM pragma_index_list({sql_string(table)}) WHERE origin='pk'"
+        if not conn.execute(query).fetchall():
+            return None
+    lowered = {c.lower() for c in columns}
+    for name in ("rowid", "_rowid_", "oid"):
+        if name not in lowered:
+            try:
+                conn.column_metadata(None, table, name)
+            except apsw.Error:
+                return None  # a WITHOUT ROWID table
+            return name
+    return None
+
+
+def _table_rows(conn: apsw.Connection, columns: list[str], table: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of a table; TEXT that is not valid UTF-8 comes through byte for byte."""
+    done = 0
+    try:
+        for row in conn.execute(f"SELECT {','.join(columns)} FROM {table}"):
+            yield row
+            done += 1
+        return
+    except UnicodeDecodeError:
+        pass
+    # Read the rest again with TEXT as bytes, so that it is written out unchanged.
+    raw = ",".join(
+        f"typeof({c}),CASE WHEN typeof({c})='text' THEN CAST({c} AS BLOB) ELSE {c} END" for c in columns
+    )
+    for index, row in enumerate(conn.execute(f"SELECT {raw} FROM {table}")):
+        if index >= done:
+            yield tuple(
+                value.decode("utf-8", "surrogateescape") if kind == "text" else value
+                for kind, value in zip(row[::2], row[1::2], strict=True)
+            )
+
+
+def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -> None:
+    """INSERT statements for every row of ``table``."""
+    conn = shell.session.connection
+    try:
+        info = conn.execute(f"PRAGMA table_info={sql_string(table)}").fetchall()
+    except apsw.Error:
+        info = []
+    if not info:
+        state.errors += 1
+        return
+    columns = [str(row[1]) for row in info]
+    rowid = _rowid_column(conn, table, columns, info) if opts.preserve_rowids else None
+    selected = ([rowid] if rowid else []) + [quote_identifier(c) for c in columns]
+    head = "INSERT INTO " + quote_identifier(table)
+    if rowid:
+        head += "(" + ",".join(selected) + ")"
+    head += " VALUES("
+    write = shell.out.write
+    newlines = opts.newlines
+    try:
+        for row in _table_rows(conn, selected, quote_identifier(table)):
+            write(head + ",".join([dump_literal(v, newlines) for v in row]) + ");\n")
+    except apsw.Error:
+        state.errors += 1
+
+
+def _dump_table(shell: Shell, name: str, sql: str, opts: DumpOptions, state: _DumpState) -> None:
+    """The CREATE statement of one table (or what stands for it) and then its rows."""
+    write = shell.out.write
+    if name == "sqlite_sequence" and not opts.nosys:
+        if not opts.data_only:
+            write("DELETE FROM sqlite_sequence;\n")
+    elif name.startswith("sqlite_stat") and len(name) == 12 and not opts.nosys:
+        if not opts.data_only:
+            write("ANALYZE sqlite_schema;\n")
+    elif name.startswith("sqlite_"):
+        return
+    elif opts.data_only:
+        pass
+    elif sql.startswith("CREATE VIRTUAL TABLE"):
+        # A virtual table is recreated by writing its schema row: its module may not be loaded.
+        if not state.writable_schema:
+            write("PRAGMA writable_schema=ON;\n")
+            state.writable_schema = True
+        write(
+            "INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)"
+            f"VALUES('table',{sql_string(name)},{sql_string(name)},0,{sql_string(sql)});\n"
+        )
+        return
+    else:
+        write(schema_line(sql, ";\n"))
+    _dump_rows(shell, name, opts, state)
+
+
+def _quietly(conn: apsw.Connection, sql: str) -> None:
+    """Run SQL whose failure sqlite3 ignores too."""
+    with contextlib.suppress(apsw.Error):
+        conn.execute(sql).fetchall()
+
+
+def dump_database(shell: Shell, opts: DumpOptions) -> None:
+    """Write the database (or the objects matching the patterns) as SQL text."""
+    conn = shell.session.connection
+    write = shell.out.write
+    if not opts.data_only:
+        write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
+    state = _DumpState()
+    where = _dump_filter(opts.patterns)
+    # writable_schema makes SQLite read as much of a damaged schema as it can.
+    _quietly(conn, "SAVEPOINT dump; PRAGMA writable_schema=ON")
+    try:
+        tables = conn.execute(
+            f"SELECT name, type, sql FROM sqlite_schema AS o WHERE ({where}) AND type=='table'"
+            "  AND sql NOT NULL ORDER BY tbl_name='sqlite_sequence', rowid"
+        ).fetchall()
+        for name, _type, sql in tables:
+            _dump_table(shell, name, sql, opts, state)
+        if not opts.data_only:
+            for (sql,) in conn.execute(
+                f"SELECT sql FROM sqlite_schema AS o WHERE ({where}) AND sql NOT NULL"
+                "  AND type IN ('index','trigger','view')"
+            ):
+                write(sql + ("\n;\n" if "--" in sql else ";\n"))
+    except apsw.Error as exc:
+        write(f"/**** ERROR: ({exc.result}) {exc} *****/\n")
+        state.errors += 1
+    finally:
+        if state.writable_schema:
+            write("PRAGMA writable_schema=OFF;\n")
+        _quietly(conn, "PRAGMA writable_schema=OFF;")
+        _quietly(conn, "RELEASE dump;")
+    if not opts.data_only:
+        write("ROLLBACK; -- due to errors\n" if state.errors else "COMMIT;\n")
+
+
+@command("dump", "dump ?OBJECTS?", "Render database content as SQL")
+def _dump(shell: Shell, args: list[str]) -> int:
+    """Write the database, or the tables matching LIKE patterns, as SQL statements."""
+    opts = DumpOptions()
+    flags = {
+        "preserve-rowids": "preserve_rowids",
+        "newlines": "newlines",
+        "data-only": "data_only",
+        "nosys": "nosys",
+    }
+    for arg in args[1:]:
+        if not arg.startswith("-"):
+            opts.patterns.append(arg)
+            continue
+        name = arg[2:] if arg.startswith("--") else arg[1:]
+        if name not in flags:
+            shell.error(f'Unknown option "{arg}" on ".dump"')
+            return 1
+        setattr(opts, flags[name], True)
+    dump_database(shell, opts)
+    return 0
+
+
+# -- .import ----------------------------------------------------------------------
+
+IMPORT_HELP = """\
+.import FILE TABLE       Import data from FILE into TABLE
+   Options:
+     --ascii               Use \\037 and \\036 as column and row separators
+     --csv                 Use , and \\n as column and row separators
+     --skip N              Skip the first N rows of input
+     --schema S            Target table to be S.TABLE
+     -v                    "Verbose" - increase auxiliary output
+   Notes:
+     *  If TABLE does not exist, it is created.  The first row of input
+        determines the column names.
+     *  If neither --csv or --ascii are used, the input mode is derived
+        from the ".mode" output mode
+     *  If FILE begins with "|" then it is a command that generates the
+        input text.
+"""
+
+EOF = -1
+_QUOTE = 0x22
+_CR = 0x0D
+
+
+class FieldReader:
+    """Reads the fields of CSV or ASCII-separated input as sqlite3's .import does.
+
+    ``read()`` returns the next field's bytes (None at the end of input) and
+    sets ``term`` to the byte that ended it (a separator, or EOF). ``line``
+    counts row separators, for messages. Quirks are sqlite3's: a quoted field
+    runs until a quote followed by a separator, and a UTF-8 byte-order mark
+    at the very start is skipped.
+    """
+
+    def __init__(self, data: bytes, name: str, colsep: int, rowsep: int, csv: bool, warn: Any) -> None:
+        self.data = data
+        self.name = name
+        self.colsep = colsep
+        self.rowsep = rowsep
+        self.csv = csv
+        self.warn = warn
+        self.pos = 0
+        self.line = 1
+        self.term = EOF
+        self.started = False  # a field has been read, so no byte-order mark is looked for
+        self._stop = re.compile(b"[" + re.escape(bytes([colsep])) + re.escape(bytes([rowsep])) + b"]")
+
+    def read(self) -> bytes | None:
+        """The next field, or None at the end of input."""
+        if self.csv and not self.started and self.data.startswith(b"\xef\xbb\xbf", self.pos):
+            self.pos += 3
+            self.started = True
+        if self.pos >= len(self.data):
+            self.term = EOF
+            return None
+        if self.csv and self.data[self.pos] == _QUOTE:
+            self.pos += 1
+            value = self._quoted()
+        else:
+            value = self._plain()
+        self.started = True
+        return value
+
+    def _plain(self) -> bytes:
+        data = self.data
+        start = self.pos
+        match = self._stop.search(data, start)
+        end = match.start() if match else len(data)
+        value = data[start:end]
+        self.term = data[end] if end < len(data) else EOF
+        self.pos = end + 1 if end < len(data) else end
+        if self.term == self.rowsep:
+            self.line += 1
+            if self.csv and value.endswith(b"\r"):
+                value = value[:-1]
+        return value
+
+    def _quoted(self) -> bytes:
+        data, n = self.data, len(self.data)
+        colsep, rowsep = self.colsep, self.rowsep
+        start_line = self.line
+        out = bytearray()
+        pc = ppc = 0
+        bulk_ok = _QUOTE not in (colsep, rowsep)
+        while True:
+            if bulk_ok and pc != _QUOTE and not (pc == _CR and ppc == _QUOTE):
+                # Up to the next quote nothing can end the field: copy the run at once.
+                stop = data.find(b'"', self.pos)
+                stop = n if stop < 0 else stop
+                if stop > self.pos:
+                    run = data[self.pos : stop]
+                    out += run
+                    self.line += run.count(rowsep)
+                    ppc = run[-2] if len(run) > 1 else pc
+                    pc = run[-1]
+                    self.pos = stop
+            if self.pos < n:
+                c = data[self.pos]
+                self.pos += 1
+            else:
+                c = EOF
+            if c == rowsep:
+                self.line += 1
+            if c == _QUOTE and pc == _QUOTE:
+                pc = 0
+                continue
+            if (
+                (c in (colsep, rowsep, EOF) and pc == _QUOTE)
+                or (c == rowsep and pc == _CR and ppc == _QUOTE)
+            ):  # fmt: skip
+                del out[out.rindex(b'"') :]
+                self.term = c
+                return bytes(out)
+            if pc == _QUOTE and c != _CR:
+                self.warn(f'{self.name}:{self.line}: unescaped " character')
+            if c == EOF:
+                self.warn(f'{self.name}:{start_line}: unterminated "-quoted field')
+                self.term = EOF
+                return bytes(out)
+            out.append(c)
+            ppc, pc = pc, c
+
+
+def _ascii_fold(text: str) -> str:
+    """Lower-case ASCII letters only, as SQLite's NOCASE collation compares."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def column_definitions(header: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """The column list .import creates a table with, and the renames it made.
+
+    Empty names become ``?``. Names that repeat (ignoring ASCII case) get
+    ``_N`` added, N the column's position, with leading zeros only when
+    needed to keep every name distinct.
+    """
+    names = [n or "?" for n in header]
+    folded = [_ascii_fold(n) for n in names]
+    repeated = [folded.count(f) > 1 for f in folded]
+    suffixes = [""] * len(names)
+    if any(repeated):
+        digits = math.ceil(math.log10(len(names) + 0.5))
+
+        def renamed(zeros: int, width: int) -> list[str]:
+            return [
+                _ascii_fold(f"{n}_{'0' * zeros}{str(i).zfill(width)}") if r else f
+                for i, (n, f, r) in enumerate(zip(names, folded, repeated, strict=True), 1)
+            ]
+
+        zeros = 0
+        while True:
+            candidates = renamed(zeros, digits)
+            if len(set(candidates)) == len(candidates):
+                break
+            zeros += 1
+        suffixes = [f"_{'0' * zeros}{i}" if r else "" for i, r in enumerate(repeated, 1)]
+    parts = []
+    for i, (name, suffix) in enumerate(zip(names, suffixes, strict=True)):
+        if i:
+            parts.append(", " if i % 4 else ",\n ")
+        parts.append(quote_identifier_always(name + suffix) + " TEXT")
+    renames = [(n, n + s) for n, s in zip(names, suffixes, strict=True) if s]
+    return "(\n" + "".join(parts) + ")", renames
+
+
+@dataclass
+class ImportOptions:
+    """What .import was asked to do."""
+
+    file: str = ""
+    table: str = ""
+    schema: str | None = None
+    skip: int = 0
+    verbose: int = 0
+    colsep: str = ""
+    rowsep: str = ""
+    ascii: bool = False
+    from_mode: bool = True
+
+
+def _integer(text: str) -> int:
+    """The leading integer of ``text`` (0x for hex), 0 if there is none, as sqlite3 reads numbers."""
+    match = re.match(r"\s*([-+]?)(0x[0-9a-fA-F]+|\d*)", text)
+    assert match is not None
+    sign, digits = match.groups()
+    if not digits:
+        return 0
+    value = int(digits, 16) if digits.lower().startswith("0x") else int(digits)
+    return -value if sign == "-" else value
+
+
+def _import_usage(shell: Shell, message: str) -> None:
+    """sqlite3 writes .import's argument errors and its help to standard output."""
+    shell.out.write(message + "\n" + IMPORT_HELP)
+
+
+def _parse_import(shell: Shell, args: list[str]) -> ImportOptions | None:
+    """Options and names from the .import line, or None after reporting a mistake."""
+    opts = ImportOptions(ascii=shell.settings.mode == "ascii")
+    files: list[str] = []
+    i = 1
+    while i < len(args):
+        arg = args[i][1:] if args[i].startswith("--") else args[i]
+        last = i == len(args) - 1
+        if not arg.startswith("-"):
+            if len(files) == 2:
+                _import_usage(shell, f'ERROR: extra argument: "{arg}".  Usage:')
+                return None
+            files.append(arg)
+        elif arg == "-v":
+            opts.verbose += 1
+        elif arg == "-schema" and not last:
+            i += 1
+            opts.schema = args[i]
+        elif arg == "-skip" and not last:
+            i += 1
+            opts.skip = _integer(args[i])
+        elif arg in ("-ascii", "-csv"):
+            opts.ascii = arg == "-ascii"
+            opts.colsep, opts.rowsep = ("\x1f", "\x1e") if opts.ascii else (",", "\n")
+            opts.from_mode = False
+        else:
+            _import_usage(shell, f'ERROR: unknown option: "{arg}".  Usage:')
+            return None
+        i += 1
+    if len(files) < 2:
+        _import_usage(shell, f"ERROR: missing {'TABLE' if files else 'FILE'} argument. Usage:")
+        return None
+    opts.file, opts.table = files
+    return opts
+
+
+def _separators_from_mode(shell: Shell, opts: ImportOptions) -> bool:
+    """Take the separators from the output mode, as sqlite3 does; False after an error."""
+    s = shell.settings
+    if byte_len(s.colsep) == 0:
+        shell.error("Error: non-null column separator required for import")
+        return False
+    if byte_len(s.colsep) > 1:
+        shell.error("Error: multi-character column separators not allowed for import")
+        return False
+    if byte_len(s.rowsep) == 0:
+        shell.error("Error: non-null row separator required for import")
+        return False
+    if s.mode == "csv" and s.rowsep == "\r\n":
+        # sqlite3 changes the setting itself: CSV output after this ends rows with \n.
+        s.rowsep = "\n"
+    if byte_len(s.rowsep) > 1:
+        shell.error("Error: multi-character row separators not allowed for import")
+        return False
+    opts.colsep, opts.rowsep = s.colsep, s.rowsep
+    return True
+
+
+def _read_source(shell: Shell, name: str) -> bytes | None:
+    """The whole input: a file, or the output of ``|command``; None if it cannot be opened."""
+    if name.startswith("|"):
+        shell.flush()
+        return subprocess.run(name[1:], shell=True, stdout=subprocess.PIPE, check=False).stdout
+    try:
+        with open(name, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _column_count(conn: apsw.Connection, sql: str, nparams: int = 0) -> int:
+    """How many columns ``sql`` returns, found by preparing it without running it."""
+    count = 0
+
+    def trace(cursor: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
+        nonlocal count
+        count = len(cursor.get_description())
+        return False
+
+    cursor = conn.cursor()
+    cursor.exec_trace = trace
+    with contextlib.suppress(apsw.ExecTraceAbort):
+        cursor.execute(sql, [None] * nparams, can_cache=False)  # a cached one may be stale
+    return count
+
+
+def _create_from_header(shell: Shell, reader: FieldReader, opts: ImportOptions, target: str) -> bool:
+    """Create the missing table with columns named by the first row; False after an error."""
+    header = []
+    while (value := reader.read()) is not None:
+        header.append(value.split(b"\0", 1)[0].decode("utf-8", "replace"))
+        if reader.term != reader.colsep:
+            break
+    if not header:
+        shell.error(f"{reader.name}: empty file")
+        return False
+    columns, renames = column_definitions(header)
+    if renames:
+        text = ",\n".join(
+            f"{quote_identifier_always(old)} to {quote_identifier_always(new)}" for old, new in renames
+        )
+        message = f"Columns renamed during .import {reader.name} due to duplicates:\n{text}"
+        if shell.flags.interactive and shell.read_depth == 0:
+            shell.out.write(message + "\n")
+        else:
+            shell.error(message)
+    create = f"CREATE TABLE {target}{columns}\n"
+    if opts.verbose:
+        shell.out.write(create + "\n")
+    try:
+        shell.session.connection.execute(create)
+    except apsw.Error as exc:
+        shell.error(f"{create} failed:\n{exc}")
+        return False
+    return True
+
+
+def _decode_row(values: list[bytes | None]) -> list[str | bytes | None] | None:
+    """The fields as text for binding, or None if one is not valid UTF-8."""
+    try:
+        return [None if v is None else v.decode("utf-8") for v in values]
+    except UnicodeDecodeError:
+        return None
+
+
+def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> tuple[int, int, bool]:
+    """Insert a row per input line; return (rows added, rows failed, whether the last failed).
+
+    Short rows are filled with NULL and long ones cut, each with a message,
+    as sqlite3 does; like its bound parameters, ``bound`` keeps its values
+    from one row to the next.
+    """
+    conn = shell.session.connection
+    # Fields that are not valid UTF-8 go in as TEXT all the same, byte for byte.
+    raw_insert = insert.replace("?", "CAST(? AS TEXT)")
+    stop_on_blank = shell.settings.mode == "ascii"
+    bound: list[bytes | None] = [None] * ncol
+    added = failed = 0
+    last_failed = False
+    while True:
+        start_line = reader.line
+        i = 0
+        while i < ncol:
+            value = reader.read()
+            if i == 0 and (value is None or (stop_on_blank and not value)):
+                break
+            bound[i] = None if value is None else value.split(b"\0", 1)[0]
+            if i < ncol - 1 and reader.term != reader.colsep:
+                shell.error(
+                    f"{reader.name}:{start_line}: expected {ncol} columns but found {i + 1}"
+                    " - filling the rest with NULL"
+                )
+                bound[i + 1 :] = [None] * (ncol - i - 1)
+                i = ncol + 1
+                break
+            i += 1
+        if reader.term == reader.colsep:
+            while True:
+                reader.read()
+                i += 1
+                if reader.term != reader.colsep:
+                    break
+            shell.error(f"{reader.name}:{start_line}: expected {ncol} columns but found {i} - extras ignored")
+        if i >= ncol:
+            decoded = _decode_row(bound)
+            try:
+                if decoded is None:
+                    conn.execute(raw_insert, bound)
+                else:
+                    conn.execute(insert, decoded)
+                added += 1
+                last_failed = False
+            except apsw.Error as exc:
+                shell.error(f"{reader.name}:{start_line}: INSERT failed: {exc}")
+                failed += 1
+                last_failed = True
+        if reader.term == EOF:
+            return added, failed, last_failed
+
+
+def import_file(shell: Shell, opts: ImportOptions) -> int:
+    """Import the file into the table, creating it from the header row if it is missing."""
+    conn = shell.session.connection
+    if opts.from_mode and not _separators_from_mode(shell, opts):
+        return 1
+    data = _read_source(shell, opts.file)
+    if data is None:
+        shell.error(f'Error: cannot open "{opts.file}"')
+        return 1
+    name = "<pipe>" if opts.file.startswith("|") else opts.file
+    colsep, rowsep = (ord(opts.colsep.encode("utf-8", "surrogateescape")[:1] or b"\0"),
+                      ord(opts.rowsep.encode("utf-8", "surrogateescape")[:1] or b"\0"))  # fmt: skip
+    reader = FieldReader(data, name, colsep, rowsep, not opts.ascii, shell.error)
+    if opts.verbose >= 2 or (opts.verbose >= 1 and opts.from_mode):
+        shell.out.write(f"Column separator {c_string(opts.colsep)}, row separator {c_string(opts.rowsep)}\n")
+    for _ in range(opts.skip):
+        while reader.read() is not None and reader.term == reader.colsep:
+            pass
+    target = quote_identifier_always(opts.table)
+    if opts.schema is not None:
+        target = f"{quote_identifier_always(opts.schema)}.{target}"
+    try:
+        ncol = _column_count(conn, f"SELECT * FROM {target}")
+    except apsw.Error as exc:
+        if not str(exc).startswith("no such table: "):
+            shell.error(f"Error: {exc}")
+            return 1
+        if not _create_from_header(shell, reader, opts, target):
+            return 1
+        try:
+            ncol = _column_count(conn, f"SELECT * FROM {target}")
+        except apsw.Error as again:
+            shell.error(f"Error: {again}")
+            return 1
+    if ncol == 0:
+        return 0
+    insert = f"INSERT INTO {target} VALUES(" + ",".join("?" * ncol) + ")"
+    if opts.verbose >= 2:
+        shell.out.write(f"Insert using: {insert}\n")
+    try:
+        _column_count(conn, insert, ncol)
+    except apsw.Error as exc:
+        shell.error(f"Error: {exc}")
+        return 1
+    begin = not conn.in_transaction
+    if begin:
+        conn.execute("BEGIN")
+    try:
+        added, failed, last_failed = _insert_rows(shell, reader, ncol, insert)
+    finally:
+        if begin:
+            _quietly(conn, "COMMIT")
+    if opts.verbose:
+        shell.out.write(f"Added {added} rows with {failed} errors using {reader.line - 1} lines of input\n")
+    # As in sqlite3, the command fails only if the last row did.
+    return 1 if last_failed else 0
+
+
+@command("import", "import FILE TABLE", "Import data from FILE into TABLE")
+def _import(shell: Shell, args: list[str]) -> int:
+    """Import CSV (or ASCII-separated) data into a table, creating it if need be."""
+    opts = _parse_import(shell, args)
+    if opts is None:
+        return 1
+    return import_file(shell, opts)
+
+
+# -- .backup and .save --------------------------------------------------------------
+
+
+# SQLite's sqlite3_errstr() for the codes a backup can fail with: apsw leaves the
+# message of a failed backup step empty ("not an error").
+_ERRSTR = {
+    5: "database is locked",
+    6: "database table is locked",
+    7: "out of memory",
+    8: "attempt to write a readonly database",
+    10: "disk I/O error",
+    11: "database disk image is malformed",
+    13: "database or disk is full",
+    14: "unable to open database file",
+    26: "file is not a database",
+}
+
+
+def backup_message(exc: apsw.Error) -> str:
+    """The message sqlite3 prints for a failed backup."""
+    message = str(exc)
+    if message == "not an error":
+        return _ERRSTR.get(getattr(exc, "result", 1) & 0xFF, "unknown error")
+    return message
+
+
+def _backup_to(shell: Shell, args: list[str]) -> int:
+    """Copy a database of this session (main by default) to a file with SQLite's backup API."""
+    target = source = None
+    fast = False
+    for arg in args[1:]:
+        if arg.startswith("-"):
+            option = arg[1:] if arg.startswith("--") else arg
+            if option == "-async":
+                fast = True
+            elif option == "-append":
+                shell.error("Error: --append is not supported: it needs sqlite3's appendvfs")
+                return 1
+            else:
+                shell.error(f"unknown option: {arg}")
+                return 1
+        elif target is None:
+            target = arg
+        elif source is None:
+            source, target = target, arg
+        else:
+            shell.error("Usage: .backup ?DB? ?OPTIONS? FILENAME")
+            return 1
+    if target is None:
+        shell.error("missing FILENAME argument on .backup")
+        return 1
+    try:
+        dest = apsw.Connection(target, flags=apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
+    except apsw.Error:
+        shell.error(f'Error: cannot open "{target}"')
+        return 1
+    try:
+        if fast:
+            _quietly(dest, "PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF;")
+        with dest.backup("main", shell.session.connection, source or "main") as backup:
+            while not backup.done:
+                backup.step(100)
+    except apsw.Error as exc:
+        shell.error(f"Error: {backup_message(exc)}")
+        return 1
+    finally:
+        dest.close()
+    return 0
+
+
+@command("backup", "backup ?DB? FILE", 'Backup DB (default "main") to FILE')
+def _backup(shell: Shell, args: list[str]) -> int:
+    """Write a copy of a database to FILE."""
+    return _backup_to(shell, args)
+
+
+@command("save", "save ?OPTIONS? FILE", "Write database to FILE (an alias for .backup ...)")
+def _save(shell: Shell, args: list[str]) -> int:
+    """The same as .backup."""
+    return _backup_to(shell, args)
+
+
+# -- .parameter ----------------------------------------------------------------------
+
+PARAMETER_HELP = """\
+.parameter CMD ...       Manage SQL parameter bindings
+   clear                   Erase all bindings
+   init                    Initialize the TEMP table that holds bindings
+   list                    List the current parameter bindings
+   set PARAMETER VALUE     Given SQL parameter PARAMETER a value of VALUE
+                           PARAMETER should start with one of: $ : @ ?
+   unset PARAMETER         Remove PARAMETER from the binding table
+"""
+
+_PARAMETER_TABLE = (
+    "CREATE TABLE IF NOT EXISTS temp.sqlite_parameters(\n  key TEXT PRIMARY KEY,\n  value\n) WITHOUT ROWID;"
+)
+
+
+def init_parameters(conn: apsw.Connection) -> None:
+    """Create ``temp.sqlite_parameters`` (a name SQLite reserves, so allowed only for a moment)."""
+    defensive = conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1)
+    writable = conn.config(apsw.SQLITE_DBCONFIG_WRITABLE_SCHEMA, -1)
+    conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 0)
+    conn.config(apsw.SQLITE_DBCONFIG_WRITABLE_SCHEMA, 1)
+    try:
+        _quietly(conn, _PARAMETER_TABLE)
+    finally:
+        conn.config(apsw.SQLITE_DBCONFIG_WRITABLE_SCHEMA, writable)
+        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, defensive)
+
+
+def stored_parameters(conn: apsw.Connection) -> dict[str, Any]:
+    """The parameters in ``temp.sqlite_parameters`` by name (with its $ : @ or ?), or {}."""
+    try:
+        conn.column_metadata("temp", "sqlite_parameters", "key")
+    except apsw.Error:
+        return {}
+    return {str(k): v for k, v in conn.execute("SELECT key, value FROM temp.sqlite_parameters")}
+
+
+def quote_value(value: Any) -> str:
+    """A value as SQLite 3.40's quote() writes it (REALs differ in later versions)."""
+    if type(value) is float:
+        if math.isinf(value):
+            return "Inf" if value > 0 else "-Inf"
+        text = real_text(value)
+        try:
+            exact = float(text) == value
+        except ValueError:
+            exact = False
+        return text if exact else _exponent_20(value)
+    if type(value) is bytes:
+        return "X'" + value.hex().upper() + "'"
+    if value is None:
+        return "NULL"
+    if type(value) is str:
+        return "'" + value.split("\0", 1)[0].replace("'", "''") + "'"
+    return str(value)
+
+
+def _exponent_20(value: float) -> str:
+    """SQLite's ``%!.20e``: the same 21 significant digits its ``%!.21g`` computes."""
+    text = sqlite_g(value, 21, True)
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("-")
+    if "e" in body:
+        mantissa, exponent = body.split("e")
+        exp = int(exponent)
+        digits = mantissa.replace(".", "")
+    else:
+        whole, _, fraction = body.partition(".")
+        if whole.strip("0"):
+            exp = len(whole.lstrip("0")) - 1
+            digits = whole.lstrip("0") + fraction
+        else:
+            stripped = fraction.lstrip("0")
+            exp = -(len(fraction) - len(stripped)) - 1
+            digits = stripped
+    digits = (digits + "0" * 21)[:21]
+    return f"{sign}{digits[0]}.{digits[1:]}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def _run_first_statement(conn: apsw.Connection, sql: str) -> str | None:
+    """Run the first statement of ``sql`` only, as sqlite3_prepare does; the message if it did not compile."""
+    started = 0
+
+    def first_only(_cursor: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
+        nonlocal started
+        started += 1
+        return started == 1
+
+    cursor = conn.cursor()
+    cursor.exec_trace = first_only
+    try:
+        cursor.execute(sql).fetchall()
+    except apsw.ExecTraceAbort:
+        pass
+    except apsw.Error as exc:
+        if not started:
+            return str(exc)
+        # It compiled and then failed, or a later statement did: sqlite3 ignores both.
+    return None
+
+
+def _set_parameter(conn: apsw.Connection, key: str, value: str) -> str | None:
+    """Store a parameter: VALUE as an SQL expression if it is one, else as text. An error message or None."""
+    init_parameters(conn)
+    head = f"REPLACE INTO temp.sqlite_parameters(key,value)VALUES({sql_string(key)},"
+    if _run_first_statement(conn, f"{head}{value});") is None:
+        return None
+    return _run_first_statement(conn, f"{head}{sql_string(value)});")
+
+
+def _list_parameters(shell: Shell) -> None:
+    """Write each parameter and its value, names padded to the longest (at most 40)."""
+    params = stored_parameters(shell.session.connection)
+    if not params:
+        return
+    width = min(max(len(k) for k in params), 40)
+    for key, value in sorted(params.items(), key=lambda kv: kv[0].encode("utf-8", "surrogateescape")):
+        pad = " " * max(width - byte_len(key), 0)
+        shell.out.write(f"{key}{pad} {quote_value(value)}\n")
+
+
+@command("parameter", "parameter CMD ...", "Manage SQL parameter bindings")
+def _parameter(shell: Shell, args: list[str]) -> int:
+    """Set, list, unset or clear the values bound to statements' parameters (:x, @x, $x, ?N)."""
+    conn = shell.session.connection
+    action = args[1] if len(args) > 1 else ""
+    rc = 0
+    if len(args) == 2 and action == "clear":
+        _quietly(conn, "DROP TABLE IF EXISTS temp.sqlite_parameters;")
+    elif len(args) == 2 and action == "list":
+        _list_parameters(shell)
+    elif len(args) == 2 and action == "init":
+        init_parameters(conn)
+    elif len(args) == 4 and action == "set":
+        error = _set_parameter(conn, args[2], args[3])
+        if error is not None:
+            shell.out.write(f"Error: {error}\n")
+            rc = 1
+    elif len(args) == 3 and action == "unset":
+        _quietly(conn, f"DELETE FROM temp.sqlite_parameters WHERE key={sql_string(args[2])}")
+    else:
+        shell.out.write(PARAMETER_HELP)
+    # The shell binds parameters only while it knows some are set.
+    shell.bindings = stored_parameters(conn)
+    return rc
+
+
+# -- binding parameters to statements -----------------------------------------------
+
+_TOKENS = re.compile(
+    r"""
+      (?P<skip> --[^\n]*                      # comments, strings and quoted names hide parameters
+              | /\*(?:[^*]|\*(?!/))*(?:\*/)?
+              | '(?:[^']|'')*'?
+              | "(?:[^"]|"")*"?
+              | `(?:[^`]|``)*`?
+              | \[[^\]]*\]?
+              | [A-Za-z0-9_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]* )
+    | (?P<number> \?[0-9]+ )
+    | (?P<anon> \? )
+    | (?P<named> [:@$\#](?:[A-Za-z0-9_$\x80-\U0010ffff]|::)*(?:\([^)\s]*\))? )
+    """,
+    re.VERBOSE,
+)
+
+
+def parameter_names(statement: str) -> list[str | None]:
+    """Each parameter of an SQL statement, in SQLite's numbering: its name, or None for ``?``."""
+    names: list[str | None] = []
+    index: dict[str, int] = {}
+    for match in _TOKENS.finditer(statement):
+        kind = match.lastgroup
+        text = match.group()
+        if kind == "skip" or (kind == "named" and len(text) < 2):
+            continue
+        if kind == "anon":
+            names.append(None)
+        elif kind == "number":
+            n = int(text[1:])
+            if not 1 <= n <= 250_000:
+                return []  # SQLite will refuse the statement; no bindings
+            names.extend([None] * (n - len(names)))
+            if names[n - 1] is None and text not in index:
+                names[n - 1] = text
+                index[text] = n
+        elif text not in index:
+            names.append(text)
+            index[text] = len(names)
+    return names
+
+
+def statement_bindings(conn: apsw.Connection, statement: str) -> list[Any] | None:
+    """The values for a statement's parameters from ``temp.sqlite_parameters``, NULL for the rest."""
+    if not any(c in statement for c in "?:@$#"):
+        return None
+    names = parameter_names(statement)
+    if not names:
+        return None
+    params = stored_parameters(conn)
+    return [params.get(name if name is not None else f"?{i}") for i, name in enumerate(names, 1)]

@@ -43,10 +43,27 @@ def command(name: str, usage: str, help: str, aliases: tuple[str, ...] = ()) -> 
     return register
 
 
+# Prefixes that sqlite3 resolves although several commands start with them.
+PREFERRED = {
+    "d": "dump",
+    "e": "echo",
+    "h": "headers",
+    "i": "import",
+    "m": "mode",
+    "n": "nullvalue",
+    "o": "output",
+    "p": "print",
+    "t": "tables",
+    "w": "width",
+}
+
+
 def find(name: str) -> Command | None:
     """The command called ``name``, or the only one it is a prefix of."""
     if name in REGISTRY:
         return REGISTRY[name]
+    if name in PREFERRED:
+        return REGISTRY.get(PREFERRED[name])
     matches = {cmd.name: cmd for n, cmd in REGISTRY.items() if n.startswith(name)}
     if len(matches) == 1:
         return next(iter(matches.values()))

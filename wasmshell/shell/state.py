@@ -253,7 +253,7 @@ class Shell:
             self._cursor_session = session
         cursor = session.execute(
             statement,
-            self._bindings_for(statement) if self.bindings else None,
+            None if batched else self._bindings_for(statement),
             cursor=self._cursor,
             can_cache=not batched,
         )
@@ -276,8 +276,7 @@ class Shell:
         """Values for the statement's parameters (:x, @x, $x, ?NNN, ?) as sqlite3 binds them.
 
         They come from ``temp.sqlite_parameters`` (what .parameter set
-        stores); a parameter without a value there is NULL. ``self.bindings``
-        mirrors that table, so that this is called only while it has rows.
+        stores); a parameter without a value there is NULL, as in sqlite3.
         """
         from .cmd_data import statement_bindings
 

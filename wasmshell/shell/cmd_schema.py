@@ -1,0 +1,353 @@
+"""Dot-commands that read the schema: .tables, .indexes, .schema, .databases.
+
+Their output is sqlite3's (3.40) byte for byte: the same queries against
+``sqlite_schema`` in the same order, the same column layout for .tables and
+the same rewriting of CREATE statements for .schema (a schema name for
+attached databases, a ``/* view(columns) */`` comment after views and
+virtual tables, ``IF NOT EXISTS`` for quoted table names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import apsw
+
+from .commands import command
+from .formatting import quote_identifier
+from .state import Shell
+
+_SPACE = " \t\n\v\f\r"
+
+
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal (sqlite3's ``%Q`` of a non-NULL value)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def database_names(conn: apsw.Connection) -> list[str]:
+    """The schema names of the attached databases, main first."""
+    return [row[1] for row in conn.execute("PRAGMA database_list") if row[1] is not None]
+
+
+def byte_len(text: str) -> int:
+    """Length in bytes, which is what C's printf pads to."""
+    return len(text.encode("utf-8", "surrogateescape"))
+
+
+# -- writing CREATE statements -------------------------------------------------
+
+
+def schema_line(sql: str, tail: str) -> str:
+    """A schema statement followed by ``tail``, as sqlite3's printSchemaLine writes it.
+
+    A statement ending inside a comment gets the comment closed before the
+    ``;``, and ``CREATE TABLE "x"`` becomes ``CREATE TABLE IF NOT EXISTS "x"``
+    (as FTS shadow tables need when a dump is read back).
+    """
+    if tail.startswith(";") and ("/*" in sql or "--" in sql):
+        for ending in ("", "*/", "\n"):
+            if apsw.complete(sql + ending + ";"):
+                sql += ending
+                break
+    if sql.startswith(("CREATE TABLE '", 'CREATE TABLE "')):
+        return "CREATE TABLE IF NOT EXISTS " + sql[13:] + tail
+    return sql + tail
+
+
+def _to_end_of_line_is_blank(text: str, start: int) -> bool:
+    """True if only spaces or a ``--`` comment follow ``start`` on its line."""
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch == "\n":
+            return True
+        if ch in _SPACE:
+            i += 1
+            continue
+        return text.startswith("--", i)
+    return True
+
+
+def _collapse_spaces(sql: str) -> str:
+    """One space for each run of white space; none after ``(`` or before ``(`` and ``)``."""
+    out: list[str] = []
+    for ch in sql.lstrip(_SPACE):
+        if ch in _SPACE:
+            if out[-1] == "\r":
+                out[-1] = "\n"
+            if out[-1] in _SPACE or out[-1] == "(":
+                continue
+        elif ch in "()" and out and out[-1] in _SPACE:
+            out.pop()
+        out.append(ch)
+    return "".join(out).rstrip(_SPACE)
+
+
+def indented(sql: str) -> str:
+    """A CREATE statement as ``.schema --indent`` writes it: one column per line."""
+    upper = sql[:11].upper()
+    if upper.startswith(("CREATE VIEW", "CREATE TRIG")):
+        return sql + ";\n"
+    text = _collapse_spaces(sql)
+    if byte_len(text) < 79:
+        return schema_line(text, ";\n")
+    parts: list[str] = []
+    current: list[str] = []
+    depth = lines = 0
+    end = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        # Quote tracking is as simple as sqlite3's: brackets count even inside quotes.
+        if ch == end:
+            end = ""
+        elif ch in "\"'`":
+            end = ch
+        elif ch == "[":
+            end = "]"
+        elif ch == "-" and text.startswith("-", i + 1):
+            end = "\n"
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if lines > 0 and depth == 0 and current:
+                parts.append(schema_line("".join(current), "\n"))
+                current = []
+        current.append(ch)
+        if (
+            depth == 1
+            and not end
+            and (ch in "(\n" or (ch == "," and not _to_end_of_line_is_blank(text, i + 1)))
+        ):
+            if ch == "\n":
+                current.pop()
+            parts.append(schema_line("".join(current), "\n  "))
+            current = []
+            lines += 1
+            while i + 1 < len(text) and text[i + 1] in _SPACE:
+                i += 1
+        i += 1
+    parts.append(schema_line("".join(current), ";\n"))
+    return "".join(parts)
+
+
+# -- .schema --------------------------------------------------------------------
+
+_SCHEMA_PREFIXES = ("TABLE", "INDEX", "UNIQUE INDEX", "VIEW", "TRIGGER", "VIRTUAL TABLE")
+
+
+def fake_schema(conn: apsw.Connection, schema: str | None, name: str) -> str | None:
+    """``name(col1,col2,...)`` for a view or virtual table, or None if it has no columns."""
+    try:
+        columns = [
+            row[1]
+            for row in conn.execute(
+                f"PRAGMA {quote_identifier_always(schema or 'main')}.table_info={sql_string(name)}"
+            )
+        ]
+    except apsw.Error:
+        return None
+    if not columns:
+        return None
+    prefix = ""
+    if schema is not None:
+        prefix = (schema if schema.lower() == "temp" else quote_identifier(schema)) + "."
+    return prefix + quote_identifier(name) + "(" + ",".join(quote_identifier(c or "") for c in columns) + ")"
+
+
+def quote_identifier_always(name: str) -> str:
+    """``name`` in double quotes (sqlite3's ``"%w"``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def with_schema_name(conn: apsw.Connection, sql: str, schema: str | None, name: str) -> str:
+    """A CREATE statement with the schema name added and, for views, the column list."""
+    if not sql.startswith("CREATE "):
+        return sql
+    for prefix in _SCHEMA_PREFIXES:
+        head = "CREATE " + prefix
+        if not sql.startswith(head + " "):
+            continue
+        result = None
+        if schema is not None:
+            if quote_identifier(schema) != schema and schema.lower() != "temp":
+                result = f"{head} {quote_identifier_always(schema)}.{sql[len(head) + 1 :]}"
+            else:
+                result = f"{head} {schema}.{sql[len(head) + 1 :]}"
+        if prefix[0] == "V":
+            fake = fake_schema(conn, schema, name)
+            if fake is not None:
+                result = f"{result or sql}\n/* {fake} */"
+        if result is not None:
+            return result
+    return sql
+
+
+def _schema_query(conn: apsw.Connection, pattern: str | None, nosys: bool) -> str:
+    """The query .schema runs: every attached schema, then (with a pattern) eponymous tables."""
+    selects = []
+    for number, db in enumerate(database_names(conn), 1):
+        selects.append(
+            f"SELECT sql, type, tbl_name, name, rowid, {number} AS snum, {sql_string(db)} AS sname,"
+            f" 0 AS module FROM {quote_identifier(db)}.sqlite_schema"
+        )
+    if pattern is not None:
+        selects.append("SELECT NULL, 'table', name, name, name, 9e+99, 'main', 1 FROM pragma_module_list")
+    where = []
+    if pattern is not None:
+        subject = "lower(printf('%s.%s',sname,tbl_name))" if "." in pattern else "lower(tbl_name)"
+        if any(c in pattern for c in "*?["):
+            where.append(f"{subject} GLOB ?1")
+        else:
+            where.append(f"{subject} LIKE ?1 ESCAPE '\\'")
+    if nosys:
+        where.append("name NOT LIKE 'sqlite_%'")
+    where.append("(sql IS NOT NULL OR module)")
+    return (
+        "SELECT sql, sname, name, module FROM (" + " UNION ALL ".join(selects) + ") WHERE "
+        + " AND ".join(where) + " ORDER BY snum, rowid"
+    )  # fmt: skip
+
+
+def schema_statements(conn: apsw.Connection, pattern: str | None, nosys: bool) -> Iterator[str]:
+    """The CREATE statements .schema shows, rewritten as sqlite3 rewrites them."""
+    query = _schema_query(conn, pattern, nosys)
+    rows: list[Any] = conn.execute(query, (pattern,) if pattern is not None else None).fetchall()
+    for sql, sname, name, module in rows:
+        if module:
+            fake = fake_schema(conn, None, name)
+            if fake is not None:
+                yield f"/* {fake} */"
+        else:
+            schema = None if sname.lower() == "main" else sname
+            yield with_schema_name(conn, sql, schema, name)
+
+
+def _is_schema_table(conn: apsw.Connection, pattern: str) -> bool:
+    names = ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema")
+    tests = " OR ".join(f"'{n}' LIKE ?1 ESCAPE '\\'" for n in names)
+    return bool(conn.execute(f"SELECT {tests}", (pattern,)).fetchall()[0][0])
+
+
+def _option(arg: str, name: str) -> bool:
+    """sqlite3's optionMatch: ``-name`` or ``--name``."""
+    return arg.startswith("-") and (arg[2:] if arg.startswith("--") else arg[1:]) == name
+
+
+@command("schema", "schema ?PATTERN?", "Show the CREATE statements matching PATTERN")
+def _schema(shell: Shell, args: list[str]) -> int:
+    """Show the CREATE statements of the objects whose table matches PATTERN."""
+    indent = nosys = False
+    pattern = None
+    for arg in args[1:]:
+        if _option(arg, "indent"):
+            indent = True
+        elif _option(arg, "nosys"):
+            nosys = True
+        elif arg.startswith("-"):
+            shell.error(f'Unknown option: "{arg}"')
+            return 1
+        elif pattern is None:
+            pattern = arg
+        else:
+            shell.error("Usage: .schema ?--indent? ?--nosys? ?LIKE-PATTERN?")
+            return 1
+    conn = shell.session.connection
+    out = shell.out
+
+    def show(sql: str) -> None:
+        out.write(indented(sql) if indent else schema_line(sql, ";\n"))
+
+    try:
+        if pattern is not None and _is_schema_table(conn, pattern):
+            show(
+                f"CREATE TABLE {pattern} (\n  type text,\n  name text,\n  tbl_name text,\n"
+                "  rootpage integer,\n  sql text\n)"
+            )
+        for sql in schema_statements(conn, pattern, nosys):
+            show(sql)
+    except apsw.Error as exc:
+        shell.error(f"Error: {exc}")
+        return 1
+    return 0
+
+
+# -- .tables and .indexes ---------------------------------------------------------
+
+
+def _names_query(conn: apsw.Connection, indexes: bool) -> str:
+    """Names of tables and views (or of indexes) in every database, ``db.name`` outside main."""
+    selects = []
+    for db in database_names(conn):
+        shown = "name" if db.lower() == "main" else f"{sql_string(db)}||'.'||name"
+        where = (
+            "type='index'   AND tbl_name LIKE ?1"
+            if indexes
+            else "type IN ('table','view')   AND name NOT LIKE 'sqlite_%'   AND name LIKE ?1"
+        )
+        selects.append(f"SELECT {shown} FROM {quote_identifier_always(db)}.sqlite_schema  WHERE {where}")
+    return " UNION ALL ".join(selects) + " ORDER BY 1"
+
+
+def columns_layout(names: list[str]) -> str:
+    """Names in as many columns as fit 80 characters, filled top to bottom."""
+    if not names:
+        return ""
+    width = max(byte_len(n) for n in names)
+    ncols = max(80 // (width + 2), 1)
+    nrows = (len(names) + ncols - 1) // ncols
+    lines = []
+    for i in range(nrows):
+        cells = []
+        for j in range(i, len(names), nrows):
+            name = names[j]
+            cells.append(("" if j < nrows else "  ") + name + " " * (width - byte_len(name)))
+        lines.append("".join(cells) + "\n")
+    return "".join(lines)
+
+
+def _list_names(shell: Shell, args: list[str], indexes: bool) -> int:
+    conn = shell.session.connection
+    if indexes and len(args) > 2:
+        shell.error("Usage: .indexes ?LIKE-PATTERN?")
+        return 1
+    pattern = args[1] if len(args) > 1 else "%"
+    try:
+        names = [row[0] for row in conn.execute(_names_query(conn, indexes), (pattern,))]
+    except apsw.Error as exc:
+        shell.error(f"Error: {exc}")
+        return 1
+    shell.out.write(columns_layout(["" if n is None else str(n) for n in names]))
+    return 0
+
+
+@command("tables", "tables ?TABLE?", "List names of tables matching LIKE pattern TABLE")
+def _tables(shell: Shell, args: list[str]) -> int:
+    """List tables and views, in columns as sqlite3 does."""
+    return _list_names(shell, args, indexes=False)
+
+
+@command("indexes", "indexes ?TABLE?", "Show names of indexes", aliases=("indices",))
+def _indexes(shell: Shell, args: list[str]) -> int:
+    """List the indexes of tables matching TABLE."""
+    return _list_names(shell, args, indexes=True)
+
+
+# -- .databases -------------------------------------------------------------------
+
+_TXN = {apsw.SQLITE_TXN_NONE: "", apsw.SQLITE_TXN_READ: " read-txn", apsw.SQLITE_TXN_WRITE: " write-txn"}
+
+
+@command("databases", "databases", "List names and files of attached databases")
+def _databases(shell: Shell, args: list[str]) -> int:
+    """One line per attached database: name, file, r/o or r/w and any open transaction."""
+    conn = shell.session.connection
+    rows = [(r[1], r[2]) for r in conn.execute("PRAGMA database_list") if None not in (r[1], r[2])]
+    for name, path in rows:
+        mode = "r/o" if conn.readonly(name) else "r/w"
+        shown = path or '""'
+        shell.out.write(f"{name}: {shown} {mode}{_TXN.get(conn.txn_state(name), '')}\n")
+    return 0
