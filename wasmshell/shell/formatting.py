@@ -194,12 +194,33 @@ def real_text(value: float) -> str:
 
 
 def real_literal(value: float) -> str:
-    """A REAL as quote and insert modes (and .dump) write it: exact enough to read back."""
+    """A REAL as quote mode writes it (``%!.20g``): exact enough to read back."""
     if math.isinf(value):
         return "Inf" if value > 0 else "-Inf"
     if value == 0:
         return "0.0"
     return sqlite_g(value, 20, True)
+
+
+_INFINITY_SQL = {math.inf: "1e999", -math.inf: "-1e999"}
+_I64 = 2**63
+
+
+def json_real(value: float) -> str:
+    """A REAL as json mode writes it: ``%!.20g``, but infinities as ``1e999`` so JSON can read them."""
+    return _INFINITY_SQL.get(value) or real_literal(value)
+
+
+def insert_real(value: float) -> str:
+    """A REAL as insert mode (and .dump) writes it: whole numbers in full, else ``%!.20g``.
+
+    Infinities become ``1e999`` and ``-1e999``, literals SQLite reads back as such.
+    """
+    if math.isinf(value):
+        return _INFINITY_SQL[value]
+    if value.is_integer() and -_I64 <= value < _I64:
+        return f"{int(value)}.0"
+    return real_literal(value)
 
 
 def text_of(value: object, null: str) -> str:
@@ -247,3 +268,71 @@ def quote_identifier(name: str) -> str:
     if _IDENT.match(name) and not is_keyword(name):
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def _unused(text: str, a: str, b: str) -> str:
+    """``a`` or ``b`` if ``text`` lacks it, else the first ``(a<N>)`` it lacks (sqlite3's unused_string)."""
+    if a not in text:
+        return a
+    if b not in text:
+        return b
+    i = 0
+    while f"({a}{i})" in text:
+        i += 1
+    return f"({a}{i})"
+
+
+def escaped_literal(text: str) -> str:
+    """A TEXT literal with newlines spelled with replace(), as insert mode and .dump write it."""
+    if "\0" in text:
+        text = text[: text.index("\0")]
+    if "\n" not in text and "\r" not in text:
+        return "'" + text.replace("'", "''") + "'"
+    nl = _unused(text, "\\n", "\\012") if "\n" in text else ""
+    cr = _unused(text, "\\r", "\\015") if "\r" in text else ""
+    body = text.replace("'", "''")
+    if nl:
+        body = body.replace("\n", nl)
+    if cr:
+        body = body.replace("\r", cr)
+    out = ("replace(" if nl else "") + ("replace(" if cr else "") + "'" + body + "'"
+    if cr:
+        out += f",'{cr}',char(13))"
+    if nl:
+        out += f",'{nl}',char(10))"
+    return out
+
+
+def insert_literal(value: object) -> str:
+    """A value as insert mode and .dump write it."""
+    t = type(value)
+    if t is str:
+        return escaped_literal(value)  # type: ignore[arg-type]
+    if t is float:
+        return insert_real(value)  # type: ignore[arg-type]
+    return quote_literal(value)
+
+
+_C_ESCAPES = {0x5C: "\\\\", 0x22: '\\"', 0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+
+
+def c_string(text: str) -> str:
+    """``text`` as sqlite3's output_c_string writes it (tcl mode, .show): quoted, C escapes.
+
+    Every byte that is not printable ASCII, each byte of a multi-byte
+    character included, is written as a three-digit octal escape; a NUL ends
+    the string, as it ends a C string.
+    """
+    out = ['"']
+    for byte in text.encode("utf-8", "surrogateescape"):
+        if byte == 0:
+            break
+        escape = _C_ESCAPES.get(byte)
+        if escape is not None:
+            out.append(escape)
+        elif byte < 0x20 or byte >= 0x7F:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    out.append('"')
+    return "".join(out)

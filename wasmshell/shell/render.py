@@ -13,12 +13,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .formatting import quote_identifier, quote_literal, real_literal, text_of
+from .formatting import (  # escaped_literal and quote_identifier are used from here too
+    c_string,
+    escaped_literal,  # noqa: F401
+    insert_literal,
+    json_real,
+    quote_identifier,
+    quote_literal,
+    text_of,
+)
 
 MODES = (
     "ascii",
     "box",
     "column",
+    "count",
     "csv",
     "html",
     "insert",
@@ -26,9 +35,11 @@ MODES = (
     "line",
     "list",
     "markdown",
+    "off",
     "quote",
     "table",
     "tabs",
+    "tcl",
 )
 
 
@@ -79,38 +90,6 @@ def json_string(text: str) -> str:
             out.append(ch)
     out.append('"')
     return "".join(out)
-
-
-def _unused(text: str, a: str, b: str) -> str:
-    if a not in text:
-        return a
-    if b not in text:
-        return b
-    i = 0
-    while f"({a}{i})" in text:
-        i += 1
-    return f"({a}{i})"
-
-
-def escaped_literal(text: str) -> str:
-    """A TEXT literal with newlines spelled with replace(), as insert mode and .dump write it."""
-    if "\0" in text:
-        text = text[: text.index("\0")]
-    if "\n" not in text and "\r" not in text:
-        return "'" + text.replace("'", "''") + "'"
-    nl = _unused(text, "\\n", "\\012") if "\n" in text else ""
-    cr = _unused(text, "\\r", "\\015") if "\r" in text else ""
-    body = text.replace("'", "''")
-    if nl:
-        body = body.replace("\n", nl)
-    if cr:
-        body = body.replace("\r", cr)
-    out = ("replace(" if nl else "") + ("replace(" if cr else "") + "'" + body + "'"
-    if cr:
-        out += f",'{cr}',char(13))"
-    if nl:
-        out += f",'{nl}',char(10))"
-    return out
 
 
 # -- renderers ----------------------------------------------------------------
@@ -208,7 +187,7 @@ class InsertRenderer(Renderer):
         if s.headers:
             head += "(" + ",".join(quote_identifier(c) for c in self.columns) + ")"
         self.count += 1
-        parts = [escaped_literal(v) if type(v) is str else quote_literal(v) for v in values]
+        parts = [insert_literal(v) for v in values]
         self.out.write(head + " VALUES(" + ",".join(parts) + ");\n")
 
 
@@ -225,7 +204,7 @@ class JsonRenderer(Renderer):
             if v is None:
                 text = "null"
             elif t is float:
-                text = real_literal(v)
+                text = json_real(v)
             elif t is int:
                 text = str(v)
             elif t is str:
@@ -238,6 +217,36 @@ class JsonRenderer(Renderer):
     def finish(self) -> None:
         if self.count:
             self.out.write("]\n")
+
+
+class TclRenderer(Renderer):
+    """tcl mode: every value (and name) as a C string, joined by the separators."""
+
+    def row(self, values: Sequence[Any]) -> None:
+        s = self.s
+        if self.count == 0 and s.headers:
+            self.out.write(s.colsep.join(c_string(c) for c in self.columns) + s.rowsep)
+        self.count += 1
+        null = s.null
+        self.out.write(s.colsep.join(c_string(text_of(v, null)) for v in values) + s.rowsep)
+
+
+class CountRenderer(Renderer):
+    """count mode: no rows, just how many there were."""
+
+    def row(self, values: Sequence[Any]) -> None:
+        self.count += 1
+
+    def finish(self) -> None:
+        if self.count:
+            self.out.write(f"{self.count} row{'' if self.count == 1 else 's'}\n")
+
+
+class OffRenderer(Renderer):
+    """off mode: results are not shown at all."""
+
+    def row(self, values: Sequence[Any]) -> None:
+        self.count += 1
 
 
 # -- columnar modes -----------------------------------------------------------
@@ -378,9 +387,7 @@ class ColumnarRenderer(Renderer):
         self.set_widths = [s.widths[j] if j < len(s.widths) else 0 for j in range(len(self.columns))]
         self.limits = [abs(w) if w else s.wrap for w in self.set_widths]
         # Only the first line of a column's name is shown.
-        self.header = [
-            display_lines(c, self.limits[j], s.wordwrap)[0] for j, c in enumerate(self.columns)
-        ]
+        self.header = [display_lines(c, self.limits[j], s.wordwrap)[0] for j, c in enumerate(self.columns)]
         self.rows: list[list[list[str]]] = []
 
     def row(self, values: Sequence[Any]) -> None:
@@ -483,9 +490,149 @@ RENDERERS: dict[str, Callable[[TextIO, OutputSettings], Renderer]] = {
     "table": ColumnarRenderer,
     "box": ColumnarRenderer,
     "markdown": ColumnarRenderer,
+    "tcl": TclRenderer,
+    "count": CountRenderer,
+    "off": OffRenderer,
 }
 
 
-def renderer_for(out: TextIO, settings: OutputSettings) -> Renderer:
-    """A fresh renderer for the current mode."""
+# -- EXPLAIN and EXPLAIN QUERY PLAN --------------------------------------------
+
+
+def _c_int(value: Any) -> int:
+    """A value as C's atoi (or sqlite3_column_int) reads it: leading digits, else 0."""
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        return int(value)
+    match = re.match(r"\s*([-+]?\d+)", text_of(value, ""))
+    return int(match.group(1)) if match else 0
+
+
+class EqpRenderer(Renderer):
+    """EXPLAIN QUERY PLAN, whatever the mode: the plan drawn as a tree (sqlite3's eqp_render)."""
+
+    def start(self, columns: Sequence[str]) -> None:
+        super().start(columns)
+        self.plan: list[tuple[int, int, str]] = []
+
+    def row(self, values: Sequence[Any]) -> None:
+        if len(values) >= 4 and values[3] is not None:
+            self.plan.append((_c_int(values[0]), _c_int(values[1]), text_of(values[3], "")))
+        self.count += 1
+
+    def finish(self) -> None:
+        plan = self.plan
+        if not plan:
+            return
+        if plan[0][2].startswith("-"):
+            if len(plan) == 1:
+                return
+            self.out.write(plan[0][2][3:] + "\n")
+            plan = plan[1:]
+        else:
+            self.out.write("QUERY PLAN\n")
+        self._level(plan, 0, "")
+
+    def _level(self, plan: list[tuple[int, int, str]], parent: int, prefix: str) -> None:
+        children = [step for step in plan if step[1] == parent]
+        for k, (node, _parent, text) in enumerate(children):
+            more = k + 1 < len(children)
+            self.out.write(prefix + ("|--" if more else "`--") + text + "\n")
+            if len(prefix) < 93:  # sqlite3's prefix buffer holds 100 bytes
+                self._level(plan, node, prefix + ("|  " if more else "   "))
+
+
+_EXPLAIN_COLUMNS = ["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"]
+_EXPLAIN_WIDTHS = (4, 13, 4, 4, 4, 13, 2, 13)
+_NEXT_OPS = frozenset(("Next", "Prev", "VPrev", "VNext", "SorterNext"))
+_YIELD_OPS = frozenset(("Yield", "SeekLT", "SeekGT", "RowSetRead", "Rewind"))
+
+
+class ExplainRenderer(Renderer):
+    """EXPLAIN, whatever the mode: fixed columns, loop bodies indented (sqlite3's MODE_Explain)."""
+
+    def start(self, columns: Sequence[str]) -> None:
+        super().start(columns)
+        self.program: list[Sequence[Any]] = []
+        self.fallback: Renderer | None = None
+        if list(columns) != _EXPLAIN_COLUMNS:
+            self.fallback = RENDERERS[self.s.mode](self.out, self.s)
+            self.fallback.start(columns)
+
+    def row(self, values: Sequence[Any]) -> None:
+        if self.fallback is not None:
+            self.fallback.row(values)
+        else:
+            self.program.append(values)
+        self.count += 1
+
+    def _indents(self) -> list[int]:
+        """How far each opcode is indented: two spaces per loop (or coroutine) it is inside."""
+        indent = [0] * len(self.program)
+        is_yield: list[bool] = []
+        for op_index, op in enumerate(self.program):
+            name = text_of(op[1], "")
+            target = _c_int(op[3]) + op_index - _c_int(op[0])
+            is_yield.append(name in _YIELD_OPS)
+            if name in _NEXT_OPS or (
+                name == "Goto" and 0 <= target <= op_index and (is_yield[target] or _c_int(op[2]))
+            ):
+                for i in range(max(target, 0), op_index):
+                    indent[i] += 2
+        return indent
+
+    def finish(self) -> None:
+        if self.fallback is not None:
+            self.fallback.finish()
+            return
+        if not self.program:
+            return
+        w = self.out.write
+        null = self.s.null
+        last = len(_EXPLAIN_WIDTHS) - 1
+        w("  ".join(_fit(name, width) for name, width in zip(self.columns, _EXPLAIN_WIDTHS, strict=True)))
+        w("\n" + "  ".join("-" * width for width in _EXPLAIN_WIDTHS) + "\n")
+        for op, indent in zip(self.program, self._indents(), strict=True):
+            cells = []
+            for i, value in enumerate(op):
+                width = 0 if i == last else _EXPLAIN_WIDTHS[i]
+                if value is None:
+                    cell = _fit(null, width)  # cut to the width, as sqlite3 does
+                else:
+                    text = text_of(value, "")
+                    cell = _fit(text, max(width, display_width(text)))
+                cells.append(" " * indent + cell if i == 1 else cell)
+            w("  ".join(cells) + "\n")
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded or cut to ``width`` characters (0: as it is), as sqlite3's utf8_width_print."""
+    if width <= 0:
+        return text
+    n = 0
+    for i, ch in enumerate(text):
+        if not "\udc80" <= ch <= "\udcbf":
+            n += 1
+            if n == width:
+                end = i + 1
+                while end < len(text) and "\udc80" <= text[end] <= "\udcbf":
+                    end += 1
+                return text[:end]
+    return text + " " * (width - n)
+
+
+def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: str | None = None) -> Renderer:
+    """A fresh renderer for the current mode, or for the statement when it is an EXPLAIN.
+
+    ``explain`` is what sqlite3_stmt_isexplain says of the statement (apsw's
+    ``Cursor.is_explain``): 1 for EXPLAIN, 2 for EXPLAIN QUERY PLAN, which
+    sqlite3 shows in a layout of their own whatever the mode. ``sql`` is the
+    statement's text: as in sqlite3, an EXPLAIN that does not begin with the
+    word (a comment first) is shown in the current mode.
+    """
+    if explain == 2:
+        return EqpRenderer(out, settings)
+    if explain == 1 and (sql is None or sql.lstrip(" \t\n\f\r")[:7].lower() == "explain"):
+        return ExplainRenderer(out, settings)
     return RENDERERS[settings.mode](out, settings)
