@@ -197,69 +197,6 @@ BUG_INVALID_UTF8 = (
     "TEXT that is not valid UTF-8 (cast(x'ff41' as text)) fails with \"'utf-8' codec can't decode "
     'byte 0xff" and exit status 1; sqlite3 writes the bytes as they are'
 )
-BUG_CRLF = (
-    "sqlite3 drops the CR of each input line ending in CR LF (inside string literals too, and "
-    "in what -echo prints); wasmshell keeps it"
-)
-BUG_ECHO = (
-    "with -echo/.echo on, sqlite3 prints the input text of what it runs as read (a line "
-    "'select 1; select 2; -- c' once, comment included); wasmshell prints each statement apart"
-)
-BUG_SWITCH_WRAP = (
-    "the -column/-table/-box/-markdown switches leave sqlite3's wrap limit at 0 (no wrapping, "
-    "'.mode' shows --wrap 0); wasmshell wraps at 60 as after '.mode box'"
-)
-BUG_DASHDASH = (
-    "an unknown option given with two dashes is named with one in sqlite3's message "
-    "('--nosuch' -> 'unknown option: -nosuch'); wasmshell repeats it as given"
-)
-BUG_MODE_OPTIONS = (
-    ".mode's column options are not parsed: --wrap N, --wordwrap on|off, --ww, --quote, "
-    "--noquote and the qbox mode (the renderer has settings.wrap, .wordwrap and .quote for them)"
-)
-BUG_MODE_REAPPLY = (
-    "'.mode' without a mode re-applies the current one in sqlite3 (after '.mode csv' and "
-    "'.separator ;' the separator is ',' again); wasmshell only reports the mode"
-)
-BUG_MODES_MISSING = (
-    ".mode tcl, .mode count and .mode off are not accepted (render.py has renderers for them); "
-    "sqlite3 also tries tcl before tabs and table, so '.mode t' is tcl"
-)
-BUG_OUTPUT_UNWRITABLE = (
-    ".output to a file that cannot be opened: sqlite3 writes 'Error: cannot open \"F\"' and then "
-    "'Error: cannot write to \"F\"'; wasmshell writes only the first line"
-)
-BUG_ONCE_DOT = (
-    ".once applies to the next command of either kind: a dot-command such as .print after it "
-    "ends it in sqlite3, and the SQL after that goes to stdout; wasmshell keeps the file for the SQL"
-)
-BUG_ONCE_NO_FILE = (
-    "'.once' with no file sends the next output to stdout in sqlite3; wasmshell says 'Usage: .once FILE'"
-)
-BUG_SHOW_C_STRING = (
-    ".show writes each byte of a non-ASCII character as an octal escape in sqlite3 "
-    "(nullvalue: \"\\303\\251\" for 'é'); wasmshell writes the character"
-)
-BUG_TERMINATOR_ALONE = (
-    "a line holding only '/' or 'go' while no SQL is pending is skipped by sqlite3; wasmshell "
-    "keeps it as the start of the next statement ('go select 1;' -> parse error)"
-)
-BUG_NUL_INPUT = (
-    "a NUL byte in an input line crashes wasmshell (ValueError from apsw.complete: 'String has "
-    "embedded null bytes', with a traceback); sqlite3 reads the line only up to the NUL"
-)
-BUG_OUTPUT_STDERR = (
-    "'.output stderr' sends output to standard error in sqlite3; wasmshell writes a file named 'stderr'"
-)
-BUG_OUTPUT_OFF = (
-    "'.output off' in sqlite3 3.40 keeps writing to stdout and counts as a failed command "
-    "(exit status 1); wasmshell discards the output"
-)
-BUG_EXPLAIN = (
-    "state.py does not tell the renderer that a statement is an EXPLAIN or EXPLAIN QUERY PLAN: "
-    "it should call renderer_for(out, settings, cursor.is_explain, statement), as sqlite3 shows "
-    "those in a layout of their own whatever the mode"
-)
 
 # name -> SQL expressions of one storage class (or a family of awkward texts)
 VALUES: dict[str, list[str]] = {
@@ -422,16 +359,11 @@ def width_cases() -> Iterator[Case]:
         "hex": "0x5 0xA",
         "decimal-forms": "010 7abc +4",
     }
-    bug = (
-        ".width reads numbers with Python's int(x, 0): '010' and '7abc' become 0, "
-        "where sqlite3's integerValue reads 10 and 7"
-    )
     for mode in COLUMNAR:
         for name, spec in widths.items():
             yield Case(
                 f"width-{name}-{mode}",
                 f".mode {mode}\n.headers on\n.width {spec}\n{WIDTH_QUERY}",
-                xfail=bug if name == "decimal-forms" else None,
             )
         yield Case(f"width-reset-{mode}", f".mode {mode}\n.width 2 2\n.width\n{WIDTH_QUERY}")
     yield Case("width-column-noheader", f".mode column\n.headers off\n.width 4 -7\n{WIDTH_QUERY}")
@@ -524,12 +456,7 @@ def insert_cases() -> Iterator[Case]:
 # Input handling and errors
 
 
-CORPUS_XFAILS = {
-    "crlf-echo": BUG_CRLF,
-    "errors_mixed-echo": BUG_ECHO,
-    "statements-echo": BUG_ECHO,
-    "triggers-echo": BUG_ECHO,
-}
+CORPUS_XFAILS = {}
 
 
 def corpus_cases() -> Iterator[Case]:
@@ -542,7 +469,7 @@ def corpus_cases() -> Iterator[Case]:
 
 
 def input_cases() -> Iterator[Case]:
-    yield Case("input-crlf-in-string", "select 'a\r\nb' as s;\nselect 1;\r\n", xfail=BUG_CRLF)
+    yield Case("input-crlf-in-string", "select 'a\r\nb' as s;\nselect 1;\r\n")
     yield Case("input-crlf-dot-commands", ".mode csv\r\n.print hi\r\nselect 1, 2;\r\n")
     yield Case("input-lone-cr", "select 'a\rb';\n")
     yield Case("input-semicolon-only-lines", ";\n;;\nselect 1;\n;\n")
@@ -551,15 +478,15 @@ def input_cases() -> Iterator[Case]:
     yield Case("input-long-line", "select " + " + ".join(["1"] * 3000) + ";\n")
     yield Case("input-many-lines", "".join(f"select {n};\n" for n in range(300)))
     yield Case("input-go-inside-string", "select 'x\ngo\n';\nselect 2;\n")
-    yield Case("input-slash-alone-no-pending", "/\nselect 1;\n", xfail=BUG_TERMINATOR_ALONE)
-    yield Case("input-go-without-statement", "go\nselect 1;\n", xfail=BUG_TERMINATOR_ALONE)
+    yield Case("input-slash-alone-no-pending", "/\nselect 1;\n")
+    yield Case("input-go-without-statement", "go\nselect 1;\n")
     yield Case(
         "input-begin-end-trigger-like",
         "create table t(a);\nbegin;\ninsert into t values (1);\nend;\nselect * from t;\n",
     )
     yield Case("input-case-end", "select case when 1 then 'a;' else 'b' end;\nselect 2;\n")
     yield Case("input-utf8-bom", "\ufeffselect 1;\n")
-    yield Case("input-nul-in-line", b"select 'a\x00b';\nselect 2;\n", xfail=BUG_NUL_INPUT)
+    yield Case("input-nul-in-line", b"select 'a\x00b';\nselect 2;\n")
     # Bytes that are not UTF-8 in SQL text: wasmshell reads them as U+FFFD (SQL reaches SQLite as
     # Python text), sqlite3 keeps them; this only checks that both run the statements.
     yield Case("input-invalid-utf8-in-literal", b"select 'ok' where length('\xff\xfe') > 0;\nselect 2;\n")
@@ -588,7 +515,6 @@ def explain_cases() -> Iterator[Case]:
             yield Case(
                 f"explain-{name}-{mode}",
                 f".mode {mode}\n{setup}{sql}\nselect 1 as after;\n",
-                xfail=BUG_EXPLAIN,
             )
     # A comment before EXPLAIN: sqlite3 shows the opcodes in the current mode.
     yield Case("explain-after-comment", f".mode csv\n{setup}/* c */ explain select 1;\n")
@@ -701,9 +627,9 @@ def option_cases() -> Iterator[Case]:
     yield Case("option-header-then-mode-column", ".mode column\n" + query, args=("-noheader",))
     long_value = f"select '{'z' * 80}' as v;\n"
     for mode in COLUMNAR:
-        yield Case(f"option-{mode}-long-value", long_value, args=(f"-{mode}",), xfail=BUG_SWITCH_WRAP)
-    yield Case("option-box-mode-show", ".mode\n", args=("-box",), xfail=BUG_SWITCH_WRAP)
-    yield Case("option-box-then-mode", ".mode\n" + long_value, args=("-box",), xfail=BUG_SWITCH_WRAP)
+        yield Case(f"option-{mode}-long-value", long_value, args=(f"-{mode}",))
+    yield Case("option-box-mode-show", ".mode\n", args=("-box",))
+    yield Case("option-box-then-mode", ".mode\n" + long_value, args=("-box",))
     yield Case("option-box-then-dot-mode-box", ".mode box\n" + long_value, args=("-box",))
     yield Case("option-batch", query, args=("-batch",))
     yield Case("option-batch-dashdash", query, args=("--batch",))
@@ -716,9 +642,7 @@ def option_cases() -> Iterator[Case]:
     yield Case("option-newline-dashdash", query, args=("--newline", "\\r\\n"))
     yield Case("option-separator-escape", query, args=("-separator", "\\t"))
     yield Case("option-echo", "select 1;\n.print hi\nselect 2;\nselect 3;\n", args=("-echo",))
-    yield Case(
-        "option-echo-two-statements", "select 1;\nselect 2; select 3;\n", args=("-echo",), xfail=BUG_ECHO
-    )
+    yield Case("option-echo-two-statements", "select 1;\nselect 2; select 3;\n", args=("-echo",))
     yield Case("option-echo-dashdash", "select 1;\n", args=("--echo",))
     yield Case("option-cmd", "select 2;\n", args=("-cmd", "select 1"))
     yield Case("option-cmd-dot", query, args=("-cmd", ".mode csv", "-cmd", ".headers on"))
@@ -765,7 +689,7 @@ def option_cases() -> Iterator[Case]:
     yield Case("option-database-memory", "select 1;\n", args=(":memory:",))
     yield Case("option-after-filename", query, args=("test.db", "-header", "-csv"), db="")
     yield Case("option-unknown", query, args=("-nosuch",), prog_name=True)
-    yield Case("option-unknown-dashdash", query, args=("--nosuch",), prog_name=True, xfail=BUG_DASHDASH)
+    yield Case("option-unknown-dashdash", query, args=("--nosuch",), prog_name=True)
     yield Case("option-missing-argument", query, args=("-separator",), prog_name=True)
     yield Case("option-missing-argument-cmd", query, args=("test.db", "-cmd"), prog_name=True)
     yield Case(
@@ -819,9 +743,7 @@ def sql_argument_cases() -> Iterator[Case]:
     )
     yield Case("sql-args-bail", "", args=("-bail", "test.db", "select * from nosuch", "select 2"), db=db)
     # An argument that begins with a dash is an option, even after the database name.
-    yield Case(
-        "sql-args-dash-comment", "", args=("test.db", "-- nothing"), db=db, prog_name=True, xfail=BUG_DASHDASH
-    )
+    yield Case("sql-args-dash-comment", "", args=("test.db", "-- nothing"), db=db, prog_name=True)
     yield Case("sql-args-memory", "", args=(":memory:", "select 1", "select 2"))
 
 
@@ -930,18 +852,7 @@ def dot_command_cases() -> Iterator[Case]:
         yield Case(f"dot-{name}", script, xfail=xfail)
 
 
-DOT_XFAILS = {
-    "mode-reapply": BUG_MODE_REAPPLY,
-    "mode-wrap": BUG_MODE_OPTIONS,
-    "mode-wordwrap": BUG_MODE_OPTIONS,
-    "mode-quote-option": BUG_MODE_OPTIONS,
-    "mode-qbox": BUG_MODE_OPTIONS,
-    "mode-tcl": BUG_MODES_MISSING,
-    "mode-count": BUG_MODES_MISSING,
-    "mode-off": BUG_MODES_MISSING,
-    "echo": BUG_ECHO,
-    "show-non-ascii": BUG_SHOW_C_STRING,
-}
+DOT_XFAILS = {}
 
 
 def output_cases() -> Iterator[Case]:
@@ -970,22 +881,17 @@ def output_cases() -> Iterator[Case]:
         "output-unwritable",
         f".output nosuchdir/out.txt\n{q}",
         outputs=("nosuchdir/out.txt",),
-        xfail=BUG_OUTPUT_UNWRITABLE,
     )
     yield Case(
         "output-error-goes-to-stderr",
         ".output out.txt\nselect 1;\nselect nosuch;\nselect 2;\n",
         outputs=("out.txt",),
     )
-    yield Case(
-        "output-stderr", f".output stderr\n{q}.output\n{q}", outputs=("stderr",), xfail=BUG_OUTPUT_STDERR
-    )
-    yield Case("output-off", f".output off\n{q}.output\n{q}", outputs=("off",), xfail=BUG_OUTPUT_OFF)
+    yield Case("output-stderr", f".output stderr\n{q}.output\n{q}", outputs=("stderr",))
+    yield Case("output-off", f".output off\n{q}.output\n{q}", outputs=("off",))
     yield Case("once", f".once once.txt\n{q}{q}", outputs=("once.txt",))
-    yield Case(
-        "once-dot-command", f".once once.txt\n.print hi\n{q}", outputs=("once.txt",), xfail=BUG_ONCE_DOT
-    )
-    yield Case("once-no-file", f".once\n{q}", xfail=BUG_ONCE_NO_FILE)
+    yield Case("once-dot-command", f".once once.txt\n.print hi\n{q}", outputs=("once.txt",))
+    yield Case("once-no-file", f".once\n{q}")
     yield Case(
         "once-multi-statement-line", ".once once.txt\nselect 1; select 2;\nselect 3;\n", outputs=("once.txt",)
     )
@@ -1167,7 +1073,7 @@ IN_PROCESS = {
     "qbox": (
         ".mode qbox\n",
         [f"select '{'x' * 70}' as long, 'q' as short, null as n"],
-        {"mode": "box", "quote": True},
+        {"mode": "box", "quote": True, "wrap": 60},
     ),
     "wrap-option": (
         ".mode table --wrap 7\n",

@@ -97,7 +97,9 @@ def parse_args(argv: Sequence[str]) -> Options:
             else:
                 opts.sql.append(arg)
             continue
-        name = arg[2:] if arg.startswith("--") else arg[1:]
+        given = arg
+        arg = arg[1:] if arg.startswith("--") else arg  # sqlite3 names it with one dash
+        name = arg[1:]
         if name in VALUE_OPTIONS:
             if i >= len(argv):
                 raise UsageError(f"Error: missing argument to {arg}")
@@ -111,7 +113,7 @@ def parse_args(argv: Sequence[str]) -> Options:
                     if number <= 0:
                         raise ValueError
                 except ValueError:
-                    raise UsageError(f"Error: {arg} takes a positive whole number, not {value!r}") from None
+                    raise UsageError(f"Error: {given} takes a positive whole number, not {value!r}") from None
                 if name == "wasm-timeout":
                     opts.timeout_ms = number
                 else:
@@ -260,6 +262,7 @@ def _mode_switch(settings: OutputSettings, name: str) -> None:
         settings.mode, settings.colsep, settings.rowsep = "list", "\t", "\n"
     else:
         settings.mode = name
+        settings.wrap = 0  # unlike .mode, the switches set no wrapping
 
 
 def _run_sql_args(shell: Shell, items: list[str]) -> int:

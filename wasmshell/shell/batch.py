@@ -54,6 +54,11 @@ class ChunkReader:
             yield partial.decode("utf-8", "replace")
 
 
+def _complete(sql: str) -> bool:
+    """SQLite's completeness test, taking a -- comment at the very end as ended (as 3.40 does)."""
+    return apsw.complete(sql + "\n")
+
+
 def _no_parameters(line: str) -> bool:
     """No character that could start a parameter (?, :x, @x, $x): safe to run in a batch."""
     return not ("?" in line or ":" in line or "@" in line or "$" in line or "#" in line)
@@ -98,7 +103,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
     pending: list[str] = []
     startline = 0
     lineno = 0
-    complete = apsw.complete
+    complete = _complete
     run_sql = shell.run_sql
     flags = shell.flags
     # Complete one-statement lines that have already arrived run together in
@@ -117,11 +122,22 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
 
     if isinstance(lines, ChunkReader):
         lines.before_wait = flush
+    carry = ""
     for raw in lines:
         if stop:
             return errors
-        lineno += 1
+        if not carry:
+            lineno += 1  # a line continued after a NUL keeps its number
         line = raw[:-1] if raw[-1:] == "\n" else raw
+        if line[-1:] == "\r":
+            line = line[:-1]  # sqlite3 drops the CR of a CR LF line ending
+        if carry:
+            line, carry = carry + line, ""
+        if "\0" in line:
+            # sqlite3 reads lines as C strings: a NUL ends the text, and the
+            # next line continues where the NUL was.
+            carry = line[: line.index("\0")]
+            continue
         if not pending:
             first = line[:1]
             if first == "." or first == "#":
@@ -140,8 +156,8 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
                     if flags.bail:
                         return errors
                 continue
-            if first.isspace() or first == "-" or first == "/" or not first:
-                if all_whitespace(line):
+            if first.isspace() or first == "-" or first == "/" or not first or first in "gG":
+                if all_whitespace(line) or _is_terminator(line):
                     if flags.echo:
                         shell.out.write(line + "\n")
                     continue

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-from typing import TextIO
 
 from .args import boolean_value
 from .commands import command, usage_error
+from .formatting import c_string
 from .state import Redirect, Shell, text_stream
 
 # sqlite3 matches a mode by prefix, trying them in this order.
@@ -16,6 +15,7 @@ _MODE_ORDER = (
     "columns",
     "list",
     "html",
+    "tcl",
     "csv",
     "tabs",
     "insert",
@@ -24,6 +24,8 @@ _MODE_ORDER = (
     "markdown",
     "table",
     "box",
+    "count",
+    "off",
     "json",
 )
 _MODE_ERROR = (
@@ -31,18 +33,26 @@ _MODE_ERROR = (
     "qbox quote table tabs tcl"
 )
 COLUMNAR = ("column", "table", "box", "markdown")
+_MODE_OPTIONS_HELP = "options:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww"
 
 
 def mode_description(shell: Shell) -> str:
     """The mode as .mode and .show describe it."""
     s = shell.settings
+    name = "list" if s.mode == "tabs" else s.mode
     if s.mode in COLUMNAR:
-        return f"{s.mode} --wrap {s.wrap} --wordwrap off --noquote"
-    return "list" if s.mode == "tabs" else s.mode
+        wordwrap = "on" if s.wordwrap else "off"
+        return f"{name} --wrap {s.wrap} --wordwrap {wordwrap} --{'' if s.quote else 'no'}quote"
+    return name
 
 
-def set_mode(shell: Shell, name: str, table: str | None = None) -> bool:
-    """Switch to the mode ``name`` (a prefix will do), with sqlite3's side effects."""
+def set_mode(
+    shell: Shell, name: str, table: str | None = None, columnar: tuple[int, bool, bool] = (60, False, False)
+) -> bool:
+    """Switch to the mode ``name`` (a prefix will do), with sqlite3's side effects.
+
+    ``columnar`` is (wrap, wordwrap, quote) for the columnar modes.
+    """
     s = shell.settings
     chosen = next((m for m in _MODE_ORDER if m.startswith(name)), None) if name else None
     if chosen is None:
@@ -55,6 +65,8 @@ def set_mode(shell: Shell, name: str, table: str | None = None) -> bool:
             s.headers = True
     elif chosen == "list":
         s.mode, s.colsep, s.rowsep = "list", "|", "\n"
+    elif chosen == "tcl":
+        s.mode, s.colsep, s.rowsep = "tcl", " ", "\n"
     elif chosen == "csv":
         s.mode, s.colsep, s.rowsep = "csv", ",", "\r\n"
     elif chosen == "tabs":
@@ -68,32 +80,80 @@ def set_mode(shell: Shell, name: str, table: str | None = None) -> bool:
         s.table = table or "table"
     else:
         s.mode = chosen
+    if s.mode in COLUMNAR:
+        s.wrap, s.wordwrap, s.quote = columnar
     return True
 
 
-@command("mode", "mode MODE ?TABLE?", "Set output mode")
+def _option(arg: str, name: str) -> bool:
+    """sqlite3's optionMatch: -name or --name."""
+    return arg in (f"-{name}", f"--{name}")
+
+
+@command(
+    "mode", "mode MODE ?OPTIONS? ?TABLE?", "Set output mode (options: --wrap N --wordwrap on|off --quote)"
+)
 def _mode(shell: Shell, args: list[str]) -> int:
     name = None
     table = None
-    for arg in args[1:]:
-        if arg in ("--wrap", "-wrap", "--ww", "--quote", "--noquote"):
-            continue
-        if name is None:
+    wrap, quote, wordwrap = 60, False, False
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        if _option(arg, "wrap") and i + 1 < len(args):
+            i += 1
+            wrap = integer_value(args[i])
+        elif _option(arg, "ww"):
+            wordwrap = True
+        elif _option(arg, "wordwrap") and i + 1 < len(args):
+            i += 1
+            wordwrap = boolean_value(args[i], shell.error)
+        elif _option(arg, "quote"):
+            quote = True
+        elif _option(arg, "noquote"):
+            quote = False
+        elif name is None:
             name = arg
+            if arg == "qbox":
+                name, wrap, quote, wordwrap = "box", 60, True, False
         elif table is None:
             table = arg
+        elif arg.startswith("-"):
+            shell.error(f"unknown option: {arg}\n{_MODE_OPTIONS_HELP}")
+            return 1
         else:
             shell.error(f'extra argument: "{arg}"')
             return 1
+        i += 1
     if name is None:
         shell.out.write(f"current output mode: {mode_description(shell)}\n")
-        return 0
-    if name == "qbox":
-        name = "box"
-    if not set_mode(shell, name, table):
+        name = mode_description(shell).split()[0]  # sqlite3 applies the current mode again
+    if not set_mode(shell, name, table, (wrap, wordwrap, quote)):
         shell.error(_MODE_ERROR)
         return 1
     return 0
+
+
+def integer_value(text: str) -> int:
+    """sqlite3's integerValue: a sign, digits or 0x hex, then an optional KiB/MB/K... suffix."""
+    negative = text.startswith("-")
+    body = text[1:] if text[:1] in "+-" else text
+    value = 0
+    i = 0
+    if body.startswith("0x"):
+        i = 2
+        while i < len(body) and body[i] in "0123456789abcdefABCDEF":
+            value = value * 16 + int(body[i], 16)
+            i += 1
+    else:
+        while i < len(body) and body[i].isdigit() and body[i].isascii():
+            value = value * 10 + int(body[i])
+            i += 1
+    suffix = body[i:].lower()
+    multipliers = {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 10**6, "gb": 10**9}
+    multipliers.update({"k": 1000, "m": 10**6, "g": 10**9})
+    value *= multipliers.get(suffix, 1)
+    return -value if negative else value
 
 
 def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
@@ -135,13 +195,7 @@ def _separator(shell: Shell, args: list[str]) -> int:
 
 @command("width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output")
 def _width(shell: Shell, args: list[str]) -> int:
-    widths = []
-    for arg in args[1:]:
-        try:
-            widths.append(int(arg, 0))
-        except ValueError:
-            widths.append(0)
-    shell.settings.widths = widths
+    shell.settings.widths = [integer_value(arg) for arg in args[1:]]
     return 0
 
 
@@ -165,28 +219,6 @@ _flag("echo", "echo on|off", "Turn command echo on or off")
 _flag("bail", "bail on|off", "Stop after hitting an error.  Default OFF")
 _flag("timer", "timer on|off", "Turn SQL timer on or off")
 _flag("changes", "changes on|off", "Show number of rows changed by SQL")
-
-
-def c_string(text: str) -> str:
-    """A string as sqlite3's output_c_string writes it: quoted, with C escapes."""
-    out = ['"']
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\{ord(ch):03o}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 @command("show", "show", "Show the current values for various settings")
@@ -213,8 +245,8 @@ def _show(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-def open_output(shell: Shell, target: str) -> TextIO:
-    """Open a file (or ``|command``) for .output and .once."""
+def open_output(shell: Shell, target: str) -> None:
+    """Send output to a file, to ``|command``'s input, or to stderr (raises OSError)."""
     if target.startswith("|"):
         proc = subprocess.Popen(target[1:], shell=True, stdin=subprocess.PIPE)
         stream = text_stream(proc.stdin)
@@ -224,37 +256,64 @@ def open_output(shell: Shell, target: str) -> TextIO:
             proc.wait()
 
         shell.redirect = Redirect(stream, close)
-        return stream
-    binary = open(target, "wb")  # noqa: SIM115 - closed by reset_output
-    stream = text_stream(binary)
-    shell.redirect = Redirect(stream, stream.close)
-    return stream
+    elif target == "stderr":
+        shell.redirect = Redirect(shell.stderr, shell.stderr.flush)
+    else:
+        stream = text_stream(open(target, "wb"))  # noqa: SIM115 - closed by reset_output
+        shell.redirect = Redirect(stream, stream.close)
 
 
 def _redirect(shell: Shell, args: list[str], once: bool) -> int:
+    """.output and .once, as sqlite3 3.40 does them (including its error messages)."""
     name = "once" if once else "output"
-    files = [a for a in args[1:] if not a.startswith("-")]
-    if len(files) > 1:
-        shell.error(f'ERROR: extra parameter: "{files[1]}".  Usage:\n.{name} FILE')
-        return 1
-    if once and not files:
-        return usage_error(shell, "once")
+    target = None
+    bom = False
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("-"):
+            if arg in ("-bom", "--bom"):
+                bom = True
+            else:
+                shell.out.write(f'ERROR: unknown option: "{arg}".  Usage:\n{_usage(name)}\n')
+                return 1
+        elif target is None:
+            target = arg
+            if target.startswith("|"):
+                target = " ".join([target, *args[i + 1 :]])
+                break
+        else:
+            shell.out.write(f'ERROR: extra parameter: "{arg}".  Usage:\n{_usage(name)}\n')
+            return 1
+        i += 1
+    target = target or "stdout"
     shell.reset_output()
-    shell.redirect_name = None
-    if not files or files[0] == "stdout":
+    shell.out_count = 2 if once else 0
+    if target == "stdout":
+        shell.redirect_name = "stdout"
         return 0
-    target = files[0]
     if target == "off":
-        target = os.devnull
+        return 1  # sqlite3 3.40: output stays on stdout, and the command fails
     try:
         open_output(shell, target)
     except OSError:
-        shell.error(f'Error: cannot open "{target}"')
+        if target.startswith("|"):
+            shell.error(f'Error: cannot open pipe "{target[1:]}"')
+        else:
+            shell.error(f'Error: cannot open "{target}"')
+            shell.error(f'Error: cannot write to "{target}"')
         return 1
-    assert shell.redirect is not None
-    shell.redirect.once = once
+    if bom:
+        shell.out.write("\ufeff")
     shell.redirect_name = target
     return 0
+
+
+def _usage(name: str) -> str:
+    from .commands import REGISTRY
+
+    cmd = REGISTRY[name]
+    return f".{cmd.usage:<22} {cmd.help}"
 
 
 @command("output", "output ?FILE?", "Send output to FILE or stdout if FILE is omitted")
@@ -262,6 +321,6 @@ def _output(shell: Shell, args: list[str]) -> int:
     return _redirect(shell, args, once=False)
 
 
-@command("once", "once FILE", "Output for the next SQL command only to FILE")
+@command("once", "once ?FILE?", "Output for the next SQL command only to FILE")
 def _once(shell: Shell, args: list[str]) -> int:
     return _redirect(shell, args, once=True)

@@ -85,6 +85,8 @@ def run_command(shell: Shell, line: str) -> int:
     except OSError as exc:
         shell.error(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
+    finally:
+        shell.after_command()
 
 
 def usage_error(shell: Shell, cmd_name: str) -> int:

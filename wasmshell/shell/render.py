@@ -54,7 +54,7 @@ class OutputSettings:
     rowsep: str = "\n"
     null: str = ""
     widths: list[int] = field(default_factory=list)
-    wrap: int = 60  # columnar modes wrap longer values, as sqlite3's --wrap 60
+    wrap: int = 0  # columnar modes wrap longer values (.mode box sets 60, as sqlite3 does)
     wordwrap: bool = False  # ... breaking them between words (--wordwrap on)
     quote: bool = False  # ... and show values as SQL literals (--quote)
     table: str = "table"  # the table name insert mode writes

@@ -49,12 +49,11 @@ class Flags:
 class Redirect:
     """Where output goes when not to stdout (.output, .once)."""
 
-    __slots__ = ("close", "once", "stream")
+    __slots__ = ("close", "stream")
 
-    def __init__(self, stream: TextIO, close: Callable[[], None], once: bool = False) -> None:
+    def __init__(self, stream: TextIO, close: Callable[[], None]) -> None:
         self.stream = stream
         self.close = close
-        self.once = once
 
 
 class Shell:
@@ -77,10 +76,12 @@ class Shell:
         self.readonly = readonly
         self.redirect: Redirect | None = None
         self.redirect_name: str | None = None
+        self.out_count = 0  # .once: output goes back to stdout when this reaches 0
         self.errors = 0
         self.bindings: dict[str, Any] = {}
         self._prepared = False
         self._started = 0
+        self._statement_sql = ""
         self._cursor: Any = None
         self._cursor_session: Session | None = None
         self.session: Session = self.open(path, readonly=readonly)
@@ -116,14 +117,22 @@ class Shell:
         self.stderr.write(message + "\n")
         self.stderr.flush()
 
-    def end_once(self) -> None:
-        """After a statement, a .once redirect is over."""
-        if self.redirect and self.redirect.once:
+    def after_sql(self) -> None:
+        """A .once redirect ends after the next SQL text."""
+        if self.out_count:
             self.reset_output()
-            self.redirect_name = None
+            self.out_count = 0
+
+    def after_command(self) -> None:
+        """... or after the next dot-command (sqlite3 counts .once itself as one)."""
+        if self.out_count:
+            self.out_count -= 1
+            if self.out_count == 0:
+                self.reset_output()
 
     def reset_output(self) -> None:
         """Send output back to stdout, closing any redirect."""
+        self.redirect_name = None
         if self.redirect:
             redirect, self.redirect = self.redirect, None
             redirect.stream.flush()
@@ -151,14 +160,14 @@ class Shell:
             statements: Any = ((0, sql),)  # the usual case: one statement, nothing to split
         else:
             statements = split_statements(sql)
+        if flags.echo:
+            self.out.write(sql + "\n")
         for _offset, statement in statements:
-            if flags.echo:
-                self.out.write(statement + "\n")
             failed = self._run_statement(statement, sql, startline)
             if failed:
                 break
-        if self.redirect is not None:
-            self.end_once()
+        if self.out_count:
+            self.after_sql()
         if flags.timer:
             done = os.times()
             self.out.write(
@@ -172,11 +181,12 @@ class Shell:
             self.out.flush()
         return failed
 
-    def _trace(self, _cursor: Any, _sql: str, _bindings: Any) -> bool:
+    def _trace(self, _cursor: Any, sql: str, _bindings: Any) -> bool:
         # apsw calls this once SQLite has prepared a statement and is about to
         # run it: an error before this is a parse error, after it a runtime one.
         self._prepared = True
         self._started += 1
+        self._statement_sql = sql
         return True
 
     def can_batch(self) -> bool:
@@ -265,7 +275,7 @@ class Shell:
                     if renderer is not None:
                         renderer.finish()
                     current = self._started
-                    renderer = renderer_for(self.out, self.settings)
+                    renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                 renderer.row(row)
         finally:
@@ -302,7 +312,7 @@ class Shell:
                 self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
                 code = getattr(exc, "result", 1)
                 return code if isinstance(code, int) and code > 0 else 1
-        self.end_once()
+        self.after_sql()
         return 0
 
 
