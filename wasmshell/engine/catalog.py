@@ -9,7 +9,6 @@ functions stays fast and a body that no longer compiles fails only when used.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +69,8 @@ class WasmFunction:
     @property
     def digest(self) -> str:
         """A short hash of the module, to tell modules apart."""
+        import hashlib
+
         raw = self.body.encode() if isinstance(self.body, str) else self.body
         return hashlib.sha256(raw).hexdigest()[:12]
 

@@ -173,6 +173,16 @@ def sqlite_g(value: float, precision: int, alt2: bool) -> str:
 
 def real_text(value: float) -> str:
     """A REAL as sqlite3_column_text gives it (``%!.15g``): 0.1, 3.0, 1.0e+300."""
+    short = repr(value)
+    # Python's repr is the shortest round-trip form. In fixed notation with at
+    # most 15 digits (len <= 16 counts the point) and below 1e15, where %g
+    # would switch to an exponent, it is exactly what SQLite prints.
+    if len(short) <= 16 and "e" not in short and "n" not in short and -1e15 < value < 1e15:
+        return short if value else "0.0"
+    return _real_text_rounded(value)
+
+
+def _real_text_rounded(value: float) -> str:
     if value == 0:
         return "0.0"
     if math.isinf(value):

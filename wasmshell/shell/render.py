@@ -9,8 +9,7 @@ size their columns, as sqlite3's do, and write when the statement ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from .formatting import (  # escaped_literal and quote_identifier are used from here too
@@ -20,6 +19,7 @@ from .formatting import (  # escaped_literal and quote_identifier are used from 
     json_real,
     quote_identifier,
     quote_literal,
+    real_text,
     text_of,
 )
 
@@ -43,35 +43,62 @@ MODES = (
 )
 
 
-@dataclass
 class OutputSettings:
-    """How results are written: sqlite3's .mode, .headers, .separator, .nullvalue, .width."""
+    """How results are written: sqlite3's .mode, .headers, .separator, .nullvalue, .width.
 
-    mode: str = "list"
-    headers: bool = False
-    headers_set: bool = False  # .mode column turns headers on unless .headers was used
-    colsep: str = "|"
-    rowsep: str = "\n"
-    null: str = ""
-    widths: list[int] = field(default_factory=list)
-    wrap: int = 0  # columnar modes wrap longer values (.mode box sets 60, as sqlite3 does)
-    wordwrap: bool = False  # ... breaking them between words (--wordwrap on)
-    quote: bool = False  # ... and show values as SQL literals (--quote)
-    table: str = "table"  # the table name insert mode writes
+    A plain class, not a dataclass: importing ``dataclasses`` costs start-up time.
+    """
+
+    __slots__ = (
+        "colsep",
+        "headers",
+        "headers_set",
+        "mode",
+        "null",
+        "quote",
+        "rowsep",
+        "table",
+        "widths",
+        "wordwrap",
+        "wrap",
+    )
+
+    def __init__(self, **changes: Any) -> None:
+        self.mode = "list"
+        self.headers = False
+        self.headers_set = False  # .mode column turns headers on unless .headers was used
+        self.colsep = "|"
+        self.rowsep = "\n"
+        self.null = ""
+        self.widths: list[int] = []
+        self.wrap = 0  # columnar modes wrap longer values (.mode box sets 60, as sqlite3 does)
+        self.wordwrap = False  # ... breaking them between words (--wordwrap on)
+        self.quote = False  # ... and show values as SQL literals (--quote)
+        self.table = "table"  # the table name insert mode writes
+        for name, value in changes.items():
+            setattr(self, name, value)
 
 
 # -- escaping helpers ---------------------------------------------------------
 
-_NEEDS_CSV_QUOTE = re.compile(r"[\x00-\x20\"'\x7f-\U0010ffff]")
+# sqlite3's needCsvQuote table: anything but printable ASCII other than space and quotes.
+_CSV_NEEDS_QUOTE = re.compile("[^!#-&(-~]")
+# Characters of the text of numbers: with none of them in the separator, numbers need no quotes.
+_NUMBER_CHARS = "0123456789-+.eEInf"
+
+
+def csv_plain(text: str, colsep: str) -> bool:
+    """Whether sqlite3 writes a CSV field unquoted."""
+    return text != "" and not _CSV_NEEDS_QUOTE.search(text) and colsep not in text
 
 
 def csv_field(text: str | None, settings: OutputSettings) -> str:
     """A field as sqlite3's output_csv writes it."""
     if text is None:
         return settings.null
-    if text == "" or _NEEDS_CSV_QUOTE.search(text) or settings.colsep in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    if csv_plain(text, settings.colsep):
+        return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 _HTML = str.maketrans({"<": "&lt;", "&": "&amp;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
@@ -112,6 +139,12 @@ class Renderer:
         """Called for each row, as it is produced."""
         raise NotImplementedError
 
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Write every row of an iterator, each as it comes (a fast loop where modes have one)."""
+        row = self.row
+        for values in rows:
+            row(values)
+
     def finish(self) -> None:
         """Called after the last row."""
 
@@ -127,6 +160,24 @@ class ListRenderer(Renderer):
         null = s.null
         self.out.write(s.colsep.join([text_of(v, null) for v in values]) + s.rowsep)
 
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        s = self.s
+        write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
+        for values in rows:
+            if self.count == 0 and s.headers:
+                write(sep.join(self.columns) + end)
+            self.count += 1
+            parts = []
+            for v in values:
+                t = type(v)
+                if t is int:
+                    parts.append(str(v))
+                elif t is str and "\0" not in v:
+                    parts.append(v)
+                else:
+                    parts.append(text_of(v, null))
+            write(sep.join(parts) + end)
+
 
 class CsvRenderer(Renderer):
     """csv mode: RFC 4180-style quoting where a field needs it."""
@@ -139,6 +190,38 @@ class CsvRenderer(Renderer):
         self.out.write(
             s.colsep.join(csv_field(None if v is None else text_of(v, ""), s) for v in values) + s.rowsep
         )
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        s = self.s
+        write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
+        needs_quote = _CSV_NEEDS_QUOTE.search
+        numbers_plain = not any(c in sep for c in _NUMBER_CHARS)
+        for values in rows:
+            if self.count == 0 and s.headers:
+                write(sep.join(csv_field(c, s) for c in self.columns) + end)
+            self.count += 1
+            parts = []
+            for v in values:
+                t = type(v)
+                if t is int and numbers_plain:
+                    parts.append(str(v))
+                    continue
+                if t is float and numbers_plain:
+                    r = repr(v)  # real_text's fast path, inline: this loop is hot
+                    if len(r) <= 16 and "e" not in r and "n" not in r and -1e15 < v < 1e15 and v:
+                        parts.append(r)
+                    else:
+                        parts.append(real_text(v))
+                    continue
+                if v is None:
+                    parts.append(null)
+                    continue
+                text = v if t is str and "\0" not in v else text_of(v, "")
+                if text and not needs_quote(text) and sep not in text:
+                    parts.append(text)
+                else:
+                    parts.append('"' + text.replace('"', '""') + '"')
+            write(sep.join(parts) + end)
 
 
 class LineRenderer(Renderer):

@@ -278,6 +278,8 @@ class Shell:
                     renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                 renderer.row(row)
+                if not batched:
+                    renderer.write_rows(cursor)  # one statement: the rest in the renderer's own loop
         finally:
             if renderer is not None:
                 renderer.finish()
@@ -288,6 +290,8 @@ class Shell:
         They come from ``temp.sqlite_parameters`` (what .parameter set
         stores); a parameter without a value there is NULL, as in sqlite3.
         """
+        if not any(mark in statement for mark in "?:@$#"):
+            return None  # no parameter can be in it; skip importing .parameter's code
         from .cmd_data import statement_bindings
 
         return statement_bindings(self.session.connection, statement)
