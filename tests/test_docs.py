@@ -1,0 +1,37 @@
+"""The README keeps up with the code: every dot-command documented, the quick start
+two commands, and the Python example runs as written."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_dot_command_is_in_the_readme_and_has_help():
+    from wasmshell.shell.commands import all_commands
+
+    for cmd in all_commands():
+        assert cmd.help.strip(), f".{cmd.name} has no help line"
+        assert f"`.{cmd.name}" in README, f".{cmd.name} is not documented in README.md"
+
+
+def test_quick_start_is_two_commands():
+    section = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert "wasmshell" in commands[0] and "pytest" in commands[1]
+
+
+def test_python_example_runs(tmp_path, monkeypatch):
+    example = README.split("## From Python", 1)[1]
+    code = re.search(r"```python\n(.*?)```", example, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    os.symlink(ROOT / "samples", tmp_path / "samples")
+    printed = []
+    exec(compile(code, "README.md", "exec"), {"print": printed.append})
+    assert printed == [[(6765, 2)]]
