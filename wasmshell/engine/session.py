@@ -102,13 +102,15 @@ class Session:
         trace: Callable[[apsw.Cursor, str, Any], bool] | None = None,
         cursor: apsw.Cursor | None = None,
         can_cache: bool = True,
+        dialect: bool = True,
     ) -> apsw.Cursor:
         """Run one or several SQL statements; iterate the cursor for rows.
 
         ``trace`` is called as each statement starts running, after SQLite has
         prepared it: an error before that is a parse error, after it a runtime
         error. ``cursor`` reuses a cursor (with its own trace) instead of making one;
-        ``can_cache=False`` keeps one-off statements out of the statement cache.
+        ``can_cache=False`` keeps one-off statements out of the statement cache;
+        ``dialect=False`` promises the text holds no CREATE/DROP FUNCTION.
         """
         self.interrupted = False
         if self._maintenance:
@@ -117,7 +119,7 @@ class Session:
             cursor = self.connection.cursor()
         if trace is not None:
             cursor.exec_trace = trace
-        if may_hold_function_statement(sql):
+        if dialect and may_hold_function_statement(sql):
             if _ROLLBACK.search(sql):
                 self._maintenance = True  # ROLLBACK TO does not call the rollback hook
             return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]

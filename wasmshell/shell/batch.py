@@ -59,9 +59,12 @@ def _complete(sql: str) -> bool:
     return apsw.complete(sql + "\n")
 
 
-def _no_parameters(line: str) -> bool:
-    """No character that could start a parameter (?, :x, @x, $x): safe to run in a batch."""
-    return not ("?" in line or ":" in line or "@" in line or "$" in line or "#" in line)
+def _batchable(line: str) -> bool:
+    """Safe to run in a batch: no character that could start a parameter (?, :x, @x, $x),
+    and not libSQL's CREATE/DROP FUNCTION, which the engine handles itself."""
+    return not (
+        "?" in line or ":" in line or "@" in line or "$" in line or "#" in line or "unction" in line.lower()
+    )
 
 
 def _is_terminator(line: str) -> bool:
@@ -164,7 +167,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
                 line = line.lstrip()
             if line[-1:] == ";" and complete(line):
                 # One complete line: the common case of a script, kept short.
-                if not prompted and line.count(";") == 1 and _no_parameters(line) and shell.can_batch():
+                if not prompted and line.count(";") == 1 and _batchable(line) and shell.can_batch():
                     batch.append((lineno, line))
                     if len(batch) >= BATCH_LINES:
                         flush()

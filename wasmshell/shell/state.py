@@ -266,6 +266,7 @@ class Shell:
             None if batched else self._bindings_for(statement),
             cursor=self._cursor,
             can_cache=not batched,
+            dialect=not batched,  # batched lines never hold CREATE/DROP FUNCTION
         )
         renderer = None
         current = -1
