@@ -55,8 +55,7 @@ def sample(name: str) -> str:
 def rows_sql(n: int, expr: str) -> str:
     """Sum ``expr`` over x = 1..n, all inside SQLite."""
     return (
-        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT "
-        f"{n}) SELECT sum({expr}) FROM c"
+        f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT {n}) SELECT sum({expr}) FROM c"
     )
 
 
@@ -107,9 +106,7 @@ def measure(cases: list[Case], repeat: int) -> None:
     expected = cases[0].value
     for case in cases[1:]:
         if case.value != expected:
-            raise SystemExit(
-                f"{case.label} returned {case.value!r}, {cases[0].label} returned {expected!r}"
-            )
+            raise SystemExit(f"{case.label} returned {case.value!r}, {cases[0].label} returned {expected!r}")
 
 
 def check_calls(session: Any, name: str, before: int, expected: int, what: str) -> None:
@@ -154,8 +151,7 @@ def print_targets(targets: list[Target]) -> None:
     for t in targets:
         limit = f"{'<=' if t.at_most else '>='} {t.limit:g}x"
         print(
-            f"  {t.name:<44} {t.measured:>8.2f}x {limit:>8}  {'PASS' if t.passed else 'MISS':<6} "
-            f"{t.detail}"
+            f"  {t.name:<44} {t.measured:>8.2f}x {limit:>8}  {'PASS' if t.passed else 'MISS':<6} {t.detail}"
         )
 
 
@@ -255,9 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     instance = wasmtime.Instance(store, wasmtime.Module(engine, add1_wat), [])
     public_add1 = instance.exports(store)["add1"]
     assert isinstance(public_add1, wasmtime.Func)
-    db.connection.create_scalar_function(
-        "pub_add1", lambda x: public_add1(store, x), 1, deterministic=True
-    )
+    db.connection.create_scalar_function("pub_add1", lambda x: public_add1(store, x), 1, deterministic=True)
 
     native = Case("native SQL  x+1", db, "x+1", n)
     python = Case("Python UDF  lambda x: x+1", db, "py_add1(x)", n)
@@ -272,9 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     measure([public_py, public_fast, public], repeat)
 
     print_section("1. integer add1", [native, python, wasm])
-    print_section(
-        f"   at {pn:,} rows, for wasmtime's public call", [public_py, public_fast, public]
-    )
+    print_section(f"   at {pn:,} rows, for wasmtime's public call", [public_py, public_fast, public])
     add1_ratio = wasm.us_per_row / python.us_per_row
     print_ratio("Wasm add1 / Python UDF, per row", add1_ratio)
     print_ratio(
