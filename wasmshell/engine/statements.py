@@ -126,6 +126,14 @@ def tokens(sql: str) -> Iterator[Token]:
     yield Token("end", "", None)
 
 
+def is_blank(sql: str) -> bool:
+    """True if ``sql`` holds only white space and comments."""
+    try:
+        return next(tokens(sql)).kind == "end"
+    except SyntaxError:  # an unterminated string is not blank
+        return False
+
+
 def may_hold_function_statement(sql: str) -> bool:
     """A cheap test: False means ``sql`` certainly holds no CREATE/DROP FUNCTION."""
     return _MAYBE_DIALECT.search(sql) is not None

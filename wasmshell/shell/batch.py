@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import apsw
 
+from ..engine.statements import is_blank
 from .commands import run_command
 from .state import QUIT, Shell
 
@@ -71,28 +72,6 @@ def _is_terminator(line: str) -> bool:
     """A line holding only ``/`` or ``go`` ends the statement, as in sqlite3."""
     word = line.strip()
     return word == "/" or word.lower() == "go"
-
-
-def all_whitespace(text: str) -> bool:
-    """True if ``text`` holds only white space and SQL comments, as sqlite3's _all_whitespace."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                return True
-            i = end + 2
-        elif text.startswith("--", i):
-            end = text.find("\n", i + 2)
-            if end < 0:
-                return True
-            i = end + 1
-        else:
-            return False
-    return True
 
 
 def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False) -> int:
@@ -160,7 +139,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
                         return errors
                 continue
             if first.isspace() or first == "-" or first == "/" or not first or first in "gG":
-                if all_whitespace(line) or _is_terminator(line):
+                if is_blank(line) or _is_terminator(line):
                     if flags.echo:
                         shell.out.write(line + "\n")
                     continue
@@ -200,6 +179,6 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
         return errors
     if pending:
         sql = "\n".join(pending)
-        if not all_whitespace(sql) and run_sql(sql, None if prompted else startline):
+        if not is_blank(sql) and run_sql(sql, None if prompted else startline):
             errors += 1
     return errors
