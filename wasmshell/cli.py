@@ -203,6 +203,7 @@ def run(opts: Options) -> int:
     for name, value in opts.actions:
         if name in MODE_SWITCHES:
             _mode_switch(shell.settings, name)
+            shell.mode_set = True
         elif name == "header":
             settings.headers, settings.headers_set = True, True
         elif name == "noheader":

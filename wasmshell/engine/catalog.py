@@ -129,7 +129,8 @@ class WasmFunction:
             self.fn = self.session.bind(compiled, export, self.name)
         except ModuleError as exc:
             self.error = str(exc)
-            raise
+            # Called from SQL, the error must say which function's stored body is at fault.
+            raise ModuleError(f"wasm function {self.name}: {exc}") from exc
         self.error = None
         self.session.upgrade_later(self)
         return self.fn

@@ -27,6 +27,7 @@ _MODE_ORDER = (
     "count",
     "off",
     "json",
+    "pretty",
 )
 _MODE_ERROR = (
     "Error: mode should be one of: ascii box column csv html insert json line list markdown "
@@ -131,6 +132,25 @@ def _mode(shell: Shell, args: list[str]) -> int:
     if not set_mode(shell, name, table, (wrap, wordwrap, quote)):
         shell.error(_MODE_ERROR)
         return 1
+    shell.mode_set = True
+    return 0
+
+
+@command("prompt", "prompt MAIN CONTINUE", "Replace the standard prompts")
+def _prompt(shell: Shell, args: list[str]) -> int:
+    if len(args) < 2:
+        return usage_error(shell, "prompt")
+    main = args[1]
+    cont = args[2] if len(args) > 2 else shell.prompts[1]
+    shell.prompts = (main, cont)
+    return 0
+
+
+@command("maxrows", "maxrows N", "Show at most N rows of a result in the interactive view (first and last)")
+def _maxrows(shell: Shell, args: list[str]) -> int:
+    if len(args) != 2 or integer_value(args[1]) <= 0:
+        return usage_error(shell, "maxrows")
+    shell.settings.maxrows = integer_value(args[1])
     return 0
 
 

@@ -53,6 +53,7 @@ class OutputSettings:
         "colsep",
         "headers",
         "headers_set",
+        "maxrows",
         "mode",
         "null",
         "quote",
@@ -75,6 +76,7 @@ class OutputSettings:
         self.wordwrap = False  # ... breaking them between words (--wordwrap on)
         self.quote = False  # ... and show values as SQL literals (--quote)
         self.table = "table"  # the table name insert mode writes
+        self.maxrows = 40  # the interactive "pretty" mode shows at most this many rows
         for name, value in changes.items():
             setattr(self, name, value)
 
@@ -718,4 +720,8 @@ def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: s
         return EqpRenderer(out, settings)
     if explain == 1 and (sql is None or sql.lstrip(" \t\n\f\r")[:7].lower() == "explain"):
         return ExplainRenderer(out, settings)
+    if settings.mode == "pretty":  # the interactive default: rich tables, imported when used
+        from .pretty import PrettyRenderer
+
+        return PrettyRenderer(out, settings)
     return RENDERERS[settings.mode](out, settings)

@@ -1,32 +1,160 @@
-"""The interactive shell (prompt_toolkit). A plain line loop until it is built."""
+"""The interactive shell: prompt_toolkit editing over the same input processing as batch mode.
+
+Enter runs the input when SQLite says it is a complete statement, or when it
+is a dot-command, and otherwise starts a new line; a paste of several
+statements runs them all. Ctrl-C at the prompt clears the line; during a
+statement it stops the statement (see interrupt.py). Ctrl-D on an empty line
+leaves. History lives in ``$XDG_STATE_HOME/wasmshell/history``.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Any
+
+import apsw
 
 from .batch import process_input
+from .interrupt import InterruptWatcher
 from .state import Shell
 
+MAIN_PROMPT = "wasmshell> "
+CONTINUATION_PROMPT = "   ...> "
 
-def _prompted_lines(shell: Shell):  # type: ignore[no-untyped-def]
-    prompt = "wasmshell> "
-    while True:
-        try:
-            sys.stdout.write(prompt)
-            sys.stdout.flush()
-            line = sys.stdin.readline()
-        except KeyboardInterrupt:
-            sys.stdout.write("\n")
-            continue
-        if not line:
-            sys.stdout.write("\n")
+
+def history_path() -> str:
+    """Where history is kept: $WASMSHELL_HISTORY, else the XDG state directory."""
+    override = os.environ.get("WASMSHELL_HISTORY")
+    if override:
+        return override
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(state, "wasmshell", "history")
+
+
+def input_is_complete(text: str) -> bool:
+    """Whether Enter should run ``text`` rather than open a new line."""
+    stripped = text.strip()
+    if not stripped:
+        return True
+    if stripped.startswith(".") and "\n" not in stripped:
+        return True  # a dot-command is one line
+    return apsw.complete(text + "\n")
+
+
+def banner(shell: Shell) -> str:
+    """What the shell says when it starts."""
+    from .cmd_core import version_text
+
+    where = (
+        "Connected to a transient in-memory database.\n"
+        'Use ".open FILENAME" to reopen on a persistent database.'
+        if shell.path in ("", ":memory:")
+        else f"Connected to {shell.path}."
+    )
+    return f'{version_text()}\nEnter ".help" for usage hints, ".funcs" for Wasm functions.\n{where}\n'
+
+
+def _key_bindings(shell: Shell) -> Any:
+    from prompt_toolkit.key_binding import KeyBindings
+
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _enter(event: Any) -> None:
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state is not None and state.current_completion is not None:
+            buffer.apply_completion(state.current_completion)  # Enter takes a chosen completion
             return
-        yield line
+        buffer.cancel_completion()
+        if buffer.document.is_cursor_at_the_end and input_is_complete(buffer.text):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    @bindings.add("tab")
+    def _tab(event: Any) -> None:
+        try:
+            from .completer import complete_on_tab
+        except ImportError:
+            event.current_buffer.start_completion()
+            return
+        complete_on_tab(event.current_buffer)
+
+    @bindings.add("escape", "enter")
+    def _run_now(event: Any) -> None:
+        event.current_buffer.validate_and_handle()  # Alt-Enter runs whatever is there
+
+    return bindings
 
 
-def run_interactive(shell: Shell) -> int:
-    """Read statements from the terminal until end of input."""
-    errors = process_input(shell, _prompted_lines(shell), prompted=True)
+def make_session(shell: Shell, **overrides: Any) -> Any:
+    """The prompt_toolkit PromptSession of an interactive shell (``overrides`` for tests)."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    path = history_path()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        history: Any = FileHistory(path)
+    except OSError:
+        history = InMemoryHistory()
+    options: dict[str, Any] = {
+        "multiline": True,
+        "key_bindings": _key_bindings(shell),
+        "history": history,
+        "auto_suggest": AutoSuggestFromHistory(),
+        "enable_history_search": False,
+        "prompt_continuation": lambda width, line_number, wrap_count: shell.prompts[1],
+        "complete_while_typing": True,
+    }
+    try:
+        from .completer import SqlCompleter
+        from .lexer import lexer_for_prompt, style
+
+        completer = SqlCompleter(shell)
+        shell.completer = completer
+        options.update(completer=completer, lexer=lexer_for_prompt(), style=style())
+    except ImportError:  # completion and highlighting are extras of the prompt
+        pass
+    options.update(overrides)
+    return PromptSession(**options)
+
+
+def run_interactive(shell: Shell, session: Any = None) -> int:
+    """Read and run input from the terminal until Ctrl-D or .quit; return the exit status."""
+    shell.flags.interactive = True
+    if shell.settings.mode == "list" and not shell.mode_set:
+        shell.settings.mode = "pretty"
+    if session is None:
+        session = make_session(shell)
+    sys.stdout.write(banner(shell))
+    sys.stdout.flush()
+    errors = 0
+    watcher = InterruptWatcher(shell.interrupt)
+    try:
+        while shell.exit_code is None:
+            try:
+                text = session.prompt(shell.prompts[0])
+            except KeyboardInterrupt:
+                continue  # Ctrl-C at the prompt clears the line
+            except EOFError:
+                break
+            with watcher:
+                try:
+                    errors += process_input(shell, text.split("\n"), prompted=True)
+                except KeyboardInterrupt:
+                    shell.error("Interrupted")
+            if watcher.fired:
+                shell.flush()
+            if shell.quit_requested:
+                break
+            shell.refresh_completion()
+    finally:
+        watcher.close()
+        shell.flush()
     if shell.exit_code is not None:
         return shell.exit_code
     return 1 if errors else 0

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+import apsw
+
 from ..engine import Limits, Session, connect
 from ..engine.statements import split_statements
 from .render import OutputSettings, renderer_for
@@ -77,11 +79,16 @@ class Shell:
         self.redirect: Redirect | None = None
         self.redirect_name: str | None = None
         self.out_count = 0  # .once: output goes back to stdout when this reaches 0
+        self.prompts = ("wasmshell> ", "   ...> ")
+        self.mode_set = False  # an explicit mode was chosen (.mode or a switch)
+        self.quit_requested = False
+        self.completer: Any = None
         self.errors = 0
         self.bindings: dict[str, Any] = {}
         self._prepared = False
         self._started = 0
         self._statement_sql = ""
+        self._description: Any = ()
         self._cursor: Any = None
         self._cursor_session: Session | None = None
         self.session: Session = self.open(path, readonly=readonly)
@@ -100,9 +107,20 @@ class Shell:
 
     def on_open(self) -> None:
         """Called after .open replaced the session."""
+        self.refresh_completion()
 
     def on_functions_changed(self) -> None:
-        """Called after Wasm functions were added or removed (completion refreshes here)."""
+        """Called after Wasm functions were added or removed."""
+        self.refresh_completion()
+
+    def refresh_completion(self) -> None:
+        """Let completion see new tables, columns and functions."""
+        if self.completer is not None:
+            self.completer.refresh()
+
+    def interrupt(self) -> None:
+        """Stop what runs now (called from another thread on Ctrl-C)."""
+        self.session.interrupt()
 
     # -- output ----------------------------------------------------------------
 
@@ -112,8 +130,15 @@ class Shell:
         return self.redirect.stream if self.redirect else self.stdout
 
     def error(self, message: str) -> None:
-        """Write a message to stderr, after flushing what is pending on stdout."""
+        """Write a message to stderr, after flushing what is pending on stdout.
+
+        In an interactive session on a terminal the message is red, and a
+        ``^--- error here`` marker line stands out.
+        """
         self.out.flush()
+        if self.flags.interactive and self.stderr.isatty():
+            first, _, rest = message.partition("\n")
+            message = f"\x1b[1;31m{first}\x1b[0m" + (f"\n\x1b[2m{rest}\x1b[0m" if rest else "")
         self.stderr.write(message + "\n")
         self.stderr.flush()
 
@@ -187,6 +212,11 @@ class Shell:
         self._prepared = True
         self._started += 1
         self._statement_sql = sql
+        if self.settings.mode == "pretty":  # the table view shows the columns of an empty result
+            try:
+                self._description = _cursor.get_description()
+            except apsw.Error:
+                self._description = ()
         return True
 
     def can_batch(self) -> bool:
@@ -281,7 +311,11 @@ class Shell:
                 renderer.row(row)
                 if not batched:
                     renderer.write_rows(cursor)  # one statement: the rest in the renderer's own loop
+            if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
+                renderer = renderer_for(self.out, self.settings)
+                renderer.start([d[0] for d in self._description])
         finally:
+            self._description = ()
             if renderer is not None:
                 renderer.finish()
 

@@ -1,0 +1,189 @@
+"""The interactive shell in a real pseudo-terminal, typed into as a person would."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+WASMSHELL = shutil.which("wasmshell") or str(Path(sys.executable).parent / "wasmshell")
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+PROMPT = "wasmshell>"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
+
+
+def plain(text: str) -> str:
+    """Terminal output without escape sequences and carriage returns."""
+    return ANSI.sub("", text)
+
+
+@pytest.fixture
+def env(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    return dict(
+        os.environ,
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        WASMSHELL_HISTORY=str(tmp_path / "history"),
+        TERM="xterm-256color",
+        COLUMNS="120",
+        LINES="40",
+    )
+
+
+def spawn(env, *args: str, cwd: Path | None = None):
+    child = pexpect.spawn(
+        WASMSHELL, list(args), env=env, cwd=str(cwd) if cwd else None, encoding="utf-8",
+        dimensions=(40, 120), timeout=20,
+    )  # fmt: skip
+    child.expect_exact(PROMPT)
+    return child
+
+
+_marks = iter(range(1_000_000))
+
+
+def run(child, line: str) -> str:
+    """Type a line, press Enter, and return what the shell showed until it was done.
+
+    The end is recognised by a marker the shell prints afterwards (a prompt alone
+    cannot tell: prompt_toolkit redraws the accepted line with its prompt).
+    """
+    mark = f"@@{next(_marks)}@@"
+    child.send(line + "\r")
+    child.send(f".print {mark}\r")
+    child.expect_exact(mark)  # the .print line as typed: what came before is the output
+    shown = plain(child.before)
+    child.expect_exact(mark)  # what .print wrote
+    child.expect_exact(PROMPT)
+    return shown
+
+
+def test_banner_prompt_and_ctrl_d(env):
+    child = spawn(env)
+    assert "wasmshell" in plain(child.before) and ".help" in plain(child.before)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_multi_line_statement_runs_when_complete(env):
+    child = spawn(env)
+    child.send("select 40\r")
+    child.expect_exact("...>")  # not complete: a continuation line
+    out = run(child, "+ 2 as answer;")
+    assert "answer" in out and "42" in out
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+def test_explicit_mode_gives_sqlite3_output(env):
+    child = spawn(env)
+    run(child, ".mode csv")
+    out = run(child, "select 1, 'a b';")
+    assert '1,"a b"' in out
+    child.sendcontrol("d")
+
+
+def test_large_result_is_summarised_with_count_and_last_row(env):
+    child = spawn(env)
+    start = time.monotonic()
+    out = run(
+        child,
+        "with recursive c(x) as (select 1 union all select x+1 from c limit 5000000) select x from c;",
+    )
+    assert time.monotonic() - start < 60
+    assert "5,000,000" in out or "5000000" in out
+    assert "4999999" in out.replace(",", "") and "5000000" in out.replace(",", "")
+    assert "2500000" not in out.replace(",", "")
+    child.sendcontrol("d")
+
+
+def test_tab_completes_table_column_and_wasm_function(env):
+    child = spawn(env)
+    run(child, "create table measurements(temperature real, station text);")
+    run(child, f".loadwasm {SAMPLES / 'contains.wat'} --temp")
+    child.send("select * from meas\t")
+    child.expect_exact("measurements")
+    child.send(";\r")
+    child.expect_exact(PROMPT)
+    child.send("select temp\t")
+    child.expect_exact("temperature")
+    child.send(" from measurements;\r")
+    child.expect_exact(PROMPT)
+    child.send("select contai\t")
+    child.expect_exact("contains")
+    assert "│     1 │" in run(child, "'meenie', 'ee') as found;")  # completion adds the (
+    child.sendcontrol("d")
+
+
+def test_history_is_recalled_in_a_second_session(env):
+    child = spawn(env)
+    run(child, "select 'remember me' as memo;")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child = spawn(env)
+    child.send("\x1b[A\x1b[A")  # Up twice: past the marker run() typed last
+    child.expect_exact("remember me")
+    out = run(child, "")
+    assert "remember me" in out and "1 row" in out
+    child.sendcontrol("d")
+
+
+def test_ctrl_c_stops_a_looping_wasm_function(env):
+    child = spawn(env, "--wasm-timeout", "60000")
+    spin = '(module (func (export "spin") (loop br 0)))'
+    run(child, "select 1;")  # the first input loads the highlighter and completer
+    child.send(f"select run_wasm('{spin}', 'spin');\r")
+    time.sleep(1.5)
+    start = time.monotonic()
+    child.sendintr()
+    child.expect("(?i)interrupted", timeout=5)
+    assert time.monotonic() - start < 2.0
+    assert "7" in run(child, "select 3 + 4;")  # the session goes on
+    child.sendcontrol("d")
+
+
+def test_ctrl_c_stops_a_long_sql_query_and_keeps_the_data(env, tmp_path):
+    db = tmp_path / "keep.db"
+    child = spawn(env, str(db))
+    run(child, "create table t(x); insert into t values (1), (2), (3);")
+    child.send("with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c;\r")
+    time.sleep(1.5)
+    start = time.monotonic()
+    child.sendintr()
+    child.expect("(?i)interrupted", timeout=5)
+    assert time.monotonic() - start < 2.0
+    assert "6" in run(child, "select sum(x) from t;")
+    child.sendcontrol("d")
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line(env):
+    child = spawn(env)
+    child.send("select 'never run'")
+    child.sendintr()
+    child.expect_exact(PROMPT)
+    out = run(child, "select 'ran' as x;")
+    assert "ran" in out and "never run" not in out.split("ran")[-1]
+    child.sendcontrol("d")
+
+
+def test_prompt_command_changes_prompts(env):
+    child = spawn(env)
+    child.send(".prompt 'db> ' '.. '\r")
+    child.expect_exact("db>")
+    child.send("select\r")
+    child.expect_exact("..")
+    child.send("1;\r")
+    child.expect_exact("db>")
+    child.sendcontrol("d")

@@ -1,0 +1,77 @@
+"""Ctrl-C while a statement runs: stop it, SQL or Wasm, within a fraction of a second.
+
+A Python signal handler runs only between bytecodes of the main thread, and
+the main thread spends a long statement inside SQLite or inside Wasm code, in
+C. So the signal is also written to a wakeup file descriptor
+(``signal.set_wakeup_fd``), and a watcher thread that waits on it calls the
+session's ``interrupt()``: SQLite's ``sqlite3_interrupt`` stops SQL, and the
+Wasm runtime's epoch callback sees the flag within one tick.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+
+class InterruptWatcher:
+    """While active, SIGINT calls ``on_interrupt`` (from a thread) instead of raising."""
+
+    def __init__(self, on_interrupt: Callable[[], None]) -> None:
+        self.on_interrupt = on_interrupt
+        self.fired = False
+        self._read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._write_fd, False)
+        self._thread = threading.Thread(target=self._watch, name="sigint-watcher", daemon=True)
+        self._thread.start()
+        self._active = False
+        self._previous_handler: object = None
+        self._previous_fd = -1
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                data = os.read(self._read_fd, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            if self._active and signal.SIGINT in data:
+                self._fire()
+
+    def _fire(self) -> None:
+        self.fired = True
+        with contextlib.suppress(Exception):  # an interrupt must never take the shell down
+            self.on_interrupt()
+
+    def _handler(self, _signum: int, _frame: object) -> None:
+        # The watcher thread has already been woken through the fd; this runs
+        # when the main thread is back in Python and only makes sure.
+        if self._active and not self.fired:
+            self._fire()
+
+    def __enter__(self) -> InterruptWatcher:
+        self.fired = False
+        self._previous_handler = signal.signal(signal.SIGINT, self._handler)
+        self._previous_fd = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        self._active = True
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        self._active = False
+        signal.set_wakeup_fd(self._previous_fd)
+        signal.signal(signal.SIGINT, self._previous_handler)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Stop the watcher thread."""
+        os.close(self._write_fd)
+        os.close(self._read_fd)

@@ -1,0 +1,251 @@
+"""Highlighting of the input as it is typed: SQL through pygments, dot-commands apart.
+
+The input is split as the shell reads it (``split_input``): a line starting
+with ``.`` while no SQL is pending is a dot-command, a line starting with
+``#`` is a comment, and everything else is SQL until SQLite says a statement
+is complete. SQL goes through ``SqliteLexer``, a pygments lexer that knows
+SQLite's keywords (from APSW), its quoting (``"x"``, ``[x]``, `` `x` ``),
+blob literals and parameters; dot-commands get their own token types.
+
+pygments' lexer machinery and prompt_toolkit are imported only when
+highlighting is first needed (``SqliteLexer`` is built on first access).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import apsw
+from pygments.token import Comment, Name, Number, String, Text, Token, _TokenType
+
+from ..engine.statements import is_blank
+
+if TYPE_CHECKING:
+    from prompt_toolkit.lexers import Lexer
+    from prompt_toolkit.styles import Style
+
+# Token types of a dot-command line (custom types, so a style can tell them from SQL).
+COMMAND = Token.DotCommand
+ARGUMENT = Token.DotCommand.Argument
+OPTION = Token.DotCommand.Option
+
+TokenList = list[tuple[_TokenType, str]]
+
+
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")  # lines as the shell reads them: split at \n only
+
+
+class Segment(NamedTuple):
+    """A stretch of input read one way: ``kind`` is "sql", "command" or "comment"."""
+
+    kind: str
+    start: int
+    text: str
+
+
+def split_input(text: str) -> list[Segment]:
+    """Split input as the shell reads it: dot-command and ``#`` lines apart from SQL.
+
+    A line is a dot-command only when no SQL is pending before it (text that is
+    blank or only comments is not pending), as in sqlite3. SQL runs on until
+    SQLite's completeness test passes at the end of a line. The segments'
+    texts joined give back ``text``.
+    """
+    segments: list[Segment] = []
+    sql_start: int | None = None
+    pos = 0
+    for line in _LINES.findall(text):
+        if line[:1] in (".", "#") and (sql_start is None or is_blank(text[sql_start:pos])):
+            if sql_start is not None:
+                segments.append(Segment("sql", sql_start, text[sql_start:pos]))
+                sql_start = None
+            segments.append(Segment("command" if line[0] == "." else "comment", pos, line))
+            pos += len(line)
+            continue
+        if sql_start is None:
+            sql_start = pos
+        pos += len(line)
+        if apsw.complete(text[sql_start:pos].replace("\0", " ")):  # SQLite's C API stops at a NUL
+            segments.append(Segment("sql", sql_start, text[sql_start:pos]))
+            sql_start = None
+    if sql_start is not None:
+        segments.append(Segment("sql", sql_start, text[sql_start:]))
+    return segments
+
+
+# -- SQL ------------------------------------------------------------------------
+
+# Words SQLite reads as values rather than as keywords.
+_CONSTANTS = ("NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP")
+
+
+@functools.cache
+def _sqlite_lexer_class() -> type:
+    from pygments.lexer import RegexLexer, words
+    from pygments.token import Keyword, Operator, Punctuation, Whitespace
+
+    keywords = sorted(k for k in apsw.keywords if k.upper() not in _CONSTANTS)
+
+    class SqliteLexer(RegexLexer):
+        """SQL as SQLite reads it: its keywords, quoting, blobs, numbers and parameters."""
+
+        name = "SQLite SQL"
+        aliases = ["sqlite"]  # noqa: RUF012 (pygments' own layout)
+        filenames: list[str] = []  # noqa: RUF012
+        flags = re.IGNORECASE
+
+        tokens = {  # noqa: RUF012
+            "root": [
+                (r"\s+", Whitespace),
+                (r"--[^\n]*", Comment.Single),
+                (r"/\*", Comment.Multiline, "comment"),
+                # An unterminated string or name runs to the end, as SQLite would read it.
+                (r"x'[^']*'?", String.Other),
+                (r"'(?:[^']|'')*'?", String.Single),
+                (r'"(?:[^"]|"")*"?', Name.Quoted),
+                (r"`(?:[^`]|``)*`?", Name.Quoted),
+                (r"\[[^\]]*\]?", Name.Quoted),
+                (r"0x[0-9a-f_]+", Number.Hex),
+                (
+                    r"(?:\d[\d_]*)?\.\d[\d_]*(?:e[+-]?\d+)?|\d[\d_]*(?:\.[\d_]*)?e[+-]?\d+|\d[\d_]*\.",
+                    Number.Float,
+                ),
+                (r"\d[\d_]*", Number.Integer),
+                (r"\?\d*|[:@$][^\W\d][\w$]*", Name.Variable),
+                (words(_CONSTANTS, suffix=r"\b"), Keyword.Constant),
+                (words(keywords, suffix=r"\b"), Keyword),
+                (r"[^\W\d][\w$]*(?=\s*\()", Name.Function),
+                (r"[^\W\d][\w$]*", Name),
+                (r"\|\||->>|->|<<|>>|<=|>=|==|!=|<>|[-+*/%<>=~&|]", Operator),
+                (r"[(),;.]", Punctuation),
+                (r".", Text),
+            ],
+            "comment": [
+                (r"[^*]+", Comment.Multiline),
+                (r"\*/", Comment.Multiline, "#pop"),
+                (r"\*", Comment.Multiline),
+            ],
+        }
+
+    return SqliteLexer
+
+
+@functools.cache
+def _sql_lexer() -> Any:
+    return _sqlite_lexer_class()()
+
+
+def __getattr__(name: str) -> Any:
+    # ``SqliteLexer`` is made on first access, so importing this module does not import pygments.lexer.
+    if name == "SqliteLexer":
+        return _sqlite_lexer_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- dot-commands ---------------------------------------------------------------
+
+_COMMAND_PART = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<string>"(?:[^"\\]|\\.)*"?|'[^']*'?)
+    | (?P<option>--?[A-Za-z][\w-]*)
+    | (?P<number>[-+]?\d+(?:\.\d+)?(?=\s|$))
+    | (?P<word>\S+)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_COMMAND_TOKENS = {
+    "space": Text.Whitespace,
+    "string": String,
+    "option": OPTION,
+    "number": Number,
+    "word": ARGUMENT,
+}
+
+
+def _command_tokens(line: str) -> TokenList:
+    name = re.match(r"\.\S*", line)
+    assert name is not None  # a command line starts with "."
+    out: TokenList = [(COMMAND, name.group())]
+    for m in _COMMAND_PART.finditer(line, name.end()):
+        out.append((_COMMAND_TOKENS[m.lastgroup or "word"], m.group()))
+    return out
+
+
+# -- the whole input ------------------------------------------------------------
+
+
+def tokenize(text: str) -> TokenList:
+    """``(token type, text)`` pairs for the input; their texts joined give back ``text``."""
+    out: TokenList = []
+    for segment in split_input(text):
+        if segment.kind == "sql":
+            out.extend((kind, value) for _, kind, value in _sql_lexer().get_tokens_unprocessed(segment.text))
+        elif segment.kind == "command":
+            out.extend(_command_tokens(segment.text))
+        else:
+            body = segment.text.rstrip("\r\n")
+            out.append((Comment.Single, body))
+            if len(body) < len(segment.text):
+                out.append((Text.Whitespace, segment.text[len(body) :]))
+    return out
+
+
+def lexer_for_prompt() -> Lexer:
+    """A prompt_toolkit Lexer that highlights the input with ``tokenize``."""
+    from prompt_toolkit.formatted_text.utils import split_lines
+    from prompt_toolkit.lexers import Lexer
+    from prompt_toolkit.styles.pygments import pygments_token_to_classname
+
+    class InputLexer(Lexer):
+        """Highlights SQL and dot-commands; the last document's lines are kept for redraws."""
+
+        def __init__(self) -> None:
+            self._text: str | None = None
+            self._lines: list[Any] = []
+
+        def lex_document(self, document: Any) -> Callable[[int], Any]:
+            if document.text != self._text:
+                fragments = [
+                    (f"class:{pygments_token_to_classname(kind)}", value)
+                    for kind, value in tokenize(document.text)
+                ]
+                self._lines = list(split_lines(fragments))  # type: ignore[arg-type]
+                self._text = document.text
+            lines = self._lines
+
+            def get_line(lineno: int) -> Any:
+                return lines[lineno] if 0 <= lineno < len(lines) else []
+
+            return get_line
+
+    return InputLexer()
+
+
+# ANSI colour names follow the terminal's own palette, so they stay readable on
+# dark and light backgrounds; black, white, yellow and "bright black" do not
+# (bright black is the background in Solarized). Comments use a fixed mid grey,
+# which reads on both.
+STYLE_RULES: dict[str, str] = {
+    "pygments.keyword": "bold ansiblue",
+    "pygments.keyword.constant": "bold ansimagenta",
+    "pygments.literal.string": "ansigreen",
+    "pygments.literal.number": "ansimagenta",
+    "pygments.comment": "italic #8a8a8a",
+    "pygments.name.variable": "bold ansicyan",
+    "pygments.name.function": "ansicyan",
+    "pygments.dotcommand": "bold ansimagenta",
+    "pygments.dotcommand.argument": "ansicyan",
+    "pygments.dotcommand.option": "italic ansicyan",
+}
+
+
+def style() -> Style:
+    """The prompt_toolkit Style for the classes ``lexer_for_prompt`` produces."""
+    from prompt_toolkit.styles import Style
+
+    return Style.from_dict(STYLE_RULES)

@@ -1,0 +1,345 @@
+"""The interactive result view: a rich table, summarised as DuckDB's shell does.
+
+A result is streamed once: the first rows are kept, the last ones go through
+a bounded deque, the rest are only counted, so a result of millions of rows
+costs the time to fetch it and no more memory than ``maxrows`` rows. What is
+cut is always shown as cut: a mark row where rows were left out, a ``…``
+column where columns did not fit the terminal, an ellipsis at the end of a
+value too long for its column, and a footer with the counts.
+
+rich is imported only when a table is drawn, so batch runs never load it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Sequence
+from itertools import compress, count, islice
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .formatting import real_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+DEFAULT_MAXROWS = 40
+MIN_COLUMN_WIDTH = 8  # a text column is never squeezed below this while others are hidden instead
+MAX_HEADER_WIDTH = 20  # a column name up to this long is not cut while other columns can be hidden instead
+MAX_NUMBER_WIDTH = 24  # a number up to this long keeps its full width: cutting digits would mislead
+BLOB_HEX_BYTES = 4  # a blob longer than this shows its size and this many bytes as hex
+ROW_MARK = "⋮"  # in each column of the row standing for the rows left out
+COLUMN_MARK = "…"  # header and cells of the column standing for the columns left out
+
+# Characters that would break a table row or drive the terminal: C0 and C1
+# controls, and lone surrogates (undecodable bytes kept by surrogateescape).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SYMBOLS = {"\n": "↵", "\t": "⇥", "\x7f": "␡"}
+
+
+def _symbol(ch: str) -> str:
+    """The visible stand-in for an unprintable character."""
+    symbol = _SYMBOLS.get(ch)
+    if symbol is not None:
+        return symbol
+    code = ord(ch)
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"  # control pictures: ␀ ␍ ␛ ...
+
+
+def text_cell(value: str, limit: int) -> Text:
+    """TEXT for a cell: on one line, unprintable characters shown as dim symbols, cut at ``limit``."""
+    from rich.text import Text
+
+    cut = len(value) > limit
+    if cut:
+        value = value[:limit]
+    if not _UNPRINTABLE.search(value):
+        text = Text(value, no_wrap=True, overflow="ellipsis")
+    else:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        pos = 0
+        for m in _UNPRINTABLE.finditer(value):
+            text.append(value[pos : m.start()])
+            text.append(_symbol(m.group()), style="dim")
+            pos = m.end()
+        text.append(value[pos:])
+    if cut:
+        text.append("…")
+    return text
+
+
+def blob_summary(value: bytes) -> str:
+    """A BLOB in a table cell: a short one as an SQL literal, a long one by its size and first bytes."""
+    data = bytes(value)
+    if len(data) <= BLOB_HEX_BYTES:
+        return "x'" + data.hex() + "'"
+    return f"<blob {len(data):,} bytes {data[:BLOB_HEX_BYTES].hex()}…>"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(total_rows: int, shown_rows: int, total_columns: int, shown_columns: int) -> str:
+    """The footer: how many rows (and columns) there are, and how many of them are shown."""
+    text = _plural(total_rows, "row")
+    if shown_rows < total_rows:
+        text += f" ({shown_rows:,} shown)"
+    if shown_columns < total_columns:
+        text += f"  {_plural(total_columns, 'column')} ({shown_columns:,} shown)"
+    return text
+
+
+def fit_widths(natural: Sequence[int], floors: Sequence[int], available: int) -> list[int]:
+    """Column widths summing to at most ``available``: narrow columns keep theirs, wide ones share the rest.
+
+    ``natural`` is what each column needs to show everything, ``floors``
+    the least each should get (ignored when even they do not fit). The
+    widest columns are cut to one common width, the largest that fits.
+    """
+    if sum(natural) <= available:
+        return list(natural)
+    if sum(floors) > available:
+        floors = [1] * len(natural)
+
+    def total(cap: int) -> int:
+        return sum(max(f, min(n, cap)) for n, f in zip(natural, floors, strict=True))
+
+    low, high = 0, max(natural)
+    while low < high:  # the largest cap whose total fits
+        mid = (low + high + 1) // 2
+        if total(mid) <= available:
+            low = mid
+        else:
+            high = mid - 1
+    widths = [max(f, min(n, low)) for n, f in zip(natural, floors, strict=True)]
+    spare = available - sum(widths)
+    for j, n in enumerate(natural):  # what rounding left over goes to the columns that were cut
+        if spare <= 0:
+            break
+        if widths[j] < n:
+            widths[j] += 1
+            spare -= 1
+    return widths
+
+
+def table_overhead(columns: int) -> int:
+    """Cells of a row taken by rules and padding: one rule per column and one more, two spaces per cell."""
+    return 3 * columns + 1
+
+
+def choose_columns(floors: Sequence[int], width: int) -> list[int]:
+    """Which columns to show in ``width`` cells, as DuckDB does: all if they fit, else both ends.
+
+    Columns are taken alternately from the left and from the right while
+    they fit beside a one-cell ``…`` column; the first column is always shown.
+    """
+    n = len(floors)
+    if sum(floors) + table_overhead(n) <= width:
+        return list(range(n))
+    left: list[int] = []
+    right: list[int] = []
+    used = 1 + table_overhead(1)  # the … column
+    lo, hi = 0, n - 1
+    take_left = True
+    while lo <= hi:
+        j = lo if take_left else hi
+        need = floors[j] + 3
+        if used + need > width and left:
+            break
+        used += need
+        if take_left:
+            left.append(j)
+            lo += 1
+        else:
+            right.append(j)
+            hi -= 1
+        take_left = not take_left
+    return left + right[::-1]
+
+
+class PrettyRenderer:
+    """Writes one result set as a rich table fitted to the terminal (the interactive default).
+
+    The interface is render.py's ``Renderer``: ``start(columns)``,
+    ``row(values)``, ``write_rows(rows)``, ``finish()``; the table is drawn
+    by ``finish()``. At most ``settings.maxrows`` rows (default 40; 0 or
+    less for all) are shown: the first half and the last half. ``width`` and
+    ``color`` override what the console finds out from ``out`` (for tests
+    and for callers that know better).
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        settings: Any,
+        *,
+        width: int | None = None,
+        color: bool | None = None,
+    ) -> None:
+        self.out = out
+        self.s = settings
+        self.width = width
+        self.color = color
+        self.columns: list[str] = []
+        self.count = 0
+        maxrows = getattr(settings, "maxrows", DEFAULT_MAXROWS)
+        self.maxrows = maxrows if maxrows is not None and maxrows > 0 else 0
+        # Head and tail together hold every row while there are at most maxrows.
+        self._head_size = (self.maxrows + 1) // 2 if self.maxrows else -1
+        self.head: list[Sequence[Any]] = []
+        self.tail: deque[Sequence[Any]] = deque(maxlen=self.maxrows // 2)
+
+    def start(self, columns: Sequence[str]) -> None:
+        """Called once with the column names, before any row."""
+        self.columns = list(columns)
+
+    def row(self, values: Sequence[Any]) -> None:
+        """Take one row: kept if it may be shown, otherwise only counted."""
+        if self._head_size < 0 or len(self.head) < self._head_size:
+            self.head.append(values)
+        else:
+            self.tail.append(values)
+        self.count += 1
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Take every row of an iterator, consuming it once, in loops that run in C."""
+        it = iter(rows)
+        head = self.head
+        before = len(head)
+        try:
+            if self._head_size < 0:
+                head.extend(it)
+                return
+            if len(head) < self._head_size:
+                head.extend(islice(it, self._head_size - len(head)))
+        finally:
+            self.count += len(head) - before
+        # compress() draws one number from the counter per row it passes on,
+        # so the counter counts the rows while the deque keeps the last ones.
+        counter = count(1)
+        try:
+            self.tail.extend(compress(it, counter))
+        finally:
+            self.count += next(counter) - 1
+
+    # -- drawing -----------------------------------------------------------------
+
+    def console(self) -> Console:
+        """A rich console writing to ``out``, as wide as the terminal unless told."""
+        from rich.console import Console
+
+        return Console(
+            file=self.out,
+            width=self.width,
+            force_terminal=self.color,
+            no_color=self.color is False,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=False,
+        )
+
+    def finish(self) -> None:
+        """Draw the table and its footer (nothing for a statement that returns no columns)."""
+        if not self.columns:
+            return
+        from rich.text import Text
+
+        console = self.console()
+        cut = self.count > len(self.head) + len(self.tail)
+        rows = self.head + list(self.tail)
+        table, shown_columns = self._table(console, rows, cut)
+        console.print(table)
+        footer = summary_line(self.count, len(rows), len(self.columns), shown_columns)
+        console.print(Text(footer, style="dim"))
+
+    def _table(self, console: Console, rows: list[Sequence[Any]], cut: bool) -> tuple[Any, int]:
+        """The table of ``rows`` (a mark row after the head if ``cut``) and how many columns it shows."""
+        from rich import box
+        from rich.cells import cell_len
+        from rich.table import Table
+        from rich.text import Text
+
+        width = max(console.width, 10)
+        limit = width  # no cell is shown wider than the console: cut longer text before measuring it
+        null = getattr(self.s, "null", "") or "NULL"
+        ncols = len(self.columns)
+
+        headers = [text_cell(name, limit) for name in self.columns]
+        grid: list[list[Any]] = []  # Text cells, column by column
+        numeric = [False] * ncols
+        for j in range(ncols):
+            cells = []
+            kinds = set()
+            for values in rows:
+                v = values[j]
+                t = type(v)
+                if v is None:
+                    cells.append(None)
+                    continue
+                if t is int or t is float:
+                    kinds.add("number")
+                    cells.append(Text(str(v) if t is not float else real_text(v), justify="right"))
+                elif t is str:
+                    kinds.add("text")
+                    cells.append(text_cell(v, limit))
+                else:
+                    kinds.add("blob")
+                    cells.append(Text(blob_summary(v), style="cyan"))
+            numeric[j] = kinds == {"number"}
+            justify = "right" if numeric[j] else "left"
+            for i, cell in enumerate(cells):
+                if cell is None:
+                    cells[i] = Text(null, style="dim italic", justify=justify)
+            grid.append(cells)
+
+        natural = []
+        floors = []
+        for j in range(ncols):
+            values_width = max([cell_len(c.plain) for c in grid[j]], default=0)
+            header_width = cell_len(headers[j].plain)
+            natural.append(max(header_width, values_width, 1))
+            # Rather fewer columns than cut names or digits; text values can be cut to a few characters.
+            keep = max(MIN_COLUMN_WIDTH, min(header_width, MAX_HEADER_WIDTH))
+            if numeric[j]:
+                keep = max(keep, min(values_width, MAX_NUMBER_WIDTH))
+            floors.append(min(natural[-1], keep))
+
+        shown = choose_columns(floors, width)
+        if len(shown) < ncols and sum(floors[j] for j in shown) + table_overhead(len(shown) + 1) + 1 > width:
+            # Even what is kept gets cut: then keep more columns, cut further, rather than hide them.
+            shown = choose_columns([min(n, MIN_COLUMN_WIDTH) for n in natural], width)
+        hidden = len(shown) < ncols
+        available = width - table_overhead(len(shown) + (1 if hidden else 0)) - (1 if hidden else 0)
+        widths = fit_widths(
+            [natural[j] for j in shown],
+            [floors[j] for j in shown],
+            max(available, len(shown)),
+        )
+
+        table = Table(box=box.ROUNDED, header_style="bold", show_edge=True, pad_edge=True)
+        layout: list[int | None] = list(shown)
+        if hidden:
+            split = next((k for k in range(1, len(shown)) if shown[k] != shown[k - 1] + 1), len(shown))
+            layout.insert(split, None)
+        w_iter = iter(widths)
+        for j in layout:
+            if j is None:
+                table.add_column(Text(COLUMN_MARK), width=1, justify="center", style="dim", no_wrap=True)
+                continue
+            table.add_column(
+                headers[j],
+                width=next(w_iter),
+                justify="right" if numeric[j] else "left",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        mark = Text(COLUMN_MARK, style="dim")
+        for i in range(len(rows) + 1):
+            if i == len(self.head) and cut:  # after the head: before the tail, or last when there is none
+                table.add_row(*(Text(ROW_MARK, style="dim", justify="center") for _ in layout))
+            if i < len(rows):
+                table.add_row(*(mark if j is None else grid[j][i] for j in layout))
+        return table, len(shown)
