@@ -215,11 +215,6 @@ def test_rollback_brings_a_dropped_function_back(with_fib):
     assert one(with_fib, "select fib(5)") == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="session.py re-syncs functions with the table only when the next execute() starts, "
-    "so a statement after ROLLBACK in the same script still misses the restored function",
-)
 def test_rollback_then_call_in_the_same_script(with_fib):
     assert rows(with_fib, "BEGIN; DROP FUNCTION fib; ROLLBACK; select fib(6)") == [(8,)]
 
@@ -232,11 +227,6 @@ def test_release_keeps_a_function_created_in_a_savepoint(session):
     assert one(session, "select fib(9)") == 34
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ROLLBACK TO does not call SQLite's rollback hook and session.py looks for the word "
-    "ROLLBACK only in scripts that mention FUNCTION: the function outlives its row",
-)
 def test_rollback_to_savepoint_undoes_create_function(with_fib):
     with_fib.execute("BEGIN")
     with_fib.execute("SAVEPOINT s")
@@ -247,11 +237,6 @@ def test_rollback_to_savepoint_undoes_create_function(with_fib):
     assert_unknown(with_fib, "hypot(3, 4)")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ROLLBACK TO does not call SQLite's rollback hook and session.py looks for the word "
-    "ROLLBACK only in scripts that mention FUNCTION: the restored row is not registered again",
-)
 def test_rollback_to_savepoint_brings_a_dropped_function_back(with_fib):
     with_fib.execute("SAVEPOINT s")
     with_fib.execute("DROP FUNCTION fib")
@@ -520,3 +505,17 @@ def test_a_module_that_imports_wasi_is_not_deterministic(session, binary):
         session.execute("create index bad on t(n + hello())")
     with pytest.raises(apsw.SQLError, match="non-deterministic functions prohibited in generated"):
         session.execute("create table g(n, m as (n + hello()))")
+
+
+def test_rows_written_straight_into_the_table_become_functions():
+    """Reading a .dump back writes the function table with plain SQL: the functions work at once."""
+    db = open_session()
+    try:
+        db.execute("CREATE TABLE libsql_wasm_func_table (name text PRIMARY KEY, body text) WITHOUT ROWID")
+        db.execute("INSERT INTO libsql_wasm_func_table VALUES('add1', ?)", (wat("add1"),))
+        assert db.execute("select add1(41)").fetchall() == [(42,)]
+        db.execute("DELETE FROM libsql_wasm_func_table")
+        with pytest.raises(apsw.SQLError, match="no such function"):
+            db.execute("select add1(1)").fetchall()
+    finally:
+        db.close()

@@ -25,6 +25,7 @@ from .statements import (
 )
 
 _ROLLBACK = re.compile(r"(?i)\brollback\b")
+_TOUCHES_FUNCTIONS = re.compile(r"(?i)\brollback\b|libsql_wasm_func_table")
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
@@ -119,10 +120,14 @@ class Session:
             cursor = self.connection.cursor()
         if trace is not None:
             cursor.exec_trace = trace
-        if dialect and may_hold_function_statement(sql):
-            if _ROLLBACK.search(sql):
-                self._maintenance = True  # ROLLBACK TO does not call the rollback hook
-            return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
+        if dialect:
+            if _TOUCHES_FUNCTIONS.search(sql):
+                # ROLLBACK TO does not call the rollback hook, and rows written
+                # straight into the function table (a .dump read back) should
+                # become functions: look at the table again before the next statement.
+                self._maintenance = True
+            if may_hold_function_statement(sql):
+                return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
         return cursor.execute(sql, bindings, can_cache=can_cache)
 
     def interrupt(self) -> None:
@@ -435,6 +440,11 @@ class ScriptCursor:
                 raise StatementError(str(exc)) from None
             if parsed is None:
                 plain.append(statement)
+                if _ROLLBACK.search(statement):
+                    # Registrations must follow the rollback before the next statement runs.
+                    yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)
+                    plain = []
+                    self._session._maintain()
                 continue
             if plain:
                 yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)

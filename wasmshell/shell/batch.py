@@ -62,10 +62,12 @@ def _complete(sql: str) -> bool:
 
 def _batchable(line: str) -> bool:
     """Safe to run in a batch: no character that could start a parameter (?, :x, @x, $x),
-    and not libSQL's CREATE/DROP FUNCTION, which the engine handles itself."""
-    return not (
-        "?" in line or ":" in line or "@" in line or "$" in line or "#" in line or "unction" in line.lower()
-    )
+    and nothing the engine must see statement by statement (CREATE/DROP FUNCTION, a
+    ROLLBACK, a write to the function table)."""
+    if "?" in line or ":" in line or "@" in line or "$" in line or "#" in line:
+        return False
+    lowered = line.lower()
+    return not ("unction" in lowered or "rollback" in lowered or "libsql_wasm_func_table" in lowered)
 
 
 def _is_terminator(line: str) -> bool:
