@@ -33,9 +33,10 @@ ROW_MARK = "⋮"  # in each column of the row standing for the rows left out
 COLUMN_MARK = "…"  # header and cells of the column standing for the columns left out
 
 # Characters that would break a table row or drive the terminal: C0 and C1
-# controls, and lone surrogates (undecodable bytes kept by surrogateescape).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_SYMBOLS = {"\n": "↵", "\t": "⇥", "\x7f": "␡"}
+# controls, Unicode's line and paragraph separators, and lone surrogates
+# (undecodable bytes kept by surrogateescape).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SYMBOLS = {"\n": "↵", "\t": "⇥", "\x7f": "␡", "\u2028": "↵", "\u2029": "¶"}
 
 
 def _symbol(ch: str) -> str:
