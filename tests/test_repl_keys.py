@@ -1,0 +1,72 @@
+"""The interactive key bindings, driven through prompt_toolkit's pipe input (no terminal)."""
+
+from __future__ import annotations
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from wasmshell.shell.repl import input_is_complete, make_session
+from wasmshell.shell.state import Shell
+
+
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    monkeypatch.setenv("WASMSHELL_HISTORY", str(tmp_path / "history"))
+    return Shell(":memory:")
+
+
+def prompt_with(shell: Shell, keys: str) -> str:
+    """What one prompt returns after ``keys`` were typed."""
+    with create_pipe_input() as pipe:
+        session = make_session(shell, input=pipe, output=DummyOutput())
+        pipe.send_text(keys)
+        return session.prompt("wasmshell> ")
+
+
+def test_enter_runs_a_complete_statement(shell):
+    assert prompt_with(shell, "select 1;\r") == "select 1;"
+
+
+def test_enter_in_an_incomplete_statement_opens_a_new_line(shell):
+    assert prompt_with(shell, "select\r1;\r") == "select\n1;"
+
+
+def test_enter_inside_a_string_or_trigger_body_continues(shell):
+    text = "create trigger t after insert on x begin\rselect 'a;\rb';\rend;\r"
+    assert prompt_with(shell, text) == "create trigger t after insert on x begin\nselect 'a;\nb';\nend;"
+
+
+def test_a_dot_command_runs_on_enter(shell):
+    assert prompt_with(shell, ".tables\r") == ".tables"
+
+
+def test_alt_enter_runs_what_is_there(shell):
+    assert prompt_with(shell, "select 1\x1b\r") == "select 1"
+
+
+def test_tab_completes_a_table_name(shell):
+    shell.session.execute("create table measurements(x)")
+    assert prompt_with(shell, "select * from meas\t;\r") == "select * from measurements;"
+
+
+def test_history_is_written_to_the_history_file(shell, tmp_path):
+    prompt_with(shell, "select 'kept';\r")
+    assert "select 'kept';" in (tmp_path / "history").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        ("", True),
+        ("   ", True),
+        (".mode csv", True),
+        ("select 1;", True),
+        ("select 1", False),
+        ("select 1; -- done", True),
+        ("select ';'", False),
+        ("select 1;\nselect 2", False),
+    ],
+)
+def test_input_is_complete(text, complete):
+    assert input_is_complete(text) is complete
