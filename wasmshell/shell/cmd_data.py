@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import mmap
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -258,7 +260,9 @@ class FieldReader:
     at the very start is skipped.
     """
 
-    def __init__(self, data: bytes, name: str, colsep: int, rowsep: int, csv: bool, warn: Any) -> None:
+    def __init__(
+        self, data: bytes | mmap.mmap, name: str, colsep: int, rowsep: int, csv: bool, warn: Any
+    ) -> None:
         self.data = data
         self.name = name
         self.colsep = colsep
@@ -273,7 +277,7 @@ class FieldReader:
 
     def read(self) -> bytes | None:
         """The next field, or None at the end of input."""
-        if self.csv and not self.started and self.data.startswith(b"\xef\xbb\xbf", self.pos):
+        if self.csv and not self.started and self.data[self.pos : self.pos + 3] == b"\xef\xbb\xbf":
             self.pos += 3
             self.started = True
         if self.pos >= len(self.data):
@@ -480,15 +484,18 @@ def _separators_from_mode(shell: Shell, opts: ImportOptions) -> bool:
     return True
 
 
-def _read_source(shell: Shell, name: str) -> bytes | None:
-    """The whole input: a file, or the output of ``|command``; None if it cannot be opened."""
+def _read_source(shell: Shell, name: str) -> bytes | mmap.mmap | None:
+    """The input: a file, mapped rather than read (a file of any size imports in flat
+    memory), or the output of ``|command``; None if it cannot be opened."""
     if name.startswith("|"):
         shell.flush()
         return subprocess.run(name[1:], shell=True, stdout=subprocess.PIPE, check=False).stdout
     try:
         with open(name, "rb") as handle:
-            return handle.read()
-    except OSError:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
         return None
 
 
