@@ -50,8 +50,6 @@ except (ImportError, AttributeError, OSError):  # pragma: no cover - depends on 
     _call_unchecked = None
     FAST = False
 
-SLOT_BYTES = 16  # sizeof(wasmtime_val_raw_t): the v128 member sets it
-
 
 class Slots:
     """Raw value slots for one function: arguments in, results out, then a trap pointer.

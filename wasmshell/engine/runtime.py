@@ -269,6 +269,9 @@ class Instance:
             self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
         self._seen_calls = -1
         self._call_started = 0.0
+        # WASI modules: where guest stdout/stderr go, [path, bytes already passed on]
+        self._outputs: dict[str, list[Any]] = {}
+        self._output_dir: Any = None
         self._store: wasmtime.Store | None = None
         self._start()
 
@@ -320,10 +323,9 @@ class Instance:
         self._threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
 
     def _output_file(self, which: str) -> str:
-        if not hasattr(self, "_outputs"):
+        if self._output_dir is None:
             import tempfile
 
-            self._outputs: dict[str, list] = {}
             self._output_dir = tempfile.TemporaryDirectory(prefix="wasmshell-")
         path = os.path.join(self._output_dir.name, which)
         self._outputs[which] = [path, 0]
@@ -331,7 +333,7 @@ class Instance:
 
     def collect_output(self) -> None:
         """Pass what the guest wrote to stdout/stderr since the last look to the host."""
-        for entry in getattr(self, "_outputs", {}).values():
+        for entry in self._outputs.values():
             path, seen = entry
             try:
                 with open(path, "rb") as handle:
@@ -348,9 +350,8 @@ class Instance:
         self.collect_output()
         self.mem = memoryview(b"")
         self._store = None
-        directory = getattr(self, "_output_dir", None)
-        if directory is not None:
-            directory.cleanup()
+        if self._output_dir is not None:
+            self._output_dir.cleanup()
 
     def reset(self) -> None:
         """Replace the store and instance with fresh ones; bound calls follow."""
@@ -368,14 +369,10 @@ class Instance:
         )
         call.deadline_ticks = self._limit_ticks
         assert self._store is not None
-        call.rebind(self._store, self.compiled_export(export))
+        call.rebind(self._store, self._exports[export])
         attached = Attached(export, call, [0, 0])
         self.attached.append(attached)
         return attached
-
-    def compiled_export(self, name: str) -> wasmtime.Func:
-        """The live wasmtime Func for an export of the current instance."""
-        return self._exports[name]
 
     # -- time limit ------------------------------------------------------------
 

@@ -62,7 +62,7 @@ class Session:
         self._register_run_wasm()
         self.catalog = Catalog(self)
         self.connection.set_rollback_hook(self._rolled_back)
-        self.load_stored()
+        self.sync_stored()  # every stored function, compiled on its first call
 
     # -- the Host protocol the runtime uses -----------------------------------
 
@@ -254,11 +254,16 @@ class Session:
             conn.create_scalar_function(entry.name, entry.call, arity, deterministic=entry.deterministic)
             entry.arities.add(arity)
         if entry.fn is not None:
-            conn.create_scalar_function(
-                entry.name, entry.fn.call, entry.fn.nparams, deterministic=entry.deterministic
-            )
-            entry.arities.add(entry.fn.nparams)
+            self._register_direct(entry)
         self.functions[entry.name.lower()] = entry
+
+    def _register_direct(self, entry: WasmFunction) -> None:
+        """Register a bound function's own call for its exact arity: no lazy step per row."""
+        assert entry.fn is not None
+        self.connection.create_scalar_function(
+            entry.name, entry.fn.call, entry.fn.nparams, deterministic=entry.deterministic
+        )
+        entry.arities.add(entry.fn.nparams)
 
     def uninstall(self, name: str) -> None:
         """Remove a Wasm function from SQLite."""
@@ -288,29 +293,17 @@ class Session:
             self.sync_stored()
             for entry in self._upgrades:
                 if entry.fn is not None and self.functions.get(entry.name.lower()) is entry:
-                    self.connection.create_scalar_function(
-                        entry.name, entry.fn.call, entry.fn.nparams, deterministic=entry.deterministic
-                    )
-                    entry.arities.add(entry.fn.nparams)
+                    self._register_direct(entry)
             self._upgrades.clear()
         except apsw.BusyError:
             self._maintenance = True  # a statement is still running; try next time
 
-    def load_stored(self) -> None:
-        """Register every function stored in the database (compiled on first call)."""
-        try:
-            rows = self.catalog.rows()
-        except apsw.Error:
-            return  # a table of that name but another shape: not ours to read
-        for name, body in rows:
-            self.install(WasmFunction(self, name, body, "stored"))
-
     def sync_stored(self) -> None:
-        """Make registrations match the table again (after a rollback)."""
+        """Make registrations match the function table (at open, and after a rollback)."""
         try:
             rows = {name.lower(): (name, body) for name, body in self.catalog.rows()}
         except apsw.Error:
-            rows = {}
+            rows = {}  # a table of that name but another shape: not ours to read
         for key, entry in list(self.functions.items()):
             if entry.origin == "stored" and (key not in rows or rows[key][1] != entry.body):
                 self.uninstall(entry.name)

@@ -106,7 +106,6 @@ def _timeout(shell: Shell, args: list[str]) -> int:
     except ValueError:
         ms = 0
     shell.session.connection.set_busy_timeout(ms)
-    shell.busy_timeout = ms
     return 0
 
 

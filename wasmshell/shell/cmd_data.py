@@ -902,8 +902,6 @@ def _parameter(shell: Shell, args: list[str]) -> int:
         _quietly(conn, f"DELETE FROM temp.sqlite_parameters WHERE key={sql_string(args[2])}")
     else:
         shell.out.write(PARAMETER_HELP)
-    # The shell binds parameters only while it knows some are set.
-    shell.bindings = stored_parameters(conn)
     return rc
 
 

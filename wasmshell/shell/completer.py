@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
 
+from . import render
 from .formatting import quote_identifier
 from .keywords import KEYWORDS
 from .lexer import split_input
@@ -49,7 +50,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-MODES = _words("list csv json line column table box markdown tabs html quote insert ascii tcl qbox")
+MODES = (*render.MODES, "pretty", "qbox")
 SWITCHES = ("on", "off")
 
 # The words a dot-command takes, by command (canonical name).

@@ -83,8 +83,6 @@ class Shell:
         self.mode_set = False  # an explicit mode was chosen (.mode or a switch)
         self.quit_requested = False
         self.completer: Any = None
-        self.errors = 0
-        self.bindings: dict[str, Any] = {}
         self._prepared = False
         self._started = 0
         self._statement_sql = ""
@@ -93,7 +91,6 @@ class Shell:
         self._cursor_session: Session | None = None
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
-        self.lineno = 0  # line of the input being read, for messages
         self.read_depth = 0
         self.exit_code: int | None = None
 
@@ -222,7 +219,7 @@ class Shell:
     def can_batch(self) -> bool:
         """Whether statements may run several to a call (nothing to print between them)."""
         flags = self.flags
-        return not (flags.echo or flags.timer or flags.changes or self.bindings or self.redirect is not None)
+        return not (flags.echo or flags.timer or flags.changes or self.out_count)
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.
