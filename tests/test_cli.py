@@ -279,3 +279,11 @@ def test_python_dash_m_runs_the_shell(home):
         [sys.executable, "-m", "wasmshell", ":memory:", "select 'm'"], capture_output=True, env=home
     )
     assert proc.stdout == b"m\n"
+
+
+def test_what_a_wasi_function_prints_is_shown_after_its_result(home):
+    hello = (Path(__file__).resolve().parent / "fixtures" / "wasi_hello.wat").read_text().replace("'", "''")
+    script = f"select run_wasm('{hello}', 'hello');\nselect 'next';\n"
+    out, err, status = run(stdin=script, env=home)
+    assert (out, err, status) == ("16\nhello from wasm\nnext\n", "", 0)  # 16: bytes written
+    assert run(":memory:", f"select run_wasm('{hello}', 'hello')", env=home)[0] == "16\nhello from wasm\n"

@@ -53,6 +53,7 @@ class Session:
         self._output: list[bytes] = []
         self._runtime: Runtime | None = None
         self._instances: dict[CompiledModule, Instance] = {}
+        self._wasi_instances: list[Instance] = []  # the only ones that can write output
         # run_wasm: functions by (module length, export name); see run_wasm.
         self._by_shape: dict[tuple[int, str], list[tuple[str | bytes, SqlFunction]]] = {}
         self.functions: dict[str, WasmFunction] = {}
@@ -86,10 +87,11 @@ class Session:
         self._output.append(data)
 
     def take_output(self) -> str:
-        """Guest stdout/stderr written since the last call, as text."""
-        for instance in self._instances.values():
-            if instance.compiled.uses_wasi:
-                instance.collect_output()
+        """Guest stdout/stderr written since the last call, as text ("" at once without WASI)."""
+        if not self._wasi_instances and not self._output:
+            return ""
+        for instance in self._wasi_instances:
+            instance.collect_output()
         data, self._output = b"".join(self._output), []
         return data.decode("utf-8", "replace")
 
@@ -141,6 +143,7 @@ class Session:
         for instance in self._instances.values():
             instance.close()
         self._instances.clear()
+        self._wasi_instances.clear()
 
     def __enter__(self) -> Session:
         return self
@@ -170,6 +173,8 @@ class Session:
 
             instance = Instance(self.runtime, compiled, self)
             self._instances[compiled] = instance
+            if compiled.uses_wasi:
+                self._wasi_instances.append(instance)
         return instance
 
     def bind(self, compiled: CompiledModule, export: str, sql_name: str) -> SqlFunction:

@@ -186,6 +186,7 @@ class Shell:
             self.out.write(sql + "\n")
         for _offset, statement in statements:
             failed = self._run_statement(statement, sql, startline)
+            self.show_guest_output()
             if failed:
                 break
         if self.out_count:
@@ -202,6 +203,12 @@ class Shell:
         if flags.interactive:
             self.out.flush()
         return failed
+
+    def show_guest_output(self) -> None:
+        """Write what Wasm functions printed (WASI stdout/stderr) after the statement's results."""
+        guest = self.session.take_output()
+        if guest:
+            self.out.write(guest if guest.endswith("\n") else guest + "\n")
 
     def _trace(self, _cursor: Any, sql: str, _bindings: Any) -> bool:
         # apsw calls this once SQLite has prepared a statement and is about to
@@ -234,8 +241,13 @@ class Shell:
             self._started = 0
             try:
                 self._run_rows("\n".join(text for _, text in items), batched=True)
+                self.show_guest_output()
                 return errors
+            except OSError as exc:
+                self.report_output_error(exc)
+                return errors + 1
             except Exception as exc:
+                self.show_guest_output()
                 index, prepared = self._locate_failure(items, exc)
                 errors += 1
                 line, text = items[index]
@@ -342,7 +354,9 @@ class Shell:
             self._prepared = False
             try:
                 self._run_rows(statement)
+                self.show_guest_output()
             except Exception as exc:
+                self.show_guest_output()
                 prepared = self._prepared
                 phase = "stepping" if prepared else "in prepare"
                 self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
