@@ -77,3 +77,30 @@ def boolean_value(text: str, warn: Callable[[str], None]) -> bool:
         return False
     warn(f'ERROR: Not a boolean value: "{text}". Assuming "no".')
     return False
+
+
+def option_match(arg: str, name: str) -> bool:
+    """sqlite3's optionMatch: ``-name`` or ``--name``."""
+    return arg in (f"-{name}", f"--{name}")
+
+
+def integer_value(text: str) -> int:
+    """sqlite3's integerValue: a sign, digits or 0x hex, then an optional KiB/MB/K... suffix."""
+    negative = text.startswith("-")
+    body = text[1:] if text[:1] in "+-" else text
+    value = 0
+    i = 0
+    if body.startswith("0x"):
+        i = 2
+        while i < len(body) and body[i] in "0123456789abcdefABCDEF":
+            value = value * 16 + int(body[i], 16)
+            i += 1
+    else:
+        while i < len(body) and body[i].isdigit() and body[i].isascii():
+            value = value * 10 + int(body[i])
+            i += 1
+    suffix = body[i:].lower()
+    multipliers = {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 10**6, "gb": 10**9}
+    multipliers.update({"k": 1000, "m": 10**6, "g": 10**9})
+    value *= multipliers.get(suffix, 1)
+    return -value if negative else value

@@ -7,6 +7,7 @@ import subprocess
 
 import apsw
 
+from .args import option_match
 from .commands import command, usage_error
 from .state import Shell
 
@@ -17,9 +18,9 @@ def _open(shell: Shell, args: list[str]) -> int:
     new = False
     path = None
     for arg in args[1:]:
-        if arg in ("--readonly", "-readonly"):
+        if option_match(arg, "readonly"):
             readonly = True
-        elif arg in ("--new", "-new"):
+        elif option_match(arg, "new"):
             new = True
         elif arg.startswith("-"):
             shell.error(f"unknown option: {arg}")

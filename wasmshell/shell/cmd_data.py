@@ -20,6 +20,7 @@ from typing import Any
 
 import apsw
 
+from .args import integer_value
 from .cmd_schema import byte_len, quote_identifier_always, schema_line, sql_string
 from .commands import command
 from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
@@ -410,17 +411,6 @@ class ImportOptions:
     from_mode: bool = True
 
 
-def _integer(text: str) -> int:
-    """The leading integer of ``text`` (0x for hex), 0 if there is none, as sqlite3 reads numbers."""
-    match = re.match(r"\s*([-+]?)(0x[0-9a-fA-F]+|\d*)", text)
-    assert match is not None
-    sign, digits = match.groups()
-    if not digits:
-        return 0
-    value = int(digits, 16) if digits.lower().startswith("0x") else int(digits)
-    return -value if sign == "-" else value
-
-
 def _import_usage(shell: Shell, message: str) -> None:
     """sqlite3 writes .import's argument errors and its help to standard output."""
     shell.out.write(message + "\n" + IMPORT_HELP)
@@ -446,7 +436,7 @@ def _parse_import(shell: Shell, args: list[str]) -> ImportOptions | None:
             opts.schema = args[i]
         elif arg == "-skip" and not last:
             i += 1
-            opts.skip = _integer(args[i])
+            opts.skip = integer_value(args[i])
         elif arg in ("-ascii", "-csv"):
             opts.ascii = arg == "-ascii"
             opts.colsep, opts.rowsep = ("\x1f", "\x1e") if opts.ascii else (",", "\n")

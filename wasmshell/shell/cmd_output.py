@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from .args import boolean_value
+from .args import boolean_value, integer_value, option_match
 from .commands import command, usage_error
 from .formatting import c_string
 from .state import Redirect, Shell, text_stream
@@ -86,11 +86,6 @@ def set_mode(
     return True
 
 
-def _option(arg: str, name: str) -> bool:
-    """sqlite3's optionMatch: -name or --name."""
-    return arg in (f"-{name}", f"--{name}")
-
-
 @command(
     "mode", "mode MODE ?OPTIONS? ?TABLE?", "Set output mode (options: --wrap N --wordwrap on|off --quote)"
 )
@@ -101,17 +96,17 @@ def _mode(shell: Shell, args: list[str]) -> int:
     i = 1
     while i < len(args):
         arg = args[i]
-        if _option(arg, "wrap") and i + 1 < len(args):
+        if option_match(arg, "wrap") and i + 1 < len(args):
             i += 1
             wrap = integer_value(args[i])
-        elif _option(arg, "ww"):
+        elif option_match(arg, "ww"):
             wordwrap = True
-        elif _option(arg, "wordwrap") and i + 1 < len(args):
+        elif option_match(arg, "wordwrap") and i + 1 < len(args):
             i += 1
             wordwrap = boolean_value(args[i], shell.error)
-        elif _option(arg, "quote"):
+        elif option_match(arg, "quote"):
             quote = True
-        elif _option(arg, "noquote"):
+        elif option_match(arg, "noquote"):
             quote = False
         elif name is None:
             name = arg
@@ -152,28 +147,6 @@ def _maxrows(shell: Shell, args: list[str]) -> int:
         return usage_error(shell, "maxrows")
     shell.settings.maxrows = integer_value(args[1])
     return 0
-
-
-def integer_value(text: str) -> int:
-    """sqlite3's integerValue: a sign, digits or 0x hex, then an optional KiB/MB/K... suffix."""
-    negative = text.startswith("-")
-    body = text[1:] if text[:1] in "+-" else text
-    value = 0
-    i = 0
-    if body.startswith("0x"):
-        i = 2
-        while i < len(body) and body[i] in "0123456789abcdefABCDEF":
-            value = value * 16 + int(body[i], 16)
-            i += 1
-    else:
-        while i < len(body) and body[i].isdigit() and body[i].isascii():
-            value = value * 10 + int(body[i])
-            i += 1
-    suffix = body[i:].lower()
-    multipliers = {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 10**6, "gb": 10**9}
-    multipliers.update({"k": 1000, "m": 10**6, "g": 10**9})
-    value *= multipliers.get(suffix, 1)
-    return -value if negative else value
 
 
 def _switch(shell: Shell, args: list[str], name: str) -> bool | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import apsw
 
+from .args import option_match
 from .commands import command
 from .formatting import quote_identifier
 from .state import Shell
@@ -232,20 +233,15 @@ def _is_schema_table(conn: apsw.Connection, pattern: str) -> bool:
     return bool(conn.execute(f"SELECT {tests}", (pattern,)).fetchall()[0][0])
 
 
-def _option(arg: str, name: str) -> bool:
-    """sqlite3's optionMatch: ``-name`` or ``--name``."""
-    return arg.startswith("-") and (arg[2:] if arg.startswith("--") else arg[1:]) == name
-
-
 @command("schema", "schema ?PATTERN?", "Show the CREATE statements matching PATTERN")
 def _schema(shell: Shell, args: list[str]) -> int:
     """Show the CREATE statements of the objects whose table matches PATTERN."""
     indent = nosys = False
     pattern = None
     for arg in args[1:]:
-        if _option(arg, "indent"):
+        if option_match(arg, "indent"):
             indent = True
-        elif _option(arg, "nosys"):
+        elif option_match(arg, "nosys"):
             nosys = True
         elif arg.startswith("-"):
             shell.error(f'Unknown option: "{arg}"')
