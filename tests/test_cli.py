@@ -231,9 +231,13 @@ def test_help_with_pattern(home):
     assert ".mode" in out and ".tables" not in out
 
 
-def test_timeout_and_version_commands(home):
-    out, _err, status = run(stdin=".timeout 100\n.version\n", env=home)
-    assert status == 0 and "wasmshell" in out
+def test_timeout_sets_the_busy_timeout(home):
+    assert run(stdin=".timeout 1234\npragma busy_timeout;\n", env=home) == ("1234\n", "", 0)
+
+
+def test_version_command_names_the_parts(home):
+    out, _err, status = run(stdin=".version\n", env=home)
+    assert status == 0 and "wasmshell" in out and "SQLite" in out and "wasmtime" in out
 
 
 def test_output_to_full_disk_is_an_error(home):
