@@ -19,13 +19,14 @@ from .errors import ArgumentError, ModuleError, StatementError
 from .limits import Limits
 from .statements import (
     CreateFunction,
+    engine_must_see,
+    may_change_functions,
     may_hold_function_statement,
     parse_function_statement,
     split_statements,
 )
 
 _ROLLBACK = re.compile(r"(?i)\brollback\b")
-_TOUCHES_FUNCTIONS = re.compile(r"(?i)\brollback\b|libsql_wasm_func_table")
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
@@ -113,7 +114,7 @@ class Session:
         prepared it: an error before that is a parse error, after it a runtime
         error. ``cursor`` reuses a cursor (with its own trace) instead of making one;
         ``can_cache=False`` keeps one-off statements out of the statement cache;
-        ``dialect=False`` promises the text holds no CREATE/DROP FUNCTION.
+        ``dialect=False`` promises ``engine_must_see(sql)`` is false.
         """
         self.interrupted = False
         if self._maintenance:
@@ -122,12 +123,9 @@ class Session:
             cursor = self.connection.cursor()
         if trace is not None:
             cursor.exec_trace = trace
-        if dialect:
-            if _TOUCHES_FUNCTIONS.search(sql):
-                # ROLLBACK TO does not call the rollback hook, and rows written
-                # straight into the function table (a .dump read back) should
-                # become functions: look at the table again before the next statement.
-                self._maintenance = True
+        if dialect and engine_must_see(sql):
+            if may_change_functions(sql):
+                self._maintenance = True  # look at the function table again before the next statement
             if may_hold_function_statement(sql):
                 return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
         return cursor.execute(sql, bindings, can_cache=can_cache)

@@ -46,6 +46,9 @@ def split_statements(sql: str) -> Iterator[tuple[int, str]]:
 # SQLite sees the text.
 
 _MAYBE_DIALECT = re.compile(r"(?i)\bfunction\b")
+# ROLLBACK TO does not call SQLite's rollback hook, and rows written straight into
+# the function table (a .dump read back) should become functions.
+_TOUCHES_FUNCTIONS = re.compile(r"(?i)\brollback\b|libsql_wasm_func_table")
 
 
 class CreateFunction(NamedTuple):
@@ -132,6 +135,20 @@ def is_blank(sql: str) -> bool:
         return next(tokens(sql)).kind == "end"
     except SyntaxError:  # an unterminated string is not blank
         return False
+
+
+def may_change_functions(sql: str) -> bool:
+    """A cheap test: False means running ``sql`` leaves the stored functions as they were
+    (no ROLLBACK, no write to their table)."""
+    return _TOUCHES_FUNCTIONS.search(sql) is not None
+
+
+def engine_must_see(sql: str) -> bool:
+    """Whether Session.execute must see ``sql`` as a statement of its own (not run in a batch)."""
+    lowered = sql.lower()  # plain substring tests first: this runs on every line of a script
+    if "function" not in lowered and "rollback" not in lowered and "libsql_wasm_func_table" not in lowered:
+        return False
+    return may_hold_function_statement(sql) or may_change_functions(sql)
 
 
 def may_hold_function_statement(sql: str) -> bool:

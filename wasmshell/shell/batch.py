@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import apsw
 
-from ..engine.statements import is_blank
+from ..engine.statements import engine_must_see, is_blank
 from .commands import run_command
 from .state import QUIT, Shell
 
@@ -66,8 +66,7 @@ def _batchable(line: str) -> bool:
     ROLLBACK, a write to the function table)."""
     if "?" in line or ":" in line or "@" in line or "$" in line or "#" in line:
         return False
-    lowered = line.lower()
-    return not ("unction" in lowered or "rollback" in lowered or "libsql_wasm_func_table" in lowered)
+    return not engine_must_see(line)
 
 
 def _is_terminator(line: str) -> bool:

@@ -305,7 +305,7 @@ class Shell:
             None if batched else self._bindings_for(statement),
             cursor=self._cursor,
             can_cache=not batched,
-            dialect=not batched,  # batched lines never hold CREATE/DROP FUNCTION
+            dialect=not batched,  # batched lines passed engine_must_see
         )
         renderer = None
         current = -1
