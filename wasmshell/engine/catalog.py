@@ -59,6 +59,7 @@ class WasmFunction:
         self.fn: SqlFunction | None = None
         self.error: str | None = None
         self.failed_calls = 0
+        self._peeked: tuple[FunctionInfo | None] | None = None  # what peek() read, once
         self.arities: set[int] = set()
 
     @property
@@ -93,6 +94,11 @@ class WasmFunction:
         """Parameter and result types read from the module without compiling it (None if unreadable)."""
         if self.fn is not None:
             return self.fn.info
+        if self._peeked is None:
+            self._peeked = (self._read_signature(),)
+        return self._peeked[0]
+
+    def _read_signature(self) -> FunctionInfo | None:
         from . import wasmbin
         from .abi import describe
         from .runtime import Signature

@@ -25,6 +25,15 @@ def read_module(path: str) -> str | bytes:
         return data  # the engine says it is not a module
 
 
+def _read_or_report(shell: Shell, path: str) -> str | bytes | None:
+    """A module file's content, or None after saying why it cannot be read."""
+    try:
+        return read_module(path)
+    except OSError as exc:
+        shell.error(f'Error: cannot open "{path}": {exc.strerror}')
+        return None
+
+
 def signature(info: Any) -> str:
     """``name(INTEGER, REAL) -> TEXT/BLOB/NULL``, from a FunctionInfo."""
     result = info.result or "NULL"
@@ -46,10 +55,8 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
             return 1
         return usage_error(shell, "loadwasm")
     path, names = words[0], words[1:] or None
-    try:
-        source = read_module(path)
-    except OSError as exc:
-        shell.error(f'Error: cannot open "{path}": {exc.strerror}')
+    source = _read_or_report(shell, path)
+    if source is None:
         return 1
     try:
         infos = shell.session.load_module(
@@ -156,11 +163,10 @@ def _wat(shell: Shell, args: list[str]) -> int:
     if entry is not None:
         source = entry.body
     elif os.path.exists(target):
-        try:
-            source = read_module(target)
-        except OSError as exc:
-            shell.error(f'Error: cannot open "{target}": {exc.strerror}')
+        read = _read_or_report(shell, target)
+        if read is None:
             return 1
+        source = read
     else:
         shell.error(f"Error: no Wasm function or file named {target}")
         return 1

@@ -75,11 +75,10 @@ def _key_bindings(shell: Shell) -> Any:
 
     @bindings.add("tab")
     def _tab(event: Any) -> None:
-        try:
-            from .completer import complete_on_tab
-        except ImportError:
-            event.current_buffer.start_completion()
-            return
+        # prompt_toolkit's own Tab finds an empty menu when it comes in the same burst as
+        # the typed text (completions are computed while typing); this asks the completer.
+        from .completer import complete_on_tab
+
         complete_on_tab(event.current_buffer)
 
     @bindings.add("escape", "enter")
@@ -94,6 +93,9 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
     from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from .completer import SqlCompleter
+    from .lexer import lexer_for_prompt, style
 
     path = history_path()
     try:
@@ -110,15 +112,8 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
         "prompt_continuation": lambda width, line_number, wrap_count: shell.prompts[1],
         "complete_while_typing": True,
     }
-    try:
-        from .completer import SqlCompleter
-        from .lexer import lexer_for_prompt, style
-
-        completer = SqlCompleter(shell)
-        shell.completer = completer
-        options.update(completer=completer, lexer=lexer_for_prompt(), style=style())
-    except ImportError:  # completion and highlighting are extras of the prompt
-        pass
+    shell.completer = SqlCompleter(shell)
+    options.update(completer=shell.completer, lexer=lexer_for_prompt(), style=style())
     options.update(overrides)
     return PromptSession(**options)
 
@@ -147,8 +142,6 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
                     errors += process_input(shell, text.split("\n"), prompted=True)
                 except KeyboardInterrupt:
                     shell.error("Interrupted")
-            if watcher.fired:
-                shell.flush()
             if shell.quit_requested:
                 break
             shell.refresh_completion()
