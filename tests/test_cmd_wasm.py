@@ -505,3 +505,20 @@ def test_wat_of_a_broken_binary_is_an_error(db, ws):
     out, err, status = ws(str(db), ".wat broken")
     assert (out, status) == ("", 1)
     assert err.startswith("Error: broken: ")
+
+
+def test_wasmlimits_shows_and_sets_the_limits(ws):
+    spin = '(module (func (export "spin") (loop br 0)))'
+    out, err, status = ws(
+        ":memory:",
+        ".wasmlimits",
+        ".wasmlimits timeout 150 memory 8",
+        ".wasmlimits",
+        f"select run_wasm('{spin}', 'spin')",
+    )
+    assert (
+        out == "timeout 5000 ms, memory 64 MiB, module 32 MiB\ntimeout 150 ms, memory 8 MiB, module 32 MiB\n"
+    )
+    assert "time limit of 150 ms exceeded" in err and status == 1
+    _, err, status = ws(":memory:", ".wasmlimits timeout soon")
+    assert status == 1 and "Usage: .wasmlimits" in err

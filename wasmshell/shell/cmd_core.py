@@ -43,7 +43,7 @@ def _open(shell: Shell, args: list[str]) -> int:
         shell.error(f'Error: unable to open database "{path}": {exc}')
         return 1
     old = shell.session
-    shell.session, shell.path, shell.readonly = session, path, readonly
+    shell.session, shell.path = session, path
     old.close()
     shell.on_open()
     return 0

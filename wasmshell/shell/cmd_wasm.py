@@ -153,6 +153,32 @@ def highlight(text: str) -> str:
     return pyg_highlight(text, WatLexer(), TerminalFormatter())
 
 
+@command(
+    "wasmlimits",
+    "wasmlimits ?timeout MS? ?memory MB? ?module MB?",
+    "Show or set the limits of Wasm calls: time per call, memory per instance, module size",
+)
+def _wasmlimits(shell: Shell, args: list[str]) -> int:
+    words = args[1:]
+    if len(words) % 2:
+        return usage_error(shell, "wasmlimits")
+    fields = {"timeout": "timeout_ms", "memory": "memory_mb", "module": "module_mb"}
+    changes = {}
+    for name, value in zip(words[::2], words[1::2], strict=True):
+        if name not in fields or not value.isdigit() or int(value) <= 0:
+            return usage_error(shell, "wasmlimits")
+        changes[fields[name]] = int(value)
+    if changes:
+        shell.limits = shell.limits._replace(**changes)
+        shell.session.limits = shell.limits  # and for every later .open
+        return 0
+    limits = shell.session.limits
+    shell.out.write(
+        f"timeout {limits.timeout_ms} ms, memory {limits.memory_mb} MiB, module {limits.module_mb} MiB\n"
+    )
+    return 0
+
+
 @command("wat", "wat NAME|FILE", "Show a Wasm function's module (or a module file) as WebAssembly text")
 def _wat(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:

@@ -75,7 +75,6 @@ class Shell:
         self.settings = OutputSettings()
         self.flags = Flags()
         self.limits = limits or Limits()
-        self.readonly = readonly
         self.redirect: Redirect | None = None
         self.redirect_name: str | None = None
         self.out_count = 0  # .once: output goes back to stdout when this reaches 0
