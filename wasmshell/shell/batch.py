@@ -97,7 +97,10 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
     def flush() -> None:
         nonlocal errors, stop
         if batch:
-            failed = shell.run_batch(batch)
+            if len(batch) == 1:  # nothing to gain, and a lone SELECT keeps the plain row loop
+                failed = shell.run_sql(batch[0][1], batch[0][0])
+            else:
+                failed = shell.run_batch(batch)
             batch.clear()
             if failed:
                 errors += failed

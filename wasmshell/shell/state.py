@@ -11,7 +11,7 @@ import io
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import apsw
@@ -21,6 +21,7 @@ from ..engine.statements import split_statements
 from .render import OutputSettings, renderer_for
 
 QUIT = 2
+_END = object()  # no more rows
 
 
 def text_stream(binary: Any) -> TextIO:
@@ -306,19 +307,33 @@ class Shell:
             can_cache=not batched,
             dialect=not batched,  # batched lines passed engine_must_see
         )
+        rows = iter(cursor)
+        pending = next(rows, _END)
         renderer = None
-        current = -1
         try:
-            for row in cursor:
-                if renderer is None or (batched and self._started != current):
-                    if renderer is not None:
-                        renderer.finish()
-                    current = self._started
-                    renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
-                    renderer.start([d[0] for d in cursor.get_description()])
-                renderer.row(row)
-                if not batched:
-                    renderer.write_rows(cursor)  # one statement: the rest in the renderer's own loop
+            # One renderer per statement; a batch holds several, told apart by _trace.
+            while pending is not _END:
+                current = self._started
+                renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+                renderer.start([d[0] for d in cursor.get_description()])
+                renderer.row(pending)
+                pending = _END
+                if batched:
+
+                    def this_statement(current: int = current) -> Iterator[Any]:
+                        nonlocal pending
+                        for row in rows:
+                            if self._started != current:
+                                pending = row  # the first row of the next statement
+                                return
+                            yield row
+
+                    renderer.write_rows(this_statement())
+                else:
+                    renderer.write_rows(rows)  # the rest in the renderer's own loop
+                if pending is not _END:
+                    renderer.finish()
+                    renderer = None
             if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
                 renderer = renderer_for(self.out, self.settings)
                 renderer.start([d[0] for d in self._description])
