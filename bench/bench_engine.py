@@ -17,7 +17,8 @@ Sections:
   2. reverse of a 16-byte TEXT: Python ``s[::-1]`` vs Wasm ``reverse_text``.
   3. fib(25) per row: recursive Python vs Wasm ``fib``.
   4. ``run_wasm(?, 'add1', x)`` with a constant ~10 KB module bound as a
-     parameter (TEXT and BLOB) vs ``add1(x)`` registered from the same module.
+     parameter (TEXT and BLOB) vs ``add1(x)`` registered from the same module,
+     through the C run_wasm (when built) and the pure-Python one.
 """
 
 from __future__ import annotations
@@ -353,31 +354,27 @@ def main(argv: list[str] | None = None) -> int:
     text_module = padded_text(add1_wat, size)
     blob_module = padded_binary(add1_wat, size)
     section: list[Case] = []
-    parts: list[tuple[str, Case, Case, Case, Case]] = []
+    parts: list[tuple[str, Case, Case, Case, Case, Case]] = []
     for kind, module in (("TEXT", text_module), ("BLOB", blob_module)):
         # A session each: both modules export add1.
         s = wasmshell.connect()
         s.register_module(module)
         s.connection.create_scalar_function("py_add1", lambda x: x + 1, 1, deterministic=True)
         s.connection.create_scalar_function("py_take", lambda m, x: x + 1, 2, deterministic=True)
+        pure = wasmshell.connect()
+        pure._register_run_wasm(in_c=False)
         b = f"{len(module):,} B"
         by_name = Case(f"{kind} {b}: add1(x) by name", s, "add1(x)", n)
-        run = Case(
-            f"{kind} {b}: run_wasm(?, 'add1', x)",
-            s,
-            "run_wasm(?, 'add1', x)",
-            n,
-            bindings=(module,),
+        which = "C, auxdata" if s.native_run_wasm else "pure Python: no C extension built"
+        run = Case(f"{kind} {b}: run_wasm(?, 'add1', x) ({which})", s, "run_wasm(?, 'add1', x)", n, (module,))
+        run_py = Case(
+            f"{kind} {b}: run_wasm(?, 'add1', x) (pure Python)", pure, "run_wasm(?, 'add1', x)", n, (module,)
         )
         py_plain = Case("(context) Python UDF  lambda x: x+1", s, "py_add1(x)", n)
         py_take = Case(
-            f"(context) Python UDF  lambda m, x: x+1, m = {kind} {b}",
-            s,
-            "py_take(?, x)",
-            n,
-            bindings=(module,),
+            f"(context) Python UDF  lambda m, x: x+1, m = {kind} {b}", s, "py_take(?, x)", n, (module,)
         )
-        cases = [by_name, run, py_plain, py_take]
+        cases = [by_name, run, run_py, py_plain, py_take]
         if kind == "TEXT":
             cases.append(
                 Case(
@@ -393,16 +390,20 @@ def main(argv: list[str] | None = None) -> int:
         # run_wasm binds its own copy of the export, with its own counter.
         check_calls(s, "add1", before, (repeat * n) + min(n, 1000), f"{kind} module")
         section += cases
-        parts.append((kind, run, by_name, py_plain, py_take))
+        parts.append((kind, run, run_py, by_name, py_plain, py_take))
         s.close()
+        pure.close()
     print_section(
         "4. run_wasm with a constant module bound as a parameter\n"
         "   (TEXT: add1.wat + ';; xxx' comment lines; BLOB: its binary + a custom section)",
         section,
     )
-    for kind, run, by_name, _, _ in parts:
+    for kind, run, run_py, by_name, _, _ in parts:
         ratio = run.us_per_row / by_name.us_per_row
         print_ratio(f"{kind}: run_wasm / by name, per row", ratio)
+        print_ratio(
+            f"{kind}: pure-Python run_wasm / by name, per row", run_py.us_per_row / by_name.us_per_row
+        )
         targets.append(
             Target(
                 f"run_wasm {kind} {size // 1024} KB module vs by name",
@@ -412,12 +413,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"run_wasm {run.us_per_row:.3f} us, by name {by_name.us_per_row:.3f} us",
             )
         )
-    print("  where run_wasm's extra time per row goes (approximate, from the rows above):")
-    for kind, run, by_name, py_plain, py_take in parts:
+    print("  where the pure-Python run_wasm's extra time per row goes (approximate, from the rows above):")
+    for kind, _, run_py, by_name, py_plain, py_take in parts:
         arrive = py_take.us_per_row - py_plain.us_per_row
-        rest = run.us_per_row - by_name.us_per_row - arrive
+        rest = run_py.us_per_row - by_name.us_per_row - arrive
         print(
-            f"    {kind}: {run.us_per_row - by_name.us_per_row:.3f} us = "
+            f"    {kind}: {run_py.us_per_row - by_name.us_per_row:.3f} us = "
             f"{arrive:.3f} us APSW handing the module to Python + "
             f"{rest:.3f} us run_wasm itself and its other arguments"
         )

@@ -27,8 +27,9 @@ FIXTURES = TESTS / "fixtures"
 
 # How a Wasm function can be called from SQL: registered by name from the
 # WAT text or from the binary, or through run_wasm with the module as TEXT
-# (WAT) or as a BLOB (binary).
-MODES = ("registered_wat", "registered_wasm", "run_wasm_wat", "run_wasm_wasm")
+# (WAT) or as a BLOB (binary); run_wasm is the C function when it is built,
+# and the last mode uses the pure-Python run_wasm instead.
+MODES = ("registered_wat", "registered_wasm", "run_wasm_wat", "run_wasm_wasm", "run_wasm_wat_python")
 
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 
@@ -122,6 +123,8 @@ class Caller:
         self.s = s
         self.mode = mode
         self.registered: dict[str, str] = {}  # SQL function name -> module it came from
+        if mode.endswith("_python"):
+            s._register_run_wasm(in_c=False)
 
     @property
     def binary(self) -> bool:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 class Session:
     """A SQLite connection plus the Wasm functions registered on it."""
 
+    native_run_wasm: bool  # run_wasm is the C function of native.py
+
     def __init__(
         self,
         path: str = ":memory:",
@@ -314,16 +316,17 @@ class Session:
             if key not in self.functions:
                 self.install(WasmFunction(self, name, body, "stored"))
 
-    def _register_run_wasm(self) -> None:
+    def _register_run_wasm(self, *, in_c: bool = True) -> None:
         """Register SQL ``run_wasm(module, func_name, args...)``.
 
-        The module argument arrives as a new Python object on every row, so
-        finding its compiled form must not hash it: the last module used is
-        compared first (identity, then length, then memcmp), then the modules
-        of the same length and export name. A dispatcher per argument count
-        (up to 8) avoids packing the arguments into a tuple on every row.
+        The C function of ``native.py`` resolves a constant module once per
+        statement. Without it (or with ``in_c=False``) the module argument
+        arrives as a new Python object on every row, so finding its compiled
+        form must not hash it: the last module used is compared first
+        (identity, then length, then memcmp), then the modules of the same
+        length and export name. A dispatcher per argument count (up to 8)
+        avoids packing the arguments into a tuple on every row.
         """
-        last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
         lookup = self._run_wasm_lookup
 
         def wrong_count(name: str, nparams: int, given: int) -> ArgumentError:
@@ -332,11 +335,25 @@ class Session:
                 f"{'' if nparams == 1 else 's'}, but {given} {'was' if given == 1 else 'were'} given"
             )
 
-        def resolve(module: Any, name: Any, given: int) -> Any:
+        def checked(module: Any, name: Any, given: int) -> SqlFunction:
             fn = lookup(module, name)
-            last[:] = module, name, fn.call, fn.nparams
             if fn.nparams != given:
                 raise wrong_count(name, fn.nparams, given)
+            return fn
+
+        from . import native
+
+        if in_c and native.register_run_wasm(
+            self.connection, lambda module, name, given: checked(module, name, given).call
+        ):
+            self.native_run_wasm = True
+            return
+        self.native_run_wasm = False
+        last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
+
+        def resolve(module: Any, name: Any, given: int) -> Any:
+            fn = checked(module, name, given)
+            last[:] = module, name, fn.call, fn.nparams
             return fn.call
 
         def run_wasm(module: Any = None, name: Any = None, *args: Any) -> Any:
@@ -344,7 +361,6 @@ class Session:
                 return last[2](*args)
             return resolve(module, name, len(args))(*args)
 
-        self.run_wasm = run_wasm
         self.connection.create_scalar_function("run_wasm", run_wasm, -1)
         for count in range(9):
             args = "".join(f", a{k}" for k in range(count))
@@ -417,6 +433,8 @@ class ScriptCursor:
     """
 
     _DONE = object()
+
+    native_run_wasm: bool  # run_wasm is the C function of native.py
 
     def __init__(
         self, session: Session, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool

@@ -1,0 +1,267 @@
+/*
+ * run_wasm(module, func_name, args...) as a C SQL function, so that a
+ * constant module argument is resolved once per statement, not once per row.
+ *
+ * APSW turns every argument of a Python SQL function into a new Python
+ * object on every row, so a Python run_wasm must copy the whole module
+ * source and then compare it to the one it compiled. SQLite's own answer is
+ * sqlite3_set_auxdata(): a function may attach data to an argument, and
+ * SQLite keeps it for as long as that argument stays the same (a literal or
+ * a bound parameter keeps it for the whole statement). Here the data is the
+ * bound Python callable for (module, function name), so a row costs one
+ * pointer lookup and a compare of the short function name.
+ *
+ * This file is both a Python extension module and a SQLite loadable
+ * extension. SQLite's C functions are reached only through the routine
+ * table SQLite hands to the loadable-extension entry point, because APSW
+ * links SQLite statically and exports none of its symbols. wasmshell loads
+ * this file once through APSW (Connection.load_extension) to receive that
+ * table, then registers the function on each connection from Python.
+ *
+ * Everything else stays in Python: the resolver, given (module, name,
+ * argument count), returns the callable or raises the error a user sees.
+ * An exception raised by the resolver or the callable is left pending, as
+ * APSW does for its own Python functions, so that APSW raises it unchanged
+ * from the statement.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <sqlite3ext.h>
+#include <string.h>
+
+SQLITE_EXTENSION_INIT1
+
+/* More arguments than this go through a heap array. */
+#define STACK_ARGS 16
+
+/* Per connection: the Python resolver. */
+typedef struct {
+    PyObject *resolve;
+} Dispatch;
+
+/* Per statement and call site, attached to the module argument. */
+typedef struct {
+    PyObject *call;
+    int name_len;
+    char name[];
+} Bound;
+
+static void release_object(PyObject *object) {
+    /* SQLite may drop data while the connection closes at interpreter exit. */
+    if (object == NULL || !Py_IsInitialized()) return;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    Py_DECREF(object);
+    PyGILState_Release(gil);
+}
+
+static void free_bound(void *data) {
+    Bound *bound = data;
+    release_object(bound->call);
+    PyMem_RawFree(bound);
+}
+
+static void free_dispatch(void *data) {
+    Dispatch *dispatch = data;
+    release_object(dispatch->resolve);
+    PyMem_RawFree(dispatch);
+}
+
+/* A new reference to the Python value of an SQL value, or NULL with an exception set. */
+static PyObject *to_python(sqlite3_value *value) {
+    switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER:
+        return PyLong_FromLongLong(sqlite3_value_int64(value));
+    case SQLITE_FLOAT:
+        return PyFloat_FromDouble(sqlite3_value_double(value));
+    case SQLITE_TEXT: {
+        const char *text = (const char *)sqlite3_value_text(value);
+        if (text == NULL) return PyErr_NoMemory();
+        return PyUnicode_DecodeUTF8(text, sqlite3_value_bytes(value), NULL);
+    }
+    case SQLITE_BLOB: {
+        const void *blob = sqlite3_value_blob(value);
+        Py_ssize_t size = sqlite3_value_bytes(value);
+        return PyBytes_FromStringAndSize(size ? blob : "", size);
+    }
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+/* Set the SQL result from a Python value; 0, or -1 with an exception set. */
+static int set_result(sqlite3_context *context, PyObject *result) {
+    if (result == Py_None) {
+        sqlite3_result_null(context);
+    } else if (PyLong_CheckExact(result)) {
+        long long number = PyLong_AsLongLong(result);
+        if (number == -1 && PyErr_Occurred()) return -1;
+        sqlite3_result_int64(context, number);
+    } else if (PyFloat_CheckExact(result)) {
+        sqlite3_result_double(context, PyFloat_AS_DOUBLE(result));
+    } else if (PyUnicode_CheckExact(result)) {
+        Py_ssize_t size;
+        const char *text = PyUnicode_AsUTF8AndSize(result, &size);
+        if (text == NULL) return -1;
+        sqlite3_result_text64(context, text, (sqlite3_uint64)size, SQLITE_TRANSIENT, SQLITE_UTF8);
+    } else if (PyBytes_CheckExact(result)) {
+        sqlite3_result_blob64(context, PyBytes_AS_STRING(result), (sqlite3_uint64)PyBytes_GET_SIZE(result),
+                              SQLITE_TRANSIENT);
+    } else {
+        PyErr_Format(PyExc_TypeError, "run_wasm: a function returned a value of Python type %s",
+                     Py_TYPE(result)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The callable cached on the module argument if the name still matches; a new reference or NULL. */
+static PyObject *cached_call(sqlite3_context *context, sqlite3_value **argv) {
+    Bound *bound = sqlite3_get_auxdata(context, 0);
+    if (bound == NULL || sqlite3_value_type(argv[1]) != SQLITE_TEXT) return NULL;
+    const unsigned char *name = sqlite3_value_text(argv[1]);
+    if (name == NULL || sqlite3_value_bytes(argv[1]) != bound->name_len ||
+        memcmp(name, bound->name, (size_t)bound->name_len) != 0)
+        return NULL;
+    Py_INCREF(bound->call);
+    return bound->call;
+}
+
+/* Ask the Python resolver for the callable and cache it; a new reference or NULL with an exception set. */
+static PyObject *resolve_call(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    Dispatch *dispatch = sqlite3_user_data(context);
+    PyObject *module = argc > 0 ? to_python(argv[0]) : Py_NewRef(Py_None);
+    if (module == NULL) return NULL;
+    PyObject *name = argc > 1 ? to_python(argv[1]) : Py_NewRef(Py_None);
+    if (name == NULL) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    PyObject *call = PyObject_CallFunction(dispatch->resolve, "OOi", module, name, argc > 2 ? argc - 2 : 0);
+    Py_DECREF(module);
+    if (call != NULL && PyUnicode_Check(name)) {
+        Py_ssize_t size;
+        const char *text = PyUnicode_AsUTF8AndSize(name, &size);
+        Bound *bound = text && size < INT_MAX ? PyMem_RawMalloc(sizeof(Bound) + (size_t)size) : NULL;
+        if (bound != NULL) {
+            bound->call = Py_NewRef(call);
+            bound->name_len = (int)size;
+            memcpy(bound->name, text, (size_t)size);
+            /* SQLite may free it at once when the argument is not constant. */
+            sqlite3_set_auxdata(context, 0, bound, free_bound);
+        }
+        PyErr_Clear(); /* only the cache failed; the call can still be made */
+    }
+    Py_DECREF(name);
+    return call;
+}
+
+static void fail(sqlite3_context *context) {
+    /* The message SQLite carries; APSW raises the pending exception itself. */
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    const char *message = text ? PyUnicode_AsUTF8(text) : NULL;
+    PyErr_Clear();
+    sqlite3_result_error(context, message ? message : "run_wasm failed", -1);
+    Py_XDECREF(text);
+    PyErr_Restore(type, value, traceback);
+}
+
+static void run_wasm(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if (PyErr_Occurred()) {
+        /* An earlier callback failed in this statement: let that error surface. */
+        sqlite3_result_error(context, "an earlier Python error is pending", -1);
+        goto out;
+    }
+    PyObject *call = argc >= 2 ? cached_call(context, argv) : NULL;
+    if (call == NULL) call = resolve_call(context, argc, argv);
+    if (call == NULL) {
+        fail(context);
+        goto out;
+    }
+    int nargs = argc > 2 ? argc - 2 : 0;
+    PyObject *small[STACK_ARGS];
+    PyObject **args = nargs <= STACK_ARGS ? small : PyMem_Malloc(sizeof(PyObject *) * (size_t)nargs);
+    PyObject *result = NULL;
+    int made = 0;
+    if (args == NULL) {
+        PyErr_NoMemory();
+    } else {
+        for (; made < nargs; made++) {
+            args[made] = to_python(argv[made + 2]);
+            if (args[made] == NULL) break;
+        }
+        if (made == nargs) result = PyObject_Vectorcall(call, args, (size_t)nargs, NULL);
+        for (int k = 0; k < made; k++) Py_DECREF(args[k]);
+        if (args != small) PyMem_Free(args);
+    }
+    Py_DECREF(call);
+    if (result == NULL || set_result(context, result) < 0) fail(context);
+    Py_XDECREF(result);
+out:
+    PyGILState_Release(gil);
+}
+
+/* The loadable-extension entry point: keep SQLite's routine table. */
+__attribute__((visibility("default"))) int sqlite3_runwasm_init(sqlite3 *db, char **error,
+                                                                const sqlite3_api_routines *api) {
+    (void)db;
+    (void)error;
+    SQLITE_EXTENSION_INIT2(api);
+    return SQLITE_OK;
+}
+
+static PyObject *py_loaded(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    return PyBool_FromLong(sqlite3_api != NULL);
+}
+
+static PyObject *py_register(PyObject *self, PyObject *args) {
+    (void)self;
+    unsigned long long pointer;
+    PyObject *resolve;
+    if (!PyArg_ParseTuple(args, "KO:register", &pointer, &resolve)) return NULL;
+    if (sqlite3_api == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+        return NULL;
+    }
+    if (!PyCallable_Check(resolve)) {
+        PyErr_SetString(PyExc_TypeError, "resolve must be callable");
+        return NULL;
+    }
+    Dispatch *dispatch = PyMem_RawMalloc(sizeof(Dispatch));
+    if (dispatch == NULL) return PyErr_NoMemory();
+    dispatch->resolve = Py_NewRef(resolve);
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    /* On failure SQLite calls free_dispatch itself. */
+    rc = sqlite3_create_function_v2(db, "run_wasm", -1, SQLITE_UTF8, dispatch, run_wasm, NULL, NULL,
+                                    free_dispatch);
+    Py_END_ALLOW_THREADS
+    if (rc != SQLITE_OK) {
+        PyErr_Format(PyExc_RuntimeError, "registering run_wasm failed: %s", sqlite3_errstr(rc));
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"loaded", py_loaded, METH_NOARGS, "Whether SQLite's routine table has been received."},
+    {"register", py_register, METH_VARARGS,
+     "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
+     "resolve(module, name, nargs) returns the callable for the rest of the arguments."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_runwasm",
+    .m_doc = "run_wasm as a C SQLite function (see _runwasm.c).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__runwasm(void) { return PyModule_Create(&module); }
