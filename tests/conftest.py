@@ -10,18 +10,25 @@ by name. ``wasmshell`` is imported lazily so that the fixture self-checks in
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-if str(ROOT) not in sys.path:  # the checkout's wasmshell, installed or not
+# The tests exercise the installed wasmshell, C part included; a checkout
+# that was never installed is tested as it is.
+if importlib.util.find_spec("wasmshell") is None:
     sys.path.insert(0, str(ROOT))
+    PYTHONPATH = [str(ROOT), str(TESTS)]
+else:
+    PYTHONPATH = [str(TESTS)]
 SAMPLES = ROOT / "samples"
 FIXTURES = TESTS / "fixtures"
 
@@ -38,6 +45,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: takes several seconds; runs by default (deselect with -m 'not slow')"
     )
+    # Compiled code goes to a cache of the test run's own, shared with the
+    # shells it starts, not to the user's cache directory.
+    if "WASMSHELL_CODE_CACHE" not in os.environ:
+        config._wasmshell_cache = tempfile.TemporaryDirectory(prefix="wasmshell-test-cache-")
+        os.environ["WASMSHELL_CODE_CACHE"] = config._wasmshell_cache.name
+
+
+def pytest_unconfigure(config):
+    cache = getattr(config, "_wasmshell_cache", None)
+    if cache is not None:
+        os.environ.pop("WASMSHELL_CODE_CACHE", None)
+        cache.cleanup()
 
 
 # --------------------------------------------------------------------------
@@ -184,15 +203,15 @@ def assert_arg_message(msg: str, func: str, position: int, *type_names: str):
         assert re.search(re.escape(name), msg, re.IGNORECASE), f"no {name!r} in {msg!r}"
 
 
-def run_python(code: str, *, timeout: float = 60, stdin: bytes | None = None):
+def run_python(code: str, *, timeout: float = 60, stdin: bytes | None = None, env_extra=None):
     """Run ``code`` in a fresh interpreter (for things that could crash or hang
-    the test process). Returns the CompletedProcess; output is text."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), str(TESTS)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    )
+    the test process), with ``env_extra`` added to the environment. Returns the
+    CompletedProcess; output is text."""
+    env = dict(os.environ, **(env_extra or {}))
+    env["PYTHONPATH"] = os.pathsep.join(PYTHONPATH + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     return subprocess.run(
-        [sys.executable, "-c", code],
+        # -P: the working directory (the checkout) does not shadow the installed package
+        [sys.executable, "-P", "-c", code],
         cwd=ROOT,
         env=env,
         input=stdin if stdin is not None else b"",

@@ -154,12 +154,12 @@ def test_process_exits_cleanly_after_wasi_calls():
     import subprocess
     import sys
 
-    from conftest import ROOT, TESTS
+    from conftest import PYTHONPATH, ROOT
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(TESTS)]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(PYTHONPATH))
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", EXIT_SCENARIO],
+            [sys.executable, "-P", "-c", EXIT_SCENARIO],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

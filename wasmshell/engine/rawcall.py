@@ -43,6 +43,9 @@ try:  # the private C bindings; every use of them is in this module
     ]
     _set_deadline_callback.restype = None
     _error_new = _c._wasmtime_error_new
+    from wasmtime._extern import wrap_extern as _wrap_extern
+
+    _export_get = _c.wasmtime_instance_export_get
     _func_size = ctypes.sizeof(_c.wasmtime_func_t)
     _SLOT = _c.wasmtime_val_raw_t
     FAST = True
@@ -162,6 +165,22 @@ class BoundCall:
             trap = wasmtime.Trap._from_ptr(ctypes.cast(trap_address, ctypes.POINTER(_c.wasm_trap_t)))
             return trap.message, trap.trap_code
         return "unknown failure", None
+
+
+def instance_export(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> Any:
+    """One export of ``instance`` by name; KeyError if there is none.
+
+    wasmtime-py's ``Instance.exports()`` fetches every export by index, and the
+    C API walks the list for each index: 3,000 exports take 0.3 s, on every
+    instantiation. A lookup by name is one call.
+    """
+    if not FAST:  # pragma: no cover - depends on wasmtime version
+        return instance.exports(store)[name]
+    raw = name.encode()
+    item = _c.wasmtime_extern_t()
+    if not _export_get(store._context(), ctypes.byref(instance._instance), raw, len(raw), ctypes.byref(item)):
+        raise KeyError(name)
+    return _wrap_extern(item)
 
 
 def on_epoch_deadline(store: wasmtime.Store, check: Callable[[], str | None]) -> Any:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import wasmtime
@@ -35,6 +37,7 @@ from .errors import (
 from .limits import MIB, Limits
 
 TICK_SECONDS = 0.01
+CODE_CACHE_ENV = "WASMSHELL_CODE_CACHE"  # a directory, or "off"
 WASI_MODULE = "wasi_snapshot_preview1"
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
 WASM_TYPES = ("i32", "i64", "f32", "f64")
@@ -115,6 +118,7 @@ class Runtime:
         config.epoch_interruption = True
         # Linear memory never moves, so a view of it stays valid until it grows.
         config.memory_may_move = False
+        self.code_cache = _use_code_cache(config, code_cache_dir())
         self.engine = wasmtime.Engine(config)
         self._modules: dict[str | bytes, CompiledModule] = {}
         self._lock = threading.Lock()
@@ -217,6 +221,42 @@ class Runtime:
                 self._ticker.start()
 
 
+def code_cache_dir() -> Path | None:
+    """Where compiled code is kept between runs, or None when the cache is off.
+
+    ``$WASMSHELL_CODE_CACHE`` names a directory or turns the cache ``off``;
+    the default is the user's cache directory (``$XDG_CACHE_HOME/wasmshell``).
+    """
+    setting = os.environ.get(CODE_CACHE_ENV)
+    if setting is not None:
+        return None if setting.strip().lower() in ("", "off", "no", "0") else Path(setting)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("wasmshell")) / "compiled"
+
+
+def _use_code_cache(config: wasmtime.Config, directory: Path | None) -> Path | None:
+    """Turn on wasmtime's own code cache in ``directory``; None if it cannot be used.
+
+    wasmtime keys each entry on the module's bytes, its own version and the
+    engine's configuration, so a changed engine never reads old code. The
+    cache is an optimisation: any failure leaves compiling as it was.
+    """
+    if directory is None:
+        return None
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        settings = directory / "wasmtime-cache.toml"
+        # A JSON string is a valid TOML basic string.
+        text = f"[cache]\ndirectory = {json.dumps(str(directory / 'code'))}\n"
+        if not settings.exists() or settings.read_text() != text:
+            settings.write_text(text)
+        config.cache = str(settings)
+    except (OSError, wasmtime.WasmtimeError):
+        return None
+    return directory
+
+
 _runtime: Runtime | None = None
 
 
@@ -308,19 +348,22 @@ class Instance:
             raise ModuleError(f"cannot instantiate wasm module: {message}") from None
         except wasmtime.Trap as exc:
             raise ModuleError(f"wasm module trapped while starting: {_short(str(exc))}") from None
-        exports = instance.exports(store)
-        self._exports = exports
+        self._instance = instance
         self._store = store
-        self._memory = exports["memory"] if self.compiled.has_memory else None
+        self._memory = self._export("memory") if self.compiled.has_memory else None
         if self._malloc is not None:
-            self._malloc.rebind(store, exports["libsql_malloc"])
+            self._malloc.rebind(store, self._export("libsql_malloc"))
         for a in self.attached:
-            a.call.rebind(store, exports[a.export])
+            a.call.rebind(store, self._export(a.export))
         self._limit_ticks = max(1, round(limits.timeout_ms / 1000 / TICK_SECONDS))
         self.stale = False
         self._threshold = float("inf")
         self.refresh_memory()
         self._threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
+
+    def _export(self, name: str) -> Any:
+        assert self._store is not None
+        return rawcall.instance_export(self._store, self._instance, name)
 
     def _output_file(self, which: str) -> str:
         if self._output_dir is None:
@@ -369,7 +412,7 @@ class Instance:
         )
         call.deadline_ticks = self._limit_ticks
         assert self._store is not None
-        call.rebind(self._store, self._exports[export])
+        call.rebind(self._store, self._export(export))
         attached = Attached(export, call, [0, 0])
         self.attached.append(attached)
         return attached
