@@ -1,11 +1,11 @@
 ;; fib(n): the n-th Fibonacci number, computed the slow, recursive way.
 ;;
-;;   wasmshell> .loadwasm samples/fib.wat
-;;   wasmshell> SELECT fib(10);
-;;   55
+;;   .loadwasm samples/fib.wat
+;;   SELECT fib(10);   -- 55
+;;   SELECT fib(-3);   -- -3
 ;;
 ;; The parameter and the result are i64, so SQL passes and gets back a full
-;; 64-bit INTEGER. fib(n) for n < 2 is n itself (so fib(-3) is -3).
+;; 64-bit INTEGER. fib(n) for n < 2 is n itself.
 (module
   (func $fib (export "fib") (param $n i64) (result i64)
     (if (result i64) (i64.lt_s (local.get $n) (i64.const 2))

@@ -35,3 +35,18 @@ def test_python_example_runs(tmp_path, monkeypatch):
     printed = []
     exec(compile(code, "README.md", "exec"), {"print": printed.append})
     assert printed == [[(6765, 2)]]
+
+
+def test_every_option_is_in_help_and_in_the_readme():
+    import subprocess
+
+    from test_cli import WASMSHELL
+
+    from wasmshell.cli import FLAG_OPTIONS, VALUE_OPTIONS
+
+    shown = subprocess.run([WASMSHELL, "--help"], capture_output=True, text=True).stdout
+    for name in (*VALUE_OPTIONS, *FLAG_OPTIONS):
+        spelled = "-[no]header" if name in ("header", "noheader") else f"-{name}"
+        # either spelling, -name or --name
+        assert re.search(rf"(^|\s)-?{re.escape(spelled)}(\s|$)", shown, re.M), f"-{name} missing from --help"
+        assert re.search(rf"[`\s]-?-{re.escape(name)}[`\s,]", README), f"-{name} missing from README.md"

@@ -70,7 +70,7 @@ FAILURES = {
     "oob-store": Failure("oob_memory", "oob_store", (1,), WasmTrap, r"oob_store.*" + OOB, has_ok=True),
     "stack-overflow": Failure("stack_overflow", "recurse", (0,), WasmTrap, r"recurse.*stack", has_ok=True),
     "time-limit": Failure(
-        "infinite_loop",
+        "runaway",
         "spin",
         (),
         TimeLimitExceeded,
@@ -185,15 +185,15 @@ def test_time_limit_from_connect():
     try:
         started = time.monotonic()
         with pytest.raises(TimeLimitExceeded, match=r"(?i)time limit"):
-            run_wasm(s, "infinite_loop", "spin")
+            run_wasm(s, "runaway", "spin")
         assert time.monotonic() - started < 3.0
-        assert run_wasm(s, "infinite_loop", "ok") == 42
+        assert run_wasm(s, "runaway", "ok") == 42
     finally:
         s.close()
 
 
 def test_time_limit_is_settable_on_the_session(session):
-    session.register_module(wat("infinite_loop"))
+    session.register_module(wat("runaway"))
     session.limits = make_limits(timeout_ms=200)
     assert session.limits.timeout_ms == 200
     started = time.monotonic()
@@ -217,7 +217,7 @@ def test_time_limit_is_per_call_not_per_statement(session):
 
 
 def test_time_limit_applies_to_every_call_after_reset(session):
-    session.register_module(wat("infinite_loop"))
+    session.register_module(wat("runaway"))
     session.limits = make_limits(timeout_ms=150)
     for _ in range(3):
         with pytest.raises(TimeLimitExceeded):
@@ -235,7 +235,7 @@ def test_interrupt_stops_a_looping_wasm_call(session):
     looping function long before its 5 s time limit."""
     from wasmshell.engine.errors import Interrupted
 
-    session.register_module(wat("infinite_loop"))
+    session.register_module(wat("runaway"))
     timer = threading.Timer(0.2, session.interrupt)
     timer.start()
     started = time.monotonic()
