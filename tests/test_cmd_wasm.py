@@ -522,3 +522,37 @@ def test_wasmlimits_shows_and_sets_the_limits(ws):
     assert "time limit of 150 ms exceeded" in err and status == 1
     _, err, status = ws(":memory:", ".wasmlimits timeout soon")
     assert status == 1 and "Usage: .wasmlimits" in err
+
+
+def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
+    """In pretty mode (the interactive default) .funcs draws a table with the
+    columns that matter at a glance; any other mode keeps every column."""
+    import io
+
+    from wasmshell.shell.commands import run_command
+    from wasmshell.shell.state import Shell
+
+    out = io.StringIO()
+    shell = Shell(str(tmp_path / "f.db"), stdout=out, stderr=io.StringIO())
+    try:
+        run_command(shell, f".loadwasm {sample('fib')}")
+        shell.settings.mode = "pretty"
+        out.seek(0), out.truncate()
+        run_command(shell, ".funcs")
+        table = out.getvalue()
+        header = next(line for line in table.splitlines() if "name" in line)
+        assert [c.strip() for c in header.strip("│ ").split("│")] == [
+            "name",
+            "signature",
+            "origin",
+            "state",
+            "calls",
+            "errors",
+        ]
+        assert "fib(INTEGER) -> INTEGER" in table and "sha256" not in table
+        shell.settings.mode = "list"
+        out.seek(0), out.truncate()
+        run_command(shell, ".funcs")
+        assert out.getvalue().split()[: len(FUNCS_COLUMNS)] == FUNCS_COLUMNS
+    finally:
+        shell.session.close()

@@ -83,9 +83,14 @@ FUNCS_COLUMNS = [
     "calls",
     "errors",
 ]
+PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors"]
 
 
-@command("funcs", "funcs ?PATTERN?", "List Wasm functions: signature, origin, size, state and use")
+@command(
+    "funcs",
+    "funcs ?PATTERN?",
+    "List Wasm functions: signature, origin, state and use (with size, sha256 and determinism in any .mode)",
+)
 def _funcs(shell: Shell, args: list[str]) -> int:
     if len(args) > 2:
         return usage_error(shell, "funcs")
@@ -114,12 +119,19 @@ def _funcs(shell: Shell, args: list[str]) -> int:
         )
     if not rows:
         return 0
+    columns = FUNCS_COLUMNS
     settings = OutputSettings()
-    settings.mode, settings.headers, settings.wrap = "column", True, 0
+    settings.headers, settings.wrap = True, 0
+    if shell.settings.mode == "pretty":
+        # A table like a query's, narrow enough for a terminal: what a
+        # function is and how it is doing. Any other mode shows every column.
+        settings.mode = "pretty"
+        keep = [columns.index(c) for c in PRETTY_FUNCS_COLUMNS]
+        columns, rows = PRETTY_FUNCS_COLUMNS, [tuple(row[k] for k in keep) for row in rows]
+    else:
+        settings.mode = "column"
     renderer = renderer_for(shell.out, settings)
-    renderer.start(
-        ["name", "signature", "origin", "deterministic", "bytes", "sha256", "state", "calls", "errors"]
-    )
+    renderer.start(list(columns))
     for row in rows:
         renderer.row(row)
     renderer.finish()
