@@ -50,3 +50,40 @@ def test_every_option_is_in_help_and_in_the_readme():
         # either spelling, -name or --name
         assert re.search(rf"(^|\s)-?{re.escape(spelled)}(\s|$)", shown, re.M), f"-{name} missing from --help"
         assert re.search(rf"[`\s]-?-{re.escape(name)}[`\s,]", README), f"-{name} missing from README.md"
+
+
+def test_the_tour_still_runs_as_shown(tmp_path):
+    """The README's tour is a transcript of a real session: its input, piped
+    into the shell today, gives the same values and the same two errors."""
+    import subprocess
+
+    from test_cli import WASMSHELL
+
+    tour = README.split("## A tour", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    lines, inputs = tour.splitlines(), []
+    for line in lines:
+        if line.startswith("wasmshell> "):
+            inputs.append(line[len("wasmshell> ") :])
+        elif line.startswith("   ...> "):
+            inputs[-1] += "\n" + line[len("   ...> ") :]
+    assert len(inputs) > 10
+    os.symlink(ROOT / "samples", tmp_path / "samples")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    proc = subprocess.run(
+        [WASMSHELL, "library.db"],
+        input="\n".join(inputs) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    errors = [line.split(": ", 1)[1] for line in proc.stderr.splitlines()]
+    shown_errors = [line.split(": ", 1)[1] for line in lines if line.startswith("Runtime error")]
+    assert errors == shown_errors
+    # every value in the transcript's tables comes out of the batch run too
+    shown_values = {
+        cell.strip() for line in lines if line.startswith("│") for cell in line.strip("│").split("│")
+    }
+    produced = set(re.split(r"[|\n]", proc.stdout))
+    missing = {v for v in shown_values if v.isdigit() and v not in produced}
+    assert not missing, missing
