@@ -34,9 +34,17 @@ FIXTURES = TESTS / "fixtures"
 
 # How a Wasm function can be called from SQL: registered by name from the
 # WAT text or from the binary, or through run_wasm with the module as TEXT
-# (WAT) or as a BLOB (binary); run_wasm is the C function when it is built,
-# and the last mode uses the pure-Python run_wasm instead.
-MODES = ("registered_wat", "registered_wasm", "run_wasm_wat", "run_wasm_wasm", "run_wasm_wat_python")
+# (WAT) or as a BLOB (binary). When the C part is built, run_wasm is a C
+# function and functions of numbers are called from C; the last two modes
+# use the pure-Python run_wasm and ctypes calls instead.
+MODES = (
+    "registered_wat",
+    "registered_wasm",
+    "run_wasm_wat",
+    "run_wasm_wasm",
+    "run_wasm_wat_python",
+    "registered_wat_ctypes",
+)
 
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 
@@ -154,7 +162,13 @@ class Caller:
 
     def register(self, module: str, func: str):
         if self.registered.get(func) != module:
-            self.s.register_module(self.source(module), names=[func])
+            from wasmshell.engine import native
+
+            native.number_calls = not self.mode.endswith("_ctypes")
+            try:
+                self.s.register_module(self.source(module), names=[func])
+            finally:
+                native.number_calls = True
             self.registered[func] = module
 
     def sql(self, module: str, func: str, nargs: int):

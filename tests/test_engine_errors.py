@@ -14,6 +14,7 @@ import apsw
 import pytest
 import wasmtime
 from conftest import (
+    MODES,
     Caller,
     assert_usable,
     make_limits,
@@ -590,7 +591,7 @@ def test_trap_mid_insert_select_on_file_database(tmp_path):
 
 def test_every_mode_reports_the_same_exception_type(session):
     types = []
-    for mode in ("registered_wat", "registered_wasm", "run_wasm_wat", "run_wasm_wasm"):
+    for mode in MODES:
         caller = Caller(session, mode)
         with pytest.raises(WasmTrap) as err:
             caller("divide", "divide", 1, 0)

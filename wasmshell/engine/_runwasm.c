@@ -20,6 +20,14 @@
  *
  * Everything else stays in Python: the resolver, given (module, name,
  * argument count), returns the callable or raises the error a user sees.
+ *
+ * The file also has NumberCall, the call of a Wasm function whose parameters
+ * and result are all numbers (a module without memory): Python's ctypes
+ * costs about half a microsecond a call, which is most of what such a
+ * function costs per row, so the arguments go into wasmtime's raw value
+ * slots and wasmtime_func_call_unchecked is called from here. rawcall.py
+ * owns those slots and hands over their addresses; failures go back to
+ * Python to be turned into the exceptions users see.
  * An exception raised by the resolver or the callable is left pending, as
  * APSW does for its own Python functions, so that APSW raises it unchanged
  * from the statement.
@@ -27,6 +35,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <sqlite3ext.h>
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 SQLITE_EXTENSION_INIT1
@@ -203,6 +215,223 @@ out:
     PyGILState_Release(gil);
 }
 
+/* ---- NumberCall ---------------------------------------------------------- */
+
+typedef void *(*unchecked_call)(void *context, const void *func, void *slots, size_t nslots, void *trap);
+
+/* One Wasm value slot: wasmtime_val_raw_t, a 16-byte union. */
+#define SLOT_BYTES 16
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    unchecked_call call;
+    void **context;        /* where rawcall keeps the store's context (changes on reset) */
+    const void *func;      /* the wasmtime_func_t, rewritten in place on reset */
+    unsigned char *slots;  /* arguments in, results out */
+    size_t nslots;
+    uint64_t *trap;        /* wasm_trap_t *, set by a trap */
+    char params[256];      /* one of "qidf" per parameter: i64, i32, f64, f32 */
+    char result;           /* one of "qidf", or 0 for none */
+    int nparams;
+    PyObject *owner;       /* the rawcall.BoundCall owning the memory above */
+    PyObject *stats;       /* [calls, errors] */
+    PyObject *bad;         /* bad(k, value): raises for an argument of the wrong type */
+    PyObject *out_of_range; /* out_of_range(k, value): raises for an i32 out of range */
+    PyObject *fail;        /* fail(error_pointer): raises for a failed call */
+} NumberCall;
+
+static int count_call(PyObject *stats) {
+    PyObject *old = PyList_GET_ITEM(stats, 0);
+    long long calls = PyLong_AsLongLong(old);
+    if (calls == -1 && PyErr_Occurred()) return -1;
+    PyObject *now = PyLong_FromLongLong(calls + 1);
+    if (now == NULL) return -1;
+    PyList_SET_ITEM(stats, 0, now);
+    Py_DECREF(old);
+    return 0;
+}
+
+/* Raise through a Python callback that raises; NULL in any case. */
+static PyObject *raise_with(PyObject *callback, int k, PyObject *value) {
+    PyObject *ok = PyObject_CallFunction(callback, "iO", k, value);
+    if (ok != NULL) {
+        Py_DECREF(ok);
+        PyErr_SetString(PyExc_RuntimeError, "an argument check did not raise");
+    }
+    return NULL;
+}
+
+static PyObject *number_call(PyObject *object, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    NumberCall *self = (NumberCall *)object;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (kwnames != NULL || nargs != self->nparams) {
+        PyErr_Format(PyExc_TypeError, "expected %d arguments, got %zd", self->nparams, nargs);
+        return NULL;
+    }
+    for (int k = 0; k < self->nparams; k++) {
+        PyObject *a = args[k];
+        unsigned char *slot = self->slots + (size_t)k * SLOT_BYTES;
+        char kind = self->params[k];
+        if (kind == 'q' || kind == 'i') {
+            if (!PyLong_CheckExact(a)) {
+                if (a == Py_None) Py_RETURN_NONE; /* a NULL number: NULL, without a call */
+                return raise_with(self->bad, k, a);
+            }
+            long long v = PyLong_AsLongLong(a);
+            if (v == -1 && PyErr_Occurred()) return NULL;
+            if (kind == 'q') {
+                int64_t q = v;
+                memcpy(slot, &q, sizeof q);
+            } else {
+                if (v < INT32_MIN || v > INT32_MAX) return raise_with(self->out_of_range, k, a);
+                int32_t i = (int32_t)v;
+                memcpy(slot, &i, sizeof i);
+            }
+        } else {
+            double d;
+            if (PyFloat_CheckExact(a)) {
+                d = PyFloat_AS_DOUBLE(a);
+            } else if (PyLong_CheckExact(a)) {
+                d = PyLong_AsDouble(a);
+                if (d == -1.0 && PyErr_Occurred()) return NULL;
+            } else if (a == Py_None) {
+                Py_RETURN_NONE;
+            } else {
+                return raise_with(self->bad, k, a);
+            }
+            if (kind == 'd') {
+                memcpy(slot, &d, sizeof d);
+            } else {
+                /* Beyond float's range a REAL becomes an infinity, as in Python's path. */
+                float f = isnan(d) || fabs(d) <= FLT_MAX ? (float)d : (d > 0 ? INFINITY : -INFINITY);
+                memcpy(slot, &f, sizeof f);
+            }
+        }
+    }
+    if (count_call(self->stats) < 0) return NULL;
+    void *error;
+    Py_BEGIN_ALLOW_THREADS
+    /* Without the GIL: the epoch ticker and Ctrl-C watcher are Python threads. */
+    error = self->call(*self->context, self->func, self->slots, self->nslots, self->trap);
+    Py_END_ALLOW_THREADS
+    if (error != NULL || *self->trap != 0) {
+        PyObject *ok = PyObject_CallFunction(self->fail, "K", (unsigned long long)(uintptr_t)error);
+        if (ok != NULL) {
+            Py_DECREF(ok);
+            PyErr_SetString(PyExc_RuntimeError, "a failed wasm call was not reported");
+        }
+        return NULL;
+    }
+    switch (self->result) {
+    case 'q': {
+        int64_t q;
+        memcpy(&q, self->slots, sizeof q);
+        return PyLong_FromLongLong(q);
+    }
+    case 'i': {
+        int32_t i;
+        memcpy(&i, self->slots, sizeof i);
+        return PyLong_FromLong(i);
+    }
+    case 'd': {
+        double d;
+        memcpy(&d, self->slots, sizeof d);
+        if (isnan(d)) Py_RETURN_NONE;
+        return PyFloat_FromDouble(d);
+    }
+    case 'f': {
+        float f;
+        memcpy(&f, self->slots, sizeof f);
+        if (isnan(f)) Py_RETURN_NONE;
+        return PyFloat_FromDouble(f);
+    }
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+static int number_call_traverse(PyObject *object, visitproc visit, void *arg) {
+    NumberCall *self = (NumberCall *)object;
+    Py_VISIT(self->owner);
+    Py_VISIT(self->stats);
+    Py_VISIT(self->bad);
+    Py_VISIT(self->out_of_range);
+    Py_VISIT(self->fail);
+    return 0;
+}
+
+static int number_call_clear(PyObject *object) {
+    NumberCall *self = (NumberCall *)object;
+    Py_CLEAR(self->owner);
+    Py_CLEAR(self->stats);
+    Py_CLEAR(self->bad);
+    Py_CLEAR(self->out_of_range);
+    Py_CLEAR(self->fail);
+    return 0;
+}
+
+static void number_call_dealloc(PyObject *object) {
+    PyObject_GC_UnTrack(object);
+    number_call_clear(object);
+    Py_TYPE(object)->tp_free(object);
+}
+
+static PyObject *number_call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"addresses", "params", "result", "owner", "stats", "bad", "out_of_range", "fail", NULL};
+    unsigned long long call, context, func, slots, nslots, trap;
+    const char *params, *result;
+    PyObject *owner, *stats, *bad, *out_of_range, *fail;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "(KKKKKK)ssOO!OOO:NumberCall", names, &call, &context, &func,
+                                     &slots, &nslots, &trap, &params, &result, &owner, &PyList_Type, &stats, &bad,
+                                     &out_of_range, &fail))
+        return NULL;
+    size_t n = strlen(params);
+    if (n >= sizeof(((NumberCall *)0)->params) || strspn(params, "qidf") != n || strlen(result) > 1 ||
+        strspn(result, "qidf") != strlen(result) || PyList_GET_SIZE(stats) < 1 ||
+        nslots < (n > 1 ? n : 1)) {
+        PyErr_SetString(PyExc_ValueError, "NumberCall: bad signature or slots");
+        return NULL;
+    }
+    NumberCall *self = (NumberCall *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->vectorcall = number_call;
+    self->call = (unchecked_call)(uintptr_t)call;
+    self->context = (void **)(uintptr_t)context;
+    self->func = (const void *)(uintptr_t)func;
+    self->slots = (unsigned char *)(uintptr_t)slots;
+    self->nslots = (size_t)nslots;
+    self->trap = (uint64_t *)(uintptr_t)trap;
+    memcpy(self->params, params, n + 1);
+    self->result = result[0];
+    self->nparams = (int)n;
+    self->owner = Py_NewRef(owner);
+    self->stats = Py_NewRef(stats);
+    self->bad = Py_NewRef(bad);
+    self->out_of_range = Py_NewRef(out_of_range);
+    self->fail = Py_NewRef(fail);
+    return (PyObject *)self;
+}
+
+static PyObject *number_call_plain(PyObject *self, PyObject *args, PyObject *kwargs) {
+    return PyVectorcall_Call(self, args, kwargs);
+}
+
+static PyTypeObject NumberCallType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "wasmshell.engine._runwasm.NumberCall",
+    .tp_doc = "NumberCall(addresses, params, result, owner, stats, bad, out_of_range, fail)\n\n"
+              "A Wasm function of numbers, called straight through wasmtime's raw slots.",
+    .tp_basicsize = sizeof(NumberCall),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(NumberCall, vectorcall),
+    .tp_call = number_call_plain,
+    .tp_new = number_call_new,
+    .tp_traverse = number_call_traverse,
+    .tp_clear = number_call_clear,
+    .tp_dealloc = number_call_dealloc,
+};
+
 /* The loadable-extension entry point: keep SQLite's routine table. */
 __attribute__((visibility("default"))) int sqlite3_runwasm_init(sqlite3 *db, char **error,
                                                                 const sqlite3_api_routines *api) {
@@ -264,4 +493,13 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__runwasm(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__runwasm(void) {
+    if (PyType_Ready(&NumberCallType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    if (PyModule_AddObjectRef(m, "NumberCall", (PyObject *)&NumberCallType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

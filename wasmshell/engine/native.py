@@ -1,9 +1,11 @@
-"""The optional C ``run_wasm`` (``_runwasm.c``) and how it reaches SQLite.
+"""The optional C part (``_runwasm.c``) and how the engine reaches it.
 
-The C function caches the module's callable on the module argument with
-``sqlite3_set_auxdata``, so a constant module costs nothing per row. It is
-built when a C compiler and ``sqlite3ext.h`` are present at install time;
-without it ``Session`` registers its pure-Python ``run_wasm``.
+Two things live there: ``run_wasm`` as a C SQLite function, which caches
+the module's callable on the module argument with ``sqlite3_set_auxdata``
+so a constant module costs nothing per row, and ``NumberCall``, the call of
+a Wasm function of numbers without ctypes. The part is built when a C
+compiler and ``sqlite3ext.h`` are present at install time; without it the
+engine uses its pure-Python equivalents.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import apsw
+
+# Off: functions of numbers are called through ctypes (the tests use both).
+number_calls = True
+
+WASM_CODES = {"i64": "q", "i32": "i", "f64": "d", "f32": "f"}
+MAX_NUMBER_PARAMS = 255  # NumberCall's limit; more go through ctypes
 
 
 def register_run_wasm(connection: apsw.Connection, resolve: Callable[[Any, Any, int], Any]) -> bool:
@@ -45,3 +53,41 @@ def _load(connection: apsw.Connection, path: str) -> bool:
     finally:
         connection.config(option, 0)
     return True
+
+
+def number_call(
+    raw: Any,
+    params: list[str],
+    result: str | None,
+    stats: list[int],
+    bad: Callable[[int, Any], None],
+    out_of_range: Callable[[int, int], None],
+    fail: Callable[[int], None],
+) -> Callable[..., Any] | None:
+    """A C callable for a Wasm function whose parameters and result are numbers, or None.
+
+    ``raw`` is the function's ``rawcall.BoundCall``; ``bad`` and
+    ``out_of_range`` raise for an argument, ``fail`` for a failed call (it
+    gets wasmtime's error pointer). NULL arguments give NULL without a call.
+    """
+    if not number_calls or len(params) > MAX_NUMBER_PARAMS:
+        return None
+    if any(p not in WASM_CODES for p in params) or (result and result not in WASM_CODES):
+        return None
+    try:
+        from ._runwasm import NumberCall
+    except ImportError:
+        return None
+    addresses = raw.addresses()
+    if addresses is None:  # pragma: no cover - depends on wasmtime version
+        return None
+    return NumberCall(
+        addresses,
+        "".join(WASM_CODES[p] for p in params),
+        WASM_CODES[result] if result else "",
+        raw,
+        stats,
+        bad,
+        out_of_range,
+        fail,
+    )

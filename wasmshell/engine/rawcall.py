@@ -113,6 +113,25 @@ class BoundCall:
         func_ref = ctypes.byref(self.func) if FAST else None
         return (self.ctx, func_ref, self.slots.ref, self.slots.n, self.slots.trap_ref)
 
+    def addresses(self) -> tuple[int, int, int, int, int, int] | None:
+        """Where a caller in C finds this binding, or None without the private API.
+
+        (the unchecked call, the context pointer's storage, the function, the
+        slots, their count, the trap slot); every address stays valid, with
+        its contents updated in place by ``rebind``, while this object lives.
+        """
+        if not FAST:  # pragma: no cover - depends on wasmtime version
+            return None
+        buf = ctypes.addressof(self.slots._buf)
+        return (
+            ctypes.cast(_call_unchecked, ctypes.c_void_p).value or 0,
+            ctypes.addressof(self.ctx),
+            ctypes.addressof(self.func),
+            buf,
+            self.slots.count,
+            buf + 8 * self.slots.trap,
+        )
+
     def rebind(self, store: wasmtime.Store, func: wasmtime.Func) -> None:
         """Point this binding at ``func`` in ``store`` (a fresh instance)."""
         self._store = store
