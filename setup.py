@@ -1,9 +1,10 @@
-"""The optional C part of wasmshell; everything else is in pyproject.toml.
+"""The optional C parts of wasmshell; everything else is in pyproject.toml.
 
 ``wasmshell.engine._runwasm`` lets ``run_wasm`` cache its module per
-statement (see the C file). It needs a C compiler and SQLite's
-``sqlite3ext.h`` (Debian: libsqlite3-dev). Without them the build goes on
-and wasmshell uses its pure-Python ``run_wasm``.
+statement and calls functions of numbers without ctypes; it needs SQLite's
+``sqlite3ext.h`` (Debian: libsqlite3-dev). ``wasmshell.shell._rows`` is the
+hot loop of list and csv output. Both need a C compiler. Without one (or
+the header) the build goes on and wasmshell uses its pure-Python paths.
 """
 
 from setuptools import Extension, setup
@@ -14,6 +15,7 @@ setup(
             "wasmshell.engine._runwasm",
             sources=["wasmshell/engine/_runwasm.c"],
             optional=True,
-        )
+        ),
+        Extension("wasmshell.shell._rows", sources=["wasmshell/shell/_rows.c"], optional=True),
     ]
 )

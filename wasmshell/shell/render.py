@@ -89,6 +89,26 @@ _CSV_NEEDS_QUOTE = re.compile("[^!#-&(-~]")
 _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
+def fast_rows() -> Callable[..., None] | None:
+    """The C loop for list and csv output (``_rows.c``), or None when it was not built."""
+    global _fast_rows
+    if _fast_rows is False:
+        try:
+            from ._rows import write_rows
+        except ImportError:
+            write_rows = None
+        _fast_rows = write_rows
+    return _fast_rows  # type: ignore[return-value]
+
+
+_fast_rows: Any = False  # not looked for yet
+
+
+def _slow_text(value: Any) -> str:
+    """What the C loop hands back: a value's text, NULL aside."""
+    return text_of(value, "")
+
+
 def csv_plain(text: str, colsep: str) -> bool:
     """Whether sqlite3 writes a CSV field unquoted."""
     return text != "" and not _CSV_NEEDS_QUOTE.search(text) and colsep not in text
@@ -165,6 +185,11 @@ class ListRenderer(Renderer):
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
+        fast = fast_rows()
+        if fast is not None:
+            header = sep.join(self.columns) + end if s.headers else None
+            fast(self, rows, write, "list", sep, end, null, _slow_text, header)
+            return
         for values in rows:
             if self.count == 0 and s.headers:
                 write(sep.join(self.columns) + end)
@@ -196,6 +221,11 @@ class CsvRenderer(Renderer):
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
+        fast = fast_rows()
+        if fast is not None:
+            header = sep.join(csv_field(c, s) for c in self.columns) + end if s.headers else None
+            fast(self, rows, write, "csv", sep, end, null, _slow_text, header)
+            return
         needs_quote = _CSV_NEEDS_QUOTE.search
         numbers_plain = not any(c in sep for c in _NUMBER_CHARS)
         for values in rows:

@@ -1,0 +1,102 @@
+"""The C loop of list and csv output (_rows.c) writes exactly what the
+Python loop writes, for any values, separators and NULL text; and it writes
+the rows that came before an error, as sqlite3 does."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wasmshell.shell import render
+from wasmshell.shell.state import OutputSettings
+
+pytestmark = pytest.mark.skipif(render.fast_rows() is None, reason="the C loop is not built here")
+
+values = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False),
+    st.sampled_from([0.0, -0.0, 0.1, 1e15, 1e14 + 0.5, 123456789012345.6, 1e-5, 1e300, math.inf, -math.inf]),
+    st.text(),
+    st.text(alphabet="ab ,|\"'\t\n\0é😀"),
+    st.binary(max_size=8),
+)
+rows_of = st.lists(st.lists(values, min_size=3, max_size=3), max_size=6)
+separators = st.sampled_from([",", "|", "\t", ";", "1", "-", "ab", "é", ""])
+
+
+def rendered(mode: str, rows: list, colsep: str, rowsep: str, null: str, headers: bool, fast: bool) -> tuple:
+    settings_ = OutputSettings()
+    settings_.mode, settings_.colsep, settings_.rowsep, settings_.null = mode, colsep, rowsep, null
+    settings_.headers = headers
+    out = io.StringIO()
+    saved = render._fast_rows
+    render._fast_rows = render.fast_rows() if fast else None
+    try:
+        renderer = render.renderer_for(out, settings_)
+        renderer.start(["a", "b,c", 'd"'])
+        renderer.write_rows(iter(rows))
+        renderer.finish()
+    finally:
+        render._fast_rows = saved
+    return out.getvalue(), renderer.count
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    mode=st.sampled_from(["list", "csv"]),
+    rows=rows_of,
+    colsep=separators,
+    rowsep=st.sampled_from(["\n", "\r\n", "|"]),
+    null=st.sampled_from(["", "NULL", "-"]),
+    headers=st.booleans(),
+)
+def test_the_c_loop_writes_what_python_writes(mode, rows, colsep, rowsep, null, headers):
+    assert rendered(mode, rows, colsep, rowsep, null, headers, True) == rendered(
+        mode, rows, colsep, rowsep, null, headers, False
+    )
+
+
+def test_rows_before_an_error_are_written_and_counted():
+    def failing():
+        yield (1, "a", None)
+        yield (2, "b", 0.5)
+        raise RuntimeError("boom")
+
+    for fast in (True, False):
+        out = io.StringIO()
+        settings_ = OutputSettings()
+        settings_.mode = "list"
+        saved = render._fast_rows
+        render._fast_rows = render.fast_rows() if fast else None
+        try:
+            renderer = render.renderer_for(out, settings_)
+            renderer.start(["x", "y", "z"])
+            with pytest.raises(RuntimeError, match="boom"):
+                renderer.write_rows(failing())
+        finally:
+            render._fast_rows = saved
+        assert out.getvalue() == "1|a|\n2|b|0.5\n"
+        assert renderer.count == 2
+
+
+def test_a_large_result_is_written_in_chunks():
+    chunks: list[str] = []
+
+    class Recorder(io.StringIO):
+        def write(self, text: str) -> int:
+            chunks.append(text)
+            return len(text)
+
+    settings_ = OutputSettings()
+    settings_.mode = "list"
+    renderer = render.renderer_for(Recorder(), settings_)
+    renderer.start(["n", "s"])
+    renderer.write_rows((n, f"row {n}") for n in range(100_000))
+    assert renderer.count == 100_000
+    assert "".join(chunks) == "".join(f"{n}|row {n}\n" for n in range(100_000))
+    assert 1 < len(chunks) < 1000  # neither one huge string nor a write per row
