@@ -71,14 +71,15 @@ static const char *utf8_of(PyObject *text, Py_ssize_t *size, PyObject **keep) {
 
 /* sqlite3's csv: a field is written as it is only if it is not empty, has
  * nothing but printable ASCII other than space and the two quotes, and does
- * not contain the separator. */
+ * not contain the separator (an empty one counts as contained). */
 static int csv_plain(const char *text, Py_ssize_t n, const char *sep, Py_ssize_t nsep) {
     if (n == 0) return 0;
     for (Py_ssize_t k = 0; k < n; k++) {
         unsigned char c = (unsigned char)text[k];
         if (c < 0x21 || c > 0x7e || c == '"' || c == '\'') return 0;
     }
-    if (nsep == 0 || nsep > n) return 1;
+    if (nsep == 0) return 0; /* as in sqlite3: an empty separator matches everywhere */
+    if (nsep > n) return 1;
     for (Py_ssize_t k = 0; k + nsep <= n; k++)
         if (memcmp(text + k, sep, (size_t)nsep) == 0) return 0;
     return 1;
