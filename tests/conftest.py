@@ -35,8 +35,8 @@ FIXTURES = TESTS / "fixtures"
 # How a Wasm function can be called from SQL: registered by name from the
 # WAT text or from the binary, or through run_wasm with the module as TEXT
 # (WAT) or as a BLOB (binary). When the C part is built, run_wasm is a C
-# function and functions of numbers are called from C; the last two modes
-# use the pure-Python run_wasm and ctypes calls instead.
+# function and Wasm functions are called from C; the last two modes use the
+# pure-Python run_wasm and ctypes calls instead.
 MODES = (
     "registered_wat",
     "registered_wasm",
@@ -164,11 +164,11 @@ class Caller:
         if self.registered.get(func) != module:
             from wasmshell.engine import native
 
-            native.number_calls = not self.mode.endswith("_ctypes")
+            native.c_calls = not self.mode.endswith("_ctypes")
             try:
                 self.s.register_module(self.source(module), names=[func])
             finally:
-                native.number_calls = True
+                native.c_calls = True
             self.registered[func] = module
 
     def sql(self, module: str, func: str, nargs: int):

@@ -211,16 +211,14 @@ def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
             "32-bit integer (i32)"
         )
 
-    call = None
-    if not compiled.has_memory:  # numbers only: no memory to look after between calls
-        from . import native
+    from . import native
 
-        raw = attached.call
+    raw = attached.call
 
-        def fail(err: int) -> None:
-            instance.fail(raw, err, sql_name, stats)
+    def fail(err: int) -> None:
+        instance.fail(raw, err, sql_name, stats)
 
-        call = native.number_call(raw, params, result, stats, bad, out_of_range, fail)
+    call = native.wasm_call(raw, params, result, stats, bad, out_of_range, fail, instance, sql_name)
     if call is None:
         factory = _factory(params, result, compiled.has_memory)
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)

@@ -2,8 +2,8 @@
 
 Two things live there: ``run_wasm`` as a C SQLite function, which caches
 the module's callable on the module argument with ``sqlite3_set_auxdata``
-so a constant module costs nothing per row, and ``NumberCall``, the call of
-a Wasm function of numbers without ctypes. The part is built when a C
+so a constant module costs nothing per row, and ``WasmCall``, the call of a
+Wasm function from SQL without ctypes. The part is built when a C
 compiler and ``sqlite3ext.h`` are present at install time; without it the
 engine uses its pure-Python equivalents.
 """
@@ -15,11 +15,11 @@ from typing import Any
 
 import apsw
 
-# Off: functions of numbers are called through ctypes (the tests use both).
-number_calls = True
+# Off: Wasm functions are called through ctypes (the tests use both).
+c_calls = True
 
-WASM_CODES = {"i64": "q", "i32": "i", "f64": "d", "f32": "f"}
-MAX_NUMBER_PARAMS = 255  # NumberCall's limit; more go through ctypes
+WASM_CODES = {"i64": "q", "i32": "i", "f64": "d", "f32": "f", "ptr": "p"}
+MAX_C_PARAMS = 255  # WasmCall's limit; more go through ctypes
 
 
 def register_run_wasm(connection: apsw.Connection, resolve: Callable[[Any, Any, int], Any]) -> bool:
@@ -55,7 +55,7 @@ def _load(connection: apsw.Connection, path: str) -> bool:
     return True
 
 
-def number_call(
+def wasm_call(
     raw: Any,
     params: list[str],
     result: str | None,
@@ -63,31 +63,43 @@ def number_call(
     bad: Callable[[int, Any], None],
     out_of_range: Callable[[int, int], None],
     fail: Callable[[int], None],
+    instance: Any,
+    name: str,
 ) -> Callable[..., Any] | None:
-    """A C callable for a Wasm function whose parameters and result are numbers, or None.
+    """A C callable for a bound Wasm function, or None to use the Python one.
 
-    ``raw`` is the function's ``rawcall.BoundCall``; ``bad`` and
-    ``out_of_range`` raise for an argument, ``fail`` for a failed call (it
-    gets wasmtime's error pointer). NULL arguments give NULL without a call.
+    ``raw`` is the function's ``rawcall.BoundCall``; ``params`` and
+    ``result`` its ABI kinds (``ptr`` for a TEXT/BLOB/NULL in memory).
+    ``bad`` and ``out_of_range`` raise for an argument, ``fail`` for a failed
+    call (it gets wasmtime's error pointer); ``instance`` (a module with
+    memory) places and reads values in memory when the C side meets anything
+    unusual, and is looked after between calls. NULL for a
+    number gives NULL without a call.
     """
-    if not number_calls or len(params) > MAX_NUMBER_PARAMS:
+    if not c_calls or len(params) > MAX_C_PARAMS:
         return None
-    if any(p not in WASM_CODES for p in params) or (result and result not in WASM_CODES):
+    codes = [WASM_CODES.get(p) for p in params]
+    if None in codes or (result is not None and result not in WASM_CODES):
         return None
     try:
-        from ._runwasm import NumberCall
+        from ._runwasm import WasmCall
     except ImportError:
         return None
     addresses = raw.addresses()
-    if addresses is None:  # pragma: no cover - depends on wasmtime version
+    malloc = instance.malloc_call
+    if addresses is None or ("p" in codes and malloc is None):
         return None
-    return NumberCall(
+    return WasmCall(
         addresses,
-        "".join(WASM_CODES[p] for p in params),
+        "".join(codes),  # type: ignore[arg-type]
         WASM_CODES[result] if result else "",
-        raw,
+        (raw, malloc),
         stats,
         bad,
         out_of_range,
         fail,
+        # Only a module with memory has anything to look after between calls.
+        instance if instance.compiled.has_memory else None,
+        name,
+        malloc.addresses() if malloc is not None and "p" in codes else None,
     )

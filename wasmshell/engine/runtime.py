@@ -357,9 +357,11 @@ class Instance:
             a.call.rebind(store, self._export(a.export))
         self._limit_ticks = max(1, round(limits.timeout_ms / 1000 / TICK_SECONDS))
         self.stale = False
-        self._threshold = float("inf")
+        # Past this many bytes of linear memory the instance is replaced
+        # between calls (read by _runwasm.c too).
+        self.threshold = float("inf")
         self.refresh_memory()
-        self._threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
+        self.threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
 
     def _export(self, name: str) -> Any:
         assert self._store is not None
@@ -445,7 +447,7 @@ class Instance:
             self.mem_size = size
             view = (ctypes.c_ubyte * size).from_address(base) if size else b""
             self.mem = memoryview(view).cast("B")
-        if size > self._threshold:
+        if size > self.threshold:
             self.stale = True
 
     def maintain(self) -> None:
@@ -488,23 +490,37 @@ class Instance:
         slots.i[0] = total
         err = malloc.fn(*malloc.args)
         if err or slots.q[slots.trap]:
-            self.fail(malloc, err, function, None, needed=total, helper="libsql_malloc")
+            self.malloc_failed(err, total, function)
         pointer = slots.i[0] & 0xFFFFFFFF
         if pointer == 0 or not self._in_bounds(pointer, total):
-            self.reset()
-            raise ResultError(
-                f"wasm function {function}: libsql_malloc({total}) returned {pointer}, "
-                f"which is outside linear memory ({self.mem_size} bytes)"
-            )
+            self.misplaced(pointer, total, function)
         end = pointer + len(header)
         mem = self.mem
         mem[pointer:end] = header
         mem[end : end + len(data)] = data
         if trailer:
             mem[end + len(data)] = 0
-        if pointer + total > self._threshold:
+        if pointer + total > self.threshold:
             self.stale = True
         return pointer
+
+    @property
+    def malloc_call(self) -> rawcall.BoundCall | None:
+        """The binding of the module's libsql_malloc, if it has one."""
+        return self._malloc
+
+    def malloc_failed(self, err: int | None, total: int, function: str) -> None:
+        """Raise for a libsql_malloc call that trapped while placing an argument of ``total`` bytes."""
+        assert self._malloc is not None
+        self.fail(self._malloc, err, function, None, needed=total, helper="libsql_malloc")
+
+    def misplaced(self, pointer: int, total: int, function: str) -> None:
+        """Raise for libsql_malloc returning a pointer where ``total`` bytes do not fit."""
+        self.reset()
+        raise ResultError(
+            f"wasm function {function}: libsql_malloc({total}) returned {pointer}, "
+            f"which is outside linear memory ({self.mem_size} bytes)"
+        )
 
     def get(self, pointer: int, function: str) -> Any:
         """Read the tagged value a function returned a pointer to."""
