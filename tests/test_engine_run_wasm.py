@@ -164,3 +164,27 @@ def test_more_arguments_than_fit_on_the_stack(s):
     module = f'(module (func (export "sum20") (param {params}) (result i64) local.get 0 {body}))'
     args = ", ".join(str(k) for k in range(20))
     assert one(s, f"select run_wasm(?, 'sum20', {args})", (module,)) == sum(range(20))
+
+
+# Memory that starts empty: libsql_malloc grows it on the first call.
+GROWS_FROM_ZERO = """(module
+  (memory (export "memory") 0)
+  (global $heap (mut i32) (i32.const 16))
+  (func (export "libsql_malloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (local.get $p) (local.get $n)))
+    (if (i32.gt_u (global.get $heap) (i32.shl (memory.size) (i32.const 16)))
+      (then (drop (memory.grow (i32.const 1)))))
+    (local.get $p))
+  (func (export "echo") (param i32) (result i32) local.get 0))
+"""
+
+
+def test_a_module_whose_memory_starts_empty(s):
+    got = rows(
+        s,
+        "select run_wasm(?1, 'echo', 'hé'), run_wasm(?1, 'echo', x'00ff'), run_wasm(?1, 'echo', null)",
+        (GROWS_FROM_ZERO,),
+    )
+    assert got == [("hé", b"\x00\xff", None)]

@@ -302,7 +302,9 @@ static PyObject *raise_through(PyObject *callable, PyObject *args) {
 static int memory_view(WasmCall *self, Py_buffer *view) {
     PyObject *mem = PyObject_GetAttrString(self->instance, "mem");
     if (mem == NULL) return -1;
-    int failed = PyObject_GetBuffer(mem, view, PyBUF_WRITABLE);
+    /* Not PyBUF_WRITABLE: an empty memory is a read-only b"", and nothing is
+     * written to a view before fits() has found room in it. */
+    int failed = PyObject_GetBuffer(mem, view, PyBUF_SIMPLE);
     Py_DECREF(mem);
     return failed;
 }
