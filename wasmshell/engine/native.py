@@ -10,7 +10,7 @@ engine uses its pure-Python equivalents.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import apsw
@@ -103,3 +103,22 @@ def wasm_call(
         name,
         malloc.addresses() if malloc is not None and "p" in codes else None,
     )
+
+
+def rows_keeping_bytes(
+    connection: apsw.Connection, sql: str, bindings: list[Any] | None
+) -> tuple[list[str], Iterator[tuple[Any, ...]]] | None:
+    """Run a statement again with TEXT that is not UTF-8 kept as bytes; None if it cannot be.
+
+    APSW decodes TEXT strictly and fails the statement; sqlite3 writes such
+    bytes as they are. This gives the statement's column names and rows, TEXT
+    as str with the undecodable bytes as surrogates (``surrogateescape``).
+    Only a statement that reads is run again, never one that writes.
+    """
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    if not _runwasm.loaded():
+        return None
+    return _runwasm.raw_rows(connection.sqlite3pointer(), connection, sql, bindings)

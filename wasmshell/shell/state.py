@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any, TextIO
 
 import apsw
@@ -22,6 +23,14 @@ from .render import OutputSettings, renderer_for
 
 QUIT = 2
 _END = object()  # no more rows
+
+
+class _ResumeBatch(Exception):
+    """A batch stopped after its ``started``-th statement, which was handled: run the rest."""
+
+    def __init__(self, started: int) -> None:
+        super().__init__(started)
+        self.started = started
 
 
 def text_stream(binary: Any) -> TextIO:
@@ -246,6 +255,9 @@ class Shell:
             except OSError as exc:
                 self.report_output_error(exc)
                 return errors + 1
+            except _ResumeBatch as resume:
+                self.show_guest_output()
+                items = items[resume.started :]
             except Exception as exc:
                 self.show_guest_output()
                 index, prepared = self._locate_failure(items, exc)
@@ -300,47 +312,80 @@ class Shell:
             self._cursor = session.connection.cursor()
             self._cursor.exec_trace = self._trace
             self._cursor_session = session
+        bindings = None if batched else self._bindings_for(statement)
         cursor = session.execute(
             statement,
-            None if batched else self._bindings_for(statement),
+            bindings,
             cursor=self._cursor,
             can_cache=not batched,
             dialect=not batched,  # batched lines passed engine_must_see
         )
         rows = iter(cursor)
-        pending = next(rows, _END)
         renderer = None
+        current = 0
         try:
-            # One renderer per statement; a batch holds several, told apart by _trace.
-            while pending is not _END:
-                current = self._started
-                renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
-                renderer.start([d[0] for d in cursor.get_description()])
-                renderer.row(pending)
-                pending = _END
-                if batched:
+            try:
+                pending = next(rows, _END)
+                # One renderer per statement; a batch holds several, told apart by _trace.
+                while pending is not _END:
+                    current = self._started
+                    renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+                    renderer.start([d[0] for d in cursor.get_description()])
+                    renderer.row(pending)
+                    pending = _END
+                    if batched:
 
-                    def this_statement(current: int = current) -> Iterator[Any]:
-                        nonlocal pending
-                        for row in rows:
-                            if self._started != current:
-                                pending = row  # the first row of the next statement
-                                return
-                            yield row
+                        def this_statement(current: int = current) -> Iterator[Any]:
+                            nonlocal pending
+                            for row in rows:
+                                if self._started != current:
+                                    pending = row  # the first row of the next statement
+                                    return
+                                yield row
 
-                    renderer.write_rows(this_statement())
-                else:
-                    renderer.write_rows(rows)  # the rest in the renderer's own loop
-                if pending is not _END:
-                    renderer.finish()
+                        renderer.write_rows(this_statement())
+                    else:
+                        renderer.write_rows(rows)  # the rest in the renderer's own loop
+                    if pending is not _END:
+                        renderer.finish()
+                        renderer = None
+                if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
+                    renderer = renderer_for(self.out, self.settings)
+                    renderer.start([d[0] for d in self._description])
+            except UnicodeDecodeError as exc:
+                # APSW stopped in the middle of the SQL: the next statements want a new cursor.
+                self._cursor_session = None
+                if renderer is not None and self._started != current:
+                    renderer.finish()  # the statement before was complete; the next one failed
                     renderer = None
-            if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
-                renderer = renderer_for(self.out, self.settings)
-                renderer.start([d[0] for d in self._description])
+                renderer = self._rerun_keeping_bytes(exc, renderer, bindings, cursor)
+                if batched:  # the batch's later statements never ran
+                    raise _ResumeBatch(self._started) from None
         finally:
             self._description = ()
             if renderer is not None:
                 renderer.finish()
+
+    def _rerun_keeping_bytes(
+        self, exc: UnicodeDecodeError, renderer: Any, bindings: list[Any] | None, cursor: Any
+    ) -> Any:
+        """Write the rest of a result that has TEXT which is not UTF-8, as sqlite3 does.
+
+        APSW decodes TEXT strictly and gives up on the statement; a statement
+        that only reads is run again with the bytes kept (native.py), skipping
+        the rows already written. Returns the renderer, to be finished.
+        """
+        from ..engine import native
+
+        again = native.rows_keeping_bytes(self.session.connection, self._statement_sql, bindings)
+        if again is None:
+            raise exc
+        columns, rest = again
+        if renderer is None:
+            renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+            renderer.start(columns)
+        renderer.write_rows(islice(rest, renderer.count, None))
+        return renderer
 
     def _bindings_for(self, statement: str) -> list[Any] | None:
         """Values for the statement's parameters (:x, @x, $x, ?NNN, ?) as sqlite3 binds them.
