@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import test_cmd_schema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_cmd_schema import SQLITE3, WASMSHELL, assert_same, run_both
 
 from wasmshell.shell.cmd_data import column_definitions, parameter_names, quote_value
@@ -342,3 +344,50 @@ def test_quote_value_is_sqlite_340s_quote():
     assert [quote_value(v) for v in (None, 1, 0.5, 0.1 + 0.2, float("inf"), b"\xab", "it's")] == [
         "NULL", "1", "0.5", "3.00000000000000044408e-01", "Inf", "X'AB'", "'it''s'",
     ]  # fmt: skip
+
+
+# Lines made of plain fields (the bulk reader's case) and awkward ones (quotes, CR, NUL,
+# bytes that are not UTF-8, too few or too many fields) in any mix.
+_field = st.one_of(
+    st.sampled_from(["1", "abc", "", "x y", "é", "12.5"]),
+    st.sampled_from(['"q,1"', '"a""b"', '"multi\nline"', '"open']),
+    st.sampled_from(["c\r", "a\rb", "n\x00ul", "\xff"]),
+)
+_line = st.lists(_field, min_size=1, max_size=4).map(",".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(_line, max_size=12), crlf=st.booleans(), last_newline=st.booleans(), exists=st.booleans()
+)
+def test_import_reads_any_mix_of_lines_as_sqlite3_does(tmp_path_factory, lines, crlf, last_newline, exists):
+    tmp_path = tmp_path_factory.mktemp("import")
+    end = "\r\n" if crlf else "\n"
+    text = "h1,h2,h3" + end + end.join(lines) + (end if last_newline else "")
+    content = text.encode("utf-8", "surrogateescape").replace("\xff".encode(), b"\xff")
+    setup = "CREATE TABLE t(a, b, c);" if exists else None
+    script = ".import --csv data.csv t\nSELECT count(*) FROM t;\n"
+    sqlite_run, shell_run = run_both(tmp_path, script, files={"data.csv": content}, setup=setup)
+    assert shell_run.stderr == sqlite_run.stderr
+    assert shell_run.stdout == sqlite_run.stdout
+    assert shell_run.returncode == sqlite_run.returncode
+    assert _contents(shell_run.dir / "test.db") == _contents(sqlite_run.dir / "test.db")
+
+
+def test_a_large_import_gives_what_sqlite3_gives(tmp_path):
+    """Many plain lines (read in bulk) with awkward ones among them, past the bulk reader's megabyte."""
+    lines = []
+    for i in range(60_000):
+        if i % 9973 == 0:
+            lines.append(f'"quoted, {i}",x,{i}')
+        elif i % 7919 == 0:
+            lines.append(f"short,{i}")
+        elif i % 5003 == 0:
+            lines.append(f"crlf,{i},z\r")
+        else:
+            lines.append(f"{i},name {i},{i * 0.25}")
+    content = ("a,b,c\n" + "\n".join(lines) + "\n").encode()
+    script = ".import --csv big.csv t\nSELECT count(*), sum(length(b)) FROM t;\n"
+    sqlite_run, shell_run = run_both(tmp_path, script, files={"big.csv": content})
+    assert shell_run.stderr == sqlite_run.stderr and shell_run.stdout == sqlite_run.stdout
+    assert _contents(shell_run.dir / "test.db") == _contents(sqlite_run.dir / "test.db")

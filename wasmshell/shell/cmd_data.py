@@ -14,7 +14,7 @@ import mmap
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -549,17 +549,20 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
 
     Short rows are filled with NULL and long ones cut, each with a message,
     as sqlite3 does; like its bound parameters, ``bound`` keeps its values
-    from one row to the next.
+    from one row to the next. Rows go to SQLite through executemany, which
+    reuses one prepared statement; a row that fails is reported and the rest
+    go on.
     """
     conn = shell.session.connection
     # Fields that are not valid UTF-8 go in as TEXT all the same, byte for byte.
     raw_insert = insert.replace("?", "CAST(? AS TEXT)")
     stop_on_blank = shell.settings.mode == "ascii"
     bound: list[bytes | None] = [None] * ncol
-    added = failed = 0
-    last_failed = False
-    while True:
-        start_line = reader.line
+    state = {"line": 0, "added": 0, "failed": 0, "last_failed": False, "raw": None}
+    bulk = _bulk_reader(reader, ncol) if not stop_on_blank else None
+
+    def read_row() -> list[bytes | None] | None:
+        """The next row's fields as sqlite3 binds them, or None when a line gave no row."""
         i = 0
         while i < ncol:
             value = reader.read()
@@ -568,7 +571,7 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
             bound[i] = None if value is None else value.split(b"\0", 1)[0]
             if i < ncol - 1 and reader.term != reader.colsep:
                 shell.error(
-                    f"{reader.name}:{start_line}: expected {ncol} columns but found {i + 1}"
+                    f"{reader.name}:{state['line']}: expected {ncol} columns but found {i + 1}"
                     " - filling the rest with NULL"
                 )
                 bound[i + 1 :] = [None] * (ncol - i - 1)
@@ -581,22 +584,132 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
                 i += 1
                 if reader.term != reader.colsep:
                     break
-            shell.error(f"{reader.name}:{start_line}: expected {ncol} columns but found {i} - extras ignored")
-        if i >= ncol:
-            decoded = _decode_row(bound)
-            try:
+            shell.error(
+                f"{reader.name}:{state['line']}: expected {ncol} columns but found {i} - extras ignored"
+            )
+        return bound if i >= ncol else None
+
+    def decoded_rows() -> Iterator[list[str | None]]:
+        """Rows for the prepared INSERT; stops at the end, or after a row that is not UTF-8."""
+        while True:
+            lines = bulk() if bulk is not None else None
+            if lines is not None:  # the usual case: many plain lines at once
+                first = reader.line - len(lines)
+                for k, fields in enumerate(lines):
+                    state["line"] = first + k
+                    yield fields  # type: ignore[misc]
+                continue
+            state["line"] = reader.line
+            row = read_row()
+            if row is not None:
+                decoded = _decode_row(row)
                 if decoded is None:
-                    conn.execute(raw_insert, bound)
-                else:
-                    conn.execute(insert, decoded)
-                added += 1
-                last_failed = False
-            except apsw.Error as exc:
-                shell.error(f"{reader.name}:{start_line}: INSERT failed: {exc}")
-                failed += 1
-                last_failed = True
-        if reader.term == EOF:
-            return added, failed, last_failed
+                    state["raw"] = list(row)
+                    return
+                yield decoded  # type: ignore[misc]
+            if reader.term == EOF:
+                return
+
+    rows = decoded_rows()
+    cursor = conn.cursor()
+    while True:
+        try:
+            cursor.executemany(insert, _counting(rows, state))
+            if state["pending"]:
+                state["added"] += 1
+                state["last_failed"] = False
+                state["pending"] = False
+        except apsw.Error as exc:
+            state["pending"] = False
+            shell.error(f"{reader.name}:{state['line']}: INSERT failed: {exc}")
+            state["failed"] += 1
+            state["last_failed"] = True
+            continue
+        raw = state["raw"]
+        if raw is None:
+            break
+        state["raw"] = None
+        try:
+            conn.execute(raw_insert, raw)
+            state["added"] += 1
+            state["last_failed"] = False
+        except apsw.Error as exc:
+            shell.error(f"{reader.name}:{state['line']}: INSERT failed: {exc}")
+            state["failed"] += 1
+            state["last_failed"] = True
+        rows = decoded_rows()
+    return state["added"], state["failed"], state["last_failed"]
+
+
+def _counting(rows: Iterator[Any], state: dict[str, Any]) -> Iterator[Any]:
+    """Pass rows on to executemany, counting each one SQLite took when it asks for the next."""
+    state["pending"] = False
+    for row in rows:
+        if state["pending"]:
+            state["added"] += 1
+            state["last_failed"] = False
+        state["pending"] = True
+        yield row
+
+
+_BULK_BYTES = 1 << 20
+
+
+def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]] | None] | None:
+    """A reader of many plain lines at once, the usual case; None where fields need care.
+
+    Each call takes up to a megabyte of whole lines that have nothing to
+    unquote (no quote or NUL; in csv, a CR only before the row separator),
+    are UTF-8 and have exactly ``ncol`` fields, and returns their fields; it
+    returns None to let ``FieldReader`` read the next line field by field
+    (and at the very start, for a byte-order mark).
+    """
+    data, colsep, rowsep = reader.data, reader.colsep, reader.rowsep
+    if colsep == rowsep or colsep >= 0x80 or rowsep >= 0x80:
+        return None
+    end_byte, colsep_char, rowsep_char = bytes([rowsep]), chr(colsep), chr(rowsep)
+    csv = reader.csv
+    # What needs FieldReader: quotes, NULs, and (csv) a CR that does not end a line.
+    awkward = re.compile(b'["\\0]|\r(?!' + re.escape(end_byte) + b")" if csv else b"\\0")
+    n = len(data)
+
+    def read_lines() -> list[list[str]] | None:
+        pos = reader.pos
+        if not reader.started or pos >= n:
+            return None
+        end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, n))
+        if end < 0:
+            return None
+        odd = awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
+        if odd is not None:  # plain lines up to the first awkward one
+            end = data.rfind(end_byte, pos, odd.start())
+            if end < 0:
+                return None
+        chunk = data[pos:end]
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            cut = chunk.rfind(end_byte, 0, exc.start)
+            if cut < 0:
+                return None
+            chunk = chunk[:cut]
+            text = chunk.decode("utf-8")
+        lines = text.split(rowsep_char)
+        if csv and "\r" in text:  # CR LF: the CR goes, as FieldReader drops it
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        rows = [line.split(colsep_char) for line in lines]
+        taken = next((k for k, row in enumerate(rows) if len(row) != ncol), len(rows))
+        if taken == 0:
+            return None
+        if taken < len(rows):
+            skipped = chunk.split(end_byte)[taken:]
+            chunk = chunk[: len(chunk) - sum(len(part) + 1 for part in skipped)]
+        reader.pos = pos + len(chunk) + 1
+        reader.term = rowsep
+        reader.line += taken
+        return rows[:taken]
+
+    return read_lines
 
 
 def import_file(shell: Shell, opts: ImportOptions) -> int:
