@@ -1,13 +1,14 @@
 /*
- * The hot loop of list and csv output, in C.
+ * The hot loop of list, csv and insert output (and .dump), in C.
  *
- * Writing a million rows in list or csv mode spends most of its time in
- * Python-level formatting: a few type tests, a str() and a join per row.
+ * Writing a million rows in list, csv or insert mode spends most of its time
+ * in Python-level formatting: a few type tests, a str() and a join per row.
  * write_rows() does the same work on a buffer of UTF-8 bytes and hands the
  * stream a chunk at a time. It formats only what is common and simple:
- * INTEGERs, REALs whose shortest repr is what SQLite prints, and TEXT; any
- * other value goes to a Python function (render.py's own), so the output is
- * the same byte for byte with or without this module.
+ * INTEGERs, REALs whose shortest repr is what SQLite prints (whole ones, as
+ * SQL literals), TEXT, and BLOBs as literals; any other value goes to a
+ * Python function (render.py's own), so the output is the same byte for
+ * byte with or without this module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -15,7 +16,7 @@
 
 #define FLUSH_AT (64 * 1024)
 
-enum { MODE_LIST = 0, MODE_CSV = 1 };
+enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2 };
 
 typedef struct {
     char *data;
@@ -114,11 +115,61 @@ static char *plain_real(double v) {
 
 typedef struct {
     int mode;
-    const char *sep, *end, *null;
-    Py_ssize_t nsep, nend, nnull;
+    const char *sep, *end, *null, *prefix;
+    Py_ssize_t nsep, nend, nnull, nprefix;
     int numbers_plain; /* csv: no character of a number's text is in the separator */
+    int keep_newlines; /* insert: TEXT with line ends written as it is (.dump --newlines) */
     PyObject *slow;    /* slow(value) -> str, for everything not done here */
 } Format;
+
+/* insert mode (and .dump): a value as an SQL literal, where that is simple;
+ * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
+static int append_literal(Buffer *b, const Format *f, PyObject *v) {
+    if (PyFloat_CheckExact(v)) {
+        double d = PyFloat_AS_DOUBLE(v);
+        /* Whole numbers in full, as insert_real writes them; others need SQLite's %!.20g. */
+        if (!(d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
+        char digits[32];
+        int n = snprintf(digits, sizeof digits, "%lld.0", (long long)d);
+        return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+    }
+    if (PyBytes_CheckExact(v)) {
+        static const char hex[] = "0123456789abcdef";
+        Py_ssize_t n = PyBytes_GET_SIZE(v);
+        const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(v);
+        if (reserve(b, (size_t)n * 2 + 3) < 0) return -1;
+        b->data[b->len++] = 'X';
+        b->data[b->len++] = '\'';
+        for (Py_ssize_t k = 0; k < n; k++) {
+            b->data[b->len++] = hex[data[k] >> 4];
+            b->data[b->len++] = hex[data[k] & 15];
+        }
+        b->data[b->len++] = '\'';
+        return 1;
+    }
+    if (!PyUnicode_CheckExact(v)) return 0;
+    Py_ssize_t n;
+    PyObject *keep;
+    const char *text = utf8_of(v, &n, &keep);
+    if (text == NULL) return -1;
+    int simple = memchr(text, 0, (size_t)n) == NULL &&
+                 (f->keep_newlines || (memchr(text, '\n', (size_t)n) == NULL && memchr(text, '\r', (size_t)n) == NULL));
+    int failed = 0;
+    if (simple) {
+        if (reserve(b, (size_t)n * 2 + 2) < 0) {
+            failed = 1;
+        } else {
+            b->data[b->len++] = '\'';
+            for (Py_ssize_t k = 0; k < n; k++) {
+                if (text[k] == '\'') b->data[b->len++] = '\'';
+                b->data[b->len++] = text[k];
+            }
+            b->data[b->len++] = '\'';
+        }
+    }
+    Py_XDECREF(keep);
+    return failed ? -1 : simple;
+}
 
 /* Append one field: text is the value's text; numeric says it came from a number. */
 static int append_field(Buffer *b, const Format *f, const char *text, Py_ssize_t n, int numeric) {
@@ -129,7 +180,10 @@ static int append_field(Buffer *b, const Format *f, const char *text, Py_ssize_t
 
 static int append_value(Buffer *b, const Format *f, PyObject *v) {
     if (v == Py_None) return append(b, f->null, (size_t)f->nnull);
-    if (PyLong_CheckExact(v)) {
+    if (f->mode == MODE_INSERT && !PyLong_CheckExact(v)) {
+        int done = append_literal(b, f, v);
+        if (done != 0) return done < 0 ? -1 : 0;
+    } else if (PyLong_CheckExact(v)) {
         long long i = PyLong_AsLongLong(v);
         if (!(i == -1 && PyErr_Occurred())) {
             char digits[24];
@@ -177,18 +231,24 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
 
 static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) {
     (void)module;
-    static char *names[] = {"renderer", "rows", "write", "mode", "colsep", "rowsep", "null", "slow", "header", NULL};
+    static char *names[] = {"renderer", "rows",   "write", "mode",          "colsep", "rowsep", "null",
+                            "slow",     "header", "prefix", "keep_newlines", NULL};
     PyObject *renderer, *rows, *write, *slow, *header;
     const char *mode_name;
     Format f;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOss#s#s#OO:write_rows", names, &renderer, &rows, &write,
+    f.prefix = "";
+    f.nprefix = 0;
+    f.keep_newlines = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOss#s#s#OO|s#p:write_rows", names, &renderer, &rows, &write,
                                      &mode_name, &f.sep, &f.nsep, &f.end, &f.nend, &f.null, &f.nnull, &slow,
-                                     &header))
+                                     &header, &f.prefix, &f.nprefix, &f.keep_newlines))
         return NULL;
     if (strcmp(mode_name, "list") == 0) {
         f.mode = MODE_LIST;
     } else if (strcmp(mode_name, "csv") == 0) {
         f.mode = MODE_CSV;
+    } else if (strcmp(mode_name, "insert") == 0) {
+        f.mode = MODE_INSERT;
     } else {
         PyErr_Format(PyExc_ValueError, "write_rows: no fast loop for mode %s", mode_name);
         return NULL;
@@ -221,6 +281,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
             break;
         }
         count++;
+        if (f.nprefix && append(&b, f.prefix, (size_t)f.nprefix) < 0) failed = 1;
         Py_ssize_t width = PySequence_Fast_GET_SIZE(values);
         PyObject **items = PySequence_Fast_ITEMS(values);
         for (Py_ssize_t k = 0; k < width && !failed; k++) {
@@ -254,9 +315,11 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
 
 static PyMethodDef methods[] = {
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
-     "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header)\n\n"
-     "Format rows in list or csv mode and write them, adding to renderer.count;\n"
-     "slow(value) formats what this does not; header is written before a first row."},
+     "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
+     "           keep_newlines=False)\n\n"
+     "Format rows in list, csv or insert mode and write them, adding to renderer.count;\n"
+     "slow(value) formats what this does not; header is written before a first row,\n"
+     "prefix before every row (insert: 'INSERT INTO t VALUES(')."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -16,6 +16,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import apsw
@@ -24,6 +25,7 @@ from .args import integer_value
 from .cmd_schema import byte_len, quote_identifier_always, schema_line, sql_string
 from .commands import command
 from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from .render import fast_rows
 from .state import Shell
 
 # -- .dump ------------------------------------------------------------------------
@@ -128,9 +130,26 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
     head += " VALUES("
     write = shell.out.write
     newlines = opts.newlines
+    rows = _table_rows(conn, selected, quote_identifier(table))
+    fast = fast_rows()
     try:
-        for row in _table_rows(conn, selected, quote_identifier(table)):
-            write(head + ",".join([dump_literal(v, newlines) for v in row]) + ");\n")
+        if fast is not None:
+            fast(
+                SimpleNamespace(count=0),
+                rows,
+                write,
+                "insert",
+                ",",
+                ");\n",
+                "NULL",
+                lambda v: dump_literal(v, newlines),
+                None,
+                head,
+                newlines,
+            )
+        else:
+            for row in rows:
+                write(head + ",".join([dump_literal(v, newlines) for v in row]) + ");\n")
     except apsw.Error:
         state.errors += 1
 

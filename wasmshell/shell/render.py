@@ -90,7 +90,7 @@ _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
 def fast_rows() -> Callable[..., None] | None:
-    """The C loop for list and csv output (``_rows.c``), or None when it was not built."""
+    """The C loop for list, csv and insert output (``_rows.c``), or None when it was not built."""
     global _fast_rows
     if _fast_rows is False:
         try:
@@ -297,13 +297,23 @@ class InsertRenderer(Renderer):
     """insert mode: one INSERT statement per row."""
 
     def row(self, values: Sequence[Any]) -> None:
+        self.count += 1
+        parts = [insert_literal(v) for v in values]
+        self.out.write(self._head() + ",".join(parts) + ");\n")
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        fast = fast_rows()
+        if fast is None:
+            super().write_rows(rows)
+            return
+        fast(self, rows, self.out.write, "insert", ",", ");\n", "NULL", insert_literal, None, self._head())
+
+    def _head(self) -> str:
         s = self.s
         head = f"INSERT INTO {quote_identifier(s.table)}"
         if s.headers:
             head += "(" + ",".join(quote_identifier(c) for c in self.columns) + ")"
-        self.count += 1
-        parts = [insert_literal(v) for v in values]
-        self.out.write(head + " VALUES(" + ",".join(parts) + ");\n")
+        return head + " VALUES("
 
 
 class JsonRenderer(Renderer):
