@@ -168,6 +168,36 @@ def main() -> None:
         )
         print(f"  wasmshell peak RSS: {outputs['wasmshell'][1] / 1024:.0f} MB (target < 100 MB)")
 
+        # No target in an issue for these two: figures for context, ratios in the same run.
+        print(f"\n4. .dump of the same {export_rows:,} rows to a file")
+        dumps = {}
+        for name, cmd in (("wasmshell", wasmshell), ("sqlite3", sqlite3)):
+            target = work / f"{name}.sql"
+            script = work / f"dump-{name}.sql"
+            script.write_text(f".output {target}\n.dump\n")
+            seconds, _ = timed([cmd, str(db)], stdin=script, repeat=args.repeat)
+            row(f"{name} .dump", seconds)
+            dumps[name] = (seconds, target.read_bytes())
+        same = dumps["wasmshell"][1] == dumps["sqlite3"][1]
+        print(f"  output identical to sqlite3's: {'yes' if same else 'NO'}")
+        print(f"  wasmshell / sqlite3: {dumps['wasmshell'][0] / dumps['sqlite3'][0]:.2f}x")
+
+        print(f"\n5. .import --csv of that export ({export_rows:,} rows) into an empty table")
+        imported = {}
+        for name, cmd in (("wasmshell", wasmshell), ("sqlite3", sqlite3)):
+            best = float("inf")
+            for k in range(args.repeat):
+                target = work / f"import-{name}-{k}.db"
+                script = work / f"import-{name}.sql"
+                script.write_text(
+                    f"CREATE TABLE t(a INTEGER, b TEXT, c REAL);\n.import --csv {work / 'sqlite3.csv'} t\n"
+                )
+                seconds, _ = timed([cmd, str(target)], stdin=script, repeat=1)
+                best = min(best, seconds)
+            row(f"{name} .import --csv", best)
+            imported[name] = best
+        print(f"  wasmshell / sqlite3: {imported['wasmshell'] / imported['sqlite3']:.2f}x")
+
     print("\nTargets")
     for label, ratio, limit, below in results:
         if "(seconds)" in label:

@@ -384,6 +384,8 @@ def test_a_large_import_gives_what_sqlite3_gives(tmp_path):
             lines.append(f"short,{i}")
         elif i % 5003 == 0:
             lines.append(f"crlf,{i},z\r")
+        elif i % 2:
+            lines.append(f'{i},"name, {i}",{i * 0.25}')  # quoted, as sqlite3's csv export writes text
         else:
             lines.append(f"{i},name {i},{i * 0.25}")
     content = ("a,b,c\n" + "\n".join(lines) + "\n").encode()

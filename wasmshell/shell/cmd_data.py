@@ -9,6 +9,7 @@ CSV dialect and its messages about short and long rows, and the TEMP table
 from __future__ import annotations
 
 import contextlib
+import csv as _csv
 import math
 import mmap
 import os
@@ -566,31 +567,104 @@ def _decode_row(values: list[bytes | None]) -> list[str | bytes | None] | None:
 def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> tuple[int, int, bool]:
     """Insert a row per input line; return (rows added, rows failed, whether the last failed).
 
-    Short rows are filled with NULL and long ones cut, each with a message,
-    as sqlite3 does; like its bound parameters, ``bound`` keeps its values
-    from one row to the next. Rows go to SQLite through executemany, which
-    reuses one prepared statement; a row that fails is reported and the rest
-    go on.
+    Rows go to SQLite through executemany, which reuses one prepared
+    statement; a row that fails is reported with its line and the rest go on.
     """
     conn = shell.session.connection
     # Fields that are not valid UTF-8 go in as TEXT all the same, byte for byte.
     raw_insert = insert.replace("?", "CAST(? AS TEXT)")
-    stop_on_blank = shell.settings.mode == "ascii"
-    bound: list[bytes | None] = [None] * ncol
-    state = {"line": 0, "added": 0, "failed": 0, "last_failed": False, "raw": None}
-    bulk = _bulk_reader(reader, ncol) if not stop_on_blank else None
+    feed = _RowFeed(shell, reader, ncol)
+    rows = feed.rows()
+    cursor = conn.cursor()
+    failed, last_failed_row = 0, -1
+    while True:
+        try:
+            cursor.executemany(insert, rows)
+        except apsw.Error as exc:
+            index = feed.handed() - 1
+            shell.error(f"{reader.name}:{feed.line_of(index)}: INSERT failed: {exc}")
+            failed, last_failed_row = failed + 1, index
+            continue
+        if feed.raw is None:
+            break
+        index = feed.handed() - 1  # the row that is not UTF-8
+        try:
+            conn.execute(raw_insert, feed.raw)
+        except apsw.Error as exc:
+            shell.error(f"{reader.name}:{feed.line_of(index)}: INSERT failed: {exc}")
+            failed, last_failed_row = failed + 1, index
+        feed.raw = None
+        rows = feed.rows()
+    handed = feed.handed()
+    return handed - failed, failed, handed > 0 and last_failed_row == handed - 1
 
-    def read_row() -> list[bytes | None] | None:
+
+class _RowFeed:
+    """The rows of an .import, for executemany, and the input line of each.
+
+    Many plain lines come at once from the bulk reader and pass through
+    without Python code per row; the rest are read field by field as sqlite3
+    reads them: short rows are filled with NULL and long ones cut, each with
+    a message, and like sqlite3's bound parameters ``bound`` keeps its
+    values from one row to the next.
+    """
+
+    def __init__(self, shell: Shell, reader: FieldReader, ncol: int) -> None:
+        self.shell, self.reader, self.ncol = shell, reader, ncol
+        self.stop_on_blank = shell.settings.mode == "ascii"
+        self.bulk = _bulk_reader(reader, ncol) if not self.stop_on_blank else None
+        self.bound: list[bytes | None] = [None] * ncol
+        self.raw: list[bytes | None] | None = None  # a row that is not UTF-8, for its own INSERT
+        self._done = 0  # rows handed over before the current batch
+        self._batch: list[Any] = []
+        self._left: Any = iter(())  # what is left of the current batch
+        self._first_line = 0  # the input line of the batch's first row
+
+    def handed(self) -> int:
+        """How many rows have been handed over (to executemany, or as ``raw``)."""
+        return self._done + len(self._batch) - self._left.__length_hint__()
+
+    def line_of(self, index: int) -> int:
+        """The input line the row numbered ``index`` began on (one of the current batch)."""
+        return self._first_line + (index - self._done)
+
+    def _start(self, batch: list[Any], first_line: int) -> Iterator[Any]:
+        self._done += len(self._batch)
+        self._batch, self._left, self._first_line = batch, iter(batch), first_line
+        return self._left
+
+    def rows(self) -> Iterator[list[Any]]:
+        """Rows until the end of input, or until one that is not UTF-8 (then in ``raw``)."""
+        reader = self.reader
+        while True:
+            lines = self.bulk() if self.bulk is not None else None
+            if lines is not None:  # the usual case: many plain lines at once
+                yield from self._start(lines, reader.line - len(lines))
+                continue
+            line = reader.line
+            row = self._read_row(line)
+            if row is not None:
+                decoded = _decode_row(row)
+                if decoded is None:
+                    self.raw = list(row)
+                    next(self._start([self.raw], line))  # handed over, to its own INSERT
+                    return
+                yield from self._start([decoded], line)
+            if reader.term == EOF:
+                return
+
+    def _read_row(self, line: int) -> list[bytes | None] | None:
         """The next row's fields as sqlite3 binds them, or None when a line gave no row."""
+        reader, ncol, bound, error = self.reader, self.ncol, self.bound, self.shell.error
         i = 0
         while i < ncol:
             value = reader.read()
-            if i == 0 and (value is None or (stop_on_blank and not value)):
+            if i == 0 and (value is None or (self.stop_on_blank and not value)):
                 break
             bound[i] = None if value is None else value.split(b"\0", 1)[0]
             if i < ncol - 1 and reader.term != reader.colsep:
-                shell.error(
-                    f"{reader.name}:{state['line']}: expected {ncol} columns but found {i + 1}"
+                error(
+                    f"{reader.name}:{line}: expected {ncol} columns but found {i + 1}"
                     " - filling the rest with NULL"
                 )
                 bound[i + 1 :] = [None] * (ncol - i - 1)
@@ -603,72 +677,8 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
                 i += 1
                 if reader.term != reader.colsep:
                     break
-            shell.error(
-                f"{reader.name}:{state['line']}: expected {ncol} columns but found {i} - extras ignored"
-            )
+            error(f"{reader.name}:{line}: expected {ncol} columns but found {i} - extras ignored")
         return bound if i >= ncol else None
-
-    def decoded_rows() -> Iterator[list[str | None]]:
-        """Rows for the prepared INSERT; stops at the end, or after a row that is not UTF-8."""
-        while True:
-            lines = bulk() if bulk is not None else None
-            if lines is not None:  # the usual case: many plain lines at once
-                first = reader.line - len(lines)
-                for k, fields in enumerate(lines):
-                    state["line"] = first + k
-                    yield fields  # type: ignore[misc]
-                continue
-            state["line"] = reader.line
-            row = read_row()
-            if row is not None:
-                decoded = _decode_row(row)
-                if decoded is None:
-                    state["raw"] = list(row)
-                    return
-                yield decoded  # type: ignore[misc]
-            if reader.term == EOF:
-                return
-
-    rows = decoded_rows()
-    cursor = conn.cursor()
-    while True:
-        try:
-            cursor.executemany(insert, _counting(rows, state))
-            if state["pending"]:
-                state["added"] += 1
-                state["last_failed"] = False
-                state["pending"] = False
-        except apsw.Error as exc:
-            state["pending"] = False
-            shell.error(f"{reader.name}:{state['line']}: INSERT failed: {exc}")
-            state["failed"] += 1
-            state["last_failed"] = True
-            continue
-        raw = state["raw"]
-        if raw is None:
-            break
-        state["raw"] = None
-        try:
-            conn.execute(raw_insert, raw)
-            state["added"] += 1
-            state["last_failed"] = False
-        except apsw.Error as exc:
-            shell.error(f"{reader.name}:{state['line']}: INSERT failed: {exc}")
-            state["failed"] += 1
-            state["last_failed"] = True
-        rows = decoded_rows()
-    return state["added"], state["failed"], state["last_failed"]
-
-
-def _counting(rows: Iterator[Any], state: dict[str, Any]) -> Iterator[Any]:
-    """Pass rows on to executemany, counting each one SQLite took when it asks for the next."""
-    state["pending"] = False
-    for row in rows:
-        if state["pending"]:
-            state["added"] += 1
-            state["last_failed"] = False
-        state["pending"] = True
-        yield row
 
 
 _BULK_BYTES = 1 << 20
@@ -677,20 +687,30 @@ _BULK_BYTES = 1 << 20
 def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]] | None] | None:
     """A reader of many plain lines at once, the usual case; None where fields need care.
 
-    Each call takes up to a megabyte of whole lines that have nothing to
-    unquote (no quote or NUL; in csv, a CR only before the row separator),
-    are UTF-8 and have exactly ``ncol`` fields, and returns their fields; it
-    returns None to let ``FieldReader`` read the next line field by field
-    (and at the very start, for a byte-order mark).
+    Each call takes up to a megabyte of whole lines that are simple (no NUL;
+    in csv, a CR only before the row separator and quotes only around whole
+    fields with none inside), are UTF-8 and have exactly ``ncol`` fields,
+    and returns their fields; it returns None to let ``FieldReader`` read
+    the next line field by field (and at the very start, for a byte-order
+    mark).
     """
     data, colsep, rowsep = reader.data, reader.colsep, reader.rowsep
     if colsep == rowsep or colsep >= 0x80 or rowsep >= 0x80:
         return None
     end_byte, colsep_char, rowsep_char = bytes([rowsep]), chr(colsep), chr(rowsep)
     csv = reader.csv
-    # What needs FieldReader: quotes, NULs, and (csv) a CR that does not end a line.
-    awkward = re.compile(b'["\\0]|\r(?!' + re.escape(end_byte) + b")" if csv else b"\\0")
+    # What needs FieldReader: NULs, and (csv) a CR that does not end a line.
+    awkward = re.compile(b"\\0|\r(?!" + re.escape(end_byte) + b")" if csv else b"\\0")
     n = len(data)
+    # csv lines whose quoted fields are simple: "text" with no quote or line end inside.
+    sep, end = re.escape(colsep_char), re.escape(rowsep_char)
+    one = f'(?:"[^"\\r{end}]*"|[^"\\r{sep}{end}]*)'
+    simple_lines = re.compile(f"(?:{one}(?:{sep}{one}){{{ncol - 1}}}{end})*")
+
+    def quoted_rows(text: str) -> list[list[str]]:
+        """The fields of the leading lines of ``text`` that are simple, unquoted as sqlite3 does."""
+        good = simple_lines.match(text + rowsep_char).group().split(rowsep_char)[:-1]
+        return list(_csv.reader(good, delimiter=colsep_char, quotechar='"', strict=True))
 
     def read_lines() -> list[list[str]] | None:
         pos = reader.pos
@@ -713,14 +733,17 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
                 return None
             chunk = chunk[:cut]
             text = chunk.decode("utf-8")
-        lines = text.split(rowsep_char)
         if csv and "\r" in text:  # CR LF: the CR goes, as FieldReader drops it
-            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-        rows = [line.split(colsep_char) for line in lines]
+            text = text.replace("\r" + rowsep_char, rowsep_char).removesuffix("\r")
+        lines = text.count(rowsep_char) + 1
+        if csv and '"' in text:
+            rows = quoted_rows(text)
+        else:
+            rows = [line.split(colsep_char) for line in text.split(rowsep_char)]
         taken = next((k for k, row in enumerate(rows) if len(row) != ncol), len(rows))
         if taken == 0:
             return None
-        if taken < len(rows):
+        if taken < lines:
             skipped = chunk.split(end_byte)[taken:]
             chunk = chunk[: len(chunk) - sum(len(part) + 1 for part in skipped)]
         reader.pos = pos + len(chunk) + 1
