@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wasmshell.shell import render
+from wasmshell.shell import formatting, render
 from wasmshell.shell.state import OutputSettings
 
 pytestmark = pytest.mark.skipif(render.fast_rows() is None, reason="the C loop is not built here")
@@ -100,3 +100,20 @@ def test_a_large_result_is_written_in_chunks():
     assert renderer.count == 100_000
     assert "".join(chunks) == "".join(f"{n}|row {n}\n" for n in range(100_000))
     assert 1 < len(chunks) < 1000  # neither one huge string nor a write per row
+
+
+@pytest.mark.skipif(formatting._native_g is None, reason="no x87 long double in C here")
+@settings(max_examples=2000, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(-(10**6), 10**6).map(lambda n: n * 0.25),
+        st.builds(lambda m, e: m * 10.0**e, st.integers(-(10**8), 10**8), st.integers(-320, 300)),
+    ),
+    precision=st.sampled_from([15, 20, 21]),
+    alt2=st.booleans(),
+)
+def test_sqlite_g_in_c_is_the_integer_replay(value, precision, alt2):
+    """The C %g (native x87 long double) gives the digits of the integer replay, which
+    test_differential.py holds to sqlite3's own."""
+    assert formatting.sqlite_g(value, precision, alt2) == formatting.emulated_g(value, precision, alt2)

@@ -122,16 +122,31 @@ typedef struct {
     PyObject *slow;    /* slow(value) -> str, for everything not done here */
 } Format;
 
+#include <float.h>
+#if defined(LDBL_MANT_DIG) && LDBL_MANT_DIG == 64
+static int format_g(double value, int precision, int alt2, char *out);
+#define HAVE_X87_G 1
+#endif
+
 /* insert mode (and .dump): a value as an SQL literal, where that is simple;
  * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
 static int append_literal(Buffer *b, const Format *f, PyObject *v) {
     if (PyFloat_CheckExact(v)) {
         double d = PyFloat_AS_DOUBLE(v);
-        /* Whole numbers in full, as insert_real writes them; others need SQLite's %!.20g. */
-        if (!(d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
-        char digits[32];
-        int n = snprintf(digits, sizeof digits, "%lld.0", (long long)d);
-        return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+        /* Whole numbers in full, as insert_real writes them; others in SQLite's %!.20g. */
+        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+            char digits[32];
+            int n = snprintf(digits, sizeof digits, "%lld.0", (long long)d);
+            return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+        }
+#ifdef HAVE_X87_G
+        if (isfinite(d) && d != 0.0) {
+            char digits[400];
+            int n = format_g(d, 20, 1, digits);
+            return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+        }
+#endif
+        return 0;
     }
     if (PyBytes_CheckExact(v)) {
         static const char hex[] = "0123456789abcdef";
@@ -313,7 +328,112 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
     Py_RETURN_NONE;
 }
 
+
+/* ---- SQLite's %g ------------------------------------------------------------ */
+
+/* SQLite 3.40's printf turns a REAL into digits in x87 long double
+ * arithmetic and rounds half up, so its 16th to 20th digits are not those of
+ * an exact conversion. formatting.py replays that arithmetic with integers,
+ * which is exact but slow; where C's long double is the same x87 type, the
+ * same steps here give the same digits directly. */
+#ifdef HAVE_X87_G
+
+static const double round_steps[] = {5.0e-01, 5.0e-02, 5.0e-03, 5.0e-04, 5.0e-05,
+                                     5.0e-06, 5.0e-07, 5.0e-08, 5.0e-09, 5.0e-10};
+
+typedef struct {
+    long double real;
+    int left; /* significant digits still to produce */
+} Digits;
+
+static char next_digit(Digits *d) {
+    if (d->left <= 0) return '0';
+    d->left--;
+    int digit = (int)d->real;
+    d->real = (d->real - digit) * 10.0;
+    return (char)('0' + digit);
+}
+
+/* %[!].<precision>g of value into out (at least 400 bytes); its length. */
+static int format_g(double value, int precision, int alt2, char *out) {
+    if (value != value) return sprintf(out, "NaN");
+    char *p = out;
+    if (value < 0) *p++ = '-';
+    long double real = value < 0 ? -(long double)value : (long double)value;
+    if (precision > 0) precision -= 1; /* %g counts significant digits, the loop fraction digits */
+    int idx = precision & 0xFFF;
+    long double rounder = round_steps[idx % 10];
+    while (idx >= 10) {
+        rounder *= 1.0e-10;
+        idx -= 10;
+    }
+    int exp = 0;
+    if (real > 0) {
+        long double scale = 1.0;
+        while (real >= 1e100 * scale && exp <= 350) scale *= 1e100, exp += 100;
+        while (real >= 1e10 * scale && exp <= 350) scale *= 1e10, exp += 10;
+        while (real >= 10.0 * scale && exp <= 350) scale *= 10.0, exp += 1;
+        real /= scale;
+        while (real < 1e-8) real *= 1e8, exp -= 8;
+        while (real < 1.0) real *= 10.0, exp -= 1;
+        if (exp > 350) return (int)(p - out) + sprintf(p, "Inf");
+    }
+    real += rounder;
+    if (real >= 10.0) real *= 0.1, exp += 1;
+    Digits d = {real, 16 + (alt2 ? 10 : 0)};
+    if (exp >= -4 && exp <= precision) { /* fixed notation */
+        precision -= exp;
+        if (exp < 0) {
+            *p++ = '0';
+        } else {
+            for (int e = exp; e >= 0; e--) *p++ = next_digit(&d);
+        }
+        char *point = p;
+        *p++ = '.';
+        int e = exp + 1;
+        int left = precision;
+        for (; e < 0 && left > 0; e++, left--) *p++ = '0';
+        for (; left > 0; left--) *p++ = next_digit(&d);
+        while (p > point + 1 && p[-1] == '0') p--; /* trailing zeros go */
+        if (p == point + 1) {
+            if (alt2) *p++ = '0';
+            else p = point;
+        }
+        *p = 0;
+        return (int)(p - out);
+    }
+    *p++ = next_digit(&d);
+    char *point = p;
+    *p++ = '.';
+    for (int k = 0; k < precision; k++) *p++ = next_digit(&d);
+    while (p > point + 1 && p[-1] == '0') p--;
+    if (p == point + 1) {
+        if (alt2) *p++ = '0';
+        else p = point;
+    }
+    return (int)(p - out) + sprintf(p, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+}
+
+static PyObject *py_sqlite_g(PyObject *module, PyObject *args) {
+    (void)module;
+    double value;
+    int precision, alt2;
+    if (!PyArg_ParseTuple(args, "dip:sqlite_g", &value, &precision, &alt2)) return NULL;
+    if (precision < 0 || precision > 350) {
+        PyErr_SetString(PyExc_ValueError, "sqlite_g: precision out of range");
+        return NULL;
+    }
+    char out[400];
+    int n = format_g(value, precision, alt2, out);
+    return PyUnicode_FromStringAndSize(out, n);
+}
+#endif
+
 static PyMethodDef methods[] = {
+#ifdef HAVE_X87_G
+    {"sqlite_g", py_sqlite_g, METH_VARARGS,
+     "sqlite_g(value, precision, alt2) -> str: SQLite 3.40's %[!].<precision>g, in x87 long double."},
+#endif
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
      "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
      "           keep_newlines=False)\n\n"

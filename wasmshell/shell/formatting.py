@@ -6,7 +6,8 @@ rounds half up (not to even) and computes digits in x87 ``long double``
 arithmetic, so its 16th to 20th digits are not those of an exact conversion
 (1.0/3 prints as ``0.33333333333333331482``, not ``...483``). To be
 byte-identical this module replays that arithmetic exactly, with integers
-standing in for 64-bit-significand floats; the common cases take a fast path.
+standing in for 64-bit-significand floats (or, much faster, in C's own x87
+long double, _rows.c); the common cases take a fast path.
 """
 
 from __future__ import annotations
@@ -76,12 +77,24 @@ def _int(a: tuple[int, int]) -> int:
 
 
 _ROUNDERS = [_ld(float(f"5e-{k:02d}")) for k in range(1, 11)]
+
+try:  # the same steps in C's long double, where that is the x87 type (_rows.c)
+    from ._rows import sqlite_g as _native_g
+except ImportError:
+    _native_g = None
 _E100, _E10, _TEN, _E8 = _ld(1e100), _ld(1e10), _ld(10.0), _ld(1e8)
 _ONE, _E_8, _TENTH = _ld(1.0), _ld(1e-8), _ld(0.1)
 
 
 def sqlite_g(value: float, precision: int, alt2: bool) -> str:
     """SQLite 3.40's ``%[!].<precision>g`` of ``value``, digit for digit."""
+    if _native_g is not None:
+        return _native_g(value, precision, alt2)
+    return emulated_g(value, precision, alt2)
+
+
+def emulated_g(value: float, precision: int, alt2: bool) -> str:
+    """``sqlite_g`` with x87 arithmetic replayed in integers (where C has no x87 long double)."""
     if value != value:
         return "NaN"
     prefix = "-" if value < 0 else ""
