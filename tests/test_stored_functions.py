@@ -137,16 +137,22 @@ def test_named_bindings_in_a_script_with_function_statements(session):
     assert rows(session, sql, {"n": 10}) == [(10,), (55,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ScriptCursor in session.py passes all positional bindings to every run of plain "
-    "statements, where APSW would consume them in order across the statements",
-)
 def test_positional_bindings_in_a_script_with_function_statements(session):
+    """Positional values are used up in order across the statements, as APSW does without them."""
     sql = (
-        f"create table t(x); {create('fib', wat('fib'))}; insert into t values (?); select fib(x) + ? from t"
+        f"create table t(x, y); insert into t values (?, 0); {create('fib', wat('fib'))};"
+        " insert into t values (?, ?2); select sum(fib(x)) + ? from t"
     )
-    assert rows(session, sql, (10, 1)) == [(56,)]
+    assert rows(session, sql, (10, 20, 7, 1)) == [(55 + 6765 + 1,)]
+    assert rows(session, "select y from t order by x") == [(0,), (7,)]
+
+
+def test_the_wrong_number_of_positional_bindings_runs_nothing(session):
+    for values in ((1, 2), ()):
+        with pytest.raises(apsw.BindingsError):
+            session.execute(f"create table t(x); {create('fib', wat('fib'))}; select ?", values)
+        assert rows(session, "select name from sqlite_schema") == []
+        assert "fib" not in session.functions
 
 
 def test_wat_body_with_doubled_quotes(session):

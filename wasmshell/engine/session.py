@@ -9,7 +9,7 @@ stays fast.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -22,6 +22,7 @@ from .statements import (
     engine_must_see,
     may_change_functions,
     may_hold_function_statement,
+    parameter_names,
     parse_function_statement,
     split_statements,
 )
@@ -434,8 +435,6 @@ class ScriptCursor:
 
     _DONE = object()
 
-    native_run_wasm: bool  # run_wasm is the C function of native.py
-
     def __init__(
         self, session: Session, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool
     ) -> None:
@@ -447,22 +446,42 @@ class ScriptCursor:
     def _run(self, sql: str, bindings: Any, can_cache: bool) -> Iterator[Any]:
         cursor = self._cursor
         plain: list[str] = []
+        # Positional values are used up in order across statements, as APSW does.
+        positional = bindings is not None and not isinstance(bindings, Mapping)
+        used = 0
+
+        def run_plain() -> Iterator[Any]:
+            nonlocal plain, used
+            values = bindings
+            if positional:
+                count = sum(len(parameter_names(statement)) for statement in plain)
+                values, used = bindings[used : used + count], used + count
+            text, plain = "\n".join(plain), []
+            yield from cursor.execute(text, values, can_cache=can_cache)
+
+        script = []
         for _offset, statement in split_statements(sql):
             try:
-                parsed = parse_function_statement(statement)
+                script.append((statement, parse_function_statement(statement)))
             except SyntaxError as exc:
                 raise StatementError(str(exc)) from None
+        if positional:
+            needed = sum(len(parameter_names(statement)) for statement, parsed in script if parsed is None)
+            if needed != len(bindings):
+                raise apsw.BindingsError(
+                    f"Incorrect number of bindings supplied.  The statements use {needed} and there are "
+                    f"{len(bindings)} supplied"
+                )
+        for statement, parsed in script:
             if parsed is None:
                 plain.append(statement)
                 if _ROLLBACK.search(statement):
                     # Registrations must follow the rollback before the next statement runs.
-                    yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)
-                    plain = []
+                    yield from run_plain()
                     self._session._maintain()
                 continue
             if plain:
-                yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)
-                plain = []
+                yield from run_plain()
             trace = cursor.exec_trace
             if trace is not None:
                 trace(cursor, statement, None)
@@ -471,7 +490,7 @@ class ScriptCursor:
             else:
                 self._session.catalog.drop(parsed)
         if plain:
-            yield from cursor.execute("\n".join(plain), bindings, can_cache=can_cache)
+            yield from run_plain()
 
     def __iter__(self) -> ScriptCursor:
         return self

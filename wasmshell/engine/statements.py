@@ -243,3 +243,47 @@ class _Stream:
             self.take()
         if self.peek().kind != "end":
             raise self.fail("the end of the statement")
+
+
+# -- parameters -------------------------------------------------------------------
+
+_PARAMETER_TOKENS = re.compile(
+    r"""
+      (?P<skip> --[^\n]*                      # comments, strings and quoted names hide parameters
+              | /\*(?:[^*]|\*(?!/))*(?:\*/)?
+              | '(?:[^']|'')*'?
+              | "(?:[^"]|"")*"?
+              | `(?:[^`]|``)*`?
+              | \[[^\]]*\]?
+              | [A-Za-z0-9_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]* )
+    | (?P<number> \?[0-9]+ )
+    | (?P<anon> \? )
+    | (?P<named> [:@$\#](?:[A-Za-z0-9_$\x80-\U0010ffff]|::)*(?:\([^)\s]*\))? )
+    """,
+    re.VERBOSE,
+)
+
+
+def parameter_names(statement: str) -> list[str | None]:
+    """Each parameter of an SQL statement, in SQLite's numbering: its name, or None for ``?``."""
+    names: list[str | None] = []
+    index: dict[str, int] = {}
+    for match in _PARAMETER_TOKENS.finditer(statement):
+        kind = match.lastgroup
+        text = match.group()
+        if kind == "skip" or (kind == "named" and len(text) < 2):
+            continue
+        if kind == "anon":
+            names.append(None)
+        elif kind == "number":
+            n = int(text[1:])
+            if not 1 <= n <= 250_000:
+                return []  # SQLite will refuse the statement; no bindings
+            names.extend([None] * (n - len(names)))
+            if names[n - 1] is None and text not in index:
+                names[n - 1] = text
+                index[text] = n
+        elif text not in index:
+            names.append(text)
+            index[text] = len(names)
+    return names
