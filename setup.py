@@ -13,7 +13,12 @@ setup(
     ext_modules=[
         Extension(
             "wasmshell.engine._runwasm",
-            sources=["wasmshell/engine/_runwasm.c"],
+            sources=[
+                "wasmshell/engine/_runwasm.c",
+                "wasmshell/engine/_wasmcall.c",
+                "wasmshell/engine/_rawrows.c",
+            ],
+            depends=["wasmshell/engine/_runwasm.h"],
             optional=True,
         ),
         Extension("wasmshell.shell._rows", sources=["wasmshell/shell/_rows.c"], optional=True),

@@ -1,0 +1,20 @@
+/* Shared by the files of wasmshell.engine._runwasm (see _runwasm.c). */
+#ifndef WASMSHELL_RUNWASM_H
+#define WASMSHELL_RUNWASM_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <sqlite3ext.h>
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+extern PyTypeObject WasmCallType; /* _wasmcall.c */
+extern PyTypeObject RawRowsType;  /* _rawrows.c */
+
+/* raw_rows(sqlite3_pointer, connection, sql, bindings), in _rawrows.c */
+PyObject *py_raw_rows(PyObject *module, PyObject *args);
+
+#endif
