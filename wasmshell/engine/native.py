@@ -1,4 +1,4 @@
-"""The optional C part (``_runwasm.c``) and how the engine reaches it.
+"""The optional C part (``_runwasm.c`` and its neighbours) and how the engine reaches it.
 
 Two things live there: ``run_wasm`` as a C SQLite function, which caches
 the module's callable on the module argument with ``sqlite3_set_auxdata``

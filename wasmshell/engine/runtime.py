@@ -358,7 +358,7 @@ class Instance:
         self._limit_ticks = max(1, round(limits.timeout_ms / 1000 / TICK_SECONDS))
         self.stale = False
         # Past this many bytes of linear memory the instance is replaced
-        # between calls (read by _runwasm.c too).
+        # between calls (read by _wasmcall.c too).
         self.threshold = float("inf")
         self.refresh_memory()
         self.threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
