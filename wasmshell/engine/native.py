@@ -1,11 +1,12 @@
 """The optional C part (``_runwasm.c`` and its neighbours) and how the engine reaches it.
 
-Two things live there: ``run_wasm`` as a C SQLite function, which caches
+Three things live there: ``run_wasm`` as a C SQLite function, which caches
 the module's callable on the module argument with ``sqlite3_set_auxdata``
-so a constant module costs nothing per row, and ``WasmCall``, the call of a
-Wasm function from SQL without ctypes. The part is built when a C
+so a constant module costs nothing per row; ``WasmCall``, the call of a
+Wasm function from SQL without ctypes; and ``raw_rows``, a statement run
+again with TEXT that is not UTF-8 kept as bytes. The part is built when a C
 compiler and ``sqlite3ext.h`` are present at install time; without it the
-engine uses its pure-Python equivalents.
+engine uses its pure-Python equivalents (and such TEXT is an error).
 """
 
 from __future__ import annotations
