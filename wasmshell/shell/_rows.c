@@ -207,12 +207,20 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
         }
         PyErr_Clear(); /* beyond 64 bits: Python's way */
     } else if (PyFloat_CheckExact(v)) {
-        char *r = plain_real(PyFloat_AS_DOUBLE(v));
+        double d = PyFloat_AS_DOUBLE(v);
+        char *r = plain_real(d);
         if (r != NULL) {
             int failed = append_field(b, f, r, (Py_ssize_t)strlen(r), 1);
             PyMem_Free(r);
             return failed;
         }
+#ifdef HAVE_X87_G
+        if (d == d) { /* SQLite's %!.15g, as real_text() gives it */
+            char digits[400];
+            int n = d == 0.0 ? sprintf(digits, "0.0") : format_g(d, 15, 1, digits);
+            return append_field(b, f, digits, n, 1);
+        }
+#endif
     } else if (PyUnicode_CheckExact(v)) {
         Py_ssize_t n;
         PyObject *keep;
