@@ -1,7 +1,7 @@
 /*
- * The hot loop of list, csv and insert output (and .dump), in C.
+ * The hot loop of list, csv, insert and json output (and .dump), in C.
  *
- * Writing a million rows in list, csv or insert mode spends most of its time
+ * Writing a million rows in list, csv, insert or json mode spends most of its time
  * in Python-level formatting: a few type tests, a str() and a join per row.
  * write_rows() does the same work on a buffer of UTF-8 bytes and hands the
  * stream a chunk at a time. It formats only what is common and simple:
@@ -16,7 +16,7 @@
 
 #define FLUSH_AT (64 * 1024)
 
-enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2 };
+enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3 };
 
 typedef struct {
     char *data;
@@ -193,9 +193,66 @@ static int append_field(Buffer *b, const Format *f, const char *text, Py_ssize_t
     return append(b, text, (size_t)n);
 }
 
+/* json mode: a value as sqlite3's output_json_string and %!.20g write it;
+ * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
+static int append_json(Buffer *b, PyObject *v) {
+    if (PyFloat_CheckExact(v)) {
+        double d = PyFloat_AS_DOUBLE(v);
+        if (isinf(d)) return append(b, d > 0 ? "1e999" : "-1e999", d > 0 ? 5 : 6) < 0 ? -1 : 1;
+        if (d == 0.0) return append(b, "0.0", 3) < 0 ? -1 : 1;
+#ifdef HAVE_X87_G
+        char digits[400];
+        int n = format_g(d, 20, 1, digits);
+        return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+#else
+        return 0;
+#endif
+    }
+    if (!PyUnicode_CheckExact(v)) return 0;
+    Py_ssize_t n;
+    PyObject *keep;
+    const char *text = utf8_of(v, &n, &keep);
+    if (text == NULL) return -1;
+    const char *nul = memchr(text, 0, (size_t)n);
+    if (nul != NULL) n = nul - text; /* C strings end at a NUL */
+    int failed = reserve(b, (size_t)n * 6 + 2) < 0;
+    if (!failed) {
+        static const char hex[] = "0123456789abcdef";
+        char *out = b->data + b->len;
+        *out++ = '"';
+        for (Py_ssize_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)text[k];
+            if (c == '"' || c == '\\') {
+                *out++ = '\\', *out++ = (char)c;
+            } else if (c < 0x20) {
+                *out++ = '\\';
+                switch (c) {
+                case '\b': *out++ = 'b'; break;
+                case '\f': *out++ = 'f'; break;
+                case '\n': *out++ = 'n'; break;
+                case '\r': *out++ = 'r'; break;
+                case '\t': *out++ = 't'; break;
+                default:
+                    *out++ = 'u', *out++ = '0', *out++ = '0';
+                    *out++ = hex[c >> 4], *out++ = hex[c & 15];
+                }
+            } else {
+                *out++ = (char)c;
+            }
+        }
+        *out++ = '"';
+        b->len = (size_t)(out - b->data);
+    }
+    Py_XDECREF(keep);
+    return failed ? -1 : 1;
+}
+
 static int append_value(Buffer *b, const Format *f, PyObject *v) {
     if (v == Py_None) return append(b, f->null, (size_t)f->nnull);
-    if (f->mode == MODE_INSERT && !PyLong_CheckExact(v)) {
+    if (f->mode == MODE_JSON && !PyLong_CheckExact(v)) {
+        int done = append_json(b, v);
+        if (done != 0) return done < 0 ? -1 : 0;
+    } else if (f->mode == MODE_INSERT && !PyLong_CheckExact(v)) {
         int done = append_literal(b, f, v);
         if (done != 0) return done < 0 ? -1 : 0;
     } else if (PyLong_CheckExact(v)) {
@@ -254,17 +311,17 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
 
 static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) {
     (void)module;
-    static char *names[] = {"renderer", "rows",   "write", "mode",          "colsep", "rowsep", "null",
-                            "slow",     "header", "prefix", "keep_newlines", NULL};
-    PyObject *renderer, *rows, *write, *slow, *header;
+    static char *names[] = {"renderer", "rows",   "write",  "mode",          "colsep", "rowsep", "null",
+                            "slow",     "header", "prefix", "keep_newlines", "keys",   NULL};
+    PyObject *renderer, *rows, *write, *slow, *header, *keys = Py_None;
     const char *mode_name;
     Format f;
     f.prefix = "";
     f.nprefix = 0;
     f.keep_newlines = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOss#s#s#OO|s#p:write_rows", names, &renderer, &rows, &write,
-                                     &mode_name, &f.sep, &f.nsep, &f.end, &f.nend, &f.null, &f.nnull, &slow,
-                                     &header, &f.prefix, &f.nprefix, &f.keep_newlines))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOss#s#s#OO|s#pO:write_rows", names, &renderer, &rows,
+                                     &write, &mode_name, &f.sep, &f.nsep, &f.end, &f.nend, &f.null, &f.nnull,
+                                     &slow, &header, &f.prefix, &f.nprefix, &f.keep_newlines, &keys))
         return NULL;
     if (strcmp(mode_name, "list") == 0) {
         f.mode = MODE_LIST;
@@ -272,6 +329,8 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
         f.mode = MODE_CSV;
     } else if (strcmp(mode_name, "insert") == 0) {
         f.mode = MODE_INSERT;
+    } else if (strcmp(mode_name, "json") == 0 && PyList_Check(keys)) {
+        f.mode = MODE_JSON; /* keys: each column's "name": */
     } else {
         PyErr_Format(PyExc_ValueError, "write_rows: no fast loop for mode %s", mode_name);
         return NULL;
@@ -303,12 +362,24 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
             failed = 1;
             break;
         }
+        if (f.mode == MODE_JSON && append(&b, count ? ",\n{" : "[{", count ? 3 : 2) < 0) failed = 1;
         count++;
         if (f.nprefix && append(&b, f.prefix, (size_t)f.nprefix) < 0) failed = 1;
         Py_ssize_t width = PySequence_Fast_GET_SIZE(values);
         PyObject **items = PySequence_Fast_ITEMS(values);
+        if (f.mode == MODE_JSON && width != PyList_GET_SIZE(keys)) {
+            PyErr_SetString(PyExc_ValueError, "write_rows: a row and its keys differ in length");
+            failed = 1;
+        }
         for (Py_ssize_t k = 0; k < width && !failed; k++) {
             if (k && append(&b, f.sep, (size_t)f.nsep) < 0) failed = 1;
+            if (!failed && f.mode == MODE_JSON) {
+                Py_ssize_t n;
+                PyObject *keep;
+                const char *key = utf8_of(PyList_GET_ITEM(keys, k), &n, &keep);
+                failed = key == NULL || append(&b, key, (size_t)n) < 0;
+                Py_XDECREF(keep);
+            }
             if (!failed && append_value(&b, &f, items[k]) < 0) failed = 1;
         }
         Py_DECREF(values);

@@ -90,7 +90,7 @@ _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
 def fast_rows() -> Callable[..., None] | None:
-    """The C loop for list, csv and insert output (``_rows.c``), or None when it was not built."""
+    """The C loop for list, csv, insert and json output (``_rows.c``), or None when it was not built."""
     global _fast_rows
     if _fast_rows is False:
         try:
@@ -139,6 +139,20 @@ def json_string(text: str) -> str:
             out.append(ch)
     out.append('"')
     return "".join(out)
+
+
+def json_value(value: Any) -> str:
+    """A value as json mode writes it."""
+    t = type(value)
+    if value is None:
+        return "null"
+    if t is float:
+        return json_real(value)
+    if t is int:
+        return str(value)
+    if t is str:
+        return json_string(value[: value.index("\0")] if "\0" in value else value)
+    return json_string(bytes(value).decode("utf-8", "surrogateescape"))
 
 
 # -- renderers ----------------------------------------------------------------
@@ -323,21 +337,16 @@ class JsonRenderer(Renderer):
         w = self.out.write
         w("[{" if self.count == 0 else ",\n{")
         self.count += 1
-        parts = []
-        for name, v in zip(self.columns, values, strict=True):
-            t = type(v)
-            if v is None:
-                text = "null"
-            elif t is float:
-                text = json_real(v)
-            elif t is int:
-                text = str(v)
-            elif t is str:
-                text = json_string(v[: v.index("\0")] if "\0" in v else v)
-            else:
-                text = json_string(bytes(v).decode("utf-8", "surrogateescape"))
-            parts.append(json_string(name) + ":" + text)
-        w(",".join(parts) + "}")
+        pairs = zip(self.columns, values, strict=True)
+        w(",".join(json_string(name) + ":" + json_value(v) for name, v in pairs) + "}")
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        fast = fast_rows()
+        if fast is None:
+            super().write_rows(rows)
+            return
+        keys = [json_string(name) + ":" for name in self.columns]
+        fast(self, rows, self.out.write, "json", ",", "}", "null", json_value, None, "", False, keys)
 
     def finish(self) -> None:
         if self.count:
