@@ -1,7 +1,7 @@
 /*
- * The hot loop of list, csv, insert and json output (and .dump), in C.
+ * The hot loop of list, csv, quote, insert and json output (and .dump), in C.
  *
- * Writing a million rows in list, csv, insert or json mode spends most of its time
+ * Writing a million rows in these modes spends most of its time
  * in Python-level formatting: a few type tests, a str() and a join per row.
  * write_rows() does the same work on a buffer of UTF-8 bytes and hands the
  * stream a chunk at a time. It formats only what is common and simple:
@@ -16,7 +16,7 @@
 
 #define FLUSH_AT (64 * 1024)
 
-enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3 };
+enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3, MODE_QUOTE = 4 };
 
 typedef struct {
     char *data;
@@ -131,6 +131,19 @@ static int format_g(double value, int precision, int alt2, char *out);
 /* insert mode (and .dump): a value as an SQL literal, where that is simple;
  * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
 static int append_literal(Buffer *b, const Format *f, PyObject *v) {
+    if (PyFloat_CheckExact(v) && f->mode == MODE_QUOTE) {
+        /* As real_literal writes it: %!.20g, infinities as Inf. */
+        double d = PyFloat_AS_DOUBLE(v);
+        if (isinf(d)) return append(b, d > 0 ? "Inf" : "-Inf", d > 0 ? 3 : 4) < 0 ? -1 : 1;
+        if (d == 0.0) return append(b, "0.0", 3) < 0 ? -1 : 1;
+#ifdef HAVE_X87_G
+        char digits[400];
+        int n = format_g(d, 20, 1, digits);
+        return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+#else
+        return 0;
+#endif
+    }
     if (PyFloat_CheckExact(v)) {
         double d = PyFloat_AS_DOUBLE(v);
         /* Whole numbers in full, as insert_real writes them; others in SQLite's %!.20g. */
@@ -252,7 +265,7 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
     if (f->mode == MODE_JSON && !PyLong_CheckExact(v)) {
         int done = append_json(b, v);
         if (done != 0) return done < 0 ? -1 : 0;
-    } else if (f->mode == MODE_INSERT && !PyLong_CheckExact(v)) {
+    } else if ((f->mode == MODE_INSERT || f->mode == MODE_QUOTE) && !PyLong_CheckExact(v)) {
         int done = append_literal(b, f, v);
         if (done != 0) return done < 0 ? -1 : 0;
     } else if (PyLong_CheckExact(v)) {
@@ -329,6 +342,9 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
         f.mode = MODE_CSV;
     } else if (strcmp(mode_name, "insert") == 0) {
         f.mode = MODE_INSERT;
+    } else if (strcmp(mode_name, "quote") == 0) {
+        f.mode = MODE_QUOTE;
+        f.keep_newlines = 1; /* quote() keeps line ends in the literal */
     } else if (strcmp(mode_name, "json") == 0 && PyList_Check(keys)) {
         f.mode = MODE_JSON; /* keys: each column's "name": */
     } else {

@@ -90,7 +90,7 @@ _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
 def fast_rows() -> Callable[..., None] | None:
-    """The C loop for list, csv, insert and json output (``_rows.c``), or None when it was not built."""
+    """The C loop for list, csv, quote, insert and json output (``_rows.c``); None if not built."""
     global _fast_rows
     if _fast_rows is False:
         try:
@@ -305,6 +305,15 @@ class QuoteRenderer(Renderer):
             self.out.write(s.colsep.join(quote_literal(c) for c in self.columns) + s.rowsep)
         self.count += 1
         self.out.write(s.colsep.join(quote_literal(v) for v in values) + s.rowsep)
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        fast = fast_rows()
+        if fast is None:
+            super().write_rows(rows)
+            return
+        s = self.s
+        header = s.colsep.join(quote_literal(c) for c in self.columns) + s.rowsep if s.headers else None
+        fast(self, rows, self.out.write, "quote", s.colsep, s.rowsep, "NULL", quote_literal, header)
 
 
 class InsertRenderer(Renderer):
