@@ -1,5 +1,5 @@
 /*
- * The hot loop of list, csv, quote, insert and json output (and .dump), in C.
+ * The hot loop of list, csv, line, quote, insert and json output (and .dump), in C.
  *
  * Writing a million rows in these modes spends most of its time
  * in Python-level formatting: a few type tests, a str() and a join per row.
@@ -16,7 +16,7 @@
 
 #define FLUSH_AT (64 * 1024)
 
-enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3, MODE_QUOTE = 4 };
+enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3, MODE_QUOTE = 4, MODE_LINE = 5 };
 
 typedef struct {
     char *data;
@@ -347,6 +347,8 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
         f.keep_newlines = 1; /* quote() keeps line ends in the literal */
     } else if (strcmp(mode_name, "json") == 0 && PyList_Check(keys)) {
         f.mode = MODE_JSON; /* keys: each column's "name": */
+    } else if (strcmp(mode_name, "line") == 0 && PyList_Check(keys)) {
+        f.mode = MODE_LINE; /* keys: each column's padded "name = " */
     } else {
         PyErr_Format(PyExc_ValueError, "write_rows: no fast loop for mode %s", mode_name);
         return NULL;
@@ -379,17 +381,18 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
             break;
         }
         if (f.mode == MODE_JSON && append(&b, count ? ",\n{" : "[{", count ? 3 : 2) < 0) failed = 1;
+        if (f.mode == MODE_LINE && count && append(&b, f.end, (size_t)f.nend) < 0) failed = 1;
         count++;
         if (f.nprefix && append(&b, f.prefix, (size_t)f.nprefix) < 0) failed = 1;
         Py_ssize_t width = PySequence_Fast_GET_SIZE(values);
         PyObject **items = PySequence_Fast_ITEMS(values);
-        if (f.mode == MODE_JSON && width != PyList_GET_SIZE(keys)) {
+        if ((f.mode == MODE_JSON || f.mode == MODE_LINE) && width != PyList_GET_SIZE(keys)) {
             PyErr_SetString(PyExc_ValueError, "write_rows: a row and its keys differ in length");
             failed = 1;
         }
         for (Py_ssize_t k = 0; k < width && !failed; k++) {
             if (k && append(&b, f.sep, (size_t)f.nsep) < 0) failed = 1;
-            if (!failed && f.mode == MODE_JSON) {
+            if (!failed && (f.mode == MODE_JSON || f.mode == MODE_LINE)) {
                 Py_ssize_t n;
                 PyObject *keep;
                 const char *key = utf8_of(PyList_GET_ITEM(keys, k), &n, &keep);
@@ -397,9 +400,11 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
                 Py_XDECREF(keep);
             }
             if (!failed && append_value(&b, &f, items[k]) < 0) failed = 1;
+            if (!failed && f.mode == MODE_LINE && append(&b, f.end, (size_t)f.nend) < 0) failed = 1;
         }
         Py_DECREF(values);
-        if (failed || append(&b, f.end, (size_t)f.nend) < 0 || (b.len >= FLUSH_AT && flush(&b, write) < 0)) {
+        if (failed || (f.mode != MODE_LINE && append(&b, f.end, (size_t)f.nend) < 0) ||
+            (b.len >= FLUSH_AT && flush(&b, write) < 0)) {
             failed = 1;
             break;
         }

@@ -90,7 +90,7 @@ _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
 def fast_rows() -> Callable[..., None] | None:
-    """The C loop for list, csv, quote, insert and json output (``_rows.c``); None if not built."""
+    """The C loop for list, csv, line, quote, insert and json output (``_rows.c``); None if not built."""
     global _fast_rows
     if _fast_rows is False:
         try:
@@ -282,6 +282,17 @@ class LineRenderer(Renderer):
         for name, v in zip(self.columns, values, strict=True):
             pad = width - len(name.encode("utf-8", "surrogateescape"))
             self.out.write(f"{' ' * pad}{name} = {text_of(v, s.null)}{s.rowsep}")
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        fast = fast_rows()
+        if fast is None:
+            super().write_rows(rows)
+            return
+        s = self.s
+        sizes = [len(c.encode("utf-8", "surrogateescape")) for c in self.columns]
+        width = max([5, *sizes])
+        keys = [" " * (width - n) + c + " = " for c, n in zip(self.columns, sizes, strict=True)]
+        fast(self, rows, self.out.write, "line", "", s.rowsep, s.null, _slow_text, None, "", False, keys)
 
 
 class HtmlRenderer(Renderer):
