@@ -1,4 +1,4 @@
-"""The C loop of list, csv, line, quote, insert and json output (_rows.c) writes exactly what the
+"""The C loop of the streaming output modes (_rows.c) writes exactly what the
 Python loop writes, for any values, separators and NULL text; and it writes
 the rows that came before an error, as sqlite3 does."""
 
@@ -48,7 +48,7 @@ def rendered(mode: str, rows: list, colsep: str, rowsep: str, null: str, headers
 
 @settings(max_examples=300, deadline=None)
 @given(
-    mode=st.sampled_from(["list", "csv", "line", "quote", "insert", "json"]),
+    mode=st.sampled_from(["list", "csv", "line", "html", "quote", "insert", "json"]),
     rows=rows_of,
     colsep=separators,
     rowsep=st.sampled_from(["\n", "\r\n", "|"]),

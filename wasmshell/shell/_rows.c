@@ -1,5 +1,5 @@
 /*
- * The hot loop of list, csv, line, quote, insert and json output (and .dump), in C.
+ * The hot loop of list, csv, line, html, quote, insert and json output (and .dump), in C.
  *
  * Writing a million rows in these modes spends most of its time
  * in Python-level formatting: a few type tests, a str() and a join per row.
@@ -16,7 +16,7 @@
 
 #define FLUSH_AT (64 * 1024)
 
-enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3, MODE_QUOTE = 4, MODE_LINE = 5 };
+enum { MODE_LIST = 0, MODE_CSV = 1, MODE_INSERT = 2, MODE_JSON = 3, MODE_QUOTE = 4, MODE_LINE = 5, MODE_HTML = 6 };
 
 typedef struct {
     char *data;
@@ -322,6 +322,28 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
     return failed;
 }
 
+/* html mode: a value's text in a <TD>, escaped as sqlite3's output_html_string does. */
+static int append_html(Buffer *b, const Format *f, PyObject *v, Buffer *scratch) {
+    scratch->len = 0;
+    if (append_value(scratch, f, v) < 0 || reserve(b, scratch->len * 6 + 10) < 0) return -1;
+    char *out = b->data + b->len;
+    memcpy(out, "<TD>", 4), out += 4;
+    for (size_t k = 0; k < scratch->len; k++) {
+        char c = scratch->data[k];
+        const char *entity = c == '<' ? "&lt;" : c == '&' ? "&amp;" : c == '>' ? "&gt;"
+                           : c == '"' ? "&quot;" : c == '\'' ? "&#39;" : NULL;
+        if (entity == NULL) {
+            *out++ = c;
+        } else {
+            size_t n = strlen(entity);
+            memcpy(out, entity, n), out += n;
+        }
+    }
+    memcpy(out, "</TD>\n", 6), out += 6;
+    b->len = (size_t)(out - b->data);
+    return 0;
+}
+
 static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) {
     (void)module;
     static char *names[] = {"renderer", "rows",   "write",  "mode",          "colsep", "rowsep", "null",
@@ -347,6 +369,8 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
         f.keep_newlines = 1; /* quote() keeps line ends in the literal */
     } else if (strcmp(mode_name, "json") == 0 && PyList_Check(keys)) {
         f.mode = MODE_JSON; /* keys: each column's "name": */
+    } else if (strcmp(mode_name, "html") == 0) {
+        f.mode = MODE_HTML; /* prefix "<TR>", rowsep "</TR>\n", no column separator */
     } else if (strcmp(mode_name, "line") == 0 && PyList_Check(keys)) {
         f.mode = MODE_LINE; /* keys: each column's padded "name = " */
     } else {
@@ -362,7 +386,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
     if (count == -1 && PyErr_Occurred()) return NULL;
     PyObject *iterator = PyObject_GetIter(rows);
     if (iterator == NULL) return NULL;
-    Buffer b = {NULL, 0, 0};
+    Buffer b = {NULL, 0, 0}, scratch = {NULL, 0, 0};
     int failed = 0;
     PyObject *row;
     while ((row = PyIter_Next(iterator)) != NULL) {
@@ -399,7 +423,11 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
                 failed = key == NULL || append(&b, key, (size_t)n) < 0;
                 Py_XDECREF(keep);
             }
-            if (!failed && append_value(&b, &f, items[k]) < 0) failed = 1;
+            if (!failed && f.mode == MODE_HTML) {
+                if (append_html(&b, &f, items[k], &scratch) < 0) failed = 1;
+            } else if (!failed && append_value(&b, &f, items[k]) < 0) {
+                failed = 1;
+            }
             if (!failed && f.mode == MODE_LINE && append(&b, f.end, (size_t)f.nend) < 0) failed = 1;
         }
         Py_DECREF(values);
@@ -416,6 +444,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
      * as sqlite3 prints rows before an error. */
     int flushed = failed ? 0 : flush(&b, write);
     PyMem_Free(b.data);
+    PyMem_Free(scratch.data);
     PyObject *total = PyLong_FromLongLong(count);
     int counted = total == NULL ? -1 : PyObject_SetAttrString(renderer, "count", total);
     Py_XDECREF(total);

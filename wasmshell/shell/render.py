@@ -90,7 +90,7 @@ _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
 def fast_rows() -> Callable[..., None] | None:
-    """The C loop for list, csv, line, quote, insert and json output (``_rows.c``); None if not built."""
+    """The C loop of the streaming modes but tcl (``_rows.c``); None if it was not built."""
     global _fast_rows
     if _fast_rows is False:
         try:
@@ -305,6 +305,17 @@ class HtmlRenderer(Renderer):
             w("<TR>" + "".join(f"<TH>{c.translate(_HTML)}</TH>\n" for c in self.columns) + "</TR>\n")
         self.count += 1
         w("<TR>" + "".join(f"<TD>{text_of(v, s.null).translate(_HTML)}</TD>\n" for v in values) + "</TR>\n")
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        fast = fast_rows()
+        if fast is None:
+            super().write_rows(rows)
+            return
+        s = self.s
+        header = None
+        if s.headers:
+            header = "<TR>" + "".join(f"<TH>{c.translate(_HTML)}</TH>\n" for c in self.columns) + "</TR>\n"
+        fast(self, rows, self.out.write, "html", "", "</TR>\n", s.null, _slow_text, header, "<TR>")
 
 
 class QuoteRenderer(Renderer):
