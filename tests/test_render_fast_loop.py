@@ -46,7 +46,7 @@ def rendered(mode: str, rows: list, colsep: str, rowsep: str, null: str, headers
     return out.getvalue(), renderer.count
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(
     mode=st.sampled_from(["list", "csv", "line", "html", "quote", "insert", "json"]),
     rows=rows_of,
