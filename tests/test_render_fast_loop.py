@@ -1,4 +1,4 @@
-"""The C loop of the streaming output modes (_rows.c) writes exactly what the
+"""The C loops of the output modes (_rows.c) write exactly what the
 Python loop writes, for any values, separators and NULL text; and it writes
 the rows that came before an error, as sqlite3 does."""
 
@@ -29,36 +29,42 @@ rows_of = st.lists(st.lists(values, min_size=3, max_size=3), max_size=6)
 separators = st.sampled_from([",", "|", "\t", ";", "1", "-", "ab", "é", ""])
 
 
-def rendered(mode: str, rows: list, colsep: str, rowsep: str, null: str, headers: bool, fast: bool) -> tuple:
+def rendered(
+    mode: str, rows: list, colsep: str, rowsep: str, null: str, headers: bool, fast: bool, widths=(), wrap=0
+) -> tuple:
     settings_ = OutputSettings()
     settings_.mode, settings_.colsep, settings_.rowsep, settings_.null = mode, colsep, rowsep, null
-    settings_.headers = headers
+    settings_.headers, settings_.widths, settings_.wrap = headers, list(widths), wrap
     out = io.StringIO()
-    saved = render._fast_rows
+    saved = render._fast_rows, render._fast_columnar
     render._fast_rows = render.fast_rows() if fast else None
+    render._fast_columnar = render.fast_columnar() if fast else None
     try:
         renderer = render.renderer_for(out, settings_)
         renderer.start(["a", "b,c", 'd"'])
         renderer.write_rows(iter(rows))
         renderer.finish()
     finally:
-        render._fast_rows = saved
+        render._fast_rows, render._fast_columnar = saved
     return out.getvalue(), renderer.count
 
 
 @settings(max_examples=700, deadline=None)
 @given(
-    mode=st.sampled_from(["list", "csv", "line", "html", "quote", "insert", "json"]),
+    mode=st.sampled_from(
+        ["list", "csv", "line", "html", "quote", "insert", "json", "column", "table", "box", "markdown"]
+    ),
     rows=rows_of,
     colsep=separators,
     rowsep=st.sampled_from(["\n", "\r\n", "|"]),
     null=st.sampled_from(["", "NULL", "-"]),
     headers=st.booleans(),
+    widths=st.lists(st.integers(-12, 12), max_size=3),
+    wrap=st.sampled_from([0, 4, 20]),
 )
-def test_the_c_loop_writes_what_python_writes(mode, rows, colsep, rowsep, null, headers):
-    assert rendered(mode, rows, colsep, rowsep, null, headers, True) == rendered(
-        mode, rows, colsep, rowsep, null, headers, False
-    )
+def test_the_c_loop_writes_what_python_writes(mode, rows, colsep, rowsep, null, headers, widths, wrap):
+    args = (mode, rows, colsep, rowsep, null, headers)
+    assert rendered(*args, True, widths, wrap) == rendered(*args, False, widths, wrap)
 
 
 def test_rows_before_an_error_are_written_and_counted():

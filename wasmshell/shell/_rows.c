@@ -1,5 +1,7 @@
 /*
- * The hot loop of list, csv, line, html, quote, insert and json output (and .dump), in C.
+ * The hot loops of output, in C: list, csv, line, html, quote, insert and json
+ * rows as they come (and .dump's), and the layout of column, table, box and
+ * markdown for results of plain values.
  *
  * Writing a million rows in these modes spends most of its time
  * in Python-level formatting: a few type tests, a str() and a join per row.
@@ -558,7 +560,218 @@ static PyObject *py_sqlite_g(PyObject *module, PyObject *args) {
 }
 #endif
 
+
+/* ---- column, table, box and markdown ------------------------------------------ */
+
+/* The columnar modes must see every row before writing. columnar() lays out
+ * results whose every value is one plain line within its column's limit,
+ * which is what most results are; for anything else (a line end or control
+ * character, a value to wrap, undecodable bytes, --quote) it writes nothing
+ * and returns False, and render.py lays the rows out itself. */
+
+typedef struct {
+    size_t start, len; /* the cell's UTF-8 in the text buffer */
+    Py_ssize_t width;  /* characters, as sqlite3's strlenChar counts them */
+} Cell;
+
+/* Characters: the bytes that do not continue a UTF-8 sequence. */
+static Py_ssize_t utf8_width(const char *text, size_t n) {
+    Py_ssize_t width = 0;
+    for (size_t k = 0; k < n; k++) width += ((unsigned char)text[k] & 0xC0) != 0x80;
+    return width;
+}
+
+/* The cell's text, appended to b, if the value is plain enough for here: 1; 0 if not; -1 on error. */
+static int plain_cell(Buffer *b, const Format *f, PyObject *v, Py_ssize_t limit) {
+    size_t before = b->len;
+    if (PyUnicode_CheckExact(v)) {
+        Py_ssize_t n;
+        PyObject *keep;
+        const char *text = utf8_of(v, &n, &keep);
+        if (text == NULL) return -1;
+        int ok = keep == NULL; /* undecodable bytes: render.py's way */
+        for (Py_ssize_t k = 0; ok && k < n; k++) ok = (unsigned char)text[k] >= 0x20;
+        ok = ok && append(b, text, (size_t)n) == 0;
+        Py_XDECREF(keep);
+        if (!ok) {
+            b->len = before;
+            return PyErr_Occurred() ? -1 : 0;
+        }
+    } else if (v == Py_None || PyLong_CheckExact(v) || PyFloat_CheckExact(v)) {
+        if (append_value(b, f, v) < 0) return -1;
+        for (size_t k = before; k < b->len; k++) {
+            if ((unsigned char)b->data[k] < 0x20) {
+                b->len = before;
+                return 0;
+            }
+        }
+    } else {
+        return 0; /* BLOBs and the rest */
+    }
+    if (limit > 0 && utf8_width(b->data + before, b->len - before) >= limit) {
+        b->len = before;
+        return 0; /* it would wrap */
+    }
+    return 1;
+}
+
+static int pad(Buffer *b, Py_ssize_t n) {
+    if (n <= 0) return 0;
+    if (reserve(b, (size_t)n) < 0) return -1;
+    memset(b->data + b->len, ' ', (size_t)n);
+    b->len += (size_t)n;
+    return 0;
+}
+
+/* left + (fill * (width + 2)) joined by mid + right + newline */
+static int rule(Buffer *b, const char *left, const char *fill, const char *mid, const char *right,
+                const Py_ssize_t *widths, Py_ssize_t ncol) {
+    size_t nfill = strlen(fill);
+    if (append(b, left, strlen(left)) < 0) return -1;
+    for (Py_ssize_t j = 0; j < ncol; j++) {
+        if (j && append(b, mid, strlen(mid)) < 0) return -1;
+        for (Py_ssize_t k = 0; k < widths[j] + 2; k++)
+            if (append(b, fill, nfill) < 0) return -1;
+    }
+    return append(b, right, strlen(right)) < 0 || append(b, "\n", 1) < 0 ? -1 : 0;
+}
+
+static PyObject *columnar(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *rows, *write, *header, *set_widths, *limits, *slow;
+    const char *mode;
+    Format f;
+    int headers;
+    if (!PyArg_ParseTuple(args, "O!OsO!O!O!s#pO:columnar", &PyList_Type, &rows, &write, &mode, &PyList_Type,
+                          &header, &PyList_Type, &set_widths, &PyList_Type, &limits, &f.null, &f.nnull,
+                          &headers, &slow))
+        return NULL;
+    Py_ssize_t ncol = PyList_GET_SIZE(header), nrows = PyList_GET_SIZE(rows);
+    if (PyList_GET_SIZE(set_widths) != ncol || PyList_GET_SIZE(limits) != ncol) {
+        PyErr_SetString(PyExc_ValueError, "columnar: widths, limits and header differ in length");
+        return NULL;
+    }
+    f.mode = MODE_LIST; /* values as their text, NULL as the null text */
+    f.slow = slow;
+    f.sep = f.end = f.prefix = "";
+    f.nsep = f.nend = f.nprefix = 0;
+    f.numbers_plain = 1;
+    f.keep_newlines = 0;
+    Buffer text = {NULL, 0, 0}, out = {NULL, 0, 0};
+    Cell *cells = PyMem_Malloc(sizeof(Cell) * (size_t)(nrows * ncol + 1));
+    Py_ssize_t *widths = PyMem_Calloc((size_t)ncol + 1, sizeof(Py_ssize_t));
+    Py_ssize_t *set = PyMem_Calloc((size_t)ncol + 1, sizeof(Py_ssize_t));
+    Py_ssize_t *limit = PyMem_Calloc((size_t)ncol + 1, sizeof(Py_ssize_t));
+    int result = -1; /* -1 error, 0 not plain, 1 written */
+    if (cells == NULL || widths == NULL || set == NULL || limit == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < ncol; j++) {
+        set[j] = PyLong_AsSsize_t(PyList_GET_ITEM(set_widths, j));
+        limit[j] = PyLong_AsSsize_t(PyList_GET_ITEM(limits, j));
+        if (PyErr_Occurred()) goto done;
+        widths[j] = set[j] < 0 ? -set[j] : set[j];
+        Py_ssize_t n;
+        PyObject *keep;
+        const char *name = utf8_of(PyList_GET_ITEM(header, j), &n, &keep);
+        if (name == NULL) goto done;
+        Py_ssize_t w = utf8_width(name, (size_t)n);
+        Py_XDECREF(keep);
+        if (w > widths[j]) widths[j] = w;
+    }
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        PyObject *values = PySequence_Fast(PyList_GET_ITEM(rows, r), "columnar: a row must be a sequence");
+        if (values == NULL) goto done;
+        int plain = PySequence_Fast_GET_SIZE(values) == ncol;
+        for (Py_ssize_t j = 0; plain == 1 && j < ncol; j++) {
+            size_t start = text.len;
+            plain = plain_cell(&text, &f, PySequence_Fast_GET_ITEM(values, j), limit[j]);
+            if (plain == 1) {
+                Cell *c = &cells[r * ncol + j];
+                c->start = start, c->len = text.len - start;
+                c->width = utf8_width(text.data + start, c->len);
+                if (c->width > widths[j]) widths[j] = c->width;
+            }
+        }
+        Py_DECREF(values);
+        if (plain != 1) {
+            result = plain;
+            goto done;
+        }
+    }
+    int column = strcmp(mode, "column") == 0, table = strcmp(mode, "table") == 0, box = strcmp(mode, "box") == 0;
+    const char *start = column ? "" : box ? "\xe2\x94\x82 " : "| ";
+    const char *sep = column ? "  " : box ? " \xe2\x94\x82 " : " | ";
+    const char *end = column ? "\n" : box ? " \xe2\x94\x82\n" : " |\n";
+    int failed = 0;
+    if (nrows > 0) {
+        if (column) {
+            for (Py_ssize_t j = 0; headers && j < ncol && !failed; j++) {
+                Py_ssize_t n;
+                PyObject *keep;
+                const char *name = utf8_of(PyList_GET_ITEM(header, j), &n, &keep);
+                Py_ssize_t gap = widths[j] - utf8_width(name, (size_t)n);
+                failed = (j && append(&out, "  ", 2) < 0) || (set[j] < 0 && pad(&out, gap) < 0) ||
+                         append(&out, name, (size_t)n) < 0 || (set[j] >= 0 && pad(&out, gap) < 0);
+                Py_XDECREF(keep);
+            }
+            if (headers && !failed) {
+                failed = append(&out, "\n", 1) < 0;
+                for (Py_ssize_t j = 0; j < ncol && !failed; j++) {
+                    failed = (j && append(&out, "  ", 2) < 0) || reserve(&out, (size_t)widths[j]) < 0;
+                    if (!failed) memset(out.data + out.len, '-', (size_t)widths[j]), out.len += (size_t)widths[j];
+                }
+                failed = failed || append(&out, "\n", 1) < 0;
+            }
+        } else {
+            if (table) failed = rule(&out, "+", "-", "+", "+", widths, ncol) < 0;
+            if (box) failed = rule(&out, "\xe2\x94\x8c", "\xe2\x94\x80", "\xe2\x94\xac", "\xe2\x94\x90", widths, ncol) < 0;
+            failed = failed || append(&out, start, strlen(start)) < 0;
+            for (Py_ssize_t j = 0; j < ncol && !failed; j++) {
+                Py_ssize_t n;
+                PyObject *keep;
+                const char *name = utf8_of(PyList_GET_ITEM(header, j), &n, &keep);
+                Py_ssize_t gap = widths[j] - utf8_width(name, (size_t)n);
+                failed = (j && append(&out, sep, strlen(sep)) < 0) || pad(&out, gap / 2) < 0 ||
+                         append(&out, name, (size_t)n) < 0 || pad(&out, (gap + 1) / 2) < 0;
+                Py_XDECREF(keep);
+            }
+            failed = failed || append(&out, end, strlen(end)) < 0;
+            if (table) failed = failed || rule(&out, "+", "-", "+", "+", widths, ncol) < 0;
+            if (box) failed = failed || rule(&out, "\xe2\x94\x9c", "\xe2\x94\x80", "\xe2\x94\xbc", "\xe2\x94\xa4", widths, ncol) < 0;
+            if (!table && !box) failed = failed || rule(&out, "|", "-", "|", "|", widths, ncol) < 0;
+        }
+        for (Py_ssize_t r = 0; r < nrows && !failed; r++) {
+            failed = append(&out, start, strlen(start)) < 0;
+            for (Py_ssize_t j = 0; j < ncol && !failed; j++) {
+                const Cell *c = &cells[r * ncol + j];
+                Py_ssize_t gap = widths[j] - c->width;
+                failed = (j && append(&out, sep, strlen(sep)) < 0) || (set[j] < 0 && pad(&out, gap) < 0) ||
+                         append(&out, text.data + c->start, c->len) < 0 || (set[j] >= 0 && pad(&out, gap) < 0);
+            }
+            failed = failed || append(&out, end, strlen(end)) < 0 || (out.len >= FLUSH_AT && flush(&out, write) < 0);
+        }
+        if (!failed && table) failed = rule(&out, "+", "-", "+", "+", widths, ncol) < 0;
+        if (!failed && box) failed = rule(&out, "\xe2\x94\x94", "\xe2\x94\x80", "\xe2\x94\xb4", "\xe2\x94\x98", widths, ncol) < 0;
+    }
+    result = failed || flush(&out, write) < 0 ? -1 : 1;
+done:
+    PyMem_Free(text.data);
+    PyMem_Free(out.data);
+    PyMem_Free(cells);
+    PyMem_Free(widths);
+    PyMem_Free(set);
+    PyMem_Free(limit);
+    if (result < 0) return NULL;
+    return PyBool_FromLong(result);
+}
+
 static PyMethodDef methods[] = {
+    {"columnar", columnar, METH_VARARGS,
+     "columnar(rows, write, mode, header, set_widths, limits, null, headers, slow) -> bool\n\n"
+     "Write rows in column, table, box or markdown mode if every value is one plain line\n"
+     "within its limit; False (nothing written) to leave them to render.py."},
 #ifdef HAVE_X87_G
     {"sqlite_g", py_sqlite_g, METH_VARARGS,
      "sqlite_g(value, precision, alt2) -> str: SQLite 3.40's %[!].<precision>g, in x87 long double."},

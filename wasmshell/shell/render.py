@@ -104,6 +104,21 @@ def fast_rows() -> Callable[..., None] | None:
 _fast_rows: Any = False  # not looked for yet
 
 
+def fast_columnar() -> Callable[..., bool] | None:
+    """The C layout of the columnar modes for plain results (``_rows.c``), or None."""
+    global _fast_columnar
+    if _fast_columnar is False:
+        try:
+            from ._rows import columnar
+        except ImportError:
+            columnar = None
+        _fast_columnar = columnar
+    return _fast_columnar  # type: ignore[return-value]
+
+
+_fast_columnar: Any = False  # not looked for yet
+
+
 def _slow_text(value: Any) -> str:
     """What the C loop hands back: a value's text, NULL aside."""
     return text_of(value, "")
@@ -553,9 +568,19 @@ class ColumnarRenderer(Renderer):
         self.limits = [abs(w) if w else s.wrap for w in self.set_widths]
         # Only the first line of a column's name is shown.
         self.header = [display_lines(c, self.limits[j], s.wordwrap)[0] for j, c in enumerate(self.columns)]
-        self.rows: list[list[list[str]]] = []
+        self.values: list[Sequence[Any]] = []  # laid out at the end, when the widths are known
 
     def row(self, values: Sequence[Any]) -> None:
+        self.values.append(values)
+        self.count += 1
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            self.values.extend(rows)
+        finally:
+            self.count = len(self.values)
+
+    def _cells(self, values: Sequence[Any]) -> list[list[str]]:
         s = self.s
         limits = self.limits
         cells = []
@@ -565,13 +590,18 @@ class ColumnarRenderer(Renderer):
             else:
                 text = s.null if v is None else text_of(v, "")
             cells.append(display_lines(text, limits[j], s.wordwrap))
-        self.rows.append(cells)
-        self.count += 1
+        return cells
 
     def finish(self) -> None:
-        if not self.rows:
+        if not self.values:
             return
         s = self.s
+        fast = fast_columnar()
+        if fast is not None and not s.quote:
+            args = (self.header, self.set_widths, self.limits, s.null, s.headers, _slow_text)
+            if fast(self.values, self.out.write, s.mode, *args):
+                return  # every value was one plain line: laid out in C
+        self.rows = [self._cells(values) for values in self.values]
         mode = s.mode
         set_widths = self.set_widths
         header = self.header
