@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from wasmshell.shell import formatting, render
 from wasmshell.shell.state import OutputSettings
 
-pytestmark = pytest.mark.skipif(render.fast_rows() is None, reason="the C loop is not built here")
+pytestmark = pytest.mark.skipif(render.c_output() is None, reason="the C loops are not built here")
 
 values = st.one_of(
     st.none(),
@@ -36,16 +36,14 @@ def rendered(
     settings_.mode, settings_.colsep, settings_.rowsep, settings_.null = mode, colsep, rowsep, null
     settings_.headers, settings_.widths, settings_.wrap = headers, list(widths), wrap
     out = io.StringIO()
-    saved = render._fast_rows, render._fast_columnar
-    render._fast_rows = render.fast_rows() if fast else None
-    render._fast_columnar = render.fast_columnar() if fast else None
+    render.c_loops = fast
     try:
         renderer = render.renderer_for(out, settings_)
         renderer.start(["a", "b,c", 'd"'])
         renderer.write_rows(iter(rows))
         renderer.finish()
     finally:
-        render._fast_rows, render._fast_columnar = saved
+        render.c_loops = True
     return out.getvalue(), renderer.count
 
 
@@ -77,15 +75,14 @@ def test_rows_before_an_error_are_written_and_counted():
         out = io.StringIO()
         settings_ = OutputSettings()
         settings_.mode = "list"
-        saved = render._fast_rows
-        render._fast_rows = render.fast_rows() if fast else None
+        render.c_loops = fast
         try:
             renderer = render.renderer_for(out, settings_)
             renderer.start(["x", "y", "z"])
             with pytest.raises(RuntimeError, match="boom"):
                 renderer.write_rows(failing())
         finally:
-            render._fast_rows = saved
+            render.c_loops = True
         assert out.getvalue() == "1|a|\n2|b|0.5\n"
         assert renderer.count == 2
 

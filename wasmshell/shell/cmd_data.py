@@ -15,10 +15,9 @@ import mmap
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, TextIO
 
 import apsw
 
@@ -27,7 +26,7 @@ from .args import integer_value
 from .cmd_schema import byte_len, quote_identifier_always, schema_line, sql_string
 from .commands import command
 from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
-from .render import fast_rows
+from .render import OutputSettings, Renderer
 from .state import Shell
 
 # -- .dump ------------------------------------------------------------------------
@@ -130,30 +129,30 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
     if rowid:
         head += "(" + ",".join(selected) + ")"
     head += " VALUES("
-    write = shell.out.write
-    newlines = opts.newlines
     rows = _table_rows(conn, selected, quote_identifier(table))
-    fast = fast_rows()
     try:
-        if fast is not None:
-            fast(
-                SimpleNamespace(count=0),
-                rows,
-                write,
-                "insert",
-                ",",
-                ");\n",
-                "NULL",
-                lambda v: dump_literal(v, newlines),
-                None,
-                head,
-                newlines,
-            )
-        else:
-            for row in rows:
-                write(head + ",".join([dump_literal(v, newlines) for v in row]) + ");\n")
+        _DumpRows(shell.out, head, opts.newlines).write_rows(rows)
     except apsw.Error:
         state.errors += 1
+
+
+class _DumpRows(Renderer):
+    """The INSERT statements of one table's rows: insert mode's C loop with .dump's literals."""
+
+    def __init__(self, out: TextIO, head: str, newlines: bool) -> None:
+        super().__init__(out, OutputSettings())
+        self.head = head
+        self.newlines = newlines
+
+    def literal(self, value: Any) -> str:
+        return dump_literal(value, self.newlines)
+
+    def row(self, values: Sequence[Any]) -> None:
+        self.count += 1
+        self.out.write(self.head + ",".join([self.literal(v) for v in values]) + ");\n")
+
+    def c_layout(self) -> tuple[Any, ...]:
+        return ("insert", ",", ");\n", "NULL", self.literal, None, self.head, self.newlines)
 
 
 def _dump_table(shell: Shell, name: str, sql: str, opts: DumpOptions, state: _DumpState) -> None:

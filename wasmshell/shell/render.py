@@ -8,6 +8,7 @@ size their columns, as sqlite3's do, and write when the statement ends.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
@@ -89,34 +90,22 @@ _CSV_NEEDS_QUOTE = re.compile("[^!#-&(-~]")
 _NUMBER_CHARS = "0123456789-+.eEInf"
 
 
-def fast_rows() -> Callable[..., None] | None:
-    """The C loop of the streaming modes but tcl (``_rows.c``); None if it was not built."""
-    global _fast_rows
-    if _fast_rows is False:
-        try:
-            from ._rows import write_rows
-        except ImportError:
-            write_rows = None
-        _fast_rows = write_rows
-    return _fast_rows  # type: ignore[return-value]
+# False: the Python loops even where the C ones are built (the tests compare the two).
+c_loops = True
 
 
-_fast_rows: Any = False  # not looked for yet
+@functools.cache
+def _c_module() -> Any:
+    try:
+        from . import _rows
+    except ImportError:
+        return None
+    return _rows
 
 
-def fast_columnar() -> Callable[..., bool] | None:
-    """The C layout of the columnar modes for plain results (``_rows.c``), or None."""
-    global _fast_columnar
-    if _fast_columnar is False:
-        try:
-            from ._rows import columnar
-        except ImportError:
-            columnar = None
-        _fast_columnar = columnar
-    return _fast_columnar  # type: ignore[return-value]
-
-
-_fast_columnar: Any = False  # not looked for yet
+def c_output() -> Any:
+    """The C output loops (``_rows.c``: write_rows, columnar), or None when not built or turned off."""
+    return _c_module() if c_loops else None
 
 
 def _slow_text(value: Any) -> str:
@@ -191,7 +180,20 @@ class Renderer:
         raise NotImplementedError
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Write every row of an iterator, each as it comes (a fast loop where modes have one)."""
+        """Write every row of an iterator, each as it comes: in C where the mode has a C loop."""
+        c = c_output()
+        layout = self.c_layout() if c is not None else None
+        if layout is None:
+            self.python_rows(rows)
+        else:
+            c.write_rows(self, rows, self.out.write, *layout)
+
+    def c_layout(self) -> tuple[Any, ...] | None:
+        """The C loop's arguments after (renderer, rows, write), or None: the mode has none."""
+        return None
+
+    def python_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """``write_rows`` without the C loop."""
         row = self.row
         for values in rows:
             row(values)
@@ -206,22 +208,24 @@ class ListRenderer(Renderer):
     def row(self, values: Sequence[Any]) -> None:
         s = self.s
         if self.count == 0 and s.headers:
-            self.out.write(s.colsep.join(self.columns) + s.rowsep)
+            self.out.write(self._header())
         self.count += 1
         null = s.null
         self.out.write(s.colsep.join([text_of(v, null) for v in values]) + s.rowsep)
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+    def _header(self) -> str:
+        return self.s.colsep.join(self.columns) + self.s.rowsep
+
+    def c_layout(self) -> tuple[Any, ...]:
+        s = self.s
+        return ("list", s.colsep, s.rowsep, s.null, _slow_text, self._header() if s.headers else None)
+
+    def python_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
-        fast = fast_rows()
-        if fast is not None:
-            header = sep.join(self.columns) + end if s.headers else None
-            fast(self, rows, write, "list", sep, end, null, _slow_text, header)
-            return
         for values in rows:
             if self.count == 0 and s.headers:
-                write(sep.join(self.columns) + end)
+                write(self._header())
             self.count += 1
             parts = []
             for v in values:
@@ -241,25 +245,28 @@ class CsvRenderer(Renderer):
     def row(self, values: Sequence[Any]) -> None:
         s = self.s
         if self.count == 0 and s.headers:
-            self.out.write(s.colsep.join(csv_field(c, s) for c in self.columns) + s.rowsep)
+            self.out.write(self._header())
         self.count += 1
         self.out.write(
             s.colsep.join(csv_field(None if v is None else text_of(v, ""), s) for v in values) + s.rowsep
         )
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+    def _header(self) -> str:
+        s = self.s
+        return s.colsep.join(csv_field(c, s) for c in self.columns) + s.rowsep
+
+    def c_layout(self) -> tuple[Any, ...]:
+        s = self.s
+        return ("csv", s.colsep, s.rowsep, s.null, _slow_text, self._header() if s.headers else None)
+
+    def python_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
-        fast = fast_rows()
-        if fast is not None:
-            header = sep.join(csv_field(c, s) for c in self.columns) + end if s.headers else None
-            fast(self, rows, write, "csv", sep, end, null, _slow_text, header)
-            return
         needs_quote = _CSV_NEEDS_QUOTE.search
         numbers_plain = not any(c in sep for c in _NUMBER_CHARS)
         for values in rows:
             if self.count == 0 and s.headers:
-                write(sep.join(csv_field(c, s) for c in self.columns) + end)
+                write(self._header())
             self.count += 1
             parts = []
             for v in values:
@@ -298,16 +305,12 @@ class LineRenderer(Renderer):
             pad = width - len(name.encode("utf-8", "surrogateescape"))
             self.out.write(f"{' ' * pad}{name} = {text_of(v, s.null)}{s.rowsep}")
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        fast = fast_rows()
-        if fast is None:
-            super().write_rows(rows)
-            return
+    def c_layout(self) -> tuple[Any, ...]:
         s = self.s
         sizes = [len(c.encode("utf-8", "surrogateescape")) for c in self.columns]
         width = max([5, *sizes])
         keys = [" " * (width - n) + c + " = " for c, n in zip(self.columns, sizes, strict=True)]
-        fast(self, rows, self.out.write, "line", "", s.rowsep, s.null, _slow_text, None, "", False, keys)
+        return ("line", "", s.rowsep, s.null, _slow_text, None, "", False, keys)
 
 
 class HtmlRenderer(Renderer):
@@ -317,20 +320,16 @@ class HtmlRenderer(Renderer):
         s = self.s
         w = self.out.write
         if self.count == 0 and s.headers:
-            w("<TR>" + "".join(f"<TH>{c.translate(_HTML)}</TH>\n" for c in self.columns) + "</TR>\n")
+            w(self._header())
         self.count += 1
         w("<TR>" + "".join(f"<TD>{text_of(v, s.null).translate(_HTML)}</TD>\n" for v in values) + "</TR>\n")
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        fast = fast_rows()
-        if fast is None:
-            super().write_rows(rows)
-            return
+    def _header(self) -> str:
+        return "<TR>" + "".join(f"<TH>{c.translate(_HTML)}</TH>\n" for c in self.columns) + "</TR>\n"
+
+    def c_layout(self) -> tuple[Any, ...]:
         s = self.s
-        header = None
-        if s.headers:
-            header = "<TR>" + "".join(f"<TH>{c.translate(_HTML)}</TH>\n" for c in self.columns) + "</TR>\n"
-        fast(self, rows, self.out.write, "html", "", "</TR>\n", s.null, _slow_text, header, "<TR>")
+        return ("html", "", "</TR>\n", s.null, _slow_text, self._header() if s.headers else None, "<TR>")
 
 
 class QuoteRenderer(Renderer):
@@ -339,18 +338,16 @@ class QuoteRenderer(Renderer):
     def row(self, values: Sequence[Any]) -> None:
         s = self.s
         if self.count == 0 and s.headers:
-            self.out.write(s.colsep.join(quote_literal(c) for c in self.columns) + s.rowsep)
+            self.out.write(self._header())
         self.count += 1
         self.out.write(s.colsep.join(quote_literal(v) for v in values) + s.rowsep)
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        fast = fast_rows()
-        if fast is None:
-            super().write_rows(rows)
-            return
+    def _header(self) -> str:
+        return self.s.colsep.join(quote_literal(c) for c in self.columns) + self.s.rowsep
+
+    def c_layout(self) -> tuple[Any, ...]:
         s = self.s
-        header = s.colsep.join(quote_literal(c) for c in self.columns) + s.rowsep if s.headers else None
-        fast(self, rows, self.out.write, "quote", s.colsep, s.rowsep, "NULL", quote_literal, header)
+        return ("quote", s.colsep, s.rowsep, "NULL", quote_literal, self._header() if s.headers else None)
 
 
 class InsertRenderer(Renderer):
@@ -361,12 +358,8 @@ class InsertRenderer(Renderer):
         parts = [insert_literal(v) for v in values]
         self.out.write(self._head() + ",".join(parts) + ");\n")
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        fast = fast_rows()
-        if fast is None:
-            super().write_rows(rows)
-            return
-        fast(self, rows, self.out.write, "insert", ",", ");\n", "NULL", insert_literal, None, self._head())
+    def c_layout(self) -> tuple[Any, ...]:
+        return ("insert", ",", ");\n", "NULL", insert_literal, None, self._head())
 
     def _head(self) -> str:
         s = self.s
@@ -386,13 +379,9 @@ class JsonRenderer(Renderer):
         pairs = zip(self.columns, values, strict=True)
         w(",".join(json_string(name) + ":" + json_value(v) for name, v in pairs) + "}")
 
-    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        fast = fast_rows()
-        if fast is None:
-            super().write_rows(rows)
-            return
+    def c_layout(self) -> tuple[Any, ...]:
         keys = [json_string(name) + ":" for name in self.columns]
-        fast(self, rows, self.out.write, "json", ",", "}", "null", json_value, None, "", False, keys)
+        return ("json", ",", "}", "null", json_value, None, "", False, keys)
 
     def finish(self) -> None:
         if self.count:
@@ -596,10 +585,10 @@ class ColumnarRenderer(Renderer):
         if not self.values:
             return
         s = self.s
-        fast = fast_columnar()
-        if fast is not None and not s.quote:
+        c = c_output()
+        if c is not None and not s.quote:
             args = (self.header, self.set_widths, self.limits, s.null, s.headers, _slow_text)
-            if fast(self.values, self.out.write, s.mode, *args):
+            if c.columnar(self.values, self.out.write, s.mode, *args):
                 return  # every value was one plain line: laid out in C
         self.rows = [self._cells(values) for values in self.values]
         mode = s.mode
