@@ -6,7 +6,6 @@ import io
 import re
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import apsw
 import pytest
@@ -15,8 +14,17 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from wasmshell.shell.pretty import PrettyRenderer, blob_summary, choose_columns, fit_widths
+from wasmshell.shell.render import OutputSettings
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def view(maxrows=None):
+    """Output settings as the shell has them, with ``maxrows`` if given."""
+    settings = OutputSettings()
+    if maxrows is not None:
+        settings.maxrows = maxrows
+    return settings
 
 
 def render(columns, rows, *, width=80, maxrows=None, color=False, settings=None) -> str:
@@ -25,7 +33,7 @@ def render(columns, rows, *, width=80, maxrows=None, color=False, settings=None)
     The first row goes through row(), the rest through write_rows().
     """
     if settings is None:
-        settings = SimpleNamespace() if maxrows is None else SimpleNamespace(maxrows=maxrows)
+        settings = view(maxrows)
     out = io.StringIO()
     r = PrettyRenderer(out, settings, width=width, color=color)
     r.start(columns)
@@ -77,7 +85,9 @@ def test_null_is_dim_and_distinct_from_text():
 
 
 def test_nullvalue_setting_is_respected():
-    out = render(["v"], [(None,)], settings=SimpleNamespace(null="(none)"))
+    shown = view()
+    shown.null = "(none)"
+    out = render(["v"], [(None,)], settings=shown)
     assert cells(body_lines(out)[1])[0].strip() == "(none)"
 
 
@@ -138,7 +148,7 @@ def test_maxrows_zero_shows_everything():
 def test_rows_fed_one_at_a_time_give_the_same_table():
     rows = [(i, f"r{i}") for i in range(50)]
     out = io.StringIO()
-    r = PrettyRenderer(out, SimpleNamespace(maxrows=6), width=60, color=False)
+    r = PrettyRenderer(out, view(6), width=60, color=False)
     r.start(["x", "y"])
     for row in rows:
         r.row(row)
@@ -239,7 +249,7 @@ def test_interrupted_fetch_still_counts_and_shows_what_came():
         raise KeyboardInterrupt
 
     out = io.StringIO()
-    r = PrettyRenderer(out, SimpleNamespace(maxrows=10), width=40, color=False)
+    r = PrettyRenderer(out, view(10), width=40, color=False)
     r.start(["x"])
     with pytest.raises(KeyboardInterrupt):
         r.write_rows(rows())
@@ -256,7 +266,7 @@ def test_streams_an_apsw_cursor():
         "select x, 'row ' || x, x * 0.5 from c"
     )
     out = io.StringIO()
-    r = PrettyRenderer(out, SimpleNamespace(maxrows=4), width=60, color=False)
+    r = PrettyRenderer(out, view(4), width=60, color=False)
     r.start([d[0] for d in cursor.get_description()])
     r.row(next(cursor))
     r.write_rows(cursor)
@@ -272,7 +282,8 @@ def test_rich_is_imported_only_to_draw():
     code = (
         "import sys, io\n"
         "from wasmshell.shell.pretty import PrettyRenderer\n"
-        "r = PrettyRenderer(io.StringIO(), object())\n"
+        "from wasmshell.shell.render import OutputSettings\n"
+        "r = PrettyRenderer(io.StringIO(), OutputSettings())\n"
         "r.start(['x']); r.row((1,)); r.write_rows([(2,), (3,)])\n"
         "assert not any(m == 'rich' or m.startswith('rich.') for m in sys.modules), 'rich imported early'\n"
         "r.finish()\n"

@@ -66,6 +66,9 @@ def test_history_is_written_to_the_history_file(shell, tmp_path):
         ("select 1; -- done", True),
         ("select ';'", False),
         ("select 1;\nselect 2", False),
+        ("select 1;\n.tables", True),  # pasted: the dot-command ends it
+        (".tables\nselect 1", False),
+        ("-- a comment", True),
     ],
 )
 def test_input_is_complete(text, complete):

@@ -55,7 +55,7 @@ class ChunkReader:
             yield partial.decode("utf-8", "replace")
 
 
-def _complete(sql: str) -> bool:
+def sql_is_complete(sql: str) -> bool:
     """SQLite's completeness test, taking a -- comment at the very end as ended (as 3.40 does)."""
     return apsw.complete(sql + "\n")
 
@@ -86,7 +86,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
     pending: list[str] = []
     startline = 0
     lineno = 0
-    complete = _complete
+    complete = sql_is_complete
     run_sql = shell.run_sql
     flags = shell.flags
     # Complete one-statement lines that have already arrived run together in

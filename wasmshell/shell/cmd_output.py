@@ -143,9 +143,10 @@ def _prompt(shell: Shell, args: list[str]) -> int:
 
 @command("maxrows", "maxrows N", "Show at most N rows of a result in the interactive view (first and last)")
 def _maxrows(shell: Shell, args: list[str]) -> int:
-    if len(args) != 2 or integer_value(args[1]) <= 0:
+    rows = integer_value(args[1]) if len(args) == 2 else 0
+    if rows <= 0:
         return usage_error(shell, "maxrows")
-    shell.settings.maxrows = integer_value(args[1])
+    shell.settings.maxrows = rows
     return 0
 
 

@@ -60,6 +60,7 @@ PREFERRED = {
 
 def find(name: str) -> Command | None:
     """The command called ``name``, or the only one it is a prefix of."""
+    _load_all()
     if name in REGISTRY:
         return REGISTRY[name]
     if name in PREFERRED:

@@ -663,22 +663,10 @@ def _keyword_case(word: str, toks: Sequence[_Tok]) -> Callable[[str], str]:
     return str.lower if sample and sample == sample.lower() else str.upper
 
 
-def _enclosing_paren(prev: Sequence[_Tok]) -> int | None:
-    """Index of the unmatched "(" the cursor is inside, if any."""
-    depth = 0
-    for i in range(len(prev) - 1, -1, -1):
-        if _is_op(prev[i], ")"):
-            depth += 1
-        elif _is_op(prev[i], "("):
-            if not depth:
-                return i
-            depth -= 1
-    return None
-
-
-def _governor(prev: Sequence[_Tok]) -> int | None:
+def _governor(prev: Sequence[_Tok], keywords: bool = True) -> int | None:
     """Index of the keyword that rules the cursor's position: the last one at the cursor's
-    parenthesis depth, or the unmatched "(" (whichever comes later)."""
+    parenthesis depth, or the unmatched "(" (whichever comes later). Without ``keywords``,
+    only the unmatched "(" the cursor is inside."""
     depth = 0
     for i in range(len(prev) - 1, -1, -1):
         tok = prev[i]
@@ -688,7 +676,7 @@ def _governor(prev: Sequence[_Tok]) -> int | None:
             if not depth:
                 return i
             depth -= 1
-        elif not depth and _is_kw(tok):
+        elif keywords and not depth and _is_kw(tok):
             return i
     return None
 
@@ -893,7 +881,7 @@ class _SqlContext:
         if kw == "COLLATE":
             return [self.keywords(_COLLATIONS, "collation")]
         if kw == "AS":
-            paren = _enclosing_paren(prev)
+            paren = _governor(prev, keywords=False)
             if paren and prev[paren - 1].text.upper() == "CAST":
                 return [self.keywords(_TYPE_NAMES, "type")]
             if self.verb in ("CREATE", "WITH"):
@@ -1079,9 +1067,8 @@ def _command_suggestions(line: str, md: Metadata, cwd: str | None) -> list[Sugge
     words, current, quote, typed = _command_line_words(line)
     if not words:
         return []  # ". x": no command name
-    from .commands import all_commands, find
+    from .commands import find
 
-    all_commands()  # find() looks in the registry that loading the command modules fills
     found = find(words[0])
     command = found.name if found is not None else words[0]
     if current.startswith("-") and not quote:

@@ -26,8 +26,7 @@ class InterruptWatcher:
         self.fired = False
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._write_fd, False)
-        self._thread = threading.Thread(target=self._watch, name="sigint-watcher", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._watch, name="sigint-watcher", daemon=True).start()
         self._active = False
         self._previous_handler: object = None
         self._previous_fd = -1

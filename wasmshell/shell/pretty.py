@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-DEFAULT_MAXROWS = 40
 MIN_COLUMN_WIDTH = 8  # a text column is never squeezed below this while others are hidden instead
 MAX_HEADER_WIDTH = 20  # a column name up to this long is not cut while other columns can be hidden instead
 MAX_NUMBER_WIDTH = 24  # a number up to this long keeps its full width: cutting digits would mislead
@@ -185,8 +184,7 @@ class PrettyRenderer:
         self.color = color
         self.columns: list[str] = []
         self.count = 0
-        maxrows = getattr(settings, "maxrows", DEFAULT_MAXROWS)
-        self.maxrows = maxrows if maxrows is not None and maxrows > 0 else 0
+        self.maxrows = max(settings.maxrows, 0)  # 0: every row
         # Head and tail together hold every row while there are at most maxrows.
         self._head_size = (self.maxrows + 1) // 2 if self.maxrows else -1
         self.head: list[Sequence[Any]] = []
@@ -265,7 +263,7 @@ class PrettyRenderer:
 
         width = max(console.width, 10)
         limit = width  # no cell is shown wider than the console: cut longer text before measuring it
-        null = getattr(self.s, "null", "") or "NULL"
+        null = self.s.null or "NULL"
         ncols = len(self.columns)
 
         headers = [text_cell(name, limit) for name in self.columns]

@@ -13,14 +13,9 @@ import os
 import sys
 from typing import Any
 
-import apsw
-
 from .batch import process_input
 from .interrupt import InterruptWatcher
 from .state import Shell
-
-MAIN_PROMPT = "wasmshell> "
-CONTINUATION_PROMPT = "   ...> "
 
 
 def history_path() -> str:
@@ -33,13 +28,14 @@ def history_path() -> str:
 
 
 def input_is_complete(text: str) -> bool:
-    """Whether Enter should run ``text`` rather than open a new line."""
-    stripped = text.strip()
-    if not stripped:
-        return True
-    if stripped.startswith(".") and "\n" not in stripped:
-        return True  # a dot-command is one line
-    return apsw.complete(text + "\n")
+    """Whether Enter should run ``text`` rather than open a new line: its last part,
+    read as the shell reads input, is a dot-command, a comment or complete SQL."""
+    from ..engine.statements import is_blank
+    from .batch import sql_is_complete
+    from .lexer import split_input
+
+    last = split_input(text)[-1] if text.strip() else None
+    return last is None or last.kind != "sql" or is_blank(last.text) or sql_is_complete(last.text)
 
 
 def banner(shell: Shell) -> str:
@@ -55,7 +51,7 @@ def banner(shell: Shell) -> str:
     return f'{version_text()}\nEnter ".help" for usage hints, ".funcs" for Wasm functions.\n{where}\n'
 
 
-def _key_bindings(shell: Shell) -> Any:
+def _key_bindings() -> Any:
     from prompt_toolkit.key_binding import KeyBindings
 
     bindings = KeyBindings()
@@ -105,7 +101,7 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
         history = InMemoryHistory()
     options: dict[str, Any] = {
         "multiline": True,
-        "key_bindings": _key_bindings(shell),
+        "key_bindings": _key_bindings(),
         "history": history,
         "auto_suggest": AutoSuggestFromHistory(),
         "enable_history_search": False,
