@@ -15,7 +15,7 @@ import time
 
 import apsw
 import pytest
-from conftest import open_session, run_python, wat
+from conftest import open_session, run_python, wat, wat_path
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -572,10 +572,34 @@ def test_a_shell_can_be_given_and_open_switches_databases(tmp_path):
     c = completer.SqlCompleter(shell)
     assert completions(c, "SELECT * FROM fir") == ["first_db"]
     assert run_command(shell, f".open {tmp_path / 'other.db'}") == 0
-    c.refresh()
     assert completions(c, "SELECT * FROM fir") == []
     assert completions(c, "SELECT * FROM sec") == ["second_db"]
     shell.session.close()
+
+
+def test_a_shells_snapshot_is_read_again_only_when_something_changed(monkeypatch):
+    """Completion for a Shell notices new tables and Wasm functions by itself, and
+    does not read the schema again while nothing changed."""
+    import io
+
+    from wasmshell.shell.commands import run_command
+    from wasmshell.shell.state import Shell
+
+    reads = []
+    real = completer.session_metadata
+    monkeypatch.setattr(completer, "session_metadata", lambda session: reads.append(1) or real(session))
+    shell = Shell(":memory:", stdout=io.StringIO(), stderr=io.StringIO())
+    try:
+        c = completer.SqlCompleter(shell)
+        assert completions(c, "SELECT * FROM inv") == []
+        assert completions(c, "SELECT * FROM inv") == [] and len(reads) == 1
+        shell.session.execute("CREATE TABLE invoices(n)")
+        assert completions(c, "SELECT * FROM inv") == ["invoices"] and len(reads) == 2
+        assert run_command(shell, f".loadwasm {wat_path('add1')} --temp") == 0
+        assert completions(c, "SELECT add")[0] == "add1(" and len(reads) == 3
+        assert completions(c, "SELECT add")[0] == "add1(" and len(reads) == 3
+    finally:
+        shell.session.close()
 
 
 def test_a_function_created_mid_session_appears_after_refresh(db):

@@ -45,7 +45,6 @@ def _open(shell: Shell, args: list[str]) -> int:
     old = shell.session
     shell.session, shell.path = session, path
     old.close()
-    shell.on_open()
     return 0
 
 

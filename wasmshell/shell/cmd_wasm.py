@@ -68,7 +68,6 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
     where = "for this session" if "--temp" in options else "stored in the database"
     for info in infos:
         shell.out.write(f"{signature(info)}  ({where})\n")
-    shell.on_functions_changed()
     return 0
 
 

@@ -390,6 +390,21 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
     )
 
 
+def metadata_version(session: Session) -> Any:
+    """What changes when a snapshot of ``session_metadata`` goes out of date: the session,
+    its databases' schema versions, and its Wasm functions. Cheap enough for every keystroke."""
+    from .cmd_schema import quote_identifier_always
+
+    try:
+        conn = session.connection
+        databases = [name for _seq, name, _file in conn.execute("PRAGMA database_list")]
+        version = "PRAGMA {}.schema_version"
+        schemas = [conn.execute(version.format(quote_identifier_always(db))).fetchall() for db in databases]
+    except Exception:  # the prompt must survive whatever the database does
+        return None
+    return session, databases, schemas, sorted(session.functions)
+
+
 def session_metadata(session: Session) -> Metadata:
     """``read_metadata`` for a wasmshell Session, marking its Wasm functions."""
     return read_metadata(session.connection, (f.name for f in session.functions.values()))
@@ -1116,7 +1131,8 @@ def _make_sql_completer() -> type:
         ``metadata`` is called for a fresh snapshot when one is needed: at the
         first completion, after ``refresh()``, and (at most once a second)
         while the last one was partial. A Shell may be given instead: its
-        current session is read (``session_metadata``). It works with
+        current session is read (``session_metadata``), again whenever
+        ``metadata_version`` says it changed. It works with
         ``complete_while_typing``: while typing, nothing pops up on a space;
         on Tab, when some names start with the word, only those are offered,
         so a unique prefix completes at once.
@@ -1128,11 +1144,14 @@ def _make_sql_completer() -> type:
             if isinstance(metadata, Shell):
                 shell = metadata
                 self._source: Callable[[], Metadata] = lambda: session_metadata(shell.session)
+                self._version: Callable[[], Any] = lambda: metadata_version(shell.session)
             else:
                 self._source = metadata
+                self._version = lambda: None
             self._cwd = cwd
             self._metadata: Metadata | None = None
             self._read_at = 0.0
+            self._read_version: Any = None
 
         def refresh(self) -> None:
             """Forget the snapshot (after schema changes, .open, .loadwasm, CREATE/DROP FUNCTION).
@@ -1146,8 +1165,10 @@ def _make_sql_completer() -> type:
         def metadata(self) -> Metadata:
             """The current snapshot, read if needed."""
             md = self._metadata
-            if md is None or (md.partial and time.monotonic() - self._read_at > 1.0):
-                self._read_at = time.monotonic()
+            version = self._version()
+            stale = version != self._read_version
+            if md is None or stale or (md.partial and time.monotonic() - self._read_at > 1.0):
+                self._read_at, self._read_version = time.monotonic(), version
                 try:
                     md = self._source()
                 except Exception:  # the prompt must survive whatever the database does

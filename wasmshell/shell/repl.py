@@ -140,7 +140,6 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
                     shell.error("Interrupted")
             if shell.quit_requested:
                 break
-            shell.refresh_completion()
     finally:
         watcher.close()
         shell.flush()

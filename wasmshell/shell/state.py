@@ -111,19 +111,6 @@ class Shell:
         session.connection.set_busy_timeout(0)
         return session
 
-    def on_open(self) -> None:
-        """Called after .open replaced the session."""
-        self.refresh_completion()
-
-    def on_functions_changed(self) -> None:
-        """Called after Wasm functions were added or removed."""
-        self.refresh_completion()
-
-    def refresh_completion(self) -> None:
-        """Let completion see new tables, columns and functions."""
-        if self.completer is not None:
-            self.completer.refresh()
-
     def interrupt(self) -> None:
         """Stop what runs now (called from another thread on Ctrl-C)."""
         self.session.interrupt()
