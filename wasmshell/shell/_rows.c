@@ -130,38 +130,36 @@ static int format_g(double value, int precision, int alt2, char *out);
 #define HAVE_X87_G 1
 #endif
 
-/* insert mode (and .dump): a value as an SQL literal, where that is simple;
- * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
-static int append_literal(Buffer *b, const Format *f, PyObject *v) {
-    if (PyFloat_CheckExact(v) && f->mode == MODE_QUOTE) {
-        /* As real_literal writes it: %!.20g, infinities as Inf. */
-        double d = PyFloat_AS_DOUBLE(v);
-        if (isinf(d)) return append(b, d > 0 ? "Inf" : "-Inf", d > 0 ? 3 : 4) < 0 ? -1 : 1;
-        if (d == 0.0) return append(b, "0.0", 3) < 0 ? -1 : 1;
-#ifdef HAVE_X87_G
-        char digits[400];
-        int n = format_g(d, 20, 1, digits);
-        return append(b, digits, (size_t)n) < 0 ? -1 : 1;
-#else
-        return 0;
-#endif
+/* A REAL as real_literal writes it: %!.20g, 0.0 for zero, the given text (and
+ * a minus) for an infinity; 1 if done, 0 without x87 long double, -1 on error. */
+static int append_real20(Buffer *b, double d, const char *infinity) {
+    if (isinf(d)) {
+        if (d < 0 && append(b, "-", 1) < 0) return -1;
+        return append(b, infinity, strlen(infinity)) < 0 ? -1 : 1;
     }
+    if (d == 0.0) return append(b, "0.0", 3) < 0 ? -1 : 1;
+#ifdef HAVE_X87_G
+    char digits[400];
+    int n = format_g(d, 20, 1, digits);
+    return append(b, digits, (size_t)n) < 0 ? -1 : 1;
+#else
+    return 0;
+#endif
+}
+
+/* insert and quote modes (and .dump): a value as an SQL literal, where that is
+ * simple; 1 if done, 0 to leave it to the slow formatter, -1 on error. */
+static int append_literal(Buffer *b, const Format *f, PyObject *v) {
     if (PyFloat_CheckExact(v)) {
         double d = PyFloat_AS_DOUBLE(v);
-        /* Whole numbers in full, as insert_real writes them; others in SQLite's %!.20g. */
+        if (f->mode == MODE_QUOTE) return append_real20(b, d, "Inf");
+        /* insert_real: whole numbers in full, the rest as quote mode but for infinities. */
         if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
             char digits[32];
             int n = snprintf(digits, sizeof digits, "%lld.0", (long long)d);
             return append(b, digits, (size_t)n) < 0 ? -1 : 1;
         }
-#ifdef HAVE_X87_G
-        if (isfinite(d) && d != 0.0) {
-            char digits[400];
-            int n = format_g(d, 20, 1, digits);
-            return append(b, digits, (size_t)n) < 0 ? -1 : 1;
-        }
-#endif
-        return 0;
+        return append_real20(b, d, "1e999");
     }
     if (PyBytes_CheckExact(v)) {
         static const char hex[] = "0123456789abcdef";
@@ -211,18 +209,7 @@ static int append_field(Buffer *b, const Format *f, const char *text, Py_ssize_t
 /* json mode: a value as sqlite3's output_json_string and %!.20g write it;
  * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
 static int append_json(Buffer *b, PyObject *v) {
-    if (PyFloat_CheckExact(v)) {
-        double d = PyFloat_AS_DOUBLE(v);
-        if (isinf(d)) return append(b, d > 0 ? "1e999" : "-1e999", d > 0 ? 5 : 6) < 0 ? -1 : 1;
-        if (d == 0.0) return append(b, "0.0", 3) < 0 ? -1 : 1;
-#ifdef HAVE_X87_G
-        char digits[400];
-        int n = format_g(d, 20, 1, digits);
-        return append(b, digits, (size_t)n) < 0 ? -1 : 1;
-#else
-        return 0;
-#endif
-    }
+    if (PyFloat_CheckExact(v)) return append_real20(b, PyFloat_AS_DOUBLE(v), "1e999"); /* json_real */
     if (!PyUnicode_CheckExact(v)) return 0;
     Py_ssize_t n;
     PyObject *keep;
