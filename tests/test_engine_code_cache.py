@@ -39,9 +39,14 @@ def test_compiled_code_is_kept_for_the_next_run(tmp_path):
 
 def test_a_damaged_cache_entry_is_compiled_again(tmp_path):
     run_fib(str(tmp_path))
-    for entry in compiled_files(tmp_path):
-        entry.write_bytes(b"\0asm not really compiled code" * 10)
+    entries = compiled_files(tmp_path)
+    assert entries
+    damage = b"\0asm not really compiled code" * 10
+    for entry in entries:
+        entry.write_bytes(damage)
     assert run_fib(str(tmp_path))[0] == "6765"
+    # and the damaged entry was replaced by good code
+    assert all(entry.read_bytes() != damage for entry in compiled_files(tmp_path))
 
 
 def test_the_cache_can_be_turned_off(tmp_path):

@@ -82,7 +82,7 @@ def test_multi_line_statement_runs_when_complete(env):
     child.send("select 40\r")
     child.expect_exact("...>")  # not complete: a continuation line
     out = run(child, "+ 2 as answer;")
-    assert "answer" in out and "42" in out
+    assert re.search(r"│\s+42 │", out), out  # the result, not the echoed input
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
 
@@ -103,7 +103,7 @@ def test_large_result_is_summarised_with_count_and_last_row(env):
         "with recursive c(x) as (select 1 union all select x+1 from c limit 5000000) select x from c;",
     )
     assert time.monotonic() - start < 60
-    assert "5,000,000" in out or "5000000" in out
+    assert "5,000,000 rows (40 shown)" in out  # the footer counts every row
     assert "4999999" in out.replace(",", "") and "5000000" in out.replace(",", "")
     assert "2500000" not in out.replace(",", "")
     child.sendcontrol("d")
@@ -112,15 +112,13 @@ def test_large_result_is_summarised_with_count_and_last_row(env):
 def test_tab_completes_table_column_and_wasm_function(env):
     child = spawn(env)
     run(child, "create table measurements(temperature real, station text);")
+    run(child, "insert into measurements values (21.5, 'north');")
     run(child, f".loadwasm {SAMPLES / 'contains.wat'} --temp")
-    child.send("select * from meas\t")
-    child.expect_exact("measurements")
-    child.send(";\r")
-    child.expect_exact(PROMPT)
+    # each completion is checked by the statement it made running
+    child.send("select station from meas\t")
+    assert "north" in run(child, ";")
     child.send("select temp\t")
-    child.expect_exact("temperature")
-    child.send(" from measurements;\r")
-    child.expect_exact(PROMPT)
+    assert "21.5" in run(child, " from measurements;")
     child.send("select contai\t")
     child.expect_exact("contains")
     assert "│     1 │" in run(child, "'meenie', 'ee') as found;")  # completion adds the (
