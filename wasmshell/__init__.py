@@ -3,6 +3,7 @@
 from .engine import (
     ArgumentError,
     Interrupted,
+    LimitError,
     Limits,
     MemoryLimitExceeded,
     ModuleError,
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArgumentError",
     "Interrupted",
+    "LimitError",
     "Limits",
     "MemoryLimitExceeded",
     "ModuleError",

@@ -3,6 +3,7 @@
 from .errors import (
     ArgumentError,
     Interrupted,
+    LimitError,
     MemoryLimitExceeded,
     ModuleError,
     ResultError,
@@ -16,6 +17,7 @@ from .session import Session, connect
 __all__ = [
     "ArgumentError",
     "Interrupted",
+    "LimitError",
     "Limits",
     "MemoryLimitExceeded",
     "ModuleError",

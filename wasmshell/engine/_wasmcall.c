@@ -32,6 +32,8 @@ typedef struct {
     vectorcallfunc vectorcall;
     unchecked_call call;
     void **context;        /* where rawcall keeps the store's context (changes on reset) */
+    uint64_t *control;     /* Instance.control: [entries into Wasm, 1 while a store is bound] */
+    int maintain;          /* the module has memory: look after the instance between calls */
     Raw fn, malloc;        /* the function, and libsql_malloc (malloc.func NULL if not needed) */
     char params[256];      /* per parameter: q i64, i i32, d f64, f f32, p pointer to a value */
     char result;           /* one of "qidfp", or 0 for none */
@@ -41,7 +43,7 @@ typedef struct {
     PyObject *bad;         /* bad(k, value): raises for an argument of the wrong type */
     PyObject *out_of_range; /* out_of_range(k, value): raises for an i32 out of range */
     PyObject *fail;        /* fail(error_pointer): raises for a failed call */
-    PyObject *instance;    /* runtime.Instance, for functions with pointers; else None */
+    PyObject *instance;    /* runtime.Instance: starts stores, places and reads values, says errors */
     PyObject *name;        /* the SQL name, for the instance's messages */
 } WasmCall;
 
@@ -61,6 +63,7 @@ static int parse_raw(PyObject *tuple, Raw *raw, unchecked_call *call, void ***co
  * watcher are Python threads. Returns wasmtime's error pointer. */
 static void *call_raw(WasmCall *self, const Raw *raw) {
     void *error;
+    self->control[0]++; /* a new entry into Wasm: its time limit starts now */
     Py_BEGIN_ALLOW_THREADS
     error = self->call(*self->context, raw->func, raw->slots, raw->nslots, raw->trap);
     Py_END_ALLOW_THREADS
@@ -77,6 +80,15 @@ static int count_call(PyObject *stats, long long *calls) {
     Py_DECREF(old);
     *calls = n + 1;
     return 0;
+}
+
+/* Start a store for the instance if it has none (after a trap, a reset, new limits); 0 or -1. */
+static int ensure_started(WasmCall *self) {
+    if (self->control[1]) return 0;
+    PyObject *done = PyObject_CallMethod(self->instance, "ensure", "O", self->name);
+    if (done == NULL) return -1;
+    Py_DECREF(done);
+    return self->control[1] ? 0 : (PyErr_SetString(PyExc_RuntimeError, "wasm instance did not start"), -1);
 }
 
 /* Call a Python function that raises; NULL in any case. */
@@ -273,6 +285,8 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
             }
         }
     }
+    /* Nothing calls into Wasm without a store: */
+    if (ensure_started(self) < 0) return NULL;
     for (int k = 0; self->pointers && k < self->nparams; k++) {
         if (self->params[k] != 'p') continue;
         long long pointer = put_value(self, args[k], k + 1);
@@ -320,7 +334,7 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
     default:
         value = Py_NewRef(Py_None);
     }
-    if (value == NULL || self->instance == Py_None) return value;
+    if (value == NULL || !self->maintain) return value;
     /* Now and then, and when the instance has grown too far: Instance.maintain. */
     int stale = 0;
     if (calls % 256 != 0) {
@@ -375,18 +389,20 @@ static void wasm_call_dealloc(PyObject *object) {
 
 static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     static char *names[] = {"addresses", "params", "result", "owners", "stats", "bad", "out_of_range",
-                            "fail", "instance", "name", "malloc", NULL};
+                            "fail", "instance", "control", "maintain", "name", "malloc", NULL};
     PyObject *addresses, *owners, *stats, *bad, *out_of_range, *fail, *instance, *name, *malloc = Py_None;
     const char *params, *result;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!ssOO!OOOOU|O:WasmCall", names, &PyTuple_Type, &addresses,
+    unsigned long long control;
+    int maintain;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!ssOO!OOOOKpU|O:WasmCall", names, &PyTuple_Type, &addresses,
                                      &params, &result, &owners, &PyList_Type, &stats, &bad, &out_of_range, &fail,
-                                     &instance, &name, &malloc))
+                                     &instance, &control, &maintain, &name, &malloc))
         return NULL;
     size_t n = strlen(params);
     int pointers = (int)(strchr(params, 'p') != NULL) + (result[0] == 'p');
     if (n >= sizeof(((WasmCall *)0)->params) || strspn(params, "qidfp") != n || strlen(result) > 1 ||
         strspn(result, "qidfp") != strlen(result) || PyList_GET_SIZE(stats) < 1 ||
-        (pointers && instance == Py_None) || (strchr(params, 'p') && malloc == Py_None)) {
+        instance == Py_None || control == 0 || (strchr(params, 'p') && malloc == Py_None)) {
         PyErr_SetString(PyExc_ValueError, "WasmCall: bad signature");
         return NULL;
     }
@@ -403,6 +419,8 @@ static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwa
         return NULL;
     }
     self->vectorcall = wasm_call;
+    self->control = (uint64_t *)(uintptr_t)control;
+    self->maintain = maintain;
     memcpy(self->params, params, n + 1);
     self->result = result[0];
     self->nparams = (int)n;
@@ -424,8 +442,8 @@ static PyObject *wasm_call_plain(PyObject *self, PyObject *args, PyObject *kwarg
 PyTypeObject WasmCallType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "wasmshell.engine._runwasm.WasmCall",
-    .tp_doc = "WasmCall(addresses, params, result, owners, stats, bad, out_of_range, fail, instance, name, "
-              "malloc=None)\n\n"
+    .tp_doc = "WasmCall(addresses, params, result, owners, stats, bad, out_of_range, fail, instance, control, "
+              "maintain, name, malloc=None)\n\n"
               "A Wasm function called straight through wasmtime's raw slots.",
     .tp_basicsize = sizeof(WasmCall),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,

@@ -17,6 +17,7 @@ A NULL for a numeric parameter makes the call return NULL without running it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,9 +77,6 @@ def describe(name: str, signature: Signature, has_memory: bool, deterministic: b
     )
 
 
-_generated: dict[tuple[tuple[str, ...], str | None, bool], Callable[..., Any]] = {}
-
-
 def _source(params: list[str], result: str | None, maintain: bool) -> str:
     args = ", ".join(f"a{k}" for k in range(len(params)))
     body: list[str] = []
@@ -116,11 +114,14 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
                 ]
             else:
                 body += [f"{view}[{slot}] = {a}"]
+    # No store after a trap or a reset: start one (its own time limit) first.
+    body.append("if not G[1]: ensure(name)")
     for k, kind in enumerate(params):
         if kind == "ptr":
             body.append(f"i[{4 * k}] = put(a{k}, name, {k + 1})")
     body += [
         "stats[0] += 1",
+        "G[0] += 1",  # a new entry into Wasm: the time limit starts again
         "e = call(ctx, func, buf, n, trap_ref)",
         "if e or q[T]: fail(raw, e, name, stats)",
     ]
@@ -147,22 +148,18 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
         "    call, (ctx, func, buf, n, trap_ref) = raw.fn, raw.args\n"
         "    s = raw.slots\n"
         "    q, d, i, f, T = s.q, s.d, s.i, s.f, s.trap\n"
-        "    put, get, fail = inst.put, inst.get, inst.fail\n"
+        "    put, get, fail, ensure, G = inst.put, inst.get, inst.fail, inst.ensure, inst.gate\n"
         f"    def sql_function({args}):\n"
         f"{inner}\n"
         "    return sql_function\n"
     )
 
 
-def _factory(params: list[str], result: str | None, maintain: bool) -> Callable[..., Any]:
-    key = (tuple(params), result, maintain)
-    factory = _generated.get(key)
-    if factory is None:
-        namespace: dict[str, Any] = {"F32_MAX": F32_MAX}
-        exec(compile(_source(params, result, maintain), "<wasmshell abi>", "exec"), namespace)
-        factory = namespace["factory"]
-        _generated[key] = factory
-    return factory
+@functools.lru_cache(maxsize=256)  # bounded: a stream of modules can bring endless signatures
+def _factory(params: tuple[str, ...], result: str | None, maintain: bool) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {"F32_MAX": F32_MAX}
+    exec(compile(_source(list(params), result, maintain), "<wasmshell abi>", "exec"), namespace)
+    return namespace["factory"]
 
 
 @dataclass(eq=False)
@@ -220,7 +217,7 @@ def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
 
     call = native.wasm_call(raw, params, result, stats, bad, out_of_range, fail, instance, sql_name)
     if call is None:
-        factory = _factory(params, result, compiled.has_memory)
+        factory = _factory(tuple(params), result, compiled.has_memory)
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
     info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic)
     return SqlFunction(info, attached, call)

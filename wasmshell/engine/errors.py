@@ -49,5 +49,9 @@ class ResultError(WasmError):
     """A function returned a malformed value (bad tag, pointer out of bounds, bad UTF-8)."""
 
 
+class LimitError(WasmError):
+    """A change of limits that cannot apply to the modules in use; nothing was changed."""
+
+
 class StatementError(WasmError):
     """A malformed CREATE FUNCTION or DROP FUNCTION statement."""

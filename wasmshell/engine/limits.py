@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 MIB = 1024 * 1024
+# Beyond these a limit means nothing: 32-bit Wasm addresses at most 4 GiB,
+# and a week is no time limit.
+LARGEST = {
+    "timeout_ms": 7 * 24 * 3600 * 1000,
+    "memory_mb": 4096,
+    "module_mb": 4096,
+    "table_elements": 0xFFFFFFFF,
+    "output_kb": 4 * 1024 * 1024,
+}
 
 
 class Limits(NamedTuple):
@@ -14,15 +23,19 @@ class Limits(NamedTuple):
     to import, and start-up time is a feature of a command-line tool.
     """
 
-    timeout_ms: int = 5000
-    memory_mb: int = 64
-    module_mb: int = 32
+    timeout_ms: int = 5000  # one call into Wasm, sleeping in WASI included
+    memory_mb: int = 64  # linear memory of one instance
+    module_mb: int = 32  # size of a module's source
+    table_elements: int = 1_000_000  # elements of any one table of an instance (at most 4 tables)
+    output_kb: int = 1024  # guest stdout and stderr kept per statement; the rest is dropped
 
     def checked(self) -> Limits:
-        """These limits, after making sure each is a positive whole number."""
+        """These limits, after making sure each is a whole number from 1 to its largest value."""
         for name, value in zip(self._fields, self, strict=True):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+            if value > LARGEST[name]:
+                raise ValueError(f"{name} can be at most {LARGEST[name]:,}, got {value:,}")
         return self
 
     @property

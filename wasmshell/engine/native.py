@@ -72,10 +72,10 @@ def wasm_call(
     ``raw`` is the function's ``rawcall.BoundCall``; ``params`` and
     ``result`` its ABI kinds (``ptr`` for a TEXT/BLOB/NULL in memory).
     ``bad`` and ``out_of_range`` raise for an argument, ``fail`` for a failed
-    call (it gets wasmtime's error pointer); ``instance`` (a module with
-    memory) places and reads values in memory when the C side meets anything
-    unusual, and is looked after between calls. NULL for a
-    number gives NULL without a call.
+    call (it gets wasmtime's error pointer); ``instance`` starts a store when
+    there is none, places and reads values in memory when the C side meets
+    anything unusual, and (a module with memory) is looked after between
+    calls. NULL for a number gives NULL without a call.
     """
     if not c_calls or len(params) > MAX_C_PARAMS:
         return None
@@ -90,6 +90,8 @@ def wasm_call(
     malloc = instance.malloc_call
     if addresses is None or ("p" in codes and malloc is None):
         return None
+    import ctypes
+
     return WasmCall(
         addresses,
         "".join(codes),  # type: ignore[arg-type]
@@ -99,8 +101,10 @@ def wasm_call(
         bad,
         out_of_range,
         fail,
+        instance,
+        ctypes.addressof(instance.control),
         # Only a module with memory has anything to look after between calls.
-        instance if instance.compiled.has_memory else None,
+        instance.compiled.has_memory,
         name,
         malloc.addresses() if malloc is not None and "p" in codes else None,
     )

@@ -76,8 +76,29 @@ class Slots:
         self.n = ctypes.c_size_t(self.count)
 
 
-def _context_address(store: wasmtime.Store) -> int:
+def context_address(store: wasmtime.Store) -> int:
+    """The address of a store's context: what wasmtime passes host functions (see wasi.py)."""
     return ctypes.cast(store._context(), ctypes.c_void_p).value or 0
+
+
+def caller_context_address(caller: wasmtime.Caller) -> int:
+    """The address of the store context a host function is called in (as ``context_address``)."""
+    return ctypes.cast(caller._context(), ctypes.c_void_p).value or 0
+
+
+def take_host_exception() -> BaseException | None:
+    """The exception a host function raised during the last failed call, if any (and forget it).
+
+    wasmtime-py turns it into a trap saying only "python exception" and keeps
+    it to raise from its own call path, which wasmshell's calls bypass; left
+    there, it would surface from an unrelated later call.
+    """
+    from wasmtime import _func
+
+    exc = getattr(_func, "LAST_EXCEPTION", None)
+    if exc is not None:
+        _func.LAST_EXCEPTION = None
+    return exc
 
 
 class BoundCall:
@@ -101,6 +122,7 @@ class BoundCall:
         else:  # pragma: no cover - depends on wasmtime version
             self.func = None
             self.fn = self._public_call
+        self._owner: Any = None  # what keeps the store (and its callback) alive while bound
         self._store: wasmtime.Store | None = None
         self._public: wasmtime.Func | None = None
         # Used only without the private API, where no deadline callback exists:
@@ -132,13 +154,25 @@ class BoundCall:
             buf + 8 * self.slots.trap,
         )
 
-    def rebind(self, store: wasmtime.Store, func: wasmtime.Func) -> None:
-        """Point this binding at ``func`` in ``store`` (a fresh instance)."""
+    def rebind(self, owner: Any, store: wasmtime.Store, func: wasmtime.Func) -> None:
+        """Point this binding at ``func`` in ``store`` (a fresh instance).
+
+        ``owner`` holds the store and everything that must outlive it (its
+        epoch callback); the binding keeps it alive until ``unbind``.
+        """
+        self._owner = owner
         self._store = store
         self._public = func
         if FAST:
-            self.ctx.value = _context_address(store)
+            self.ctx.value = context_address(store)
             ctypes.memmove(ctypes.addressof(self.func), ctypes.addressof(func._func), _func_size)
+
+    def unbind(self) -> None:
+        """Forget the store: the binding must not be called until rebound."""
+        self.ctx.value = 0
+        if FAST:
+            ctypes.memset(ctypes.addressof(self.func), 0, _func_size)
+        self._owner = self._store = self._public = None
 
     def _public_call(self, _ctx: Any, _func: Any, _buf: Any, _n: Any, _trap: Any) -> int:
         """The same contract as the unchecked call, through wasmtime's public API."""

@@ -12,12 +12,13 @@ when its memory has grown too far or after a trap.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import json
 import os
 import re
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from .errors import (
     ModuleError,
     ResultError,
     TimeLimitExceeded,
+    WasmError,
     WasmTrap,
 )
 from .limits import MIB, Limits
@@ -40,7 +42,6 @@ TICK_SECONDS = 0.01
 CODE_CACHE_ENV = "WASMSHELL_CODE_CACHE"  # a directory, or "off"
 WASI_MODULE = "wasi_snapshot_preview1"
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
-WASM_TYPES = ("i32", "i64", "f32", "f64")
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,17 @@ class CompiledModule:
 
     module: wasmtime.Module
     size: int
-    digest: str
     exports: dict[str, Signature]
     has_memory: bool
     has_malloc: bool
     uses_wasi: bool
-    initial_memory: int = 0
+    initial_memory: int = 0  # bytes of linear memory the module starts with
     imports: list[str] = field(default_factory=list)
+    _by_lower: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in self.exports:
+            self._by_lower.setdefault(name.lower(), []).append(name)
 
     @property
     def deterministic(self) -> bool:
@@ -74,7 +79,7 @@ class CompiledModule:
         """The export called ``name``: exactly, else the only case-insensitive match."""
         if name in self.exports:
             return name
-        matches = [e for e in self.exports if e.lower() == name.lower()]
+        matches = self._by_lower.get(name.lower(), [])
         return matches[0] if len(matches) == 1 else None
 
 
@@ -111,7 +116,17 @@ _TRAP_CODES = {getattr(wasmtime.TrapCode, k): v for k, v in _TRAP_REASONS.items(
 
 
 class Runtime:
-    """The process-wide wasmtime engine, epoch ticker and compiled-module cache."""
+    """The process-wide wasmtime engine, epoch ticker and compiled-module cache.
+
+    The cache keeps the most recently used modules, up to ``MAX_MODULES`` and
+    ``MAX_SOURCE_BYTES`` of their sources: each compiled module holds
+    mappings of executable code, and a process has a bounded number of those
+    (``run_wasm`` with a new module on every row would otherwise exhaust
+    them). A module dropped from the cache lives on while a function uses it.
+    """
+
+    MAX_MODULES = 256
+    MAX_SOURCE_BYTES = 64 * MIB
 
     def __init__(self) -> None:
         config = wasmtime.Config()
@@ -120,38 +135,56 @@ class Runtime:
         config.memory_may_move = False
         self.code_cache = _use_code_cache(config, code_cache_dir())
         self.engine = wasmtime.Engine(config)
-        self._modules: dict[str | bytes, CompiledModule] = {}
+        self._modules: OrderedDict[str | bytes, CompiledModule] = OrderedDict()
+        self._source_bytes = 0
         self._lock = threading.Lock()
         self._ticker: threading.Thread | None = None
+        self._wasi_linker: wasmtime.Linker | None = None
 
     def compile(self, source: str | bytes, limits: Limits) -> CompiledModule:
-        """Compile ``source`` (WAT text or a binary) once per process; raise ModuleError."""
+        """Compile ``source`` (WAT text or a binary), or take it from the cache; raise ModuleError."""
         if isinstance(source, memoryview | bytearray):
             source = bytes(source)
         if not isinstance(source, str | bytes):
             raise ModuleError(
                 f"a wasm module must be TEXT (WebAssembly text) or a BLOB, not {type(source).__name__}"
             )
-        size = len(source.encode() if isinstance(source, str) else source)
+        size = len(source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source)
         if size > limits.module_mb * MIB:
             raise ModuleError(
                 f"wasm module is {size / MIB:.1f} MiB, over the module size limit of {limits.module_mb} MiB"
             )
-        cached = self._modules.get(source)
-        if cached is not None:
-            return cached
+        with self._lock:
+            cached = self._modules.get(source)
+            if cached is not None:
+                self._modules.move_to_end(source)
+                return cached
         compiled = self._compile(source, size)
         with self._lock:
-            self._modules[source] = compiled
+            if source not in self._modules:
+                self._modules[source] = compiled
+                self._source_bytes += size
+                while len(self._modules) > self.MAX_MODULES or self._source_bytes > self.MAX_SOURCE_BYTES:
+                    _source, old = self._modules.popitem(last=False)
+                    self._source_bytes -= old.size
         return compiled
 
     @property
     def cached_modules(self) -> int:
-        """How many distinct modules have been compiled in this process."""
+        """How many compiled modules the cache holds now."""
         return len(self._modules)
 
+    @property
+    def wasi_linker(self) -> wasmtime.Linker:
+        """The linker that gives modules WASI, with wasmshell's bounded functions (wasi.py)."""
+        if self._wasi_linker is None:
+            from . import wasi
+
+            self._wasi_linker = wasi.make_linker(self.engine)
+        return self._wasi_linker
+
     def _compile(self, source: str | bytes, size: int) -> CompiledModule:
-        raw = source.encode() if isinstance(source, str) else source
+        raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
         if not raw.startswith(b"\0asm"):
             try:
                 source = raw.decode()
@@ -195,7 +228,6 @@ class Runtime:
         return CompiledModule(
             module=module,
             size=size,
-            digest=hashlib.sha256(raw).hexdigest(),
             exports=exports,
             has_memory=has_memory,
             has_malloc=malloc == Signature(("i32",), ("i32",)),
@@ -274,8 +306,8 @@ class Host:
     limits: Limits = Limits()
     interrupted: bool = False
 
-    def write_output(self, data: bytes) -> None:
-        """Receive bytes the guest wrote to stdout or stderr."""
+    def write_output(self, data: memoryview) -> None:
+        """Receive bytes the guest wrote to stdout or stderr (copy what is kept: the view is borrowed)."""
 
 
 @dataclass(eq=False)
@@ -287,13 +319,35 @@ class Attached:
     stats: list[int]  # [calls, errors]
 
 
-class Instance:
-    """A compiled module instantiated in its own store for one session.
+class _Live:
+    """One instantiation: a store, the instance in it and the epoch callback the store calls.
 
-    The object stays the same for the life of the session; the wasmtime store
-    and instance behind it are replaced after a trap (its state may be half
-    updated) and when linear memory has grown well past its starting size
-    (libSQL's ABI never frees, so this keeps memory bounded).
+    They must die together (the store calls the callback), so a bound call
+    keeps this whole record alive, never the store alone.
+    """
+
+    __slots__ = ("__weakref__", "callback", "context", "guest", "instance", "memory", "store")
+
+    def __init__(self, store: wasmtime.Store, callback: Any, guest: Instance) -> None:
+        self.store = store
+        self.callback = callback
+        self.context = rawcall.context_address(store)
+        self.guest = weakref.ref(guest)
+        self.instance: Any = None
+        self.memory: wasmtime.Memory | None = None
+
+
+class Instance:
+    """A compiled module instantiated for one session, started afresh whenever needed.
+
+    The object stays the same for the life of the session; the wasmtime
+    store behind it is dropped after a trap (its state may be half updated),
+    when linear memory has grown well past its starting size (libSQL's ABI
+    never frees) and when limits change, and the next call starts a fresh
+    one. ``control`` is shared with the C call path: ``[0]`` counts entries
+    into Wasm (each call, each ``libsql_malloc``, each start function), so
+    that every entry gets a time limit of its own; ``[1]`` is 1 while a store
+    is bound, and nothing calls into Wasm while it is 0.
     """
 
     def __init__(self, runtime: Runtime, compiled: CompiledModule, host: Host) -> None:
@@ -301,123 +355,164 @@ class Instance:
         self.compiled = compiled
         self.host = host
         self.attached: list[Attached] = []
+        self.control = (ctypes.c_uint64 * 2)()
+        self.gate = memoryview(self.control).cast("B").cast("Q")
         self.stale = False
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
-        self._malloc: rawcall.BoundCall | None = None
-        if compiled.has_malloc:
-            self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
-        self._seen_calls = -1
-        self._call_started = 0.0
-        # WASI modules: where guest stdout/stderr go, [path, bytes already passed on]
-        self._outputs: dict[str, list[Any]] = {}
-        self._output_dir: Any = None
-        self._store: wasmtime.Store | None = None
-        self._start()
-
-    # -- life cycle --------------------------------------------------------
-
-    def _start(self) -> None:
-        self.runtime.ensure_ticker()
-        limits = self.host.limits
-        store = wasmtime.Store(self.runtime.engine)
-        store.set_limits(memory_size=limits.memory_bytes, instances=4, tables=4, memories=1)
-        self._keepalive = rawcall.on_epoch_deadline(store, self._check_deadline)
-        try:
-            if self.compiled.uses_wasi:
-                # Guest output goes to files read back between calls. A Python
-                # callback (stdout_custom) would run on wasmtime's I/O threads,
-                # which panics the process if it happens while Python exits.
-                self.collect_output()
-                wasi = wasmtime.WasiConfig()
-                wasi.stdout_file = self._output_file("out")
-                wasi.stderr_file = self._output_file("err")
-                store.set_wasi(wasi)
-                linker = wasmtime.Linker(self.runtime.engine)
-                linker.define_wasi()
-                instance = linker.instantiate(store, self.compiled.module)
-            else:
-                instance = wasmtime.Instance(store, self.compiled.module, [])
-        except wasmtime.WasmtimeError as exc:
-            message = _short(str(exc))
-            if "memory" in message and "limit" in message:
-                raise MemoryLimitExceeded(
-                    "module start-up",
-                    f"the module needs more memory than the limit of {limits.memory_mb} MiB",
-                ) from None
-            raise ModuleError(f"cannot instantiate wasm module: {message}") from None
-        except wasmtime.Trap as exc:
-            raise ModuleError(f"wasm module trapped while starting: {_short(str(exc))}") from None
-        self._instance = instance
-        self._store = store
-        self._memory = self._export("memory") if self.compiled.has_memory else None
-        if self._malloc is not None:
-            self._malloc.rebind(store, self._export("libsql_malloc"))
-        for a in self.attached:
-            a.call.rebind(store, self._export(a.export))
-        self._limit_ticks = max(1, round(limits.timeout_ms / 1000 / TICK_SECONDS))
-        self.stale = False
         # Past this many bytes of linear memory the instance is replaced
         # between calls (read by _wasmcall.c too).
         self.threshold = float("inf")
+        self._malloc: rawcall.BoundCall | None = None
+        if compiled.has_malloc:
+            self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
+        self._seen_entry = -1
+        self._entry_started = 0.0
+        self._stop: str | None = None  # why a host function stopped the guest
+        self._live: _Live | None = None
+        self._start("module start-up")  # a module that cannot start is refused at once
+
+    # -- life cycle --------------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        """Whether a store is bound (the next call does not start one)."""
+        return bool(self.gate[1])
+
+    def ensure(self, function: str) -> None:
+        """Before a call of ``function``: start a fresh instance if there is none, or raise why not."""
+        if not self.gate[1]:
+            self._start(function)
+
+    def _start(self, function: str) -> None:
+        self._bind(self.prepare(self.host.limits, function))
+
+    def prepare(self, limits: Limits, function: str = "module start-up") -> _Live:
+        """A new store and instance under ``limits``, not yet bound; raise if the module cannot start."""
+        runtime = self.runtime
+        runtime.ensure_ticker()
+        store = wasmtime.Store(runtime.engine)
+        store.set_limits(
+            memory_size=limits.memory_bytes,
+            table_elements=limits.table_elements,
+            instances=4,
+            tables=4,
+            memories=1,
+        )
+        guest = weakref.ref(self)
+
+        def check() -> str | None:
+            instance = guest()
+            return instance._check_deadline() if instance is not None else "instance closed"
+
+        live = _Live(store, rawcall.on_epoch_deadline(store, check), self)
+        self.gate[0] += 1  # the start function runs under a time limit of its own
+        self._stop = None
+        from . import wasi
+
+        try:
+            if self.compiled.uses_wasi:
+                store.set_wasi(wasmtime.WasiConfig())
+                wasi.enter(live.context, live)
+                live.instance = runtime.wasi_linker.instantiate(store, self.compiled.module)
+            else:
+                live.instance = wasmtime.Instance(store, self.compiled.module, [])
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+            wasi.leave(live.context)
+            raise self._start_error(exc, limits, function) from None
+        if self.compiled.has_memory:
+            live.memory = rawcall.instance_export(store, live.instance, "memory")
+        return live
+
+    def _start_error(self, exc: Exception, limits: Limits, function: str) -> WasmError:
+        message = self._stopped_by() or _short(str(exc))
+        if "time limit exceeded" in message:
+            return TimeLimitExceeded(
+                function, f"time limit of {limits.timeout_ms} ms exceeded while the module started"
+            )
+        if "interrupted" in message:
+            return Interrupted(function, "interrupted while the module started")
+        if "memory" in message and ("limit" in message or "exceeds" in message):
+            return MemoryLimitExceeded(
+                function, f"the module needs more memory than the limit of {limits.memory_mb} MiB"
+            )
+        if "table" in message and ("limit" in message or "exceeds" in message):
+            return ModuleError(
+                f"cannot instantiate wasm module: its tables need more than the limit of "
+                f"{limits.table_elements} elements"
+            )
+        if isinstance(exc, wasmtime.Trap):
+            return ModuleError(f"wasm module trapped while starting: {message}")
+        return ModuleError(f"cannot instantiate wasm module: {message}")
+
+    def bind(self, live: _Live) -> None:
+        """Make ``live`` (from ``prepare``) the instance calls go to; the old one is dropped."""
+        self.retire()
+        self._bind(live)
+
+    def _bind(self, live: _Live) -> None:
+        self._live = live
+        if self._malloc is not None:
+            self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
+        for a in self.attached:
+            a.call.rebind(live, live.store, self._export(a.export))
+        self.stale = False
+        self.threshold = float("inf")
+        self.gate[1] = 1
         self.refresh_memory()
         self.threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
 
+    def retire(self) -> None:
+        """Drop the store; the next call starts a fresh one. Nothing can call into the old one."""
+        self.gate[1] = 0
+        live, self._live = self._live, None
+        self.mem = memoryview(b"")
+        self.mem_size = 0
+        self.stale = False
+        if self._malloc is not None:
+            self._malloc.unbind()
+        for a in self.attached:
+            a.call.unbind()
+        if live is not None and self.compiled.uses_wasi:
+            from . import wasi
+
+            wasi.leave(live.context)
+
     def _export(self, name: str) -> Any:
-        assert self._store is not None
-        return rawcall.instance_export(self._store, self._instance, name)
-
-    def _output_file(self, which: str) -> str:
-        if self._output_dir is None:
-            import tempfile
-
-            self._output_dir = tempfile.TemporaryDirectory(prefix="wasmshell-")
-        path = os.path.join(self._output_dir.name, which)
-        self._outputs[which] = [path, 0]
-        return path
-
-    def collect_output(self) -> None:
-        """Pass what the guest wrote to stdout/stderr since the last look to the host."""
-        for entry in self._outputs.values():
-            path, seen = entry
-            try:
-                with open(path, "rb") as handle:
-                    handle.seek(seen)
-                    data = handle.read()
-            except OSError:
-                continue
-            if data:
-                entry[1] = seen + len(data)
-                self.host.write_output(data)
+        live = self._live
+        assert live is not None
+        return rawcall.instance_export(live.store, live.instance, name)
 
     def close(self) -> None:
-        """Drop the store and remove the output files."""
-        self.collect_output()
-        self.mem = memoryview(b"")
-        self._store = None
-        if self._output_dir is not None:
-            self._output_dir.cleanup()
+        """Drop the store for good (a later call would start a new one)."""
+        self.retire()
 
     def reset(self) -> None:
-        """Replace the store and instance with fresh ones; bound calls follow."""
-        self.mem = memoryview(b"")
-        self._store = None
-        self._start()
+        """Start afresh on the next call (globals and memory as the module declares them)."""
+        self.retire()
 
     def attach(self, export: str) -> Attached:
-        """Bind ``export`` for fast calls; the binding survives resets."""
+        """Bind ``export`` for fast calls; the binding follows the instance through restarts."""
         sig = self.compiled.exports[export]
         call = rawcall.BoundCall(
             rawcall.Slots(max(len(sig.params), len(sig.results))),
             list(sig.params),
             list(sig.results),
         )
-        call.deadline_ticks = self._limit_ticks
-        assert self._store is not None
-        call.rebind(self._store, self._export(export))
+        call.deadline_ticks = max(1, round(self.host.limits.timeout_ms / 1000 / TICK_SECONDS))
+        live = self._live
+        if live is not None:
+            call.rebind(live, live.store, self._export(export))
         attached = Attached(export, call, [0, 0])
         self.attached.append(attached)
         return attached
+
+    def detach(self, attached: Attached) -> None:
+        """Forget a binding (its function is gone); the instance is dropped with its last one."""
+        attached.call.unbind()
+        self.attached = [a for a in self.attached if a is not attached]
+        if not self.attached:
+            self.retire()
 
     # -- time limit ------------------------------------------------------------
 
@@ -425,25 +520,47 @@ class Instance:
         """Called by wasmtime about once per tick while guest code runs."""
         if self.host.interrupted:
             return "interrupted"
-        calls = sum(a.stats[0] for a in self.attached)
+        entry = self.gate[0]
         now = time.monotonic()
-        if calls != self._seen_calls:
-            self._seen_calls = calls
-            self._call_started = now
+        if entry != self._seen_entry:
+            # A new entry into Wasm since the last look: its time starts now.
+            self._seen_entry = entry
+            self._entry_started = now
             return None
-        if (now - self._call_started) * 1000 >= self.host.limits.timeout_ms:
+        if (now - self._entry_started) * 1000 >= self.host.limits.timeout_ms:
             return "time limit exceeded"
         return None
+
+    def check_in_host(self) -> None:
+        """From a host function while the guest waits: stop it at the time limit or on Ctrl-C."""
+        reason = self._check_deadline()
+        if reason is not None:
+            from .wasi import GuestStopped
+
+            self._stop = reason
+            raise GuestStopped(reason)
+
+    def _stopped_by(self) -> str | None:
+        """Why a host function stopped the guest (once), or None."""
+        reason, self._stop = self._stop, None
+        if reason is not None:
+            rawcall.take_host_exception()
+        return reason
+
+    def write_output(self, data: memoryview) -> None:
+        """Guest stdout/stderr bytes, passed on to the host."""
+        self.host.write_output(data)
 
     # -- memory ----------------------------------------------------------------
 
     def refresh_memory(self) -> None:
         """Re-read the size of linear memory and rebuild the view of it."""
-        if self._memory is None or self._store is None:
+        live = self._live
+        if live is None or live.memory is None:
             return
-        size = self._memory.data_len(self._store)
+        size = live.memory.data_len(live.store)
         if size != self.mem_size or not len(self.mem):
-            base = ctypes.cast(self._memory.data_ptr(self._store), ctypes.c_void_p).value
+            base = ctypes.cast(live.memory.data_ptr(live.store), ctypes.c_void_p).value
             self.mem_size = size
             view = (ctypes.c_ubyte * size).from_address(base) if size else b""
             self.mem = memoryview(view).cast("B")
@@ -451,10 +568,10 @@ class Instance:
             self.stale = True
 
     def maintain(self) -> None:
-        """Between calls: notice growth the guest did by itself; reset when too large."""
+        """Between calls: notice growth the guest did by itself; drop the instance when too large."""
         self.refresh_memory()
         if self.stale:
-            self.reset()
+            self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:
         if start + length <= self.mem_size:
@@ -463,7 +580,10 @@ class Instance:
         return start + length <= self.mem_size
 
     def put(self, value: Any, function: str, position: int) -> int:
-        """Copy a TEXT, BLOB or NULL into guest memory through libsql_malloc; return the pointer."""
+        """Copy a TEXT, BLOB or NULL into guest memory through libsql_malloc; return the pointer.
+
+        The caller has made sure a store is bound (``ensure``).
+        """
         if type(value) is str:
             data = value.encode("utf-8", "surrogatepass")
             header, trailer = b"\x03", b"\x00"
@@ -488,6 +608,7 @@ class Instance:
             raise ArgumentError(f"wasm function {function}: argument {position} is too large")
         slots = malloc.slots
         slots.i[0] = total
+        self.gate[0] += 1
         err = malloc.fn(*malloc.args)
         if err or slots.q[slots.trap]:
             self.malloc_failed(err, total, function)
@@ -516,10 +637,11 @@ class Instance:
 
     def misplaced(self, pointer: int, total: int, function: str) -> None:
         """Raise for libsql_malloc returning a pointer where ``total`` bytes do not fit."""
-        self.reset()
+        size = self.mem_size
+        self.retire()
         raise ResultError(
             f"wasm function {function}: libsql_malloc({total}) returned {pointer}, "
-            f"which is outside linear memory ({self.mem_size} bytes)"
+            f"which is outside linear memory ({size} bytes)"
         )
 
     def get(self, pointer: int, function: str) -> Any:
@@ -586,7 +708,7 @@ class Instance:
         needed: int = 0,
         helper: str | None = None,
     ) -> None:
-        """Raise the error for a call that trapped; the instance is reset first.
+        """Raise the error for a call that trapped; the instance is dropped first.
 
         ``needed`` is what was being allocated, if anything; ``helper`` names
         the ABI helper (libsql_malloc) that trapped on the function's behalf.
@@ -595,12 +717,16 @@ class Instance:
         if stats is not None:
             stats[1] += 1
         at_cap = False
-        if self._memory is not None and self._store is not None:
-            used = self._memory.data_len(self._store)
+        live = self._live
+        if live is not None and live.memory is not None:
+            used = live.memory.data_len(live.store)
             at_cap = used + max(needed, 65536) > self.host.limits.memory_bytes
-        self.reset()
-        reason = _TRAP_CODES.get(code) if code is not None else None
-        reason = reason or _short(message)
+        stopped = self._stopped_by()
+        self.retire()
+        reason = stopped or (_TRAP_CODES.get(code) if code is not None else None)
+        if reason is None:
+            host_error = rawcall.take_host_exception()
+            reason = f"WASI call failed: {host_error}" if host_error is not None else _short(message)
         if helper:
             reason = f"{helper}: {reason}"
         limits = self.host.limits

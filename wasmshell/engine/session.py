@@ -9,13 +9,14 @@ stays fast.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import apsw
 
 from .catalog import Catalog, WasmFunction
-from .errors import ArgumentError, ModuleError, StatementError
+from .errors import ArgumentError, LimitError, MemoryLimitExceeded, ModuleError, StatementError, WasmError
 from .limits import Limits
 from .statements import (
     CreateFunction,
@@ -28,6 +29,9 @@ from .statements import (
 )
 
 _ROLLBACK = re.compile(r"(?i)\brollback\b")
+# run_wasm keeps this many modules ready per session (their instances
+# included); the least recently used is dropped when another comes.
+RUN_WASM_MODULES = 64
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
@@ -55,11 +59,14 @@ class Session:
         self._limits = (limits or Limits()).checked()
         self.interrupted = False
         self._output: list[bytes] = []
+        self._output_size = 0
+        self._output_dropped = 0
         self._runtime: Runtime | None = None
         self._instances: dict[CompiledModule, Instance] = {}
-        self._wasi_instances: list[Instance] = []  # the only ones that can write output
-        # run_wasm: functions by (module length, export name); see run_wasm.
-        self._by_shape: dict[tuple[int, str], list[tuple[str | bytes, SqlFunction]]] = {}
+        # run_wasm's modules, least recently used first: source -> (instance, functions by name)
+        self._run_wasm_modules: OrderedDict[str | bytes, tuple[Instance, dict[str, SqlFunction]]] = (
+            OrderedDict()
+        )
         self.functions: dict[str, WasmFunction] = {}
         self._upgrades: list[WasmFunction] = []
         self._ghosts: dict[str, set[int]] = {}
@@ -78,26 +85,62 @@ class Session:
 
     @limits.setter
     def limits(self, value: Limits) -> None:
-        value = value.checked()
-        memory_changed = value.memory_mb != self._limits.memory_mb
-        self._limits = value
-        if memory_changed:
-            # The memory cap is fixed when a store is made: start afresh.
-            for instance in self._instances.values():
-                instance.reset()
+        """Change the limits; refused (the old ones stay) if a module in use cannot run under them.
 
-    def write_output(self, data: bytes) -> None:
-        """Collect what guest code writes to stdout or stderr."""
-        self._output.append(data)
+        The memory and table caps are fixed when a store is made, so every
+        live instance is started afresh under the new ones; all of them are
+        started before any is replaced, so a refusal changes nothing.
+        """
+        value = value.checked()
+        old = self._limits
+        if (value.memory_mb, value.table_elements) == (old.memory_mb, old.table_elements):
+            self._limits = value
+            return
+        prepared = []
+        self._limits = value
+        try:
+            for instance in self._all_instances():
+                if instance.live:
+                    prepared.append((instance, instance.prepare(value)))
+                elif instance.compiled.initial_memory > value.memory_bytes:
+                    raise MemoryLimitExceeded("module start-up", "the module needs more memory than that")
+        except WasmError as exc:
+            self._limits = old
+            names = ", ".join(a.export for a in instance.attached[:3]) or "run_wasm"
+            raise LimitError(
+                f"cannot set the memory limit to {value.memory_mb} MiB and the table limit to "
+                f"{value.table_elements:,} elements: the module of {names} cannot run under them "
+                f"({exc}); the limits stay as they were"
+            ) from None
+        for instance, live in prepared:
+            instance.bind(live)
+
+    def write_output(self, data: memoryview) -> None:
+        """Keep what guest code writes to stdout or stderr, up to the output limit per statement."""
+        room = self._limits.output_kb * 1024 - self._output_size
+        kept = min(max(room, 0), len(data))
+        if kept:
+            self._output.append(bytes(data[:kept]))
+            self._output_size += kept
+        self._output_dropped += len(data) - kept
 
     def take_output(self) -> str:
-        """Guest stdout/stderr written since the last call, as text ("" at once without WASI)."""
-        if not self._wasi_instances and not self._output:
+        """Guest stdout/stderr written since the last call, as text ("" at once when there is none).
+
+        Past the output limit the rest was dropped; a last line says how much.
+        """
+        if not self._output and not self._output_dropped:
             return ""
-        for instance in self._wasi_instances:
-            instance.collect_output()
-        data, self._output = b"".join(self._output), []
-        return data.decode("utf-8", "replace")
+        text = b"".join(self._output).decode("utf-8", "replace")
+        if self._output_dropped:
+            if text and not text.endswith("\n"):
+                text += "\n"
+            text += (
+                f"[wasm output truncated: {self._output_dropped:,} more bytes not shown; "
+                f"the limit is {self._limits.output_kb:,} KiB per statement]\n"
+            )
+        self._output, self._output_size, self._output_dropped = [], 0, 0
+        return text
 
     # -- SQL -------------------------------------------------------------------
 
@@ -141,10 +184,14 @@ class Session:
     def close(self) -> None:
         """Close the database connection."""
         self.connection.close()
-        for instance in self._instances.values():
+        for instance in self._all_instances():
             instance.close()
         self._instances.clear()
-        self._wasi_instances.clear()
+        self._run_wasm_modules.clear()
+
+    def _all_instances(self) -> list[Instance]:
+        """The instances of registered functions and of run_wasm's modules."""
+        return [*self._instances.values(), *(instance for instance, _fns in self._run_wasm_modules.values())]
 
     def __enter__(self) -> Session:
         return self
@@ -174,8 +221,6 @@ class Session:
 
             instance = Instance(self.runtime, compiled, self)
             self._instances[compiled] = instance
-            if compiled.uses_wasi:
-                self._wasi_instances.append(instance)
         return instance
 
     def bind(self, compiled: CompiledModule, export: str, sql_name: str) -> SqlFunction:
@@ -322,11 +367,10 @@ class Session:
 
         The C function of ``native.py`` resolves a constant module once per
         statement. Without it (or with ``in_c=False``) the module argument
-        arrives as a new Python object on every row, so finding its compiled
-        form must not hash it: the last module used is compared first
-        (identity, then length, then memcmp), then the modules of the same
-        length and export name. A dispatcher per argument count (up to 8)
-        avoids packing the arguments into a tuple on every row.
+        arrives as a new Python object on every row, so the last module used
+        is compared first (identity, then length, then memcmp) before the
+        modules are looked up by content. A dispatcher per argument count (up
+        to 8) avoids packing the arguments into a tuple on every row.
         """
         lookup = self._run_wasm_lookup
 
@@ -385,17 +429,29 @@ class Session:
             raise ArgumentError(
                 f"run_wasm: argument 2 (the function name) must be TEXT, got {_sql_type(name)}"
             )
-        shape = (len(module), name)
-        candidates = self._by_shape.setdefault(shape, [])
-        for source, fn in candidates:
-            if source == module:
-                return fn
-        compiled = self.compile(module)
-        export = compiled.find_export(name)
-        if export is None:
-            raise ModuleError(no_export_message(compiled, name))
-        fn = self.bind(compiled, export, name)
-        candidates.append((module, fn))
+        entry = self._run_wasm_modules.get(module)
+        if entry is None:
+            compiled = self.compile(module)
+            from .runtime import Instance
+
+            entry = (Instance(self.runtime, compiled, self), {})
+            self._run_wasm_modules[module] = entry
+            if len(self._run_wasm_modules) > RUN_WASM_MODULES:
+                # Its store goes now; a statement still holding one of its
+                # functions starts it again if it calls it.
+                _source, (dropped, _fns) = self._run_wasm_modules.popitem(last=False)
+                dropped.close()
+        else:
+            self._run_wasm_modules.move_to_end(module)
+        instance, fns = entry
+        fn = fns.get(name)
+        if fn is None:
+            export = instance.compiled.find_export(name)
+            if export is None:
+                raise ModuleError(no_export_message(instance.compiled, name))
+            from .abi import bind
+
+            fn = fns[name] = bind(instance, export, name)
         return fn
 
 

@@ -164,29 +164,45 @@ def highlight(text: str) -> str:
     return pyg_highlight(text, WatLexer(), TerminalFormatter())
 
 
+LIMIT_WORDS = {  # .wasmlimits word -> (Limits field, unit as shown)
+    "timeout": ("timeout_ms", "ms"),
+    "memory": ("memory_mb", "MiB"),
+    "module": ("module_mb", "MiB"),
+    "table": ("table_elements", "elements"),
+    "output": ("output_kb", "KiB"),
+}
+
+
+def limits_text(limits: Any) -> str:
+    """``timeout 5000 ms, memory 64 MiB, ...``: the limits as .wasmlimits shows them."""
+    return ", ".join(f"{word} {getattr(limits, field)} {unit}" for word, (field, unit) in LIMIT_WORDS.items())
+
+
 @command(
     "wasmlimits",
-    "wasmlimits ?timeout MS? ?memory MB? ?module MB?",
-    "Show or set the limits of Wasm calls: time per call, memory per instance, module size",
+    "wasmlimits ?timeout MS? ?memory MB? ?module MB? ?table N? ?output KB?",
+    "Show or set the limits of Wasm: time per call, memory and table elements per instance, "
+    "module size, guest output kept per statement",
 )
 def _wasmlimits(shell: Shell, args: list[str]) -> int:
     words = args[1:]
     if len(words) % 2:
         return usage_error(shell, "wasmlimits")
-    fields = {"timeout": "timeout_ms", "memory": "memory_mb", "module": "module_mb"}
     changes = {}
     for name, value in zip(words[::2], words[1::2], strict=True):
-        if name not in fields or not value.isdigit() or int(value) <= 0:
+        if name not in LIMIT_WORDS or not value.isdigit() or int(value) <= 0:
             return usage_error(shell, "wasmlimits")
-        changes[fields[name]] = int(value)
-    if changes:
-        shell.limits = shell.limits._replace(**changes)
-        shell.session.limits = shell.limits  # and for every later .open
+        changes[LIMIT_WORDS[name][0]] = int(value)
+    if not changes:
+        shell.out.write(limits_text(shell.session.limits) + "\n")
         return 0
-    limits = shell.session.limits
-    shell.out.write(
-        f"timeout {limits.timeout_ms} ms, memory {limits.memory_mb} MiB, module {limits.module_mb} MiB\n"
-    )
+    try:
+        limits = shell.session.limits._replace(**changes).checked()
+        shell.session.limits = limits  # refused, and nothing changes, if a module in use cannot run
+    except (ValueError, WasmError) as exc:
+        shell.error(f"Error: {exc}")
+        return 1
+    shell.limits = limits  # and for every later .open
     return 0
 
 
