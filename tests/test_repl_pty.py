@@ -152,6 +152,25 @@ def test_ctrl_c_stops_a_looping_wasm_function(env):
     child.sendcontrol("d")
 
 
+def test_after_ctrl_c_the_same_module_runs_again(env):
+    """Interrupted in spin(), the module's next call starts a fresh instance
+    (its start function under a time limit of its own): this died with SIGSEGV."""
+    from conftest import wat_path
+
+    child = spawn(env, "--wasm-timeout", "60000")
+    run(child, f".loadwasm {wat_path('slow_start')} --temp")
+    child.send("select spin();\r")
+    time.sleep(1.5)
+    child.sendintr()
+    child.expect("(?i)interrupted", timeout=5)
+    out = run(child, "select ok() + 1 as eight, starts() as starts;")
+    assert "│     8 │      1 │" in out, out
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus is None  # ended by Ctrl-D, not by a crash
+
+
 def test_ctrl_c_stops_a_long_sql_query_and_keeps_the_data(env, tmp_path):
     db = tmp_path / "keep.db"
     child = spawn(env, str(db))
