@@ -516,7 +516,7 @@ def test_wasmlimits_shows_and_sets_the_limits(ws):
         ".wasmlimits",
         f"select run_wasm('{spin}', 'spin')",
     )
-    rest = "module 32 MiB, table 1000000 elements, output 1024 KiB\n"
+    rest = "module 32 MiB, table 1000000 elements, output 1024 KiB, compile 60000 ms\n"
     assert out == f"timeout 5000 ms, memory 64 MiB, {rest}timeout 150 ms, memory 8 MiB, {rest}"
     assert "time limit of 150 ms exceeded" in err and status == 1
     _, err, status = ws(":memory:", ".wasmlimits timeout soon")

@@ -246,3 +246,58 @@ def test_the_compiled_module_cache_keeps_the_recently_used():
 
 def run_wasm_text(s, source: str):
     return one(s, "select run_wasm(?, 'f')", (source,))
+
+
+# --------------------------------------------------------------------------
+# Compiling
+
+
+def big_function_module(instructions: int) -> bytes:
+    """One function of ``instructions`` additions: Cranelift takes seconds over it."""
+    import wasmtime
+
+    body = "local.get 0 i64.const 1 i64.add local.set 0 " * instructions
+    return bytes(
+        wasmtime.wat2wasm(f'(module (func (export "f") (param i64) (result i64) {body} local.get 0))')
+    )
+
+
+def test_compiling_past_the_compile_time_limit_is_stopped():
+    """A 2 MB module of one function took 35 s to compile, with no way to stop it."""
+    s = open_session()
+    try:
+        s.limits = make_limits()._replace(compile_ms=500)
+        with pytest.raises(ModuleError, match="compiling took longer than the limit of 500 ms"):
+            one(s, "select run_wasm(?, 'f', 1)", (big_function_module(300_000),))
+        assert run_wasm(s, "fib", "fib", 10) == 55
+    finally:
+        s.close()
+
+
+def test_compiling_is_interrupted():
+    s = open_session()
+    module = big_function_module(300_000)
+    try:
+        threading.Timer(0.5, s.interrupt).start()
+        with pytest.raises(ModuleError, match="cannot compile wasm module: interrupted"):
+            one(s, "select run_wasm(?, 'f', 1)", (module,))
+        assert run_wasm(s, "fib", "fib", 10) == 55
+    finally:
+        s.close()
+
+
+def test_a_large_module_compiled_apart_works_as_any_other(session):
+    """Past compiler.IN_PROCESS_BYTES a module is compiled in a child process."""
+    from wasmshell.engine.compiler import IN_PROCESS_BYTES
+
+    data = "\\ff" * (IN_PROCESS_BYTES + 1000)
+    source = (
+        f'(module (memory (export "memory") 8) (data (i32.const 0) "{data}")'
+        ' (func (export "at") (param i64) (result i64) (i64.load8_u (i32.wrap_i64 (local.get 0)))))'
+    )
+    assert one(session, "select run_wasm(?, 'at', 1000)", (source,)) == 255
+    session.register_module(source)
+    assert rows(session, f"select at({IN_PROCESS_BYTES + 999}), at({IN_PROCESS_BYTES + 1000})") == [(255, 0)]
+    broken = bytes(__import__("wasmtime").wat2wasm(source))[:-3]
+    with pytest.raises(ModuleError, match="cannot compile wasm module"):
+        one(session, "select run_wasm(?, 'at', 1)", (broken,))

@@ -13,6 +13,7 @@ LARGEST = {
     "module_mb": 4096,
     "table_elements": 0xFFFFFFFF,
     "output_kb": 4 * 1024 * 1024,
+    "compile_ms": 7 * 24 * 3600 * 1000,
 }
 
 
@@ -28,6 +29,7 @@ class Limits(NamedTuple):
     module_mb: int = 32  # size of a module's source
     table_elements: int = 1_000_000  # elements of any one table of an instance (at most 4 tables)
     output_kb: int = 1024  # guest stdout and stderr kept per statement; the rest is dropped
+    compile_ms: int = 60000  # compiling one module
 
     def checked(self) -> Limits:
         """These limits, after making sure each is a whole number from 1 to its largest value."""

@@ -19,6 +19,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,11 +130,7 @@ class Runtime:
     MAX_SOURCE_BYTES = 64 * MIB
 
     def __init__(self) -> None:
-        config = wasmtime.Config()
-        config.epoch_interruption = True
-        # Linear memory never moves, so a view of it stays valid until it grows.
-        config.memory_may_move = False
-        self.code_cache = _use_code_cache(config, code_cache_dir())
+        config, self.code_cache = engine_config()
         self.engine = wasmtime.Engine(config)
         self._modules: OrderedDict[str | bytes, CompiledModule] = OrderedDict()
         self._source_bytes = 0
@@ -141,8 +138,14 @@ class Runtime:
         self._ticker: threading.Thread | None = None
         self._wasi_linker: wasmtime.Linker | None = None
 
-    def compile(self, source: str | bytes, limits: Limits) -> CompiledModule:
-        """Compile ``source`` (WAT text or a binary), or take it from the cache; raise ModuleError."""
+    def compile(
+        self, source: str | bytes, limits: Limits, interrupted: Callable[[], bool] = lambda: False
+    ) -> CompiledModule:
+        """Compile ``source`` (WAT text or a binary), or take it from the cache; raise ModuleError.
+
+        A large module is compiled in a child process, stopped at the compile
+        time limit or when ``interrupted()`` (compiler.py).
+        """
         if isinstance(source, memoryview | bytearray):
             source = bytes(source)
         if not isinstance(source, str | bytes):
@@ -159,7 +162,7 @@ class Runtime:
             if cached is not None:
                 self._modules.move_to_end(source)
                 return cached
-        compiled = self._compile(source, size)
+        compiled = self._compile(source, size, limits, interrupted)
         with self._lock:
             if source not in self._modules:
                 self._modules[source] = compiled
@@ -183,7 +186,9 @@ class Runtime:
             self._wasi_linker = wasi.make_linker(self.engine)
         return self._wasi_linker
 
-    def _compile(self, source: str | bytes, size: int) -> CompiledModule:
+    def _compile(
+        self, source: str | bytes, size: int, limits: Limits, interrupted: Callable[[], bool]
+    ) -> CompiledModule:
         raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
         if not raw.startswith(b"\0asm"):
             try:
@@ -195,8 +200,8 @@ class Runtime:
             if not source.strip():
                 raise ModuleError("not a wasm module: the module source is empty")
         try:
-            binary = raw if raw.startswith(b"\0asm") else wasmtime.wat2wasm(source)
-            module = wasmtime.Module(self.engine, binary)
+            binary = raw if raw.startswith(b"\0asm") else bytes(wasmtime.wat2wasm(source))
+            module = self._module(binary, limits, interrupted)
         except wasmtime.WasmtimeError as exc:
             raise ModuleError(f"cannot compile wasm module: {_short(str(exc))}") from None
         # Signatures come from the bytes: wasmtime's C API aborts the process
@@ -236,6 +241,24 @@ class Runtime:
             imports=imports,
         )
 
+    def _module(self, binary: bytes, limits: Limits, interrupted: Callable[[], bool]) -> wasmtime.Module:
+        from .compiler import IN_PROCESS_BYTES, CompileStopped, compile_in_child
+
+        if len(binary) <= IN_PROCESS_BYTES:
+            return wasmtime.Module(self.engine, binary)
+        try:
+            wasmtime.Module.validate(self.engine, binary)  # malformed: said at once, as in process
+            serialized = compile_in_child(binary, limits.compile_ms, interrupted)
+        except CompileStopped as stop:
+            if stop.reason == "time":
+                raise ModuleError(
+                    f"cannot compile wasm module: compiling took longer than the limit of "
+                    f"{limits.compile_ms} ms"
+                ) from None
+            raise ModuleError(f"cannot compile wasm module: {stop.reason}") from None
+        # Made by the child from the same bytes with the same engine settings.
+        return wasmtime.Module.deserialize(self.engine, serialized)
+
     def ensure_ticker(self) -> None:
         """Start the thread that advances the epoch, the clock of the time limit."""
         if self._ticker is not None:
@@ -251,6 +274,15 @@ class Runtime:
 
                 self._ticker = threading.Thread(target=tick, name="wasm-epoch", daemon=True)
                 self._ticker.start()
+
+
+def engine_config() -> tuple[wasmtime.Config, Path | None]:
+    """The engine's settings (shared with compiler.py's child) and the code cache it uses."""
+    config = wasmtime.Config()
+    config.epoch_interruption = True
+    # Linear memory never moves, so a view of it stays valid until it grows.
+    config.memory_may_move = False
+    return config, _use_code_cache(config, code_cache_dir())
 
 
 def code_cache_dir() -> Path | None:

@@ -212,7 +212,7 @@ class Session:
 
     def compile(self, source: str | bytes) -> CompiledModule:
         """Compile a module (cached per process by content) under this session's limits."""
-        return self.runtime.compile(source, self.limits)
+        return self.runtime.compile(source, self.limits, lambda: self.interrupted)
 
     def _instance(self, compiled: CompiledModule) -> Instance:
         instance = self._instances.get(compiled)

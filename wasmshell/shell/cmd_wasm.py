@@ -170,6 +170,7 @@ LIMIT_WORDS = {  # .wasmlimits word -> (Limits field, unit as shown)
     "module": ("module_mb", "MiB"),
     "table": ("table_elements", "elements"),
     "output": ("output_kb", "KiB"),
+    "compile": ("compile_ms", "ms"),
 }
 
 
@@ -180,9 +181,9 @@ def limits_text(limits: Any) -> str:
 
 @command(
     "wasmlimits",
-    "wasmlimits ?timeout MS? ?memory MB? ?module MB? ?table N? ?output KB?",
+    "wasmlimits ?timeout MS? ?memory MB? ?module MB? ?table N? ?output KB? ?compile MS?",
     "Show or set the limits of Wasm: time per call, memory and table elements per instance, "
-    "module size, guest output kept per statement",
+    "module size, guest output kept per statement, time to compile a module",
 )
 def _wasmlimits(shell: Shell, args: list[str]) -> int:
     words = args[1:]
