@@ -89,6 +89,7 @@ PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors
     "funcs",
     "funcs ?PATTERN?",
     "List Wasm functions: signature, origin, state and use (with size, sha256 and determinism in any .mode)",
+    safe=True,
 )
 def _funcs(shell: Shell, args: list[str]) -> int:
     if len(args) > 2:
@@ -168,6 +169,7 @@ def highlight(text: str) -> str:
     "wasmlimits",
     "wasmlimits ?timeout MS? ?memory MB? ?module MB?",
     "Show or set the limits of Wasm calls: time per call, memory per instance, module size",
+    safe=True,
 )
 def _wasmlimits(shell: Shell, args: list[str]) -> int:
     words = args[1:]
@@ -190,7 +192,19 @@ def _wasmlimits(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("wat", "wat NAME|FILE", "Show a Wasm function's module (or a module file) as WebAssembly text")
+def _wat_safety(shell: Shell, args: list[str]) -> str | None:
+    """Safe mode lets .wat show a registered function's module, never read a file."""
+    if len(args) != 2 or args[1].lower() in shell.session.functions:
+        return None
+    return f"cannot run .{args[0]} FILE in safe mode (no Wasm function is named {args[1]})"
+
+
+@command(
+    "wat",
+    "wat NAME|FILE",
+    "Show a Wasm function's module (or a module file) as WebAssembly text",
+    safe=_wat_safety,
+)
 def _wat(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         return usage_error(shell, "wat")
