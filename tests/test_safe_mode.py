@@ -403,8 +403,9 @@ def test_an_authorizer_already_there_is_still_asked() -> None:
         connection.execute("attach ':memory:' as m")
 
 
-def test_load_extension_stays_off_below_the_authorizer() -> None:
-    """Even with the authorizer replaced, load_extension() cannot load anything."""
+def test_files_stay_out_of_reach_below_the_authorizer(tmp_path: Path) -> None:
+    """Should something replace the authorizer, load_extension() still loads nothing
+    and ATTACH and VACUUM INTO still open no file."""
     from wasmshell.shell.safe import enter_safe_mode
 
     shell = in_memory_shell()
@@ -414,3 +415,7 @@ def test_load_extension_stays_off_below_the_authorizer() -> None:
     connection.authorizer = None
     with pytest.raises(apsw.SQLError, match="not authorized"):
         connection.execute("select load_extension('no-such-library')")
+    for sql in (f"attach '{tmp_path / 'made'}' as m", f"vacuum into '{tmp_path / 'made'}'"):
+        with pytest.raises(apsw.SQLError, match="too many attached databases"):
+            connection.execute(sql)
+    assert files_in(tmp_path) == []

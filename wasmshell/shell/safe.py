@@ -61,9 +61,11 @@ def guard(shell: Shell, session: Session) -> None:
     """Put the safe-mode authorizer on ``session``'s connection, before any it has."""
     connection = session.connection
     connection.authorizer = _authorizer(shell, connection.authorizer)
-    # Also below the authorizer: load_extension() cannot load native code even if
-    # something replaces the authorizer later.
+    # Also below the authorizer, should something replace it later: load_extension()
+    # loads no native code, and ATTACH and VACUUM INTO (which attaches its target)
+    # find no room for another database.
     connection.enable_load_extension(False)
+    connection.limit(apsw.SQLITE_LIMIT_ATTACHED, 0)
 
 
 def _authorizer(shell: Shell, previous: Authorizer | None) -> Authorizer:
