@@ -58,7 +58,7 @@ def enter_safe_mode(shell: Shell) -> None:
 
 
 def guard(shell: Shell, session: Session) -> None:
-    """Put the safe-mode authorizer on ``session``'s connection, before any it has."""
+    """Put the safe-mode authorizer on ``session``'s connection, in front of any it has."""
     connection = session.connection
     connection.authorizer = _authorizer(shell, connection.authorizer)
     # Also below the authorizer, should something replace it later: load_extension()
