@@ -65,6 +65,7 @@ complete -c wasmshell -o newline -l newline -x -d 'set output row separator (def
 complete -c wasmshell -o nullvalue -l nullvalue -x -d 'set text string for NULL values'
 complete -c wasmshell -o quote -l quote -d "set output mode to 'quote'"
 complete -c wasmshell -o readonly -l readonly -d 'open the database read-only'
+complete -c wasmshell -o safe -l safe -d 'refuse what touches files or runs programs'
 complete -c wasmshell -o separator -l separator -x -d 'set output column separator (default |)'
 complete -c wasmshell -o table -l table -d "set output mode to 'table'"
 complete -c wasmshell -o tabs -l tabs -d "set output mode to 'tabs'"

@@ -27,7 +27,7 @@ MODE_SWITCHES = (
 VALUE_OPTIONS = ("init", "cmd", "nullvalue", "separator", "newline", "wasm-timeout", "wasm-memory")
 FLAG_OPTIONS = (
     "bail", "batch", "interactive", "echo", "header", "noheader", "readonly",
-    "version", "help", *MODE_SWITCHES,
+    "safe", "version", "help", *MODE_SWITCHES,
 )  # fmt: skip
 
 HELP = f"""\
@@ -57,6 +57,7 @@ OPTIONS include:
    -nullvalue TEXT      set text string for NULL values. Default ''
    -quote               set output mode to 'quote'
    -readonly            open the database read-only
+   -safe                enable safe-mode: refuse what touches files or runs programs
    -separator SEP       set output column separator. Default: '|'
    -table               set output mode to 'table'
    -tabs                set output mode to 'tabs'
@@ -76,6 +77,7 @@ class Options:
     def __init__(self) -> None:
         self.database: str | None = None
         self.sql: list[str] = []
+        self.sql_positions: list[int] = []  # where each of ``sql`` is in argv, for messages
         self.actions: list[tuple[str, str | None]] = []
         self.init: str | None = None
         self.interactive: bool | None = None
@@ -96,6 +98,7 @@ def parse_args(argv: Sequence[str]) -> Options:
                 opts.database = arg
             else:
                 opts.sql.append(arg)
+                opts.sql_positions.append(i)  # argv[0] is the program
             continue
         given = arg
         arg = arg[1:] if arg.startswith("--") else arg  # sqlite3 names it with one dash
@@ -198,6 +201,7 @@ def run(opts: Options) -> int:
         else:
             with handle:
                 process_input(shell, handle)
+    shell.lineno = 0  # messages count the input's lines, not the init file's (as sqlite3)
 
     settings = shell.settings
     for name, value in opts.actions:
@@ -212,6 +216,10 @@ def run(opts: Options) -> int:
             shell.flags.bail = True
         elif name == "echo":
             shell.flags.echo = True
+        elif name == "safe":
+            from .shell.safe import enter_safe_mode
+
+            enter_safe_mode(shell)  # for what comes after it: not the init file, as in sqlite3
         elif name == "nullvalue":
             settings.null = value or ""
         elif name == "separator":
@@ -229,7 +237,7 @@ def run(opts: Options) -> int:
                 return rc
     try:
         if opts.sql:
-            return _run_sql_args(shell, opts.sql)
+            return _run_sql_args(shell, opts)
         if interactive:
             from .shell.repl import run_interactive
 
@@ -266,14 +274,16 @@ def _mode_switch(settings: OutputSettings, name: str) -> None:
         settings.wrap = 0  # unlike .mode, the switches set no wrapping
 
 
-def _run_sql_args(shell: Shell, items: list[str]) -> int:
+def _run_sql_args(shell: Shell, opts: Options) -> int:
     """Run SQL and dot-command arguments in order, stopping at the first failure."""
     from .shell.commands import run_command
+    from .shell.safe import command_line_argument
     from .shell.state import QUIT
 
-    for item in items:
+    for position, item in zip(opts.sql_positions, opts.sql, strict=True):
         if item.startswith("."):
-            rc = run_command(shell, item)
+            with command_line_argument(shell, position):
+                rc = run_command(shell, item)
             if shell.exit_code is not None:
                 return shell.exit_code
             if rc:

@@ -85,7 +85,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
     errors = 0
     pending: list[str] = []
     startline = 0
-    lineno = 0
+    lineno = shell.lineno if prompted else 0  # a terminal's lines count on, as in sqlite3
     complete = sql_is_complete
     run_sql = shell.run_sql
     flags = shell.flags
@@ -114,6 +114,7 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
             return errors
         if not carry:
             lineno += 1  # a line continued after a NUL keeps its number
+            shell.lineno = lineno
         line = raw[:-1] if raw[-1:] == "\n" else raw
         if line[-1:] == "\r":
             line = line[:-1]  # sqlite3 drops the CR of a CR LF line ending

@@ -12,8 +12,8 @@ from .commands import command, usage_error
 from .state import Shell
 
 
-@command("open", "open ?OPTIONS? ?FILE?", "Close existing database and reopen FILE")
-def _open(shell: Shell, args: list[str]) -> int:
+def _open_args(args: list[str]) -> tuple[bool, bool, str | None] | str:
+    """``.open``'s arguments: (readonly, new, FILE or None), or what is wrong with them."""
     readonly = False
     new = False
     path = None
@@ -23,13 +23,29 @@ def _open(shell: Shell, args: list[str]) -> int:
         elif option_match(arg, "new"):
             new = True
         elif arg.startswith("-"):
-            shell.error(f"unknown option: {arg}")
-            return 1
+            return f"unknown option: {arg}"
         elif path is None:
             path = arg
         else:
-            shell.error(f'extra argument: "{arg}"')
-            return 1
+            return f'extra argument: "{arg}"'
+    return readonly, new, path
+
+
+def _open_safety(shell: Shell, args: list[str]) -> str | None:
+    """Safe mode lets .open make an in-memory database only (sqlite3 does the same)."""
+    parsed = _open_args(args)
+    if isinstance(parsed, str) or parsed[2] in (None, ":memory:"):
+        return None  # no file; or a mistake, which .open reports as usual
+    return "cannot open disk-based database files in safe mode"
+
+
+@command("open", "open ?OPTIONS? ?FILE?", "Close existing database and reopen FILE", safe=_open_safety)
+def _open(shell: Shell, args: list[str]) -> int:
+    parsed = _open_args(args)
+    if isinstance(parsed, str):
+        shell.error(parsed)
+        return 1
+    readonly, new, path = parsed
     path = path or ":memory:"
     if readonly and not os.path.exists(path) and path != ":memory:":
         shell.error(f'Error: unable to open database "{path}": unable to open database file')
@@ -48,7 +64,7 @@ def _open(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("read", "read FILE", "Read input from FILE or command output")
+@command("read", "read FILE", "Read input from FILE or command output", safe="cannot run .read in safe mode")
 def _read(shell: Shell, args: list[str]) -> int:
     from .batch import process_input
 
@@ -77,7 +93,9 @@ def _read(shell: Shell, args: list[str]) -> int:
     return 1 if errors else 0
 
 
-@command("cd", "cd DIRECTORY", "Change the working directory to DIRECTORY")
+@command(
+    "cd", "cd DIRECTORY", "Change the working directory to DIRECTORY", safe="cannot run .cd in safe mode"
+)
 def _cd(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         return usage_error(shell, "cd")
@@ -99,7 +117,7 @@ def _shell(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("timeout", "timeout MS", "Try opening locked tables for MS milliseconds")
+@command("timeout", "timeout MS", "Try opening locked tables for MS milliseconds", safe=True)
 def _timeout(shell: Shell, args: list[str]) -> int:
     try:
         ms = int(args[1], 0) if len(args) > 1 else 0
@@ -109,7 +127,7 @@ def _timeout(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("version", "version", "Show source, library and compiler versions")
+@command("version", "version", "Show source, library and compiler versions", safe=True)
 def _version(shell: Shell, args: list[str]) -> int:
     shell.out.write(version_text() + "\n")
     return 0

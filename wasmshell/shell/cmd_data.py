@@ -224,7 +224,7 @@ def dump_database(shell: Shell, opts: DumpOptions) -> None:
         write("ROLLBACK; -- due to errors\n" if state.errors else "COMMIT;\n")
 
 
-@command("dump", "dump ?OBJECTS?", "Render database content as SQL")
+@command("dump", "dump ?OBJECTS?", "Render database content as SQL", safe=True)
 def _dump(shell: Shell, args: list[str]) -> int:
     """Write the database, or the tables matching LIKE patterns, as SQL statements."""
     opts = DumpOptions()
@@ -812,7 +812,9 @@ def import_file(shell: Shell, opts: ImportOptions) -> int:
     return 1 if last_failed else 0
 
 
-@command("import", "import FILE TABLE", "Import data from FILE into TABLE")
+@command(
+    "import", "import FILE TABLE", "Import data from FILE into TABLE", safe="cannot run .import in safe mode"
+)
 def _import(shell: Shell, args: list[str]) -> int:
     """Import CSV (or ASCII-separated) data into a table, creating it if need be."""
     opts = _parse_import(shell, args)
@@ -1026,7 +1028,7 @@ def _list_parameters(shell: Shell) -> None:
         shell.out.write(f"{key}{pad} {quote_value(value)}\n")
 
 
-@command("parameter", "parameter CMD ...", "Manage SQL parameter bindings")
+@command("parameter", "parameter CMD ...", "Manage SQL parameter bindings", safe=True)
 def _parameter(shell: Shell, args: list[str]) -> int:
     """Set, list, unset or clear the values bound to statements' parameters (:x, @x, $x, ?N)."""
     conn = shell.session.connection

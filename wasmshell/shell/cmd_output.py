@@ -87,7 +87,10 @@ def set_mode(
 
 
 @command(
-    "mode", "mode MODE ?OPTIONS? ?TABLE?", "Set output mode (options: --wrap N --wordwrap on|off --quote)"
+    "mode",
+    "mode MODE ?OPTIONS? ?TABLE?",
+    "Set output mode (options: --wrap N --wordwrap on|off --quote)",
+    safe=True,
 )
 def _mode(shell: Shell, args: list[str]) -> int:
     name = None
@@ -131,7 +134,7 @@ def _mode(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("prompt", "prompt MAIN CONTINUE", "Replace the standard prompts")
+@command("prompt", "prompt MAIN CONTINUE", "Replace the standard prompts", safe=True)
 def _prompt(shell: Shell, args: list[str]) -> int:
     if len(args) < 2:
         return usage_error(shell, "prompt")
@@ -141,7 +144,12 @@ def _prompt(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("maxrows", "maxrows N", "Show at most N rows of a result in the interactive view (first and last)")
+@command(
+    "maxrows",
+    "maxrows N",
+    "Show at most N rows of a result in the interactive view (first and last)",
+    safe=True,
+)
 def _maxrows(shell: Shell, args: list[str]) -> int:
     rows = integer_value(args[1]) if len(args) == 2 else 0
     if rows <= 0:
@@ -157,7 +165,7 @@ def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
     return boolean_value(args[1], shell.error)
 
 
-@command("headers", "headers on|off", "Turn display of headers on or off")
+@command("headers", "headers on|off", "Turn display of headers on or off", safe=True)
 def _headers(shell: Shell, args: list[str]) -> int:
     value = _switch(shell, args, "headers")
     if value is None:
@@ -167,7 +175,7 @@ def _headers(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("nullvalue", "nullvalue STRING", "Use STRING in place of NULL values")
+@command("nullvalue", "nullvalue STRING", "Use STRING in place of NULL values", safe=True)
 def _nullvalue(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         return usage_error(shell, "nullvalue")
@@ -175,7 +183,7 @@ def _nullvalue(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("separator", "separator COL ?ROW?", "Change the column and row separators")
+@command("separator", "separator COL ?ROW?", "Change the column and row separators", safe=True)
 def _separator(shell: Shell, args: list[str]) -> int:
     rc = 0
     if not 2 <= len(args) <= 3:
@@ -187,20 +195,20 @@ def _separator(shell: Shell, args: list[str]) -> int:
     return rc
 
 
-@command("width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output")
+@command("width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output", safe=True)
 def _width(shell: Shell, args: list[str]) -> int:
     shell.settings.widths = [integer_value(arg) for arg in args[1:]]
     return 0
 
 
-@command("print", "print STRING...", "Print literal STRING")
+@command("print", "print STRING...", "Print literal STRING", safe=True)
 def _print(shell: Shell, args: list[str]) -> int:
     shell.out.write(" ".join(args[1:]) + "\n")
     return 0
 
 
 def _flag(name: str, usage: str, help: str) -> None:
-    @command(name, usage, help)
+    @command(name, usage, help, safe=True)
     def handler(shell: Shell, args: list[str]) -> int:
         value = _switch(shell, args, name)
         if value is None:
@@ -215,7 +223,7 @@ _flag("timer", "timer on|off", "Turn SQL timer on or off")
 _flag("changes", "changes on|off", "Show number of rows changed by SQL")
 
 
-@command("show", "show", "Show the current values for various settings")
+@command("show", "show", "Show the current values for various settings", safe=True)
 def _show(shell: Shell, args: list[str]) -> int:
     if len(args) != 1:
         return usage_error(shell, "show")

@@ -233,7 +233,7 @@ def _is_schema_table(conn: apsw.Connection, pattern: str) -> bool:
     return bool(conn.execute(f"SELECT {tests}", (pattern,)).fetchall()[0][0])
 
 
-@command("schema", "schema ?PATTERN?", "Show the CREATE statements matching PATTERN")
+@command("schema", "schema ?PATTERN?", "Show the CREATE statements matching PATTERN", safe=True)
 def _schema(shell: Shell, args: list[str]) -> int:
     """Show the CREATE statements of the objects whose table matches PATTERN."""
     indent = nosys = False
@@ -320,13 +320,13 @@ def _list_names(shell: Shell, args: list[str], indexes: bool) -> int:
     return 0
 
 
-@command("tables", "tables ?TABLE?", "List names of tables matching LIKE pattern TABLE")
+@command("tables", "tables ?TABLE?", "List names of tables matching LIKE pattern TABLE", safe=True)
 def _tables(shell: Shell, args: list[str]) -> int:
     """List tables and views, in columns as sqlite3 does."""
     return _list_names(shell, args, indexes=False)
 
 
-@command("indexes", "indexes ?TABLE?", "Show names of indexes", aliases=("indices",))
+@command("indexes", "indexes ?TABLE?", "Show names of indexes", aliases=("indices",), safe=True)
 def _indexes(shell: Shell, args: list[str]) -> int:
     """List the indexes of tables matching TABLE."""
     return _list_names(shell, args, indexes=True)
@@ -337,7 +337,7 @@ def _indexes(shell: Shell, args: list[str]) -> int:
 _TXN = {apsw.SQLITE_TXN_NONE: "", apsw.SQLITE_TXN_READ: " read-txn", apsw.SQLITE_TXN_WRITE: " write-txn"}
 
 
-@command("databases", "databases", "List names and files of attached databases")
+@command("databases", "databases", "List names and files of attached databases", safe=True)
 def _databases(shell: Shell, args: list[str]) -> int:
     """One line per attached database: name, file, r/o or r/w and any open transaction."""
     conn = shell.session.connection

@@ -89,6 +89,7 @@ PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors
     "funcs",
     "funcs ?PATTERN?",
     "List Wasm functions: signature, origin, state and use (with size, sha256 and determinism in any .mode)",
+    safe=True,
 )
 def _funcs(shell: Shell, args: list[str]) -> int:
     if len(args) > 2:
@@ -184,6 +185,7 @@ def limits_text(limits: Any) -> str:
     "wasmlimits ?timeout MS? ?memory MB? ?module MB? ?table N? ?output KB? ?compile MS?",
     "Show or set the limits of Wasm: time per call, memory and table elements per instance, "
     "module size, guest output kept per statement, time to compile a module",
+    safe=True,
 )
 def _wasmlimits(shell: Shell, args: list[str]) -> int:
     words = args[1:]
@@ -207,7 +209,19 @@ def _wasmlimits(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("wat", "wat NAME|FILE", "Show a Wasm function's module (or a module file) as WebAssembly text")
+def _wat_safety(shell: Shell, args: list[str]) -> str | None:
+    """Safe mode lets .wat show a registered function's module, never read a file."""
+    if len(args) != 2 or args[1].lower() in shell.session.functions:
+        return None
+    return f"cannot run .{args[0]} FILE in safe mode (no Wasm function is named {args[1]})"
+
+
+@command(
+    "wat",
+    "wat NAME|FILE",
+    "Show a Wasm function's module (or a module file) as WebAssembly text",
+    safe=_wat_safety,
+)
 def _wat(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         return usage_error(shell, "wat")

@@ -3,7 +3,8 @@
 A command is a function ``(shell, args) -> int`` registered with ``@command``;
 ``args[0]`` is the name as typed. It returns 0 on success, 1 after writing an
 error, or ``QUIT``. ``.help`` is generated from the registry, and a unique
-prefix of a name runs the command (``.hea on``).
+prefix of a name runs the command (``.hea on``). Under ``-safe`` a command runs
+only if its registration says it touches no file and runs no program.
 """
 
 from __future__ import annotations
@@ -13,29 +14,55 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .args import split_args
+from .safe import refuse
 from .state import QUIT, Shell
 
 Handler = Callable[[Shell, list[str]], int]
+# Whether a command may run under -safe: True; False; the message that refuses it,
+# where sqlite3's names the command in full (".read", not ".rea" as typed); or a
+# function that says why these arguments may not run (None when they may).
+Safety = bool | str | Callable[[Shell, list[str]], str | None]
 
 
 class Command(NamedTuple):
-    """A dot-command: name, usage line, one-line help and the function that runs it."""
+    """A dot-command: name, usage line, one-line help, the function that runs it, and
+    whether it may run under -safe."""
 
     name: str
     usage: str
     help: str
     handler: Handler
     aliases: tuple[str, ...] = ()
+    safe: Safety = False
+
+    def refusal(self, shell: Shell, args: list[str]) -> str | None:
+        """Why safe mode refuses ``args`` (sqlite3's message), or None."""
+        if self.safe is True:
+            return None
+        if self.safe is False:
+            return f"cannot run .{args[0]} in safe mode"
+        if isinstance(self.safe, str):
+            return self.safe
+        return self.safe(shell, args)
 
 
 REGISTRY: dict[str, Command] = {}
 
 
-def command(name: str, usage: str, help: str, aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    """Register the decorated function as ``.name``."""
+def command(
+    name: str, usage: str, help: str, aliases: tuple[str, ...] = (), *, safe: Safety = False
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function as ``.name``.
+
+    ``safe`` says whether it may run under -safe: True when it touches no file and
+    runs no program, the message that refuses it, or a function of the shell and
+    the arguments that returns why they may not run. The default refuses, so that
+    a new command that reads or writes files cannot be forgotten: it is refused
+    until its registration says otherwise.
+    """
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, usage, help, handler, aliases)
+        cmd = Command(name, usage, help, handler, aliases, safe)
         for n in (name, *aliases):
             REGISTRY[n] = cmd
         return handler
@@ -81,6 +108,10 @@ def run_command(shell: Shell, line: str) -> int:
     if cmd is None:
         shell.error(f'Error: unknown command or invalid arguments:  "{args[0]}". Enter ".help" for help')
         return 1
+    if shell.safe is not None:
+        reason = cmd.refusal(shell, args)
+        if reason is not None:
+            refuse(shell, reason)
     try:
         return cmd.handler(shell, args)
     except OSError as exc:
@@ -134,7 +165,7 @@ def _load_all() -> None:
     from . import cmd_core, cmd_data, cmd_output, cmd_schema, cmd_wasm  # noqa: F401
 
 
-@command("help", "help ?PATTERN?", "Show help text for commands matching PATTERN")
+@command("help", "help ?PATTERN?", "Show help text for commands matching PATTERN", safe=True)
 def _help(shell: Shell, args: list[str]) -> int:
     pattern = args[1] if len(args) > 1 else None
     if pattern and pattern.startswith("."):
@@ -147,14 +178,14 @@ def _help(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("quit", "quit", "Stop interpreting input (in a .read file, just that file)")
+@command("quit", "quit", "Stop interpreting input (in a .read file, just that file)", safe=True)
 def _quit(shell: Shell, args: list[str]) -> int:
     if shell.read_depth == 0:
         shell.quit_requested = True
     return QUIT
 
 
-@command("exit", "exit ?CODE?", "Exit this program with return-code CODE")
+@command("exit", "exit ?CODE?", "Exit this program with return-code CODE", safe=True)
 def _exit(shell: Shell, args: list[str]) -> int:
     code = 0
     if len(args) > 1:

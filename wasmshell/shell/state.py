@@ -13,13 +13,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from itertools import islice
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import apsw
 
 from ..engine import Limits, Session, connect
 from ..engine.statements import split_statements
 from .render import OutputSettings, renderer_for
+
+if TYPE_CHECKING:
+    from .safe import SafeMode
 
 QUIT = 2
 _END = object()  # no more rows
@@ -98,6 +101,8 @@ class Shell:
         self._description: Any = ()
         self._cursor: Any = None
         self._cursor_session: Session | None = None
+        self.safe: SafeMode | None = None  # -safe (safe.py)
+        self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
         self.read_depth = 0
@@ -109,6 +114,10 @@ class Shell:
         """Open ``path`` as the session's database (errors propagate)."""
         session = connect(path, limits=self.limits, readonly=readonly)
         session.connection.set_busy_timeout(0)
+        if self.safe is not None:
+            from .safe import guard
+
+            guard(self, session)
         return session
 
     def interrupt(self) -> None:
@@ -220,9 +229,10 @@ class Shell:
         return True
 
     def can_batch(self) -> bool:
-        """Whether statements may run several to a call (nothing to print between them)."""
+        """Whether statements may run several to a call (nothing to print between them;
+        under -safe, a refusal names the line of its statement)."""
         flags = self.flags
-        return not (flags.echo or flags.timer or flags.changes or self.out_count)
+        return not (flags.echo or flags.timer or flags.changes or self.out_count or self.safe)
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.
