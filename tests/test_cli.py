@@ -132,6 +132,18 @@ def test_wasm_memory_option_caps_memory(home):
 def test_bad_wasm_limit_is_an_error(home):
     _, err, status = run("--wasm-timeout", "soon", ":memory:", "select 1", env=home)
     assert status == 1 and "--wasm-timeout" in err
+    # out of range: a clear message, not a traceback
+    _, err, status = run("--wasm-memory", "5000", ":memory:", "select 1", env=home)
+    assert (err, status) == (
+        "wasmshell: Error: --wasm-memory takes a whole number from 1 to 4096, not '5000'\n",
+        1,
+    )
+    _, err, status = run("--wasm-timeout", "99999999999", ":memory:", "select 1", env=home)
+    assert (
+        status == 1
+        and err.startswith("wasmshell: Error: --wasm-timeout takes a whole number")
+        and "\n" == err[-1]
+    )
 
 
 def test_run_wasm_with_a_sample_from_a_script(home):

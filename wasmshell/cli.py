@@ -111,12 +111,17 @@ def parse_args(argv: Sequence[str]) -> Options:
             if name == "init":
                 opts.init = value
             elif name in ("wasm-timeout", "wasm-memory"):
+                from .engine.limits import LARGEST
+
+                largest = LARGEST["timeout_ms" if name == "wasm-timeout" else "memory_mb"]
                 try:
                     number = int(value)
-                    if number <= 0:
+                    if not 0 < number <= largest:
                         raise ValueError
                 except ValueError:
-                    raise UsageError(f"Error: {given} takes a positive whole number, not {value!r}") from None
+                    raise UsageError(
+                        f"Error: {given} takes a whole number from 1 to {largest}, not {value!r}"
+                    ) from None
                 if name == "wasm-timeout":
                     opts.timeout_ms = number
                 else:
