@@ -164,6 +164,13 @@ def test_a_module_declaring_a_huge_table_is_refused(session):
     assert run_wasm(session, "big_table", "ok") == 7
 
 
+def test_a_module_with_too_many_tables_is_refused_for_what_it_is(session):
+    tables = "(table 1 funcref) " * 5
+    source = f'(module {tables}(func (export "f") (result i64) i64.const 1))'
+    with pytest.raises(ModuleError, match="it has more than 4 tables, the most a module may have here"):
+        one(session, "select run_wasm(?, 'f')", (source,))
+
+
 def test_table_bombs_keep_memory_flat():
     """table.grow of 100,000,000 funcref elements took 1.5 GB under a 64 MiB memory limit."""
     proc = run_python(

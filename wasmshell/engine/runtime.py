@@ -40,6 +40,7 @@ from .errors import (
 from .limits import MIB, Limits
 
 TICK_SECONDS = 0.01
+MAX_TABLES = 4  # tables one instance may have
 CODE_CACHE_ENV = "WASMSHELL_CODE_CACHE"  # a directory, or "off"
 WASI_MODULE = "wasi_snapshot_preview1"
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
@@ -428,7 +429,7 @@ class Instance:
             memory_size=limits.memory_bytes,
             table_elements=limits.table_elements,
             instances=4,
-            tables=4,
+            tables=MAX_TABLES,
             memories=1,
         )
         guest = weakref.ref(self)
@@ -464,6 +465,13 @@ class Instance:
             )
         if "interrupted" in message:
             return Interrupted(function, "interrupted while the module started")
+        counted = re.search(r"(memory|table|instance) count too high", message)
+        if counted:
+            most = {"memory": "1 memory", "table": f"{MAX_TABLES} tables", "instance": "1 instance"}
+            return ModuleError(
+                f"cannot instantiate wasm module: it has more than {most[counted.group(1)]}, "
+                "the most a module may have here"
+            )
         if "memory" in message and ("limit" in message or "exceeds" in message):
             return MemoryLimitExceeded(
                 function, f"the module needs more memory than the limit of {limits.memory_mb} MiB"
