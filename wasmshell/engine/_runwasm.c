@@ -2,7 +2,8 @@
  * wasmshell's C part for the engine, one extension module in three files:
  *
  *   _runwasm.c   run_wasm as a C SQLite function (this file), and the module
- *   _wasmcall.c  WasmCall: a Wasm function called from SQL without ctypes
+ *   _wasmcall.c  WasmCall: a Wasm function called from SQL without ctypes,
+ *                and the epoch deadline callback of every store
  *   _rawrows.c   RawRows: a statement run again with TEXT kept as bytes
  *
  * run_wasm(module, func_name, args...) is a C SQL function so that a
@@ -252,6 +253,9 @@ static PyObject *py_register(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"loaded", py_loaded, METH_NOARGS, "Whether SQLite's routine table has been received."},
+    {"deadline_callback", py_deadline_callback, METH_VARARGS,
+     "deadline_callback(error_new_address) -> address of the C epoch deadline callback\n\n"
+     "Its environment is an instance's control block (see _wasmcall.c)."},
     {"raw_rows", py_raw_rows, METH_VARARGS,
      "raw_rows(sqlite3_pointer, connection, sql, bindings) -> (columns, rows) or None\n\n"
      "Run the first statement of sql again if it only reads, TEXT kept as bytes (surrogateescape)."},

@@ -10,9 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 extern PyTypeObject WasmCallType; /* _wasmcall.c */
 extern PyTypeObject RawRowsType;  /* _rawrows.c */
+
+/* deadline_callback(wasmtime_error_new address) -> the C epoch deadline callback, in _wasmcall.c */
+PyObject *py_deadline_callback(PyObject *module, PyObject *args);
 
 /* raw_rows(sqlite3_pointer, connection, sql, bindings), in _rawrows.c */
 PyObject *py_raw_rows(PyObject *module, PyObject *args);

@@ -13,6 +13,52 @@
 #include "_runwasm.h"
 
 typedef void *(*unchecked_call)(void *context, const void *func, void *slots, size_t nslots, void *trap);
+typedef void *(*error_new_fn)(const char *message);
+
+/* wasmtime_error_new, found by rawcall.py in wasmtime-py's library and handed over once. */
+static error_new_fn error_new;
+
+/*
+ * The epoch deadline callback of every store, called by wasmtime about once
+ * per tick of the epoch while Wasm runs, without the GIL. It is C, not a
+ * ctypes callback, so that no Python code runs in it: a KeyboardInterrupt
+ * raised as a Python callback is entered escapes it, and ctypes then hands
+ * wasmtime an uninitialised error pointer. `env` is the instance's control
+ * block (runtime.Instance.control), which outlives the store:
+ *   [0] entries into Wasm    [1] 1 while a store is bound (unused here)
+ *   [2] the entry last seen  [3] when it was first seen, CLOCK_MONOTONIC ns
+ *   [4] the session's signals: int64 [interrupted, time limit in ms]
+ */
+static void *deadline_check(void *context, void *env, uint64_t *delta, uint8_t *kind) {
+    (void)context;
+    uint64_t *control = env;
+    const volatile int64_t *signals = (const volatile int64_t *)(uintptr_t)control[4];
+    if (signals[0]) return error_new("interrupted");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (control[0] != control[2]) {
+        control[2] = control[0]; /* a new entry: its time starts now */
+        control[3] = now;
+    } else if (now - control[3] >= (uint64_t)signals[1] * 1000000u) {
+        return error_new("time limit exceeded");
+    }
+    *delta = 1;
+    *kind = 0; /* WASMTIME_UPDATE_DEADLINE_CONTINUE */
+    return NULL;
+}
+
+PyObject *py_deadline_callback(PyObject *module, PyObject *args) {
+    (void)module;
+    unsigned long long address;
+    if (!PyArg_ParseTuple(args, "K:deadline_callback", &address)) return NULL;
+    if (address == 0) {
+        PyErr_SetString(PyExc_ValueError, "deadline_callback: no wasmtime_error_new");
+        return NULL;
+    }
+    error_new = (error_new_fn)(uintptr_t)address;
+    return PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)deadline_check);
+}
 
 /* One Wasm value slot: wasmtime_val_raw_t, a 16-byte union. */
 #define SLOT_BYTES 16

@@ -236,29 +236,55 @@ def instance_export(store: wasmtime.Store, instance: wasmtime.Instance, name: st
     return _wrap_extern(item)
 
 
-def on_epoch_deadline(store: wasmtime.Store, check: Callable[[], str | None]) -> Any:
-    """Call ``check`` each time ``store`` reaches its epoch deadline while wasm runs.
+_native_deadline: list[Any] = []  # [the C callback as a ctypes function pointer], or [None]
 
-    ``check`` returns None to let the code run one more tick, or a message to
-    stop it with. Returns an object that must be kept alive with the store.
-    Without the private API the deadline stays a plain one-shot deadline.
+
+def _c_deadline_callback() -> Any:
+    """The C epoch deadline callback of _wasmcall.c, or None without the C part."""
+    if not _native_deadline:
+        callback = None
+        try:
+            from . import _runwasm
+
+            address = _runwasm.deadline_callback(ctypes.cast(_error_new, ctypes.c_void_p).value or 0)
+            callback = _DEADLINE_CALLBACK(address)
+        except (ImportError, AttributeError, ValueError):
+            pass
+        _native_deadline.append(callback)
+    return _native_deadline[0]
+
+
+def on_epoch_deadline(store: wasmtime.Store, check: Callable[[], str | None], control: Any) -> Any:
+    """Stop Wasm in ``store`` when its time limit is up or it is interrupted, looking once a tick.
+
+    ``control`` is the instance's control block (runtime.Instance.control):
+    with the C part, the check is _wasmcall.c's ``deadline_check`` reading
+    it, and no Python runs while Wasm does. Without, ``check`` (the same
+    logic in Python) is called: it returns None to let the code run one more
+    tick, or a message to stop it with. Returns what must be kept alive with
+    the store. Without the private API the deadline stays a plain one-shot deadline.
     """
     if not FAST:  # pragma: no cover - depends on wasmtime version
         return None
+    callback = _c_deadline_callback()
+    data: Any = ctypes.addressof(control)
+    if callback is None:
+        data = None
 
-    @_DEADLINE_CALLBACK
-    def callback(_ctx: int, _data: int, delta: Any, kind: Any) -> int:
-        try:
-            message = check()
-        except BaseException as exc:  # a callback must never raise into C
-            message = f"internal error: {exc}"
-        if message is None:
-            delta[0] = 1
-            kind[0] = 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
-            return 0
-        error = _error_new(message.encode())
-        return ctypes.cast(error, ctypes.c_void_p).value or 0
+        @_DEADLINE_CALLBACK
+        def callback(_ctx: int, _data: int, delta: Any, kind: Any) -> int:
+            # Python's last resort: a KeyboardInterrupt raised as this is
+            # entered still escapes, which the C callback cannot suffer.
+            try:
+                message = check()
+                if message is None:
+                    delta[0] = 1
+                    kind[0] = 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
+                    return 0
+                return ctypes.cast(_error_new(message.encode()), ctypes.c_void_p).value or 0
+            except BaseException:  # a callback must never raise into C
+                return ctypes.cast(_error_new(b"interrupted"), ctypes.c_void_p).value or 0
 
-    _set_deadline_callback(ctypes.cast(store.ptr(), ctypes.c_void_p), callback, None, None)
+    _set_deadline_callback(ctypes.cast(store.ptr(), ctypes.c_void_p), callback, data, None)
     store.set_epoch_deadline(1)
-    return callback
+    return (callback, control)

@@ -333,11 +333,23 @@ def get_runtime() -> Runtime:
     return _runtime
 
 
+def make_signals(limits: Limits) -> Any:
+    """A session's block shared with the C time-limit check: int64 [interrupted, time limit in ms]."""
+    signals = (ctypes.c_int64 * 2)()
+    signals[1] = limits.timeout_ms
+    return signals
+
+
 class Host:
-    """What an instance needs from its session: limits, interrupts and an output sink."""
+    """What an instance needs from its session: limits, interrupts and an output sink.
+
+    ``signals`` (from ``make_signals``) mirrors ``interrupted`` and the time
+    limit for the C deadline check.
+    """
 
     limits: Limits = Limits()
     interrupted: bool = False
+    signals: Any = None
 
     def write_output(self, data: memoryview) -> None:
         """Receive bytes the guest wrote to stdout or stderr (copy what is kept: the view is borrowed)."""
@@ -363,7 +375,7 @@ class _Live:
 
     def __init__(self, store: wasmtime.Store, callback: Any, guest: Instance) -> None:
         self.store = store
-        self.callback = callback
+        self.callback = callback  # with the control block it reads
         self.context = rawcall.context_address(store)
         self.guest = weakref.ref(guest)
         self.instance: Any = None
@@ -377,10 +389,13 @@ class Instance:
     store behind it is dropped after a trap (its state may be half updated),
     when linear memory has grown well past its starting size (libSQL's ABI
     never frees) and when limits change, and the next call starts a fresh
-    one. ``control`` is shared with the C call path: ``[0]`` counts entries
-    into Wasm (each call, each ``libsql_malloc``, each start function), so
-    that every entry gets a time limit of its own; ``[1]`` is 1 while a store
-    is bound, and nothing calls into Wasm while it is 0.
+    one. ``control`` is shared with the C call path and the deadline check
+    (_wasmcall.c): ``[0]`` counts entries into Wasm (each call, each
+    ``libsql_malloc``, each start function), so that every entry gets a time
+    limit of its own; ``[1]`` is 1 while a store is bound, and nothing calls
+    into Wasm while it is 0; ``[2]`` and ``[3]`` are the entry the deadline
+    check saw last and since when (monotonic ns); ``[4]`` is the address of
+    the host's ``signals``.
     """
 
     def __init__(self, runtime: Runtime, compiled: CompiledModule, host: Host) -> None:
@@ -388,8 +403,10 @@ class Instance:
         self.compiled = compiled
         self.host = host
         self.attached: list[Attached] = []
-        self.control = (ctypes.c_uint64 * 2)()
+        self.control = (ctypes.c_uint64 * 5)()
         self.gate = memoryview(self.control).cast("B").cast("Q")
+        self.gate[2] = 2**64 - 1  # no entry seen yet
+        self.gate[4] = ctypes.addressof(host.signals)
         self.stale = False
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
@@ -399,8 +416,6 @@ class Instance:
         self._malloc: rawcall.BoundCall | None = None
         if compiled.has_malloc:
             self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
-        self._seen_entry = -1
-        self._entry_started = 0.0
         self._stop: str | None = None  # why a host function stopped the guest
         self._live: _Live | None = None
         self._start("module start-up")  # a module that cannot start is refused at once
@@ -438,7 +453,7 @@ class Instance:
             instance = guest()
             return instance._check_deadline() if instance is not None else "instance closed"
 
-        live = _Live(store, rawcall.on_epoch_deadline(store, check), self)
+        live = _Live(store, rawcall.on_epoch_deadline(store, check, self.control), self)
         self.gate[0] += 1  # the start function runs under a time limit of its own
         self._stop = None
         from . import wasi
@@ -557,17 +572,20 @@ class Instance:
     # -- time limit ------------------------------------------------------------
 
     def _check_deadline(self) -> str | None:
-        """Called by wasmtime about once per tick while guest code runs."""
+        """Whether the Wasm running now must stop: what _wasmcall.c's deadline_check does, in Python.
+
+        Called by a host function while the guest waits, and by wasmtime once
+        a tick when the C part is not built.
+        """
         if self.host.interrupted:
             return "interrupted"
-        entry = self.gate[0]
-        now = time.monotonic()
-        if entry != self._seen_entry:
+        gate = self.gate
+        now = time.monotonic_ns()  # CLOCK_MONOTONIC, as in C
+        if gate[0] != gate[2]:
             # A new entry into Wasm since the last look: its time starts now.
-            self._seen_entry = entry
-            self._entry_started = now
+            gate[2], gate[3] = gate[0], now
             return None
-        if (now - self._entry_started) * 1000 >= self.host.limits.timeout_ms:
+        if now - gate[3] >= self.host.limits.timeout_ms * 1_000_000:
             return "time limit exceeded"
         return None
 

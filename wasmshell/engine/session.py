@@ -57,7 +57,8 @@ class Session:
         self.connection = apsw.Connection(path, flags=flags)
         self.path = path
         self._limits = (limits or Limits()).checked()
-        self.interrupted = False
+        self._interrupted = False
+        self.signals: Any = None  # shared with the C time-limit check; made with the runtime
         self._output: list[bytes] = []
         self._output_size = 0
         self._output_dropped = 0
@@ -93,6 +94,8 @@ class Session:
         """
         value = value.checked()
         old = self._limits
+        if self.signals is not None:
+            self.signals[1] = value.timeout_ms
         if (value.memory_mb, value.table_elements) == (old.memory_mb, old.table_elements):
             self._limits = value
             return
@@ -106,6 +109,8 @@ class Session:
                     raise MemoryLimitExceeded("module start-up", "the module needs more memory than that")
         except WasmError as exc:
             self._limits = old
+            if self.signals is not None:
+                self.signals[1] = old.timeout_ms
             names = ", ".join(a.export for a in instance.attached[:3]) or "run_wasm"
             raise LimitError(
                 f"cannot set the memory limit to {value.memory_mb} MiB and the table limit to "
@@ -114,6 +119,17 @@ class Session:
             ) from None
         for instance, live in prepared:
             instance.bind(live)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether the running statement was asked to stop (Session.interrupt)."""
+        return self._interrupted
+
+    @interrupted.setter
+    def interrupted(self, value: bool) -> None:
+        self._interrupted = value
+        if self.signals is not None:
+            self.signals[0] = int(value)
 
     def write_output(self, data: memoryview) -> None:
         """Keep what guest code writes to stdout or stderr, up to the output limit per statement."""
@@ -205,8 +221,10 @@ class Session:
     def runtime(self) -> Runtime:
         """The process-wide wasmtime runtime (imports wasmtime on first use)."""
         if self._runtime is None:
-            from .runtime import get_runtime
+            from .runtime import get_runtime, make_signals
 
+            self.signals = make_signals(self._limits)
+            self.signals[0] = int(self._interrupted)
             self._runtime = get_runtime()
         return self._runtime
 
