@@ -142,7 +142,7 @@ def test_bad_wasm_limit_is_an_error(home):
     assert (
         status == 1
         and err.startswith("wasmshell: Error: --wasm-timeout takes a whole number")
-        and "\n" == err[-1]
+        and err[-1] == "\n"
     )
 
 

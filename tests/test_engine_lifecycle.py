@@ -227,6 +227,7 @@ def test_wasmlimits_refuses_a_limit_the_modules_cannot_live_with(tmp_path):
     assert out.splitlines() == [
         "ok() -> INTEGER  (for this session)",
         "42",
-        "timeout 5000 ms, memory 64 MiB, module 32 MiB, table 1000000 elements, output 1024 KiB, compile 60000 ms",
+        "timeout 5000 ms, memory 64 MiB, module 32 MiB, table 1000000 elements, output 1024 KiB, "
+        "compile 60000 ms",
         "42",
     ]
