@@ -122,14 +122,13 @@ def _table_rows(conn: apsw.Connection, columns: list[str], table: str) -> Iterat
     except UnicodeDecodeError:
         pass
     # Read the rest again with TEXT as bytes, so that it is written out unchanged.
-    # Without typeof(), which may be redefined: NULL is IS NULL, a BLOB equals
-    # itself cast to a BLOB, a number sorts before any TEXT; the rest is TEXT.
-    raw = ",".join(f"{c} IS NOT NULL AND NOT CAST({c} AS BLOB) = {c} AND NOT {c} < ''" for c in columns)
-    raw += "," + ",".join(
-        f"CASE WHEN {c} IS NOT NULL AND NOT CAST({c} AS BLOB) = {c} AND NOT {c} < '' "
-        f"THEN CAST({c} AS BLOB) ELSE {c} END"
-        for c in columns
-    )
+    # Without typeof(), which may be redefined, and without comparing two TEXT
+    # values (a column's collation may be redefined too): a BLOB equals itself
+    # cast to a BLOB; otherwise only TEXT sorts above infinity (+c has no affinity).
+    is_text = "+{0} > 9e999 AND NOT CAST({0} AS BLOB) = {0}"
+    raw = ",".join(is_text.format(c) for c in columns)
+    as_bytes = "CASE WHEN {0} THEN CAST({1} AS BLOB) ELSE {1} END"
+    raw += "," + ",".join(as_bytes.format(is_text.format(c), c) for c in columns)
     for index, row in enumerate(conn.execute(f"SELECT {raw} FROM {table}")):
         if index >= done:
             half = len(columns)
