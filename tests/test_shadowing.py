@@ -297,3 +297,22 @@ def test_drop_function_and_loadwasm_replace_with_sqlites_functions_redefined(sch
     assert stored_names(schema_file) == ["fib", "gcd"]
     with open_session(schema_file) as s:
         assert rows(s, "select fib(), gcd(12, 18)") == [(42, 6)]
+
+
+def test_a_session_function_and_a_stored_one_of_the_same_name(tmp_path):
+    """The session's function wins for the session; the stored row stays, flagged; neither is lost."""
+    fake = '(module (func (export "fib") (param i64) (result i64) i64.const 42))'
+    db = make_file(tmp_path / "f.db", {"fib": FIB})
+    with open_session(db) as s:
+        assert one(s, "select fib(10)") == 55
+        s.register_module(fake)
+        assert one(s, "select fib(10)") == 42
+        with pytest.raises(ModuleError, match="function fib already exists"):
+            s.execute(f"CREATE FUNCTION fib LANGUAGE wasm AS '{FIB}'")
+        s.execute("BEGIN; CREATE TABLE t(x); ROLLBACK")  # the table is read again after a rollback
+        assert one(s, "select fib(10)") == 42
+        hidden = [(k.raw, k.reason) for k in s.skipped]
+        assert hidden == [("fib", "a function of this session has the same name")]
+    assert stored_names(db) == ["fib"]
+    with open_session(db) as s:
+        assert one(s, "select fib(10)") == 55

@@ -569,7 +569,7 @@ class Session:
         now = WasmFunction(self, entry.name, "stored")
         try:
             now.inspect()
-        except ModuleError:
+        except (ModuleError, apsw.Error):  # registered again when next named, if it can be
             return True
         return now.digest != entry.digest
 
@@ -578,10 +578,13 @@ class Session:
         words: set[bytes] = set()
         for _seq, db, *_rest in self.connection.execute("PRAGMA database_list").fetchall():
             quoted = '"' + str(db).replace('"', '""') + '"'
-            for (sql,) in self.connection.execute(
-                f"SELECT CAST(sql AS BLOB) FROM {quoted}.sqlite_schema WHERE sql IS NOT NULL"
-            ):
-                words.update(_WORD.findall(sql.lower()))
+            try:
+                for (sql,) in self.connection.execute(
+                    f"SELECT CAST(sql AS BLOB) FROM {quoted}.sqlite_schema WHERE sql IS NOT NULL"
+                ):
+                    words.update(_WORD.findall(sql.lower()))
+            except apsw.Error:  # an attached database that cannot be read: its uses register on demand
+                continue
         return {word.decode("utf-8", "replace") for word in words}
 
     def _register_run_wasm(self, *, in_c: bool = True) -> None:
