@@ -412,3 +412,25 @@ def test_the_benchmark_runs(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "plain apsw" in proc.stdout and "wasmshell.connect" in proc.stdout
+
+
+def test_an_attached_database_locked_while_the_table_is_read_again(tmp_path):
+    """A rollback of a schema change makes SQLite read every schema again: while an attached
+    database is locked nothing can run, and the stored functions wait; none is lost."""
+    db = make_file(tmp_path / "f.db", [("fib", FIB)])
+    other = tmp_path / "other.db"
+    apsw.Connection(str(other)).execute("CREATE TABLE o(x)")
+    with open_session(db) as s:
+        s.execute(f"ATTACH '{other}' AS aux")
+        holder = apsw.Connection(str(other))
+        holder.execute("BEGIN EXCLUSIVE; INSERT INTO o VALUES (1)")
+        try:
+            s.execute("BEGIN; CREATE TABLE t(x); ROLLBACK")
+            with pytest.raises(apsw.Error, match="database is locked"):
+                s.execute("select fib(10)")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert one(s, "select fib(10)") == 55
+        assert s.stored_status is None
+        assert one(s, "select count(*) from aux.o") == 0
