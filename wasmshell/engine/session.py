@@ -15,9 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from .catalog import Catalog, WasmFunction
+from .catalog import Catalog, FunctionTable, Skipped, WasmFunction, has_imports
 from .errors import ArgumentError, LimitError, MemoryLimitExceeded, ModuleError, StatementError, WasmError
 from .limits import Limits
+from .names import (
+    RUN_WASM,
+    all_usable_names,
+    fold,
+    name_problem,
+    shown,
+    sqlite_function_names,
+    taken_reason,
+)
 from .statements import (
     CreateFunction,
     engine_must_see,
@@ -32,6 +41,9 @@ _ROLLBACK = re.compile(r"(?i)\brollback\b")
 # run_wasm keeps this many modules ready per session (their instances
 # included); the least recently used is dropped when another comes.
 RUN_WASM_MODULES = 64
+# Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
+_WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
+_NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
@@ -68,14 +80,24 @@ class Session:
         self._run_wasm_modules: OrderedDict[str | bytes, tuple[Instance, dict[str, SqlFunction]]] = (
             OrderedDict()
         )
-        self.functions: dict[str, WasmFunction] = {}
+        # Wasm functions by folded name: the session's, and the stored ones whose
+        # rows are usable (registered with SQLite when first named, see install_mentioned).
+        self.functions = FunctionTable(lambda name: WasmFunction(self, name, "stored"))
+        self.skipped: list[Skipped] = []  # stored rows that are not registered, and why
+        self.stored_status: str | None = None  # why stored functions are not (all) there, for .funcs
+        self.functions_version = 0  # changes whenever the set of functions does
+        self._pending: set[str] = set()  # stored functions not registered yet
+        self._used: set[str] = set()  # registered once in this session: again at once after a rollback
+        self._sqlite_names: set[str] = set()  # what PRAGMA function_list said last
+        self._unread = False  # the function table could not be read: try again before each statement
+        self._resync = False
         self._upgrades: list[WasmFunction] = []
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
         self._register_run_wasm()
         self.catalog = Catalog(self)
         self.connection.set_rollback_hook(self._rolled_back)
-        self.sync_stored()  # every stored function, compiled on its first call
+        self.sync_stored()  # the names only; bodies are read when a function is first needed
 
     # -- the Host protocol the runtime uses -----------------------------------
 
@@ -179,18 +201,56 @@ class Session:
         ``dialect=False`` promises ``engine_must_see(sql)`` is false.
         """
         self.interrupted = False
-        if self._maintenance:
+        if self._maintenance or self._unread:
             self._maintain()
+        if self._pending:
+            self.install_mentioned(sql)
         if cursor is None:
             cursor = self.connection.cursor()
         if trace is not None:
             cursor.exec_trace = trace
         if dialect and engine_must_see(sql):
             if may_change_functions(sql):
-                self._maintenance = True  # look at the function table again before the next statement
+                # look at the function table again before the next statement
+                self._maintenance = self._resync = True
             if may_hold_function_statement(sql):
                 return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
+        try:
+            return cursor.execute(sql, bindings, can_cache=can_cache)
+        except apsw.SQLError as exc:
+            if not self._missing_function(exc, sql):
+                raise
         return cursor.execute(sql, bindings, can_cache=can_cache)
+
+    def _missing_function(self, exc: apsw.SQLError, sql: str) -> bool:
+        """After "no such function: X": True to run ``sql`` again (X is a stored function, now
+        registered); else raise the error with what is known about X, or return False."""
+        found = _NO_SUCH_FUNCTION.match(str(exc))
+        if found is None:
+            return False
+        name = found.group(1)
+        key = fold(name)
+        note = None
+        if key in self._pending:
+            # Named where the text scan could not see it (a view or trigger made by another connection).
+            entry = self.functions[key]
+            self._install_pending([key])
+            if entry.installed:
+                if sum(1 for _ in split_statements(sql)) == 1:
+                    return True
+                note = f"stored function {entry.name} is registered now: run the statement again"
+        reasons = [s.reason for s in self.skipped if isinstance(s.raw, str) and fold(s.raw) == key]
+        if reasons:
+            note = f"the stored function of that name is not registered: {reasons[0]}"
+        elif note is None and self._unread:
+            note = self.stored_status
+        if note is None:
+            return False
+        better = type(exc)(f"{exc} ({note})")
+        for attribute in ("result", "extendedresult", "error_offset"):
+            if hasattr(exc, attribute):
+                setattr(better, attribute, getattr(exc, attribute))
+        raise better from None
 
     def interrupt(self) -> None:
         """Stop the running statement, SQL or Wasm, as soon as possible (thread-safe)."""
@@ -251,7 +311,8 @@ class Session:
         """Register exports of a module as SQL functions for this session only.
 
         ``names`` picks exports; by default every exported function except
-        libSQL's ABI helpers. A function of the same name is replaced.
+        libSQL's ABI helpers. A Wasm function of the same name is replaced;
+        a name SQLite already has (``lower``, ``run_wasm``, ...) is refused.
         """
         return self.load_module(source, names, store=False, replace=True)
 
@@ -266,8 +327,9 @@ class Session:
         """Register exports of a module as SQL functions, stored in the database unless ``store=False``.
 
         Everything is checked before anything changes: the module compiles,
-        each export exists and has a signature SQL can call, and no name is
-        taken (unless ``replace``).
+        each export exists and has a signature SQL can call, each name is one
+        SQLite can register and does not already have, and no name is taken
+        by a Wasm function (unless ``replace``).
         """
         compiled = self.compile(source)
         if names is None:
@@ -292,57 +354,173 @@ class Session:
         store: bool,
         replace: bool,
     ) -> list[FunctionInfo]:
-        """Bind (SQL name, export) pairs of a compiled module, store them and register them."""
+        """Bind (SQL name, export) pairs of a compiled module, store them and register them.
+
+        Nothing is written or registered unless every name can be.
+        """
+        self._refresh_sqlite_names()
+        seen: dict[str, str] = {}
+        for name, _export in pairs:
+            self.check_name(name, "wasm function", refresh=False)
+            other = seen.setdefault(fold(name), name)
+            if other != name:
+                raise ModuleError(f"wasm functions {other} and {name} would be one function to SQL")
         if not replace:
+            stored = {fold(n) for n in self.catalog.names() if isinstance(n, str)} if store else set()
             for name, _export in pairs:
-                if name.lower() in self.functions or (store and self.catalog.find(name) is not None):
+                if fold(name) in self.functions or fold(name) in stored:
                     raise ModuleError(f"function {name} already exists")
         bound = [(name, export, self.bind(compiled, export, name)) for name, export in pairs]
         if store:
             self.catalog.store([(name, source) for name, _export, _fn in bound])
+            keys = set(seen)
+            self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
+        deterministic = not has_imports(source)
         infos = []
         for name, export, fn in bound:
-            entry = WasmFunction(self, name, source, "stored" if store else "session", export)
-            entry.fn = fn
+            entry = WasmFunction(self, name, "session", body=source, export=export)
+            if store:  # the body is in the database; the compiled module is all a call needs
+                entry = WasmFunction(self, name, "stored", export=export)
+                entry.deterministic = deterministic
+            entry.adopt(fn, compiled)
             self.install(entry)
             infos.append(fn.info)
         return infos
+
+    # -- names ---------------------------------------------------------------------
+
+    def _refresh_sqlite_names(self) -> None:
+        """Read PRAGMA function_list again: an extension or the application may have added functions."""
+        self._sqlite_names = sqlite_function_names(self.connection)
+
+    def taken(self, name: str) -> bool:
+        """Whether SQLite has a function of this name that is not a Wasm function of this session.
+
+        As of the last refresh of PRAGMA function_list; ``run_wasm`` is always taken.
+        """
+        key = fold(name)
+        if key == RUN_WASM:
+            return True
+        entry = self.functions.get(key)
+        return key in self._sqlite_names and (entry is None or not entry.installed)
+
+    def check_name(self, name: str, what: str, *, refresh: bool = True) -> None:
+        """Raise ModuleError unless ``name`` can be a new Wasm function's SQL name."""
+        problem = name_problem(name)
+        if problem:
+            raise ModuleError(f"{what} {shown(name)}: {problem}")
+        if refresh:
+            self._refresh_sqlite_names()
+        if self.taken(name):
+            raise ModuleError(f"{what} {name}: {taken_reason(name)}; a Wasm function cannot replace it")
 
     # -- registration with SQLite ----------------------------------------------
 
     def install(self, entry: WasmFunction) -> None:
         """Register a Wasm function with SQLite, replacing one of the same name."""
-        old = self.functions.get(entry.name.lower())
-        if old is not None:
+        old = self.functions.get(entry.key)
+        if old is not None and old is not entry:
             self.uninstall(old.name)
+            if old.origin == "stored" and entry.origin == "session":
+                self.skipped.append(Skipped(old.name, "a function of this session has the same name"))
+        self._pending.discard(entry.key)
+        assert entry.deterministic is not None
         conn = self.connection
         # Any arity reaches the lazy entry point, which explains a wrong count.
         # SQLite keeps a deleted function's exact arity and lets it shadow the
         # any-arity one, so arities used before are registered again too.
-        for arity in {-1} | self._ghosts.pop(entry.name.lower(), set()):
+        for arity in {-1} | self._ghosts.pop(entry.key, set()):
             conn.create_scalar_function(entry.name, entry.call, arity, deterministic=entry.deterministic)
             entry.arities.add(arity)
         if entry.fn is not None:
             self._register_direct(entry)
-        self.functions[entry.name.lower()] = entry
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
 
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
         assert entry.fn is not None
         self.connection.create_scalar_function(
-            entry.name, entry.fn.call, entry.fn.nparams, deterministic=entry.deterministic
+            entry.name, entry.fn.call, entry.fn.nparams, deterministic=bool(entry.deterministic)
         )
         entry.arities.add(entry.fn.nparams)
 
     def uninstall(self, name: str) -> None:
-        """Remove a Wasm function from SQLite."""
-        entry = self.functions.pop(name.lower(), None)
-        if entry is None:
+        """Remove a Wasm function from SQLite and from this session."""
+        key = fold(name)
+        self._pending.discard(key)
+        if key not in self.functions:
+            return
+        entry = self.functions.made().get(key)
+        del self.functions[key]
+        self.functions_version += 1
+        if entry is None or not entry.installed:
             return
         for arity in entry.arities:
             self.connection.create_scalar_function(entry.name, None, arity)
-        self._ghosts[name.lower()] = {a for a in entry.arities if a >= 0}
+        self._ghosts[key] = {a for a in entry.arities if a >= 0}
         entry.arities.clear()
+
+    def forget_stored(self, name: str) -> None:
+        """A stored function's rows are gone (DROP FUNCTION): its registration and flags go too."""
+        key = fold(name)
+        entry = self.functions.get(key)
+        if entry is not None and entry.origin == "stored":
+            self.uninstall(key)
+        self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) == key)]
+        self.functions_version += 1
+
+    def install_mentioned(self, sql: str) -> None:
+        """Register the stored functions whose names appear in ``sql``, before SQLite prepares it.
+
+        SQLite slows down with every function registered (and registering
+        100,000 takes seconds), so a stored function is registered when a
+        statement first names it. Any word counts, even in a string or a
+        comment: registering one too many costs nothing.
+        """
+        pending = self._pending
+        data = sql.encode("utf-8", "surrogatepass").lower()
+        if len(data) > 4096 and len(pending) <= 64:
+            found = [key for key in pending if key.encode("utf-8") in data]
+        else:
+            words = {word.decode("utf-8", "replace") for word in set(_WORD.findall(data))}
+            found = [word for word in words if word in pending]
+        if found:
+            self._install_pending(found)
+
+    def _install_pending(self, keys: list[str]) -> None:
+        """Register stored functions: read each body once (determinism), or skip it with the reason."""
+        self._refresh_sqlite_names()
+        for key in keys:
+            entry = self.functions[key]
+            if self.taken(entry.name):  # an extension or the application took the name since
+                self._skip(entry, taken_reason(entry.name))
+            elif self._read_body(entry, keep=True):
+                self.install(entry)
+
+    def _read_body(self, entry: WasmFunction, *, keep: bool = False, signature: bool = False) -> bool:
+        """``entry.inspect()``; False if the body cannot be read now (a lock: it stays as it is) or
+        cannot be a module (a stored function not registered yet is then skipped, with the reason)."""
+        try:
+            entry.inspect(keep=keep, signature=signature)
+        except apsw.BusyError:
+            return False
+        except (ModuleError, apsw.Error) as exc:
+            if entry.origin == "stored" and not entry.installed:
+                self._skip(entry, getattr(exc, "reason", f"its body cannot be read ({exc})"))
+            return False
+        return True
+
+    def inspect(self, entry: WasmFunction) -> bool:
+        """Read what ``.funcs`` shows about a function, one body at a time; False if the function
+        proved unusable and is now among the ``skipped``."""
+        self._read_body(entry, signature=True)
+        return self.functions.made().get(entry.key) is entry
+
+    def _skip(self, entry: WasmFunction, reason: str) -> None:
+        self.uninstall(entry.name)
+        self.skipped.append(Skipped(entry.name, reason))
 
     def upgrade_later(self, entry: WasmFunction) -> None:
         """Once a lazily compiled function is bound, register the direct call path.
@@ -354,31 +532,123 @@ class Session:
         self._maintenance = True
 
     def _rolled_back(self) -> None:
-        self._maintenance = True
+        self._maintenance = self._resync = True
 
     def _maintain(self) -> None:
         self._maintenance = False
         try:
-            self.sync_stored()
+            if self._resync or self._unread:
+                self._resync = False
+                self.sync_stored()
             for entry in self._upgrades:
-                if entry.fn is not None and self.functions.get(entry.name.lower()) is entry:
+                if entry.fn is not None and self.functions.get(entry.key) is entry:
                     self._register_direct(entry)
             self._upgrades.clear()
         except apsw.BusyError:
-            self._maintenance = True  # a statement is still running; try next time
+            self._maintenance = self._resync = True  # a statement is still running; try next time
 
     def sync_stored(self) -> None:
-        """Make registrations match the function table (at open, and after a rollback)."""
+        """Make registrations match the function table: at open, after a rollback, after SQL that wrote it.
+
+        Reads the names only. Rows that cannot be functions are skipped with
+        the reason (``skipped``). A function registered before stays registered
+        (its body is read again in case it changed); the others are registered
+        when a statement names them, or at once if the schema does.
+        If the table cannot be read (a lock), ``stored_status`` says so and this
+        runs again before the next statement, with the connection's busy timeout.
+        """
         try:
-            rows = {name.lower(): (name, body) for name, body in self.catalog.rows()}
-        except apsw.Error:
-            rows = {}  # a table of that name but another shape: not ours to read
-        for key, entry in list(self.functions.items()):
-            if entry.origin == "stored" and (key not in rows or rows[key][1] != entry.body):
-                self.uninstall(entry.name)
-        for key, (name, body) in rows.items():
-            if key not in self.functions:
-                self.install(WasmFunction(self, name, body, "stored"))
+            problem = self.catalog.shape_problem()
+            stored = [] if problem else self.catalog.names()
+            self._refresh_sqlite_names()
+        except apsw.Error as exc:
+            self._unread = True
+            self.stored_status = (
+                f"the stored functions could not be read yet ({exc}); they are registered once they can be"
+            )
+            return
+        self._unread = False
+        self.stored_status = f"{problem}: its rows are not read as functions" if problem else None
+        usable, self.skipped = self._usable_rows(stored)
+        for key, entry in list(self.functions.made().items()):
+            if entry.origin == "stored" and (usable.get(key) != entry.name or self._body_changed(entry)):
+                self.uninstall(key)
+        self.functions.set_stored(usable)
+        made = self.functions.made()
+        self._pending = set(usable).difference(key for key, entry in made.items() if entry.installed)
+        self.functions_version += 1
+        wanted = self._pending & self._used  # registered before a rollback: again at once
+        if self._pending:
+            wanted |= self._pending & self._schema_words()
+        if wanted:
+            self._install_pending(sorted(wanted))
+
+    def _usable_rows(self, stored: list[object]) -> tuple[dict[str, str], list[Skipped]]:
+        """The rows that can be functions (folded name -> name) and the others, with the reason."""
+        usable = all_usable_names(stored)  # the quick way, for a file of plain ASCII names
+        skipped: list[Skipped] = []
+        if usable is None:
+            usable, skipped = self._check_names(stored)
+        made = self.functions.made()
+        ours = {key for key, entry in made.items() if entry.installed}
+        session = {key for key, entry in made.items() if entry.origin == "session"}
+        for key in usable.keys() & (self._sqlite_names | session | {RUN_WASM}):
+            name = usable[key]
+            if key in session:
+                del usable[key]
+                skipped.append(Skipped(name, "a function of this session has the same name"))
+            elif key not in ours:
+                del usable[key]
+                skipped.append(Skipped(name, taken_reason(name)))
+        return usable, skipped
+
+    def _check_names(self, stored: list[object]) -> tuple[dict[str, str], list[Skipped]]:
+        """Each name checked on its own: what is wrong with it, and names differing only in case."""
+        skipped = []
+        usable: dict[str, str] = {}
+        repeated: dict[str, list[str]] = {}
+        for raw in stored:
+            problem = name_problem(raw)
+            if problem is not None:
+                skipped.append(Skipped(raw, problem))
+                continue
+            name = str(raw)
+            key = fold(name)
+            if key in usable:
+                repeated[key] = [usable.pop(key), name]
+            elif key in repeated:
+                repeated[key].append(name)
+            else:
+                usable[key] = name
+        for names in repeated.values():
+            reason = f"stored {len(names)} times in different cases ({', '.join(map(shown, names))})"
+            skipped += [Skipped(n, reason) for n in names]
+        return usable, skipped
+
+    def _body_changed(self, entry: WasmFunction) -> bool:
+        """Whether a registered stored function's body is no longer the one it was registered with."""
+        if not entry.installed:
+            return False
+        now = WasmFunction(self, entry.name, "stored")
+        try:
+            now.inspect()
+        except (ModuleError, apsw.Error):  # registered again when next named, if it can be
+            return True
+        return now.digest != entry.digest
+
+    def _schema_words(self) -> set[str]:
+        """The words of every CREATE statement in every attached database (see install_mentioned)."""
+        words: set[bytes] = set()
+        for _seq, db, *_rest in self.connection.execute("PRAGMA database_list").fetchall():
+            quoted = '"' + str(db).replace('"', '""') + '"'
+            try:
+                for (sql,) in self.connection.execute(
+                    f"SELECT CAST(sql AS BLOB) FROM {quoted}.sqlite_schema WHERE sql IS NOT NULL"
+                ):
+                    words.update(_WORD.findall(sql.lower()))
+            except apsw.Error:  # an attached database that cannot be read: its uses register on demand
+                continue
+        return {word.decode("utf-8", "replace") for word in words}
 
     def _register_run_wasm(self, *, in_c: bool = True) -> None:
         """Register SQL ``run_wasm(module, func_name, args...)``.

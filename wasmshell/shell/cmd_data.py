@@ -17,7 +17,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import apsw
 
@@ -26,6 +26,7 @@ from .args import integer_value
 from .cmd_schema import byte_len, quote_identifier_always, schema_line, sql_string
 from .commands import command
 from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from .patterns import PatternError, like
 from .render import OutputSettings, Renderer
 from .state import Shell
 
@@ -56,19 +57,39 @@ class _DumpState:
     errors: int = 0
 
 
-def _dump_filter(patterns: list[str]) -> str:
-    """The WHERE condition for .dump's LIKE patterns: matching objects and virtual tables' shadows."""
+class _SchemaObject(NamedTuple):
+    name: str | None
+    type: str | None
+    sql: str | None
+    tbl_name: str | None
+
+
+def _dump_chooser(
+    schema: list[_SchemaObject], patterns: list[str], limit: int
+) -> Callable[[str | None], bool]:
+    """sqlite3's test for .dump's LIKE patterns: the objects matching one, and virtual tables' shadows.
+
+    Done in Python over the rows of sqlite_schema: SQL's LIKE, substr and
+    length are functions the connection may have redefined.
+    """
     if not patterns:
-        return "true"
-    parts = []
-    for pattern in patterns:
-        literal = sql_string(pattern)
-        parts.append(
-            f"name LIKE {literal} ESCAPE '\\' OR EXISTS (  SELECT 1 FROM sqlite_schema WHERE "
-            f"    name LIKE {literal} ESCAPE '\\' AND    sql LIKE 'CREATE VIRTUAL TABLE%' AND"
-            "    substr(o.name, 1, length(name)+1) == (name||'_'))"
-        )
-    return " OR ".join(parts)
+        return lambda _name: True
+    virtual = [
+        o.name for o in schema if o.name is not None and like("CREATE VIRTUAL TABLE%", o.sql, None, limit)
+    ]
+
+    def chosen(name: str | None) -> bool:
+        if name is None:
+            return False
+        for pattern in patterns:
+            if like(pattern, name, "\\", limit):
+                return True
+            for table in virtual:  # a shadow table of a matching virtual table: its name and "_"
+                if like(pattern, table, "\\", limit) and name[: len(table) + 1] == table + "_":
+                    return True
+        return False
+
+    return chosen
 
 
 def _rowid_column(conn: apsw.Connection, table: str, columns: list[str], info: list[Any]) -> str | None:
@@ -76,8 +97,8 @@ def _rowid_column(conn: apsw.Connection, table: str, columns: list[str], info: l
     pk = [row for row in info if row[5]]
     if len(pk) == 1 and str(pk[0][2]).upper() == "INTEGER":
         # An INTEGER PRIMARY KEY is the rowid itself unless it has an index of its own.
-        query = f"SELECT 1 FROM pragma_index_list({sql_string(table)}) WHERE origin='pk'"
-        if not conn.execute(query).fetchall():
+        indexes = conn.execute(f"PRAGMA index_list({sql_string(table)})").fetchall()
+        if not any(row[3] == "pk" for row in indexes):
             return None
     lowered = {c.lower() for c in columns}
     for name in ("rowid", "_rowid_", "oid"):
@@ -101,14 +122,19 @@ def _table_rows(conn: apsw.Connection, columns: list[str], table: str) -> Iterat
     except UnicodeDecodeError:
         pass
     # Read the rest again with TEXT as bytes, so that it is written out unchanged.
-    raw = ",".join(
-        f"typeof({c}),CASE WHEN typeof({c})='text' THEN CAST({c} AS BLOB) ELSE {c} END" for c in columns
-    )
+    # Without typeof(), which may be redefined, and without comparing two TEXT
+    # values (a column's collation may be redefined too): a BLOB equals itself
+    # cast to a BLOB; otherwise only TEXT sorts above infinity (+c has no affinity).
+    is_text = "+{0} > 9e999 AND NOT CAST({0} AS BLOB) = {0}"
+    raw = ",".join(is_text.format(c) for c in columns)
+    as_bytes = "CASE WHEN {0} THEN CAST({1} AS BLOB) ELSE {1} END"
+    raw += "," + ",".join(as_bytes.format(is_text.format(c), c) for c in columns)
     for index, row in enumerate(conn.execute(f"SELECT {raw} FROM {table}")):
         if index >= done:
+            half = len(columns)
             yield tuple(
-                value.decode("utf-8", "surrogateescape") if kind == "text" else value
-                for kind, value in zip(row[::2], row[1::2], strict=True)
+                value.decode("utf-8", "surrogateescape") if is_text else value
+                for is_text, value in zip(row[:half], row[half:], strict=True)
             )
 
 
@@ -196,24 +222,25 @@ def dump_database(shell: Shell, opts: DumpOptions) -> None:
     if not opts.data_only:
         write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
     state = _DumpState()
-    where = _dump_filter(opts.patterns)
     # writable_schema makes SQLite read as much of a damaged schema as it can.
     _quietly(conn, "SAVEPOINT dump; PRAGMA writable_schema=ON")
     try:
-        tables = conn.execute(
-            f"SELECT name, type, sql FROM sqlite_schema AS o WHERE ({where}) AND type=='table'"
-            "  AND sql NOT NULL ORDER BY tbl_name='sqlite_sequence', rowid"
-        ).fetchall()
-        for name, _type, sql in tables:
-            _dump_table(shell, name, sql, opts, state)
+        schema = [
+            _SchemaObject(*row)
+            for row in conn.execute("SELECT name, type, sql, tbl_name FROM sqlite_schema ORDER BY rowid")
+        ]
+        chosen = _dump_chooser(schema, opts.patterns, conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH))
+        tables = [o for o in schema if o.type == "table" and o.sql is not None and chosen(o.name)]
+        # sqlite3's ORDER BY tbl_name='sqlite_sequence', rowid: NULL first, sqlite_sequence last.
+        tables.sort(key=lambda o: -1 if o.tbl_name is None else o.tbl_name == "sqlite_sequence")
+        for table in tables:
+            _dump_table(shell, str(table.name), str(table.sql), opts, state)
         if not opts.data_only:
-            for (sql,) in conn.execute(
-                f"SELECT sql FROM sqlite_schema AS o WHERE ({where}) AND sql NOT NULL"
-                "  AND type IN ('index','trigger','view')"
-            ):
-                write(sql + ("\n;\n" if "--" in sql else ";\n"))
-    except apsw.Error as exc:
-        write(f"/**** ERROR: ({exc.result}) {exc} *****/\n")
+            for o in schema:
+                if o.type in ("index", "trigger", "view") and o.sql is not None and chosen(o.name):
+                    write(o.sql + ("\n;\n" if "--" in o.sql else ";\n"))
+    except (apsw.Error, PatternError) as exc:
+        write(f"/**** ERROR: ({getattr(exc, 'result', 1)}) {exc} *****/\n")
         state.errors += 1
     finally:
         if state.writable_schema:

@@ -1,7 +1,8 @@
 """Dot-commands that read the schema: .tables, .indexes, .schema, .databases.
 
-Their output is sqlite3's (3.40) byte for byte: the same queries against
-``sqlite_schema`` in the same order, the same column layout for .tables and
+Their output is sqlite3's (3.40) byte for byte: the same rows of
+``sqlite_schema`` in the same order (chosen in Python, so that a redefined
+``like`` or ``lower`` on the connection changes nothing), the same column layout for .tables and
 the same rewriting of CREATE statements for .schema (a schema name for
 attached databases, a ``/* view(columns) */`` comment after views and
 virtual tables, ``IF NOT EXISTS`` for quoted table names).
@@ -10,13 +11,15 @@ virtual tables, ``IF NOT EXISTS`` for quoted table names).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import apsw
 
+from ..engine.names import fold
 from .args import option_match
 from .commands import command
 from .formatting import quote_identifier
+from .patterns import PatternError, glob, like
 from .state import Shell
 
 _SPACE = " \t\n\v\f\r"
@@ -187,50 +190,67 @@ def with_schema_name(conn: apsw.Connection, sql: str, schema: str | None, name: 
     return sql
 
 
-def _schema_query(conn: apsw.Connection, pattern: str | None, nosys: bool) -> str:
-    """The query .schema runs: every attached schema, then (with a pattern) eponymous tables."""
-    selects = []
+class _SchemaRow(NamedTuple):
+    number: float  # the database's place in PRAGMA database_list; modules come last
+    rowid: Any
+    sql: str | None
+    sname: str
+    tbl_name: str | None
+    name: str | None
+    module: bool
+
+
+def _matches_pattern(pattern: str, subject: str | None, limit: int) -> bool:
+    """sqlite3's test for .schema's pattern: GLOB if it has a wildcard of GLOB's, else LIKE with ``\\``."""
+    if any(c in pattern for c in "*?["):
+        return glob(pattern, subject, limit)
+    return like(pattern, subject, "\\", limit)
+
+
+def _schema_rows(conn: apsw.Connection, pattern: str | None, nosys: bool) -> list[_SchemaRow]:
+    """What sqlite3's .schema query selects: every attached schema, then (with a pattern) eponymous
+    tables, in its order. Filtered here, so that no SQL function the connection may have redefined
+    (``like``, ``glob``, ``lower``, ``printf``) is called."""
+    limit = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
+    rows = []
     for number, db in enumerate(database_names(conn), 1):
-        selects.append(
-            f"SELECT sql, type, tbl_name, name, rowid, {number} AS snum, {sql_string(db)} AS sname,"
-            f" 0 AS module FROM {quote_identifier(db)}.sqlite_schema"
-        )
+        query = f"SELECT rowid, sql, tbl_name, name FROM {quote_identifier(db)}.sqlite_schema ORDER BY rowid"
+        rows += [_SchemaRow(number, *row[:2], db, *row[2:], False) for row in conn.execute(query)]
     if pattern is not None:
-        selects.append("SELECT NULL, 'table', name, name, name, 9e+99, 'main', 1 FROM pragma_module_list")
-    where = []
-    if pattern is not None:
-        subject = "lower(printf('%s.%s',sname,tbl_name))" if "." in pattern else "lower(tbl_name)"
-        if any(c in pattern for c in "*?["):
-            where.append(f"{subject} GLOB ?1")
-        else:
-            where.append(f"{subject} LIKE ?1 ESCAPE '\\'")
-    if nosys:
-        where.append("name NOT LIKE 'sqlite_%'")
-    where.append("(sql IS NOT NULL OR module)")
-    return (
-        "SELECT sql, sname, name, module FROM (" + " UNION ALL ".join(selects) + ") WHERE "
-        + " AND ".join(where) + " ORDER BY snum, rowid"
-    )  # fmt: skip
+        rows += [_SchemaRow(9e99, n, None, "main", n, n, True) for (n,) in conn.execute("PRAGMA module_list")]
+    chosen = []
+    for row in rows:
+        if pattern is not None:
+            if "." in pattern:  # printf('%s.%s', sname, tbl_name), NULL printed as nothing
+                subject: str | None = f"{row.sname}.{row.tbl_name or ''}"
+            else:
+                subject = row.tbl_name
+            if subject is None or not _matches_pattern(pattern, fold(subject), limit):
+                continue
+        if nosys and (row.name is None or like("sqlite_%", row.name)):
+            continue
+        if row.sql is not None or row.module:
+            chosen.append(row)
+    chosen.sort(key=lambda r: (r.number, r.rowid))
+    return chosen
 
 
 def schema_statements(conn: apsw.Connection, pattern: str | None, nosys: bool) -> Iterator[str]:
     """The CREATE statements .schema shows, rewritten as sqlite3 rewrites them."""
-    query = _schema_query(conn, pattern, nosys)
-    rows: list[Any] = conn.execute(query, (pattern,) if pattern is not None else None).fetchall()
-    for sql, sname, name, module in rows:
-        if module:
-            fake = fake_schema(conn, None, name)
+    for row in _schema_rows(conn, pattern, nosys):
+        if row.module:
+            fake = fake_schema(conn, None, str(row.name))
             if fake is not None:
                 yield f"/* {fake} */"
         else:
-            schema = None if sname.lower() == "main" else sname
-            yield with_schema_name(conn, sql, schema, name)
+            schema = None if row.sname.lower() == "main" else row.sname
+            yield with_schema_name(conn, str(row.sql), schema, str(row.name))
 
 
 def _is_schema_table(conn: apsw.Connection, pattern: str) -> bool:
     names = ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema")
-    tests = " OR ".join(f"'{n}' LIKE ?1 ESCAPE '\\'" for n in names)
-    return bool(conn.execute(f"SELECT {tests}", (pattern,)).fetchall()[0][0])
+    limit = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
+    return any(like(pattern, name, "\\", limit) for name in names)
 
 
 @command("schema", "schema ?PATTERN?", "Show the CREATE statements matching PATTERN", safe=True)
@@ -265,7 +285,7 @@ def _schema(shell: Shell, args: list[str]) -> int:
             )
         for sql in schema_statements(conn, pattern, nosys):
             show(sql)
-    except apsw.Error as exc:
+    except (apsw.Error, PatternError) as exc:
         shell.error(f"Error: {exc}")
         return 1
     return 0
@@ -274,18 +294,27 @@ def _schema(shell: Shell, args: list[str]) -> int:
 # -- .tables and .indexes ---------------------------------------------------------
 
 
-def _names_query(conn: apsw.Connection, indexes: bool) -> str:
-    """Names of tables and views (or of indexes) in every database, ``db.name`` outside main."""
-    selects = []
+def _names(conn: apsw.Connection, pattern: str, indexes: bool) -> list[str | None]:
+    """Names of tables and views (or of indexes) in every database, ``db.name`` outside main, sorted
+    as sqlite3's query sorts them; matched here, not with SQL's LIKE (see _schema_rows)."""
+    limit = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
+    names: list[str | None] = []
     for db in database_names(conn):
-        shown = "name" if db.lower() == "main" else f"{sql_string(db)}||'.'||name"
-        where = (
-            "type='index'   AND tbl_name LIKE ?1"
-            if indexes
-            else "type IN ('table','view')   AND name NOT LIKE 'sqlite_%'   AND name LIKE ?1"
-        )
-        selects.append(f"SELECT {shown} FROM {quote_identifier_always(db)}.sqlite_schema  WHERE {where}")
-    return " UNION ALL ".join(selects) + " ORDER BY 1"
+        query = f"SELECT type, name, tbl_name FROM {quote_identifier_always(db)}.sqlite_schema"
+        for kind, name, tbl_name in conn.execute(query):
+            if indexes:
+                chosen = kind == "index" and like(pattern, tbl_name, None, limit)
+            else:
+                chosen = (
+                    kind in ("table", "view")
+                    and name is not None
+                    and not like("sqlite_%", name)
+                    and like(pattern, name, None, limit)
+                )
+            if chosen:
+                names.append(name if db.lower() == "main" or name is None else f"{db}.{name}")
+    names.sort(key=lambda n: (n is not None, n or ""))  # ORDER BY 1: NULL first
+    return names
 
 
 def columns_layout(names: list[str]) -> str:
@@ -312,8 +341,8 @@ def _list_names(shell: Shell, args: list[str], indexes: bool) -> int:
         return 1
     pattern = args[1] if len(args) > 1 else "%"
     try:
-        names = [row[0] for row in conn.execute(_names_query(conn, indexes), (pattern,))]
-    except apsw.Error as exc:
+        names = _names(conn, pattern, indexes)
+    except (apsw.Error, PatternError) as exc:
         shell.error(f"Error: {exc}")
         return 1
     shell.out.write(columns_layout(["" if n is None else str(n) for n in names]))

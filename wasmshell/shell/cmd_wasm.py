@@ -8,6 +8,7 @@ import subprocess
 from typing import Any
 
 from ..engine import WasmError
+from ..engine.names import fold
 from .commands import command, usage_error
 from .render import OutputSettings, renderer_for
 from .state import Shell
@@ -95,13 +96,18 @@ def _funcs(shell: Shell, args: list[str]) -> int:
     if len(args) > 2:
         return usage_error(shell, "funcs")
     pattern = args[1].lower() if len(args) == 2 else None
-    entries = sorted(shell.session.functions.values(), key=lambda e: e.name.lower())
-    if pattern:
-        entries = [
-            e for e in entries if fnmatch.fnmatch(e.name.lower(), pattern) or pattern in e.name.lower()
-        ]
+
+    def wanted(name: str) -> bool:
+        name = name.lower()
+        return pattern is None or fnmatch.fnmatch(name, pattern) or pattern in name
+
+    session = shell.session
     rows = []
-    for e in entries:
+    # One function at a time: a stored body is read for its size, hash and
+    # signature and let go before the next one is read.
+    for e in sorted(session.functions.values(), key=lambda e: fold(e.name)):
+        if not wanted(e.name) or not session.inspect(e):
+            continue
         info = e.peek()
         state = "compiled" if e.fn is not None else f"error: {e.error}" if e.error else "not compiled yet"
         rows.append(
@@ -109,16 +115,25 @@ def _funcs(shell: Shell, args: list[str]) -> int:
                 e.name,
                 signature(info) if info else "?",
                 e.origin,
-                "yes" if e.deterministic else "no",
-                e.size,
-                e.digest,
+                "?" if e.deterministic is None else "yes" if e.deterministic else "no",
+                "?" if e.size is None else e.size,
+                e.digest or "?",  # "?": the body could not be read just now (a lock)
                 state,
                 e.calls,
                 e.errors,
             )
         )
-    if not rows:
-        return 0
+    for skipped in session.skipped:
+        if wanted(skipped.shown):
+            rows.append((skipped.shown, "?", "stored", "?", "?", "?", f"skipped: {skipped.reason}", 0, 0))
+    if rows:
+        _funcs_table(shell, rows)
+    if session.stored_status:
+        shell.out.write(f"Note: {session.stored_status}\n")
+    return 0
+
+
+def _funcs_table(shell: Shell, rows: list[tuple[Any, ...]]) -> None:
     columns = FUNCS_COLUMNS
     settings = OutputSettings()
     settings.headers, settings.wrap = True, 0
@@ -135,7 +150,6 @@ def _funcs(shell: Shell, args: list[str]) -> int:
     for row in rows:
         renderer.row(row)
     renderer.finish()
-    return 0
 
 
 def wat_text(source: str | bytes) -> str:
@@ -226,10 +240,14 @@ def _wat(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         return usage_error(shell, "wat")
     target = args[1]
-    entry = shell.session.functions.get(target.lower())
+    entry = shell.session.functions.get(fold(target))
     source: str | bytes
     if entry is not None:
-        source = entry.body
+        try:
+            source = entry.source()  # a stored body is read now, and only this one
+        except WasmError as exc:
+            shell.error(f"Error: {target}: {exc}")
+            return 1
     elif os.path.exists(target):
         read = _read_or_report(shell, target)
         if read is None:

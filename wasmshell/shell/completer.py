@@ -293,7 +293,7 @@ class _Reader:
     def rows(self, sql: str, bindings: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return [tuple(row) for row in self.connection.execute(sql, bindings)]
-        except apsw.Error:
+        except (apsw.Error, UnicodeDecodeError):  # UnicodeDecodeError: a name that is not UTF-8
             self.failed = True
             return []
 
@@ -342,11 +342,14 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
     Reads ``sqlite_schema`` of main, temp and attached databases, the columns
     of each table and view (``pragma_table_xinfo``), the functions
     (``PRAGMA function_list``, so Wasm functions registered on the connection
-    are there) and pragma names. ``wasm_functions`` names the functions to
-    mark as Wasm functions; those stored in ``libsql_wasm_func_table`` are
-    marked too.
+    are there) and pragma names. ``wasm_functions`` names the Wasm functions
+    (listed even if not registered yet, as a stored one is until first used);
+    the names of ``libsql_wasm_func_table`` mark functions registered on the
+    connection that are not SQLite's own. No SQL function is called (one
+    could be redefined).
     """
     from ..engine.catalog import TABLE
+    from ..engine.names import fold
     from .cmd_schema import quote_identifier_always
 
     reader = _Reader(connection)
@@ -367,17 +370,21 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
                     indexes.append(name)
                 elif kind == "trigger":
                     triggers.append(name)
-        wasm = {name.lower() for name in wasm_functions}
+        given = {fold(name): name for name in wasm_functions}
+        wasm = set(given)
         if any(r.name.lower() == TABLE and r.schema == "main" for r in relations):
-            wasm.update(str(row[0]).lower() for row in reader.rows(f"SELECT name FROM main.{TABLE}"))
+            stored = reader.rows(f"SELECT CAST(name AS BLOB) FROM main.{TABLE}")
+            wasm.update(fold(raw.decode("utf-8", "replace")) for (raw,) in stored if isinstance(raw, bytes))
         kinds = {"a": "aggregate", "w": "window function"}  # built-in aggregates are "w" too
         functions: dict[str, str] = {}
         # The PRAGMA, not the pragma_function_list table, works while the database is locked.
-        for name, _, kind, *_ in sorted(reader.rows("PRAGMA function_list")):
-            if name.lower() in wasm:
+        for name, builtin, kind, *_ in sorted(reader.rows("PRAGMA function_list")):
+            if fold(name) in wasm and not builtin:
                 functions[name] = "wasm function"
             elif functions.get(name, "function") == "function":
                 functions[name] = kinds.get(kind, "function")
+        known = {fold(name) for name in functions}
+        functions.update((name, "wasm function") for key, name in given.items() if key not in known)
         pragmas = tuple(row[0] for row in reader.rows("PRAGMA pragma_list"))
     return Metadata(
         relations=tuple(relations),
@@ -402,12 +409,12 @@ def metadata_version(session: Session) -> Any:
         schemas = [conn.execute(version.format(quote_identifier_always(db))).fetchall() for db in databases]
     except Exception:  # the prompt must survive whatever the database does
         return None
-    return session, databases, schemas, sorted(session.functions)
+    return session, databases, schemas, session.functions_version
 
 
 def session_metadata(session: Session) -> Metadata:
     """``read_metadata`` for a wasmshell Session, marking its Wasm functions."""
-    return read_metadata(session.connection, (f.name for f in session.functions.values()))
+    return read_metadata(session.connection, session.functions.names())
 
 
 # -- suggestions --------------------------------------------------------------
