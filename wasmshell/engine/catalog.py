@@ -132,6 +132,7 @@ class WasmFunction:
 
     __slots__ = (
         "_body",
+        "_compiled",
         "_digest",
         "_peeked",
         "_size",
@@ -155,20 +156,25 @@ class WasmFunction:
         *,
         body: str | bytes | None = None,
         export: str | None = None,
+        deterministic: bool | None = None,
     ) -> None:
+        """``deterministic`` may be given when known (judging it reads the whole body)."""
         self.session = session
         self.name = name
         self.key = fold(name)
         self.origin = origin  # "stored" or "session"
         self.export = export
         self._body = body  # None for a stored function: read from the table when needed
-        self.deterministic: bool | None = None if body is None else not has_imports(body)
+        if deterministic is None and body is not None:
+            deterministic = not has_imports(body)
+        self.deterministic: bool | None = deterministic
         self.fn: SqlFunction | None = None
         self.error: str | None = None
         self.failed_calls = 0
         self._peeked: tuple[FunctionInfo | None] | None = None  # what peek() read, once
         self._size: int | None = None
         self._digest: str | None = None
+        self._compiled: CompiledModule | None = None  # to bind from on the first call
         self.arities: set[int] = set()
 
     @property
@@ -209,13 +215,23 @@ class WasmFunction:
         if keep and self.origin == "stored" and self._size <= KEEP_BODY_BYTES:
             self._body = body
 
-    def adopt(self, fn: SqlFunction, compiled: CompiledModule) -> None:
-        """Take a function bound from a module compiled just now (no need to read the body again)."""
-        self.fn = fn
+    def adopt(self, compiled: CompiledModule, info: FunctionInfo) -> None:
+        """Take the module compiled just now (no need to read the body again): bound on the first call.
+
+        Binding each of a module's thousands of functions at once would cost
+        a millisecond each; a function never called costs nothing.
+        """
+        self._compiled = compiled
+        self._peeked = (info,)
         self._size = compiled.size
         self._digest = compiled.digest[:12]
         if self.deterministic is None:
             self.deterministic = compiled.deterministic
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the module is compiled (the function is bound on its first call, if not yet)."""
+        return self.fn is not None or self._compiled is not None
 
     def _forget_stored_body(self) -> None:
         if self.origin == "stored":
@@ -263,13 +279,14 @@ class WasmFunction:
         if self.fn is not None:
             return self.fn
         try:
-            compiled = self.session.compile(self.source())
+            compiled = self._compiled or self.session.compile(self.source())
             export = self.export or compiled.find_export(self.name)
             if export is None:
                 from .session import no_export_message
 
                 raise ModuleError(no_export_message(compiled, self.name))
             self.fn = self.session.bind(compiled, export, self.name)
+            self._compiled = None  # the bound function holds it
         except ModuleError as exc:
             self.error = str(exc)
             # Called from SQL, the error must say which function's stored body is at fault.

@@ -12,6 +12,7 @@ when its memory has grown too far or after a trap.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
 import re
@@ -60,6 +61,7 @@ class CompiledModule:
 
     module: wasmtime.Module
     size: int
+    digest: str  # sha256 of the source, as .funcs shows it
     exports: dict[str, Signature]
     has_memory: bool
     has_malloc: bool
@@ -234,6 +236,7 @@ class Runtime:
         return CompiledModule(
             module=module,
             size=size,
+            digest=hashlib.sha256(raw).hexdigest(),
             exports=exports,
             has_memory=has_memory,
             has_malloc=malloc == Signature(("i32",), ("i32",)),

@@ -17,7 +17,7 @@ import apsw
 
 from .catalog import Catalog, FunctionTable, Skipped, WasmFunction, has_imports
 from .errors import ArgumentError, LimitError, MemoryLimitExceeded, ModuleError, StatementError, WasmError
-from .limits import Limits
+from .limits import MIB, Limits
 from .names import (
     RUN_WASM,
     all_usable_names,
@@ -41,6 +41,10 @@ _ROLLBACK = re.compile(r"(?i)\brollback\b")
 # run_wasm keeps this many modules ready per session (their instances
 # included); the least recently used is dropped when another comes.
 RUN_WASM_MODULES = 64
+# A module registering more functions than this binds each on its first call.
+BIND_AT_ONCE = 64
+# At most this much is written to store a module's functions (one copy of the module per function).
+MAX_STORED_BYTES = 1 << 30
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
@@ -370,22 +374,41 @@ class Session:
             for name, _export in pairs:
                 if fold(name) in self.functions or fold(name) in stored:
                     raise ModuleError(f"function {name} already exists")
-        bound = [(name, export, self.bind(compiled, export, name)) for name, export in pairs]
+        from .abi import describe
+
+        deterministic = not has_imports(source)  # once per module: it reads the whole source
+        # Each signature must be one SQL can call, and the module must start.
+        infos = [
+            (name, export, describe(name, compiled.exports[export], compiled.has_memory, deterministic))
+            for name, export in pairs
+        ]
+        self._instance(compiled)
         if store:
-            self.catalog.store([(name, source) for name, _export, _fn in bound])
+            copies = len(pairs) * compiled.size
+            if copies > MAX_STORED_BYTES:
+                raise ModuleError(
+                    f"storing {len(pairs):,} functions would write {copies / MIB:,.0f} MiB (libSQL's "
+                    f"table holds the whole module once per function): name the functions to store, "
+                    f"or load them for this session only"
+                )
+            self.catalog.store([(name, source) for name, _export, _info in infos])
             keys = set(seen)
             self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
-        deterministic = not has_imports(source)
-        infos = []
-        for name, export, fn in bound:
-            entry = WasmFunction(self, name, "session", body=source, export=export)
-            if store:  # the body is in the database; the compiled module is all a call needs
-                entry = WasmFunction(self, name, "stored", export=export)
-                entry.deterministic = deterministic
-            entry.adopt(fn, compiled)
+        for name, export, info in infos:
+            # A stored body is in the database; the compiled module is all a call needs.
+            entry = WasmFunction(
+                self,
+                name,
+                "stored" if store else "session",
+                body=None if store else source,
+                export=export,
+                deterministic=deterministic,
+            )
+            entry.adopt(compiled, info)
+            if len(infos) <= BIND_AT_ONCE:
+                entry.bind()  # registered with its direct call path from the start
             self.install(entry)
-            infos.append(fn.info)
-        return infos
+        return [info for _name, _export, info in infos]
 
     # -- names ---------------------------------------------------------------------
 

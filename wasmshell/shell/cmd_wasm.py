@@ -109,7 +109,7 @@ def _funcs(shell: Shell, args: list[str]) -> int:
         if not wanted(e.name) or not session.inspect(e):
             continue
         info = e.peek()
-        state = "compiled" if e.fn is not None else f"error: {e.error}" if e.error else "not compiled yet"
+        state = "compiled" if e.compiled else f"error: {e.error}" if e.error else "not compiled yet"
         rows.append(
             (
                 e.name,
