@@ -308,3 +308,70 @@ def test_a_large_module_compiled_apart_works_as_any_other(session):
     broken = bytes(__import__("wasmtime").wat2wasm(source))[:-3]
     with pytest.raises(ModuleError, match="cannot compile wasm module"):
         one(session, "select run_wasm(?, 'at', 1)", (broken,))
+
+
+# --------------------------------------------------------------------------
+# Modules with many functions
+
+
+def many_exports(count: int) -> str:
+    funcs = "".join(
+        f'(func (export "f{k}") (param i64) (result i64) local.get 0 i64.const {k} i64.add)'
+        for k in range(count)
+    )
+    return f"(module {funcs})"
+
+
+def test_registering_many_functions_reads_the_module_once(session, monkeypatch):
+    """20,000 exports took over a minute: the whole module was scanned again for
+    every function, and each was bound at once. Now the module is read once,
+    and a function of a large module is bound on its first call."""
+    from wasmshell.engine import abi, catalog
+
+    scans: list[int] = []
+    binds: list[str] = []
+    scan, bind = catalog.has_imports, abi.bind
+    monkeypatch.setattr(catalog, "has_imports", lambda body: scans.append(1) or scan(body))
+    monkeypatch.setattr(
+        abi, "bind", lambda instance, export, name: binds.append(name) or bind(instance, export, name)
+    )
+    monkeypatch.setattr("wasmshell.engine.session.has_imports", catalog.has_imports)
+    infos = session.register_module(many_exports(300))
+    assert len(infos) == 300 and len(scans) == 1 and binds == []
+    assert rows(session, "select f299(1), f7(1), f299(2)") == [(300, 8, 301)]
+    assert sorted(binds) == ["f299", "f7"]
+    assert rows(session, "select f299(1)") == [(300,)]
+    assert len(binds) == 2
+
+
+def test_a_small_module_is_bound_at_once(session, monkeypatch):
+    from wasmshell.engine import abi
+
+    binds: list[str] = []
+    bind = abi.bind
+    monkeypatch.setattr(
+        abi, "bind", lambda instance, export, name: binds.append(name) or bind(instance, export, name)
+    )
+    session.register_module(many_exports(3))
+    assert sorted(binds) == ["f0", "f1", "f2"]
+
+
+def test_storing_a_module_once_per_function_is_bounded(tmp_path, monkeypatch):
+    """libSQL's table holds the whole module once per function: 20,000 exports of
+    a 1.6 MB module would write 32 GB. Past a bound it is refused, nothing written."""
+    from wasmshell.engine import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_STORED_BYTES", 200_000)
+    s = open_session(tmp_path / "many.db")
+    try:
+        source = many_exports(100)  # 100 copies of about 8 KB: 0.8 MB
+        with pytest.raises(
+            ModuleError, match=r"storing 100 functions would write 1 MiB .* name the functions"
+        ):
+            s.load_module(source)
+        assert rows(s, "select count(*) from sqlite_schema") == [(0,)]
+        s.load_module(source, names=["f1", "f2"])
+        assert rows(s, "select name from libsql_wasm_func_table order by name") == [("f1",), ("f2",)]
+        assert rows(s, "select f2(40)") == [(42,)]
+    finally:
+        s.close()
