@@ -11,7 +11,11 @@ size of the bodies). Prints, each beside its baseline measured in the same run:
 - ``wasmshell FILE "select 1"`` as a process, beside the same on a file
   without the functions, and the first call of one function;
 - the peak memory a process gains opening a file that holds a body of
-  ``--huge-mb`` MB, beside plain APSW opening it.
+  ``--huge-mb`` MB, beside plain APSW opening it;
+- registering a module with ``--exports`` functions for the session
+  (finding 12: goal under 2 s for 20,000, linear), beside APSW registering as
+  many Python functions, with the same at a quarter of the exports to show
+  the growth.
 
 Not a test: timings vary with the machine; compare the columns of one run.
 """
@@ -108,9 +112,32 @@ def peak_mb(path: Path, how: str) -> float:
     return float(proc.stdout)
 
 
+def many_exports(count: int) -> str:
+    return "(module " + "".join(TEMPLATE.format(k)[8:-1] for k in range(count)) + ")"
+
+
+def register_exports(count: int, runs: int) -> tuple[float, float]:
+    """(seconds to register a module of ``count`` exports, seconds for APSW to register as many functions)."""
+    import wasmshell
+
+    source = many_exports(count)
+    wasmshell.connect().compile(source)  # compiled once: the cache serves the timed runs
+
+    def wasm() -> None:
+        wasmshell.connect().register_module(source)
+
+    def python() -> None:
+        conn = apsw.Connection(":memory:")
+        for k in range(count):
+            conn.create_scalar_function(f"f{k}", abs, 1)
+
+    return median_time(wasm, runs), median_time(python, runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=100_000)
+    parser.add_argument("--exports", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--huge-mb", type=int, default=200)
     args = parser.parse_args()
@@ -146,6 +173,14 @@ def main() -> None:
         print(f"a {args.huge_mb} MB body beside one function, peak memory gained by opening:")
         print(f"  plain apsw:         {peak_mb(huge, 'apsw'):8.1f} MB")
         print(f"  wasmshell.connect:  {peak_mb(huge, 'wasmshell'):8.1f} MB")
+
+    print(f"a module of {args.exports} exports registered for the session, median of {args.runs}:")
+    for count in (args.exports // 4, args.exports):
+        wasm, python = register_exports(count, args.runs)
+        print(
+            f"  {count:6} exports: {wasm * 1000:8.1f} ms, APSW registering {count} Python functions "
+            f"{python * 1000:8.1f} ms ({wasm / python:.1f}x)"
+        )
 
 
 if __name__ == "__main__":
