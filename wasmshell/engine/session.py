@@ -505,12 +505,13 @@ class Session:
         pending = self._pending
         data = sql.encode("utf-8", "surrogatepass").lower()
         if len(data) > 4096 and len(pending) <= 64:
-            found = [key for key in pending if key.encode("utf-8") in data]
+            found = {key for key in pending if key.encode("utf-8") in data}
         else:
-            words = {word.decode("utf-8", "replace") for word in set(_WORD.findall(data))}
-            found = [word for word in words if word in pending]
+            # Word by word, never all the words at once: a statement may be 100 MB.
+            wanted = {key.encode("utf-8"): key for key in pending}
+            found = {wanted[m.group()] for m in _WORD.finditer(data) if m.group() in wanted}
         if found:
-            self._install_pending(found)
+            self._install_pending(sorted(found))
 
     def _install_pending(self, keys: list[str]) -> None:
         """Register stored functions: read each body once (determinism), or skip it with the reason."""
