@@ -1,0 +1,77 @@
+"""Running wasmshell and the reference sqlite3 shell on the same input.
+
+The reference is the sqlite3 command-line shell of the SQLite inside APSW,
+which APSW ships (``python -m apsw.sqlite_extra --path sqlite3_shell``): the
+behaviour wasmshell matches in batch mode. Tests that compare with it are
+skipped where APSW was built without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+def _reference() -> str | None:
+    try:
+        from apsw import sqlite_extra
+
+        found = Path(sqlite_extra.path("sqlite3_shell"))
+    except Exception:  # not built into this APSW
+        return None
+    return str(found) if found.exists() else None
+
+
+REFERENCE = _reference()
+WASMSHELL = str(Path(sys.executable).parent / "wasmshell")
+if not Path(WASMSHELL).exists():
+    WASMSHELL = shutil.which("wasmshell") or WASMSHELL
+
+needs_reference = pytest.mark.skipif(REFERENCE is None, reason="APSW ships no sqlite3 shell here")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run of a shell left: its output, its errors and its exit status."""
+
+    stdout: bytes
+    stderr: bytes
+    status: int
+
+
+def quiet_env(home: Path) -> dict[str, str]:
+    """An environment in which neither shell reads an init file of the user's."""
+    (home / "home").mkdir(exist_ok=True)
+    return dict(os.environ, HOME=str(home / "home"), XDG_CONFIG_HOME=str(home / "config"))
+
+
+def run_shell(
+    program: str, args: list[str], stdin: bytes, cwd: Path, env: dict[str, str], timeout: float = 60
+) -> Result:
+    """Run ``program`` with ``args`` in ``cwd``, ``stdin`` as its input."""
+    done = subprocess.run(
+        [program, *args], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=timeout, check=False
+    )
+    return Result(done.stdout, done.stderr, done.returncode)
+
+
+def run_both(stdin: bytes | str, tmp_path: Path, args: tuple[str, ...] = ()) -> tuple[Result, Result]:
+    """The reference sqlite3 shell's and wasmshell's results for the same input, each
+    run in its own copy of ``tmp_path``'s files (so files they write do not mix)."""
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    env = quiet_env(tmp_path)
+    results = []
+    assert REFERENCE is not None
+    for name, program in (("reference", REFERENCE), ("wasmshell", WASMSHELL)):
+        where = tmp_path / name
+        if where.exists():
+            shutil.rmtree(where)
+        shutil.copytree(tmp_path, where, ignore=shutil.ignore_patterns("reference", "wasmshell", "home"))
+        results.append(run_shell(program, list(args), data, where, env))
+    return results[0], results[1]
