@@ -152,24 +152,38 @@ def split_statements(sql: str) -> Iterator[tuple[int, str]]:
 def is_blank(sql: str) -> bool:
     """True if ``sql`` holds only white space and comments, as the sqlite3 shell decides
     whether a line is blank: a ``/*`` comment must be ended, a ``--`` one need not."""
-    i, n = 0, len(sql)
+    blank, in_comment = blank_prefix(sql, False)
+    return blank and not in_comment
+
+
+def blank_prefix(text: str, in_comment: bool) -> tuple[bool, bool]:
+    """Scan ``text`` (after a line break, inside a ``/*`` comment if ``in_comment``):
+    whether it holds only white space and comments, and whether a ``/*`` comment is
+    still open at its end. Feeding a statement's lines one by one tells in one pass
+    whether it is only comments so far."""
+    i, n = 0, len(text)
+    if in_comment:
+        end = text.find("*/")
+        if end < 0:
+            return True, True
+        i = end + 2
     while i < n:
-        ch = sql[i]
+        ch = text[i]
         if ch in " \t\n\v\f\r":  # C's isspace
             i += 1
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
             if end < 0:
-                return False
+                return True, True
             i = end + 2
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i + 2)
+        elif text.startswith("--", i):
+            end = text.find("\n", i + 2)
             if end < 0:
-                return True
+                return True, False
             i = end + 1
         else:
-            return False
-    return True
+            return False, False
+    return True, False
 
 
 # -- libSQL's function dialect --------------------------------------------------

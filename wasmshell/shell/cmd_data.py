@@ -541,7 +541,7 @@ def _create_from_header(shell: Shell, reader: FieldReader, opts: ImportOptions, 
             f"{quote_identifier_always(old)} to {quote_identifier_always(new)}" for old, new in renames
         )
         message = f"Columns renamed during .import {reader.name} due to duplicates:\n{text}"
-        if shell.flags.interactive and shell.read_depth == 0:
+        if shell.flags.interactive and shell.input_depth <= 1:
             shell.out.write(message + "\n")
         else:
             shell.error(message)

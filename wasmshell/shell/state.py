@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import apsw
 
-from ..engine import Limits, Session, connect
+from ..engine import Interrupted, Limits, Session, connect
 from ..engine.statements import split_statements
 from .render import OutputSettings, renderer_for
 
@@ -100,7 +100,9 @@ class Shell:
         self._cursor_session: Session | None = None
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
-        self.read_depth = 0
+        self.input_depth = 0  # inputs being read, one inside the other (stdin, .read, ...)
+        self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
+        self.interrupted = False  # SIGINT came: batch input stops at its next line
         self.exit_code: int | None = None
 
     # -- database --------------------------------------------------------------
@@ -112,7 +114,8 @@ class Shell:
         return session
 
     def interrupt(self) -> None:
-        """Stop what runs now (called from another thread on Ctrl-C)."""
+        """Stop what runs now (called from another thread on Ctrl-C or SIGINT)."""
+        self.interrupted = True  # before the statement can fail, so the input stops after it
         self.session.interrupt()
 
     # -- output ----------------------------------------------------------------
@@ -212,6 +215,9 @@ class Shell:
         self._prepared = True
         self._started += 1
         self._statement_sql = sql
+        # What earlier statements wrote is out before this one runs, however long it
+        # takes (as sqlite3 flushes before each line); with nothing to write, cheap.
+        self.out.flush()
         if self.settings.mode == "pretty":  # the table view shows the columns of an empty result
             try:
                 self._description = _cursor.get_description()
@@ -251,7 +257,7 @@ class Shell:
                 errors += 1
                 line, text = items[index]
                 self.report_sql_error(exc, prepared, text, text, line)
-                if self.flags.bail:
+                if self.flags.bail or self.interrupted:
                     return errors
                 items = items[index + 1 :]
         return errors
@@ -406,17 +412,29 @@ class Shell:
                 prepared = self._prepared
                 phase = "stepping" if prepared else "in prepare"
                 self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
-                code = getattr(exc, "result", 1)
-                return code if isinstance(code, int) and code > 0 else 1
+                code = error_code(exc)
+                return code if code > 0 else 1
         self.after_sql()
         return 0
 
 
-def describe_error(exc: BaseException, prepared: bool, statement: str, buffer: str) -> str:
-    """The error message with sqlite3's ``(code)`` and, for parse errors, the context."""
-    message = str(exc)
+def error_code(exc: BaseException) -> int:
+    """SQLite's result code of an error (1 when it has none)."""
+    if isinstance(exc, Interrupted):
+        return apsw.SQLITE_INTERRUPT  # Ctrl-C stopped a Wasm call: the same as stopping SQL
     code = getattr(exc, "result", 1)
-    if prepared and isinstance(code, int) and code > 1:
+    return code if isinstance(code, int) else 1
+
+
+def describe_error(exc: BaseException, prepared: bool, statement: str, buffer: str) -> str:
+    """The error message with sqlite3's ``(code)`` and, for parse errors, the context.
+
+    An interrupted Wasm call reads as SQLite's own "interrupted": one message
+    for Ctrl-C, whatever was running.
+    """
+    message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
+    code = error_code(exc)
+    if prepared and code > 1:
         message += f" ({code})"
     if not prepared:
         offset = getattr(exc, "error_offset", -1)
