@@ -145,7 +145,9 @@ def _batchable(line: str) -> bool:
     (SQLite runs nothing for ``;`` alone, so a batch could not tell where it failed)."""
     if "?" in line or ":" in line or "@" in line or "$" in line or "#" in line:
         return False
-    return not engine_must_see(line) and not is_blank(line[:-1])
+    if line[0] in ";/-" and is_blank(line[:-1]):  # (the line starts with no white space)
+        return False
+    return not engine_must_see(line)
 
 
 def _is_terminator(line: str) -> bool:
@@ -190,19 +192,20 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
     startline = 0
     lineno = 0
     limit = input_limit(shell)
-    complete = sql_is_complete
+    complete = apsw.complete
     run_sql = shell.run_sql
     flags = shell.flags
     # Complete one-statement lines that have already arrived run together in
     # one call into SQLite; see Shell.run_batch.
     batch: list[tuple[int, str]] = []
+    may_batch = not prompted and shell.can_batch()
     stop = False
 
     def flush() -> None:
         nonlocal errors, stop
         if batch:
             if len(batch) == 1:  # nothing to gain, and a lone SELECT keeps the plain row loop
-                failed = shell.run_sql(batch[0][1], batch[0][0])
+                failed = shell.run_sql(batch[0][1], batch[0][0], dialect=False)  # _batchable said so
             else:
                 failed = shell.run_batch(batch)
             batch.clear()
@@ -250,6 +253,7 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                         continue
                     shell.lineno = lineno  # for a message of a .read it starts
                     rc = run_command(shell, line)
+                    may_batch = not prompted and shell.can_batch()  # .echo, .timer, .once ...
                     if rc == QUIT or shell.exit_code is not None:
                         return errors
                     if rc:
@@ -264,8 +268,9 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                         continue
                     line = ";" if _is_terminator(line) else line.lstrip(_C_SPACE)
                 if line[-1:] == ";" and complete(line):
-                    # One complete line: the common case of a script, kept short.
-                    if not prompted and line.count(";") == 1 and _batchable(line) and shell.can_batch():
+                    # One complete line: the common case of a script, kept short. (A line
+                    # complete only with the newline after it, "x; -- y;", is run below.)
+                    if may_batch and line.count(";") == 1 and _batchable(line):
                         batch.append((lineno, line))
                         if len(batch) >= BATCH_LINES:
                             flush()
@@ -273,7 +278,9 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                     flush()
                     if stop:
                         return errors
-                    if run_sql(line, None if prompted else lineno):
+                    failed = run_sql(line, None if prompted else lineno)
+                    may_batch = not prompted and shell.can_batch()  # a .once redirect is over
+                    if failed:
                         errors += 1
                         if flags.bail:
                             return errors
@@ -289,7 +296,7 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                 scanner.feed(line)
                 pending_blank, in_comment = blank_prefix(line, False)
             else:
-                if _is_terminator(line) and complete("\n".join(pending) + ";"):
+                if _is_terminator(line) and sql_is_complete("\n".join(pending) + ";"):
                     line = ";"
                 pending.append(line)
                 pending_size += len(line) + 1
@@ -307,7 +314,9 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
             if scanner.complete:
                 sql = "\n".join(pending)
                 pending = []
-                if run_sql(sql, None if prompted else startline):
+                failed = run_sql(sql, None if prompted else startline)
+                may_batch = not prompted and shell.can_batch()
+                if failed:
                     errors += 1
                     if flags.bail:
                         return errors

@@ -97,6 +97,7 @@ class Shell:
         self._statement_sql = ""
         self._description: Any = ()
         self._cursor: Any = None
+        self._wrote = False  # output may be waiting in a buffer (see _trace)
         self._cursor_session: Session | None = None
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
@@ -167,13 +168,15 @@ class Shell:
 
     # -- SQL -------------------------------------------------------------------
 
-    def run_sql(self, sql: str, startline: int | None) -> int:
+    def run_sql(self, sql: str, startline: int | None, *, dialect: bool = True) -> int:
         """Run the statements in ``sql``; return 1 if one failed (the rest are skipped).
 
         ``startline`` is the input line the text began on, for messages; None
-        means the text came from an interactive prompt.
+        means the text came from an interactive prompt. ``dialect=False``
+        promises that ``engine_must_see(sql)`` is false (see Session.execute).
         """
         flags = self.flags
+        self._wrote = True
         if flags.timer:
             started, cpu = time.perf_counter(), os.times()
         failed = 0
@@ -184,7 +187,7 @@ class Shell:
         if flags.echo:
             self.out.write(sql + "\n")
         for _offset, statement in statements:
-            failed = self._run_statement(statement, sql, startline)
+            failed = self._run_statement(statement, sql, startline, dialect)
             self.show_guest_output()
             if failed:
                 break
@@ -215,9 +218,11 @@ class Shell:
         self._prepared = True
         self._started += 1
         self._statement_sql = sql
-        # What earlier statements wrote is out before this one runs, however long it
-        # takes (as sqlite3 flushes before each line); with nothing to write, cheap.
-        self.out.flush()
+        if self._wrote:
+            # What was written so far is out before this statement runs, however long
+            # it takes, as sqlite3 flushes before each line.
+            self._wrote = False
+            self.out.flush()
         if self.settings.mode == "pretty":  # the table view shows the columns of an empty result
             try:
                 self._description = _cursor.get_description()
@@ -239,6 +244,7 @@ class Shell:
         failing line is reported and the lines after it still run.
         """
         errors = 0
+        self._wrote = True
         while items:
             self._started = 0
             try:
@@ -281,10 +287,10 @@ class Shell:
                 return started, False
         return started - 1, True
 
-    def _run_statement(self, statement: str, buffer: str, startline: int | None) -> int:
+    def _run_statement(self, statement: str, buffer: str, startline: int | None, dialect: bool) -> int:
         self._prepared = False
         try:
-            self._run_rows(statement)
+            self._run_rows(statement, dialect=dialect)
         except OSError as exc:
             self.report_output_error(exc)
             return 1
@@ -298,7 +304,7 @@ class Shell:
         self.stderr.write(f"Error: cannot write output: {exc.strerror or exc}\n")
         self.stderr.flush()
 
-    def _run_rows(self, statement: str, batched: bool = False) -> None:
+    def _run_rows(self, statement: str, batched: bool = False, dialect: bool = True) -> None:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
         session = self.session
         if self._cursor_session is not session:
@@ -311,7 +317,7 @@ class Shell:
             bindings,
             cursor=self._cursor,
             can_cache=not batched,
-            dialect=not batched,  # batched lines passed engine_must_see
+            dialect=dialect and not batched,  # batched lines passed engine_must_see
         )
         rows = iter(cursor)
         renderer = None
@@ -322,7 +328,7 @@ class Shell:
                 # One renderer per statement; a batch holds several, told apart by _trace.
                 while pending is not _END:
                     current = self._started
-                    renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+                    renderer = self._renderer(cursor.is_explain, self._statement_sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                     renderer.row(pending)
                     pending = _END
@@ -343,7 +349,7 @@ class Shell:
                         renderer.finish()
                         renderer = None
                 if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
-                    renderer = renderer_for(self.out, self.settings)
+                    renderer = self._renderer()
                     renderer.start([d[0] for d in self._description])
             except UnicodeDecodeError as exc:
                 # APSW stopped in the middle of the SQL: the next statements want a new cursor.
@@ -358,6 +364,11 @@ class Shell:
             self._description = ()
             if renderer is not None:
                 renderer.finish()
+
+    def _renderer(self, *args: Any) -> Any:
+        """A renderer of rows to the current output (which then holds output to flush)."""
+        self._wrote = True
+        return renderer_for(self.out, self.settings, *args)
 
     def _rerun_keeping_bytes(
         self, exc: UnicodeDecodeError, renderer: Any, bindings: list[Any] | None, cursor: Any
@@ -375,7 +386,7 @@ class Shell:
             raise exc
         columns, rest = again
         if renderer is None:
-            renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+            renderer = self._renderer(cursor.is_explain, self._statement_sql)
             renderer.start(columns)
         renderer.write_rows(islice(rest, renderer.count, None))
         return renderer
@@ -402,6 +413,7 @@ class Shell:
 
     def run_sql_argument(self, sql: str) -> int:
         """Run SQL given on the command line; on failure report as sqlite3 does, return its code."""
+        self._wrote = True
         for _offset, statement in split_statements(sql):
             self._prepared = False
             try:
