@@ -16,101 +16,29 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from reference_shell import REFERENCE, WASMSHELL, Result, needs_reference, quiet_env
+from reference_shell import (
+    HANG,
+    REFERENCE,
+    WASMSHELL,
+    Result,
+    interrupt,
+    needs_reference,
+    start_shell,
+    worded_as_3_54,
+)
 
 LONG_SQL = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c;"
 SPIN = '(module (func (export "spin") (loop br 0)))'
 LONG_WASM = f"select run_wasm('{SPIN}', 'spin');"
-HANG = 60  # seconds: a bound against a hang, never a speed target
-
-
-@dataclass
-class Interrupted:
-    """A run that got SIGINT: what it left, and how long it took to end after the first signal."""
-
-    result: Result
-    seconds: float
-
-
-def interrupt(
-    argv: list[str],
-    cwd: Path,
-    *,
-    first: str = "",
-    marker: bytes = b"",
-    then: str = "",
-    signals: int = 1,
-    read_output: bool = True,
-) -> Interrupted:
-    """Start ``argv``, write ``first`` to its stdin and wait for ``marker`` on its stdout
-    (the statement before the long one has run; without a marker, a while), let the next
-    one start, send ``signals`` SIGINTs, write ``then``, close stdin and wait for the end.
-    With ``read_output`` False nobody reads its stdout, so it blocks writing."""
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=quiet_env(cwd),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    out, err = bytearray(), bytearray()
-
-    def drain(stream, into: bytearray) -> None:
-        while chunk := stream.read1(1 << 16):
-            into.extend(chunk)
-
-    readers = [threading.Thread(target=drain, args=(proc.stderr, err), daemon=True)]
-    if read_output:
-        readers.append(threading.Thread(target=drain, args=(proc.stdout, out), daemon=True))
-    for reader in readers:
-        reader.start()
-    try:
-        proc.stdin.write(first.encode())
-        proc.stdin.flush()
-        deadline = time.monotonic() + HANG
-        while marker not in out and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        assert marker in out, f"no {marker!r} on stdout: {bytes(out)!r} {bytes(err)!r}"
-        time.sleep(0.5 if marker else 2.0)  # the long statement is under way
-        start = time.monotonic()
-        for _ in range(signals):
-            proc.send_signal(signal.SIGINT)
-            time.sleep(0.2)
-        try:
-            proc.stdin.write(then.encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        proc.wait(HANG)
-        seconds = time.monotonic() - start
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    for reader in readers:
-        reader.join(HANG)
-    return Interrupted(Result(bytes(out), bytes(err), proc.returncode), seconds)
 
 
 def same_as_3_54(ours: Result, reference: Result) -> None:
     """Assert the two runs match, runtime errors' wording aside (see the module's docstring)."""
-    mine = re.sub(
-        rb"^Runtime error near line (\d+): (.*?)(?: \(\d+\))?$",
-        rb"Error near line \1: \2",
-        ours.stderr,
-        flags=re.M,
-    )
     theirs = re.sub(rb"^(Error near line \d+) of [^:]+:", rb"\1:", reference.stderr, flags=re.M)
-    assert (ours.stdout, mine, ours.status) == (reference.stdout, theirs, reference.status)
+    assert worded_as_3_54(ours) == Result(reference.stdout, theirs, reference.status)
 
 
 def no_python_noise(result: Result) -> None:
@@ -206,14 +134,7 @@ def test_the_third_sigint_ends_a_process_blocked_on_its_output(tmp_path):
 
 
 def test_one_sigint_with_output_blocked_stops_the_statement_once_output_flows(tmp_path):
-    proc = subprocess.Popen(
-        [WASMSHELL],
-        cwd=tmp_path,
-        env=quiet_env(tmp_path),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = start_shell([WASMSHELL], tmp_path)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     proc.stdin.write(b"with recursive c(x) as (select 1 union all select x+1 from c) select x from c;\n")
     proc.stdin.write(b"select 'never';\n")

@@ -218,11 +218,15 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
         shell.error(f"{source}:{startline if pending else lineno + 1}: Input SQL is too big: {size:,} bytes")
         return 1
 
-    def before_wait() -> None:
-        flush()
-        # As sqlite3 before each read: a reader of the output is not kept waiting.
+    def flush_output() -> None:
+        # As sqlite3 before each line: what ran is visible while the next thing runs
+        # or input is awaited (statements flush for themselves, see Shell._trace).
         with contextlib.suppress(OSError):  # output that cannot be written is reported at the end
             shell.flush()
+
+    def before_wait() -> None:
+        flush()
+        flush_output()
 
     if isinstance(lines, LineReader):
         lines.before_wait = before_wait
@@ -252,6 +256,7 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                     if first == "#":
                         continue
                     shell.lineno = lineno  # for a message of a .read it starts
+                    flush_output()
                     rc = run_command(shell, line)
                     may_batch = not prompted and shell.can_batch()  # .echo, .timer, .once ...
                     if rc == QUIT or shell.exit_code is not None:
