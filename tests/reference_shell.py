@@ -128,6 +128,7 @@ def interrupt(
     then: str = "",
     signals: int = 1,
     read_output: bool = True,
+    hang: float = HANG,
 ) -> Interrupted:
     """Start ``argv``, write ``first`` to its stdin and wait for ``marker`` on its stdout
     (the statement before the long one has run; without a marker, a while), let the next
@@ -163,7 +164,7 @@ def interrupt(
             proc.stdin.close()
         except BrokenPipeError:
             pass
-        proc.wait(HANG)
+        proc.wait(hang)
         seconds = time.monotonic() - start
     finally:
         if proc.poll() is None:
