@@ -156,6 +156,53 @@ def _is_terminator(line: str) -> bool:
     return word == "/" or word.lower() == "go"
 
 
+class PendingSQL:
+    """Lines of SQL that await the end of their statement.
+
+    Each line is scanned once as it comes (where the statement stands, as
+    sqlite3_complete sees it, and whether it is only comments so far), and
+    lines are held joined in blocks: a statement of any number of lines takes
+    time and memory about its size.
+    """
+
+    __slots__ = ("blank", "in_comment", "lines", "loose", "scanner", "size", "startline")
+
+    def __init__(self, line: str, startline: int) -> None:
+        self.startline = startline
+        self.lines = [line]
+        self.size = len(line)
+        self.loose = 1  # lines not yet joined into a block
+        self.scanner = StatementScanner()
+        self.scanner.feed(line)
+        self.blank, self.in_comment = blank_prefix(line, False)
+
+    def add(self, line: str) -> None:
+        """Append the next line."""
+        lines = self.lines
+        lines.append(line)
+        self.size += len(line) + 1
+        self.loose += 1
+        if self.loose == PENDING_JOIN:  # a short line costs far more than its text
+            lines[-PENDING_JOIN:] = ["\n".join(lines[-PENDING_JOIN:])]
+            self.loose = 0
+        self.scanner.feed("\n" + line)
+        if self.blank:
+            self.blank, self.in_comment = blank_prefix(line, self.in_comment)
+
+    @property
+    def only_comments(self) -> bool:
+        """Nothing but white space and ended comments: sqlite3 drops such text."""
+        return self.blank and not self.in_comment
+
+    def ended_by(self, line: str) -> bool:
+        """Whether ``line`` is ``go`` or ``/`` ending this statement, as in sqlite3 3.40."""
+        return _is_terminator(line) and sql_is_complete(self.text() + ";")
+
+    def text(self) -> str:
+        """The SQL, lines joined."""
+        return "\n".join(self.lines)
+
+
 def process_input(
     shell: Shell, lines: Iterable[str], *, prompted: bool = False, source: str = "<stdin>"
 ) -> int:
@@ -184,12 +231,7 @@ def process_input(
 
 def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) -> int:
     errors = 0
-    pending: list[str] = []  # the lines of SQL that await the end of their statement
-    pending_size = 0
-    loose = 0  # lines of it not yet joined into a block
-    scanner = StatementScanner()  # where the pending SQL stands, as sqlite3_complete sees it
-    pending_blank = in_comment = False  # the pending SQL is only comments so far
-    startline = 0
+    pending: PendingSQL | None = None
     lineno = 0
     limit = input_limit(shell)
     complete = apsw.complete
@@ -215,7 +257,8 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
 
     def too_big(size: int) -> int:
         flush()
-        shell.error(f"{source}:{startline if pending else lineno + 1}: Input SQL is too big: {size:,} bytes")
+        where = pending.startline if pending else lineno + 1
+        shell.error(f"{source}:{where}: Input SQL is too big: {size:,} bytes")
         return 1
 
     def flush_output() -> None:
@@ -245,7 +288,7 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
             line = raw[:-1] if raw[-1:] == "\n" else raw
             if line[-1:] == "\r":
                 line = line[:-1]  # sqlite3 drops the CR of a CR LF line ending
-            if not pending:
+            if pending is None:
                 first = line[:1]
                 if first == "." or first == "#":
                     flush()
@@ -293,47 +336,28 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                 flush()
                 if stop:
                     return errors
-                startline = lineno
-                pending = [line]
-                pending_size = len(line)
-                loose = 1
-                scanner = StatementScanner()
-                scanner.feed(line)
-                pending_blank, in_comment = blank_prefix(line, False)
+                pending = PendingSQL(line, lineno)
             else:
-                if _is_terminator(line) and sql_is_complete("\n".join(pending) + ";"):
-                    line = ";"
-                pending.append(line)
-                pending_size += len(line) + 1
-                loose += 1
-                if loose == PENDING_JOIN:
-                    # Many short lines cost far more than their text; held joined in
-                    # blocks, a statement of any number of lines takes about its size.
-                    pending[-loose:] = ["\n".join(pending[-loose:])]
-                    loose = 0
-                scanner.feed("\n" + line)
-                if pending_blank:
-                    pending_blank, in_comment = blank_prefix(line, in_comment)
-            if pending_size > limit:
-                return errors + too_big(pending_size)
-            if scanner.complete:
-                sql = "\n".join(pending)
-                pending = []
+                pending.add(";" if pending.ended_by(line) else line)
+            if pending.size > limit:
+                return errors + too_big(pending.size)
+            if pending.scanner.complete:
+                sql, startline, pending = pending.text(), pending.startline, None
                 failed = run_sql(sql, None if prompted else startline)
                 may_batch = not prompted and shell.can_batch()
                 if failed:
                     errors += 1
                     if flags.bail:
                         return errors
-            elif pending_blank and not in_comment:
+            elif pending.only_comments:
                 if flags.echo:  # only comments: sqlite3 drops them, as it does a blank line
-                    shell.out.write("\n".join(pending) + "\n")
-                pending = []
+                    shell.out.write(pending.text() + "\n")
+                pending = None
     except InputTooBig as exc:  # a line too long to end, from the reader
-        return errors + too_big(exc.size + (pending_size + 1 if pending else 0))
+        return errors + too_big(exc.size + (pending.size + 1 if pending else 0))
     flush()
     if stop:
         return errors
-    if pending and run_sql("\n".join(pending), None if prompted else startline):
+    if pending and run_sql(pending.text(), None if prompted else pending.startline):
         errors += 1
     return errors
