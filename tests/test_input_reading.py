@@ -104,7 +104,7 @@ SQL_PIECES = [
 ]  # fmt: skip
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(SQL_PIECES), max_size=40))
 def test_scanner_fed_line_by_line_agrees_with_sqlite3_complete(parts):
     text = "".join(parts)
