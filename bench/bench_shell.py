@@ -3,6 +3,9 @@
     python bench/bench_shell.py            # full sizes
     python bench/bench_shell.py --quick    # smaller inputs, a few seconds
 
+Sections 6 and 7 compare with the reference sqlite3 shell APSW ships (the
+SQLite inside wasmshell): a long single-line statement, and SIGINT.
+
 Prints wall-clock times (best of --repeat runs) and the ratios the issues set
 targets for. Not a test: nothing here fails when a target is missed.
 """
@@ -13,6 +16,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -75,6 +79,47 @@ def time_to_prompt(argv: list[str], prompt: str, repeat: int) -> float | None:
         best = min(best, time.perf_counter() - start)
         child.sendcontrol("d")
         child.close(force=True)
+    return best
+
+
+def reference_shell() -> str | None:
+    """The sqlite3 shell APSW ships, of the same SQLite version as wasmshell's, or None."""
+    try:
+        from apsw import sqlite_extra
+
+        found = Path(sqlite_extra.path("sqlite3_shell"))
+    except Exception:
+        return None
+    return str(found) if found.exists() else None
+
+
+def one_line_statement(path: Path, megabytes: int) -> None:
+    """A file holding one SELECT of about ``megabytes`` MB on a single line."""
+    with open(path, "w") as out:
+        out.write("select length('")
+        block = "a" * (1 << 20)
+        for _ in range(megabytes):
+            out.write(block)
+        out.write("');\n")
+
+
+def sigint_latency(argv: list[str], stdin: str, repeat: int) -> float:
+    """Best time from SIGINT to the end of a process running a statement that never ends."""
+    best = float("inf")
+    for _ in range(repeat):
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        assert proc.stdin is not None and proc.stderr is not None
+        proc.stdin.write(stdin.encode())
+        proc.stdin.close()
+        time.sleep(1.5)  # start-up done, the statement running
+        start = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+        best = min(best, time.perf_counter() - start)
+        if b"interrupted" not in proc.stderr.read():
+            raise SystemExit(f"{argv[0]} did not report the interrupt")
     return best
 
 
@@ -197,6 +242,50 @@ def main() -> None:
             row(f"{name} .import --csv", best)
             imported[name] = best
         print(f"  wasmshell / sqlite3: {imported['wasmshell'] / imported['sqlite3']:.2f}x")
+
+    reference = reference_shell()
+    if reference:
+        sizes = (10, 25) if args.quick else (10, 100)
+        print(
+            f"\n6. one SELECT of {sizes[0]} and {sizes[1]} MB on a single line, piped, beside the reference"
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds: dict[tuple[str, int], float] = {}
+            for megabytes in sizes:
+                script = Path(tmp) / f"line-{megabytes}.sql"
+                one_line_statement(script, megabytes)
+                for name, cmd in (("wasmshell", wasmshell), ("reference", reference)):
+                    best, _ = timed([cmd], stdin=script, repeat=args.repeat)
+                    peak = peak_rss([cmd], script)
+                    row(f"{name} < {megabytes} MB line", best, f"peak RSS {peak / 1024:.0f} MB")
+                    seconds[name, megabytes] = best
+            small, large = sizes
+            for name in ("wasmshell", "reference"):
+                growth = seconds[name, large] / seconds[name, small]
+                linear = large // small
+                print(f"  {name}: {large} MB takes {growth:.1f}x the time of {small} MB (linear: {linear}x)")
+            results.append(
+                (
+                    f"{large} MB line: wasmshell / sqlite3 3.54",
+                    seconds["wasmshell", large] / seconds["reference", large],
+                    2.0,
+                    True,
+                )
+            )
+
+        print("\n7. SIGINT to a statement that never ends: time until the process has ended")
+        forever = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c;\n"
+        spin = "select run_wasm('(module (func (export \"spin\") (loop br 0)))', 'spin');\n"
+        ref_sql = sigint_latency([reference], forever, args.repeat)
+        ws_sql = sigint_latency([wasmshell], forever, args.repeat)
+        ws_wasm = sigint_latency([wasmshell, "--wasm-timeout", "600000"], spin, args.repeat)
+        row("reference sqlite3, SQL", ref_sql)
+        row("wasmshell, SQL", ws_sql)
+        row("wasmshell, a Wasm loop", ws_wasm)
+        results.append(("SIGINT to exit, SQL: wasmshell (seconds)", ws_sql, 0.5, True))
+        results.append(("SIGINT to exit, Wasm: wasmshell (seconds)", ws_wasm, 0.5, True))
+    else:
+        print("\n6-7. skipped: APSW ships no sqlite3 shell here")
 
     print("\nTargets")
     for label, ratio, limit, below in results:

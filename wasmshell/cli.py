@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .shell.render import OutputSettings
@@ -175,11 +175,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(opts: Options) -> int:
-    """Open the database, apply the options and run the input."""
+    """Open the database, apply the options and run the input.
+
+    From the start, SIGINT interrupts what runs, as in sqlite3: the statement
+    stops with an error, batch input stops at its next line, a third SIGINT
+    ends the process, and "Program interrupted." is the last word on stderr.
+    """
+    from .shell.interrupt import InterruptWatcher
+
+    shells: list[Shell] = []
+    watcher = InterruptWatcher(lambda: shells[0].interrupt() if shells else None)
+    try:
+        with watcher:
+            status = _run(opts, shells)
+        if status is None:  # interactive: the editor has a watcher of its own
+            from .shell.repl import run_interactive
+
+            status = _finish(shells[0], run_interactive, shells[0])
+        elif watcher.count:
+            sys.stderr.write("Program interrupted.\n")
+            sys.stderr.flush()
+        return status
+    finally:
+        watcher.close()
+
+
+def _run(opts: Options, shells: list[Shell]) -> int | None:
+    """Everything up to reading the input; None when the input is interactive."""
     import apsw
 
     from .engine import Limits
-    from .shell.batch import process_input
+    from .shell.batch import LineReader, process_input
     from .shell.commands import run_command
     from .shell.state import Shell
 
@@ -195,17 +221,20 @@ def run(opts: Options) -> int:
     except apsw.Error as exc:
         sys.stderr.write(f'Error: unable to open database "{database}": {exc}\n')
         return 1
+    shells.append(shell)
     shell.flags.interactive = interactive
 
     init = opts.init or default_init_file()
     if init is not None:
         try:
-            handle = open(init, encoding="utf-8", errors="replace")  # noqa: SIM115
+            reader = LineReader.open(init)
         except OSError:
             shell.error(f'cannot open: "{init}"')
         else:
-            with handle:
-                process_input(shell, handle)
+            try:
+                process_input(shell, reader, source=init)
+            finally:
+                reader.close()
     shell.lineno = 0  # messages count the input's lines, not the init file's (as sqlite3)
 
     settings = shell.settings
@@ -240,19 +269,27 @@ def run(opts: Options) -> int:
             if rc and shell.flags.bail:
                 shell.flush()
                 return rc
+    if opts.sql:
+        return _finish(shell, _run_sql_args, shell, opts)
+    if interactive:
+        return None
+    return _finish(shell, _run_stdin, shell)
+
+
+def _run_stdin(shell: Shell) -> int:
+    """Read and run standard input to its end."""
+    from .shell.batch import LineReader, process_input
+
+    errors = process_input(shell, LineReader(sys.stdin.fileno()))
+    if shell.exit_code is not None:
+        return shell.exit_code
+    return 1 if errors else 0
+
+
+def _finish(shell: Shell, body: Callable[..., int], *args: Any) -> int:
+    """Run ``body``, then send pending output, returning 1 if it cannot be written."""
     try:
-        if opts.sql:
-            return _run_sql_args(shell, opts)
-        if interactive:
-            from .shell.repl import run_interactive
-
-            return run_interactive(shell)
-        from .shell.batch import ChunkReader
-
-        errors = process_input(shell, ChunkReader(sys.stdin.fileno()))
-        if shell.exit_code is not None:
-            return shell.exit_code
-        return 1 if errors else 0
+        return body(*args)
     except KeyboardInterrupt:
         return 130
     finally:

@@ -30,8 +30,8 @@ from .names import (
 from .statements import (
     CreateFunction,
     engine_must_see,
+    holds_function_statement,
     may_change_functions,
-    may_hold_function_statement,
     parameter_names,
     parse_function_statement,
     split_statements,
@@ -217,7 +217,7 @@ class Session:
             if may_change_functions(sql):
                 # look at the function table again before the next statement
                 self._maintenance = self._resync = True
-            if may_hold_function_statement(sql):
+            if holds_function_statement(sql):
                 return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
         try:
             return cursor.execute(sql, bindings, can_cache=can_cache)
@@ -798,10 +798,14 @@ class ScriptCursor:
     Plain statements go to SQLite through the given cursor; function
     statements are carried out by the catalog. Like an APSW cursor it runs
     up to the first row at once, so executing without iterating still runs a
-    statement that returns nothing.
+    statement that returns nothing. It stands in for an APSW cursor anywhere:
+    what it does not define itself (``is_explain``, ``description``,
+    ``bindings_count``, ``exec_trace`` ...) is the APSW cursor's, which runs
+    the plain statements.
     """
 
     _DONE = object()
+    _OWN = frozenset(("_session", "_cursor", "_rows", "_first"))
 
     def __init__(
         self, session: Session, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool
@@ -810,6 +814,18 @@ class ScriptCursor:
         self._cursor = cursor
         self._rows = self._run(sql, bindings, can_cache)
         self._first: Any = next(self._rows, self._DONE)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(dir(self._cursor)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._cursor, name, value)  # exec_trace, row_trace, ...
 
     def _run(self, sql: str, bindings: Any, can_cache: bool) -> Iterator[Any]:
         cursor = self._cursor
@@ -877,6 +893,20 @@ class ScriptCursor:
         """The next row, or None."""
         return next(self, None)
 
-    def get_description(self) -> Any:
-        """Column names and types of the current statement."""
-        return self._cursor.get_description()
+    @property
+    def get(self) -> Any:
+        """The remaining rows with as little structure as APSW's ``Cursor.get`` gives."""
+        rows = self.fetchall()
+        if not rows:
+            return None
+        values = [row[0] if len(row) == 1 else row for row in rows]
+        return values[0] if len(values) == 1 else values
+
+    def execute(self, sql: str, bindings: Any = None, *, can_cache: bool = True) -> Any:
+        """Run more SQL on the same cursor, the dialect included (see Session.execute)."""
+        return self._session.execute(sql, bindings, cursor=self._cursor, can_cache=can_cache)
+
+    def close(self, force: bool = False) -> None:
+        """Stop the script where it is and close the cursor."""
+        self._rows.close()
+        self._cursor.close(force)

@@ -1,7 +1,9 @@
 """Splitting SQL text into statements, by SQLite's own rules.
 
-``apsw.complete`` is SQLite's ``sqlite3_complete``: it knows strings, quoted
-identifiers, comments and trigger bodies. A statement ends at a semicolon
+``StatementScanner`` follows ``sqlite3_complete`` (``apsw.complete``): it knows
+strings, quoted identifiers, comments and trigger bodies, and it can be fed
+text a line at a time, so that finding the end of a statement is linear in
+its length however many lines it spans. A statement ends at a semicolon
 where the text so far is complete.
 """
 
@@ -11,7 +13,121 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-import apsw
+# sqlite3_complete's state machine (SQLite's complete.c). States: 0 nothing
+# seen yet, 1 at the start (or end) of a statement, 2 inside a statement,
+# 3 after EXPLAIN, 4 after CREATE (TEMP), 5 inside CREATE TRIGGER, 6 after its
+# ";", 7 after its ";END". Tokens: the columns below.
+_SEMI, _OTHER, _EXPLAIN, _CREATE, _TEMP, _TRIGGER, _END = range(7)
+_TRANSITIONS = (
+    # SEMI OTHER EXPLAIN CREATE TEMP TRIGGER END
+    (1, 2, 3, 4, 2, 2, 2),  # 0
+    (1, 2, 3, 4, 2, 2, 2),  # 1
+    (1, 2, 2, 2, 2, 2, 2),  # 2
+    (1, 3, 2, 4, 2, 2, 2),  # 3
+    (1, 2, 2, 2, 4, 5, 2),  # 4
+    (6, 5, 5, 5, 5, 5, 5),  # 5
+    (6, 5, 5, 5, 5, 5, 7),  # 6
+    (1, 5, 5, 5, 5, 5, 5),  # 7
+)
+_KEYWORDS = {
+    "explain": _EXPLAIN,
+    "create": _CREATE,
+    "temp": _TEMP,
+    "temporary": _TEMP,
+    "trigger": _TRIGGER,
+    "end": _END,
+}
+_ID = "A-Za-z0-9_$\x80-\U0010ffff"  # SQLite's identifier characters (any byte >= 0x80)
+_WHITE = " \t\n\r\f"  # sqlite3_complete's white space (not \v)
+_OPENERS = "[;'\"`\\[]|/\\*|--"
+# In states 2 and 5 only a semicolon changes the state: skip to it, or to a
+# string or comment that could hide one, in one regex search.
+_QUIET = re.compile(_OPENERS)
+# After EXPLAIN, only a semicolon or one of the keywords changes the state.
+_AFTER_EXPLAIN = re.compile(
+    f"{_OPENERS}|(?<![{_ID}])(?:explain|create|temp|temporary|trigger|end)(?![{_ID}])",
+    re.IGNORECASE | re.ASCII,
+)
+_TOKEN = re.compile(f"[{_WHITE}]+|{_OPENERS}|[{_ID}]+|.", re.DOTALL)
+_CLOSERS = {"/*": "*/", "'": "'", '"': '"', "`": "`", "[": "]"}
+
+
+class StatementScanner:
+    """``sqlite3_complete`` fed piece by piece: ``complete`` is what
+    ``apsw.complete(text + "\\n")`` says of all the text fed so far.
+
+    The newline makes a ``--`` comment at the very end count as ended, as the
+    sqlite3 shell reads it. Pieces are scanned once each, so a statement of
+    any number of lines costs time linear in its length.
+    """
+
+    __slots__ = ("open", "state")
+
+    def __init__(self) -> None:
+        self.state = 0
+        self.open = ""  # the opener of a string, quoted name or /* comment still open
+
+    @property
+    def complete(self) -> bool:
+        """The text so far ends with a complete statement."""
+        return self.state == 1 and not self.open
+
+    @property
+    def blank(self) -> bool:
+        """The text so far is only white space and ended comments."""
+        return self.state == 0 and not self.open
+
+    def feed(self, text: str) -> None:
+        """Scan ``text``, which continues what was fed before."""
+        for _end in self.ends(text):
+            pass
+
+    def ends(self, text: str) -> Iterator[int]:
+        """Scan ``text``; yield the offset just past each semicolon that ends a statement."""
+        state, opened = self.state, self.open
+        pos, n = 0, len(text)
+        try:
+            while pos < n:
+                if opened:
+                    close = text.find(_CLOSERS[opened], pos)
+                    if close < 0:
+                        return
+                    pos = close + len(_CLOSERS[opened])
+                    if opened != "/*":
+                        state = _TRANSITIONS[state][_OTHER]  # a string or quoted name is a token
+                    opened = ""
+                    continue
+                if state == 2 or state == 5:
+                    match = _QUIET.search(text, pos)
+                elif state == 3:
+                    match = _AFTER_EXPLAIN.search(text, pos)
+                else:
+                    match = _TOKEN.match(text, pos)
+                if match is None:
+                    return
+                token = match.group()
+                pos = match.end()
+                first = token[0]
+                if first == ";":
+                    state = _TRANSITIONS[state][_SEMI]
+                    if state == 1:
+                        yield pos
+                elif token in _CLOSERS:
+                    opened = token
+                elif token == "--":
+                    close = text.find("\n", pos)
+                    pos = n if close < 0 else close + 1
+                elif first not in _WHITE:
+                    kind = _KEYWORDS.get(token.lower(), _OTHER) if len(token) in (3, 4, 6, 7, 9) else _OTHER
+                    state = _TRANSITIONS[state][kind]
+        finally:
+            self.state, self.open = state, opened
+
+    def copy(self) -> StatementScanner:
+        """A scanner in the same state."""
+        other = StatementScanner()
+        other.state, other.open = self.state, self.open
+        return other
 
 
 def split_statements(sql: str) -> Iterator[tuple[int, str]]:
@@ -22,19 +138,52 @@ def split_statements(sql: str) -> Iterator[tuple[int, str]]:
     """
     start = 0
     n = len(sql)
-    while start < n:
-        while start < n and sql[start].isspace():
+    for end in StatementScanner().ends(sql):
+        while start < end and sql[start].isspace():
             start += 1
-        if start >= n:
-            return
-        end = sql.find(";", start)
-        while end != -1 and not apsw.complete(sql[start : end + 1]):
-            end = sql.find(";", end + 1)
-        if end == -1:
-            yield start, sql[start:]
-            return
-        yield start, sql[start : end + 1]
-        start = end + 1
+        yield start, sql[start:end]
+        start = end
+    while start < n and sql[start].isspace():
+        start += 1
+    if start < n:
+        yield start, sql[start:]
+
+
+def is_blank(sql: str) -> bool:
+    """True if ``sql`` holds only white space and comments, as the sqlite3 shell decides
+    whether a line is blank: a ``/*`` comment must be ended, a ``--`` one need not."""
+    blank, in_comment = blank_prefix(sql, False)
+    return blank and not in_comment
+
+
+def blank_prefix(text: str, in_comment: bool) -> tuple[bool, bool]:
+    """Scan ``text`` (after a line break, inside a ``/*`` comment if ``in_comment``):
+    whether it holds only white space and comments, and whether a ``/*`` comment is
+    still open at its end. Feeding a statement's lines one by one tells in one pass
+    whether it is only comments so far."""
+    i, n = 0, len(text)
+    if in_comment:
+        end = text.find("*/")
+        if end < 0:
+            return True, True
+        i = end + 2
+    while i < n:
+        ch = text[i]
+        if ch in " \t\n\v\f\r":  # C's isspace
+            i += 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return True, True
+            i = end + 2
+        elif text.startswith("--", i):
+            end = text.find("\n", i + 2)
+            if end < 0:
+                return True, False
+            i = end + 1
+        else:
+            return False, False
+    return True, False
 
 
 # -- libSQL's function dialect --------------------------------------------------
@@ -129,14 +278,6 @@ def tokens(sql: str) -> Iterator[Token]:
     yield Token("end", "", None)
 
 
-def is_blank(sql: str) -> bool:
-    """True if ``sql`` holds only white space and comments."""
-    try:
-        return next(tokens(sql)).kind == "end"
-    except SyntaxError:  # an unterminated string is not blank
-        return False
-
-
 def may_change_functions(sql: str) -> bool:
     """A cheap test: False means running ``sql`` leaves the stored functions as they were
     (no ROLLBACK, no write to their table)."""
@@ -148,12 +289,37 @@ def engine_must_see(sql: str) -> bool:
     lowered = sql.lower()  # plain substring tests first: this runs on every line of a script
     if "function" not in lowered and "rollback" not in lowered and "libsql_wasm_func_table" not in lowered:
         return False
-    return may_hold_function_statement(sql) or may_change_functions(sql)
+    return holds_function_statement(sql) or may_change_functions(sql)
 
 
-def may_hold_function_statement(sql: str) -> bool:
-    """A cheap test: False means ``sql`` certainly holds no CREATE/DROP FUNCTION."""
-    return _MAYBE_DIALECT.search(sql) is not None
+def holds_function_statement(sql: str) -> bool:
+    """Whether a statement of ``sql`` is CREATE FUNCTION or DROP FUNCTION.
+
+    Only the first two words of each statement decide: the word FUNCTION in a
+    string, a comment, a name, an alias or a trigger body never counts.
+    """
+    if _MAYBE_DIALECT.search(sql) is None:
+        return False  # most SQL never mentions the word: no need to split it
+    return any(is_function_statement(statement) for _offset, statement in split_statements(sql))
+
+
+def is_function_statement(statement: str) -> bool:
+    """Whether one statement begins CREATE FUNCTION or DROP FUNCTION (comments aside)."""
+    try:
+        return _function_verb(tokens(statement)) is not None
+    except SyntaxError:  # an unterminated string or name before the second word
+        return False
+
+
+def _function_verb(toks: Iterator[Token]) -> str | None:
+    """CREATE or DROP if the first two tokens are that word and FUNCTION, else None."""
+    first = next(toks)
+    if first.kind != "word" or first.text.upper() not in ("CREATE", "DROP"):
+        return None
+    second = next(toks)
+    if second.kind != "word" or second.text.upper() != "FUNCTION":
+        return None
+    return first.text.upper()
 
 
 def parse_function_statement(statement: str) -> CreateFunction | DropFunction | None:
@@ -163,14 +329,11 @@ def parse_function_statement(statement: str) -> CreateFunction | DropFunction | 
     """
     try:
         toks = tokens(statement)
-        first = next(toks)
-        if first.kind != "word" or first.text.upper() not in ("CREATE", "DROP"):
+        verb = _function_verb(toks)
+        if verb is None:
             return None
-        second = next(toks)
-        if second.kind != "word" or second.text.upper() != "FUNCTION":
-            return None
-        stream = _Stream(toks, first.text.upper() + " FUNCTION")
-        if first.text.upper() == "CREATE":
+        stream = _Stream(toks, verb + " FUNCTION")
+        if verb == "CREATE":
             if_not_exists = stream.keywords("IF", "NOT", "EXISTS")
             name = stream.name()
             stream.expect("LANGUAGE")

@@ -3,56 +3,134 @@
 SQL accumulates until SQLite says the text is a complete statement; a line
 starting with ``.`` while no SQL is pending is a dot-command; text left at the
 end of input still runs. Lines are consumed as they arrive, so a script of any
-size streams through in constant memory.
+size streams through in constant memory, and the end of a statement of many
+lines is found in one pass over it (``StatementScanner``). No input can take
+unbounded memory: a line or a statement longer than SQLite's SQL length limit
+ends that input with sqlite3's "Input SQL is too big". After an interrupt
+(SIGINT) the input stops at the next line, as in sqlite3.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 
 import apsw
 
-from ..engine.statements import engine_must_see, is_blank
+from ..engine.statements import StatementScanner, blank_prefix, engine_must_see, is_blank
 from .commands import run_command
 from .state import QUIT, Shell
 
 BATCH_LINES = 2000  # at most this many lines are held before they run
+PENDING_JOIN = 1024  # lines of a statement held apart before they are joined
+MAX_INPUT_NESTING = 25  # sqlite3's limit on inputs read from inputs (.read in .read ...)
+_C_SPACE = " \t\n\v\f\r"  # C's isspace, which the sqlite3 shell uses on lines
 
 
-class ChunkReader:
-    """Lines of a file descriptor, read in chunks as they arrive.
+class InputTooBig(Exception):
+    """A line or a statement grew past the limit; ``size`` is how far it had got."""
 
-    Lines already read can be run together; ``before_wait`` is called each
-    time the next line is not yet available, so that nothing read is held
-    back while waiting for more input (a program feeding the shell through a
-    pipe sees each statement's output as soon as it is sent).
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+class LineReader:
+    """Lines of a file descriptor, read in chunks as they arrive, in bounded memory.
+
+    Lines are read as sqlite3 reads them, as C strings: a NUL ends a line's
+    text, the rest of that line is dropped as it arrives, and the next line
+    continues where the NUL was. A line longer than ``limit`` bytes raises
+    InputTooBig. Bytes that are not UTF-8 become U+FFFD (SQLite takes only
+    valid text).
+
+    ``before_wait`` is called each time the next line is not yet available,
+    so that nothing read is held back while waiting for more input (a program
+    feeding the shell through a pipe sees each statement's output as soon as
+    it is sent); ``stop`` is asked before each read, and True ends the input
+    (an interrupt stops even a line that never ends).
     """
 
     CHUNK = 1 << 16
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, limit: int = 1_000_000_000) -> None:
         self.fd = fd
+        self.limit = limit  # process_input sets SQLite's SQL length limit
         self.before_wait: Callable[[], None] | None = None
+        self.stop: Callable[[], bool] | None = None
+
+    @classmethod
+    def open(cls, path: str) -> LineReader:
+        """A reader of the file ``path`` (``close()`` it); OSError if it cannot be opened."""
+        fd = os.open(path, os.O_RDONLY)
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise IsADirectoryError(path)
+        return cls(fd)
+
+    def close(self) -> None:
+        """Close the file descriptor."""
+        os.close(self.fd)
 
     def __iter__(self) -> Iterator[str]:
-        partial = b""
+        pieces: list[bytes] = []  # the line read so far, in the chunks it came in
+        size = 0
+        dropping = False  # after a NUL: the rest of the line is not kept
         while True:
             if self.before_wait is not None:
                 self.before_wait()
+            if self.stop is not None and self.stop():
+                return
             data = os.read(self.fd, self.CHUNK)
             if not data:
                 break
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                partial += data
+            if not dropping and b"\0" not in data:
+                # The usual case: whole lines decoded and split at C speed.
+                last = data.rfind(b"\n")
+                if last >= 0:
+                    pieces.append(data[:last])
+                    text = b"".join(pieces).decode("utf-8", "replace")
+                    pieces, size = [data[last + 1 :]], len(data) - last - 1
+                    yield from text.split("\n")
+                else:
+                    pieces.append(data)
+                    size += len(data)
+                if size > self.limit:
+                    raise InputTooBig(size)
                 continue
-            # Bytes that are not UTF-8 become U+FFFD: SQLite takes only valid text.
-            text = (partial + data[:cut]).decode("utf-8", "replace")
-            partial = data[cut + 1 :]
-            yield from text.split("\n")
-        if partial:
-            yield partial.decode("utf-8", "replace")
+            start = 0
+            while True:
+                newline = data.find(b"\n", start)
+                end = len(data) if newline < 0 else newline
+                if not dropping:
+                    nul = data.find(b"\0", start, end)
+                    keep = end if nul < 0 else nul
+                    dropping = nul >= 0
+                    if keep > start:
+                        pieces.append(data[start:keep])
+                        size += keep - start
+                        if size > self.limit:
+                            raise InputTooBig(size)
+                if newline < 0:
+                    break
+                start = newline + 1
+                if dropping:
+                    dropping = False  # the next line continues where the NUL was
+                else:
+                    text = b"".join(pieces).decode("utf-8", "replace")
+                    pieces, size = [], 0
+                    yield text
+        tail = b"".join(pieces)
+        if tail:
+            yield tail.decode("utf-8", "replace")
+
+
+def input_limit(shell: Shell) -> int:
+    """The longest line or statement input may hold: SQLite's own SQL length limit,
+    beyond which no statement could run anyway."""
+    return shell.session.connection.limit(apsw.SQLITE_LIMIT_SQL_LENGTH)
 
 
 def sql_is_complete(sql: str) -> bool:
@@ -62,43 +140,115 @@ def sql_is_complete(sql: str) -> bool:
 
 def _batchable(line: str) -> bool:
     """Safe to run in a batch: no character that could start a parameter (?, :x, @x, $x),
-    and nothing the engine must see statement by statement (CREATE/DROP FUNCTION, a
-    ROLLBACK, a write to the function table)."""
+    nothing the engine must see statement by statement (CREATE/DROP FUNCTION, a
+    ROLLBACK, a write to the function table), and a statement before the semicolon
+    (SQLite runs nothing for ``;`` alone, so a batch could not tell where it failed)."""
     if "?" in line or ":" in line or "@" in line or "$" in line or "#" in line:
+        return False
+    if line[0] in ";/-" and is_blank(line[:-1]):  # (the line starts with no white space)
         return False
     return not engine_must_see(line)
 
 
 def _is_terminator(line: str) -> bool:
-    """A line holding only ``/`` or ``go`` ends the statement, as in sqlite3."""
+    """A line holding only ``/`` or ``go`` ends the statement, as in sqlite3 3.40."""
     word = line.strip()
     return word == "/" or word.lower() == "go"
 
 
-def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False) -> int:
+class PendingSQL:
+    """Lines of SQL that await the end of their statement.
+
+    Each line is scanned once as it comes (where the statement stands, as
+    sqlite3_complete sees it, and whether it is only comments so far), and
+    lines are held joined in blocks: a statement of any number of lines takes
+    time and memory about its size.
+    """
+
+    __slots__ = ("blank", "in_comment", "lines", "loose", "scanner", "size", "startline")
+
+    def __init__(self, line: str, startline: int) -> None:
+        self.startline = startline
+        self.lines = [line]
+        self.size = len(line)
+        self.loose = 1  # lines not yet joined into a block
+        self.scanner = StatementScanner()
+        self.scanner.feed(line)
+        self.blank, self.in_comment = blank_prefix(line, False)
+
+    def add(self, line: str) -> None:
+        """Append the next line."""
+        lines = self.lines
+        lines.append(line)
+        self.size += len(line) + 1
+        self.loose += 1
+        if self.loose == PENDING_JOIN:  # a short line costs far more than its text
+            lines[-PENDING_JOIN:] = ["\n".join(lines[-PENDING_JOIN:])]
+            self.loose = 0
+        self.scanner.feed("\n" + line)
+        if self.blank:
+            self.blank, self.in_comment = blank_prefix(line, self.in_comment)
+
+    @property
+    def only_comments(self) -> bool:
+        """Nothing but white space and ended comments: sqlite3 drops such text."""
+        return self.blank and not self.in_comment
+
+    def ended_by(self, line: str) -> bool:
+        """Whether ``line`` is ``go`` or ``/`` ending this statement, as in sqlite3 3.40."""
+        return _is_terminator(line) and sql_is_complete(self.text() + ";")
+
+    def text(self) -> str:
+        """The SQL, lines joined."""
+        return "\n".join(self.lines)
+
+
+def process_input(
+    shell: Shell, lines: Iterable[str], *, prompted: bool = False, source: str = "<stdin>"
+) -> int:
     """Run every statement and dot-command in ``lines``; return the number of errors.
 
-    Stops early on ``.quit`` (returning as usual) and, with ``.bail on``, at
-    the first error. ``prompted`` marks interactive input: errors then carry
-    no line number.
+    Stops early on ``.quit`` (returning as usual), with ``.bail on`` at the
+    first error, and at the next line after an interrupt unless the input is
+    interactive. ``prompted`` marks interactive input: errors then carry no
+    line number. ``source`` names the input in messages. Inputs read from
+    inputs nest at most 25 deep, as in sqlite3.
     """
+    if shell.input_depth >= MAX_INPUT_NESTING:
+        shell.error(
+            f"{source}: Input nesting limit ({MAX_INPUT_NESTING}) reached at line {shell.lineno}."
+            " Check recursion."
+        )
+        return 1
+    shell.input_depth += 1
+    saved_lineno = shell.lineno
+    try:
+        return _process(shell, lines, prompted, source)
+    finally:
+        shell.input_depth -= 1
+        if not prompted:  # a terminal's lines count on from one input to the next, as in sqlite3
+            shell.lineno = saved_lineno
+
+
+def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) -> int:
     errors = 0
-    pending: list[str] = []
-    startline = 0
-    lineno = shell.lineno if prompted else 0  # a terminal's lines count on, as in sqlite3
-    complete = sql_is_complete
+    pending: PendingSQL | None = None
+    lineno = shell.lineno if prompted else 0
+    limit = input_limit(shell)
+    complete = apsw.complete
     run_sql = shell.run_sql
     flags = shell.flags
     # Complete one-statement lines that have already arrived run together in
     # one call into SQLite; see Shell.run_batch.
     batch: list[tuple[int, str]] = []
+    may_batch = not prompted and shell.can_batch()
     stop = False
 
     def flush() -> None:
         nonlocal errors, stop
         if batch:
             if len(batch) == 1:  # nothing to gain, and a lone SELECT keeps the plain row loop
-                failed = shell.run_sql(batch[0][1], batch[0][0])
+                failed = shell.run_sql(batch[0][1], batch[0][0], dialect=False)  # _batchable said so
             else:
                 failed = shell.run_batch(batch)
             batch.clear()
@@ -106,84 +256,109 @@ def process_input(shell: Shell, lines: Iterable[str], *, prompted: bool = False)
                 errors += failed
                 stop = flags.bail
 
-    if isinstance(lines, ChunkReader):
-        lines.before_wait = flush
-    carry = ""
-    for raw in lines:
-        if stop:
-            return errors
-        if not carry:
-            lineno += 1  # a line continued after a NUL keeps its number
-            shell.lineno = lineno
-        line = raw[:-1] if raw[-1:] == "\n" else raw
-        if line[-1:] == "\r":
-            line = line[:-1]  # sqlite3 drops the CR of a CR LF line ending
-        if carry:
-            line, carry = carry + line, ""
-        if "\0" in line:
-            # sqlite3 reads lines as C strings: a NUL ends the text, and the
-            # next line continues where the NUL was.
-            carry = line[: line.index("\0")]
-            continue
-        if not pending:
-            first = line[:1]
-            if first == "." or first == "#":
-                flush()
-                if stop:
-                    return errors
-                if flags.echo:
-                    shell.out.write(line + "\n")
-                if first == "#":
-                    continue
-                rc = run_command(shell, line)
-                if rc == QUIT or shell.exit_code is not None:
-                    return errors
-                if rc:
-                    errors += 1
-                    if flags.bail:
-                        return errors
-                continue
-            if first.isspace() or first == "-" or first == "/" or not first or first in "gG":
-                if is_blank(line) or _is_terminator(line):
-                    if flags.echo:
-                        shell.out.write(line + "\n")
-                    continue
-                line = line.lstrip()
-            if line[-1:] == ";" and complete(line):
-                # One complete line: the common case of a script, kept short.
-                if not prompted and line.count(";") == 1 and _batchable(line) and shell.can_batch():
-                    batch.append((lineno, line))
-                    if len(batch) >= BATCH_LINES:
-                        flush()
-                    continue
-                flush()
-                if stop:
-                    return errors
-                if run_sql(line, None if prompted else lineno):
-                    errors += 1
-                    if flags.bail:
-                        return errors
-                continue
-            flush()
+    def too_big(size: int) -> int:
+        flush()
+        where = pending.startline if pending else lineno + 1
+        shell.error(f"{source}:{where}: Input SQL is too big: {size:,} bytes")
+        return 1
+
+    def flush_output() -> None:
+        # As sqlite3 before each line: what ran is visible while the next thing runs
+        # or input is awaited (statements flush for themselves, see Shell._trace).
+        with contextlib.suppress(OSError):  # output that cannot be written is reported at the end
+            shell.flush()
+
+    def before_wait() -> None:
+        flush()
+        flush_output()
+
+    if isinstance(lines, LineReader):
+        lines.before_wait = before_wait
+        lines.limit = limit
+        if not prompted:
+            lines.stop = lambda: shell.interrupted
+    try:
+        for raw in lines:
             if stop:
                 return errors
-            startline = lineno
-            pending.append(line)
-        else:
-            if _is_terminator(line) and complete("\n".join(pending) + ";"):
-                line = ";"
-            pending.append(line)
-        if ";" in line and complete(sql := "\n".join(pending)):
-            pending = []
-            if run_sql(sql, None if prompted else startline):
-                errors += 1
-                if flags.bail:
+            if prompted:
+                shell.interrupted = False  # as sqlite3: only the statement running is stopped
+            elif shell.interrupted:
+                break
+            lineno += 1
+            shell.lineno = lineno  # for messages of what runs now (-safe's "line N:")
+            line = raw[:-1] if raw[-1:] == "\n" else raw
+            if line[-1:] == "\r":
+                line = line[:-1]  # sqlite3 drops the CR of a CR LF line ending
+            if pending is None:
+                first = line[:1]
+                if first == "." or first == "#":
+                    flush()
+                    if stop:
+                        return errors
+                    if flags.echo:
+                        shell.out.write(line + "\n")
+                    if first == "#":
+                        continue
+                    flush_output()
+                    rc = run_command(shell, line)
+                    may_batch = not prompted and shell.can_batch()  # .echo, .timer, .once ...
+                    if rc == QUIT or shell.exit_code is not None:
+                        return errors
+                    if rc:
+                        errors += 1
+                        if flags.bail:
+                            return errors
+                    continue
+                if not first or first in _C_SPACE or first == "-" or first == "/" or first in "gG":
+                    if is_blank(line):
+                        if flags.echo:
+                            shell.out.write(line + "\n")
+                        continue
+                    line = ";" if _is_terminator(line) else line.lstrip(_C_SPACE)
+                if line[-1:] == ";" and complete(line):
+                    # One complete line: the common case of a script, kept short. (A line
+                    # complete only with the newline after it, "x; -- y;", is run below.)
+                    if may_batch and line.count(";") == 1 and _batchable(line):
+                        batch.append((lineno, line))
+                        if len(batch) >= BATCH_LINES:
+                            flush()
+                        continue
+                    flush()
+                    if stop:
+                        return errors
+                    failed = run_sql(line, None if prompted else lineno)
+                    may_batch = not prompted and shell.can_batch()  # a .once redirect is over
+                    if failed:
+                        errors += 1
+                        if flags.bail:
+                            return errors
+                    continue
+                flush()
+                if stop:
                     return errors
+                pending = PendingSQL(line, lineno)
+            else:
+                pending.add(";" if pending.ended_by(line) else line)
+            if pending.size > limit:
+                return errors + too_big(pending.size)
+            if pending.scanner.complete:
+                sql, startline, pending = pending.text(), pending.startline, None
+                failed = run_sql(sql, None if prompted else startline)
+                may_batch = not prompted and shell.can_batch()
+                if failed:
+                    errors += 1
+                    if flags.bail:
+                        return errors
+            elif pending.only_comments:
+                if flags.echo:  # only comments: sqlite3 drops them, as it does a blank line
+                    shell.out.write(pending.text() + "\n")
+                pending = None
+    except InputTooBig as exc:  # a line too long to end, from the reader
+        return errors + too_big(exc.size + (pending.size + 1 if pending else 0))
     flush()
     if stop:
         return errors
-    if pending:
-        sql = "\n".join(pending)
-        if not is_blank(sql) and run_sql(sql, None if prompted else startline):
-            errors += 1
+    if pending and run_sql(pending.text(), None if prompted else pending.startline):
+        errors += 1
     return errors

@@ -66,7 +66,7 @@ def _open(shell: Shell, args: list[str]) -> int:
 
 @command("read", "read FILE", "Read input from FILE or command output", safe="cannot run .read in safe mode")
 def _read(shell: Shell, args: list[str]) -> int:
-    from .batch import process_input
+    from .batch import LineReader, process_input
 
     if len(args) != 2:
         return usage_error(shell, "read")
@@ -75,21 +75,18 @@ def _read(shell: Shell, args: list[str]) -> int:
         proc = subprocess.Popen(name[1:], shell=True, stdout=subprocess.PIPE)
         assert proc.stdout is not None
         with proc.stdout:
-            lines = (raw.decode("utf-8", "replace") for raw in proc.stdout)
-            errors = process_input(shell, lines)
+            errors = process_input(shell, LineReader(proc.stdout.fileno()), source="<pipe>")
         proc.wait()
         return 1 if errors else 0
     try:
-        handle = open(name, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
+        reader = LineReader.open(name)
     except OSError:
         shell.error(f'Error: cannot open "{name}"')
         return 1
-    shell.read_depth += 1
     try:
-        with handle:
-            errors = process_input(shell, handle)
+        errors = process_input(shell, reader, source=name)
     finally:
-        shell.read_depth -= 1
+        reader.close()
     return 1 if errors else 0
 
 

@@ -568,7 +568,7 @@ def _create_from_header(shell: Shell, reader: FieldReader, opts: ImportOptions, 
             f"{quote_identifier_always(old)} to {quote_identifier_always(new)}" for old, new in renames
         )
         message = f"Columns renamed during .import {reader.name} due to duplicates:\n{text}"
-        if shell.flags.interactive and shell.read_depth == 0:
+        if shell.flags.interactive and shell.input_depth <= 1:
             shell.out.write(message + "\n")
         else:
             shell.error(message)
@@ -611,6 +611,8 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
             index = feed.handed() - 1
             shell.error(f"{reader.name}:{feed.line_of(index)}: INSERT failed: {exc}")
             failed, last_failed_row = failed + 1, index
+            if shell.interrupted:  # the whole import is rolled back
+                break
             continue
         if feed.raw is None:
             break
@@ -664,6 +666,8 @@ class _RowFeed:
         """Rows until the end of input, or until one that is not UTF-8 (then in ``raw``)."""
         reader = self.reader
         while True:
+            if self.shell.interrupted:  # between statements, where sqlite3_interrupt cannot reach
+                raise apsw.InterruptError("interrupted")
             lines = self.bulk() if self.bulk is not None else None
             if lines is not None:  # the usual case: many plain lines at once
                 yield from self._start(lines, reader.line - len(lines))
@@ -782,8 +786,14 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
 
 
 def import_file(shell: Shell, opts: ImportOptions) -> int:
-    """Import the file into the table, creating it from the header row if it is missing."""
+    """Import the file into the table, creating it from the header row if it is missing.
+
+    Outside a transaction the whole import is one: the table it creates and
+    the rows it adds are there together or not at all, whatever stops the
+    process. An interrupt (SIGINT, Ctrl-C) rolls it all back.
+    """
     conn = shell.session.connection
+    shell.interrupted = False  # as sqlite3: only a SIGINT from now on stops the import
     if opts.from_mode and not _separators_from_mode(shell, opts):
         return 1
     data = _read_source(shell, opts.file)
@@ -799,6 +809,23 @@ def import_file(shell: Shell, opts: ImportOptions) -> int:
     for _ in range(opts.skip):
         while reader.read() is not None and reader.term == reader.colsep:
             pass
+    begin = not conn.in_transaction
+    if begin:
+        conn.execute("BEGIN")
+    try:
+        status = _import_rows(shell, reader, opts)
+    except BaseException:
+        if begin:
+            _quietly(conn, "ROLLBACK")
+        raise
+    if begin:
+        _quietly(conn, "ROLLBACK" if shell.interrupted else "COMMIT")
+    return status
+
+
+def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> int:
+    """The part of an import inside its transaction: create the table if need be, insert."""
+    conn = shell.session.connection
     target = quote_identifier_always(opts.table)
     if opts.schema is not None:
         target = f"{quote_identifier_always(opts.schema)}.{target}"
@@ -825,14 +852,9 @@ def import_file(shell: Shell, opts: ImportOptions) -> int:
     except apsw.Error as exc:
         shell.error(f"Error: {exc}")
         return 1
-    begin = not conn.in_transaction
-    if begin:
-        conn.execute("BEGIN")
-    try:
-        added, failed, last_failed = _insert_rows(shell, reader, ncol, insert)
-    finally:
-        if begin:
-            _quietly(conn, "COMMIT")
+    added, failed, last_failed = _insert_rows(shell, reader, ncol, insert)
+    if shell.interrupted:
+        return 1
     if opts.verbose:
         shell.out.write(f"Added {added} rows with {failed} errors using {reader.line - 1} lines of input\n")
     # As in sqlite3, the command fails only if the last row did.

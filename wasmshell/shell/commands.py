@@ -180,7 +180,7 @@ def _help(shell: Shell, args: list[str]) -> int:
 
 @command("quit", "quit", "Stop interpreting input (in a .read file, just that file)", safe=True)
 def _quit(shell: Shell, args: list[str]) -> int:
-    if shell.read_depth == 0:
+    if shell.input_depth <= 1:  # not in a .read file
         shell.quit_requested = True
     return QUIT
 

@@ -1,11 +1,14 @@
-"""Ctrl-C while a statement runs: stop it, SQL or Wasm, within a fraction of a second.
+"""SIGINT (Ctrl-C) while a statement runs: stop it, SQL or Wasm, within a fraction of a second.
 
 A Python signal handler runs only between bytecodes of the main thread, and
 the main thread spends a long statement inside SQLite or inside Wasm code, in
-C. So the signal is also written to a wakeup file descriptor
-(``signal.set_wakeup_fd``), and a watcher thread that waits on it calls the
-session's ``interrupt()``: SQLite's ``sqlite3_interrupt`` stops SQL, and the
-Wasm runtime's epoch callback sees the flag within one tick.
+C -- or blocked writing output nobody reads. So the signal is also written to
+a wakeup file descriptor (``signal.set_wakeup_fd``), and a watcher thread
+that waits on it calls the session's ``interrupt()``: SQLite's
+``sqlite3_interrupt`` stops SQL, and the Wasm runtime's epoch callback sees
+the flag within one tick. As in sqlite3, the third SIGINT while the watcher
+is active ends the process at once, with status 1: a way out of anything
+that does not stop.
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
+EXIT_AFTER = 3  # sqlite3's interrupt_handler exits on the third SIGINT
+EXIT_MESSAGE = b"Program interrupted.\n"
+
 
 class InterruptWatcher:
-    """While active, SIGINT calls ``on_interrupt`` (from a thread) instead of raising."""
+    """While active, SIGINT calls ``on_interrupt`` (from a thread) instead of raising.
+
+    ``count`` is the number of SIGINTs since the watcher was last entered.
+    """
 
     def __init__(self, on_interrupt: Callable[[], None]) -> None:
         self.on_interrupt = on_interrupt
-        self.fired = False
+        self.count = 0
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._write_fd, False)
         threading.Thread(target=self._watch, name="sigint-watcher", daemon=True).start()
@@ -39,22 +48,28 @@ class InterruptWatcher:
                 return
             if not data:
                 return
-            if self._active and signal.SIGINT in data:
+            # The C-level handler writes one byte per signal: each SIGINT counts.
+            for _ in range(data.count(signal.SIGINT) if self._active else 0):
                 self._fire()
 
     def _fire(self) -> None:
-        self.fired = True
+        self.count += 1
+        if self.count >= EXIT_AFTER:
+            # The main thread may be stuck (in C, or writing to a pipe nobody
+            # reads): leave from here, without flushing what it holds.
+            with contextlib.suppress(OSError):
+                os.write(2, EXIT_MESSAGE)
+            os._exit(1)
         with contextlib.suppress(Exception):  # an interrupt must never take the shell down
             self.on_interrupt()
 
     def _handler(self, _signum: int, _frame: object) -> None:
-        # The watcher thread has already been woken through the fd; this runs
-        # when the main thread is back in Python and only makes sure.
-        if self._active and not self.fired:
-            self._fire()
+        # Counted by the watcher thread through the wakeup fd; this handler
+        # only keeps Python from raising KeyboardInterrupt.
+        pass
 
     def __enter__(self) -> InterruptWatcher:
-        self.fired = False
+        self.count = 0
         self._previous_handler = signal.signal(signal.SIGINT, self._handler)
         self._previous_fd = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
         self._active = True

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import apsw
 
-from ..engine import Limits, Session, connect
+from ..engine import Interrupted, Limits, Session, connect
 from ..engine.statements import split_statements
 from .render import OutputSettings, renderer_for
 
@@ -100,12 +100,15 @@ class Shell:
         self._statement_sql = ""
         self._description: Any = ()
         self._cursor: Any = None
+        self._wrote = False  # output may be waiting in a buffer (see _trace)
         self._cursor_session: Session | None = None
         self.safe: SafeMode | None = None  # -safe (safe.py)
         self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
-        self.read_depth = 0
+        self.input_depth = 0  # inputs being read, one inside the other (stdin, .read, ...)
+        self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
+        self.interrupted = False  # SIGINT came: batch input stops at its next line
         self.exit_code: int | None = None
 
     # -- database --------------------------------------------------------------
@@ -121,7 +124,8 @@ class Shell:
         return session
 
     def interrupt(self) -> None:
-        """Stop what runs now (called from another thread on Ctrl-C)."""
+        """Stop what runs now (called from another thread on Ctrl-C or SIGINT)."""
+        self.interrupted = True  # before the statement can fail, so the input stops after it
         self.session.interrupt()
 
     # -- output ----------------------------------------------------------------
@@ -173,13 +177,15 @@ class Shell:
 
     # -- SQL -------------------------------------------------------------------
 
-    def run_sql(self, sql: str, startline: int | None) -> int:
+    def run_sql(self, sql: str, startline: int | None, *, dialect: bool = True) -> int:
         """Run the statements in ``sql``; return 1 if one failed (the rest are skipped).
 
         ``startline`` is the input line the text began on, for messages; None
-        means the text came from an interactive prompt.
+        means the text came from an interactive prompt. ``dialect=False``
+        promises that ``engine_must_see(sql)`` is false (see Session.execute).
         """
         flags = self.flags
+        self._wrote = True
         if flags.timer:
             started, cpu = time.perf_counter(), os.times()
         failed = 0
@@ -190,7 +196,7 @@ class Shell:
         if flags.echo:
             self.out.write(sql + "\n")
         for _offset, statement in statements:
-            failed = self._run_statement(statement, sql, startline)
+            failed = self._run_statement(statement, sql, startline, dialect)
             self.show_guest_output()
             if failed:
                 break
@@ -221,6 +227,11 @@ class Shell:
         self._prepared = True
         self._started += 1
         self._statement_sql = sql
+        if self._wrote:
+            # What was written so far is out before this statement runs, however long
+            # it takes, as sqlite3 flushes before each line.
+            self._wrote = False
+            self.out.flush()
         if self.settings.mode == "pretty":  # the table view shows the columns of an empty result
             try:
                 self._description = _cursor.get_description()
@@ -243,6 +254,7 @@ class Shell:
         failing line is reported and the lines after it still run.
         """
         errors = 0
+        self._wrote = True
         while items:
             self._started = 0
             try:
@@ -261,7 +273,7 @@ class Shell:
                 errors += 1
                 line, text = items[index]
                 self.report_sql_error(exc, prepared, text, text, line)
-                if self.flags.bail:
+                if self.flags.bail or self.interrupted:
                     return errors
                 items = items[index + 1 :]
         return errors
@@ -285,10 +297,10 @@ class Shell:
                 return started, False
         return started - 1, True
 
-    def _run_statement(self, statement: str, buffer: str, startline: int | None) -> int:
+    def _run_statement(self, statement: str, buffer: str, startline: int | None, dialect: bool) -> int:
         self._prepared = False
         try:
-            self._run_rows(statement)
+            self._run_rows(statement, dialect=dialect)
         except OSError as exc:
             self.report_output_error(exc)
             return 1
@@ -302,7 +314,7 @@ class Shell:
         self.stderr.write(f"Error: cannot write output: {exc.strerror or exc}\n")
         self.stderr.flush()
 
-    def _run_rows(self, statement: str, batched: bool = False) -> None:
+    def _run_rows(self, statement: str, batched: bool = False, dialect: bool = True) -> None:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
         session = self.session
         if self._cursor_session is not session:
@@ -315,7 +327,7 @@ class Shell:
             bindings,
             cursor=self._cursor,
             can_cache=not batched,
-            dialect=not batched,  # batched lines passed engine_must_see
+            dialect=dialect and not batched,  # batched lines passed engine_must_see
         )
         rows = iter(cursor)
         renderer = None
@@ -326,7 +338,7 @@ class Shell:
                 # One renderer per statement; a batch holds several, told apart by _trace.
                 while pending is not _END:
                     current = self._started
-                    renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+                    renderer = self._renderer(cursor.is_explain, self._statement_sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                     renderer.row(pending)
                     pending = _END
@@ -347,7 +359,7 @@ class Shell:
                         renderer.finish()
                         renderer = None
                 if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
-                    renderer = renderer_for(self.out, self.settings)
+                    renderer = self._renderer()
                     renderer.start([d[0] for d in self._description])
             except UnicodeDecodeError as exc:
                 # APSW stopped in the middle of the SQL: the next statements want a new cursor.
@@ -362,6 +374,11 @@ class Shell:
             self._description = ()
             if renderer is not None:
                 renderer.finish()
+
+    def _renderer(self, *args: Any) -> Any:
+        """A renderer of rows to the current output (which then holds output to flush)."""
+        self._wrote = True
+        return renderer_for(self.out, self.settings, *args)
 
     def _rerun_keeping_bytes(
         self, exc: UnicodeDecodeError, renderer: Any, bindings: list[Any] | None, cursor: Any
@@ -379,7 +396,7 @@ class Shell:
             raise exc
         columns, rest = again
         if renderer is None:
-            renderer = renderer_for(self.out, self.settings, cursor.is_explain, self._statement_sql)
+            renderer = self._renderer(cursor.is_explain, self._statement_sql)
             renderer.start(columns)
         renderer.write_rows(islice(rest, renderer.count, None))
         return renderer
@@ -406,6 +423,7 @@ class Shell:
 
     def run_sql_argument(self, sql: str) -> int:
         """Run SQL given on the command line; on failure report as sqlite3 does, return its code."""
+        self._wrote = True
         for _offset, statement in split_statements(sql):
             self._prepared = False
             try:
@@ -416,17 +434,29 @@ class Shell:
                 prepared = self._prepared
                 phase = "stepping" if prepared else "in prepare"
                 self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
-                code = getattr(exc, "result", 1)
-                return code if isinstance(code, int) and code > 0 else 1
+                code = error_code(exc)
+                return code if code > 0 else 1
         self.after_sql()
         return 0
 
 
-def describe_error(exc: BaseException, prepared: bool, statement: str, buffer: str) -> str:
-    """The error message with sqlite3's ``(code)`` and, for parse errors, the context."""
-    message = str(exc)
+def error_code(exc: BaseException) -> int:
+    """SQLite's result code of an error (1 when it has none)."""
+    if isinstance(exc, Interrupted):
+        return apsw.SQLITE_INTERRUPT  # Ctrl-C stopped a Wasm call: the same as stopping SQL
     code = getattr(exc, "result", 1)
-    if prepared and isinstance(code, int) and code > 1:
+    return code if isinstance(code, int) else 1
+
+
+def describe_error(exc: BaseException, prepared: bool, statement: str, buffer: str) -> str:
+    """The error message with sqlite3's ``(code)`` and, for parse errors, the context.
+
+    An interrupted Wasm call reads as SQLite's own "interrupted": one message
+    for Ctrl-C, whatever was running.
+    """
+    message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
+    code = error_code(exc)
+    if prepared and code > 1:
         message += f" ({code})"
     if not prepared:
         offset = getattr(exc, "error_offset", -1)
