@@ -160,3 +160,16 @@ for step in steps:
     assert len(lines) == 6 and lines[0] == "value [(7,)]", out
     assert "time limit" in lines[1], out
     assert lines[-1] == "value [(7,)]", out  # the module works again
+
+
+def test_the_driver_catches_crashes_hangs_and_escapes(tmp_path):
+    """The fuzzer's own oracle: paths that abort, hang or raise on purpose are each reported,
+    saved with a note of how to make them again, and the run goes on to the next mutant."""
+    for path, kind in (("selftest-abort", "crash"), ("selftest-escape", "escape"), ("selftest-hang", "hang")):
+        report = run(7, 2, paths=(path,), crash_dir=tmp_path / path, hang_seconds=2, confirm=False)
+        found = report.of_kind(kind)
+        assert [f.index for f in found] == [0, 1], report.summary()
+        assert found[0].saved and Path(found[0].saved).exists()
+        note = Path(found[0].saved).with_suffix(".txt").read_text()
+        assert "--seed 7 --start 0 --count 1" in note
+    assert "SIGABRT" in run(7, 1, paths=("selftest-abort",), confirm=False).problems[0].signature

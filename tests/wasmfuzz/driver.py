@@ -158,8 +158,8 @@ class Report:
         return [f for f in self.findings if f.kind != "memory"]
 
     def by_class(self) -> Counter[str]:
-        """Escapes by path and exception class."""
-        return Counter(f.signature.split(" at ")[0] for f in self.of_kind("escape"))
+        """Crashes and hangs by path and signal, escapes by path and exception class."""
+        return Counter(f.signature.split(" at ")[0] for f in self.problems)
 
     def summary(self) -> str:
         rate = self.mutants / self.seconds if self.seconds else 0.0

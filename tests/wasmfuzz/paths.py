@@ -312,3 +312,27 @@ PATHS: dict[str, Callable[[str | bytes, random.Random, Context], Tally]] = {
     "python": run_python,
     "stored": run_stored,
 }
+
+
+def _selftest_abort(source: str | bytes, rng: random.Random, ctx: Context) -> Tally:
+    os.abort()
+
+
+def _selftest_hang(source: str | bytes, rng: random.Random, ctx: Context) -> Tally:
+    import time
+
+    time.sleep(3600)
+    return Tally()
+
+
+def _selftest_escape(source: str | bytes, rng: random.Random, ctx: Context) -> Tally:
+    tally = Tally()
+    with guard(tally, "selftest-escape", "index"):
+        [][len(source)]  # an IndexError, as a bug would raise it
+    return tally
+
+
+# Paths that fail on purpose, to test the driver: a crash, a hang, an escape.
+PATHS.update(
+    {"selftest-abort": _selftest_abort, "selftest-hang": _selftest_hang, "selftest-escape": _selftest_escape}
+)
