@@ -252,10 +252,10 @@ def test_libsql_malloc_growing_memory_on_every_call_stays_bounded(way):
         guest = Guest(session, way, source)
         with guest.calls():
             if way in ("c", "ctypes"):
-                sql = "select count(*), max(hostile(printf('%.*c', 1000, 'x'))) from c"
+                sql = "select count(*), max(hostile(printf('%.*c', 1000, char(65 + i % 26)))) from c"
                 bindings: tuple = ()
             else:
-                sql = "select count(*), max(run_wasm(?, 'hostile', printf('%.*c', 1000, 'x'))) from c"
+                sql = "select count(*), max(run_wasm(?, 'hostile', printf('%.*c', 1000, char(65 + i % 26)))) from c"
                 bindings = (source,)
             rows = f"with recursive c(i) as (select 1 union all select i + 1 from c where i < 3000) {sql}"
             ((calls, pages),) = list(session.execute(rows, bindings))
