@@ -296,6 +296,10 @@ def _odd_section(rng, data):
     return wb.join(sections), f"section {sid}"
 
 
+def _replace(section: wb.Section, start: int, end: int, new: bytes) -> None:
+    section.payload = section.payload[:start] + new + section.payload[end:]
+
+
 def _valtype(rng, data):
     sections = _sections(data)
     types = wb.find(sections, wb.TYPE)
@@ -303,10 +307,9 @@ def _valtype(rng, data):
     if not offsets:
         return None
     at = rng.choice(offsets)
-    new = rng.choice(VALTYPES)
-    p = types.payload
-    types.payload = p[:at] + bytes([new]) + p[at + 1 :]
-    return wb.join(sections), f"0x{p[at]:02x}->0x{new:02x}"
+    old, new = types.payload[at], rng.choice(VALTYPES)
+    _replace(types, at, at + 1, bytes([new]))
+    return wb.join(sections), f"0x{old:02x}->0x{new:02x}"
 
 
 def _limits(rng, data):
@@ -361,35 +364,38 @@ def _odd_name(rng: random.Random, name: bytes, others: list[bytes]) -> bytes:
     )
 
 
-def _export_name(rng, data):
+def _change_export(
+    rng: random.Random,
+    data: bytes | str,
+    change: Callable[[bytes, int, int, list[bytes]], tuple[bytes, int, int]],
+) -> tuple[bytes, str] | None:
+    """One export, chosen at random, replaced by ``change(name, kind, index, all names)``."""
     sections = _sections(data)
     section = wb.find(sections, wb.EXPORT)
     entries = wb.exports(section)
-    if not entries:
+    if section is None or not entries:
         return None
     k = rng.randrange(len(entries))
-    name, kind, index = entries[k]
-    new = _odd_name(rng, name, [e[0] for e in entries])
-    entries[k] = (new, kind, index)
-    section.payload = wb.encode_exports(entries)  # type: ignore[union-attr]
-    return wb.join(sections), f"{name!r}->{new[:40]!r}"
+    old = entries[k]
+    entries[k] = change(*old, [e[0] for e in entries])
+    section.payload = wb.encode_exports(entries)
+    name, new = old[0], entries[k]
+    return wb.join(sections), f"{name!r} -> {new[0][:40]!r} kind {new[1]} index {new[2]}"
+
+
+def _export_name(rng, data):
+    return _change_export(
+        rng, data, lambda name, kind, index, names: (_odd_name(rng, name, names), kind, index)
+    )
 
 
 def _export_target(rng, data):
-    sections = _sections(data)
-    section = wb.find(sections, wb.EXPORT)
-    entries = wb.exports(section)
-    if not entries:
-        return None
-    k = rng.randrange(len(entries))
-    name, kind, index = entries[k]
-    if rng.random() < 0.5:
-        kind = rng.choice((0, 1, 2, 3, 4, 0x40))
-    else:
-        index = rng.choice((0, 1, index + 1, 255, 0xFFFFFFFF))
-    entries[k] = (name, kind, index)
-    section.payload = wb.encode_exports(entries)  # type: ignore[union-attr]
-    return wb.join(sections), f"{name!r} kind {kind} index {index}"
+    def change(name: bytes, kind: int, index: int, _names: list[bytes]) -> tuple[bytes, int, int]:
+        if rng.random() < 0.5:
+            return name, rng.choice((0, 1, 2, 3, 4, 0x40)), index
+        return name, kind, rng.choice((0, 1, index + 1, 255, 0xFFFFFFFF))
+
+    return _change_export(rng, data, change)
 
 
 def _data_offset(rng, data):
@@ -401,7 +407,7 @@ def _data_offset(rng, data):
     start, end = rng.choice(spans)
     offset = rng.choice(MEMORY_END)
     expr = b"\x41" + wb.sleb(offset if offset < 0x80000000 else offset - 2**32) + b"\x0b"
-    section.payload = section.payload[:start] + expr + section.payload[end:]  # type: ignore[union-attr]
+    _replace(section, start, end, expr)  # type: ignore[arg-type]
     return wb.join(sections), f"offset {offset}"
 
 

@@ -165,9 +165,10 @@ def _kinds(session: Any, name: str) -> tuple[str, ...] | None:
 def _select(session: Any) -> Callable[[str, tuple[Any, ...]], Any]:
     def run(name: str, args: tuple[Any, ...]) -> Any:
         marks = ", ".join("?" for _ in args)
-        result = session.execute(f"select {quote(name)}({marks})", args).fetchall()
-        session.take_output()
-        return result
+        try:
+            return session.execute(f"select {quote(name)}({marks})", args).fetchall()
+        finally:
+            session.take_output()  # what the guest wrote, even if the call failed
 
     return run
 
@@ -175,9 +176,10 @@ def _select(session: Any) -> Callable[[str, tuple[Any, ...]], Any]:
 def _run_wasm(session: Any, source: str | bytes) -> Callable[[str, tuple[Any, ...]], Any]:
     def run(name: str, args: tuple[Any, ...]) -> Any:
         marks = "".join(", ?" for _ in args)
-        result = session.execute(f"select run_wasm(?, ?{marks})", (source, name, *args)).fetchall()
-        session.take_output()
-        return result
+        try:
+            return session.execute(f"select run_wasm(?, ?{marks})", (source, name, *args)).fetchall()
+        finally:
+            session.take_output()
 
     return run
 
