@@ -250,14 +250,16 @@ def test_libsql_malloc_growing_memory_on_every_call_stays_bounded(way):
     session = open_session()
     try:
         guest = Guest(session, way, source)
+        # A different 1,000-byte TEXT on each row: SQLite calls the function every time.
+        text = "printf('%.*c', 1000, char(65 + i % 26))"
+        call, bindings = (
+            (f"hostile({text})", ())
+            if way in ("c", "ctypes")
+            else (f"run_wasm(?, 'hostile', {text})", (source,))
+        )
+        rows = "with recursive c(i) as (select 1 union all select i + 1 from c where i < 3000)"
+        rows += f" select count(*), max({call}) from c"
         with guest.calls():
-            if way in ("c", "ctypes"):
-                sql = "select count(*), max(hostile(printf('%.*c', 1000, char(65 + i % 26)))) from c"
-                bindings: tuple = ()
-            else:
-                sql = "select count(*), max(run_wasm(?, 'hostile', printf('%.*c', 1000, char(65 + i % 26)))) from c"
-                bindings = (source,)
-            rows = f"with recursive c(i) as (select 1 union all select i + 1 from c where i < 3000) {sql}"
             ((calls, pages),) = list(session.execute(rows, bindings))
         assert calls == 3000
         assert pages * PAGE <= 17 * 2**20, f"memory reached {pages} pages"
@@ -432,8 +434,6 @@ def test_a_million_calls_with_1_mb_blobs_keep_memory_flat():
     was after the first 10,000. A memory check, in a fresh process; not a timing."""
     code = rf"""
 import re
-from pathlib import Path
-
 from conftest import open_session
 s = open_session()
 s.register_module({RING!r})
