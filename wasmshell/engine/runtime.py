@@ -700,10 +700,12 @@ class Instance:
         """Raise for libsql_malloc returning a pointer where ``total`` bytes do not fit."""
         size = self.mem_size
         self.retire()
-        raise ResultError(
-            f"wasm function {function}: libsql_malloc({total}) returned {pointer}, "
-            f"which is outside linear memory ({size} bytes)"
+        where = (
+            "a null pointer"
+            if pointer == 0
+            else f"where {total} bytes do not fit in linear memory ({size} bytes)"
         )
+        raise ResultError(f"wasm function {function}: libsql_malloc({total}) returned {pointer}, {where}")
 
     def get(self, pointer: int, function: str) -> Any:
         """Read the tagged value a function returned a pointer to."""
