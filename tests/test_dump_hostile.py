@@ -142,6 +142,25 @@ SCHEMAS: dict[str, tuple[list[str], list[tuple[str, tuple]]]] = {
         BASE,
         [("INSERT INTO sqlite_schema VALUES('view',NULL,'v',0,'CREATE VIEW v2 AS SELECT 1')", ())],
     ),
+    "a table whose root page is the schema's": (
+        [*BASE, "CREATE INDEX i ON t(a)"],
+        [("UPDATE sqlite_schema SET rootpage=1 WHERE name='t'", ())],
+    ),
+    "a table whose root page is an index's": (
+        [*BASE, "CREATE INDEX i ON t(a)"],
+        [
+            (
+                "UPDATE sqlite_schema SET rootpage=(SELECT rootpage FROM sqlite_schema WHERE name='i')"
+                " WHERE name='t'",
+                (),
+            )
+        ],
+    ),
+    "a table whose root page is past the end": (
+        BASE,
+        [("UPDATE sqlite_schema SET rootpage=999 WHERE name='t'", ())],
+    ),
+    "a table twice": (BASE, [("INSERT INTO sqlite_schema SELECT * FROM sqlite_schema WHERE name='t'", ())]),
     # Files SQLite reads, with text a reader must keep inside its quotes and comments.
     "a name with a newline and quotes": (
         [
@@ -362,6 +381,28 @@ def test_a_view_closing_anothers_open_comment_cannot_run_its_lines(tmp_path: Pat
     conn.close()
 
 
+@pytest.mark.parametrize(
+    "sql, name, table",
+    [(b'CREATE TABLE "\xff"(a)', b"\xff", b"\xff"), (b'CREATE TABLE t("\xff")', b"t", b"t")],
+    ids=["a table's", "a column's"],
+)
+def test_a_name_that_is_not_utf8_is_an_error_not_a_traceback(
+    tmp_path: Path, sql: bytes, name: bytes, table: bytes
+) -> None:
+    """sqlite3 writes such a table's rows; SQL passed to SQLite from Python is UTF-8, so
+    wasmshell cannot name the table or column: it writes the CREATE statement as sqlite3
+    does, says why the rows are missing, and the dump fails."""
+    rename = "UPDATE sqlite_schema SET sql=CAST(? AS TEXT), name=CAST(? AS TEXT), tbl_name=CAST(? AS TEXT)"
+    db = hostile_file(tmp_path / "names.db", BASE, [(rename + " WHERE name='t'", (sql, name, name))])
+    out, err, status = run(WASMSHELL, db, ".dump", tmp_path)
+    create = sql.replace(b'TABLE "', b'TABLE IF NOT EXISTS "')
+    assert (
+        out
+        == b"PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n" + create + b";\n;\nROLLBACK; -- due to errors\n"
+    )
+    assert (err, status) == (b"Error: cannot read the rows of " + table + b": a name in it is not UTF-8\n", 1)
+
+
 def test_dump_leaves_the_connections_settings_as_they_were(tmp_path: Path) -> None:
     from wasmshell.shell.commands import run_command
     from wasmshell.shell.state import Shell
@@ -407,7 +448,9 @@ OPERATOR = st.sampled_from(["+", "||", "/", "\n/\n", "*", "-", "\n||\n", "\n+\n"
 # Anything else, to break the statement anywhere.
 JUNK = st.one_of(
     LINE,
-    st.sampled_from([";", ";\n", "\n;\n", "*/", "/*", "'", '"', "[", "END;", "\x00", "#", "\\", "\xff", ","]),
+    st.sampled_from(
+        [";", ";\n", "\n;\n", "*/", "/*", "'", '"', "[", "END;", "\x00", "#", "\\", "\udcff", ","]
+    ),
 )
 
 
@@ -451,6 +494,9 @@ def hostile_schemas(draw: st.DrawFn) -> tuple[str, str, str | None, str]:
 
 
 def hostile_base(path: Path, name: str, sql: str, new_name: str | None, value: str) -> Path:
+    """The base file with object ``name`` given ``sql`` (and ``new_name``), and ``value`` in a
+    table, in sqlite_sequence and in sqlite_stat1; text holding lone surrogates is stored as the
+    bytes they stand for (not UTF-8)."""
     setup = [
         "CREATE TABLE t(a, b)",
         "CREATE TABLE go(shell)",
@@ -464,14 +510,14 @@ def hostile_base(path: Path, name: str, sql: str, new_name: str | None, value: s
     for sql_ in setup:
         conn.execute(sql_)
     raw = value.encode("utf-8", "surrogateescape")
-    conn.execute(
-        "INSERT INTO t VALUES(CAST(? AS TEXT), ?); INSERT INTO seq(v) VALUES(?)", (raw, value, value)
-    )
-    conn.execute("INSERT INTO sqlite_stat1 VALUES('t', ?, ?)", (value, value))
+    conn.execute("INSERT INTO t VALUES(CAST(?1 AS TEXT), ?1)", (raw,))
+    conn.execute("INSERT INTO seq(v) VALUES(CAST(?1 AS TEXT))", (raw,))
+    conn.execute("INSERT INTO sqlite_stat1 VALUES('t', CAST(?1 AS TEXT), CAST(?1 AS TEXT))", (raw,))
     conn.close()
     edits = [set_sql(name, sql.encode("utf-8", "surrogateescape"))]
     if new_name is not None:
-        edits.append(("UPDATE sqlite_schema SET name=? WHERE name=?", (new_name, name)))
+        rename = "UPDATE sqlite_schema SET name=CAST(? AS TEXT) WHERE name=?"
+        edits.append((rename, (new_name.encode("utf-8", "surrogateescape"), name)))
     return hostile_file(path, [], edits)
 
 

@@ -251,15 +251,41 @@ def _defensive(conn: apsw.Connection) -> Iterator[None]:
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, before)
 
 
-def _rowid_column(conn: apsw.Connection, table: str, columns: list[str], info: list[Any]) -> str | None:
+class _Column(NamedTuple):
+    name: str
+    type: str
+    pk: int
+
+
+def _table_info(conn: apsw.Connection, table: str) -> list[_Column]:
+    """The columns of ``table`` (sqlite3's ``PRAGMA table_info``); names that are not UTF-8
+    come through byte for byte, the table's name is passed as a value, not in the SQL."""
+    query = "SELECT CAST(name AS BLOB), CAST(type AS BLOB), pk FROM pragma_table_info(CAST(? AS TEXT))"
+    try:
+        rows = conn.execute(query, (table.encode("utf-8", "surrogateescape"),)).fetchall()
+    except apsw.Error:
+        return []
+    return [_Column(str(_text_of(name)), _text_of(kind) or "", pk) for name, kind, pk in rows]
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding bytes that are not UTF-8 (lone surrogates): no SQL can name it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _rowid_column(conn: apsw.Connection, table: str, columns: list[_Column]) -> str | None:
     """The name to select a table's rowid by, if --preserve-rowids needs one."""
-    pk = [row for row in info if row[5]]
-    if len(pk) == 1 and str(pk[0][2]).upper() == "INTEGER":
+    pk = [c for c in columns if c.pk]
+    if len(pk) == 1 and pk[0].type.upper() == "INTEGER":
         # An INTEGER PRIMARY KEY is the rowid itself unless it has an index of its own.
         indexes = conn.execute(f"PRAGMA index_list({sql_string(table)})").fetchall()
         if not any(row[3] == "pk" for row in indexes):
             return None
-    lowered = {c.lower() for c in columns}
+    lowered = {c.name.lower() for c in columns}
     for name in ("rowid", "_rowid_", "oid"):
         if name not in lowered:
             try:
@@ -316,16 +342,17 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
     rows past the damage.
     """
     conn = shell.session.connection
-    try:
-        info = conn.execute(f"PRAGMA table_info={sql_string(table)}").fetchall()
-    except apsw.Error:
-        info = []
+    info = _table_info(conn, table)
     if not info:
         state.errors += 1
         return
-    columns = [str(row[1]) for row in info]
-    rowid = _rowid_column(conn, table, columns, info) if opts.preserve_rowids else None
-    selected = ([rowid] if rowid else []) + [quote_identifier(c) for c in columns]
+    if not all(_is_utf8(name) for name in (table, *(c.name for c in info))):
+        # sqlite3 names them in its SQL as they are; SQL passed to SQLite from Python is UTF-8.
+        shell.error(f"Error: cannot read the rows of {table}: a name in it is not UTF-8")
+        state.errors += 1
+        return
+    rowid = _rowid_column(conn, table, info) if opts.preserve_rowids else None
+    selected = ([rowid] if rowid else []) + [quote_identifier(c.name) for c in info]
     head = "INSERT INTO " + quote_identifier(table)
     if rowid:
         head += "(" + ",".join(selected) + ")"
