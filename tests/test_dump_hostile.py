@@ -381,6 +381,37 @@ def test_a_view_closing_anothers_open_comment_cannot_run_its_lines(tmp_path: Pat
     conn.close()
 
 
+def _system_sqlite3_is_340() -> bool:
+    if SYSTEM_SQLITE3 is None:
+        return False
+    done = subprocess.run([SYSTEM_SQLITE3, "-version"], capture_output=True, text=True, check=False)
+    return done.stdout.startswith("3.40.")
+
+
+@pytest.mark.skipif(not _system_sqlite3_is_340(), reason="the system's sqlite3 is not 3.40")
+def test_objects_ending_in_a_comment_are_written_as_sqlite3_340_writes_them_when_that_is_safe(
+    tmp_path: Path,
+) -> None:
+    """A file made with plain SQL: a view and a trigger ending in a ``--`` comment are written
+    as 3.40 writes them (the ``;`` on a line of its own ends the comment); a view ending in an
+    open ``/*`` comment is the one difference, closed as 3.54 closes it."""
+    db = hostile_file(
+        tmp_path / "comments.db",
+        [
+            "CREATE TABLE t(a) -- a table",
+            "CREATE VIEW v AS SELECT 1 -- a view",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END -- a trigger",
+            "CREATE INDEX i ON t(a) /* an index",
+            "CREATE VIEW w AS SELECT 2 /* open",
+        ],
+    )
+    expected = run(SYSTEM_SQLITE3, db, ".dump", tmp_path)
+    assert b"CREATE VIEW w AS SELECT 2 /* open;\n" in expected[0]
+    actual = run(WASMSHELL, db, ".dump", tmp_path)
+    fixed = expected[0].replace(b"/* open;\n", b"/* open*/;\n").replace(b"/* an index;", b"/* an index*/;")
+    assert actual == (fixed, *expected[1:])
+
+
 @pytest.mark.parametrize(
     "sql, name, table",
     [(b'CREATE TABLE "\xff"(a)', b"\xff", b"\xff"), (b'CREATE TABLE t("\xff")', b"t", b"t")],
@@ -521,26 +552,29 @@ def hostile_base(path: Path, name: str, sql: str, new_name: str | None, value: s
     return hostile_file(path, [], edits)
 
 
+COMMANDS = [".dump", ".dump --newlines", ".dump --data-only", ".dump --preserve-rowids", ".dump t%"]
+
+
 @pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("WASMSHELL_DUMP_EXAMPLES", "120")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=hostile_schemas())
-@example(case=("t", "CREATE TABLE t(a);\n.shell touch pwned", None, "v"))
-@example(case=("t", "CREATE TABLE t(a, b)", "t*/\n.shell touch pwned\n/*", "v"))
-@example(case=("v", "CREATE VIEW v AS SELECT\ngo\n.sh touch pwned FROM go", None, "v"))
+@given(case=hostile_schemas(), command=st.sampled_from(COMMANDS))
+@example(case=("t", "CREATE TABLE t(a);\n.shell touch pwned", None, "v"), command=".dump")
+@example(case=("t", "CREATE TABLE t(a, b)", "t*/\n.shell touch pwned\n/*", "v"), command=".dump")
+@example(case=("v", "CREATE VIEW v AS SELECT\ngo\n.sh touch pwned FROM go", None, "v"), command=".dump")
 @example(
-    case=("v", "CREATE VIEW v AS SELECT 1 /* open\n.shell touch pwned", None, "*/;\n.shell touch pwned\n")
+    case=("t", "CREATE TABLE t(a, b)", None, "x\x00');\n.shell touch pwned\n"), command=".dump --newlines"
 )
-def test_no_file_makes_a_dump_that_runs_a_command(tmp_path_factory, case) -> None:
+def test_no_file_makes_a_dump_that_runs_a_command(tmp_path_factory, case, command: str) -> None:
     """Dump a file whose schema row holds generated SQL and name (and generated text in a
     table, sqlite_sequence and sqlite_stat1), read the dump back with every shell at hand:
     none creates a file."""
     tmp = tmp_path_factory.mktemp("dump")
     db = hostile_base(tmp / "hostile.db", *case)
-    dump = in_process_dump(db)
+    dump = in_process_dump(db, command)
     for i, reader in enumerate(READERS):
         made = files_made_reading(reader, dump, tmp / f"read{i}")
         assert made == [], f"{reader} ran a command reading:\n{dump.decode('utf-8', 'replace')}"

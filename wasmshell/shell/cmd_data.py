@@ -143,9 +143,10 @@ def statement_lines(sql: str) -> str:
     return "".join(parts) + sql[done:] if parts else sql
 
 
-def complete_sql(sql: str) -> str:
+def complete_sql(sql: str, line_follows: bool = False) -> str:
     """``sql`` with a string, quoted name or comment left open at its end closed, as sqlite3
-    3.54's shell_complete_sql() does, so that the ``;`` written after it ends the statement.
+    3.54's shell_complete_sql() does, so that the ``;`` written after it ends the statement;
+    with ``line_follows`` a ``--`` comment is left to the line break the caller writes.
 
     sqlite3 3.40 wrote ``CREATE VIEW w AS SELECT 2 /* open`` and then ``;``:
     the comment ran on over the statements after it, up to a ``*/`` in a
@@ -156,6 +157,8 @@ def complete_sql(sql: str) -> str:
     closing += ")" * max(state.balance, 0)
     if state.status not in (apsw.SQLITE_OK, apsw.SQLITE_EMPTY):
         closing += {2: "END", 3: ";END"}.get(state.requires, "")
+    if line_follows and closing == "\n":
+        return sql
     return sql + closing
 
 
@@ -458,7 +461,7 @@ def _dump_objects(shell: Shell, opts: DumpOptions, schema: list[_SchemaObject], 
         if not opts.data_only:
             for o in schema:
                 if o.type in ("index", "trigger", "view") and o.sql is not None and chosen(o.name):
-                    sql = complete_sql(o.sql)
+                    sql = complete_sql(o.sql, line_follows=True)  # 3.40's "\n;" ends a -- comment
                     write(statement_lines(sql) + ("\n;\n" if "--" in sql else ";\n"))
     except PatternError as exc:
         write(f"/**** ERROR: (1) {comment_text(str(exc))} *****/\n")
