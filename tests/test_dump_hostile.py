@@ -31,37 +31,18 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import apsw
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_safe_mode import SQLITE3 as REFERENCE
+from test_safe_mode import WASMSHELL, environment, needs_reference
 
-WASMSHELL = shutil.which("wasmshell") or str(Path(sys.executable).parent / "wasmshell")
 SYSTEM_SQLITE3 = shutil.which("sqlite3")
-
-
-def _reference() -> str | None:
-    """sqlite3 of the SQLite inside APSW (3.54 today), if this APSW ships it."""
-    try:
-        import apsw.sqlite_extra
-
-        return str(apsw.sqlite_extra.path("sqlite3_shell"))
-    except Exception:
-        return None
-
-
-REFERENCE = _reference()
-needs_reference = pytest.mark.skipif(REFERENCE is None, reason="APSW ships no sqlite3 shell here")
-READERS = [p for p in (WASMSHELL, REFERENCE, SYSTEM_SQLITE3) if p]
+READERS = [p for p in (WASMSHELL, REFERENCE, SYSTEM_SQLITE3) if p]  # the shells a dump is read back with
 MARKER = "pwned"
-
-
-def environment(home: Path) -> dict[str, str]:
-    """A HOME of its own: neither ~/.sqliterc nor ~/.wasmshellrc is read."""
-    return dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), LANG="C.UTF-8")
 
 
 # --------------------------------------------------------------------------
