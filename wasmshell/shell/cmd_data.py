@@ -285,8 +285,8 @@ def _rowid_column(conn: apsw.Connection, table: str, columns: list[_Column]) -> 
     pk = [c for c in columns if c.pk]
     if len(pk) == 1 and pk[0].type.upper() == "INTEGER":
         # An INTEGER PRIMARY KEY is the rowid itself unless it has an index of its own.
-        indexes = conn.execute(f"PRAGMA index_list({sql_string(table)})").fetchall()
-        if not any(row[3] == "pk" for row in indexes):
+        query = "SELECT 1 FROM pragma_index_list(CAST(? AS TEXT)) WHERE origin = 'pk'"
+        if not conn.execute(query, (table.encode("utf-8", "surrogateescape"),)).fetchall():
             return None
     lowered = {c.name.lower() for c in columns}
     for name in ("rowid", "_rowid_", "oid"):
@@ -354,7 +354,11 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
         shell.error(f"Error: cannot read the rows of {table}: a name in it is not UTF-8")
         state.errors += 1
         return
-    rowid = _rowid_column(conn, table, info) if opts.preserve_rowids else None
+    try:
+        rowid = _rowid_column(conn, table, info) if opts.preserve_rowids else None
+    except apsw.Error:  # as sqlite3 counts a failure of its tableColumnList
+        state.errors += 1
+        return
     selected = ([rowid] if rowid else []) + [quote_identifier(c.name) for c in info]
     head = "INSERT INTO " + quote_identifier(table)
     if rowid:
@@ -370,9 +374,9 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
         write_rows()
     except apsw.Error as exc:
         state.errors += 1
-        if exc.result == _CORRUPT:
+        if getattr(exc, "result", 1) == _CORRUPT:
             shell.out.write("/****** CORRUPTION ERROR *******/\n")
-            with _reversed_scans(conn), contextlib.suppress(apsw.Error):
+            with contextlib.suppress(apsw.Error), _reversed_scans(conn):
                 write_rows()
 
 
@@ -437,12 +441,13 @@ def _write_unreadable(shell: Shell, opts: DumpOptions, failure: apsw.Error, stat
     counts as an error of the dump."""
     write = shell.out.write
     message = comment_text(str(failure))
-    if failure.result == _CORRUPT:
+    code = getattr(failure, "result", 1)
+    if code == _CORRUPT:
         write(f"/****** CORRUPTION ERROR *******/\n/****** {message} ******/\n")
         write('/****** ERROR: near "ORDER": syntax error ******/\n')
     if not opts.data_only:
-        write(f"/**** ERROR: ({failure.result}) {message} *****/\n")
-        if failure.result != _CORRUPT:
+        write(f"/**** ERROR: ({code}) {message} *****/\n")
+        if code != _CORRUPT:
             state.errors += 1
 
 
@@ -479,7 +484,7 @@ def dump_database(shell: Shell, opts: DumpOptions) -> int:
         except apsw.Error as exc:
             schema, failure = [], exc
             # sqlite3 3.54 reads the schema once before it starts, and says why it could not.
-            shell.error(f"sql error: {exc} ({exc.result})")
+            shell.error(f"sql error: {exc} ({getattr(exc, 'result', 1)})")
         if not opts.data_only:
             write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
         _quietly(conn, "SAVEPOINT dump; PRAGMA writable_schema=ON")
