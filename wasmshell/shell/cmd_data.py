@@ -468,8 +468,8 @@ def _dump_objects(shell: Shell, opts: DumpOptions, schema: list[_SchemaObject], 
                 if o.type in ("index", "trigger", "view") and o.sql is not None and chosen(o.name):
                     sql = complete_sql(o.sql, line_follows=True)  # 3.40's "\n;" ends a -- comment
                     write(statement_lines(sql) + ("\n;\n" if "--" in sql else ";\n"))
-    except PatternError as exc:
-        write(f"/**** ERROR: (1) {comment_text(str(exc))} *****/\n")
+    except (apsw.Error, PatternError) as exc:  # as sqlite3's run_table_dump_query reports a failed query
+        write(f"/**** ERROR: ({getattr(exc, 'result', 1)}) {comment_text(str(exc))} *****/\n")
         state.errors += 1
 
 
