@@ -204,11 +204,6 @@ def test_sigint_during_dump_stops_it_and_the_input(big_db, tmp_path):
 
 
 @needs_reference
-@pytest.mark.xfail(
-    strict=True,
-    reason=".dump (not this change's code) exits 0 when interrupted and ends with no ';' line before"
-    " its ROLLBACK; sqlite3 3.54 writes ';' and exits 1",
-)
 def test_sigint_during_dump_as_sqlite3(big_db, tmp_path):
     script = dict(first="select 'start';\n.dump\nselect 'after';\n", marker=b"start\n")
     reference = interrupt([REFERENCE, str(big_db)], tmp_path, **script).result

@@ -4,6 +4,9 @@ Each writes what sqlite3 (3.40) writes, byte for byte, so that scripts and
 dumps made by one shell work with the other: .dump's statements, .import's
 CSV dialect and its messages about short and long rows, and the TEMP table
 ``sqlite_parameters`` that holds the values .parameter binds to statements.
+A database SQLite cannot read (a malformed schema, a damaged page) is dumped
+as sqlite3 3.54 writes it, and no file can make a dump that runs a
+dot-command when read back (see the notes at the head of the .dump part).
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ from .render import OutputSettings, Renderer
 from .state import Shell
 
 # -- .dump ------------------------------------------------------------------------
+#
+# A database SQLite reads is written as sqlite3 3.40 writes it. SQLite is asked
+# in defensive mode, as sqlite3 3.54 opens every file, so a schema it cannot
+# parse (text after the statement, bad SQL, a missing table, NULL where SQL
+# belongs) fails to load instead of being read back raw, and a damaged page is
+# met as SQLite reports it: for those, the dump is what sqlite3 3.54 writes,
+# comment lines saying what went wrong. Whatever a file holds, every line of
+# the dump is SQL, a comment or part of one: no file can put a line there that
+# a shell reading the dump back would take for a dot-command.
+
+_CORRUPT = apsw.SQLITE_CORRUPT
 
 
 def dump_literal(value: Any, newlines: bool) -> str:
@@ -38,6 +52,121 @@ def dump_literal(value: Any, newlines: bool) -> str:
     if newlines and type(value) is str:
         return quote_literal(value)
     return insert_literal(value)
+
+
+def c_text(text: str) -> str:
+    """``text`` as C reads it: up to the first NUL (what SQLite parses and sqlite3 prints)."""
+    cut = text.find("\0")
+    return text if cut < 0 else text[:cut]
+
+
+def comment_text(text: str) -> str:
+    """``text`` to write inside a one-line ``/* */`` comment (an error message naming an object):
+    each ``*/`` that would end the comment early becomes ``**``, as sqlite3's shellFakeSchema
+    does, and a line break a space. (sqlite3 3.54 writes both as they are: a name holding
+    ``*/`` and a line ``.shell ...`` makes its dump run that line when read back, and a
+    comment over several lines is one that a reader must not take for a blank line.)"""
+    while "*/" in text:
+        text = text.replace("*/", "**")
+    return text.replace("\n", " ")
+
+
+def _sqlite_sees(text: str) -> str:
+    """``text`` for SQLite's tokenizer: a byte that is not UTF-8 (kept as a lone surrogate,
+    which cannot be passed to SQLite) stands as U+FFFD, a character of a name as it is."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _top_level_line_starts(sql: str) -> Iterator[int]:
+    """The offsets of the lines of ``sql`` that start outside any string, quoted name or comment,
+    as SQLite's tokenizer (and so every shell reading a dump back) sees them."""
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "\n":
+            i += 1
+            if i < n:
+                yield i
+            continue
+        if ch in "'\"`[":
+            close = "]" if ch == "[" else ch
+            end = sql.find(close, i + 1)  # a doubled quote closes and reopens: the same for lines
+            i = n if end < 0 else end + 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end  # the newline ends the comment and starts a line
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        else:
+            i += 1
+
+
+def _misread_line(line: str) -> bool:
+    """True if a reader at the start of a statement would take ``line`` for something else:
+    a dot-command or a ``#`` comment line, or (stripped of white space, Python's included, as
+    wasmshell strips it) a line holding only ``/`` or ``go`` and comments, which sqlite3 3.40
+    and wasmshell take for the end of the statement."""
+    if line[:1] in (".", "#"):
+        return True
+    word = line.strip()
+    if word[:1] == "/":
+        rest = word[1:]
+    elif word[:2].lower() == "go":
+        rest = word[2:]
+    else:
+        return False
+    return not rest or apsw.incomplete(_sqlite_sees(rest) + "\n").status == apsw.SQLITE_EMPTY
+
+
+def statement_lines(sql: str) -> str:
+    """Schema SQL to copy into a dump, read back as the one statement it is.
+
+    SQLite accepts a statement whose lines a shell reading a dump would take
+    apart: ``CREATE VIEW v AS SELECT x`` then a line ``go`` then a line
+    ``.shell ...`` is one valid view, but sqlite3 3.40 and wasmshell end the
+    statement at ``go`` and run the next line as a dot-command (sqlite3 3.54
+    writes such a view as it is). Each such line that starts outside any
+    string or comment gets an empty comment ``/**/`` in front: the same
+    tokens for SQLite, a line that no shell takes for anything but SQL.
+    """
+    if "\n" not in sql:
+        return sql
+    parts = []
+    done = 0
+    for start in _top_level_line_starts(sql):
+        end = sql.find("\n", start)
+        if _misread_line(sql[start : None if end < 0 else end]):
+            parts.append(sql[done:start])
+            parts.append("/**/")
+            done = start
+    return "".join(parts) + sql[done:] if parts else sql
+
+
+def complete_sql(sql: str, line_follows: bool = False) -> str:
+    """``sql`` with a string, quoted name or comment left open at its end closed, as sqlite3
+    3.54's shell_complete_sql() does, so that the ``;`` written after it ends the statement;
+    with ``line_follows`` a ``--`` comment is left to the line break the caller writes.
+
+    sqlite3 3.40 wrote ``CREATE VIEW w AS SELECT 2 /* open`` and then ``;``:
+    the comment ran on over the statements after it, up to a ``*/`` in a
+    later view, after which that view's own lines were read as commands.
+    """
+    state = apsw.incomplete(_sqlite_sees(sql))
+    closing = {None: "", "-": "\n", "/": "*/"}.get(state.incomplete, state.incomplete)
+    closing += ")" * max(state.balance, 0)
+    if state.status not in (apsw.SQLITE_OK, apsw.SQLITE_EMPTY):
+        closing += {2: "END", 3: ";END"}.get(state.requires, "")
+    if line_follows and closing == "\n":
+        return sql
+    return sql + closing
+
+
+def _schema_statement(sql: str, tail: str) -> str:
+    """A CREATE statement and the text after it, as a dump writes it: sqlite3 3.40's line,
+    with what is left open closed (3.54) and no line a shell could misread."""
+    # (schema_line's own closing of comments has nothing left to do: only its IF NOT EXISTS)
+    return schema_line(statement_lines(complete_sql(sql)), "") + tail
 
 
 @dataclass
@@ -92,15 +221,74 @@ def _dump_chooser(
     return chosen
 
 
-def _rowid_column(conn: apsw.Connection, table: str, columns: list[str], info: list[Any]) -> str | None:
+def _text_of(value: Any) -> str | None:
+    """A value of sqlite_schema read as BLOB, as the C string sqlite3 sees (bytes not UTF-8 kept)."""
+    if value is None:
+        return None
+    return c_text(bytes(value).decode("utf-8", "surrogateescape"))
+
+
+def _read_schema(conn: apsw.Connection) -> list[_SchemaObject]:
+    """Every row of sqlite_schema, in rowid order.
+
+    Read as BLOBs: a name or SQL text that is not UTF-8 comes through byte
+    for byte instead of failing to decode (CAST is an operator: nothing a
+    connection can redefine).
+    """
+    query = (
+        "SELECT CAST(name AS BLOB), CAST(type AS BLOB), CAST(sql AS BLOB), CAST(tbl_name AS BLOB)"
+        " FROM sqlite_schema ORDER BY rowid"
+    )
+    return [_SchemaObject(*map(_text_of, row)) for row in conn.execute(query)]
+
+
+@contextlib.contextmanager
+def _defensive(conn: apsw.Connection) -> Iterator[None]:
+    """SQLite in defensive mode for the time of a dump, as sqlite3 3.54 runs: then
+    ``PRAGMA writable_schema=ON`` cannot make it read a schema it cannot parse."""
+    before = conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1)
+    conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+    try:
+        yield
+    finally:
+        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, before)
+
+
+class _Column(NamedTuple):
+    name: str
+    type: str
+    pk: int
+
+
+def _table_info(conn: apsw.Connection, table: str) -> list[_Column]:
+    """The columns of ``table`` (sqlite3's ``PRAGMA table_info``); names that are not UTF-8
+    come through byte for byte, the table's name is passed as a value, not in the SQL."""
+    query = "SELECT CAST(name AS BLOB), CAST(type AS BLOB), pk FROM pragma_table_info(CAST(? AS TEXT))"
+    try:
+        rows = conn.execute(query, (table.encode("utf-8", "surrogateescape"),)).fetchall()
+    except apsw.Error:
+        return []
+    return [_Column(str(_text_of(name)), _text_of(kind) or "", pk) for name, kind, pk in rows]
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding bytes that are not UTF-8 (lone surrogates): no SQL can name it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _rowid_column(conn: apsw.Connection, table: str, columns: list[_Column]) -> str | None:
     """The name to select a table's rowid by, if --preserve-rowids needs one."""
-    pk = [row for row in info if row[5]]
-    if len(pk) == 1 and str(pk[0][2]).upper() == "INTEGER":
+    pk = [c for c in columns if c.pk]
+    if len(pk) == 1 and pk[0].type.upper() == "INTEGER":
         # An INTEGER PRIMARY KEY is the rowid itself unless it has an index of its own.
-        indexes = conn.execute(f"PRAGMA index_list({sql_string(table)})").fetchall()
-        if not any(row[3] == "pk" for row in indexes):
+        query = "SELECT 1 FROM pragma_index_list(CAST(? AS TEXT)) WHERE origin = 'pk'"
+        if not conn.execute(query, (table.encode("utf-8", "surrogateescape"),)).fetchall():
             return None
-    lowered = {c.lower() for c in columns}
+    lowered = {c.name.lower() for c in columns}
     for name in ("rowid", "_rowid_", "oid"):
         if name not in lowered:
             try:
@@ -138,28 +326,58 @@ def _table_rows(conn: apsw.Connection, columns: list[str], table: str) -> Iterat
             )
 
 
-def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -> None:
-    """INSERT statements for every row of ``table``."""
-    conn = shell.session.connection
+@contextlib.contextmanager
+def _reversed_scans(conn: apsw.Connection) -> Iterator[None]:
+    """Tables scanned from their last row to their first, as sqlite3 re-reads a damaged table."""
+    before = conn.execute("PRAGMA reverse_unordered_selects").fetchall()[0][0]
+    conn.execute(f"PRAGMA reverse_unordered_selects={int(not before)}")
     try:
-        info = conn.execute(f"PRAGMA table_info={sql_string(table)}").fetchall()
-    except apsw.Error:
-        info = []
+        yield
+    finally:
+        conn.execute(f"PRAGMA reverse_unordered_selects={before}")
+
+
+def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -> None:
+    """INSERT statements for every row of ``table``.
+
+    A damaged page ends the scan with SQLITE_CORRUPT: as sqlite3 does, a
+    comment says so and the table is read again from its last row, for the
+    rows past the damage.
+    """
+    conn = shell.session.connection
+    info = _table_info(conn, table)
     if not info:
         state.errors += 1
         return
-    columns = [str(row[1]) for row in info]
-    rowid = _rowid_column(conn, table, columns, info) if opts.preserve_rowids else None
-    selected = ([rowid] if rowid else []) + [quote_identifier(c) for c in columns]
+    if not all(_is_utf8(name) for name in (table, *(c.name for c in info))):
+        # sqlite3 names them in its SQL as they are; SQL passed to SQLite from Python is UTF-8.
+        shell.error(f"Error: cannot read the rows of {table}: a name in it is not UTF-8")
+        state.errors += 1
+        return
+    try:
+        rowid = _rowid_column(conn, table, info) if opts.preserve_rowids else None
+    except apsw.Error:  # as sqlite3 counts a failure of its tableColumnList
+        state.errors += 1
+        return
+    selected = ([rowid] if rowid else []) + [quote_identifier(c.name) for c in info]
     head = "INSERT INTO " + quote_identifier(table)
     if rowid:
         head += "(" + ",".join(selected) + ")"
     head += " VALUES("
-    rows = _table_rows(conn, selected, quote_identifier(table))
+
+    source = quote_identifier(table)
+
+    def write_rows() -> None:
+        _DumpRows(shell.out, head, opts.newlines).write_rows(_table_rows(conn, selected, source))
+
     try:
-        _DumpRows(shell.out, head, opts.newlines).write_rows(rows)
-    except apsw.Error:
+        write_rows()
+    except apsw.Error as exc:
         state.errors += 1
+        if getattr(exc, "result", 1) == _CORRUPT:
+            shell.out.write("/****** CORRUPTION ERROR *******/\n")
+            with contextlib.suppress(apsw.Error), _reversed_scans(conn):
+                write_rows()
 
 
 class _DumpRows(Renderer):
@@ -205,7 +423,7 @@ def _dump_table(shell: Shell, name: str, sql: str, opts: DumpOptions, state: _Du
         )
         return
     else:
-        write(schema_line(sql, ";\n"))
+        write(_schema_statement(sql, ";\n"))
     _dump_rows(shell, name, opts, state)
 
 
@@ -215,40 +433,74 @@ def _quietly(conn: apsw.Connection, sql: str) -> None:
         conn.execute(sql).fetchall()
 
 
-def dump_database(shell: Shell, opts: DumpOptions) -> None:
-    """Write the database (or the objects matching the patterns) as SQL text."""
+def _write_unreadable(shell: Shell, opts: DumpOptions, failure: apsw.Error, state: _DumpState) -> None:
+    """What sqlite3 3.54 writes when sqlite_schema cannot be read (a malformed schema, a
+    damaged page, a file that is not a database): its table query meets SQLITE_CORRUPT and
+    says so in three comments (the third the syntax error of its retry), and its query of
+    indexes, triggers and views fails the same way; only an error other than corruption
+    counts as an error of the dump."""
+    write = shell.out.write
+    message = comment_text(str(failure))
+    code = getattr(failure, "result", 1)
+    if code == _CORRUPT:
+        write(f"/****** CORRUPTION ERROR *******/\n/****** {message} ******/\n")
+        write('/****** ERROR: near "ORDER": syntax error ******/\n')
+    if not opts.data_only:
+        write(f"/**** ERROR: ({code}) {message} *****/\n")
+        if code != _CORRUPT:
+            state.errors += 1
+
+
+def _dump_objects(shell: Shell, opts: DumpOptions, schema: list[_SchemaObject], state: _DumpState) -> None:
+    """The tables (CREATE and rows), then the indexes, triggers and views."""
     conn = shell.session.connection
     write = shell.out.write
-    if not opts.data_only:
-        write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
-    state = _DumpState()
-    # writable_schema makes SQLite read as much of a damaged schema as it can.
-    _quietly(conn, "SAVEPOINT dump; PRAGMA writable_schema=ON")
     try:
-        schema = [
-            _SchemaObject(*row)
-            for row in conn.execute("SELECT name, type, sql, tbl_name FROM sqlite_schema ORDER BY rowid")
-        ]
         chosen = _dump_chooser(schema, opts.patterns, conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH))
         tables = [o for o in schema if o.type == "table" and o.sql is not None and chosen(o.name)]
         # sqlite3's ORDER BY tbl_name='sqlite_sequence', rowid: NULL first, sqlite_sequence last.
         tables.sort(key=lambda o: -1 if o.tbl_name is None else o.tbl_name == "sqlite_sequence")
         for table in tables:
-            _dump_table(shell, str(table.name), str(table.sql), opts, state)
+            if table.name is not None:
+                _dump_table(shell, table.name, str(table.sql), opts, state)
         if not opts.data_only:
             for o in schema:
                 if o.type in ("index", "trigger", "view") and o.sql is not None and chosen(o.name):
-                    write(o.sql + ("\n;\n" if "--" in o.sql else ";\n"))
-    except (apsw.Error, PatternError) as exc:
-        write(f"/**** ERROR: ({getattr(exc, 'result', 1)}) {exc} *****/\n")
+                    sql = complete_sql(o.sql, line_follows=True)  # 3.40's "\n;" ends a -- comment
+                    write(statement_lines(sql) + ("\n;\n" if "--" in sql else ";\n"))
+    except (apsw.Error, PatternError) as exc:  # as sqlite3's run_table_dump_query reports a failed query
+        write(f"/**** ERROR: ({getattr(exc, 'result', 1)}) {comment_text(str(exc))} *****/\n")
         state.errors += 1
-    finally:
-        if state.writable_schema:
-            write("PRAGMA writable_schema=OFF;\n")
-        _quietly(conn, "PRAGMA writable_schema=OFF;")
-        _quietly(conn, "RELEASE dump;")
+
+
+def dump_database(shell: Shell, opts: DumpOptions) -> int:
+    """Write the database (or the objects matching the patterns) as SQL text; 1 if it met errors."""
+    conn = shell.session.connection
+    write = shell.out.write
+    state = _DumpState()
+    with _defensive(conn):
+        try:
+            schema, failure = _read_schema(conn), None
+        except apsw.Error as exc:
+            schema, failure = [], exc
+            # sqlite3 3.54 reads the schema once before it starts, and says why it could not.
+            shell.error(f"sql error: {exc} ({getattr(exc, 'result', 1)})")
+        if not opts.data_only:
+            write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
+        _quietly(conn, "SAVEPOINT dump; PRAGMA writable_schema=ON")
+        try:
+            if failure is None:
+                _dump_objects(shell, opts, schema, state)
+            else:
+                _write_unreadable(shell, opts, failure, state)
+        finally:
+            if state.writable_schema:
+                write("PRAGMA writable_schema=OFF;\n")
+            _quietly(conn, "PRAGMA writable_schema=OFF;")
+            _quietly(conn, "RELEASE dump;")
     if not opts.data_only:
-        write("ROLLBACK; -- due to errors\n" if state.errors else "COMMIT;\n")
+        write(";\nROLLBACK; -- due to errors\n" if state.errors else "COMMIT;\n")
+    return 1 if state.errors else 0
 
 
 @command("dump", "dump ?OBJECTS?", "Render database content as SQL", safe=True)
@@ -270,8 +522,7 @@ def _dump(shell: Shell, args: list[str]) -> int:
             shell.error(f'Unknown option "{arg}" on ".dump"')
             return 1
         setattr(opts, flags[name], True)
-    dump_database(shell, opts)
-    return 0
+    return dump_database(shell, opts)
 
 
 # -- .import ----------------------------------------------------------------------
