@@ -356,6 +356,12 @@ def test_a_view_closing_anothers_open_comment_cannot_run_its_lines(tmp_path: Pat
     assert b"CREATE VIEW a AS SELECT 1 /* open*/;\n" in out and status == 0
     for i, reader in enumerate(READERS):
         assert files_made_reading(reader, out, tmp_path / f"read{i}") == []
+    # .schema's text too: the column list of b, in a comment, holds its */ and its line
+    for command in (".schema", ".schema --indent"):
+        listing, _err, status = run(WASMSHELL, db, command, tmp_path)
+        assert status == 0 and b".shell" in listing
+        for i, reader in enumerate(READERS):
+            assert files_made_reading(reader, listing, tmp_path / f"{command[-6:]}{i}") == []
     restored = tmp_path / "read0" / "restored.db"
     conn = apsw.Connection(str(restored))
     assert conn.execute("SELECT * FROM b").fetchall() == [("*/;\n.shell touch pwned\n",)]
@@ -533,7 +539,15 @@ def hostile_base(path: Path, name: str, sql: str, new_name: str | None, value: s
     return hostile_file(path, [], edits)
 
 
-COMMANDS = [".dump", ".dump --newlines", ".dump --data-only", ".dump --preserve-rowids", ".dump t%"]
+COMMANDS = [
+    ".dump",
+    ".dump --newlines",
+    ".dump --data-only",
+    ".dump --preserve-rowids",
+    ".dump t%",
+    ".schema",  # written to a file and read back (.read) just as a dump is
+    ".schema --indent",
+]
 
 
 @pytest.mark.slow
@@ -546,13 +560,17 @@ COMMANDS = [".dump", ".dump --newlines", ".dump --data-only", ".dump --preserve-
 @example(case=("t", "CREATE TABLE t(a);\n.shell touch pwned", None, "v"), command=".dump")
 @example(case=("t", "CREATE TABLE t(a, b)", "t*/\n.shell touch pwned\n/*", "v"), command=".dump")
 @example(case=("v", "CREATE VIEW v AS SELECT\ngo\n.sh touch pwned FROM go", None, "v"), command=".dump")
+@example(case=("v", "CREATE VIEW v AS SELECT\ngo\n.sh touch pwned FROM go", None, "v"), command=".schema")
+@example(
+    case=("v", "CREATE VIEW v AS SELECT '*/;\n.shell touch pwned\n'", None, "v"), command=".schema --indent"
+)
 @example(
     case=("t", "CREATE TABLE t(a, b)", None, "x\x00');\n.shell touch pwned\n"), command=".dump --newlines"
 )
 def test_no_file_makes_a_dump_that_runs_a_command(tmp_path_factory, case, command: str) -> None:
     """Dump a file whose schema row holds generated SQL and name (and generated text in a
-    table, sqlite_sequence and sqlite_stat1), read the dump back with every shell at hand:
-    none creates a file."""
+    table, sqlite_sequence and sqlite_stat1), or list its schema, read the text back with
+    every shell at hand: none creates a file."""
     tmp = tmp_path_factory.mktemp("dump")
     db = hostile_base(tmp / "hostile.db", *case)
     dump = in_process_dump(db, command)

@@ -26,7 +26,15 @@ import apsw
 
 from ..engine.statements import parameter_names
 from .args import integer_value
-from .cmd_schema import byte_len, quote_identifier_always, schema_line, sql_string
+from .cmd_schema import (
+    byte_len,
+    comment_text,
+    complete_sql,
+    quote_identifier_always,
+    schema_line,
+    sql_string,
+    statement_lines,
+)
 from .commands import command
 from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
 from .patterns import PatternError, like
@@ -58,108 +66,6 @@ def c_text(text: str) -> str:
     """``text`` as C reads it: up to the first NUL (what SQLite parses and sqlite3 prints)."""
     cut = text.find("\0")
     return text if cut < 0 else text[:cut]
-
-
-def comment_text(text: str) -> str:
-    """``text`` to write inside a one-line ``/* */`` comment (an error message naming an object):
-    each ``*/`` that would end the comment early becomes ``**``, as sqlite3's shellFakeSchema
-    does, and a line break a space. (sqlite3 3.54 writes both as they are: a name holding
-    ``*/`` and a line ``.shell ...`` makes its dump run that line when read back, and a
-    comment over several lines is one that a reader must not take for a blank line.)"""
-    while "*/" in text:
-        text = text.replace("*/", "**")
-    return text.replace("\n", " ")
-
-
-def _sqlite_sees(text: str) -> str:
-    """``text`` for SQLite's tokenizer: a byte that is not UTF-8 (kept as a lone surrogate,
-    which cannot be passed to SQLite) stands as U+FFFD, a character of a name as it is."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _top_level_line_starts(sql: str) -> Iterator[int]:
-    """The offsets of the lines of ``sql`` that start outside any string, quoted name or comment,
-    as SQLite's tokenizer (and so every shell reading a dump back) sees them."""
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch == "\n":
-            i += 1
-            if i < n:
-                yield i
-            continue
-        if ch in "'\"`[":
-            close = "]" if ch == "[" else ch
-            end = sql.find(close, i + 1)  # a doubled quote closes and reopens: the same for lines
-            i = n if end < 0 else end + 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end  # the newline ends the comment and starts a line
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        else:
-            i += 1
-
-
-def _misread_line(line: str) -> bool:
-    """True if a reader at the start of a statement would take ``line`` for something else:
-    a dot-command or a ``#`` comment line, or (stripped of white space, Python's included, as
-    wasmshell strips it) a line holding only ``/`` or ``go`` and comments, which sqlite3 3.40
-    and wasmshell take for the end of the statement."""
-    if line[:1] in (".", "#"):
-        return True
-    word = line.strip()
-    if word[:1] == "/":
-        rest = word[1:]
-    elif word[:2].lower() == "go":
-        rest = word[2:]
-    else:
-        return False
-    return not rest or apsw.incomplete(_sqlite_sees(rest) + "\n").status == apsw.SQLITE_EMPTY
-
-
-def statement_lines(sql: str) -> str:
-    """Schema SQL to copy into a dump, read back as the one statement it is.
-
-    SQLite accepts a statement whose lines a shell reading a dump would take
-    apart: ``CREATE VIEW v AS SELECT x`` then a line ``go`` then a line
-    ``.shell ...`` is one valid view, but sqlite3 3.40 and wasmshell end the
-    statement at ``go`` and run the next line as a dot-command (sqlite3 3.54
-    writes such a view as it is). Each such line that starts outside any
-    string or comment gets an empty comment ``/**/`` in front: the same
-    tokens for SQLite, a line that no shell takes for anything but SQL.
-    """
-    if "\n" not in sql:
-        return sql
-    parts = []
-    done = 0
-    for start in _top_level_line_starts(sql):
-        end = sql.find("\n", start)
-        if _misread_line(sql[start : None if end < 0 else end]):
-            parts.append(sql[done:start])
-            parts.append("/**/")
-            done = start
-    return "".join(parts) + sql[done:] if parts else sql
-
-
-def complete_sql(sql: str, line_follows: bool = False) -> str:
-    """``sql`` with a string, quoted name or comment left open at its end closed, as sqlite3
-    3.54's shell_complete_sql() does, so that the ``;`` written after it ends the statement;
-    with ``line_follows`` a ``--`` comment is left to the line break the caller writes.
-
-    sqlite3 3.40 wrote ``CREATE VIEW w AS SELECT 2 /* open`` and then ``;``:
-    the comment ran on over the statements after it, up to a ``*/`` in a
-    later view, after which that view's own lines were read as commands.
-    """
-    state = apsw.incomplete(_sqlite_sees(sql))
-    closing = {None: "", "-": "\n", "/": "*/"}.get(state.incomplete, state.incomplete)
-    closing += ")" * max(state.balance, 0)
-    if state.status not in (apsw.SQLITE_OK, apsw.SQLITE_EMPTY):
-        closing += {2: "END", 3: ";END"}.get(state.requires, "")
-    if line_follows and closing == "\n":
-        return sql
-    return sql + closing
 
 
 def _schema_statement(sql: str, tail: str) -> str:
