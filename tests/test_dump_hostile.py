@@ -429,9 +429,10 @@ def test_dump_leaves_the_connections_settings_as_they_were(tmp_path: Path) -> No
     shell = Shell(str(db), stdout=io.StringIO(), stderr=io.StringIO())
     conn = shell.session.connection
     try:
-        assert conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1) == 0
-        assert run_command(shell, ".dump") == 0
-        assert conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1) == 0
+        for defensive in (1, 0):  # the shell's own setting, and one changed by a user
+            conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, defensive)
+            assert run_command(shell, ".dump") == 0
+            assert conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1) == defensive
         assert conn.execute("PRAGMA reverse_unordered_selects").fetchall() == [(0,)]
         assert conn.in_transaction is False
     finally:

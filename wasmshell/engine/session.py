@@ -38,6 +38,9 @@ from .statements import (
 )
 
 _ROLLBACK = re.compile(r"(?i)\brollback\b")
+# Wasm functions and run_wasm are sandboxed: no side effect outside the guest, so
+# views, triggers and CHECK constraints may call them when the schema is not trusted.
+INNOCUOUS = apsw.SQLITE_INNOCUOUS
 # run_wasm keeps this many modules ready per session (their instances
 # included); the least recently used is dropped when another comes.
 RUN_WASM_MODULES = 64
@@ -453,7 +456,9 @@ class Session:
         # SQLite keeps a deleted function's exact arity and lets it shadow the
         # any-arity one, so arities used before are registered again too.
         for arity in {-1} | self._ghosts.pop(entry.key, set()):
-            conn.create_scalar_function(entry.name, entry.call, arity, deterministic=entry.deterministic)
+            conn.create_scalar_function(
+                entry.name, entry.call, arity, deterministic=entry.deterministic, flags=INNOCUOUS
+            )
             entry.arities.add(arity)
         if entry.fn is not None:
             self._register_direct(entry)
@@ -465,7 +470,11 @@ class Session:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
         assert entry.fn is not None
         self.connection.create_scalar_function(
-            entry.name, entry.fn.call, entry.fn.nparams, deterministic=bool(entry.deterministic)
+            entry.name,
+            entry.fn.call,
+            entry.fn.nparams,
+            deterministic=bool(entry.deterministic),
+            flags=INNOCUOUS,
         )
         entry.arities.add(entry.fn.nparams)
 
@@ -718,7 +727,7 @@ class Session:
                 return last[2](*args)
             return resolve(module, name, len(args))(*args)
 
-        self.connection.create_scalar_function("run_wasm", run_wasm, -1)
+        self.connection.create_scalar_function("run_wasm", run_wasm, -1, flags=INNOCUOUS)
         for count in range(9):
             args = "".join(f", a{k}" for k in range(count))
             source = (
@@ -729,7 +738,8 @@ class Session:
             )
             namespace: dict[str, Any] = {"last": last, "resolve": resolve}
             exec(source, namespace)
-            self.connection.create_scalar_function("run_wasm", namespace["run_wasm"], count + 2)
+            run = namespace["run_wasm"]
+            self.connection.create_scalar_function("run_wasm", run, count + 2, flags=INNOCUOUS)
 
     def _run_wasm_lookup(self, module: Any, name: Any) -> SqlFunction:
         if not isinstance(module, str | bytes):

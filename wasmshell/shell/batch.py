@@ -319,7 +319,8 @@ def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) ->
                 if line[-1:] == ";" and complete(line):
                     # One complete line: the common case of a script, kept short. (A line
                     # complete only with the newline after it, "x; -- y;", is run below.)
-                    if may_batch and line.count(";") == 1 and _batchable(line):
+                    one = line.count(";") == 1
+                    if may_batch and one and _batchable(line) and not shell.may_end_dump(line):
                         batch.append((lineno, line))
                         if len(batch) >= BATCH_LINES:
                             flush()

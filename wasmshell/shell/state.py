@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .safe import SafeMode
 
 QUIT = 2
+RESTORE_DONE = 7  # Shell.restore_state once nothing is left to do (see _detect_restore)
 _END = object()  # no more rows
 
 
@@ -103,6 +104,7 @@ class Shell:
         self._wrote = False  # output may be waiting in a buffer (see _trace)
         self._cursor_session: Session | None = None
         self.safe: SafeMode | None = None  # -safe (safe.py)
+        self.restore_state = 0  # reading a dump into an empty database: see _detect_restore
         self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
         self.session: Session = self.open(path, readonly=readonly)
         self.path = path
@@ -116,7 +118,12 @@ class Shell:
     def open(self, path: str, *, readonly: bool = False) -> Session:
         """Open ``path`` as the session's database (errors propagate)."""
         session = connect(path, limits=self.limits, readonly=readonly)
-        session.connection.set_busy_timeout(0)
+        conn = session.connection
+        conn.set_busy_timeout(0)
+        # As sqlite3 3.54 opens every file: a file's schema cannot be edited by SQL
+        # (defensive), and its views and triggers call only innocuous functions.
+        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+        conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)
         if self.safe is not None:
             from .safe import guard
 
@@ -211,9 +218,50 @@ class Shell:
         if flags.changes and not failed:
             conn = self.session.connection
             self.out.write(f"changes: {conn.changes()}   total_changes: {conn.total_changes()}\n")
+        if not failed and self.restore_state < RESTORE_DONE:
+            self._detect_restore(sql)
         if flags.interactive:
             self.out.flush()
         return failed
+
+    def may_end_dump(self, line: str) -> bool:
+        """While a dump is read with defensive mode off: whether ``line`` may end its transaction
+        (run on its own, so the mode is back before the next line runs)."""
+        if self.restore_state >= RESTORE_DONE:
+            return False
+        word = line.lstrip()[:6].upper()
+        return word.startswith(("COMMIT", "END"))
+
+    def _detect_restore(self, sql: str) -> None:
+        """sqlite3 3.54's doAutoDetectRestore, after each SQL text that ran without error.
+
+        A dump read into an empty database, its first lines exactly
+        ``PRAGMA foreign_keys=OFF;`` and ``BEGIN TRANSACTION;``, may need to
+        write the schema table (virtual tables): defensive mode is off, and
+        double-quoted strings allowed in DDL, until its transaction ends.
+        Never under -safe.
+        """
+        conn = self.session.connection
+        state = self.restore_state
+        if state == 0:
+            seen = sql == "PRAGMA foreign_keys=OFF;" and self.safe is None
+            self.restore_state = 1 if seen else RESTORE_DONE
+        elif state == 1:
+            if sql != "BEGIN TRANSACTION;" or conn.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchall():
+                self.restore_state = RESTORE_DONE
+                return
+            defensive = conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, -1)
+            dqs_ddl = conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, -1)
+            conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 0)
+            conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 1)
+            # As 3.54 does, bits 2 and 4 say what to do once the transaction ends.
+            self.restore_state = (2 if defensive else 0) + (4 if dqs_ddl else 0)
+        elif conn.in_transaction is False:
+            if state & 2:
+                conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
+            if state & 4:
+                conn.config(apsw.SQLITE_DBCONFIG_DQS_DDL, 0)
+            self.restore_state = RESTORE_DONE
 
     def show_guest_output(self) -> None:
         """Write what Wasm functions printed (WASI stdout/stderr) after the statement's results."""
@@ -243,6 +291,8 @@ class Shell:
         """Whether statements may run several to a call (nothing to print between them;
         under -safe, a refusal names the line of its statement)."""
         flags = self.flags
+        if self.restore_state < 2:  # the first lines, perhaps a dump's: see _detect_restore
+            return False
         return not (flags.echo or flags.timer or flags.changes or self.out_count or self.safe)
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
@@ -253,6 +303,12 @@ class Shell:
         Output and errors are the same as running the lines one by one: a
         failing line is reported and the lines after it still run.
         """
+        errors = self._run_batch(items)
+        if self.restore_state < RESTORE_DONE:  # a dump being read: has its transaction ended?
+            self._detect_restore("")
+        return errors
+
+    def _run_batch(self, items: list[tuple[int, str]]) -> int:
         errors = 0
         self._wrote = True
         while items:
