@@ -14,8 +14,8 @@ event, flushed as it goes:
 The parent reads these with a watchdog: a worker that dies (a signal, a non-zero exit) crashed on
 the last mutant and path it announced; one silent for ``hang_seconds`` is killed as a hang. Either
 way the mutant is saved, the worker replaced, and the run goes on with the next mutant. Workers
-are also replaced every ``chunk`` mutants: compiled modules are never freed today (issue 10's
-finding 11), so one process cannot compile 100,000 of them.
+are also replaced every ``chunk`` mutants, so that one mutant's leftovers (a cached module, an
+instance) cannot colour the results of mutants much later in the run.
 """
 
 from __future__ import annotations
