@@ -2,11 +2,11 @@
 
 One ``Runtime`` serves the whole process: it owns the wasmtime ``Engine``, a
 thread that advances the engine's epoch every few milliseconds (the clock the
-per-call time limit is measured with), and a cache of compiled modules keyed by
-their content. An ``Instance`` is one module instantiated in its own ``Store``
-for one session; it enforces the memory cap and the time limit, marshals
-values in and out of linear memory, and replaces itself with a fresh instance
-when its memory has grown too far or after a trap.
+per-call time limit is measured with), and a bounded cache of compiled modules
+keyed by their content. An ``Instance`` is one module instantiated in its own
+``Store`` for one session; it enforces the memory, table and time limits,
+marshals values in and out of linear memory, and drops its store after a trap
+or when its memory has grown too far, so that the next call starts a fresh one.
 """
 
 from __future__ import annotations
@@ -542,11 +542,8 @@ class Instance:
         return rawcall.instance_export(live.store, live.instance, name)
 
     def close(self) -> None:
-        """Drop the store for good (a later call would start a new one)."""
-        self.retire()
-
-    def reset(self) -> None:
-        """Start afresh on the next call (globals and memory as the module declares them)."""
+        """The session is done with this instance: drop its store (a call still held by a
+        running statement would start a new one, which goes when the call does)."""
         self.retire()
 
     def attach(self, export: str) -> Attached:
@@ -564,13 +561,6 @@ class Instance:
         attached = Attached(export, call, [0, 0])
         self.attached.append(attached)
         return attached
-
-    def detach(self, attached: Attached) -> None:
-        """Forget a binding (its function is gone); the instance is dropped with its last one."""
-        attached.call.unbind()
-        self.attached = [a for a in self.attached if a is not attached]
-        if not self.attached:
-            self.retire()
 
     # -- time limit ------------------------------------------------------------
 
