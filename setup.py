@@ -2,7 +2,7 @@
 
 ``wasmshell.engine._runwasm`` lets ``run_wasm`` cache its module per
 statement and calls functions of numbers without ctypes; it needs SQLite's
-``sqlite3ext.h`` (Debian: libsqlite3-dev). ``wasmshell.shell._rows`` is the
+``sqlite3ext.h`` (Debian: libsqlite3-dev). ``wasmshell.shell.output._rows`` is the
 hot loop of list and csv output. Both need a C compiler. Without one (or
 the header) the build goes on and wasmshell uses its pure-Python paths.
 """
@@ -21,6 +21,6 @@ setup(
             depends=["wasmshell/engine/_runwasm.h"],
             optional=True,
         ),
-        Extension("wasmshell.shell._rows", sources=["wasmshell/shell/_rows.c"], optional=True),
+        Extension("wasmshell.shell.output._rows", sources=["wasmshell/shell/output/_rows.c"], optional=True),
     ]
 )

@@ -227,7 +227,7 @@ def test_unique_prefix_runs_a_command_and_unknown_is_an_error(home):
 
 
 def test_help_lists_every_command_with_help_text(home):
-    from wasmshell.shell.commands import all_commands
+    from wasmshell.shell.commands.registry import all_commands
 
     out, _, status = run(stdin=".help\n", env=home)
     assert status == 0

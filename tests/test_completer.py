@@ -19,8 +19,8 @@ from conftest import open_session, run_python, wat, wat_path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wasmshell.shell import completer
-from wasmshell.shell.completer import (
+from wasmshell.shell.interactive import completer
+from wasmshell.shell.interactive.completer import (
     FUZZY,
     MODES,
     PREFIX,
@@ -100,7 +100,7 @@ def test_stored_wasm_functions_are_marked_without_the_session(db):
 
 
 def test_metadata_has_every_dot_command():
-    from wasmshell.shell.commands import all_commands
+    from wasmshell.shell.commands.registry import all_commands
 
     names = set(Metadata().commands)
     for cmd in all_commands():
@@ -545,7 +545,7 @@ def completions(c, text, *, requested=True):
 
 def test_importing_the_engine_does_not_import_prompt_toolkit():
     proc = run_python(
-        "import sys, wasmshell.shell.completer, wasmshell.shell.lexer\n"
+        "import sys, wasmshell.shell.interactive.completer, wasmshell.shell.interactive.highlight\n"
         "print(sorted(m for m in sys.modules if m.startswith(('prompt_toolkit', 'pygments.lexer'))))"
     )
     assert proc.returncode == 0, proc.stderr
@@ -561,7 +561,7 @@ def test_completer_is_a_prompt_toolkit_completer(db):
 
 
 def test_a_shell_can_be_given_and_open_switches_databases(tmp_path):
-    from wasmshell.shell.commands import run_command
+    from wasmshell.shell.commands.registry import run_command
     from wasmshell.shell.state import Shell
 
     other = apsw.Connection(str(tmp_path / "other.db"))
@@ -582,7 +582,7 @@ def test_a_shells_snapshot_is_read_again_only_when_something_changed(monkeypatch
     does not read the schema again while nothing changed."""
     import io
 
-    from wasmshell.shell.commands import run_command
+    from wasmshell.shell.commands.registry import run_command
     from wasmshell.shell.state import Shell
 
     reads = []

@@ -1034,7 +1034,7 @@ def _render_in_process(setup: str, statements: list[str], **settings: object) ->
 
     import apsw
 
-    from wasmshell.shell.render import OutputSettings, renderer_for
+    from wasmshell.shell.output.render import OutputSettings, renderer_for
 
     conn = apsw.Connection(":memory:")
     conn.execute(setup)

@@ -12,7 +12,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_dot_command_is_in_the_readme_and_has_help():
-    from wasmshell.shell.commands import all_commands
+    from wasmshell.shell.commands.registry import all_commands
 
     for cmd in all_commands():
         assert cmd.help.strip(), f".{cmd.name} has no help line"

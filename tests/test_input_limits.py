@@ -29,7 +29,7 @@ import pytest
 from conftest import PYTHONPATH, ROOT
 from reference_shell import WASMSHELL, quiet_env
 
-from wasmshell.shell.batch import process_input
+from wasmshell.shell.runner import process_input
 from wasmshell.shell.state import Shell
 
 MB = 1 << 20
@@ -40,7 +40,7 @@ SQL_LIMIT = 8 * MB  # SQLite's SQL length limit, lowered for the "too big" runs
 # A shell reading stdin with SQLite's SQL length limit lowered.
 LIMITED_SHELL = f"""
 import sys, apsw
-from wasmshell.shell.batch import LineReader, process_input
+from wasmshell.shell.runner import LineReader, process_input
 from wasmshell.shell.state import Shell
 shell = Shell()
 shell.session.connection.limit(apsw.SQLITE_LIMIT_SQL_LENGTH, {SQL_LIMIT})

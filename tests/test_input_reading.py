@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_shell import needs_reference, run_both, worded_as_3_54
 
-from wasmshell.engine.statements import StatementScanner, is_blank, split_statements
+from wasmshell.sqltext import StatementScanner, is_blank, split_statements
 
 pytestmark = needs_reference
 

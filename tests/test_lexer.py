@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
 
-from wasmshell.shell import lexer
-from wasmshell.shell.lexer import ARGUMENT, COMMAND, OPTION, split_input, tokenize
+from wasmshell.shell.interactive import highlight as lexer
+from wasmshell.shell.interactive.highlight import ARGUMENT, COMMAND, OPTION, split_input, tokenize
 
 
 def visible(text: str) -> list[tuple[object, str]]:

@@ -141,7 +141,7 @@ def shell_on(path: Path):
 
 
 def outputs(shell, commands: list[str]) -> list[tuple[str, str, int]]:
-    from wasmshell.shell.commands import run_command
+    from wasmshell.shell.commands.registry import run_command
 
     results = []
     for command in commands:
@@ -153,7 +153,7 @@ def outputs(shell, commands: list[str]) -> list[tuple[str, str, int]]:
 
 
 def completion_metadata(shell):
-    from wasmshell.shell.completer import session_metadata
+    from wasmshell.shell.interactive.completer import session_metadata
 
     md = session_metadata(shell.session)
     return md.relations, md.indexes, md.triggers, md.databases, md.wasm_functions, md.partial

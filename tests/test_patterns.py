@@ -1,4 +1,4 @@
-"""The shell's LIKE and GLOB (wasmshell/shell/patterns.py) answer exactly as SQLite's built-ins.
+"""The shell's LIKE and GLOB (wasmshell/shell/commands/patterns.py) answer exactly as SQLite's built-ins.
 
 The shell filters schema names in Python so that no redefined ``like`` or
 ``glob`` on the connection can change what .tables, .schema or .dump show;
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from wasmshell.shell.patterns import PatternError, glob, like
+from wasmshell.shell.commands.patterns import PatternError, glob, like
 
 SQLITE = apsw.Connection(":memory:")
 

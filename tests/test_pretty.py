@@ -1,4 +1,4 @@
-"""The interactive result view (wasmshell.shell.pretty): rich tables summarised as DuckDB's shell does."""
+"""The interactive result view (shell.output.pretty): rich tables summarised as DuckDB's shell does."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from wasmshell.shell.pretty import PrettyRenderer, blob_summary, choose_columns, fit_widths
-from wasmshell.shell.render import OutputSettings
+from wasmshell.shell.output.pretty import PrettyRenderer, blob_summary, choose_columns, fit_widths
+from wasmshell.shell.output.render import OutputSettings
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -281,8 +281,8 @@ def test_streams_an_apsw_cursor():
 def test_rich_is_imported_only_to_draw():
     code = (
         "import sys, io\n"
-        "from wasmshell.shell.pretty import PrettyRenderer\n"
-        "from wasmshell.shell.render import OutputSettings\n"
+        "from wasmshell.shell.output.pretty import PrettyRenderer\n"
+        "from wasmshell.shell.output.render import OutputSettings\n"
         "r = PrettyRenderer(io.StringIO(), OutputSettings())\n"
         "r.start(['x']); r.row((1,)); r.write_rows([(2,), (3,)])\n"
         "assert not any(m == 'rich' or m.startswith('rich.') for m in sys.modules), 'rich imported early'\n"

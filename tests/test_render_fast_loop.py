@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wasmshell.shell import formatting, render
+from wasmshell.shell.output import render
+from wasmshell.shell.output import values as formatting
 from wasmshell.shell.state import OutputSettings
 
 pytestmark = pytest.mark.skipif(render.c_output() is None, reason="the C loops are not built here")

@@ -6,7 +6,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from wasmshell.shell.repl import input_is_complete, make_session
+from wasmshell.shell.interactive.repl import input_is_complete, make_session
 from wasmshell.shell.state import Shell
 
 

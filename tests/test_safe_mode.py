@@ -346,7 +346,7 @@ def in_memory_shell():
 
 
 def test_a_new_command_is_refused_until_it_says_it_is_safe() -> None:
-    from wasmshell.shell import commands
+    from wasmshell.shell.commands import registry as commands
     from wasmshell.shell.safe import SafeModeRefusal, enter_safe_mode
 
     ran = []
@@ -371,7 +371,7 @@ def test_a_new_command_is_refused_until_it_says_it_is_safe() -> None:
 
 
 def test_refused_commands_are_named_in_the_readme() -> None:
-    from wasmshell.shell.commands import all_commands
+    from wasmshell.shell.commands.registry import all_commands
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Safe mode", 1)[1].split("\n## ", 1)[0]

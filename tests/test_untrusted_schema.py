@@ -13,7 +13,7 @@ import pytest
 from conftest import wat
 from reference_shell import needs_reference, run_both
 
-from wasmshell.shell.batch import process_input
+from wasmshell.shell.runner import process_input
 from wasmshell.shell.state import Shell
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .shell.render import OutputSettings
+    from .shell.output.render import OutputSettings
     from .shell.state import Shell
 
 PROG = "wasmshell"
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(HELP)
         return 0
     if any(name == "version" for name, _ in opts.actions):
-        from .shell.cmd_core import version_text
+        from .shell.commands.core import version_text
 
         sys.stdout.write(version_text() + "\n")
         return 0
@@ -189,7 +189,7 @@ def run(opts: Options) -> int:
         with watcher:
             status = _run(opts, shells)
         if status is None:  # interactive: the editor has a watcher of its own
-            from .shell.repl import run_interactive
+            from .shell.interactive.repl import run_interactive
 
             status = _finish(shells[0], run_interactive, shells[0])
         elif watcher.count:
@@ -205,8 +205,8 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
     import apsw
 
     from .engine import Limits
-    from .shell.batch import LineReader, process_input
-    from .shell.commands import run_command
+    from .shell.commands.registry import run_command
+    from .shell.runner import LineReader, process_input
     from .shell.state import Shell
 
     limits = Limits()
@@ -278,7 +278,7 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
 
 def _run_stdin(shell: Shell) -> int:
     """Read and run standard input to its end."""
-    from .shell.batch import LineReader, process_input
+    from .shell.runner import LineReader, process_input
 
     errors = process_input(shell, LineReader(sys.stdin.fileno()))
     if shell.exit_code is not None:
@@ -318,7 +318,7 @@ def _mode_switch(settings: OutputSettings, name: str) -> None:
 
 def _run_sql_args(shell: Shell, opts: Options) -> int:
     """Run SQL and dot-command arguments in order, stopping at the first failure."""
-    from .shell.commands import run_command
+    from .shell.commands.registry import run_command
     from .shell.safe import command_line_argument
     from .shell.state import QUIT
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
 
+from .dialect import CreateFunction, DropFunction
 from .errors import ArgumentError, ModuleError, WasmError
 from .names import NotUtf8, fold, shown
-from .statements import CreateFunction, DropFunction
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction

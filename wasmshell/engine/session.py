@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
+from ..sqltext import parameter_names, split_statements
 from .catalog import Catalog, FunctionTable, Skipped, WasmFunction, has_imports
+from .dialect import (
+    CreateFunction,
+    engine_must_see,
+    holds_function_statement,
+    may_change_functions,
+    parse_function_statement,
+)
 from .errors import ArgumentError, LimitError, MemoryLimitExceeded, ModuleError, StatementError, WasmError
 from .limits import MIB, Limits
 from .names import (
@@ -26,15 +34,6 @@ from .names import (
     shown,
     sqlite_function_names,
     taken_reason,
-)
-from .statements import (
-    CreateFunction,
-    engine_must_see,
-    holds_function_statement,
-    may_change_functions,
-    parameter_names,
-    parse_function_statement,
-    split_statements,
 )
 
 _ROLLBACK = re.compile(r"(?i)\brollback\b")

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import apsw
 
 from ..engine import Interrupted, Limits, Session, connect
-from ..engine.statements import split_statements
-from .render import OutputSettings, renderer_for
+from ..sqltext import split_statements
+from .output.render import OutputSettings, renderer_for
 
 if TYPE_CHECKING:
     from .safe import SafeMode
@@ -465,7 +465,7 @@ class Shell:
         """
         if not any(mark in statement for mark in "?:@$#"):
             return None  # no parameter can be in it; skip importing .parameter's code
-        from .cmd_data import statement_bindings
+        from .commands.data import statement_bindings
 
         return statement_bindings(self.session.connection, statement)
 

@@ -13,9 +13,9 @@ import fnmatch
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ..safe import refuse
+from ..state import QUIT, Shell
 from .args import split_args
-from .safe import refuse
-from .state import QUIT, Shell
 
 Handler = Callable[[Shell, list[str]], int]
 # Whether a command may run under -safe: True; False; the message that refuses it,
@@ -162,7 +162,7 @@ def _load_all() -> None:
     if _loaded:
         return
     _loaded = True
-    from . import cmd_core, cmd_data, cmd_output, cmd_schema, cmd_wasm  # noqa: F401
+    from . import core, data, output, schema, wasm  # noqa: F401
 
 
 @command("help", "help ?PATTERN?", "Show help text for commands matching PATTERN", safe=True)

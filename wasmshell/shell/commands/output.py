@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
+from ..output.values import c_string
+from ..state import Redirect, Shell, text_stream
 from .args import boolean_value, integer_value, option_match
-from .commands import command, usage_error
-from .formatting import c_string
-from .state import Redirect, Shell, text_stream
+from .registry import command, usage_error
 
 # sqlite3 matches a mode by prefix, trying them in this order.
 _MODE_ORDER = (
@@ -312,7 +312,7 @@ def _redirect(shell: Shell, args: list[str], once: bool) -> int:
 
 
 def _usage(name: str) -> str:
-    from .commands import REGISTRY
+    from .registry import REGISTRY
 
     cmd = REGISTRY[name]
     return f".{cmd.usage:<22} {cmd.help}"

@@ -13,9 +13,9 @@ import os
 import sys
 from typing import Any
 
-from .batch import process_input
-from .interrupt import InterruptWatcher
-from .state import Shell
+from ..interrupt import InterruptWatcher
+from ..runner import process_input
+from ..state import Shell
 
 
 def history_path() -> str:
@@ -30,9 +30,9 @@ def history_path() -> str:
 def input_is_complete(text: str) -> bool:
     """Whether Enter should run ``text`` rather than open a new line: its last part,
     read as the shell reads input, is a dot-command, a comment or complete SQL."""
-    from ..engine.statements import is_blank
-    from .batch import sql_is_complete
-    from .lexer import split_input
+    from ...sqltext import is_blank
+    from ..runner import sql_is_complete
+    from .highlight import split_input
 
     last = split_input(text)[-1] if text.strip() else None
     return last is None or last.kind != "sql" or is_blank(last.text) or sql_is_complete(last.text)
@@ -40,7 +40,7 @@ def input_is_complete(text: str) -> bool:
 
 def banner(shell: Shell) -> str:
     """What the shell says when it starts."""
-    from .cmd_core import version_text
+    from ..commands.core import version_text
 
     where = (
         "Connected to a transient in-memory database.\n"
@@ -91,7 +91,7 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
     from .completer import SqlCompleter
-    from .lexer import lexer_for_prompt, style
+    from .highlight import lexer_for_prompt, style
 
     path = history_path()
     try:

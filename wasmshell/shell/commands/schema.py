@@ -15,12 +15,12 @@ from typing import Any, NamedTuple
 
 import apsw
 
-from ..engine.names import fold
+from ...engine.names import fold
+from ..output.values import quote_identifier
+from ..state import Shell
 from .args import option_match
-from .commands import command
-from .formatting import quote_identifier
 from .patterns import PatternError, glob, like
-from .state import Shell
+from .registry import command
 
 _SPACE = " \t\n\v\f\r"
 

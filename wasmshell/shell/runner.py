@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 import apsw
 
-from ..engine.statements import StatementScanner, blank_prefix, engine_must_see, is_blank
-from .commands import run_command
+from ..engine.dialect import engine_must_see
+from ..sqltext import StatementScanner, blank_prefix, is_blank
+from .commands.registry import run_command
 from .state import QUIT, Shell
 
 BATCH_LINES = 2000  # at most this many lines are held before they run

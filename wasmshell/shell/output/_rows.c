@@ -451,7 +451,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
 
 /* SQLite 3.40's printf turns a REAL into digits in x87 long double
  * arithmetic and rounds half up, so its 16th to 20th digits are not those of
- * an exact conversion. formatting.py replays that arithmetic with integers,
+ * an exact conversion. values.py replays that arithmetic with integers,
  * which is exact but slow; where C's long double is the same x87 type, the
  * same steps here give the same digits directly. */
 #ifdef HAVE_X87_G

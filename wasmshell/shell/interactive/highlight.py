@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import apsw
 from pygments.token import Comment, Name, Number, String, Text, Token, _TokenType
 
-from ..engine.statements import is_blank
+from ...sqltext import is_blank
 
 if TYPE_CHECKING:
     from prompt_toolkit.lexers import Lexer

@@ -24,9 +24,14 @@ from typing import Any, NamedTuple, TextIO
 
 import apsw
 
-from ..engine.statements import parameter_names
+from ...sqltext import parameter_names
+from ..output.render import OutputSettings, Renderer
+from ..output.values import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from ..state import Shell
 from .args import integer_value
-from .cmd_schema import (
+from .patterns import PatternError, like
+from .registry import command
+from .schema import (
     byte_len,
     comment_text,
     complete_sql,
@@ -35,11 +40,6 @@ from .cmd_schema import (
     sql_string,
     statement_lines,
 )
-from .commands import command
-from .formatting import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
-from .patterns import PatternError, like
-from .render import OutputSettings, Renderer
-from .state import Shell
 
 # -- .dump ------------------------------------------------------------------------
 #

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, count, islice
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .formatting import real_text
+from .values import real_text
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -286,7 +286,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 def quote_identifier(name: str) -> str:
     """A name as sqlite3's quoteChar decides: bare if a plain identifier and no keyword, else quoted."""
-    from .keywords import is_keyword
+    from ...sqltext import is_keyword
 
     if _IDENT.match(name) and not is_keyword(name):
         return name

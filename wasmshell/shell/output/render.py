@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
-from .formatting import (  # escaped_literal and quote_identifier are used from here too
+from .values import (  # escaped_literal and quote_identifier are used from here too
     c_string,
     escaped_literal,  # noqa: F401
     insert_literal,

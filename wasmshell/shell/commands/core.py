@@ -7,9 +7,9 @@ import subprocess
 
 import apsw
 
+from ..state import Shell
 from .args import option_match
-from .commands import command, usage_error
-from .state import Shell
+from .registry import command, usage_error
 
 
 def _open_args(args: list[str]) -> tuple[bool, bool, str | None] | str:
@@ -66,7 +66,7 @@ def _open(shell: Shell, args: list[str]) -> int:
 
 @command("read", "read FILE", "Read input from FILE or command output", safe="cannot run .read in safe mode")
 def _read(shell: Shell, args: list[str]) -> int:
-    from .batch import LineReader, process_input
+    from ..runner import LineReader, process_input
 
     if len(args) != 2:
         return usage_error(shell, "read")
@@ -134,7 +134,7 @@ def version_text() -> str:
     """wasmshell, SQLite and wasmtime versions, one line."""
     from importlib import metadata
 
-    from .. import __version__
+    from ... import __version__
 
     try:
         wasmtime_version = metadata.version("wasmtime")

@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
 
-from . import render
-from .formatting import quote_identifier
-from .keywords import KEYWORDS
-from .lexer import split_input
+from ...sqltext import KEYWORDS
+from ..output import render
+from ..output.values import quote_identifier
+from .highlight import split_input
 
 if TYPE_CHECKING:
-    from ..engine import Session
-    from .state import Shell
+    from ...engine import Session
+    from ..state import Shell
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -213,7 +213,7 @@ class Relation:
 @functools.cache
 def dot_commands() -> dict[str, str]:
     """Every dot-command name and alias, with its one-line help."""
-    from .commands import all_commands
+    from ..commands.registry import all_commands
 
     names: dict[str, str] = {}
     for cmd in all_commands():
@@ -348,9 +348,9 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
     connection that are not SQLite's own. No SQL function is called (one
     could be redefined).
     """
-    from ..engine.catalog import TABLE
-    from ..engine.names import fold
-    from .cmd_schema import quote_identifier_always
+    from ...engine.catalog import TABLE
+    from ...engine.names import fold
+    from ..commands.schema import quote_identifier_always
 
     reader = _Reader(connection)
     relations: list[Relation] = []
@@ -400,7 +400,7 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
 def metadata_version(session: Session) -> Any:
     """What changes when a snapshot of ``session_metadata`` goes out of date: the session,
     its databases' schema versions, and its Wasm functions. Cheap enough for every keystroke."""
-    from .cmd_schema import quote_identifier_always
+    from ..commands.schema import quote_identifier_always
 
     try:
         conn = session.connection
@@ -990,7 +990,7 @@ def _command_line_words(line: str) -> tuple[list[str], str, str, int]:
     cursor (unquoted), the quote it was opened with ("" if none) and its
     length as typed.
     """
-    from .args import resolve_backslashes
+    from ..commands.args import resolve_backslashes
 
     words: list[str] = []
     i, n = 1, len(line)
@@ -1089,7 +1089,7 @@ def _command_suggestions(line: str, md: Metadata, cwd: str | None) -> list[Sugge
     words, current, quote, typed = _command_line_words(line)
     if not words:
         return []  # ". x": no command name
-    from .commands import find
+    from ..commands.registry import find
 
     found = find(words[0])
     command = found.name if found is not None else words[0]
@@ -1130,7 +1130,7 @@ def _make_sql_completer() -> type:
     from prompt_toolkit.completion import CompleteEvent, Completer, Completion
     from prompt_toolkit.document import Document
 
-    from .state import Shell
+    from ..state import Shell
 
     class SqlCompleter(Completer):
         """Offers ``suggest``'s suggestions to prompt_toolkit.

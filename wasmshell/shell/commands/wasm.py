@@ -7,11 +7,11 @@ import os
 import subprocess
 from typing import Any
 
-from ..engine import WasmError
-from ..engine.names import fold
-from .commands import command, usage_error
-from .render import OutputSettings, renderer_for
-from .state import Shell
+from ...engine import WasmError
+from ...engine.names import fold
+from ..output.render import OutputSettings, renderer_for
+from ..state import Shell
+from .registry import command, usage_error
 
 
 def read_module(path: str) -> str | bytes:
