@@ -1034,7 +1034,8 @@ def _render_in_process(setup: str, statements: list[str], **settings: object) ->
 
     import apsw
 
-    from wasmshell.shell.output.render import OutputSettings, renderer_for
+    from wasmshell.shell.output.base import OutputSettings
+    from wasmshell.shell.output.render import renderer_for
 
     conn = apsw.Connection(":memory:")
     conn.execute(setup)

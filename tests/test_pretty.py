@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from wasmshell.shell.output.base import OutputSettings
 from wasmshell.shell.output.pretty import PrettyRenderer, blob_summary, choose_columns, fit_widths
-from wasmshell.shell.output.render import OutputSettings
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -282,7 +282,7 @@ def test_rich_is_imported_only_to_draw():
     code = (
         "import sys, io\n"
         "from wasmshell.shell.output.pretty import PrettyRenderer\n"
-        "from wasmshell.shell.output.render import OutputSettings\n"
+        "from wasmshell.shell.output.base import OutputSettings\n"
         "r = PrettyRenderer(io.StringIO(), OutputSettings())\n"
         "r.start(['x']); r.row((1,)); r.write_rows([(2,), (3,)])\n"
         "assert not any(m == 'rich' or m.startswith('rich.') for m in sys.modules), 'rich imported early'\n"

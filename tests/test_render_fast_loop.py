@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wasmshell.shell.output import render
+from wasmshell.shell.output import base, render
 from wasmshell.shell.output import values as formatting
 from wasmshell.shell.state import OutputSettings
 
-pytestmark = pytest.mark.skipif(render.c_output() is None, reason="the C loops are not built here")
+pytestmark = pytest.mark.skipif(base.c_output() is None, reason="the C loops are not built here")
 
 values = st.one_of(
     st.none(),
@@ -37,14 +37,14 @@ def rendered(
     settings_.mode, settings_.colsep, settings_.rowsep, settings_.null = mode, colsep, rowsep, null
     settings_.headers, settings_.widths, settings_.wrap = headers, list(widths), wrap
     out = io.StringIO()
-    render.c_loops = fast
+    base.c_loops = fast
     try:
         renderer = render.renderer_for(out, settings_)
         renderer.start(["a", "b,c", 'd"'])
         renderer.write_rows(iter(rows))
         renderer.finish()
     finally:
-        render.c_loops = True
+        base.c_loops = True
     return out.getvalue(), renderer.count
 
 
@@ -76,14 +76,14 @@ def test_rows_before_an_error_are_written_and_counted():
         out = io.StringIO()
         settings_ = OutputSettings()
         settings_.mode = "list"
-        render.c_loops = fast
+        base.c_loops = fast
         try:
             renderer = render.renderer_for(out, settings_)
             renderer.start(["x", "y", "z"])
             with pytest.raises(RuntimeError, match="boom"):
                 renderer.write_rows(failing())
         finally:
-            render.c_loops = True
+            base.c_loops = True
         assert out.getvalue() == "1|a|\n2|b|0.5\n"
         assert renderer.count == 2
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .shell.output.render import OutputSettings
+    from .shell.output.base import OutputSettings
     from .shell.state import Shell
 
 PROG = "wasmshell"

@@ -19,7 +19,8 @@ import apsw
 
 from ..engine import Interrupted, Limits, Session, connect
 from ..sqltext import split_statements
-from .output.render import OutputSettings, renderer_for
+from .output.base import OutputSettings
+from .output.render import renderer_for
 
 if TYPE_CHECKING:
     from .safe import SafeMode

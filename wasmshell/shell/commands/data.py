@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, TextIO
 import apsw
 
 from ...sqltext import parameter_names
-from ..output.render import OutputSettings, Renderer
+from ..output.base import OutputSettings, Renderer
 from ..output.values import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
 from ..state import Shell
 from .args import integer_value

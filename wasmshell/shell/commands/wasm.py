@@ -9,7 +9,8 @@ from typing import Any
 
 from ...engine import WasmError
 from ...engine.names import fold
-from ..output.render import OutputSettings, renderer_for
+from ..output.base import OutputSettings
+from ..output.render import renderer_for
 from ..state import Shell
 from .registry import command, usage_error
 
