@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"}
 
@@ -36,33 +37,53 @@ def resolve_backslashes(text: str) -> str:
     return "".join(out)
 
 
-def split_args(line: str) -> list[str]:
-    """Split a dot-command line into words: quotes group, double quotes take escapes."""
-    args: list[str] = []
-    i = 0
+class Word(NamedTuple):
+    """A word of a dot-command line and where it stands in the line."""
+
+    text: str  # as a command reads it: quotes removed, escapes resolved (not in single quotes)
+    start: int  # where it begins: its opening quote, if it has one
+    end: int  # just past it: past its closing quote, or the end of the line if it has none
+    quote: str  # the quote it was opened with, "" if none
+    closed: bool  # False when the line ends inside its quotes
+
+
+def line_words(line: str, start: int = 0) -> list[Word]:
+    """Split a dot-command line from ``start`` into words, as sqlite3's shell does.
+
+    White space separates words; quotes group, and double quotes take
+    backslash escapes (as do words without quotes). A quote left open runs
+    to the end of the line.
+    """
+    words: list[Word] = []
+    i = start
     n = len(line)
     while i < n:
         while i < n and line[i].isspace():
             i += 1
         if i >= n:
             break
+        begin = i
         if line[i] in "'\"":
             delim = line[i]
             i += 1
-            start = i
             while i < n and line[i] != delim:
                 if line[i] == "\\" and delim == '"' and i + 1 < n:
                     i += 1
                 i += 1
-            word = line[start:i]
-            i += 1
-            args.append(resolve_backslashes(word) if delim == '"' else word)
+            text = line[begin + 1 : i]
+            closed = i < n
+            i = min(i + 1, n)
+            words.append(Word(resolve_backslashes(text) if delim == '"' else text, begin, i, delim, closed))
         else:
-            start = i
             while i < n and not line[i].isspace():
                 i += 1
-            args.append(resolve_backslashes(line[start:i]))
-    return args
+            words.append(Word(resolve_backslashes(line[begin:i]), begin, i, "", True))
+    return words
+
+
+def split_args(line: str) -> list[str]:
+    """Split a dot-command line into words: quotes group, double quotes take escapes."""
+    return [word.text for word in line_words(line)]
 
 
 def boolean_value(text: str, warn: Callable[[str], None]) -> bool:

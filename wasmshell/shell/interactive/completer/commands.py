@@ -101,39 +101,18 @@ def _command_line_words(line: str) -> tuple[list[str], str, str, int]:
     """Split a dot-command line as ``split_args`` does, up to the cursor.
 
     Returns the complete words (the command name first), the word at the
-    cursor (unquoted), the quote it was opened with ("" if none) and its
-    length as typed.
+    cursor, the quote it was opened with ("" if none or closed) and its
+    length as typed. Words without quotes are kept as typed (their escapes
+    unresolved), so that what is typed matches what is offered.
     """
-    from ...commands.args import resolve_backslashes
+    from ...commands.args import line_words
 
-    words: list[str] = []
-    i, n = 1, len(line)
-    while True:
-        while i < n and line[i].isspace():
-            i += 1
-        if i >= n:
-            return words, "", "", 0
-        start = i
-        if line[i] in "'\"":
-            delim = line[i]
-            i += 1
-            while i < n and line[i] != delim:
-                if line[i] == "\\" and delim == '"' and i + 1 < n:
-                    i += 1
-                i += 1
-            if i >= n:  # the cursor is inside the quotes
-                inner = line[start + 1 :]
-                return words, resolve_backslashes(inner) if delim == '"' else inner, delim, n - start
-            i += 1
-            word = line[start + 1 : i - 1]
-            word = resolve_backslashes(word) if delim == '"' else word
-        else:
-            while i < n and not line[i].isspace():
-                i += 1
-            word = line[start:i]
-        if i >= n:
-            return words, word, "", n - start
-        words.append(word)
+    found = line_words(line, 1)
+    words = [w.text if w.quote else line[w.start : w.end] for w in found]
+    if not found or found[-1].end < len(line):  # the cursor is after white space
+        return words, "", "", 0
+    last = found[-1]
+    return words[:-1], words[-1], "" if last.closed else last.quote, len(line) - last.start
 
 
 def _argument_position(args: Sequence[str]) -> int:
