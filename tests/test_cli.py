@@ -227,11 +227,11 @@ def test_unique_prefix_runs_a_command_and_unknown_is_an_error(home):
 
 
 def test_help_lists_every_command_with_help_text(home):
-    from wasmshell.shell.commands.registry import all_commands
+    from wasmshell.shell.runner import load_commands
 
     out, _, status = run(stdin=".help\n", env=home)
     assert status == 0
-    commands = all_commands()
+    commands = load_commands()
     assert len(commands) > 20
     for cmd in commands:
         assert cmd.help.strip(), f".{cmd.name} has no help text"

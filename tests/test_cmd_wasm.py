@@ -528,7 +528,7 @@ def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
     columns that matter at a glance; any other mode keeps every column."""
     import io
 
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
     from wasmshell.shell.state import Shell
 
     out = io.StringIO()

@@ -100,10 +100,10 @@ def test_stored_wasm_functions_are_marked_without_the_session(db):
 
 
 def test_metadata_has_every_dot_command():
-    from wasmshell.shell.commands.registry import all_commands
+    from wasmshell.shell.runner import load_commands
 
     names = set(Metadata().commands)
-    for cmd in all_commands():
+    for cmd in load_commands():
         assert cmd.name in names
         assert set(cmd.aliases) <= names
 
@@ -561,7 +561,7 @@ def test_completer_is_a_prompt_toolkit_completer(db):
 
 
 def test_a_shell_can_be_given_and_open_switches_databases(tmp_path):
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
     from wasmshell.shell.state import Shell
 
     other = apsw.Connection(str(tmp_path / "other.db"))
@@ -582,7 +582,7 @@ def test_a_shells_snapshot_is_read_again_only_when_something_changed(monkeypatch
     does not read the schema again while nothing changed."""
     import io
 
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
     from wasmshell.shell.state import Shell
 
     reads = []

@@ -220,7 +220,7 @@ def files_made_reading(program: str, dump: bytes, where: Path) -> list[str]:
 def in_process_dump(db: Path, command: str = ".dump") -> bytes:
     """What wasmshell's .dump writes for ``db``, run in this process (the property test runs it
     many times)."""
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
     from wasmshell.shell.state import Shell
 
     out = io.StringIO()
@@ -422,7 +422,7 @@ def test_a_name_that_is_not_utf8_is_an_error_not_a_traceback(
 
 
 def test_dump_leaves_the_connections_settings_as_they_were(tmp_path: Path) -> None:
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
     from wasmshell.shell.state import Shell
 
     db = make_case(tmp_path, "text after the statement (the issue's file)")

@@ -141,7 +141,7 @@ def shell_on(path: Path):
 
 
 def outputs(shell, commands: list[str]) -> list[tuple[str, str, int]]:
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
 
     results = []
     for command in commands:

@@ -281,7 +281,7 @@ def test_names_compare_as_sqlite_compares_them_ascii_case_only(session):
 
 @pytest.mark.parametrize("how", [lying, raising], ids=["lying", "raising"])
 def test_drop_function_and_loadwasm_replace_with_sqlites_functions_redefined(schema_file, tmp_path, how):
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
 
     module = tmp_path / "fib.wat"
     module.write_text(const_module("fib", 0, 42).replace("(param )", ""))

@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(HELP)
         return 0
     if any(name == "version" for name, _ in opts.actions):
-        from .shell.commands.core import version_text
+        from .version import version_text
 
         sys.stdout.write(version_text() + "\n")
         return 0
@@ -205,8 +205,7 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
     import apsw
 
     from .engine import Limits
-    from .shell.commands.registry import run_command
-    from .shell.runner import LineReader, process_input
+    from .shell.runner import LineReader, process_input, run_command
     from .shell.state import Shell
 
     limits = Limits()
@@ -318,7 +317,7 @@ def _mode_switch(settings: OutputSettings, name: str) -> None:
 
 def _run_sql_args(shell: Shell, opts: Options) -> int:
     """Run SQL and dot-command arguments in order, stopping at the first failure."""
-    from .shell.commands.registry import run_command
+    from .shell.runner import run_command
     from .shell.safe import command_line_argument
     from .shell.state import QUIT
 

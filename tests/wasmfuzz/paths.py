@@ -237,7 +237,7 @@ def run_python(source: str | bytes, rng: random.Random, ctx: Context) -> Tally:
 def run_stored(source: str | bytes, rng: random.Random, ctx: Context) -> Tally:
     """Stored in a real file (by wasmshell, then by a foreign writer), reopened, listed and called."""
     from wasmshell import connect
-    from wasmshell.shell.commands.registry import run_command
+    from wasmshell.shell.runner import run_command
     from wasmshell.shell.state import Shell
 
     from .mutate import export_names

@@ -15,13 +15,16 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import subprocess
 from collections.abc import Callable, Iterable, Iterator
 
 import apsw
 
 from ..engine.dialect import engine_must_see
 from ..sqltext import StatementScanner, blank_prefix, is_blank
-from .commands.registry import run_command
+from .commands.args import split_args
+from .commands.registry import Command, all_commands, command, find, usage_error
+from .safe import refuse
 from .state import QUIT, Shell
 
 BATCH_LINES = 2000  # at most this many lines are held before they run
@@ -126,6 +129,71 @@ class LineReader:
         tail = b"".join(pieces)
         if tail:
             yield tail.decode("utf-8", "replace")
+
+
+def load_commands() -> list[Command]:
+    """Every dot-command, sorted by name, once the modules that register them are imported.
+
+    The runner imports them (they import the registry, never the runner), so
+    the registry is complete from the moment a command can run.
+    """
+    from .commands import core, data, output, schema, wasm  # noqa: F401
+
+    return all_commands()
+
+
+def run_command(shell: Shell, line: str) -> int:
+    """Run one dot-command line; return 0, 1 (an error was written) or QUIT."""
+    load_commands()
+    args = split_args(line[1:])
+    if not args:
+        return 0
+    cmd = find(args[0])
+    if cmd is None:
+        shell.error(f'Error: unknown command or invalid arguments:  "{args[0]}". Enter ".help" for help')
+        return 1
+    if shell.safe is not None:
+        reason = cmd.refusal(shell, args)
+        if reason is not None:
+            refuse(shell, reason)
+    try:
+        return cmd.handler(shell, args)
+    except OSError as exc:
+        shell.error(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        return 1
+    finally:
+        shell.after_command()
+
+
+@command(
+    "read",
+    "read FILE",
+    "Read input from FILE or command output",
+    safe="cannot run .read in safe mode",
+    arguments=("path",),
+    files=(".sql",),
+)
+def _read(shell: Shell, args: list[str]) -> int:
+    if len(args) != 2:
+        return usage_error(shell, "read")
+    name = args[1]
+    if name.startswith("|"):
+        proc = subprocess.Popen(name[1:], shell=True, stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        with proc.stdout:
+            errors = process_input(shell, LineReader(proc.stdout.fileno()), source="<pipe>")
+        proc.wait()
+        return 1 if errors else 0
+    try:
+        reader = LineReader.open(name)
+    except OSError:
+        shell.error(f'Error: cannot open "{name}"')
+        return 1
+    try:
+        errors = process_input(shell, reader, source=name)
+    finally:
+        reader.close()
+    return 1 if errors else 0
 
 
 def input_limit(shell: Shell) -> int:

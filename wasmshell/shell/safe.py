@@ -49,6 +49,10 @@ class SafeMode:
         # names it, and "<cmdline>:0:" after one; before, messages say "line N:".
         self.where: str | None = None
 
+    def guard(self, shell: Shell, session: Session) -> None:
+        """Refuse, on ``session`` too, what touches files (the shell opened another database)."""
+        guard(shell, session)
+
 
 def enter_safe_mode(shell: Shell) -> None:
     """Turn on safe mode: from now on, and on every connection ``shell`` opens."""

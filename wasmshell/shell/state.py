@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 import apsw
 
@@ -25,9 +25,15 @@ from .output.render import renderer_for
 if TYPE_CHECKING:
     from .safe import SafeMode
 
-QUIT = 2
+QUIT = 2  # a dot-command's status when it stops the input being read (.quit, .exit)
 RESTORE_DONE = 7  # Shell.restore_state once nothing is left to do (see _detect_restore)
 _END = object()  # no more rows
+
+
+class Quit(NamedTuple):
+    """The shell is to end: ``.quit`` outside a ``.read`` file, or ``.exit CODE``."""
+
+    code: int | None = None  # the exit status .exit gave; None: the usual one
 
 
 class _ResumeBatch(Exception):
@@ -95,7 +101,6 @@ class Shell:
         self.out_count = 0  # .once: output goes back to stdout when this reaches 0
         self.prompts = ("wasmshell> ", "   ...> ")
         self.mode_set = False  # an explicit mode was chosen (.mode or a switch)
-        self.quit_requested = False
         self.completer: Any = None
         self._prepared = False
         self._started = 0
@@ -112,7 +117,12 @@ class Shell:
         self.input_depth = 0  # inputs being read, one inside the other (stdin, .read, ...)
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
-        self.exit_code: int | None = None
+        self.quit: Quit | None = None  # set by .quit and .exit: see Quit
+
+    @property
+    def exit_code(self) -> int | None:
+        """The exit status ``.exit CODE`` asked for, if it did."""
+        return self.quit.code if self.quit is not None else None
 
     # -- database --------------------------------------------------------------
 
@@ -126,9 +136,7 @@ class Shell:
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
         conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)
         if self.safe is not None:
-            from .safe import guard
-
-            guard(self, session)
+            self.safe.guard(self, session)
         return session
 
     def interrupt(self) -> None:
@@ -465,8 +473,8 @@ class Shell:
         stores); a parameter without a value there is NULL, as in sqlite3.
         """
         if not any(mark in statement for mark in "?:@$#"):
-            return None  # no parameter can be in it; skip importing .parameter's code
-        from .commands.data import statement_bindings
+            return None  # no parameter can be in it; skip importing the parameters' code
+        from .parameters import statement_bindings
 
         return statement_bindings(self.session.connection, statement)
 

@@ -1,4 +1,7 @@
-"""Dot-commands about the session: opening databases, reading scripts, the host system."""
+"""Dot-commands about the session: help, quitting, opening databases, the host system.
+
+(``.read`` is the input runner's own, in runner.py.)
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,48 @@ import subprocess
 
 import apsw
 
-from ..state import Shell
+from ..state import QUIT, Quit, Shell
 from .args import option_match
-from .registry import command, usage_error
+from .registry import DATABASE_FILES, command, help_lines, usage_error
+
+
+@command(
+    "help",
+    "help ?PATTERN?",
+    "Show help text for commands matching PATTERN",
+    safe=True,
+    arguments=("command",),
+)
+def _help(shell: Shell, args: list[str]) -> int:
+    pattern = args[1] if len(args) > 1 else None
+    if pattern and pattern.startswith("."):
+        pattern = pattern[1:]
+    lines = help_lines(pattern)
+    if pattern and not lines:
+        shell.error(f"Nothing matches '{pattern}'")
+        return 1
+    shell.out.write("".join(line + "\n" for line in lines))
+    return 0
+
+
+@command("quit", "quit", "Stop interpreting input (in a .read file, just that file)", safe=True)
+def _quit(shell: Shell, args: list[str]) -> int:
+    if shell.input_depth <= 1 and shell.quit is None:  # not in a .read file; an exit code stays
+        shell.quit = Quit()
+    return QUIT
+
+
+@command("exit", "exit ?CODE?", "Exit this program with return-code CODE", safe=True)
+def _exit(shell: Shell, args: list[str]) -> int:
+    code = 0
+    if len(args) > 1:
+        try:
+            code = int(args[1], 0)
+        except ValueError:
+            code = 0
+    if code:
+        shell.quit = Quit(code)
+    return QUIT
 
 
 def _open_args(args: list[str]) -> tuple[bool, bool, str | None] | str:
@@ -39,7 +81,15 @@ def _open_safety(shell: Shell, args: list[str]) -> str | None:
     return "cannot open disk-based database files in safe mode"
 
 
-@command("open", "open ?OPTIONS? ?FILE?", "Close existing database and reopen FILE", safe=_open_safety)
+@command(
+    "open",
+    "open ?OPTIONS? ?FILE?",
+    "Close existing database and reopen FILE",
+    safe=_open_safety,
+    options=("--readonly", "--new"),
+    arguments=("path",),
+    files=DATABASE_FILES,
+)
 def _open(shell: Shell, args: list[str]) -> int:
     parsed = _open_args(args)
     if isinstance(parsed, str):
@@ -64,34 +114,12 @@ def _open(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("read", "read FILE", "Read input from FILE or command output", safe="cannot run .read in safe mode")
-def _read(shell: Shell, args: list[str]) -> int:
-    from ..runner import LineReader, process_input
-
-    if len(args) != 2:
-        return usage_error(shell, "read")
-    name = args[1]
-    if name.startswith("|"):
-        proc = subprocess.Popen(name[1:], shell=True, stdout=subprocess.PIPE)
-        assert proc.stdout is not None
-        with proc.stdout:
-            errors = process_input(shell, LineReader(proc.stdout.fileno()), source="<pipe>")
-        proc.wait()
-        return 1 if errors else 0
-    try:
-        reader = LineReader.open(name)
-    except OSError:
-        shell.error(f'Error: cannot open "{name}"')
-        return 1
-    try:
-        errors = process_input(shell, reader, source=name)
-    finally:
-        reader.close()
-    return 1 if errors else 0
-
-
 @command(
-    "cd", "cd DIRECTORY", "Change the working directory to DIRECTORY", safe="cannot run .cd in safe mode"
+    "cd",
+    "cd DIRECTORY",
+    "Change the working directory to DIRECTORY",
+    safe="cannot run .cd in safe mode",
+    arguments=("directory",),
 )
 def _cd(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
@@ -126,21 +154,7 @@ def _timeout(shell: Shell, args: list[str]) -> int:
 
 @command("version", "version", "Show source, library and compiler versions", safe=True)
 def _version(shell: Shell, args: list[str]) -> int:
+    from ...version import version_text
+
     shell.out.write(version_text() + "\n")
     return 0
-
-
-def version_text() -> str:
-    """wasmshell, SQLite and wasmtime versions, one line."""
-    from importlib import metadata
-
-    from ... import __version__
-
-    try:
-        wasmtime_version = metadata.version("wasmtime")
-    except metadata.PackageNotFoundError:  # pragma: no cover
-        wasmtime_version = "unknown"
-    return (
-        f"wasmshell {__version__} (SQLite {apsw.sqlite_lib_version()}, "
-        f"APSW {apsw.apsw_version()}, wasmtime {wasmtime_version})"
-    )

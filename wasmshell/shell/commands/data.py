@@ -24,13 +24,13 @@ from typing import Any, NamedTuple, TextIO
 
 import apsw
 
-from ...sqltext import parameter_names
 from ..output.base import OutputSettings, Renderer
 from ..output.values import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from ..parameters import stored_parameters
 from ..state import Shell
 from .args import integer_value
 from .patterns import PatternError, like
-from .registry import command
+from .registry import DATABASE_FILES, command
 from .schema import (
     byte_len,
     comment_text,
@@ -409,7 +409,14 @@ def dump_database(shell: Shell, opts: DumpOptions) -> int:
     return 1 if state.errors else 0
 
 
-@command("dump", "dump ?OBJECTS?", "Render database content as SQL", safe=True)
+@command(
+    "dump",
+    "dump ?OBJECTS?",
+    "Render database content as SQL",
+    safe=True,
+    arguments=("relation",),
+    repeated=True,
+)
 def _dump(shell: Shell, args: list[str]) -> int:
     """Write the database, or the tables matching LIKE patterns, as SQL statements."""
     opts = DumpOptions()
@@ -1019,7 +1026,13 @@ def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> int:
 
 
 @command(
-    "import", "import FILE TABLE", "Import data from FILE into TABLE", safe="cannot run .import in safe mode"
+    "import",
+    "import FILE TABLE",
+    "Import data from FILE into TABLE",
+    safe="cannot run .import in safe mode",
+    options=("--csv", "--ascii", "--skip N", "--schema SCHEMA"),
+    arguments=("path", "table"),
+    files=(".csv", ".tsv", ".txt"),
 )
 def _import(shell: Shell, args: list[str]) -> int:
     """Import CSV (or ASCII-separated) data into a table, creating it if need be."""
@@ -1099,13 +1112,25 @@ def _backup_to(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("backup", "backup ?DB? FILE", 'Backup DB (default "main") to FILE')
+@command(
+    "backup",
+    "backup ?DB? FILE",
+    'Backup DB (default "main") to FILE',
+    arguments=("database+path", "path"),
+    files=DATABASE_FILES,
+)
 def _backup(shell: Shell, args: list[str]) -> int:
     """Write a copy of a database to FILE."""
     return _backup_to(shell, args)
 
 
-@command("save", "save ?OPTIONS? FILE", "Write database to FILE (an alias for .backup ...)")
+@command(
+    "save",
+    "save ?OPTIONS? FILE",
+    "Write database to FILE (an alias for .backup ...)",
+    arguments=("path",),
+    files=DATABASE_FILES,
+)
 def _save(shell: Shell, args: list[str]) -> int:
     """The same as .backup."""
     return _backup_to(shell, args)
@@ -1139,15 +1164,6 @@ def init_parameters(conn: apsw.Connection) -> None:
     finally:
         conn.config(apsw.SQLITE_DBCONFIG_WRITABLE_SCHEMA, writable)
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, defensive)
-
-
-def stored_parameters(conn: apsw.Connection) -> dict[str, Any]:
-    """The parameters in ``temp.sqlite_parameters`` by name (with its $ : @ or ?), or {}."""
-    try:
-        conn.column_metadata("temp", "sqlite_parameters", "key")
-    except apsw.Error:
-        return {}
-    return {str(k): v for k, v in conn.execute("SELECT key, value FROM temp.sqlite_parameters")}
 
 
 def quote_value(value: Any) -> str:
@@ -1234,7 +1250,14 @@ def _list_parameters(shell: Shell) -> None:
         shell.out.write(f"{key}{pad} {quote_value(value)}\n")
 
 
-@command("parameter", "parameter CMD ...", "Manage SQL parameter bindings", safe=True)
+@command(
+    "parameter",
+    "parameter CMD ...",
+    "Manage SQL parameter bindings",
+    safe=True,
+    arguments=("words",),
+    words=("clear", "init", "list", "set", "unset"),
+)
 def _parameter(shell: Shell, args: list[str]) -> int:
     """Set, list, unset or clear the values bound to statements' parameters (:x, @x, $x, ?N)."""
     conn = shell.session.connection
@@ -1259,14 +1282,3 @@ def _parameter(shell: Shell, args: list[str]) -> int:
 
 
 # -- binding parameters to statements -----------------------------------------------
-
-
-def statement_bindings(conn: apsw.Connection, statement: str) -> list[Any] | None:
-    """The values for a statement's parameters from ``temp.sqlite_parameters``, NULL for the rest."""
-    if not any(c in statement for c in "?:@$#"):
-        return None
-    names = parameter_names(statement)
-    if not names:
-        return None
-    params = stored_parameters(conn)
-    return [params.get(name if name is not None else f"?{i}") for i, name in enumerate(names, 1)]

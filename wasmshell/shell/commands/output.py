@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
+from ..output.render import MODES
 from ..output.values import c_string
 from ..state import Redirect, Shell, text_stream
 from .args import boolean_value, integer_value, option_match
@@ -33,6 +34,9 @@ _MODE_ERROR = (
     "Error: mode should be one of: ascii box column csv html insert json line list markdown "
     "qbox quote table tabs tcl"
 )
+# The words .mode takes: the output modes, and the interactive table view's.
+MODE_NAMES = (*MODES, "pretty", "qbox")
+SWITCHES = ("on", "off")
 COLUMNAR = ("column", "table", "box", "markdown")
 _MODE_OPTIONS_HELP = "options:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww"
 
@@ -91,6 +95,9 @@ def set_mode(
     "mode MODE ?OPTIONS? ?TABLE?",
     "Set output mode (options: --wrap N --wordwrap on|off --quote)",
     safe=True,
+    options=("--wrap N", "--wordwrap on|off", "--quote", "--noquote", "--ww"),
+    arguments=("words", "table"),
+    words=MODE_NAMES,
 )
 def _mode(shell: Shell, args: list[str]) -> int:
     name = None
@@ -165,7 +172,14 @@ def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
     return boolean_value(args[1], shell.error)
 
 
-@command("headers", "headers on|off", "Turn display of headers on or off", safe=True)
+@command(
+    "headers",
+    "headers on|off",
+    "Turn display of headers on or off",
+    safe=True,
+    arguments=("words",),
+    words=SWITCHES,
+)
 def _headers(shell: Shell, args: list[str]) -> int:
     value = _switch(shell, args, "headers")
     if value is None:
@@ -208,7 +222,7 @@ def _print(shell: Shell, args: list[str]) -> int:
 
 
 def _flag(name: str, usage: str, help: str) -> None:
-    @command(name, usage, help, safe=True)
+    @command(name, usage, help, safe=True, arguments=("words",), words=SWITCHES)
     def handler(shell: Shell, args: list[str]) -> int:
         value = _switch(shell, args, name)
         if value is None:
@@ -318,11 +332,11 @@ def _usage(name: str) -> str:
     return f".{cmd.usage:<22} {cmd.help}"
 
 
-@command("output", "output ?FILE?", "Send output to FILE or stdout if FILE is omitted")
+@command("output", "output ?FILE?", "Send output to FILE or stdout if FILE is omitted", arguments=("path",))
 def _output(shell: Shell, args: list[str]) -> int:
     return _redirect(shell, args, once=False)
 
 
-@command("once", "once ?FILE?", "Output for the next SQL command only to FILE")
+@command("once", "once ?FILE?", "Output for the next SQL command only to FILE", arguments=("path",))
 def _once(shell: Shell, args: list[str]) -> int:
     return _redirect(shell, args, once=True)

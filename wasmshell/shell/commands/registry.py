@@ -11,22 +11,42 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..safe import refuse
-from ..state import QUIT, Shell
-from .args import split_args
+if TYPE_CHECKING:
+    from ..state import Shell
 
-Handler = Callable[[Shell, list[str]], int]
+Handler = Callable[["Shell", list[str]], int]
 # Whether a command may run under -safe: True; False; the message that refuses it,
 # where sqlite3's names the command in full (".read", not ".rea" as typed); or a
 # function that says why these arguments may not run (None when they may).
-Safety = bool | str | Callable[[Shell, list[str]], str | None]
+Safety = bool | str | Callable[["Shell", list[str]], str | None]
+
+
+# What an argument of a dot-command can be, for completion; "+" joins kinds.
+ARGUMENT_KINDS = frozenset(
+    {
+        "words",  # the command's own words (Command.words)
+        "relation",  # a table or view
+        "table",  # a table
+        "wasm",  # a Wasm function
+        "path",  # a file (those with one of Command.files first)
+        "directory",  # a directory
+        "database",  # an attached database's name
+        "command",  # a dot-command's name
+    }
+)
+
+# The suffixes of database files, which .open, .backup and .save offer first.
+DATABASE_FILES = (".db", ".sqlite", ".sqlite3", ".db3")
 
 
 class Command(NamedTuple):
-    """A dot-command: name, usage line, one-line help, the function that runs it, and
-    whether it may run under -safe."""
+    """A dot-command: everything said about it, in one place.
+
+    ``.help``, the dispatcher, completion and the README check are all made
+    from these entries.
+    """
 
     name: str
     usage: str
@@ -34,6 +54,13 @@ class Command(NamedTuple):
     handler: Handler
     aliases: tuple[str, ...] = ()
     safe: Safety = False
+    # Options as spelled, "--name", or "--name VALUE" when the option takes a value.
+    options: tuple[str, ...] = ()
+    # The kind of each argument by position (options and their values not counted).
+    arguments: tuple[str, ...] = ()
+    repeated: bool = False  # every argument is of the kind of the first
+    words: tuple[str, ...] = ()  # the words an argument of kind "words" takes
+    files: tuple[str, ...] = ()  # suffixes of the files it most likely wants
 
     def refusal(self, shell: Shell, args: list[str]) -> str | None:
         """Why safe mode refuses ``args`` (sqlite3's message), or None."""
@@ -45,14 +72,34 @@ class Command(NamedTuple):
             return self.safe
         return self.safe(shell, args)
 
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """The options as typed: ``--name``."""
+        return tuple(option.split()[0] for option in self.options)
+
+    def takes_value(self, option: str) -> bool:
+        """Whether ``option`` (``-name`` or ``--name``) is followed by a value."""
+        name = option.lstrip("-")
+        return any(o.split()[0].lstrip("-") == name and " " in o for o in self.options)
+
 
 REGISTRY: dict[str, Command] = {}
 
 
 def command(
-    name: str, usage: str, help: str, aliases: tuple[str, ...] = (), *, safe: Safety = False
+    name: str,
+    usage: str,
+    help: str,
+    aliases: tuple[str, ...] = (),
+    *,
+    safe: Safety = False,
+    options: tuple[str, ...] = (),
+    arguments: tuple[str, ...] = (),
+    repeated: bool = False,
+    words: tuple[str, ...] = (),
+    files: tuple[str, ...] = (),
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated function as ``.name``.
+    """Register the decorated function as ``.name``, with what completion needs to know.
 
     ``safe`` says whether it may run under -safe: True when it touches no file and
     runs no program, the message that refuses it, or a function of the shell and
@@ -60,9 +107,12 @@ def command(
     a new command that reads or writes files cannot be forgotten: it is refused
     until its registration says otherwise.
     """
+    for kinds in arguments:
+        unknown = set(kinds.split("+")) - ARGUMENT_KINDS
+        assert not unknown, f".{name}: unknown argument kind {unknown}"
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, usage, help, handler, aliases, safe)
+        cmd = Command(name, usage, help, handler, aliases, safe, options, arguments, repeated, words, files)
         for n in (name, *aliases):
             REGISTRY[n] = cmd
         return handler
@@ -87,7 +137,6 @@ PREFERRED = {
 
 def find(name: str) -> Command | None:
     """The command called ``name``, or the only one it is a prefix of."""
-    _load_all()
     if name in REGISTRY:
         return REGISTRY[name]
     if name in PREFERRED:
@@ -96,29 +145,6 @@ def find(name: str) -> Command | None:
     if len(matches) == 1:
         return next(iter(matches.values()))
     return None
-
-
-def run_command(shell: Shell, line: str) -> int:
-    """Run one dot-command line; return 0, 1 (an error was written) or QUIT."""
-    _load_all()
-    args = split_args(line[1:])
-    if not args:
-        return 0
-    cmd = find(args[0])
-    if cmd is None:
-        shell.error(f'Error: unknown command or invalid arguments:  "{args[0]}". Enter ".help" for help')
-        return 1
-    if shell.safe is not None:
-        reason = cmd.refusal(shell, args)
-        if reason is not None:
-            refuse(shell, reason)
-    try:
-        return cmd.handler(shell, args)
-    except OSError as exc:
-        shell.error(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-        return 1
-    finally:
-        shell.after_command()
 
 
 def usage_error(shell: Shell, cmd_name: str) -> int:
@@ -130,19 +156,14 @@ def usage_error(shell: Shell, cmd_name: str) -> int:
 
 def all_commands() -> list[Command]:
     """Every registered command once, sorted by name."""
-    _load_all()
     return sorted({cmd.name: cmd for cmd in REGISTRY.values()}.values(), key=lambda c: c.name)
 
 
 def help_lines(pattern: str | None = None) -> list[str]:
     """Help text for every command, or those matching ``pattern``, sorted by name."""
-    _load_all()
-    seen: dict[str, Command] = {}
-    for cmd in REGISTRY.values():
-        seen[cmd.name] = cmd
     lines = []
-    for name in sorted(seen):
-        cmd = seen[name]
+    for cmd in all_commands():
+        name = cmd.name
         if pattern and not (
             name.startswith(pattern) or fnmatch.fnmatch(name, pattern) or pattern in cmd.help
         ):
@@ -151,48 +172,3 @@ def help_lines(pattern: str | None = None) -> list[str]:
             f".{cmd.usage:<22} {cmd.help}" if len(cmd.usage) < 22 else f".{cmd.usage}\n{'':23} {cmd.help}"
         )
     return lines
-
-
-_loaded = False
-
-
-def _load_all() -> None:
-    """Import the modules that register commands (once)."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from . import core, data, output, schema, wasm  # noqa: F401
-
-
-@command("help", "help ?PATTERN?", "Show help text for commands matching PATTERN", safe=True)
-def _help(shell: Shell, args: list[str]) -> int:
-    pattern = args[1] if len(args) > 1 else None
-    if pattern and pattern.startswith("."):
-        pattern = pattern[1:]
-    lines = help_lines(pattern)
-    if pattern and not lines:
-        shell.error(f"Nothing matches '{pattern}'")
-        return 1
-    shell.out.write("".join(line + "\n" for line in lines))
-    return 0
-
-
-@command("quit", "quit", "Stop interpreting input (in a .read file, just that file)", safe=True)
-def _quit(shell: Shell, args: list[str]) -> int:
-    if shell.input_depth <= 1:  # not in a .read file
-        shell.quit_requested = True
-    return QUIT
-
-
-@command("exit", "exit ?CODE?", "Exit this program with return-code CODE", safe=True)
-def _exit(shell: Shell, args: list[str]) -> int:
-    code = 0
-    if len(args) > 1:
-        try:
-            code = int(args[1], 0)
-        except ValueError:
-            code = 0
-    if code:
-        shell.exit_code = code
-    return QUIT

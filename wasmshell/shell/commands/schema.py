@@ -357,7 +357,14 @@ def _is_schema_table(conn: apsw.Connection, pattern: str) -> bool:
     return any(like(pattern, name, "\\", limit) for name in names)
 
 
-@command("schema", "schema ?PATTERN?", "Show the CREATE statements matching PATTERN", safe=True)
+@command(
+    "schema",
+    "schema ?PATTERN?",
+    "Show the CREATE statements matching PATTERN",
+    safe=True,
+    options=("--indent", "--nosys"),
+    arguments=("relation",),
+)
 def _schema(shell: Shell, args: list[str]) -> int:
     """Show the CREATE statements of the objects whose table matches PATTERN."""
     indent = nosys = False
@@ -456,13 +463,26 @@ def _list_names(shell: Shell, args: list[str], indexes: bool) -> int:
     return 0
 
 
-@command("tables", "tables ?TABLE?", "List names of tables matching LIKE pattern TABLE", safe=True)
+@command(
+    "tables",
+    "tables ?TABLE?",
+    "List names of tables matching LIKE pattern TABLE",
+    safe=True,
+    arguments=("relation",),
+)
 def _tables(shell: Shell, args: list[str]) -> int:
     """List tables and views, in columns as sqlite3 does."""
     return _list_names(shell, args, indexes=False)
 
 
-@command("indexes", "indexes ?TABLE?", "Show names of indexes", aliases=("indices",), safe=True)
+@command(
+    "indexes",
+    "indexes ?TABLE?",
+    "Show names of indexes",
+    aliases=("indices",),
+    safe=True,
+    arguments=("table",),
+)
 def _indexes(shell: Shell, args: list[str]) -> int:
     """List the indexes of tables matching TABLE."""
     return _list_names(shell, args, indexes=True)

@@ -14,6 +14,8 @@ from ..output.render import renderer_for
 from ..state import Shell
 from .registry import command, usage_error
 
+WASM_FILES = (".wat", ".wasm")  # the files .loadwasm and .wat offer first
+
 
 def read_module(path: str) -> str | bytes:
     """A module file: a binary (starting with \\0asm) as bytes, anything else as WAT text."""
@@ -46,6 +48,9 @@ def signature(info: Any) -> str:
     "loadwasm",
     "loadwasm FILE ?FUNC ...? ?--temp? ?--replace?",
     "Register functions of a .wat/.wasm module; stored in the database unless --temp",
+    options=("--temp", "--replace"),
+    arguments=("path",),
+    files=WASM_FILES,
 )
 def _loadwasm(shell: Shell, args: list[str]) -> int:
     options = [a for a in args[1:] if a.startswith("--")]
@@ -92,6 +97,7 @@ PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors
     "funcs ?PATTERN?",
     "List Wasm functions: signature, origin, state and use (with size, sha256 and determinism in any .mode)",
     safe=True,
+    arguments=("wasm",),
 )
 def _funcs(shell: Shell, args: list[str]) -> int:
     if len(args) > 2:
@@ -236,6 +242,8 @@ def _wat_safety(shell: Shell, args: list[str]) -> str | None:
     "wat NAME|FILE",
     "Show a Wasm function's module (or a module file) as WebAssembly text",
     safe=_wat_safety,
+    arguments=("wasm+path",),
+    files=WASM_FILES,
 )
 def _wat(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:

@@ -40,7 +40,7 @@ def input_is_complete(text: str) -> bool:
 
 def banner(shell: Shell) -> str:
     """What the shell says when it starts."""
-    from ..commands.core import version_text
+    from ...version import version_text
 
     where = (
         "Connected to a transient in-memory database.\n"
@@ -138,7 +138,7 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
                     errors += process_input(shell, text.split("\n"), prompted=True)
                 except KeyboardInterrupt:
                     shell.error("Interrupted")
-            if shell.quit_requested:
+            if shell.quit is not None:
                 break
     finally:
         watcher.close()

@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..highlight import split_input
-from .commands import MODES, command_suggestions, dot_commands
-from .metadata import Metadata, Relation, metadata_version, read_metadata, session_metadata
+from .commands import MODES, command_suggestions
+from .metadata import Metadata, Relation, dot_commands, metadata_version, read_metadata, session_metadata
 from .ranking import FUZZY, PREFIX, SUBSTRING, Suggestion
 from .sql import sql_suggestions
 

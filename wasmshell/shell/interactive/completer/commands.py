@@ -2,99 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
+from ...commands.registry import all_commands, find
 from ...output import render
-
-if TYPE_CHECKING:
-    from .metadata import Metadata
-
-    pass
-
-
+from .metadata import Metadata, dot_commands
 from .ranking import SUBSTRING, Candidate, Suggestion, match_quality, ranked
 
 MODES = (*render.MODES, "pretty", "qbox")
-SWITCHES = ("on", "off")
-
-# The words a dot-command takes, by command (canonical name).
-COMMAND_WORDS: dict[str, tuple[str, ...]] = {
-    "mode": MODES,
-    "headers": SWITCHES,
-    "echo": SWITCHES,
-    "bail": SWITCHES,
-    "timer": SWITCHES,
-    "changes": SWITCHES,
-    "parameter": ("clear", "init", "list", "set", "unset"),
-}
-
-# Options offered when an argument starts with "-"; those in _OPTION_VALUES take a value.
-COMMAND_OPTIONS: dict[str, tuple[str, ...]] = {
-    "open": ("--readonly", "--new"),
-    "loadwasm": ("--temp", "--replace"),
-    "mode": ("--wrap", "--wordwrap", "--quote", "--noquote", "--ww"),
-    "import": ("--csv", "--ascii", "--skip", "--schema"),
-    "schema": ("--indent", "--nosys"),
-}
-_OPTION_VALUES = frozenset({"skip", "schema", "wrap", "wordwrap"})
-
-# What each argument of a dot-command is, by position; "+" joins sources.
-#   words: COMMAND_WORDS of the command     relation: tables and views
-#   table: tables      wasm: Wasm functions  path / directory: files
-#   database: attached database names        command: dot-command names
-_ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "mode": ("words", "table"),
-    "headers": ("words",),
-    "echo": ("words",),
-    "bail": ("words",),
-    "timer": ("words",),
-    "changes": ("words",),
-    "parameter": ("words",),
-    "schema": ("relation",),
-    "tables": ("relation",),
-    "indexes": ("table",),
-    "dump": ("relation",),
-    "import": ("path", "table"),
-    "wat": ("wasm+path",),
-    "funcs": ("wasm",),
-    "open": ("path",),
-    "read": ("path",),
-    "loadwasm": ("path",),
-    "output": ("path",),
-    "once": ("path",),
-    "backup": ("database+path", "path"),
-    "save": ("path",),
-    "cd": ("directory",),
-    "help": ("command",),
-}
-_REPEATED = frozenset({"dump"})  # every argument is of the same kind
-
-# Files a command most likely wants are listed first.
-_PREFERRED_FILES: dict[str, tuple[str, ...]] = {
-    "loadwasm": (".wat", ".wasm"),
-    "wat": (".wat", ".wasm"),
-    "read": (".sql",),
-    "open": (".db", ".sqlite", ".sqlite3", ".db3"),
-    "backup": (".db", ".sqlite", ".sqlite3", ".db3"),
-    "save": (".db", ".sqlite", ".sqlite3", ".db3"),
-    "import": (".csv", ".tsv", ".txt"),
-}
 _MAX_DIRECTORY_ENTRIES = 5000  # a huge directory is cut rather than stalling the prompt
-
-
-@functools.cache
-def dot_commands() -> dict[str, str]:
-    """Every dot-command name and alias, with its one-line help."""
-    from ...commands.registry import all_commands
-
-    names: dict[str, str] = {}
-    for cmd in all_commands():
-        for name in (cmd.name, *cmd.aliases):
-            names[name] = cmd.help
-    return names
 
 
 def _command_line_words(line: str) -> tuple[list[str], str, str, int]:
@@ -116,11 +33,16 @@ def _command_line_words(line: str) -> tuple[list[str], str, str, int]:
 
 
 def _argument_position(args: Sequence[str]) -> int:
-    """The position of the next argument: options, and the values they take, not counted."""
+    """The position of the next argument: options, and the values they take, not counted.
+
+    An option is taken to be followed by a value when it is in any command
+    (``--skip N`` of .import, ``--wrap N`` of .mode): so completion has always
+    counted, and an option a command does not know is an error it reports.
+    """
     position, i = 1, 0
     while i < len(args):
         if args[i].startswith("-") and len(args[i]) > 1:
-            if args[i].lstrip("-") in _OPTION_VALUES:
+            if any(cmd.takes_value(args[i]) for cmd in all_commands()):
                 i += 1
         else:
             position += 1
@@ -182,21 +104,20 @@ def command_suggestions(line: str, md: Metadata, cwd: str | None) -> list[Sugges
     words, current, quote, typed = _command_line_words(line)
     if not words:
         return []  # ". x": no command name
-    from ...commands.registry import find
-
-    found = find(words[0])
-    command = found.name if found is not None else words[0]
+    dot_commands()  # every command registered
+    cmd = find(words[0])
+    command = cmd.name if cmd is not None else words[0]
     if current.startswith("-") and not quote:
-        options = [Candidate(o, "option", "option", o) for o in COMMAND_OPTIONS.get(command, ())]
+        options = [Candidate(o, "option", "option", o) for o in (cmd.option_names if cmd else ())]
         return ranked(current, -typed, [options])
-    rules = _ARGUMENTS.get(command, ())
-    position = 1 if command in _REPEATED else _argument_position(words[1:])
+    rules = cmd.arguments if cmd is not None else ()
+    position = 1 if cmd is not None and cmd.repeated else _argument_position(words[1:])
     if position > len(rules):
         return []
     groups: list[list[Candidate]] = []
     for source in rules[position - 1].split("+"):
         if source in ("path", "directory"):
-            preferred = _PREFERRED_FILES.get(command, ())
+            preferred = cmd.files if cmd is not None else ()
             groups.append(_paths(current, quote, cwd, source == "directory", preferred))
             continue
         names: Iterable[str]

@@ -10,10 +10,29 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from .commands import COMMAND_WORDS, dot_commands
+from ...commands.registry import all_commands
 
 if TYPE_CHECKING:
     from ....engine import Session
+
+
+@functools.cache
+def dot_commands() -> dict[str, str]:
+    """Every dot-command name and alias, with its one-line help."""
+    from ...runner import load_commands  # the runner knows every command module
+
+    names: dict[str, str] = {}
+    for cmd in load_commands():
+        for name in (cmd.name, *cmd.aliases):
+            names[name] = cmd.help
+    return names
+
+
+@functools.cache
+def command_words() -> dict[str, tuple[str, ...]]:
+    """The words each dot-command takes (``.mode``'s modes, on/off ...), by name."""
+    dot_commands()  # every command registered
+    return {cmd.name: cmd.words for cmd in all_commands() if cmd.words}
 
 
 ALL_COLUMNS_LIMIT = 2000  # before a table is named, every column is offered if there are no more
@@ -45,7 +64,7 @@ class Metadata:
     triggers: tuple[str, ...] = ()
     pragmas: tuple[str, ...] = ()
     commands: Mapping[str, str] = field(default_factory=dot_commands)
-    command_words: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(COMMAND_WORDS))
+    command_words: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(command_words()))
     partial: bool = False
 
     @property
