@@ -56,6 +56,18 @@ def fd_stream(fd: int) -> TextIO:
     return open(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
 
 
+class Running:
+    """What apsw's exec trace tells of the statements that run now (see Shell._trace)."""
+
+    __slots__ = ("description", "prepared", "sql", "started")
+
+    def __init__(self) -> None:
+        self.prepared = False  # the statement was prepared: an error now is a runtime error
+        self.started = 0  # statements begun since the count was reset (a batch runs several)
+        self.sql = ""  # the text of the statement begun last
+        self.description: Any = ()  # its columns, for the table view of an empty result
+
+
 class Flags:
     """On/off switches of the shell."""
 
@@ -95,25 +107,20 @@ class Shell:
         self.stderr = stderr or fd_stream(sys.stderr.fileno())
         self.settings = OutputSettings()
         self.flags = Flags()
-        self.limits = limits or Limits()
         self.redirect: Redirect | None = None
         self.redirect_name: str | None = None
         self.out_count = 0  # .once: output goes back to stdout when this reaches 0
         self.prompts = ("wasmshell> ", "   ...> ")
         self.mode_set = False  # an explicit mode was chosen (.mode or a switch)
         self.completer: Any = None
-        self._prepared = False
-        self._started = 0
-        self._statement_sql = ""
-        self._description: Any = ()
+        self.running = Running()
         self._cursor: Any = None
         self._wrote = False  # output may be waiting in a buffer (see _trace)
         self._cursor_session: Session | None = None
         self.safe: SafeMode | None = None  # -safe (safe.py)
         self.restore_state = 0  # reading a dump into an empty database: see _detect_restore
         self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
-        self.session: Session = self.open(path, readonly=readonly)
-        self.path = path
+        self.session: Session = self.open(path, readonly=readonly, limits=limits or Limits())
         self.input_depth = 0  # inputs being read, one inside the other (stdin, .read, ...)
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
@@ -126,9 +133,15 @@ class Shell:
 
     # -- database --------------------------------------------------------------
 
-    def open(self, path: str, *, readonly: bool = False) -> Session:
-        """Open ``path`` as the session's database (errors propagate)."""
-        session = connect(path, limits=self.limits, readonly=readonly)
+    @property
+    def path(self) -> str:
+        """The file of the database open now, as it was named."""
+        return self.session.path
+
+    def open(self, path: str, *, readonly: bool = False, limits: Limits | None = None) -> Session:
+        """Open ``path`` as a session (errors propagate), with the limits of the session
+        open now unless ``limits`` are given."""
+        session = connect(path, limits=limits or self.session.limits, readonly=readonly)
         conn = session.connection
         conn.set_busy_timeout(0)
         # As sqlite3 3.54 opens every file: a file's schema cannot be edited by SQL
@@ -281,9 +294,9 @@ class Shell:
     def _trace(self, _cursor: Any, sql: str, _bindings: Any) -> bool:
         # apsw calls this once SQLite has prepared a statement and is about to
         # run it: an error before this is a parse error, after it a runtime one.
-        self._prepared = True
-        self._started += 1
-        self._statement_sql = sql
+        self.running.prepared = True
+        self.running.started += 1
+        self.running.sql = sql
         if self._wrote:
             # What was written so far is out before this statement runs, however long
             # it takes, as sqlite3 flushes before each line.
@@ -291,9 +304,9 @@ class Shell:
             self.out.flush()
         if self.settings.mode == "pretty":  # the table view shows the columns of an empty result
             try:
-                self._description = _cursor.get_description()
+                self.running.description = _cursor.get_description()
             except apsw.Error:
-                self._description = ()
+                self.running.description = ()
         return True
 
     def can_batch(self) -> bool:
@@ -321,7 +334,7 @@ class Shell:
         errors = 0
         self._wrote = True
         while items:
-            self._started = 0
+            self.running.started = 0
             try:
                 self._run_rows("\n".join(text for _, text in items), batched=True)
                 self.show_guest_output()
@@ -346,11 +359,11 @@ class Shell:
     def _locate_failure(self, items: list[tuple[int, str]], exc: BaseException) -> tuple[int, bool]:
         """Which statement of a batch failed, and whether it had been prepared.
 
-        ``_started`` statements began running. Either the last of them failed
+        ``running.started`` statements began running. Either the last of them failed
         while running, or the next one failed to prepare: preparing the next
         one alone (under EXPLAIN, so nothing runs) tells which.
         """
-        started = self._started
+        started = self.running.started
         if started == 0:
             return 0, False
         if started >= len(items):
@@ -363,14 +376,14 @@ class Shell:
         return started - 1, True
 
     def _run_statement(self, statement: str, buffer: str, startline: int | None, dialect: bool) -> int:
-        self._prepared = False
+        self.running.prepared = False
         try:
             self._run_rows(statement, dialect=dialect)
         except OSError as exc:
             self.report_output_error(exc)
             return 1
         except Exception as exc:
-            self.report_sql_error(exc, self._prepared, statement, buffer, startline)
+            self.report_sql_error(exc, self.running.prepared, statement, buffer, startline)
             return 1
         return 0
 
@@ -381,16 +394,11 @@ class Shell:
 
     def _run_rows(self, statement: str, batched: bool = False, dialect: bool = True) -> None:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
-        session = self.session
-        if self._cursor_session is not session:
-            self._cursor = session.connection.cursor()
-            self._cursor.exec_trace = self._trace
-            self._cursor_session = session
         bindings = None if batched else self._bindings_for(statement)
-        cursor = session.execute(
+        cursor = self.session.execute(
             statement,
             bindings,
-            cursor=self._cursor,
+            cursor=self._session_cursor(),
             can_cache=not batched,
             dialect=dialect and not batched,  # batched lines passed engine_must_see
         )
@@ -402,43 +410,60 @@ class Shell:
                 pending = next(rows, _END)
                 # One renderer per statement; a batch holds several, told apart by _trace.
                 while pending is not _END:
-                    current = self._started
-                    renderer = self._renderer(cursor.is_explain, self._statement_sql)
+                    current = self.running.started
+                    renderer = self._renderer(cursor.is_explain, self.running.sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                     renderer.row(pending)
-                    pending = _END
-                    if batched:
-
-                        def this_statement(current: int = current) -> Iterator[Any]:
-                            nonlocal pending
-                            for row in rows:
-                                if self._started != current:
-                                    pending = row  # the first row of the next statement
-                                    return
-                                yield row
-
-                        renderer.write_rows(this_statement())
-                    else:
-                        renderer.write_rows(rows)  # the rest in the renderer's own loop
+                    pending = self._write_statement_rows(renderer, rows, batched)
                     if pending is not _END:
                         renderer.finish()
                         renderer = None
-                if renderer is None and self.settings.mode == "pretty" and self._description and not batched:
+                columns = self.running.description  # the table view shows an empty result's columns
+                if renderer is None and self.settings.mode == "pretty" and columns and not batched:
                     renderer = self._renderer()
-                    renderer.start([d[0] for d in self._description])
+                    renderer.start([d[0] for d in columns])
             except UnicodeDecodeError as exc:
                 # APSW stopped in the middle of the SQL: the next statements want a new cursor.
                 self._cursor_session = None
-                if renderer is not None and self._started != current:
+                if renderer is not None and self.running.started != current:
                     renderer.finish()  # the statement before was complete; the next one failed
                     renderer = None
                 renderer = self._rerun_keeping_bytes(exc, renderer, bindings, cursor)
                 if batched:  # the batch's later statements never ran
-                    raise _ResumeBatch(self._started) from None
+                    raise _ResumeBatch(self.running.started) from None
         finally:
-            self._description = ()
+            self.running.description = ()
             if renderer is not None:
                 renderer.finish()
+
+    def _session_cursor(self) -> Any:
+        """The cursor statements run on, made once per session so that _trace sees them."""
+        session = self.session
+        if self._cursor_session is not session:
+            self._cursor = session.connection.cursor()
+            self._cursor.exec_trace = self._trace
+            self._cursor_session = session
+        return self._cursor
+
+    def _write_statement_rows(self, renderer: Any, rows: Iterator[Any], batched: bool) -> Any:
+        """Write the rest of one statement's rows; return the first row of the next
+        statement of a batch (which _trace counted as begun), or _END."""
+        if not batched:
+            renderer.write_rows(rows)  # the rest in the renderer's own loop
+            return _END
+        current = self.running.started
+        pending = _END
+
+        def this_statement() -> Iterator[Any]:
+            nonlocal pending
+            for row in rows:
+                if self.running.started != current:
+                    pending = row
+                    return
+                yield row
+
+        renderer.write_rows(this_statement())
+        return pending
 
     def _renderer(self, *args: Any) -> Any:
         """A renderer of rows to the current output (which then holds output to flush)."""
@@ -456,12 +481,12 @@ class Shell:
         """
         from ..engine import native
 
-        again = native.rows_keeping_bytes(self.session.connection, self._statement_sql, bindings)
+        again = native.rows_keeping_bytes(self.session.connection, self.running.sql, bindings)
         if again is None:
             raise exc
         columns, rest = again
         if renderer is None:
-            renderer = self._renderer(cursor.is_explain, self._statement_sql)
+            renderer = self._renderer(cursor.is_explain, self.running.sql)
             renderer.start(columns)
         renderer.write_rows(islice(rest, renderer.count, None))
         return renderer
@@ -490,13 +515,13 @@ class Shell:
         """Run SQL given on the command line; on failure report as sqlite3 does, return its code."""
         self._wrote = True
         for _offset, statement in split_statements(sql):
-            self._prepared = False
+            self.running.prepared = False
             try:
                 self._run_rows(statement)
                 self.show_guest_output()
             except Exception as exc:
                 self.show_guest_output()
-                prepared = self._prepared
+                prepared = self.running.prepared
                 phase = "stepping" if prepared else "in prepare"
                 self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
                 code = error_code(exc)

@@ -109,7 +109,7 @@ def _open(shell: Shell, args: list[str]) -> int:
         shell.error(f'Error: unable to open database "{path}": {exc}')
         return 1
     old = shell.session
-    shell.session, shell.path = session, path
+    shell.session = session
     old.close()
     return 0
 

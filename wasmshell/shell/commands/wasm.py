@@ -222,11 +222,11 @@ def _wasmlimits(shell: Shell, args: list[str]) -> int:
         return 0
     try:
         limits = shell.session.limits._replace(**changes).checked()
-        shell.session.limits = limits  # refused, and nothing changes, if a module in use cannot run
+        # Refused, and nothing changes, if a module in use cannot run; a later .open keeps them.
+        shell.session.limits = limits
     except (ValueError, WasmError) as exc:
         shell.error(f"Error: {exc}")
         return 1
-    shell.limits = limits  # and for every later .open
     return 0
 
 
