@@ -770,3 +770,61 @@ def test_complete_on_tab_completes_a_burst(sql_completer, while_typing):
 def test_complete_on_tab_inserts_the_common_part(sql_completer):
     options = {"complete_while_typing": True, "key_bindings": tab_bindings()}
     assert tab_complete(sql_completer, ".mode ta", burst=True, **options) == ".mode tab"
+
+
+# -- completion made from the registry ----------------------------------------
+
+
+def test_a_command_s_registration_is_all_completion_needs(tmp_path):
+    """A new command says its options, argument kinds, words and files once, at its
+    registration, and completion offers them with nothing else to edit."""
+    from wasmshell.shell.commands import registry
+    from wasmshell.shell.interactive.completer import metadata
+
+    for name in ("model.zz", "notes.txt", "other.zz2"):
+        (tmp_path / name).write_text("")
+    registry.command(
+        "zzcomplete",
+        "zzcomplete WORD FILE",
+        "a command for this test",
+        safe=True,
+        options=("--fast", "--level N"),
+        arguments=("words", "path"),
+        words=("alpha", "beta"),
+        files=(".zz",),
+    )(lambda shell, args: 0)
+    metadata.dot_commands.cache_clear()
+    metadata.command_words.cache_clear()
+    try:
+        md = Metadata()
+        assert md.commands["zzcomplete"] == "a command for this test"
+        assert texts(".zzcomplete -", md) == ["--fast", "--level"]
+        assert texts(".zzcomplete ", md) == ["alpha", "beta"]
+        assert texts(".zzcomplete --level 3 ", md) == ["alpha", "beta"]  # the value is not an argument
+        files = texts(".zzcomplete alpha ", md, cwd=str(tmp_path))
+        assert files[0] == "model.zz"  # the file it most likely wants first
+        assert set(files) == {"model.zz", "notes.txt", "other.zz2"}
+    finally:
+        del registry.REGISTRY["zzcomplete"]
+        metadata.dot_commands.cache_clear()
+        metadata.command_words.cache_clear()
+
+
+def test_a_registration_with_an_unknown_argument_kind_fails():
+    from wasmshell.shell.commands import registry
+
+    with pytest.raises(AssertionError, match="unknown argument kind"):
+        registry.command("zzbad", "zzbad", "never registered", arguments=("table+tabel",))
+    assert "zzbad" not in registry.REGISTRY
+
+
+def test_dot_command_words_carry_their_positions():
+    from wasmshell.shell.commands.args import line_words, split_args
+
+    line = """.import 'my file.csv' "t\\tx" --skip 2 'open"""
+    words = line_words(line, 1)
+    assert [w.text for w in words] == ["import", "my file.csv", "t\tx", "--skip", "2", "open"]
+    assert [line[w.start : w.end] for w in words[:3]] == ["import", "'my file.csv'", '"t\\tx"']
+    assert [(w.quote, w.closed) for w in words[-2:]] == [("", True), ("'", False)]
+    assert words[-1].end == len(line)
+    assert split_args(line[1:]) == [w.text for w in words]

@@ -292,143 +292,192 @@ def process_input(
     shell.input_depth += 1
     saved_lineno = shell.lineno
     try:
-        return _process(shell, lines, prompted, source)
+        return InputRunner(shell, prompted, source).run(lines)
     finally:
         shell.input_depth -= 1
         if not prompted:  # a terminal's lines count on from one input to the next, as in sqlite3
             shell.lineno = saved_lineno
 
 
-def _process(shell: Shell, lines: Iterable[str], prompted: bool, source: str) -> int:
-    errors = 0
-    pending: PendingSQL | None = None
-    lineno = shell.lineno if prompted else 0
-    limit = input_limit(shell)
-    complete = apsw.complete
-    run_sql = shell.run_sql
-    flags = shell.flags
-    # Complete one-statement lines that have already arrived run together in
-    # one call into SQLite; see Shell.run_batch.
-    batch: list[tuple[int, str]] = []
-    may_batch = not prompted and shell.can_batch()
-    stop = False
+class InputRunner:
+    """One input being run, line by line, as sqlite3's process_input runs it.
 
-    def flush() -> None:
-        nonlocal errors, stop
-        if batch:
-            if len(batch) == 1:  # nothing to gain, and a lone SELECT keeps the plain row loop
-                failed = shell.run_sql(batch[0][1], batch[0][0], dialect=False)  # _batchable said so
-            else:
-                failed = shell.run_batch(batch)
-            batch.clear()
-            if failed:
-                errors += failed
-                stop = flags.bail
+    Each line is one step: a dot-command (or ``#`` comment), a blank line, a
+    complete one-statement line (batched when nothing can tell the
+    difference) or part of pending SQL. A step returns False when the input
+    is to stop here (.quit, .bail, an input too big); ``errors`` is then the
+    count to return.
+    """
 
-    def too_big(size: int) -> int:
-        flush()
-        where = pending.startline if pending else lineno + 1
-        shell.error(f"{source}:{where}: Input SQL is too big: {size:,} bytes")
-        return 1
+    def __init__(self, shell: Shell, prompted: bool, source: str) -> None:
+        self.shell = shell
+        self.prompted = prompted  # interactive: errors carry no line number
+        self.source = source  # the input's name in messages
+        self.errors = 0
+        self.pending: PendingSQL | None = None  # SQL awaiting the end of its statement
+        self.lineno = shell.lineno if prompted else 0
+        self.limit = input_limit(shell)
+        # Complete one-statement lines that have already arrived run together in
+        # one call into SQLite; see Shell.run_batch.
+        self.batch: list[tuple[int, str]] = []
+        self.may_batch = not prompted and shell.can_batch()
+        self.stop = False  # a batch failed under .bail: stop at the next step
 
-    def flush_output() -> None:
+    def run(self, lines: Iterable[str]) -> int:
+        """Run every line; return the number of errors."""
+        if isinstance(lines, LineReader):
+            lines.before_wait = self._before_wait
+            lines.limit = self.limit
+            if not self.prompted:
+                lines.stop = lambda: self.shell.interrupted
+        try:
+            for raw in lines:
+                if self.stop:
+                    return self.errors
+                if self.prompted:
+                    self.shell.interrupted = False  # as sqlite3: only the statement running is stopped
+                elif self.shell.interrupted:
+                    break
+                if not self._line(self._read_line(raw)):
+                    return self.errors
+        except InputTooBig as exc:  # a line too long to end, from the reader
+            self._too_big(exc.size + (self.pending.size + 1 if self.pending else 0))
+            return self.errors
+        return self._end()
+
+    def _read_line(self, raw: str) -> str:
+        """Count the line and drop its line ending (LF or CR LF, as sqlite3)."""
+        self.lineno += 1
+        self.shell.lineno = self.lineno  # for messages of what runs now (-safe's "line N:")
+        line = raw[:-1] if raw[-1:] == "\n" else raw
+        return line[:-1] if line[-1:] == "\r" else line
+
+    def _line(self, line: str) -> bool:
+        """One line: a step of pending SQL, a dot-command, a blank line or new SQL."""
+        if self.pending is not None:
+            self.pending.add(";" if self.pending.ended_by(line) else line)
+            return self._pending_step()
+        first = line[:1]
+        if first == "." or first == "#":
+            return self._dot_command(line)
+        if not first or first in _C_SPACE or first in "-/gG":
+            if is_blank(line):
+                self._echo(line)
+                return True
+            line = ";" if _is_terminator(line) else line.lstrip(_C_SPACE)
+        if line[-1:] == ";" and apsw.complete(line):
+            # One complete line: the common case of a script, kept short. (A line
+            # complete only with the newline after it, "x; -- y;", is pending SQL.)
+            return self._complete_line(line)
+        self._flush_batch()
+        if self.stop:
+            return False
+        self.pending = PendingSQL(line, self.lineno)
+        return self._pending_step()
+
+    def _dot_command(self, line: str) -> bool:
+        """A dot-command, or a ``#`` comment (echoed, never run)."""
+        self._flush_batch()
+        if self.stop:
+            return False
+        self._echo(line)
+        if line[:1] == "#":
+            return True
+        self._flush_output()
+        rc = run_command(self.shell, line)
+        self.may_batch = not self.prompted and self.shell.can_batch()  # .echo, .timer, .once ...
+        if rc == QUIT or self.shell.exit_code is not None:
+            return False
+        return self._count(rc)
+
+    def _complete_line(self, line: str) -> bool:
+        """A line that is complete SQL: into the batch if it may go there, else run now."""
+        shell = self.shell
+        if self.may_batch and line.count(";") == 1 and _batchable(line) and not shell.may_end_dump(line):
+            self.batch.append((self.lineno, line))
+            if len(self.batch) >= BATCH_LINES:
+                self._flush_batch()
+            return True
+        self._flush_batch()
+        if self.stop:
+            return False
+        return self._run_sql(line, self.lineno)
+
+    def _pending_step(self) -> bool:
+        """After a line joined pending SQL: run it if complete, drop it if only comments."""
+        pending = self.pending
+        assert pending is not None
+        if pending.size > self.limit:
+            self._too_big(pending.size)
+            return False
+        if pending.scanner.complete:
+            self.pending = None
+            return self._run_sql(pending.text(), pending.startline)
+        if pending.only_comments:
+            self._echo(pending.text())  # sqlite3 drops them, as it does a blank line
+            self.pending = None
+        return True
+
+    def _run_sql(self, sql: str, startline: int) -> bool:
+        """Run SQL text that began on line ``startline``."""
+        failed = self.shell.run_sql(sql, None if self.prompted else startline)
+        self.may_batch = not self.prompted and self.shell.can_batch()  # a .once redirect is over
+        return self._count(failed)
+
+    def _count(self, failed: int) -> bool:
+        """Count a failure; False if .bail says to stop."""
+        if failed:
+            self.errors += 1
+            if self.shell.flags.bail:
+                return False
+        return True
+
+    def _flush_batch(self) -> None:
+        """Run the batched lines, if any."""
+        batch = self.batch
+        if not batch:
+            return
+        if len(batch) == 1:  # nothing to gain, and a lone SELECT keeps the plain row loop
+            failed = self.shell.run_sql(batch[0][1], batch[0][0], dialect=False)  # _batchable said so
+        else:
+            failed = self.shell.run_batch(batch)
+        batch.clear()
+        if failed:
+            self.errors += failed
+            self.stop = self.shell.flags.bail
+
+    def _echo(self, text: str) -> None:
+        if self.shell.flags.echo:
+            self.shell.out.write(text + "\n")
+
+    def _flush_output(self) -> None:
         # As sqlite3 before each line: what ran is visible while the next thing runs
         # or input is awaited (statements flush for themselves, see Shell._trace).
         with contextlib.suppress(OSError):  # output that cannot be written is reported at the end
-            shell.flush()
+            self.shell.flush()
 
-    def before_wait() -> None:
-        flush()
-        flush_output()
+    def _before_wait(self) -> None:
+        self._flush_batch()
+        self._flush_output()
 
-    if isinstance(lines, LineReader):
-        lines.before_wait = before_wait
-        lines.limit = limit
-        if not prompted:
-            lines.stop = lambda: shell.interrupted
-    try:
-        for raw in lines:
-            if stop:
-                return errors
-            if prompted:
-                shell.interrupted = False  # as sqlite3: only the statement running is stopped
-            elif shell.interrupted:
-                break
-            lineno += 1
-            shell.lineno = lineno  # for messages of what runs now (-safe's "line N:")
-            line = raw[:-1] if raw[-1:] == "\n" else raw
-            if line[-1:] == "\r":
-                line = line[:-1]  # sqlite3 drops the CR of a CR LF line ending
-            if pending is None:
-                first = line[:1]
-                if first == "." or first == "#":
-                    flush()
-                    if stop:
-                        return errors
-                    if flags.echo:
-                        shell.out.write(line + "\n")
-                    if first == "#":
-                        continue
-                    flush_output()
-                    rc = run_command(shell, line)
-                    may_batch = not prompted and shell.can_batch()  # .echo, .timer, .once ...
-                    if rc == QUIT or shell.exit_code is not None:
-                        return errors
-                    if rc:
-                        errors += 1
-                        if flags.bail:
-                            return errors
-                    continue
-                if not first or first in _C_SPACE or first == "-" or first == "/" or first in "gG":
-                    if is_blank(line):
-                        if flags.echo:
-                            shell.out.write(line + "\n")
-                        continue
-                    line = ";" if _is_terminator(line) else line.lstrip(_C_SPACE)
-                if line[-1:] == ";" and complete(line):
-                    # One complete line: the common case of a script, kept short. (A line
-                    # complete only with the newline after it, "x; -- y;", is run below.)
-                    one = line.count(";") == 1
-                    if may_batch and one and _batchable(line) and not shell.may_end_dump(line):
-                        batch.append((lineno, line))
-                        if len(batch) >= BATCH_LINES:
-                            flush()
-                        continue
-                    flush()
-                    if stop:
-                        return errors
-                    failed = run_sql(line, None if prompted else lineno)
-                    may_batch = not prompted and shell.can_batch()  # a .once redirect is over
-                    if failed:
-                        errors += 1
-                        if flags.bail:
-                            return errors
-                    continue
-                flush()
-                if stop:
-                    return errors
-                pending = PendingSQL(line, lineno)
-            else:
-                pending.add(";" if pending.ended_by(line) else line)
-            if pending.size > limit:
-                return errors + too_big(pending.size)
-            if pending.scanner.complete:
-                sql, startline, pending = pending.text(), pending.startline, None
-                failed = run_sql(sql, None if prompted else startline)
-                may_batch = not prompted and shell.can_batch()
-                if failed:
-                    errors += 1
-                    if flags.bail:
-                        return errors
-            elif pending.only_comments:
-                if flags.echo:  # only comments: sqlite3 drops them, as it does a blank line
-                    shell.out.write(pending.text() + "\n")
-                pending = None
-    except InputTooBig as exc:  # a line too long to end, from the reader
-        return errors + too_big(exc.size + (pending.size + 1 if pending else 0))
-    flush()
-    if stop:
-        return errors
-    if pending and run_sql(pending.text(), None if prompted else pending.startline):
-        errors += 1
-    return errors
+    def _too_big(self, size: int) -> None:
+        """sqlite3's message for a line or statement longer than the SQL length limit.
+
+        The batch runs first, but its errors are not counted here: the input
+        ends with an error either way, and the count stays what it was.
+        """
+        errors = self.errors
+        self._flush_batch()
+        where = self.pending.startline if self.pending else self.lineno + 1
+        self.shell.error(f"{self.source}:{where}: Input SQL is too big: {size:,} bytes")
+        self.errors = errors + 1
+
+    def _end(self) -> int:
+        """At the end of input: run the batch, then any SQL left pending."""
+        self._flush_batch()
+        if self.stop:
+            return self.errors
+        pending = self.pending
+        if pending and self.shell.run_sql(pending.text(), None if self.prompted else pending.startline):
+            self.errors += 1
+        return self.errors
