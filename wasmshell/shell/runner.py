@@ -8,6 +8,10 @@ lines is found in one pass over it (``StatementScanner``). No input can take
 unbounded memory: a line or a statement longer than SQLite's SQL length limit
 ends that input with sqlite3's "Input SQL is too big". After an interrupt
 (SIGINT) the input stops at the next line, as in sqlite3.
+
+The runner is above the dot-commands: it loads their modules, runs a
+dot-command line (``run_command``) and owns ``.read``, which is reading
+input; no command module imports it.
 """
 
 from __future__ import annotations

@@ -1,10 +1,16 @@
-"""Dot-commands: a registry of small functions, each with its usage and help.
+"""Dot-commands: one registry entry per command, the one place its facts are written.
 
-A command is a function ``(shell, args) -> int`` registered with ``@command``;
-``args[0]`` is the name as typed. It returns 0 on success, 1 after writing an
-error, or ``QUIT``. ``.help`` is generated from the registry, and a unique
-prefix of a name runs the command (``.hea on``). Under ``-safe`` a command runs
-only if its registration says it touches no file and runs no program.
+A command is a function ``(shell, args) -> int`` registered with ``@command``,
+which also records its usage, help, options, the kind of each argument and
+the files it prefers; ``.help``, completion and the README check are made from
+these entries. ``args[0]`` is the name as typed. A command returns 0 on
+success, 1 after writing an error, or ``QUIT``. A unique prefix of a name runs
+the command (``.hea on``). Under ``-safe`` a command runs only if its
+registration says it touches no file and runs no program.
+
+The registry imports no command module: each module registers its own
+commands when imported, and the input runner (runner.py), which dispatches
+them, imports them all (``load_commands``).
 """
 
 from __future__ import annotations
