@@ -306,3 +306,25 @@ KEYWORDS: frozenset[str] = frozenset(k.upper() for k in apsw.keywords)
 def is_keyword(word: str) -> bool:
     """True if ``word`` is an SQLite keyword, in any case."""
     return word.upper() in KEYWORDS
+
+
+# -- quoting ----------------------------------------------------------------------
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal (sqlite3's ``%Q`` of a non-NULL value)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    """A name as sqlite3's quoteChar decides: bare if a plain identifier and no keyword, else quoted."""
+    if _PLAIN_NAME.match(name) and not is_keyword(name):
+        return name
+    return quote_identifier_always(name)
+
+
+def quote_identifier_always(name: str) -> str:
+    """``name`` in double quotes (sqlite3's ``"%w"``)."""
+    return '"' + name.replace('"', '""') + '"'

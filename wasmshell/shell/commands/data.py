@@ -24,9 +24,9 @@ from typing import Any, NamedTuple, TextIO
 
 import apsw
 
-from ...sqltext import parameter_names
+from ...sqltext import parameter_names, quote_identifier, quote_identifier_always, sql_string
 from ..output.base import OutputSettings, Renderer
-from ..output.values import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from ..output.values import c_string, insert_literal, quote_literal, quote_value
 from ..state import Shell
 from .args import integer_value
 from .patterns import PatternError, like
@@ -35,9 +35,7 @@ from .schema import (
     byte_len,
     comment_text,
     complete_sql,
-    quote_identifier_always,
     schema_line,
-    sql_string,
     statement_lines,
 )
 
@@ -1148,48 +1146,6 @@ def stored_parameters(conn: apsw.Connection) -> dict[str, Any]:
     except apsw.Error:
         return {}
     return {str(k): v for k, v in conn.execute("SELECT key, value FROM temp.sqlite_parameters")}
-
-
-def quote_value(value: Any) -> str:
-    """A value as SQLite 3.40's quote() writes it (REALs differ in later versions)."""
-    if type(value) is float:
-        if math.isinf(value):
-            return "Inf" if value > 0 else "-Inf"
-        text = real_text(value)
-        try:
-            exact = float(text) == value
-        except ValueError:
-            exact = False
-        return text if exact else _exponent_20(value)
-    if type(value) is bytes:
-        return "X'" + value.hex().upper() + "'"
-    if value is None:
-        return "NULL"
-    if type(value) is str:
-        return "'" + value.split("\0", 1)[0].replace("'", "''") + "'"
-    return str(value)
-
-
-def _exponent_20(value: float) -> str:
-    """SQLite's ``%!.20e``: the same 21 significant digits its ``%!.21g`` computes."""
-    text = sqlite_g(value, 21, True)
-    sign = "-" if text.startswith("-") else ""
-    body = text.lstrip("-")
-    if "e" in body:
-        mantissa, exponent = body.split("e")
-        exp = int(exponent)
-        digits = mantissa.replace(".", "")
-    else:
-        whole, _, fraction = body.partition(".")
-        if whole.strip("0"):
-            exp = len(whole.lstrip("0")) - 1
-            digits = whole.lstrip("0") + fraction
-        else:
-            stripped = fraction.lstrip("0")
-            exp = -(len(fraction) - len(stripped)) - 1
-            digits = stripped
-    digits = (digits + "0" * 21)[:21]
-    return f"{sign}{digits[0]}.{digits[1:]}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
 
 
 def _run_first_statement(conn: apsw.Connection, sql: str) -> str | None:

@@ -8,9 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .base import Renderer, c_output, slow_text
-from .values import (
-    text_of,
-)
+from .values import quoted_cell, text_of
 
 _PLAIN = re.compile("[^\x00-\x1f\ud800-\udfff]*")
 _CONTINUATION = re.compile("[\udc80-\udcbf]")
@@ -116,19 +114,6 @@ def display_lines(text: str, width: int, wordwrap: bool = False) -> list[str]:
         if tail is None:
             return lines
         z = z[tail:]
-
-
-def quoted_cell(value: Any) -> str:
-    """A value as the columnar modes' --quote option shows it (sqlite3's quoted_column)."""
-    t = type(value)
-    if value is None:
-        return "NULL"
-    if t is str:
-        text = value[: value.index("\0")] if "\0" in value else value
-        return "'" + text.replace("'", "''") + "'"
-    if t is int or t is float:
-        return text_of(value, "")
-    return "x'" + bytes(value).hex() + "'"
 
 
 class ColumnarRenderer(Renderer):

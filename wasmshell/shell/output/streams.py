@@ -7,17 +7,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ...sqltext import quote_identifier
 from .base import OutputSettings, Renderer, slow_text
-from .values import (  # escaped_literal and quote_identifier are used from here too
-    c_string,
-    escaped_literal,  # noqa: F401
-    insert_literal,
-    json_real,
-    quote_identifier,
-    quote_literal,
-    real_text,
-    text_of,
-)
+from .values import c_string, insert_literal, json_real, quote_literal, real_text, text_of
 
 # -- escaping helpers ---------------------------------------------------------
 

@@ -13,7 +13,9 @@ long double, _rows.c); the common cases take a fast path.
 from __future__ import annotations
 
 import math
-import re
+from typing import Any
+
+from ...sqltext import sql_string
 
 # -- x87 long double, emulated: a positive value is (significand, exponent) with
 # the significand rounded to 64 bits, half to even, like the FPU's default mode.
@@ -274,23 +276,70 @@ def quote_literal(value: object) -> str:
     if t is float:
         return real_literal(value)  # type: ignore[arg-type]
     if t is str:
-        text = value  # type: ignore[assignment]
-        if "\0" in text:
-            text = text[: text.index("\0")]
-        return "'" + text.replace("'", "''") + "'"
+        return sql_string(_before_nul(value))  # type: ignore[arg-type]
     return "X'" + bytes(value).hex() + "'"  # type: ignore[call-overload]
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+def quoted_cell(value: Any) -> str:
+    """A value as the columnar modes' --quote option shows it (sqlite3's quoted_column).
+
+    Unlike ``quote_literal``, a REAL is its text and a blob's x is lower case.
+    """
+    t = type(value)
+    if value is None:
+        return "NULL"
+    if t is str:
+        return sql_string(_before_nul(value))
+    if t is int or t is float:
+        return text_of(value, "")
+    return "x'" + bytes(value).hex() + "'"
 
 
-def quote_identifier(name: str) -> str:
-    """A name as sqlite3's quoteChar decides: bare if a plain identifier and no keyword, else quoted."""
-    from ...sqltext import is_keyword
+def quote_value(value: Any) -> str:
+    """A value as SQLite 3.40's quote() writes it (REALs differ in later versions)."""
+    if type(value) is float:
+        if math.isinf(value):
+            return "Inf" if value > 0 else "-Inf"
+        text = real_text(value)
+        try:
+            exact = float(text) == value
+        except ValueError:
+            exact = False
+        return text if exact else _exponent_20(value)
+    if type(value) is bytes:
+        return "X'" + value.hex().upper() + "'"
+    if value is None:
+        return "NULL"
+    if type(value) is str:
+        return sql_string(_before_nul(value))
+    return str(value)
 
-    if _IDENT.match(name) and not is_keyword(name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
+
+def _exponent_20(value: float) -> str:
+    """SQLite's ``%!.20e``: the same 21 significant digits its ``%!.21g`` computes."""
+    text = sqlite_g(value, 21, True)
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("-")
+    if "e" in body:
+        mantissa, exponent = body.split("e")
+        exp = int(exponent)
+        digits = mantissa.replace(".", "")
+    else:
+        whole, _, fraction = body.partition(".")
+        if whole.strip("0"):
+            exp = len(whole.lstrip("0")) - 1
+            digits = whole.lstrip("0") + fraction
+        else:
+            stripped = fraction.lstrip("0")
+            exp = -(len(fraction) - len(stripped)) - 1
+            digits = stripped
+    digits = (digits + "0" * 21)[:21]
+    return f"{sign}{digits[0]}.{digits[1:]}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def _before_nul(text: str) -> str:
+    """``text`` up to its first NUL, where a C string would end."""
+    return text[: text.index("\0")] if "\0" in text else text
 
 
 def _unused(text: str, a: str, b: str) -> str:
@@ -307,10 +356,9 @@ def _unused(text: str, a: str, b: str) -> str:
 
 def escaped_literal(text: str) -> str:
     """A TEXT literal with newlines spelled with replace(), as insert mode and .dump write it."""
-    if "\0" in text:
-        text = text[: text.index("\0")]
+    text = _before_nul(text)
     if "\n" not in text and "\r" not in text:
-        return "'" + text.replace("'", "''") + "'"
+        return sql_string(text)
     nl = _unused(text, "\\n", "\\012") if "\n" in text else ""
     cr = _unused(text, "\\r", "\\015") if "\r" in text else ""
     body = text.replace("'", "''")

@@ -6,8 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ....sqltext import KEYWORDS
-from ...output.values import quote_identifier
+from ....sqltext import KEYWORDS, quote_identifier
 
 if TYPE_CHECKING:
     pass
