@@ -222,6 +222,9 @@ _PARAMETER_SCAN = re.compile(
 QUOTE_CLOSERS = {"'": "'", '"': '"', "`": "`", "[": "]"}
 
 
+_MAY_BE_OPEN = frozenset(("string", "blob", "name", "comment"))
+
+
 class Lexeme(NamedTuple):
     """A piece of SQL text as SQLite's tokenizer reads it.
 
@@ -237,16 +240,15 @@ class Lexeme(NamedTuple):
     closed: bool = True
 
 
-def lex(sql: str) -> Iterator[Lexeme]:
+def lex(sql: str) -> list[Lexeme]:
     """Every piece of ``sql`` in order, white space and comments included: their texts
     joined give back ``sql``."""
-    n = len(sql)
-    for m in _LEXEME.finditer(sql):
-        kind = m.lastgroup or "op"
-        if m.end() == n and kind in ("string", "blob", "name", "comment"):
-            yield Lexeme(kind, m.group(), m.start(), _ends_closed(kind, m.group()))
-        else:
-            yield Lexeme(kind, m.group(), m.start())
+    make = Lexeme._make  # faster than calling the class: this runs per keystroke while typing
+    pieces = [make((m.lastgroup, m.group(), m.start(), True)) for m in _LEXEME.finditer(sql)]
+    if pieces and pieces[-1].kind in _MAY_BE_OPEN:  # only the last piece can be left open
+        last = pieces[-1]
+        pieces[-1] = last._replace(closed=_ends_closed(last.kind, last.text))
+    return pieces
 
 
 def _ends_closed(kind: str, text: str) -> bool:

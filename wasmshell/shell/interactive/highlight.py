@@ -106,7 +106,7 @@ _SIMPLE_KINDS = {
 
 def sql_token_types(sql: str) -> Iterator[tuple[int, _TokenType, str]]:
     """``(offset, token type, text)`` for each piece of ``sql``, as sqltext.lex splits it."""
-    pieces = list(lex(sql))
+    pieces = lex(sql)
     for i, (kind, text, start, _closed) in enumerate(pieces):
         if kind == "word":
             yield start, _word_type(text, pieces, i), text

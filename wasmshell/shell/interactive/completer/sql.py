@@ -105,22 +105,18 @@ _OPEN_KINDS = {"comment": "comment", "name": "name", "string": "string", "blob":
 def _tokens(sql: str) -> list[_Tok]:
     """Tokens of SQL, comments and space left out; an unterminated string, name or comment is "open"."""
     out = []
+    make = _Tok._make  # this runs per keystroke, over the whole statement
     for kind, text, start, closed in lex(sql):
         if kind == "space":
             continue
-        end = start + len(text)
         if not closed:  # a -- comment the text ends in is open too: the next word would be in it
-            out.append(_Tok("open", text, _OPEN_KINDS[kind], end))
-            continue
-        if kind == "comment":
-            continue
-        if kind == "word":
-            value = text.upper()
+            out.append(make(("open", text, _OPEN_KINDS[kind], start + len(text))))
+        elif kind == "word":
+            out.append(make((kind, text, text.upper(), start + len(text))))
         elif kind == "name":
-            value = unquoted(text)
-        else:
-            value = text
-        out.append(_Tok("string" if kind == "blob" else kind, text, value, end))
+            out.append(make((kind, text, unquoted(text), start + len(text))))
+        elif kind != "comment":
+            out.append(make(("string" if kind == "blob" else kind, text, text, start + len(text))))
     return out
 
 
