@@ -287,11 +287,12 @@ def tokens(sql: str) -> Iterator[Token]:
 
     Raises SyntaxError for an unterminated string or name, or a malformed blob.
     """
-    for lexeme in lex(sql):
-        kind, text = lexeme.kind, lexeme.text
+    n = len(sql)
+    for m in _LEXEME.finditer(sql):  # lex() lazily: the dialect often needs two tokens only
+        kind, text = m.lastgroup, m.group()
         if kind in ("space", "comment"):
             continue
-        if not lexeme.closed:
+        if kind in _MAY_BE_OPEN and m.end() == n and not _ends_closed(kind, text):
             raise SyntaxError(f"unterminated {'name' if kind == 'name' else 'string'}")
         if kind == "string":
             yield Token("string", text, text[1:-1].replace("''", "'"))
