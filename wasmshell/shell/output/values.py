@@ -100,90 +100,88 @@ def emulated_g(value: float, precision: int, alt2: bool) -> str:
     if value != value:
         return "NaN"
     prefix = "-" if value < 0 else ""
-    real = _ld(abs(value))
     if precision > 0:
         precision -= 1  # %g counts significant digits; the loop counts fraction digits
+    rounder = _rounder(precision)
+    real, exp = _scaled(_ld(abs(value)))
+    if exp > 350:
+        return prefix + "Inf"
+    real = _add(real, rounder)
+    if _ge(real, _TEN):
+        real = _mul(real, _TENTH)
+        exp += 1
+    digits = _Digits(real, 16 + (10 if alt2 else 0))
+    # %g: exponential notation when the exponent is < -4 or > precision
+    if -4 <= exp <= precision:
+        return prefix + _fixed_text(digits, exp, precision - exp, alt2)
+    return prefix + _exponential_text(digits, exp, precision, alt2)
+
+
+def _rounder(precision: int) -> tuple[int, int]:
+    """0.5 in the last place of ``precision`` fraction digits, as SQLite's printf computes it."""
     idx = precision & 0xFFF
     rounder = _ROUNDERS[idx % 10]
     while idx >= 10:
         rounder = _mul(rounder, _ld(1e-10))
         idx -= 10
-    exp = 0
-    if real[0] > 0:
-        scale = _ONE
-        while _ge(real, _mul(_E100, scale)) and exp <= 350:
-            scale = _mul(scale, _E100)
-            exp += 100
-        while _ge(real, _mul(_E10, scale)) and exp <= 350:
-            scale = _mul(scale, _E10)
-            exp += 10
-        while _ge(real, _mul(_TEN, scale)) and exp <= 350:
-            scale = _mul(scale, _TEN)
-            exp += 1
-        real = _div(real, scale)
-        while not _ge(real, _E_8):
-            real = _mul(real, _E8)
-            exp -= 8
-        while not _ge(real, _ONE):
-            real = _mul(real, _TEN)
-            exp -= 1
-        if exp > 350:
-            return prefix + "Inf"
-    real = _add(real, rounder)
-    if _ge(real, _TEN):
-        real = _mul(real, _TENTH)
-        exp += 1
-    # %g: exponential notation when the exponent is < -4 or > precision
-    if exp < -4 or exp > precision:
-        fixed = False
-    else:
-        fixed = True
-        precision = precision - exp
-    nsd = 16 + (10 if alt2 else 0)
-    digits: list[str] = []
+    return rounder
 
-    def digit() -> str:
-        nonlocal real, nsd
-        if nsd <= 0:
+
+def _scaled(real: tuple[int, int]) -> tuple[tuple[int, int], int]:
+    """``real`` scaled into [1, 10) and its decimal exponent (above 350: infinite), as SQLite scales it."""
+    exp = 0
+    if real[0] <= 0:
+        return real, exp
+    scale = _ONE
+    for step, size in ((_E100, 100), (_E10, 10), (_TEN, 1)):
+        while _ge(real, _mul(step, scale)) and exp <= 350:
+            scale = _mul(scale, step)
+            exp += size
+    real = _div(real, scale)
+    while not _ge(real, _E_8):
+        real = _mul(real, _E8)
+        exp -= 8
+    while not _ge(real, _ONE):
+        real = _mul(real, _TEN)
+        exp -= 1
+    return real, exp
+
+
+class _Digits:
+    """SQLite's et_getdigit: the digits of a value in [1, 10), then zeros once ``left`` are used."""
+
+    __slots__ = ("left", "real")
+
+    def __init__(self, real: tuple[int, int], left: int) -> None:
+        self.real = real
+        self.left = left
+
+    def next(self) -> str:
+        if self.left <= 0:
             return "0"
-        nsd -= 1
-        d = _int(real)
-        real = _mul(_add(real, _ld(d), -1) if d else real, _TEN)
+        self.left -= 1
+        d = _int(self.real)
+        self.real = _mul(_add(self.real, _ld(d), -1) if d else self.real, _TEN)
         return chr(48 + d)
 
-    if fixed:
-        e2 = exp
-        if e2 < 0:
-            digits.append("0")
-        else:
-            while e2 >= 0:
-                digits.append(digit())
-                e2 -= 1
-        frac: list[str] = []
-        e2 = exp
-        # fraction digits: leading zeros for negative exponents, then digits
-        p = precision
-        e2 += 1
-        while e2 < 0 and p > 0:
-            frac.append("0")
-            e2 += 1
-            p -= 1
-        while p > 0:
-            frac.append(digit())
-            p -= 1
-        text = "".join(digits)
-        fraction = "".join(frac).rstrip("0")
-        if fraction:
-            text += "." + fraction
-        elif alt2:
-            text += ".0"
-        return prefix + text
-    first = digit()
-    frac = [digit() for _ in range(precision)]
-    fraction = "".join(frac).rstrip("0")
+
+def _fixed_text(digits: _Digits, exp: int, precision: int, alt2: bool) -> str:
+    """%g's fixed notation: the whole digits, then ``precision`` fraction digits less trailing zeros."""
+    text = "0" if exp < 0 else "".join([digits.next() for _ in range(exp + 1)])
+    leading = min(max(-(exp + 1), 0), max(precision, 0))  # zeros before the first digit
+    fraction = ("0" * leading + "".join([digits.next() for _ in range(precision - leading)])).rstrip("0")
+    if fraction:
+        return text + "." + fraction
+    return text + ".0" if alt2 else text
+
+
+def _exponential_text(digits: _Digits, exp: int, precision: int, alt2: bool) -> str:
+    """%g's exponential notation: d.ddd, trailing zeros dropped, then e+XX."""
+    first = digits.next()
+    fraction = "".join([digits.next() for _ in range(precision)]).rstrip("0")
     text = first + ("." + fraction if fraction else (".0" if alt2 else ""))
     sign = "-" if exp < 0 else "+"
-    return f"{prefix}{text}e{sign}{abs(exp):02d}"
+    return f"{text}e{sign}{abs(exp):02d}"
 
 
 def real_text(value: float) -> str:
