@@ -34,6 +34,31 @@ def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | No
     skipped, as is a CR before a LF), and a line holds at most ``limit``
     characters, broken at a word boundary when ``wordwrap`` is on.
     """
+    i, n = _line_extent(z, limit)
+    k = i
+    if n >= limit and wordwrap:
+        k = _word_break(z, i)
+        if k is None:
+            k = i
+        else:
+            i = k
+            while z[i] == 0x20:
+                i += 1
+    tail: int | None
+    if n >= limit and z[i] >= 0x20:
+        tail = i
+    elif z[i] == 0x0D and z[i + 1] == 0x0A:
+        tail = i + 2 if z[i + 2] else None
+    elif z[i] == 0 or z[i + 1] == 0:
+        tail = None
+    else:
+        tail = i + 1
+    return _expanded(z, k, limit), tail
+
+
+def _line_extent(z: bytes, limit: int) -> tuple[int, int]:
+    """Where the first line of ``z`` ends (at ``limit`` characters or a control character),
+    and its width in characters, tabs expanded."""
     i = n = 0
     while n < limit:
         c = z[i]
@@ -50,31 +75,25 @@ def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | No
             i += 1
         else:
             break
+    return i, n
+
+
+def _word_break(z: bytes, i: int) -> int | None:
+    """Where a full line ending at ``i`` breaks between words: after a space, else between a
+    letter or digit and another character, in its second half; None if nowhere."""
+    half = i // 2
     k = i
-    if n >= limit and wordwrap:
-        half = i // 2
+    while k > half and z[k - 1] not in _C_SPACE:
+        k -= 1
+    if k <= half:
         k = i
-        while k > half and z[k - 1] not in _C_SPACE:
+        while k > half and not (_isalnum(z[k - 1]) != _isalnum(z[k]) and (z[k] & 0xC0) != 0x80):
             k -= 1
-        if k <= half:
-            k = i
-            while k > half and not (_isalnum(z[k - 1]) != _isalnum(z[k]) and (z[k] & 0xC0) != 0x80):
-                k -= 1
-        if k <= half:
-            k = i
-        else:
-            i = k
-            while z[i] == 0x20:
-                i += 1
-    tail: int | None
-    if n >= limit and z[i] >= 0x20:
-        tail = i
-    elif z[i] == 0x0D and z[i + 1] == 0x0A:
-        tail = i + 2 if z[i + 2] else None
-    elif z[i] == 0 or z[i + 1] == 0:
-        tail = None
-    else:
-        tail = i + 1
+    return None if k <= half else k
+
+
+def _expanded(z: bytes, k: int, limit: int) -> bytes:
+    """The first ``k`` bytes of ``z`` with tabs expanded to spaces, as the line shows them."""
     out = bytearray()
     i = n = 0
     while i < k:
@@ -95,7 +114,7 @@ def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | No
             i += 1
         else:
             break
-    return bytes(out), tail
+    return bytes(out)
 
 
 def display_lines(text: str, width: int, wordwrap: bool = False) -> list[str]:
