@@ -880,64 +880,81 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
     the next line field by field (and at the very start, for a byte-order
     mark).
     """
-    data, colsep, rowsep = reader.data, reader.colsep, reader.rowsep
-    if colsep == rowsep or colsep >= 0x80 or rowsep >= 0x80:
+    if reader.colsep == reader.rowsep or reader.colsep >= 0x80 or reader.rowsep >= 0x80:
         return None
-    end_byte, colsep_char, rowsep_char = bytes([rowsep]), chr(colsep), chr(rowsep)
-    csv = reader.csv
-    # What needs FieldReader: NULs, and (csv) a CR that does not end a line.
-    awkward = re.compile(b"\\0|\r(?!" + re.escape(end_byte) + b")" if csv else b"\\0")
-    n = len(data)
-    # csv lines whose quoted fields are simple: "text" with no quote or line end inside.
-    sep, end = re.escape(colsep_char), re.escape(rowsep_char)
-    one = f'(?:"[^"\\r{end}]*"|[^"\\r{sep}{end}]*)'
-    simple_lines = re.compile(f"(?:{one}(?:{sep}{one}){{{ncol - 1}}}{end})*")
+    return _BulkLines(reader, ncol).read
 
-    def quoted_rows(text: str) -> list[list[str]]:
-        """The fields of the leading lines of ``text`` that are simple, unquoted as sqlite3 does."""
-        good = simple_lines.match(text + rowsep_char).group().split(rowsep_char)[:-1]
-        return list(_csv.reader(good, delimiter=colsep_char, quotechar='"', strict=True))
 
-    def read_lines() -> list[list[str]] | None:
+class _BulkLines:
+    """``_bulk_reader``'s reader: its patterns made once, then a chunk of lines per call."""
+
+    def __init__(self, reader: FieldReader, ncol: int) -> None:
+        self.reader, self.ncol, self.data = reader, ncol, reader.data
+        self.end_byte, self.colsep, self.rowsep = (
+            bytes([reader.rowsep]),
+            chr(reader.colsep),
+            chr(reader.rowsep),
+        )
+        self.csv = reader.csv
+        # What needs FieldReader: NULs, and (csv) a CR that does not end a line.
+        self.awkward = re.compile(b"\\0|\r(?!" + re.escape(self.end_byte) + b")" if self.csv else b"\\0")
+        # csv lines whose quoted fields are simple: "text" with no quote or line end inside.
+        sep, end = re.escape(self.colsep), re.escape(self.rowsep)
+        one = f'(?:"[^"\\r{end}]*"|[^"\\r{sep}{end}]*)'
+        self.simple_lines = re.compile(f"(?:{one}(?:{sep}{one}){{{ncol - 1}}}{end})*")
+
+    def read(self) -> list[list[str]] | None:
+        """The fields of the plain lines from the reader's position, which moves past them; or None."""
+        reader = self.reader
         pos = reader.pos
-        if not reader.started or pos >= n:
+        if not reader.started or pos >= len(self.data):
             return None
-        end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, n))
+        plain = self._plain_chunk(pos)
+        if plain is None:
+            return None
+        chunk, text = plain
+        rows = self._rows(text)
+        taken = next((k for k, row in enumerate(rows) if len(row) != self.ncol), len(rows))
+        if taken == 0:
+            return None
+        if taken < text.count(self.rowsep) + 1:
+            skipped = chunk.split(self.end_byte)[taken:]
+            chunk = chunk[: len(chunk) - sum(len(part) + 1 for part in skipped)]
+        reader.pos = pos + len(chunk) + 1
+        reader.term = reader.rowsep
+        reader.line += taken
+        return rows[:taken]
+
+    def _plain_chunk(self, pos: int) -> tuple[bytes, str] | None:
+        """Whole lines from ``pos``, up to a megabyte, before the first awkward one or bytes that
+        are not UTF-8: their bytes (the last line end left out) and text; None if there are none."""
+        data, end_byte = self.data, self.end_byte
+        end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, len(data)))
         if end < 0:
             return None
-        odd = awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
+        odd = self.awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
         if odd is not None:  # plain lines up to the first awkward one
             end = data.rfind(end_byte, pos, odd.start())
             if end < 0:
                 return None
         chunk = data[pos:end]
         try:
-            text = chunk.decode("utf-8")
+            return chunk, chunk.decode("utf-8")
         except UnicodeDecodeError as exc:
             cut = chunk.rfind(end_byte, 0, exc.start)
             if cut < 0:
                 return None
-            chunk = chunk[:cut]
-            text = chunk.decode("utf-8")
-        if csv and "\r" in text:  # CR LF: the CR goes, as FieldReader drops it
-            text = text.replace("\r" + rowsep_char, rowsep_char).removesuffix("\r")
-        lines = text.count(rowsep_char) + 1
-        if csv and '"' in text:
-            rows = quoted_rows(text)
-        else:
-            rows = [line.split(colsep_char) for line in text.split(rowsep_char)]
-        taken = next((k for k, row in enumerate(rows) if len(row) != ncol), len(rows))
-        if taken == 0:
-            return None
-        if taken < lines:
-            skipped = chunk.split(end_byte)[taken:]
-            chunk = chunk[: len(chunk) - sum(len(part) + 1 for part in skipped)]
-        reader.pos = pos + len(chunk) + 1
-        reader.term = rowsep
-        reader.line += taken
-        return rows[:taken]
+            return chunk[:cut], chunk[:cut].decode("utf-8")
 
-    return read_lines
+    def _rows(self, text: str) -> list[list[str]]:
+        """The fields of the lines of ``text``; in csv, of its leading simple lines, unquoted."""
+        colsep, rowsep = self.colsep, self.rowsep
+        if self.csv and "\r" in text:  # CR LF: the CR goes, as FieldReader drops it
+            text = text.replace("\r" + rowsep, rowsep).removesuffix("\r")
+        if not (self.csv and '"' in text):
+            return [line.split(colsep) for line in text.split(rowsep)]
+        good = self.simple_lines.match(text + rowsep).group().split(rowsep)[:-1]
+        return list(_csv.reader(good, delimiter=colsep, quotechar='"', strict=True))
 
 
 def import_file(shell: Shell, opts: ImportOptions) -> int:
