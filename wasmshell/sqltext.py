@@ -39,7 +39,10 @@ _KEYWORDS = {
     "trigger": _TRIGGER,
     "end": _END,
 }
-_ID = "A-Za-z0-9_$\x80-\U0010ffff"  # SQLite's identifier characters (any byte >= 0x80)
+# SQLite's identifier characters: ASCII letters, digits, _ and $, and any byte >= 0x80,
+# written as a negated class (``[^...]``): a class with a range up to U+10FFFF takes
+# re.compile some milliseconds each time it appears, and this module is imported at start-up.
+_ID = "^\x00-#%-/:-@\\[-^`{-\x7f"
 _WHITE = " \t\n\r\f"  # sqlite3_complete's white space (not \v)
 _OPENERS = "[;'\"`\\[]|/\\*|--"
 # In states 2 and 5 only a semicolon changes the state: skip to it, or to a
@@ -195,8 +198,8 @@ def blank_prefix(text: str, in_comment: bool) -> tuple[bool, bool]:
 # identifier characters after it (``123abc`` is one, illegal, token); a blob
 # literal ends at the next quote; a parameter's sigil alone is an op. An unterminated string, quoted name or
 # ``/*`` comment runs to the end of the text.
-_IDSTART = "A-Za-z_\x80-\U0010ffff"
-_IDCHAR = "A-Za-z0-9_$\x80-\U0010ffff"
+_IDSTART = "^\x00-@\\[-^`{-\x7f"  # identifier characters but digits and $ (negated, as _ID)
+_IDCHAR = _ID
 _KINDS = (  # in the order they are tried
     ("space", r"[ \t\n\f\r]+"),
     ("blob", r"[xX]'[^']*'?"),
