@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cmd_schema import SQLITE3, WASMSHELL, assert_same, run_both
 
-from wasmshell.shell.commands.data import column_definitions, quote_value
+from wasmshell.shell.commands.data import column_definitions
+from wasmshell.shell.output.values import quote_value
 from wasmshell.sqltext import parameter_names
 
 pytestmark = test_cmd_schema.pytestmark

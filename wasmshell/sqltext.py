@@ -39,7 +39,10 @@ _KEYWORDS = {
     "trigger": _TRIGGER,
     "end": _END,
 }
-_ID = "A-Za-z0-9_$\x80-\U0010ffff"  # SQLite's identifier characters (any byte >= 0x80)
+# SQLite's identifier characters: ASCII letters, digits, _ and $, and any byte >= 0x80,
+# written as a negated class (``[^...]``): a class with a range up to U+10FFFF takes
+# re.compile some milliseconds each time it appears, and this module is imported at start-up.
+_ID = "^\x00-#%-/:-@\\[-^`{-\x7f"
 _WHITE = " \t\n\r\f"  # sqlite3_complete's white space (not \v)
 _OPENERS = "[;'\"`\\[]|/\\*|--"
 # In states 2 and 5 only a semicolon changes the state: skip to it, or to a
@@ -190,6 +193,86 @@ def blank_prefix(text: str, in_comment: bool) -> tuple[bool, bool]:
 
 # -- tokens ---------------------------------------------------------------------
 
+# SQLite's tokenizer (tokenize.c) as one regex. White space is SQLite's (not \v);
+# every byte >= 0x80 is an identifier character; a number runs on over the
+# identifier characters after it (``123abc`` is one, illegal, token); a blob
+# literal ends at the next quote; a parameter's sigil alone is an op. An unterminated string, quoted name or
+# ``/*`` comment runs to the end of the text.
+_IDSTART = "^\x00-@\\[-^`{-\x7f"  # identifier characters but digits and $ (negated, as _ID)
+_IDCHAR = _ID
+_KINDS = (  # in the order they are tried
+    ("space", r"[ \t\n\f\r]+"),
+    ("blob", r"[xX]'[^']*'?"),
+    ("word", rf"[{_IDSTART}][{_IDCHAR}]*"),
+    (
+        "number",
+        r"(?:0[xX][0-9a-fA-F][0-9a-fA-F_]*|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9][0-9_]*)?)"
+        rf"[{_IDCHAR}]*",
+    ),
+    ("string", r"'[^']*(?:''[^']*)*'?"),
+    ("name", r'"[^"]*(?:""[^"]*)*"?|`[^`]*(?:``[^`]*)*`?|\[[^\]]*\]?'),
+    ("comment", r"--[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?"),
+    ("param", rf"\?[0-9]*|[:@$#](?:(?:[{_IDCHAR}]|::)+(?:\([^)\s]*\))?|\([^)\s]*\))"),
+    ("op", r"\|\||->>|->|<<|>>|<=|>=|==|!=|<>|."),
+)
+_LEXEME = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS), re.DOTALL)
+# The same tokens less white space and operators, which never hold a parameter:
+# skipping them in the regex engine's own search makes parameter_names twice as fast.
+_PARAMETER_SCAN = re.compile(
+    "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS if kind not in ("space", "op")), re.DOTALL
+)
+# The closing mark of each kind of quote.
+QUOTE_CLOSERS = {"'": "'", '"': '"', "`": "`", "[": "]"}
+
+
+_MAY_BE_OPEN = frozenset(("string", "blob", "name", "comment"))
+
+
+class Lexeme(NamedTuple):
+    """A piece of SQL text as SQLite's tokenizer reads it.
+
+    ``kind`` is space, comment, string, blob, name (a quoted name), number,
+    param, word or op (operators, punctuation and any other character);
+    ``closed`` is False for a string, blob, quoted name or comment that the
+    text ends inside.
+    """
+
+    kind: str
+    text: str
+    start: int
+    closed: bool = True
+
+
+def lex(sql: str) -> list[Lexeme]:
+    """Every piece of ``sql`` in order, white space and comments included: their texts
+    joined give back ``sql``."""
+    make = Lexeme._make  # faster than calling the class: this runs per keystroke while typing
+    pieces = [make((m.lastgroup, m.group(), m.start(), True)) for m in _LEXEME.finditer(sql)]
+    if pieces and pieces[-1].kind in _MAY_BE_OPEN:  # only the last piece can be left open
+        last = pieces[-1]
+        pieces[-1] = last._replace(closed=_ends_closed(last.kind, last.text))
+    return pieces
+
+
+def _ends_closed(kind: str, text: str) -> bool:
+    """Whether a string, blob, quoted name or comment has its closing mark."""
+    if kind == "comment":
+        return text.startswith("/*") and len(text) >= 4 and text.endswith("*/")
+    body = text[2:] if kind == "blob" else text[1:]
+    closer = QUOTE_CLOSERS[text[-len(body) - 1]]
+    if kind == "blob" or closer == "]":
+        return body.endswith(closer)
+    return (len(body) - len(body.rstrip(closer))) % 2 == 1
+
+
+def unquoted(text: str) -> str:
+    """The name a quoted name (``"a""b"``, `` `a` ``, ``[a]``) stands for; closed or not."""
+    closer = QUOTE_CLOSERS[text[0]]
+    body = text[1:]
+    if body.endswith(closer) and _ends_closed("name", text):
+        body = body[:-1]
+    return body if closer == "]" else body.replace(closer * 2, closer)
+
 
 class Token(NamedTuple):
     """A lexical token: kind is word, quoted, string, blob, number, punct or end."""
@@ -199,91 +282,49 @@ class Token(NamedTuple):
     value: Any = None
 
 
+_TOKEN_KINDS = {"word": "word", "number": "number", "name": "quoted", "string": "string", "blob": "blob"}
+
+
 def tokens(sql: str) -> Iterator[Token]:
-    """SQL tokens, skipping white space and comments."""
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch.isspace():
-            i += 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif ch in "'\"`[" or (ch in "xX" and sql.startswith("'", i + 1)):
-            start = i
-            blob = ch in "xX"
-            if blob:
-                i += 1
-            close = {"[": "]"}.get(sql[i], sql[i])
-            j = i + 1
-            parts = []
-            while True:
-                end = sql.find(close, j)
-                if end < 0:
-                    raise SyntaxError(f"unterminated {'string' if close == chr(39) else 'name'}")
-                parts.append(sql[j:end])
-                if close != "]" and sql.startswith(close * 2, end):
-                    parts.append(close)
-                    j = end + 2
-                    continue
-                i = end + 1
-                break
-            text = "".join(parts)
-            if blob:
-                try:
-                    yield Token("blob", sql[start:i], bytes.fromhex(text))
-                except ValueError:
-                    raise SyntaxError("malformed blob literal X'...'") from None
-            elif close == "'":
-                yield Token("string", sql[start:i], text)
-            else:
-                yield Token("quoted", sql[start:i], text)
-        elif ch.isalnum() or ch == "_" or ord(ch) > 127:
-            start = i
-            while i < n and (sql[i].isalnum() or sql[i] in "_$" or ord(sql[i]) > 127):
-                i += 1
-            word = sql[start:i]
-            yield Token("number" if word[0].isdigit() else "word", word, word)
+    """SQL tokens with their values, white space and comments left out, an end token last.
+
+    Raises SyntaxError for an unterminated string or name, or a malformed blob.
+    """
+    n = len(sql)
+    for m in _LEXEME.finditer(sql):  # lex() lazily: the dialect often needs two tokens only
+        kind, text = m.lastgroup, m.group()
+        if kind in ("space", "comment"):
+            continue
+        if kind in _MAY_BE_OPEN and m.end() == n and not _ends_closed(kind, text):
+            raise SyntaxError(f"unterminated {'name' if kind == 'name' else 'string'}")
+        if kind == "string":
+            yield Token("string", text, text[1:-1].replace("''", "'"))
+        elif kind == "name":
+            yield Token("quoted", text, unquoted(text))
+        elif kind == "blob":
+            try:
+                yield Token("blob", text, bytes.fromhex(text[2:-1]))
+            except ValueError:
+                raise SyntaxError("malformed blob literal X'...'") from None
         else:
-            yield Token("punct", ch, ch)
-            i += 1
+            yield Token(_TOKEN_KINDS.get(kind, "punct"), text, text)
     yield Token("end", "", None)
 
 
 # -- parameters -------------------------------------------------------------------
-
-_PARAMETER_TOKENS = re.compile(
-    r"""
-      (?P<skip> --[^\n]*                      # comments, strings and quoted names hide parameters
-              | /\*(?:[^*]|\*(?!/))*(?:\*/)?
-              | '(?:[^']|'')*'?
-              | "(?:[^"]|"")*"?
-              | `(?:[^`]|``)*`?
-              | \[[^\]]*\]?
-              | [A-Za-z0-9_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]* )
-    | (?P<number> \?[0-9]+ )
-    | (?P<anon> \? )
-    | (?P<named> [:@$\#](?:[A-Za-z0-9_$\x80-\U0010ffff]|::)*(?:\([^)\s]*\))? )
-    """,
-    re.VERBOSE,
-)
 
 
 def parameter_names(statement: str) -> list[str | None]:
     """Each parameter of an SQL statement, in SQLite's numbering: its name, or None for ``?``."""
     names: list[str | None] = []
     index: dict[str, int] = {}
-    for match in _PARAMETER_TOKENS.finditer(statement):
-        kind = match.lastgroup
-        text = match.group()
-        if kind == "skip" or (kind == "named" and len(text) < 2):
+    for match in _PARAMETER_SCAN.finditer(statement):  # lex() without its tuples: this runs per statement
+        if match.lastgroup != "param":
             continue
-        if kind == "anon":
+        text = match.group()
+        if text == "?":
             names.append(None)
-        elif kind == "number":
+        elif text[0] == "?":
             n = int(text[1:])
             if not 1 <= n <= 250_000:
                 return []  # SQLite will refuse the statement; no bindings
@@ -306,3 +347,25 @@ KEYWORDS: frozenset[str] = frozenset(k.upper() for k in apsw.keywords)
 def is_keyword(word: str) -> bool:
     """True if ``word`` is an SQLite keyword, in any case."""
     return word.upper() in KEYWORDS
+
+
+# -- quoting ----------------------------------------------------------------------
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal (sqlite3's ``%Q`` of a non-NULL value)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    """A name as sqlite3's quoteChar decides: bare if a plain identifier and no keyword, else quoted."""
+    if _PLAIN_NAME.match(name) and not is_keyword(name):
+        return name
+    return quote_identifier_always(name)
+
+
+def quote_identifier_always(name: str) -> str:
+    """``name`` in double quotes (sqlite3's ``"%w"``)."""
+    return '"' + name.replace('"', '""') + '"'

@@ -24,8 +24,9 @@ from typing import Any, NamedTuple, TextIO
 
 import apsw
 
+from ...sqltext import quote_identifier, quote_identifier_always, sql_string
 from ..output.base import OutputSettings, Renderer
-from ..output.values import c_string, insert_literal, quote_identifier, quote_literal, real_text, sqlite_g
+from ..output.values import c_string, insert_literal, quote_literal, quote_value
 from ..parameters import stored_parameters
 from ..state import Shell
 from .args import integer_value
@@ -35,9 +36,7 @@ from .schema import (
     byte_len,
     comment_text,
     complete_sql,
-    quote_identifier_always,
     schema_line,
-    sql_string,
     statement_lines,
 )
 
@@ -889,64 +888,81 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
     the next line field by field (and at the very start, for a byte-order
     mark).
     """
-    data, colsep, rowsep = reader.data, reader.colsep, reader.rowsep
-    if colsep == rowsep or colsep >= 0x80 or rowsep >= 0x80:
+    if reader.colsep == reader.rowsep or reader.colsep >= 0x80 or reader.rowsep >= 0x80:
         return None
-    end_byte, colsep_char, rowsep_char = bytes([rowsep]), chr(colsep), chr(rowsep)
-    csv = reader.csv
-    # What needs FieldReader: NULs, and (csv) a CR that does not end a line.
-    awkward = re.compile(b"\\0|\r(?!" + re.escape(end_byte) + b")" if csv else b"\\0")
-    n = len(data)
-    # csv lines whose quoted fields are simple: "text" with no quote or line end inside.
-    sep, end = re.escape(colsep_char), re.escape(rowsep_char)
-    one = f'(?:"[^"\\r{end}]*"|[^"\\r{sep}{end}]*)'
-    simple_lines = re.compile(f"(?:{one}(?:{sep}{one}){{{ncol - 1}}}{end})*")
+    return _BulkLines(reader, ncol).read
 
-    def quoted_rows(text: str) -> list[list[str]]:
-        """The fields of the leading lines of ``text`` that are simple, unquoted as sqlite3 does."""
-        good = simple_lines.match(text + rowsep_char).group().split(rowsep_char)[:-1]
-        return list(_csv.reader(good, delimiter=colsep_char, quotechar='"', strict=True))
 
-    def read_lines() -> list[list[str]] | None:
+class _BulkLines:
+    """``_bulk_reader``'s reader: its patterns made once, then a chunk of lines per call."""
+
+    def __init__(self, reader: FieldReader, ncol: int) -> None:
+        self.reader, self.ncol, self.data = reader, ncol, reader.data
+        self.end_byte, self.colsep, self.rowsep = (
+            bytes([reader.rowsep]),
+            chr(reader.colsep),
+            chr(reader.rowsep),
+        )
+        self.csv = reader.csv
+        # What needs FieldReader: NULs, and (csv) a CR that does not end a line.
+        self.awkward = re.compile(b"\\0|\r(?!" + re.escape(self.end_byte) + b")" if self.csv else b"\\0")
+        # csv lines whose quoted fields are simple: "text" with no quote or line end inside.
+        sep, end = re.escape(self.colsep), re.escape(self.rowsep)
+        one = f'(?:"[^"\\r{end}]*"|[^"\\r{sep}{end}]*)'
+        self.simple_lines = re.compile(f"(?:{one}(?:{sep}{one}){{{ncol - 1}}}{end})*")
+
+    def read(self) -> list[list[str]] | None:
+        """The fields of the plain lines from the reader's position, which moves past them; or None."""
+        reader = self.reader
         pos = reader.pos
-        if not reader.started or pos >= n:
+        if not reader.started or pos >= len(self.data):
             return None
-        end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, n))
+        plain = self._plain_chunk(pos)
+        if plain is None:
+            return None
+        chunk, text = plain
+        rows = self._rows(text)
+        taken = next((k for k, row in enumerate(rows) if len(row) != self.ncol), len(rows))
+        if taken == 0:
+            return None
+        if taken < text.count(self.rowsep) + 1:
+            skipped = chunk.split(self.end_byte)[taken:]
+            chunk = chunk[: len(chunk) - sum(len(part) + 1 for part in skipped)]
+        reader.pos = pos + len(chunk) + 1
+        reader.term = reader.rowsep
+        reader.line += taken
+        return rows[:taken]
+
+    def _plain_chunk(self, pos: int) -> tuple[bytes, str] | None:
+        """Whole lines from ``pos``, up to a megabyte, before the first awkward one or bytes that
+        are not UTF-8: their bytes (the last line end left out) and text; None if there are none."""
+        data, end_byte = self.data, self.end_byte
+        end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, len(data)))
         if end < 0:
             return None
-        odd = awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
+        odd = self.awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
         if odd is not None:  # plain lines up to the first awkward one
             end = data.rfind(end_byte, pos, odd.start())
             if end < 0:
                 return None
         chunk = data[pos:end]
         try:
-            text = chunk.decode("utf-8")
+            return chunk, chunk.decode("utf-8")
         except UnicodeDecodeError as exc:
             cut = chunk.rfind(end_byte, 0, exc.start)
             if cut < 0:
                 return None
-            chunk = chunk[:cut]
-            text = chunk.decode("utf-8")
-        if csv and "\r" in text:  # CR LF: the CR goes, as FieldReader drops it
-            text = text.replace("\r" + rowsep_char, rowsep_char).removesuffix("\r")
-        lines = text.count(rowsep_char) + 1
-        if csv and '"' in text:
-            rows = quoted_rows(text)
-        else:
-            rows = [line.split(colsep_char) for line in text.split(rowsep_char)]
-        taken = next((k for k, row in enumerate(rows) if len(row) != ncol), len(rows))
-        if taken == 0:
-            return None
-        if taken < lines:
-            skipped = chunk.split(end_byte)[taken:]
-            chunk = chunk[: len(chunk) - sum(len(part) + 1 for part in skipped)]
-        reader.pos = pos + len(chunk) + 1
-        reader.term = rowsep
-        reader.line += taken
-        return rows[:taken]
+            return chunk[:cut], chunk[:cut].decode("utf-8")
 
-    return read_lines
+    def _rows(self, text: str) -> list[list[str]]:
+        """The fields of the lines of ``text``; in csv, of its leading simple lines, unquoted."""
+        colsep, rowsep = self.colsep, self.rowsep
+        if self.csv and "\r" in text:  # CR LF: the CR goes, as FieldReader drops it
+            text = text.replace("\r" + rowsep, rowsep).removesuffix("\r")
+        if not (self.csv and '"' in text):
+            return [line.split(colsep) for line in text.split(rowsep)]
+        good = self.simple_lines.match(text + rowsep).group().split(rowsep)[:-1]
+        return list(_csv.reader(good, delimiter=colsep, quotechar='"', strict=True))
 
 
 def import_file(shell: Shell, opts: ImportOptions) -> int:
@@ -1164,48 +1180,6 @@ def init_parameters(conn: apsw.Connection) -> None:
     finally:
         conn.config(apsw.SQLITE_DBCONFIG_WRITABLE_SCHEMA, writable)
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, defensive)
-
-
-def quote_value(value: Any) -> str:
-    """A value as SQLite 3.40's quote() writes it (REALs differ in later versions)."""
-    if type(value) is float:
-        if math.isinf(value):
-            return "Inf" if value > 0 else "-Inf"
-        text = real_text(value)
-        try:
-            exact = float(text) == value
-        except ValueError:
-            exact = False
-        return text if exact else _exponent_20(value)
-    if type(value) is bytes:
-        return "X'" + value.hex().upper() + "'"
-    if value is None:
-        return "NULL"
-    if type(value) is str:
-        return "'" + value.split("\0", 1)[0].replace("'", "''") + "'"
-    return str(value)
-
-
-def _exponent_20(value: float) -> str:
-    """SQLite's ``%!.20e``: the same 21 significant digits its ``%!.21g`` computes."""
-    text = sqlite_g(value, 21, True)
-    sign = "-" if text.startswith("-") else ""
-    body = text.lstrip("-")
-    if "e" in body:
-        mantissa, exponent = body.split("e")
-        exp = int(exponent)
-        digits = mantissa.replace(".", "")
-    else:
-        whole, _, fraction = body.partition(".")
-        if whole.strip("0"):
-            exp = len(whole.lstrip("0")) - 1
-            digits = whole.lstrip("0") + fraction
-        else:
-            stripped = fraction.lstrip("0")
-            exp = -(len(fraction) - len(stripped)) - 1
-            digits = stripped
-    digits = (digits + "0" * 21)[:21]
-    return f"{sign}{digits[0]}.{digits[1:]}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
 
 
 def _run_first_statement(conn: apsw.Connection, sql: str) -> str | None:

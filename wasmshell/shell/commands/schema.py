@@ -16,18 +16,13 @@ from typing import Any, NamedTuple
 import apsw
 
 from ...engine.names import fold
-from ..output.values import quote_identifier
+from ...sqltext import quote_identifier, quote_identifier_always, sql_string
 from ..state import Shell
 from .args import option_match
 from .patterns import PatternError, glob, like
 from .registry import command
 
 _SPACE = " \t\n\v\f\r"
-
-
-def sql_string(text: str) -> str:
-    """``text`` as an SQL string literal (sqlite3's ``%Q`` of a non-NULL value)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def database_names(conn: apsw.Connection) -> list[str]:
@@ -262,11 +257,6 @@ def fake_schema(conn: apsw.Connection, schema: str | None, name: str) -> str | N
     if schema is not None:
         prefix = (schema if schema.lower() == "temp" else quote_identifier(schema)) + "."
     return prefix + quote_identifier(name) + "(" + ",".join(quote_identifier(c or "") for c in columns) + ")"
-
-
-def quote_identifier_always(name: str) -> str:
-    """``name`` in double quotes (sqlite3's ``"%w"``)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def with_schema_name(conn: apsw.Connection, sql: str, schema: str | None, name: str) -> str:

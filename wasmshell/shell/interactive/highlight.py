@@ -3,9 +3,10 @@
 The input is split as the shell reads it (``split_input``): a line starting
 with ``.`` while no SQL is pending is a dot-command, a line starting with
 ``#`` is a comment, and everything else is SQL until SQLite says a statement
-is complete. SQL goes through ``SqliteLexer``, a pygments lexer that knows
-SQLite's keywords (from APSW), its quoting (``"x"``, ``[x]``, `` `x` ``),
-blob literals and parameters; dot-commands get their own token types.
+is complete. SQL goes through ``SqliteLexer``, a pygments lexer over the one
+SQL tokenizer (``sqltext.lex``) that types its pieces: SQLite's keywords (from
+APSW), quoted names (``"x"``, ``[x]``, `` `x` ``), blob literals and
+parameters; dot-commands get their own token types.
 
 pygments' lexer machinery and prompt_toolkit are imported only when
 highlighting is first needed (``SqliteLexer`` is built on first access).
@@ -15,13 +16,24 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
-from pygments.token import Comment, Name, Number, String, Text, Token, _TokenType
+from pygments.token import (
+    Comment,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+    Text,
+    Token,
+    _TokenType,
+)
 
-from ...sqltext import is_blank
+from ...sqltext import KEYWORDS, Lexeme, is_blank, lex
 
 if TYPE_CHECKING:
     from prompt_toolkit.lexers import Lexer
@@ -79,56 +91,68 @@ def split_input(text: str) -> list[Segment]:
 # -- SQL ------------------------------------------------------------------------
 
 # Words SQLite reads as values rather than as keywords.
-_CONSTANTS = ("NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP")
+_CONSTANTS = frozenset(("NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"))
+_OPERATORS = frozenset(("||", "->>", "->", "<<", ">>", "<=", ">=", "==", "!=", "<>", *"-+*/%<>=~&|"))
+_PUNCTUATION = frozenset("(),;.")
+_FLOAT = re.compile(r"[.]|[eE][+-]?[0-9]")
+_SIMPLE_KINDS = {
+    "space": Text.Whitespace,
+    "blob": String.Other,
+    "string": String.Single,
+    "name": Name.Quoted,
+    "param": Name.Variable,
+}
+
+
+def sql_token_types(sql: str) -> Iterator[tuple[int, _TokenType, str]]:
+    """``(offset, token type, text)`` for each piece of ``sql``, as sqltext.lex splits it."""
+    pieces = lex(sql)
+    for i, (kind, text, start, _closed) in enumerate(pieces):
+        if kind == "word":
+            yield start, _word_type(text, pieces, i), text
+        elif kind == "number":
+            yield start, _number_type(text), text
+        elif kind == "comment":
+            yield start, Comment.Single if text[1] == "-" else Comment.Multiline, text
+        elif kind == "op":
+            op = Operator if text in _OPERATORS else Punctuation if text in _PUNCTUATION else Text
+            yield start, op, text
+        else:
+            yield start, _SIMPLE_KINDS[kind], text
+
+
+def _word_type(word: str, pieces: list[Lexeme], i: int) -> _TokenType:
+    """A constant, a keyword, a function (a name before "("), or a name."""
+    upper = word.upper()
+    if upper in _CONSTANTS:
+        return Keyword.Constant
+    if upper in KEYWORDS:
+        return Keyword
+    i += 1
+    if i < len(pieces) and pieces[i].kind == "space":
+        i += 1  # white space never comes twice in a row
+    return Name.Function if i < len(pieces) and pieces[i].text == "(" else Name
+
+
+def _number_type(number: str) -> _TokenType:
+    if number[:2] in ("0x", "0X"):
+        return Number.Hex
+    return Number.Float if _FLOAT.search(number) else Number.Integer
 
 
 @functools.cache
 def _sqlite_lexer_class() -> type:
-    from pygments.lexer import RegexLexer, words
-    from pygments.token import Keyword, Operator, Punctuation, Whitespace
+    from pygments.lexer import Lexer
 
-    keywords = sorted(k for k in apsw.keywords if k.upper() not in _CONSTANTS)
-
-    class SqliteLexer(RegexLexer):
+    class SqliteLexer(Lexer):
         """SQL as SQLite reads it: its keywords, quoting, blobs, numbers and parameters."""
 
         name = "SQLite SQL"
         aliases = ["sqlite"]  # noqa: RUF012 (pygments' own layout)
         filenames: list[str] = []  # noqa: RUF012
-        flags = re.IGNORECASE
 
-        tokens = {  # noqa: RUF012
-            "root": [
-                (r"\s+", Whitespace),
-                (r"--[^\n]*", Comment.Single),
-                (r"/\*", Comment.Multiline, "comment"),
-                # An unterminated string or name runs to the end, as SQLite would read it.
-                (r"x'[^']*'?", String.Other),
-                (r"'(?:[^']|'')*'?", String.Single),
-                (r'"(?:[^"]|"")*"?', Name.Quoted),
-                (r"`(?:[^`]|``)*`?", Name.Quoted),
-                (r"\[[^\]]*\]?", Name.Quoted),
-                (r"0x[0-9a-f_]+", Number.Hex),
-                (
-                    r"(?:\d[\d_]*)?\.\d[\d_]*(?:e[+-]?\d+)?|\d[\d_]*(?:\.[\d_]*)?e[+-]?\d+|\d[\d_]*\.",
-                    Number.Float,
-                ),
-                (r"\d[\d_]*", Number.Integer),
-                (r"\?\d*|[:@$][^\W\d][\w$]*", Name.Variable),
-                (words(_CONSTANTS, suffix=r"\b"), Keyword.Constant),
-                (words(keywords, suffix=r"\b"), Keyword),
-                (r"[^\W\d][\w$]*(?=\s*\()", Name.Function),
-                (r"[^\W\d][\w$]*", Name),
-                (r"\|\||->>|->|<<|>>|<=|>=|==|!=|<>|[-+*/%<>=~&|]", Operator),
-                (r"[(),;.]", Punctuation),
-                (r".", Text),
-            ],
-            "comment": [
-                (r"[^*]+", Comment.Multiline),
-                (r"\*/", Comment.Multiline, "#pop"),
-                (r"\*", Comment.Multiline),
-            ],
-        }
+        def get_tokens_unprocessed(self, text: str) -> Iterator[tuple[int, _TokenType, str]]:
+            return sql_token_types(text)
 
     return SqliteLexer
 

@@ -8,9 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .base import Renderer, c_output, slow_text
-from .values import (
-    text_of,
-)
+from .values import quoted_cell, text_of
 
 _PLAIN = re.compile("[^\x00-\x1f\ud800-\udfff]*")
 _CONTINUATION = re.compile("[\udc80-\udcbf]")
@@ -36,6 +34,31 @@ def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | No
     skipped, as is a CR before a LF), and a line holds at most ``limit``
     characters, broken at a word boundary when ``wordwrap`` is on.
     """
+    i, n = _line_extent(z, limit)
+    k = i
+    if n >= limit and wordwrap:
+        k = _word_break(z, i)
+        if k is None:
+            k = i
+        else:
+            i = k
+            while z[i] == 0x20:
+                i += 1
+    tail: int | None
+    if n >= limit and z[i] >= 0x20:
+        tail = i
+    elif z[i] == 0x0D and z[i + 1] == 0x0A:
+        tail = i + 2 if z[i + 2] else None
+    elif z[i] == 0 or z[i + 1] == 0:
+        tail = None
+    else:
+        tail = i + 1
+    return _expanded(z, k, limit), tail
+
+
+def _line_extent(z: bytes, limit: int) -> tuple[int, int]:
+    """Where the first line of ``z`` ends (at ``limit`` characters or a control character),
+    and its width in characters, tabs expanded."""
     i = n = 0
     while n < limit:
         c = z[i]
@@ -52,31 +75,25 @@ def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | No
             i += 1
         else:
             break
+    return i, n
+
+
+def _word_break(z: bytes, i: int) -> int | None:
+    """Where a full line ending at ``i`` breaks between words: after a space, else between a
+    letter or digit and another character, in its second half; None if nowhere."""
+    half = i // 2
     k = i
-    if n >= limit and wordwrap:
-        half = i // 2
+    while k > half and z[k - 1] not in _C_SPACE:
+        k -= 1
+    if k <= half:
         k = i
-        while k > half and z[k - 1] not in _C_SPACE:
+        while k > half and not (_isalnum(z[k - 1]) != _isalnum(z[k]) and (z[k] & 0xC0) != 0x80):
             k -= 1
-        if k <= half:
-            k = i
-            while k > half and not (_isalnum(z[k - 1]) != _isalnum(z[k]) and (z[k] & 0xC0) != 0x80):
-                k -= 1
-        if k <= half:
-            k = i
-        else:
-            i = k
-            while z[i] == 0x20:
-                i += 1
-    tail: int | None
-    if n >= limit and z[i] >= 0x20:
-        tail = i
-    elif z[i] == 0x0D and z[i + 1] == 0x0A:
-        tail = i + 2 if z[i + 2] else None
-    elif z[i] == 0 or z[i + 1] == 0:
-        tail = None
-    else:
-        tail = i + 1
+    return None if k <= half else k
+
+
+def _expanded(z: bytes, k: int, limit: int) -> bytes:
+    """The first ``k`` bytes of ``z`` with tabs expanded to spaces, as the line shows them."""
     out = bytearray()
     i = n = 0
     while i < k:
@@ -97,7 +114,7 @@ def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | No
             i += 1
         else:
             break
-    return bytes(out), tail
+    return bytes(out)
 
 
 def display_lines(text: str, width: int, wordwrap: bool = False) -> list[str]:
@@ -116,19 +133,6 @@ def display_lines(text: str, width: int, wordwrap: bool = False) -> list[str]:
         if tail is None:
             return lines
         z = z[tail:]
-
-
-def quoted_cell(value: Any) -> str:
-    """A value as the columnar modes' --quote option shows it (sqlite3's quoted_column)."""
-    t = type(value)
-    if value is None:
-        return "NULL"
-    if t is str:
-        text = value[: value.index("\0")] if "\0" in value else value
-        return "'" + text.replace("'", "''") + "'"
-    if t is int or t is float:
-        return text_of(value, "")
-    return "x'" + bytes(value).hex() + "'"
 
 
 class ColumnarRenderer(Renderer):
@@ -180,52 +184,53 @@ class ColumnarRenderer(Renderer):
             if c.columnar(self.values, self.out.write, s.mode, *args):
                 return  # every value was one plain line: laid out in C
         self.rows = [self._cells(values) for values in self.values]
-        mode = s.mode
-        set_widths = self.set_widths
-        header = self.header
-        widths = [abs(w) for w in set_widths]
-        for j, name in enumerate(header):
+        grid = _Grid(self._widths(self.rows), self.set_widths)
+        colsep, rowsep, start = self._write_head(grid)
+        self._write_body(grid, colsep, rowsep, start)
+        if s.mode == "table":
+            self.out.write(grid.rule("+", "-", "+", "+"))
+        elif s.mode == "box":
+            self.out.write(grid.rule("└", "─", "┴", "┘"))
+
+    def _widths(self, rows: list[list[list[str]]]) -> list[int]:
+        """Each column's width: its set width, or its widest line (the name's included)."""
+        widths = [abs(w) for w in self.set_widths]
+        for j, name in enumerate(self.header):
             widths[j] = max(widths[j], display_width(name))
-        for cells in self.rows:
+        for cells in rows:
             for j, lines in enumerate(cells):
                 for line in lines:
                     n = display_width(line)
                     if n > widths[j]:
                         widths[j] = n
-        w = self.out.write
+        return widths
 
-        def fit(text: str, j: int) -> str:
-            pad = widths[j] - display_width(text)
-            if pad <= 0:
-                return text
-            return " " * pad + text if set_widths[j] < 0 else text + " " * pad
-
-        def centre(text: str, j: int) -> str:
-            pad = widths[j] - display_width(text)
-            return " " * (pad // 2) + text + " " * ((pad + 1) // 2)
-
-        def rule(left: str, fill: str, mid: str, right: str) -> str:
-            return left + mid.join(fill * (wd + 2) for wd in widths) + right + "\n"
-
-        if mode == "column":
-            colsep, rowsep, start = "  ", "\n", ""
+    def _write_head(self, grid: _Grid) -> tuple[str, str, str]:
+        """Write what comes before the rows; give the mode's column separator, row end and row start."""
+        s, w, header = self.s, self.out.write, self.header
+        centred = [grid.centre(h, j) for j, h in enumerate(header)]
+        if s.mode == "column":
             if s.headers:
-                w("  ".join(fit(h, j) for j, h in enumerate(header)) + "\n")
-                w("  ".join("-" * wd for wd in widths) + "\n")
-        elif mode == "table":
-            colsep, rowsep, start = " | ", " |\n", "| "
-            w(rule("+", "-", "+", "+"))
-            w("| " + " | ".join(centre(h, j) for j, h in enumerate(header)) + " |\n")
-            w(rule("+", "-", "+", "+"))
-        elif mode == "box":
-            colsep, rowsep, start = " │ ", " │\n", "│ "
-            w(rule("┌", "─", "┬", "┐"))
-            w("│ " + " │ ".join(centre(h, j) for j, h in enumerate(header)) + " │\n")
-            w(rule("├", "─", "┼", "┤"))
-        else:  # markdown
-            colsep, rowsep, start = " | ", " |\n", "| "
-            w("| " + " | ".join(centre(h, j) for j, h in enumerate(header)) + " |\n")
-            w(rule("|", "-", "|", "|"))
+                w("  ".join(grid.fit(h, j) for j, h in enumerate(header)) + "\n")
+                w("  ".join("-" * wd for wd in grid.widths) + "\n")
+            return "  ", "\n", ""
+        if s.mode == "table":
+            w(grid.rule("+", "-", "+", "+"))
+            w("| " + " | ".join(centred) + " |\n")
+            w(grid.rule("+", "-", "+", "+"))
+            return " | ", " |\n", "| "
+        if s.mode == "box":
+            w(grid.rule("┌", "─", "┬", "┐"))
+            w("│ " + " │ ".join(centred) + " │\n")
+            w(grid.rule("├", "─", "┼", "┤"))
+            return " │ ", " │\n", "│ "
+        w("| " + " | ".join(centred) + " |\n")  # markdown
+        w(grid.rule("|", "-", "|", "|"))
+        return " | ", " |\n", "| "
+
+    def _write_body(self, grid: _Grid, colsep: str, rowsep: str, start: str) -> None:
+        """Write the rows, a value's lines side by side; a divider between rows when any takes several."""
+        w, fit, mode = self.out.write, grid.fit, self.s.mode
         multiline = any(len(lines) > 1 for cells in self.rows for lines in cells)
         last = len(self.rows) - 1
         for r, cells in enumerate(self.rows):
@@ -238,12 +243,31 @@ class ColumnarRenderer(Renderer):
                 )
             if multiline and r < last:
                 if mode == "table":
-                    w(rule("+", "-", "+", "+"))
+                    w(grid.rule("+", "-", "+", "+"))
                 elif mode == "box":
-                    w(rule("├", "─", "┼", "┤"))
+                    w(grid.rule("├", "─", "┼", "┤"))
                 elif mode == "column":
                     w("\n")
-        if mode == "table":
-            w(rule("+", "-", "+", "+"))
-        elif mode == "box":
-            w(rule("└", "─", "┴", "┘"))
+
+
+class _Grid:
+    """The columns' widths, and text padded or centred to them and rules drawn along them."""
+
+    __slots__ = ("set_widths", "widths")
+
+    def __init__(self, widths: list[int], set_widths: list[int]) -> None:
+        self.widths = widths
+        self.set_widths = set_widths  # a negative set width right-aligns its column
+
+    def fit(self, text: str, j: int) -> str:
+        pad = self.widths[j] - display_width(text)
+        if pad <= 0:
+            return text
+        return " " * pad + text if self.set_widths[j] < 0 else text + " " * pad
+
+    def centre(self, text: str, j: int) -> str:
+        pad = self.widths[j] - display_width(text)
+        return " " * (pad // 2) + text + " " * ((pad + 1) // 2)
+
+    def rule(self, left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (wd + 2) for wd in self.widths) + right + "\n"

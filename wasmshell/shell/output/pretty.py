@@ -256,89 +256,128 @@ class PrettyRenderer:
 
     def _table(self, console: Console, rows: list[Sequence[Any]], cut: bool) -> tuple[Any, int]:
         """The table of ``rows`` (a mark row after the head if ``cut``) and how many columns it shows."""
-        from rich import box
-        from rich.cells import cell_len
-        from rich.table import Table
-        from rich.text import Text
-
         width = max(console.width, 10)
         limit = width  # no cell is shown wider than the console: cut longer text before measuring it
-        null = self.s.null or "NULL"
-        ncols = len(self.columns)
-
         headers = [text_cell(name, limit) for name in self.columns]
-        grid: list[list[Any]] = []  # Text cells, column by column
-        numeric = [False] * ncols
-        for j in range(ncols):
-            cells = []
-            kinds = set()
-            for values in rows:
-                v = values[j]
-                t = type(v)
-                if v is None:
-                    cells.append(None)
-                    continue
-                if t is int or t is float:
-                    kinds.add("number")
-                    cells.append(Text(str(v) if t is not float else real_text(v), justify="right"))
-                elif t is str:
-                    kinds.add("text")
-                    cells.append(text_cell(v, limit))
-                else:
-                    kinds.add("blob")
-                    cells.append(Text(blob_summary(v), style="cyan"))
-            numeric[j] = kinds == {"number"}
-            justify = "right" if numeric[j] else "left"
-            for i, cell in enumerate(cells):
-                if cell is None:
-                    cells[i] = Text(null, style="dim italic", justify=justify)
-            grid.append(cells)
-
-        natural = []
-        floors = []
-        for j in range(ncols):
-            values_width = max([cell_len(c.plain) for c in grid[j]], default=0)
-            header_width = cell_len(headers[j].plain)
-            natural.append(max(header_width, values_width, 1))
-            # Rather fewer columns than cut names or digits; text values can be cut to a few characters.
-            keep = max(MIN_COLUMN_WIDTH, min(header_width, MAX_HEADER_WIDTH))
-            if numeric[j]:
-                keep = max(keep, min(values_width, MAX_NUMBER_WIDTH))
-            floors.append(min(natural[-1], keep))
-
-        shown = choose_columns(floors, width)
-        if len(shown) < ncols and sum(floors[j] for j in shown) + table_overhead(len(shown) + 1) + 1 > width:
-            # Even what is kept gets cut: then keep more columns, cut further, rather than hide them.
-            shown = choose_columns([min(n, MIN_COLUMN_WIDTH) for n in natural], width)
-        hidden = len(shown) < ncols
-        available = width - table_overhead(len(shown) + (1 if hidden else 0)) - (1 if hidden else 0)
-        widths = fit_widths(
-            [natural[j] for j in shown],
-            [floors[j] for j in shown],
-            max(available, len(shown)),
-        )
-
-        table = Table(box=box.ROUNDED, header_style="bold", show_edge=True, pad_edge=True)
-        layout: list[int | None] = list(shown)
-        if hidden:
-            split = next((k for k in range(1, len(shown)) if shown[k] != shown[k - 1] + 1), len(shown))
-            layout.insert(split, None)
-        w_iter = iter(widths)
-        for j in layout:
-            if j is None:
-                table.add_column(Text(COLUMN_MARK), width=1, justify="center", style="dim", no_wrap=True)
-                continue
-            table.add_column(
-                headers[j],
-                width=next(w_iter),
-                justify="right" if numeric[j] else "left",
-                no_wrap=True,
-                overflow="ellipsis",
-            )
-        mark = Text(COLUMN_MARK, style="dim")
-        for i in range(len(rows) + 1):
-            if i == len(self.head) and cut:  # after the head: before the tail, or last when there is none
-                table.add_row(*(Text(ROW_MARK, style="dim", justify="center") for _ in layout))
-            if i < len(rows):
-                table.add_row(*(mark if j is None else grid[j][i] for j in layout))
+        columns = [_column_cells(rows, j, limit, self.s.null or "NULL") for j in range(len(self.columns))]
+        shown, widths = _column_widths(headers, columns, width)
+        layout = _layout(shown, len(self.columns))
+        table = _rich_table(headers, columns, layout, widths)
+        _add_rows(table, columns, layout, len(rows), len(self.head) if cut else None)
         return table, len(shown)
+
+
+class _Column:
+    """One column's cells (rich Text) and whether all its values are numbers."""
+
+    __slots__ = ("cells", "numeric")
+
+    def __init__(self, cells: list[Text], numeric: bool) -> None:
+        self.cells = cells
+        self.numeric = numeric
+
+
+def _column_cells(rows: list[Sequence[Any]], j: int, limit: int, null: str) -> _Column:
+    """Column ``j`` of ``rows`` as cells: numbers on the right (so is NULL in a column of numbers)."""
+    from rich.text import Text
+
+    cells: list[Text | None] = []
+    kinds = set()
+    for values in rows:
+        v = values[j]
+        t = type(v)
+        if v is None:
+            cells.append(None)
+            continue
+        if t is int or t is float:
+            kinds.add("number")
+            cells.append(Text(str(v) if t is not float else real_text(v), justify="right"))
+        elif t is str:
+            kinds.add("text")
+            cells.append(text_cell(v, limit))
+        else:
+            kinds.add("blob")
+            cells.append(Text(blob_summary(v), style="cyan"))
+    numeric = kinds == {"number"}
+    justify = "right" if numeric else "left"
+    return _Column(
+        [Text(null, style="dim italic", justify=justify) if c is None else c for c in cells], numeric
+    )
+
+
+def _column_widths(headers: list[Text], columns: list[_Column], width: int) -> tuple[list[int], list[int]]:
+    """Which columns fit in ``width`` (their indexes) and the width each of them gets."""
+    from rich.cells import cell_len
+
+    natural = []
+    floors = []
+    for header, column in zip(headers, columns, strict=True):
+        values_width = max([cell_len(c.plain) for c in column.cells], default=0)
+        header_width = cell_len(header.plain)
+        natural.append(max(header_width, values_width, 1))
+        # Rather fewer columns than cut names or digits; text values can be cut to a few characters.
+        keep = max(MIN_COLUMN_WIDTH, min(header_width, MAX_HEADER_WIDTH))
+        if column.numeric:
+            keep = max(keep, min(values_width, MAX_NUMBER_WIDTH))
+        floors.append(min(natural[-1], keep))
+
+    shown = choose_columns(floors, width)
+    ncols = len(columns)
+    if len(shown) < ncols and sum(floors[j] for j in shown) + table_overhead(len(shown) + 1) + 1 > width:
+        # Even what is kept gets cut: then keep more columns, cut further, rather than hide them.
+        shown = choose_columns([min(n, MIN_COLUMN_WIDTH) for n in natural], width)
+    hidden = len(shown) < ncols
+    available = width - table_overhead(len(shown) + (1 if hidden else 0)) - (1 if hidden else 0)
+    widths = fit_widths(
+        [natural[j] for j in shown],
+        [floors[j] for j in shown],
+        max(available, len(shown)),
+    )
+    return shown, widths
+
+
+def _layout(shown: list[int], ncols: int) -> list[int | None]:
+    """The columns shown in order, None where the mark of hidden columns goes."""
+    layout: list[int | None] = list(shown)
+    if len(shown) < ncols:
+        split = next((k for k in range(1, len(shown)) if shown[k] != shown[k - 1] + 1), len(shown))
+        layout.insert(split, None)
+    return layout
+
+
+def _rich_table(
+    headers: list[Text], columns: list[_Column], layout: list[int | None], widths: list[int]
+) -> Any:
+    """An empty rich Table with the columns shown (and the mark of hidden ones)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.ROUNDED, header_style="bold", show_edge=True, pad_edge=True)
+    w_iter = iter(widths)
+    for j in layout:
+        if j is None:
+            table.add_column(Text(COLUMN_MARK), width=1, justify="center", style="dim", no_wrap=True)
+            continue
+        table.add_column(
+            headers[j],
+            width=next(w_iter),
+            justify="right" if columns[j].numeric else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+    return table
+
+
+def _add_rows(
+    table: Any, columns: list[_Column], layout: list[int | None], nrows: int, cut_at: int | None
+) -> None:
+    """The rows into ``table``, with a mark row at ``cut_at`` (after the head) where rows were left out."""
+    from rich.text import Text
+
+    mark = Text(COLUMN_MARK, style="dim")
+    for i in range(nrows + 1):
+        if i == cut_at:  # after the head: before the tail, or last when there is none
+            table.add_row(*(Text(ROW_MARK, style="dim", justify="center") for _ in layout))
+        if i < nrows:
+            table.add_row(*(mark if j is None else columns[j].cells[i] for j in layout))

@@ -7,17 +7,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ...sqltext import quote_identifier
 from .base import OutputSettings, Renderer, slow_text
-from .values import (  # escaped_literal and quote_identifier are used from here too
-    c_string,
-    escaped_literal,  # noqa: F401
-    insert_literal,
-    json_real,
-    quote_identifier,
-    quote_literal,
-    real_text,
-    text_of,
-)
+from .values import c_string, insert_literal, json_real, quote_literal, real_text, text_of
 
 # -- escaping helpers ---------------------------------------------------------
 
@@ -38,6 +30,11 @@ def csv_field(text: str | None, settings: OutputSettings) -> str:
         return settings.null
     if csv_plain(text, settings.colsep):
         return text
+    return csv_quoted(text)
+
+
+def csv_quoted(text: str) -> str:
+    """A CSV field in double quotes, the quotes inside doubled."""
     return '"' + text.replace('"', '""') + '"'
 
 
@@ -77,12 +74,7 @@ class ListRenderer(Renderer):
     """list, tabs and ascii modes: values joined by the separators."""
 
     def row(self, values: Sequence[Any]) -> None:
-        s = self.s
-        if self.count == 0 and s.headers:
-            self.out.write(self._header())
-        self.count += 1
-        null = s.null
-        self.out.write(s.colsep.join([text_of(v, null) for v in values]) + s.rowsep)
+        self.python_rows((values,))
 
     def _header(self) -> str:
         return self.s.colsep.join(self.columns) + self.s.rowsep
@@ -92,6 +84,7 @@ class ListRenderer(Renderer):
         return ("list", s.colsep, s.rowsep, s.null, slow_text, self._header() if s.headers else None)
 
     def python_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """The Python twin of _rows.c's list loop (``row`` writes through it too)."""
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
         for values in rows:
@@ -114,13 +107,7 @@ class CsvRenderer(Renderer):
     """csv mode: RFC 4180-style quoting where a field needs it."""
 
     def row(self, values: Sequence[Any]) -> None:
-        s = self.s
-        if self.count == 0 and s.headers:
-            self.out.write(self._header())
-        self.count += 1
-        self.out.write(
-            s.colsep.join(csv_field(None if v is None else text_of(v, ""), s) for v in values) + s.rowsep
-        )
+        self.python_rows((values,))
 
     def _header(self) -> str:
         s = self.s
@@ -131,6 +118,7 @@ class CsvRenderer(Renderer):
         return ("csv", s.colsep, s.rowsep, s.null, slow_text, self._header() if s.headers else None)
 
     def python_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """The Python twin of _rows.c's csv loop (``row`` writes through it too)."""
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
         needs_quote = _CSV_NEEDS_QUOTE.search
@@ -159,7 +147,7 @@ class CsvRenderer(Renderer):
                 if text and not needs_quote(text) and sep not in text:
                     parts.append(text)
                 else:
-                    parts.append('"' + text.replace('"', '""') + '"')
+                    parts.append(csv_quoted(text))
             write(sep.join(parts) + end)
 
 

@@ -13,7 +13,9 @@ long double, _rows.c); the common cases take a fast path.
 from __future__ import annotations
 
 import math
-import re
+from typing import Any
+
+from ...sqltext import sql_string
 
 # -- x87 long double, emulated: a positive value is (significand, exponent) with
 # the significand rounded to 64 bits, half to even, like the FPU's default mode.
@@ -98,90 +100,88 @@ def emulated_g(value: float, precision: int, alt2: bool) -> str:
     if value != value:
         return "NaN"
     prefix = "-" if value < 0 else ""
-    real = _ld(abs(value))
     if precision > 0:
         precision -= 1  # %g counts significant digits; the loop counts fraction digits
+    rounder = _rounder(precision)
+    real, exp = _scaled(_ld(abs(value)))
+    if exp > 350:
+        return prefix + "Inf"
+    real = _add(real, rounder)
+    if _ge(real, _TEN):
+        real = _mul(real, _TENTH)
+        exp += 1
+    digits = _Digits(real, 16 + (10 if alt2 else 0))
+    # %g: exponential notation when the exponent is < -4 or > precision
+    if -4 <= exp <= precision:
+        return prefix + _fixed_text(digits, exp, precision - exp, alt2)
+    return prefix + _exponential_text(digits, exp, precision, alt2)
+
+
+def _rounder(precision: int) -> tuple[int, int]:
+    """0.5 in the last place of ``precision`` fraction digits, as SQLite's printf computes it."""
     idx = precision & 0xFFF
     rounder = _ROUNDERS[idx % 10]
     while idx >= 10:
         rounder = _mul(rounder, _ld(1e-10))
         idx -= 10
-    exp = 0
-    if real[0] > 0:
-        scale = _ONE
-        while _ge(real, _mul(_E100, scale)) and exp <= 350:
-            scale = _mul(scale, _E100)
-            exp += 100
-        while _ge(real, _mul(_E10, scale)) and exp <= 350:
-            scale = _mul(scale, _E10)
-            exp += 10
-        while _ge(real, _mul(_TEN, scale)) and exp <= 350:
-            scale = _mul(scale, _TEN)
-            exp += 1
-        real = _div(real, scale)
-        while not _ge(real, _E_8):
-            real = _mul(real, _E8)
-            exp -= 8
-        while not _ge(real, _ONE):
-            real = _mul(real, _TEN)
-            exp -= 1
-        if exp > 350:
-            return prefix + "Inf"
-    real = _add(real, rounder)
-    if _ge(real, _TEN):
-        real = _mul(real, _TENTH)
-        exp += 1
-    # %g: exponential notation when the exponent is < -4 or > precision
-    if exp < -4 or exp > precision:
-        fixed = False
-    else:
-        fixed = True
-        precision = precision - exp
-    nsd = 16 + (10 if alt2 else 0)
-    digits: list[str] = []
+    return rounder
 
-    def digit() -> str:
-        nonlocal real, nsd
-        if nsd <= 0:
+
+def _scaled(real: tuple[int, int]) -> tuple[tuple[int, int], int]:
+    """``real`` scaled into [1, 10) and its decimal exponent (above 350: infinite), as SQLite scales it."""
+    exp = 0
+    if real[0] <= 0:
+        return real, exp
+    scale = _ONE
+    for step, size in ((_E100, 100), (_E10, 10), (_TEN, 1)):
+        while _ge(real, _mul(step, scale)) and exp <= 350:
+            scale = _mul(scale, step)
+            exp += size
+    real = _div(real, scale)
+    while not _ge(real, _E_8):
+        real = _mul(real, _E8)
+        exp -= 8
+    while not _ge(real, _ONE):
+        real = _mul(real, _TEN)
+        exp -= 1
+    return real, exp
+
+
+class _Digits:
+    """SQLite's et_getdigit: the digits of a value in [1, 10), then zeros once ``left`` are used."""
+
+    __slots__ = ("left", "real")
+
+    def __init__(self, real: tuple[int, int], left: int) -> None:
+        self.real = real
+        self.left = left
+
+    def next(self) -> str:
+        if self.left <= 0:
             return "0"
-        nsd -= 1
-        d = _int(real)
-        real = _mul(_add(real, _ld(d), -1) if d else real, _TEN)
+        self.left -= 1
+        d = _int(self.real)
+        self.real = _mul(_add(self.real, _ld(d), -1) if d else self.real, _TEN)
         return chr(48 + d)
 
-    if fixed:
-        e2 = exp
-        if e2 < 0:
-            digits.append("0")
-        else:
-            while e2 >= 0:
-                digits.append(digit())
-                e2 -= 1
-        frac: list[str] = []
-        e2 = exp
-        # fraction digits: leading zeros for negative exponents, then digits
-        p = precision
-        e2 += 1
-        while e2 < 0 and p > 0:
-            frac.append("0")
-            e2 += 1
-            p -= 1
-        while p > 0:
-            frac.append(digit())
-            p -= 1
-        text = "".join(digits)
-        fraction = "".join(frac).rstrip("0")
-        if fraction:
-            text += "." + fraction
-        elif alt2:
-            text += ".0"
-        return prefix + text
-    first = digit()
-    frac = [digit() for _ in range(precision)]
-    fraction = "".join(frac).rstrip("0")
+
+def _fixed_text(digits: _Digits, exp: int, precision: int, alt2: bool) -> str:
+    """%g's fixed notation: the whole digits, then ``precision`` fraction digits less trailing zeros."""
+    text = "0" if exp < 0 else "".join([digits.next() for _ in range(exp + 1)])
+    leading = min(max(-(exp + 1), 0), max(precision, 0))  # zeros before the first digit
+    fraction = ("0" * leading + "".join([digits.next() for _ in range(precision - leading)])).rstrip("0")
+    if fraction:
+        return text + "." + fraction
+    return text + ".0" if alt2 else text
+
+
+def _exponential_text(digits: _Digits, exp: int, precision: int, alt2: bool) -> str:
+    """%g's exponential notation: d.ddd, trailing zeros dropped, then e+XX."""
+    first = digits.next()
+    fraction = "".join([digits.next() for _ in range(precision)]).rstrip("0")
     text = first + ("." + fraction if fraction else (".0" if alt2 else ""))
     sign = "-" if exp < 0 else "+"
-    return f"{prefix}{text}e{sign}{abs(exp):02d}"
+    return f"{text}e{sign}{abs(exp):02d}"
 
 
 def real_text(value: float) -> str:
@@ -274,23 +274,70 @@ def quote_literal(value: object) -> str:
     if t is float:
         return real_literal(value)  # type: ignore[arg-type]
     if t is str:
-        text = value  # type: ignore[assignment]
-        if "\0" in text:
-            text = text[: text.index("\0")]
-        return "'" + text.replace("'", "''") + "'"
+        return sql_string(_before_nul(value))  # type: ignore[arg-type]
     return "X'" + bytes(value).hex() + "'"  # type: ignore[call-overload]
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+def quoted_cell(value: Any) -> str:
+    """A value as the columnar modes' --quote option shows it (sqlite3's quoted_column).
+
+    Unlike ``quote_literal``, a REAL is its text and a blob's x is lower case.
+    """
+    t = type(value)
+    if value is None:
+        return "NULL"
+    if t is str:
+        return sql_string(_before_nul(value))
+    if t is int or t is float:
+        return text_of(value, "")
+    return "x'" + bytes(value).hex() + "'"
 
 
-def quote_identifier(name: str) -> str:
-    """A name as sqlite3's quoteChar decides: bare if a plain identifier and no keyword, else quoted."""
-    from ...sqltext import is_keyword
+def quote_value(value: Any) -> str:
+    """A value as SQLite 3.40's quote() writes it (REALs differ in later versions)."""
+    if type(value) is float:
+        if math.isinf(value):
+            return "Inf" if value > 0 else "-Inf"
+        text = real_text(value)
+        try:
+            exact = float(text) == value
+        except ValueError:
+            exact = False
+        return text if exact else _exponent_20(value)
+    if type(value) is bytes:
+        return "X'" + value.hex().upper() + "'"
+    if value is None:
+        return "NULL"
+    if type(value) is str:
+        return sql_string(_before_nul(value))
+    return str(value)
 
-    if _IDENT.match(name) and not is_keyword(name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
+
+def _exponent_20(value: float) -> str:
+    """SQLite's ``%!.20e``: the same 21 significant digits its ``%!.21g`` computes."""
+    text = sqlite_g(value, 21, True)
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("-")
+    if "e" in body:
+        mantissa, exponent = body.split("e")
+        exp = int(exponent)
+        digits = mantissa.replace(".", "")
+    else:
+        whole, _, fraction = body.partition(".")
+        if whole.strip("0"):
+            exp = len(whole.lstrip("0")) - 1
+            digits = whole.lstrip("0") + fraction
+        else:
+            stripped = fraction.lstrip("0")
+            exp = -(len(fraction) - len(stripped)) - 1
+            digits = stripped
+    digits = (digits + "0" * 21)[:21]
+    return f"{sign}{digits[0]}.{digits[1:]}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def _before_nul(text: str) -> str:
+    """``text`` up to its first NUL, where a C string would end."""
+    return text[: text.index("\0")] if "\0" in text else text
 
 
 def _unused(text: str, a: str, b: str) -> str:
@@ -307,10 +354,9 @@ def _unused(text: str, a: str, b: str) -> str:
 
 def escaped_literal(text: str) -> str:
     """A TEXT literal with newlines spelled with replace(), as insert mode and .dump write it."""
-    if "\0" in text:
-        text = text[: text.index("\0")]
+    text = _before_nul(text)
     if "\n" not in text and "\r" not in text:
-        return "'" + text.replace("'", "''") + "'"
+        return sql_string(text)
     nl = _unused(text, "\\n", "\\012") if "\n" in text else ""
     cr = _unused(text, "\\r", "\\015") if "\r" in text else ""
     body = text.replace("'", "''")

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..highlight import split_input
 from .commands import MODES, command_suggestions
 from .metadata import Metadata, Relation, dot_commands, metadata_version, read_metadata, session_metadata
 from .ranking import FUZZY, PREFIX, SUBSTRING, Suggestion
 from .sql import sql_suggestions
+
+if TYPE_CHECKING:
+    from ...state import Shell
 
 __all__ = [
     "FUZZY",
@@ -78,75 +81,85 @@ def suggest(
 # -- the prompt_toolkit adapter -----------------------------------------------
 
 
+class _Snapshots:
+    """The metadata snapshot a completer offers names from, read again when it may be stale.
+
+    ``metadata`` is called for a fresh snapshot when one is needed: at the
+    first completion, after ``refresh()``, and (at most once a second) while
+    the last one was partial. A Shell may be given instead: its current
+    session is read (``session_metadata``), again whenever
+    ``metadata_version`` says it changed.
+    """
+
+    def __init__(
+        self, metadata: Callable[[], Metadata] | Shell, *, cwd: Callable[[], str] | None = None
+    ) -> None:
+        from ...state import Shell  # imported when used: importing completion stays light
+
+        if isinstance(metadata, Shell):
+            shell = metadata
+            self._source: Callable[[], Metadata] = lambda: session_metadata(shell.session)
+            self._version: Callable[[], Any] = lambda: metadata_version(shell.session)
+        else:
+            self._source = metadata
+            self._version = lambda: None
+        self._cwd = cwd
+        self._metadata: Metadata | None = None
+        self._read_at = 0.0
+        self._read_version: Any = None
+
+    def refresh(self) -> None:
+        """Forget the snapshot (after schema changes, .open, .loadwasm, CREATE/DROP FUNCTION).
+
+        Nothing is read until completion is next needed, so this is cheap
+        to call after every statement.
+        """
+        self._metadata = None
+
+    @property
+    def metadata(self) -> Metadata:
+        """The current snapshot, read if needed."""
+        md = self._metadata
+        version = self._version()
+        stale = version != self._read_version
+        if md is None or stale or (md.partial and time.monotonic() - self._read_at > 1.0):
+            self._read_at, self._read_version = time.monotonic(), version
+            try:
+                md = self._source()
+            except Exception:  # the prompt must survive whatever the database does
+                md = Metadata(partial=True)
+            self._metadata = md
+        return md
+
+    def offered(self, before: str, after: str, requested: bool) -> list[Suggestion]:
+        """What to offer with ``before`` and ``after`` the cursor, on Tab if ``requested``."""
+        cwd = self._cwd() if self._cwd else None
+        suggestions = suggest(before, self.metadata, after, cwd=cwd)
+        if not suggestions:
+            return []
+        if requested:
+            if suggestions[0].match == PREFIX:
+                suggestions = [s for s in suggestions if s.match == PREFIX]
+        elif suggestions[0].start_position == 0 and before[-1:] not in (".", "/"):
+            return []  # nothing typed yet: do not pop up on every space or comma
+        return suggestions
+
+
 def _make_sql_completer() -> type:
     from prompt_toolkit.completion import CompleteEvent, Completer, Completion
     from prompt_toolkit.document import Document
 
-    from ...state import Shell
+    class SqlCompleter(_Snapshots, Completer):
+        """Offers ``suggest``'s suggestions to prompt_toolkit, from a metadata snapshot (``_Snapshots``).
 
-    class SqlCompleter(Completer):
-        """Offers ``suggest``'s suggestions to prompt_toolkit.
-
-        ``metadata`` is called for a fresh snapshot when one is needed: at the
-        first completion, after ``refresh()``, and (at most once a second)
-        while the last one was partial. A Shell may be given instead: its
-        current session is read (``session_metadata``), again whenever
-        ``metadata_version`` says it changed. It works with
-        ``complete_while_typing``: while typing, nothing pops up on a space;
-        on Tab, when some names start with the word, only those are offered,
-        so a unique prefix completes at once.
+        It works with ``complete_while_typing``: while typing, nothing pops up
+        on a space; on Tab, when some names start with the word, only those
+        are offered, so a unique prefix completes at once.
         """
 
-        def __init__(
-            self, metadata: Callable[[], Metadata] | Shell, *, cwd: Callable[[], str] | None = None
-        ) -> None:
-            if isinstance(metadata, Shell):
-                shell = metadata
-                self._source: Callable[[], Metadata] = lambda: session_metadata(shell.session)
-                self._version: Callable[[], Any] = lambda: metadata_version(shell.session)
-            else:
-                self._source = metadata
-                self._version = lambda: None
-            self._cwd = cwd
-            self._metadata: Metadata | None = None
-            self._read_at = 0.0
-            self._read_version: Any = None
-
-        def refresh(self) -> None:
-            """Forget the snapshot (after schema changes, .open, .loadwasm, CREATE/DROP FUNCTION).
-
-            Nothing is read until completion is next needed, so this is cheap
-            to call after every statement.
-            """
-            self._metadata = None
-
-        @property
-        def metadata(self) -> Metadata:
-            """The current snapshot, read if needed."""
-            md = self._metadata
-            version = self._version()
-            stale = version != self._read_version
-            if md is None or stale or (md.partial and time.monotonic() - self._read_at > 1.0):
-                self._read_at, self._read_version = time.monotonic(), version
-                try:
-                    md = self._source()
-                except Exception:  # the prompt must survive whatever the database does
-                    md = Metadata(partial=True)
-                self._metadata = md
-            return md
-
         def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
-            before = document.text_before_cursor
-            cwd = self._cwd() if self._cwd else None
-            suggestions = suggest(before, self.metadata, document.text_after_cursor, cwd=cwd)
-            if not suggestions:
-                return
-            if complete_event.completion_requested:
-                if suggestions[0].match == PREFIX:
-                    suggestions = [s for s in suggestions if s.match == PREFIX]
-            elif suggestions[0].start_position == 0 and before[-1:] not in (".", "/"):
-                return  # nothing typed yet: do not pop up on every space or comma
-            for s in suggestions:
+            requested = complete_event.completion_requested
+            for s in self.offered(document.text_before_cursor, document.text_after_cursor, requested):
                 yield Completion(s.text, s.start_position, display=s.display, display_meta=s.meta)
 
     return SqlCompleter

@@ -176,7 +176,7 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
     """
     from ....engine.catalog import TABLE
     from ....engine.names import fold
-    from ...commands.schema import quote_identifier_always
+    from ....sqltext import quote_identifier_always
 
     reader = _Reader(connection)
     relations: list[Relation] = []
@@ -226,7 +226,7 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
 def metadata_version(session: Session) -> Any:
     """What changes when a snapshot of ``session_metadata`` goes out of date: the session,
     its databases' schema versions, and its Wasm functions. Cheap enough for every keystroke."""
-    from ...commands.schema import quote_identifier_always
+    from ....sqltext import quote_identifier_always
 
     try:
         conn = session.connection

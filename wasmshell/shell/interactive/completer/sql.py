@@ -6,8 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ....sqltext import KEYWORDS
-from ...output.values import quote_identifier
+from ....sqltext import KEYWORDS, QUOTE_CLOSERS, lex, quote_identifier, unquoted
 
 if TYPE_CHECKING:
     pass
@@ -99,56 +98,25 @@ class _Tok(NamedTuple):
     end: int
 
 
-_TOKEN = re.compile(
-    r"""
-      (?P<space>\s+)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<string>[xX]?'(?:[^']|'')*(?:'|\Z))
-    | (?P<name>"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
-    | (?P<number>\d[\w.]*|\.\d\w*)
-    | (?P<param>\?\d*|[:@$][\w$]+)
-    | (?P<word>[^\W\d][\w$]*)
-    | (?P<op>\|\||->>|->|<<|>>|<=|>=|==|!=|<>|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_CLOSERS = {'"': '"', "`": "`", "[": "]", "'": "'"}
 _IDENTIFIER = re.compile(r"[^\W\d][\w$]*\Z")
-
-
-def _closed(text: str) -> bool:
-    """A quoted string or name ends with its closing quote (not a doubled one)."""
-    opener = text[1] if text[:1] in "xX" and text[1:2] == "'" else text[0]
-    body = text[text.index(opener) + 1 :]
-    closer = _CLOSERS[opener]
-    if closer == "]":
-        return body.endswith("]")
-    return bool(body) and body.endswith(closer) and (len(body) - len(body.rstrip(closer))) % 2 == 1
+_OPEN_KINDS = {"comment": "comment", "name": "name", "string": "string", "blob": "string"}
 
 
 def _tokens(sql: str) -> list[_Tok]:
     """Tokens of SQL, comments and space left out; an unterminated string, name or comment is "open"."""
     out = []
-    for m in _TOKEN.finditer(sql):
-        kind, text = m.lastgroup or "op", m.group()
+    make = _Tok._make  # this runs per keystroke, over the whole statement
+    for kind, text, start, closed in lex(sql):
         if kind == "space":
             continue
-        at_end = m.end() == len(sql)
-        if kind == "comment":
-            if at_end and (text.startswith("--") or not (len(text) >= 4 and text.endswith("*/"))):
-                out.append(_Tok("open", text, "comment", m.end()))
-            continue
-        if kind in ("string", "name") and at_end and not _closed(text):
-            out.append(_Tok("open", text, kind, m.end()))
-            continue
-        if kind == "word":
-            value = text.upper()
+        if not closed:  # a -- comment the text ends in is open too: the next word would be in it
+            out.append(make(("open", text, _OPEN_KINDS[kind], start + len(text))))
+        elif kind == "word":
+            out.append(make((kind, text, text.upper(), start + len(text))))
         elif kind == "name":
-            closer = _CLOSERS[text[0]]
-            value = text[1:-1] if closer == "]" else text[1:-1].replace(closer * 2, closer)
-        else:
-            value = text
-        out.append(_Tok(kind, text, value, m.end()))
+            out.append(make((kind, text, unquoted(text), start + len(text))))
+        elif kind != "comment":
+            out.append(make(("string" if kind == "blob" else kind, text, text, start + len(text))))
     return out
 
 
@@ -301,7 +269,7 @@ def _quote_name(name: str, quote: str) -> str:
     """``name`` as SQL: in the quote the user opened, else quoted only if it must be."""
     if not quote:
         return quote_identifier(name)
-    closer = _CLOSERS[quote]
+    closer = QUOTE_CLOSERS[quote]
     return quote + (name if closer == "]" else name.replace(closer, closer * 2)) + closer
 
 
@@ -544,9 +512,7 @@ def sql_suggestions(before: str, after: str, md: Metadata) -> list[Suggestion]:
         if last.kind == "word":
             word, start = last.text, -len(last.text)
         elif last.kind == "open" and last.value == "name":
-            quote, start = last.text[0], -len(last.text)
-            closer = _CLOSERS[quote]
-            word = last.text[1:] if closer == "]" else last.text[1:].replace(closer * 2, closer)
+            quote, start, word = last.text[0], -len(last.text), unquoted(last.text)
         else:
             return []  # inside a string or comment, or typing a number or parameter
     cut = max((i for i, t in enumerate(toks) if _is_op(t, ";")), default=-1)
