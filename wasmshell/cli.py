@@ -14,16 +14,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .shell.output.modes import SWITCHES as MODE_SWITCHES
+from .shell.output.modes import apply_switch
+
 if TYPE_CHECKING:
-    from .shell.output.base import OutputSettings
     from .shell.state import Shell
 
 PROG = "wasmshell"
 
-MODE_SWITCHES = (
-    "list", "csv", "json", "line", "column", "table", "box",
-    "markdown", "tabs", "html", "quote", "ascii",
-)  # fmt: skip
 VALUE_OPTIONS = ("init", "cmd", "nullvalue", "separator", "newline", "wasm-timeout", "wasm-memory")
 FLAG_OPTIONS = (
     "bail", "batch", "interactive", "echo", "header", "noheader", "readonly",
@@ -240,7 +238,7 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
     settings = shell.settings
     for name, value in opts.actions:
         if name in MODE_SWITCHES:
-            _mode_switch(shell.settings, name)
+            apply_switch(shell.settings, name)
             shell.mode_set = True
         elif name == "header":
             settings.headers, settings.headers_set = True, True
@@ -299,21 +297,6 @@ def _finish(shell: Shell, body: Callable[..., int], *args: Any) -> int:
         except OSError as exc:
             shell.report_output_error(exc)
             return 1
-
-
-def _mode_switch(settings: OutputSettings, name: str) -> None:
-    """Command-line mode switches differ a little from .mode (sqlite3 does the same)."""
-    if name == "csv":
-        settings.mode, settings.colsep = "csv", ","
-    elif name == "quote":
-        settings.mode, settings.colsep, settings.rowsep = "quote", ",", "\n"
-    elif name == "ascii":
-        settings.mode, settings.colsep, settings.rowsep = "ascii", "\x1f", "\x1e"
-    elif name == "tabs":
-        settings.mode, settings.colsep, settings.rowsep = "list", "\t", "\n"
-    else:
-        settings.mode = name
-        settings.wrap = 0  # unlike .mode, the switches set no wrapping
 
 
 def _run_sql_args(shell: Shell, opts: Options) -> int:

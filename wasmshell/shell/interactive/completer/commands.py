@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ...output import render
+from ...output import modes
 
 if TYPE_CHECKING:
     from .metadata import Metadata
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 from .ranking import SUBSTRING, Candidate, Suggestion, match_quality, ranked
 
-MODES = (*render.MODES, "pretty", "qbox")
+MODES = modes.NAMES
 SWITCHES = ("on", "off")
 
 # The words a dot-command takes, by command (canonical name).
