@@ -54,6 +54,69 @@ def test_help_lists_options(home):
         assert option in out
 
 
+HELP_TEXT = """\
+Usage: wasmshell [OPTIONS] FILENAME [SQL...]
+FILENAME is the name of an SQLite database. A new database is created
+if the file does not previously exist. Defaults to :memory:.
+Each SQL argument (SQL or a dot-command) runs in order, then wasmshell exits.
+OPTIONS include:
+   -ascii               set output mode to 'ascii'
+   -bail                stop after hitting an error
+   -batch               force batch I/O
+   -box                 set output mode to 'box'
+   -column              set output mode to 'column'
+   -cmd COMMAND         run "COMMAND" before reading stdin
+   -csv                 set output mode to 'csv'
+   -echo                print inputs before execution
+   -init FILENAME       read/process named file
+   -[no]header          turn headers on or off
+   -help                show this message
+   -html                set output mode to HTML
+   -interactive         force interactive I/O
+   -json                set output mode to 'json'
+   -line                set output mode to 'line'
+   -list                set output mode to 'list'
+   -markdown            set output mode to 'markdown'
+   -newline SEP         set output row separator. Default: '\\n'
+   -nullvalue TEXT      set text string for NULL values. Default ''
+   -quote               set output mode to 'quote'
+   -readonly            open the database read-only
+   -safe                enable safe-mode: refuse what touches files or runs programs
+   -separator SEP       set output column separator. Default: '|'
+   -table               set output mode to 'table'
+   -tabs                set output mode to 'tabs'
+   -version             show wasmshell, SQLite and wasmtime versions
+   --wasm-timeout MS    time limit of one Wasm call (default 5000)
+   --wasm-memory MB     memory limit of one Wasm instance (default 64)
+"""
+
+
+def test_help_text_is_as_it_was(home):
+    """-help is made from the table of options; its text stays as sqlite3 users know it."""
+    assert run("-help", env=home) == (HELP_TEXT, "", 0)
+    assert run("--help", env=home)[0] == HELP_TEXT
+
+
+def test_every_option_is_taken_with_one_dash_or_two(home):
+    from wasmshell.cli import FLAG_OPTIONS, OPTIONS, VALUE_OPTIONS, parse_args
+
+    assert set(FLAG_OPTIONS) | set(VALUE_OPTIONS) == {name for option in OPTIONS for name in option.names}
+    for name in VALUE_OPTIONS:
+        for dashes in ("-", "--"):
+            parse_args([f"{dashes}{name}", "5"])
+    for name in FLAG_OPTIONS:
+        for dashes in ("-", "--"):
+            parse_args([f"{dashes}{name}"])
+
+
+def test_every_mode_switch_is_an_option():
+    from wasmshell.cli import OPTIONS
+    from wasmshell.shell.output import modes
+
+    switches = {option.name for option in OPTIONS if option.name in modes.BY_NAME}
+    assert switches == set(modes.SWITCHES)
+
+
 def test_unknown_option_is_an_error(home):
     out, err, status = run("-frobnicate", env=home)
     assert (out, status) == ("", 1)
