@@ -366,3 +366,51 @@ def test_what_a_wasi_function_prints_is_shown_after_its_result(home):
     out, err, status = run(stdin=script, env=home)
     assert (out, err, status) == ("16\nhello from wasm\nnext\n", "", 0)  # 16: bytes written
     assert run(":memory:", f"select run_wasm('{hello}', 'hello')", env=home)[0] == "16\nhello from wasm\n"
+
+
+@pytest.mark.parametrize("config", [None, "", "/somewhere/config"])
+def test_default_init_file_is_where_platformdirs_puts_config(tmp_path, monkeypatch, config):
+    """The init file's directory is platformdirs' XDG config directory (cli does
+    not import platformdirs, for start-up time)."""
+    from platformdirs.unix import Unix
+
+    from wasmshell.cli import default_init_file
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if config is None:
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CONFIG_HOME", config)
+    directory = Path(Unix("wasmshell").user_config_dir)
+    if not str(directory).startswith(str(tmp_path)):
+        directory = tmp_path / "elsewhere" / "wasmshell"
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(directory.parent))
+    directory.mkdir(parents=True)
+    (directory / "wasmshellrc").write_text("")
+    assert default_init_file() == str(directory / "wasmshellrc")
+
+
+@pytest.mark.parametrize(
+    ("state", "home", "expected"),
+    [
+        (None, "/home/u", "/home/u/.local/state/wasmshell/history"),
+        ("", "/home/u", "/home/u/.local/state/wasmshell/history"),
+        ("/xdg/state", "/home/u", "/xdg/state/wasmshell/history"),
+        ("/xdg/state/", "/home/u", "/xdg/state/wasmshell/history"),
+        # platformdirs would ignore these; wasmshell keeps taking them as they are
+        ("state", "/home/u", "state/wasmshell/history"),
+        (None, "home", "home/.local/state/wasmshell/history"),
+    ],
+)
+def test_history_path(monkeypatch, state, home, expected):
+    from wasmshell.shell.interactive.repl import history_path
+
+    monkeypatch.delenv("WASMSHELL_HISTORY", raising=False)
+    monkeypatch.setenv("HOME", home)
+    if state is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", state)
+    assert history_path() == expected
+    monkeypatch.setenv("WASMSHELL_HISTORY", "/my/history")
+    assert history_path() == "/my/history"
