@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .shell.output import modes
 from .shell.output.modes import SWITCHES as MODE_SWITCHES
@@ -24,19 +24,33 @@ if TYPE_CHECKING:
 PROG = "wasmshell"
 
 
-class Option(NamedTuple):
+class Option:
     """One command-line option, from which the parser, ``-help`` and the completion
-    scripts (completion_scripts.py) are made. Each is taken with one dash or two."""
+    scripts (completion_scripts.py) are made. Each is taken with one dash or two.
 
-    name: str
-    argument: str = ""  # the value's name in -help ("FILENAME"); "" for an option without one
-    help: str = ""
-    long: bool = False  # -help spells it with two dashes, as --wasm-timeout
-    negatable: bool = False  # -[no]NAME: -noNAME turns it off
-    files: bool = False  # its value is a file name (completed as one)
-    repeats: bool = False  # each use counts, so completion offers it again
-    alone: bool = False  # it does its job and exits: nothing is completed after it
-    excludes: tuple[str, ...] = ()  # options it contradicts (completion offers neither after one)
+    A plain class, not a NamedTuple or a dataclass: making those costs start-up time.
+    """
+
+    __slots__ = ("alone", "argument", "excludes", "files", "help", "long", "name", "negatable", "repeats")
+
+    def __init__(
+        self,
+        name: str,
+        argument: str = "",  # the value's name in -help ("FILENAME"); "" for an option without one
+        help: str = "",
+        *,
+        long: bool = False,  # -help spells it with two dashes, as --wasm-timeout
+        negatable: bool = False,  # -[no]NAME: -noNAME turns it off
+        files: bool = False,  # its value is a file name (completed as one)
+        repeats: bool = False,  # each use counts, so completion offers it again
+        alone: bool = False,  # it does its job and exits: nothing is completed after it
+        excludes: tuple[str, ...] = (),  # options it contradicts (completion offers neither after one)
+    ) -> None:
+        self.name, self.argument, self.help, self.long, self.negatable = name, argument, help, long, negatable
+        self.files, self.repeats, self.alone, self.excludes = files, repeats, alone, excludes
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r})"
 
     @property
     def names(self) -> tuple[str, ...]:

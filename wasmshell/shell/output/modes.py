@@ -10,7 +10,7 @@ command line reads it without paying for the output code.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .base import OutputSettings
@@ -20,21 +20,40 @@ Separators = tuple[str | None, str | None]
 KEEP: Separators = (None, None)
 
 
-class Mode(NamedTuple):
-    """One word ``.mode`` takes (and completion offers) and what it does."""
+class Mode:
+    """One word ``.mode`` takes (and completion offers) and what it does.
 
-    name: str
-    renderer: str = ""  # "module:Class" in this package; "" when the word chooses another mode
-    becomes: str = ""  # the mode it sets, when not its own name ("tabs" is list mode with tabs)
-    matches: str | None = ""  # what .mode matches a prefix of ("" its name; None: the whole name only)
-    separators: Separators = KEEP  # what .mode sets
-    switch: Separators | None = None  # what the -NAME switch sets; None: no switch
-    switch_help: str = ""  # the switch's line in -help, when not "set output mode to 'NAME'"
-    columnar: bool = False  # sized from every row; takes --wrap, --wordwrap, --quote
-    headers: bool = False  # .mode turns headers on, unless .headers was used
-    listed: bool = True  # named in .mode's error message (sqlite3's list)
-    preset: tuple[int, bool, bool] | None = None  # the (wrap, wordwrap, quote) it stands for
-    lazy: bool = False  # its renderer is loaded when first used, not with the others
+    A plain class, not a NamedTuple or a dataclass: making those costs start-up time.
+    """
+
+    __slots__ = (
+        "becomes", "columnar", "headers", "lazy", "listed", "matches", "name",
+        "preset", "renderer", "separators", "switch", "switch_help",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        name: str,
+        renderer: str = "",  # "module:Class" in this package; "" when the word chooses another mode
+        *,
+        becomes: str = "",  # the mode it sets, when not its own name ("tabs" is list mode with tabs)
+        matches: str | None = "",  # what .mode matches a prefix of ("" its name; None: the whole name only)
+        separators: Separators = KEEP,  # what .mode sets
+        switch: Separators | None = None,  # what the -NAME switch sets; None: no switch
+        switch_help: str = "",  # the switch's line in -help, when not "set output mode to 'NAME'"
+        columnar: bool = False,  # sized from every row; takes --wrap, --wordwrap, --quote
+        headers: bool = False,  # .mode turns headers on, unless .headers was used
+        listed: bool = True,  # named in .mode's error message (sqlite3's list)
+        preset: tuple[int, bool, bool] | None = None,  # the (wrap, wordwrap, quote) it stands for
+        lazy: bool = False,  # its renderer is loaded when first used, not with the others
+    ) -> None:
+        self.name, self.renderer, self.becomes, self.matches = name, renderer, becomes, matches
+        self.separators, self.switch, self.switch_help = separators, switch, switch_help
+        self.columnar, self.headers, self.listed = columnar, headers, listed
+        self.preset, self.lazy = preset, lazy
+
+    def __repr__(self) -> str:
+        return f"Mode({self.name!r})"
 
     @property
     def mode(self) -> str:
