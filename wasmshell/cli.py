@@ -4,6 +4,10 @@ Options may come before or after the database name, with one dash or two;
 the first other argument is the database and the rest are SQL or dot-commands
 to run in order. sqlite3's error messages and exit statuses are kept, so
 scripts written for sqlite3 work unchanged.
+
+The options are one table, OPTIONS: the parser, the -help text and the
+completion scripts in completions/ (completion_scripts.py) are made from it;
+the output-mode switches and their lines come from the table of modes.
 """
 
 from __future__ import annotations
