@@ -54,6 +54,69 @@ def test_help_lists_options(home):
         assert option in out
 
 
+HELP_TEXT = """\
+Usage: wasmshell [OPTIONS] FILENAME [SQL...]
+FILENAME is the name of an SQLite database. A new database is created
+if the file does not previously exist. Defaults to :memory:.
+Each SQL argument (SQL or a dot-command) runs in order, then wasmshell exits.
+OPTIONS include:
+   -ascii               set output mode to 'ascii'
+   -bail                stop after hitting an error
+   -batch               force batch I/O
+   -box                 set output mode to 'box'
+   -column              set output mode to 'column'
+   -cmd COMMAND         run "COMMAND" before reading stdin
+   -csv                 set output mode to 'csv'
+   -echo                print inputs before execution
+   -init FILENAME       read/process named file
+   -[no]header          turn headers on or off
+   -help                show this message
+   -html                set output mode to HTML
+   -interactive         force interactive I/O
+   -json                set output mode to 'json'
+   -line                set output mode to 'line'
+   -list                set output mode to 'list'
+   -markdown            set output mode to 'markdown'
+   -newline SEP         set output row separator. Default: '\\n'
+   -nullvalue TEXT      set text string for NULL values. Default ''
+   -quote               set output mode to 'quote'
+   -readonly            open the database read-only
+   -safe                enable safe-mode: refuse what touches files or runs programs
+   -separator SEP       set output column separator. Default: '|'
+   -table               set output mode to 'table'
+   -tabs                set output mode to 'tabs'
+   -version             show wasmshell, SQLite and wasmtime versions
+   --wasm-timeout MS    time limit of one Wasm call (default 5000)
+   --wasm-memory MB     memory limit of one Wasm instance (default 64)
+"""
+
+
+def test_help_text_is_as_it_was(home):
+    """-help is made from the table of options; its text stays as sqlite3 users know it."""
+    assert run("-help", env=home) == (HELP_TEXT, "", 0)
+    assert run("--help", env=home)[0] == HELP_TEXT
+
+
+def test_every_option_is_taken_with_one_dash_or_two(home):
+    from wasmshell.cli import FLAG_OPTIONS, OPTIONS, VALUE_OPTIONS, parse_args
+
+    assert set(FLAG_OPTIONS) | set(VALUE_OPTIONS) == {name for option in OPTIONS for name in option.names}
+    for name in VALUE_OPTIONS:
+        for dashes in ("-", "--"):
+            parse_args([f"{dashes}{name}", "5"])
+    for name in FLAG_OPTIONS:
+        for dashes in ("-", "--"):
+            parse_args([f"{dashes}{name}"])
+
+
+def test_every_mode_switch_is_an_option():
+    from wasmshell.cli import OPTIONS
+    from wasmshell.shell.output import modes
+
+    switches = {option.name for option in OPTIONS if option.name in modes.BY_NAME}
+    assert switches == set(modes.SWITCHES)
+
+
 def test_unknown_option_is_an_error(home):
     out, err, status = run("-frobnicate", env=home)
     assert (out, status) == ("", 1)
@@ -303,3 +366,51 @@ def test_what_a_wasi_function_prints_is_shown_after_its_result(home):
     out, err, status = run(stdin=script, env=home)
     assert (out, err, status) == ("16\nhello from wasm\nnext\n", "", 0)  # 16: bytes written
     assert run(":memory:", f"select run_wasm('{hello}', 'hello')", env=home)[0] == "16\nhello from wasm\n"
+
+
+@pytest.mark.parametrize("config", [None, "", "/somewhere/config"])
+def test_default_init_file_is_where_platformdirs_puts_config(tmp_path, monkeypatch, config):
+    """The init file's directory is platformdirs' XDG config directory (cli does
+    not import platformdirs, for start-up time)."""
+    from platformdirs.unix import Unix
+
+    from wasmshell.cli import default_init_file
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if config is None:
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CONFIG_HOME", config)
+    directory = Path(Unix("wasmshell").user_config_dir)
+    if not str(directory).startswith(str(tmp_path)):
+        directory = tmp_path / "elsewhere" / "wasmshell"
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(directory.parent))
+    directory.mkdir(parents=True)
+    (directory / "wasmshellrc").write_text("")
+    assert default_init_file() == str(directory / "wasmshellrc")
+
+
+@pytest.mark.parametrize(
+    ("state", "home", "expected"),
+    [
+        (None, "/home/u", "/home/u/.local/state/wasmshell/history"),
+        ("", "/home/u", "/home/u/.local/state/wasmshell/history"),
+        ("/xdg/state", "/home/u", "/xdg/state/wasmshell/history"),
+        ("/xdg/state/", "/home/u", "/xdg/state/wasmshell/history"),
+        # platformdirs would ignore these; wasmshell keeps taking them as they are
+        ("state", "/home/u", "state/wasmshell/history"),
+        (None, "home", "home/.local/state/wasmshell/history"),
+    ],
+)
+def test_history_path(monkeypatch, state, home, expected):
+    from wasmshell.shell.interactive.repl import history_path
+
+    monkeypatch.delenv("WASMSHELL_HISTORY", raising=False)
+    monkeypatch.setenv("HOME", home)
+    if state is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", state)
+    assert history_path() == expected
+    monkeypatch.setenv("WASMSHELL_HISTORY", "/my/history")
+    assert history_path() == "/my/history"

@@ -95,6 +95,28 @@ def test_every_help_option_is_in_every_script(option):
     assert fish.search(FISH_SCRIPT.read_text()), f"{option} is missing from {FISH_SCRIPT.name}"
 
 
+# --- the scripts are generated ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["wasmshell.bash", "_wasmshell", "wasmshell.fish"])
+def test_checked_in_scripts_are_current(name):
+    """The scripts are made from cli.OPTIONS; a changed option must be in them too."""
+    from wasmshell.completion_scripts import scripts
+
+    made = scripts()
+    assert set(made) == {path.name for path in COMPLETIONS.iterdir()}
+    assert (COMPLETIONS / name).read_text() == made[name], (
+        f"completions/{name} is stale: regenerate it with `python -m wasmshell.completion_scripts`"
+    )
+
+
+def test_generator_writes_the_scripts(tmp_path):
+    from wasmshell.completion_scripts import main, scripts
+
+    assert main([str(tmp_path)]) == 0
+    assert {path.name: path.read_text() for path in tmp_path.iterdir()} == scripts()
+
+
 # --- bash -------------------------------------------------------------------------------------
 
 BASH_DRIVER = """

@@ -4,6 +4,10 @@ Options may come before or after the database name, with one dash or two;
 the first other argument is the database and the rest are SQL or dot-commands
 to run in order. sqlite3's error messages and exit statuses are kept, so
 scripts written for sqlite3 work unchanged.
+
+The options are one table, OPTIONS: the parser, the -help text and the
+completion scripts in completions/ (completion_scripts.py) are made from it;
+the output-mode switches and their lines come from the table of modes.
 """
 
 from __future__ import annotations
@@ -14,57 +18,108 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .shell.output import modes
+from .shell.output.modes import SWITCHES as MODE_SWITCHES
+from .shell.output.modes import apply_switch
+
 if TYPE_CHECKING:
-    from .shell.output.base import OutputSettings
     from .shell.state import Shell
 
 PROG = "wasmshell"
 
-MODE_SWITCHES = (
-    "list", "csv", "json", "line", "column", "table", "box",
-    "markdown", "tabs", "html", "quote", "ascii",
-)  # fmt: skip
-VALUE_OPTIONS = ("init", "cmd", "nullvalue", "separator", "newline", "wasm-timeout", "wasm-memory")
-FLAG_OPTIONS = (
-    "bail", "batch", "interactive", "echo", "header", "noheader", "readonly",
-    "safe", "version", "help", *MODE_SWITCHES,
-)  # fmt: skip
 
-HELP = f"""\
-Usage: {PROG} [OPTIONS] FILENAME [SQL...]
-FILENAME is the name of an SQLite database. A new database is created
-if the file does not previously exist. Defaults to :memory:.
-Each SQL argument (SQL or a dot-command) runs in order, then {PROG} exits.
-OPTIONS include:
-   -ascii               set output mode to 'ascii'
-   -bail                stop after hitting an error
-   -batch               force batch I/O
-   -box                 set output mode to 'box'
-   -column              set output mode to 'column'
-   -cmd COMMAND         run "COMMAND" before reading stdin
-   -csv                 set output mode to 'csv'
-   -echo                print inputs before execution
-   -init FILENAME       read/process named file
-   -[no]header          turn headers on or off
-   -help                show this message
-   -html                set output mode to HTML
-   -interactive         force interactive I/O
-   -json                set output mode to 'json'
-   -line                set output mode to 'line'
-   -list                set output mode to 'list'
-   -markdown            set output mode to 'markdown'
-   -newline SEP         set output row separator. Default: '\\n'
-   -nullvalue TEXT      set text string for NULL values. Default ''
-   -quote               set output mode to 'quote'
-   -readonly            open the database read-only
-   -safe                enable safe-mode: refuse what touches files or runs programs
-   -separator SEP       set output column separator. Default: '|'
-   -table               set output mode to 'table'
-   -tabs                set output mode to 'tabs'
-   -version             show wasmshell, SQLite and wasmtime versions
-   --wasm-timeout MS    time limit of one Wasm call (default 5000)
-   --wasm-memory MB     memory limit of one Wasm instance (default 64)
-"""
+class Option:
+    """One command-line option, from which the parser, ``-help`` and the completion
+    scripts (completion_scripts.py) are made. Each is taken with one dash or two.
+
+    A plain class, not a NamedTuple or a dataclass: making those costs start-up time.
+    """
+
+    __slots__ = ("alone", "argument", "excludes", "files", "help", "long", "name", "negatable", "repeats")
+
+    def __init__(
+        self,
+        name: str,
+        argument: str = "",  # the value's name in -help ("FILENAME"); "" for an option without one
+        help: str = "",
+        *,
+        long: bool = False,  # -help spells it with two dashes, as --wasm-timeout
+        negatable: bool = False,  # -[no]NAME: -noNAME turns it off
+        files: bool = False,  # its value is a file name (completed as one)
+        repeats: bool = False,  # each use counts, so completion offers it again
+        alone: bool = False,  # it does its job and exits: nothing is completed after it
+        excludes: tuple[str, ...] = (),  # options it contradicts (completion offers neither after one)
+    ) -> None:
+        self.name, self.argument, self.help, self.long, self.negatable = name, argument, help, long, negatable
+        self.files, self.repeats, self.alone, self.excludes = files, repeats, alone, excludes
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r})"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names the parser takes: NAME, and noNAME for -[no]NAME."""
+        return (self.name, f"no{self.name}") if self.negatable else (self.name,)
+
+    @property
+    def spelling(self) -> str:
+        """The option as -help spells it, without its argument."""
+        return ("--" if self.long else "-") + ("[no]" if self.negatable else "") + self.name
+
+
+def _switch(name: str) -> Option:
+    """The option of an output mode's switch, from the table of modes."""
+    return Option(name, help=modes.BY_NAME[name].help)
+
+
+# In -help's order (sqlite3's, nearly alphabetical).
+OPTIONS: tuple[Option, ...] = (
+    _switch("ascii"),
+    Option("bail", help="stop after hitting an error"),
+    Option("batch", help="force batch I/O", excludes=("interactive",)),
+    _switch("box"),
+    _switch("column"),
+    Option("cmd", "COMMAND", 'run "COMMAND" before reading stdin', repeats=True),
+    _switch("csv"),
+    Option("echo", help="print inputs before execution"),
+    Option("init", "FILENAME", "read/process named file", files=True),
+    Option("header", help="turn headers on or off", negatable=True),
+    Option("help", help="show this message", alone=True),
+    _switch("html"),
+    Option("interactive", help="force interactive I/O", excludes=("batch",)),
+    _switch("json"),
+    _switch("line"),
+    _switch("list"),
+    _switch("markdown"),
+    Option("newline", "SEP", "set output row separator. Default: '\\n'"),
+    Option("nullvalue", "TEXT", "set text string for NULL values. Default ''"),
+    _switch("quote"),
+    Option("readonly", help="open the database read-only"),
+    Option("safe", help="enable safe-mode: refuse what touches files or runs programs"),
+    Option("separator", "SEP", "set output column separator. Default: '|'"),
+    _switch("table"),
+    _switch("tabs"),
+    Option("version", help="show wasmshell, SQLite and wasmtime versions", alone=True),
+    Option("wasm-timeout", "MS", "time limit of one Wasm call (default 5000)", long=True),
+    Option("wasm-memory", "MB", "memory limit of one Wasm instance (default 64)", long=True),
+)
+
+VALUE_OPTIONS = tuple(name for option in OPTIONS if option.argument for name in option.names)
+FLAG_OPTIONS = tuple(name for option in OPTIONS if not option.argument for name in option.names)
+
+
+def _help_line(option: Option) -> str:
+    spelled = f"{option.spelling} {option.argument}" if option.argument else option.spelling
+    return f"   {spelled:<20} {option.help}\n"
+
+
+HELP = (
+    f"Usage: {PROG} [OPTIONS] FILENAME [SQL...]\n"
+    "FILENAME is the name of an SQLite database. A new database is created\n"
+    "if the file does not previously exist. Defaults to :memory:.\n"
+    f"Each SQL argument (SQL or a dot-command) runs in order, then {PROG} exits.\n"
+    "OPTIONS include:\n"
+) + "".join(_help_line(option) for option in OPTIONS)
 
 
 class UsageError(Exception):
@@ -106,44 +161,55 @@ def parse_args(argv: Sequence[str]) -> Options:
         if name in VALUE_OPTIONS:
             if i >= len(argv):
                 raise UsageError(f"Error: missing argument to {arg}")
-            value = argv[i]
+            _take_value(opts, name, given, argv[i])
             i += 1
-            if name == "init":
-                opts.init = value
-            elif name in ("wasm-timeout", "wasm-memory"):
-                from .engine.limits import LARGEST
-
-                largest = LARGEST["timeout_ms" if name == "wasm-timeout" else "memory_mb"]
-                try:
-                    number = int(value)
-                    if not 0 < number <= largest:
-                        raise ValueError
-                except ValueError:
-                    raise UsageError(
-                        f"Error: {given} takes a whole number from 1 to {largest}, not {value!r}"
-                    ) from None
-                if name == "wasm-timeout":
-                    opts.timeout_ms = number
-                else:
-                    opts.memory_mb = number
-            else:
-                opts.actions.append((name, value))
         elif name in FLAG_OPTIONS:
-            if name == "batch":
-                opts.interactive = False
-            elif name == "interactive":
-                opts.interactive = True
-            elif name == "readonly":
-                opts.readonly = True
-            else:
-                opts.actions.append((name, None))
+            _take_flag(opts, name)
         else:
             raise UsageError(f"Error: unknown option: {arg}\nUse -help for a list of options.")
     return opts
 
 
+def _take_value(opts: Options, name: str, given: str, value: str) -> None:
+    """Note the option ``name`` (spelled ``given``) with its value."""
+    if name == "init":
+        opts.init = value
+    elif name in ("wasm-timeout", "wasm-memory"):
+        from .engine.limits import LARGEST
+
+        largest = LARGEST["timeout_ms" if name == "wasm-timeout" else "memory_mb"]
+        try:
+            number = int(value)
+            if not 0 < number <= largest:
+                raise ValueError
+        except ValueError:
+            message = f"Error: {given} takes a whole number from 1 to {largest}, not {value!r}"
+            raise UsageError(message) from None
+        if name == "wasm-timeout":
+            opts.timeout_ms = number
+        else:
+            opts.memory_mb = number
+    else:
+        opts.actions.append((name, value))
+
+
+def _take_flag(opts: Options, name: str) -> None:
+    """Note the option ``name``, which takes no value."""
+    if name == "batch":
+        opts.interactive = False
+    elif name == "interactive":
+        opts.interactive = True
+    elif name == "readonly":
+        opts.readonly = True
+    else:
+        opts.actions.append((name, None))
+
+
 def default_init_file() -> str | None:
     """$XDG_CONFIG_HOME/wasmshell/wasmshellrc, else ~/.wasmshellrc, if one exists."""
+    # Not platformdirs, which history_path uses: this runs at every start, and
+    # importing platformdirs (tempfile, shutil, random ...) would add about a
+    # tenth to `wasmshell db 'select 1'`. A test checks the two agree.
     home = os.path.expanduser("~")
     config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     for candidate in (os.path.join(config, "wasmshell", "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
@@ -202,10 +268,26 @@ def run(opts: Options) -> int:
 
 def _run(opts: Options, shells: list[Shell]) -> int | None:
     """Everything up to reading the input; None when the input is interactive."""
+    shell = _open(opts)
+    if shell is None:
+        return 1
+    shells.append(shell)
+    _read_init_file(shell, opts.init or default_init_file())
+    status = _apply_options(shell, opts.actions)
+    if status:
+        return status
+    if opts.sql:
+        return _finish(shell, _run_sql_args, shell, opts)
+    if shell.flags.interactive:
+        return None
+    return _finish(shell, _run_stdin, shell)
+
+
+def _open(opts: Options) -> Shell | None:
+    """The shell on the database the options name; None (said on stderr) if it cannot be opened."""
     import apsw
 
     from .engine import Limits
-    from .shell.runner import LineReader, process_input, run_command
     from .shell.state import Shell
 
     limits = Limits()
@@ -219,11 +301,15 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
         shell = Shell(database, readonly=opts.readonly, limits=limits)
     except apsw.Error as exc:
         sys.stderr.write(f'Error: unable to open database "{database}": {exc}\n')
-        return 1
-    shells.append(shell)
+        return None
     shell.flags.interactive = interactive
+    return shell
 
-    init = opts.init or default_init_file()
+
+def _read_init_file(shell: Shell, init: str | None) -> None:
+    """Run the init file, if there is one; a missing one is reported and the rest goes on."""
+    from .shell.runner import LineReader, process_input
+
     if init is not None:
         try:
             reader = LineReader.open(init)
@@ -236,43 +322,54 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
                 reader.close()
     shell.lineno = 0  # messages count the input's lines, not the init file's (as sqlite3)
 
-    settings = shell.settings
-    for name, value in opts.actions:
-        if name in MODE_SWITCHES:
-            _mode_switch(shell.settings, name)
-            shell.mode_set = True
-        elif name == "header":
-            settings.headers, settings.headers_set = True, True
-        elif name == "noheader":
-            settings.headers, settings.headers_set = False, True
-        elif name == "bail":
-            shell.flags.bail = True
-        elif name == "echo":
-            shell.flags.echo = True
-        elif name == "safe":
-            from .shell.safe import enter_safe_mode
 
-            enter_safe_mode(shell)  # for what comes after it: not the init file, as in sqlite3
-        elif name == "nullvalue":
-            settings.null = value or ""
-        elif name == "separator":
-            settings.colsep = value or ""
-        elif name == "newline":
-            settings.rowsep = value or ""
+def _apply_options(shell: Shell, actions: list[tuple[str, str | None]]) -> int:
+    """Apply the options in the order given; a failing -cmd under -bail stops them, its status returned."""
+    for name, value in actions:
+        if name in MODE_SWITCHES:
+            apply_switch(shell.settings, name)
+            shell.mode_set = True
         elif name == "cmd":
             assert value is not None
-            if value.startswith("."):
-                rc = run_command(shell, value)
-            else:
-                rc = shell.run_sql_argument(value)
-            if rc and shell.flags.bail:
+            status = _run_cmd(shell, value)
+            if status and shell.flags.bail:
                 shell.flush()
-                return rc
-    if opts.sql:
-        return _finish(shell, _run_sql_args, shell, opts)
-    if interactive:
-        return None
-    return _finish(shell, _run_stdin, shell)
+                return status
+        else:
+            _apply_setting(shell, name, value)
+    return 0
+
+
+def _run_cmd(shell: Shell, command: str) -> int:
+    """Run the value of -cmd: a dot-command or SQL."""
+    from .shell.runner import run_command
+
+    if command.startswith("."):
+        return run_command(shell, command)
+    return shell.run_sql_argument(command)
+
+
+def _apply_setting(shell: Shell, name: str, value: str | None) -> None:
+    """Apply an option that sets something: headers, bail, echo, safe mode, the NULL text, separators."""
+    settings = shell.settings
+    if name == "header":
+        settings.headers, settings.headers_set = True, True
+    elif name == "noheader":
+        settings.headers, settings.headers_set = False, True
+    elif name == "bail":
+        shell.flags.bail = True
+    elif name == "echo":
+        shell.flags.echo = True
+    elif name == "safe":
+        from .shell.safe import enter_safe_mode
+
+        enter_safe_mode(shell)  # for what comes after it: not the init file, as in sqlite3
+    elif name == "nullvalue":
+        settings.null = value or ""
+    elif name == "separator":
+        settings.colsep = value or ""
+    elif name == "newline":
+        settings.rowsep = value or ""
 
 
 def _run_stdin(shell: Shell) -> int:
@@ -298,21 +395,6 @@ def _finish(shell: Shell, body: Callable[..., int], *args: Any) -> int:
         except OSError as exc:
             shell.report_output_error(exc)
             return 1
-
-
-def _mode_switch(settings: OutputSettings, name: str) -> None:
-    """Command-line mode switches differ a little from .mode (sqlite3 does the same)."""
-    if name == "csv":
-        settings.mode, settings.colsep = "csv", ","
-    elif name == "quote":
-        settings.mode, settings.colsep, settings.rowsep = "quote", ",", "\n"
-    elif name == "ascii":
-        settings.mode, settings.colsep, settings.rowsep = "ascii", "\x1f", "\x1e"
-    elif name == "tabs":
-        settings.mode, settings.colsep, settings.rowsep = "list", "\t", "\n"
-    else:
-        settings.mode = name
-        settings.wrap = 0  # unlike .mode, the switches set no wrapping
 
 
 def _run_sql_args(shell: Shell, opts: Options) -> int:

@@ -4,51 +4,26 @@ from __future__ import annotations
 
 import subprocess
 
-from ..output.render import MODES
+from ..output import modes
+from ..output.modes import COLUMNAR
 from ..output.values import c_string
 from ..state import Redirect, Shell, text_stream
 from .args import boolean_value, integer_value, option_match
 from .registry import command, usage_error
 
-# sqlite3 matches a mode by prefix, trying them in this order.
-_MODE_ORDER = (
-    "lines",
-    "columns",
-    "list",
-    "html",
-    "tcl",
-    "csv",
-    "tabs",
-    "insert",
-    "quote",
-    "ascii",
-    "markdown",
-    "table",
-    "box",
-    "count",
-    "off",
-    "json",
-    "pretty",
-)
-_MODE_ERROR = (
-    "Error: mode should be one of: ascii box column csv html insert json line list markdown "
-    "qbox quote table tabs tcl"
-)
-# The words .mode takes: the output modes, and the interactive table view's.
-MODE_NAMES = (*MODES, "pretty", "qbox")
+# The words .mode takes: every mode's name, the interactive table views' included.
+MODE_NAMES = modes.NAMES
 SWITCHES = ("on", "off")
-COLUMNAR = ("column", "table", "box", "markdown")
 _MODE_OPTIONS_HELP = "options:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww"
 
 
 def mode_description(shell: Shell) -> str:
     """The mode as .mode and .show describe it."""
     s = shell.settings
-    name = "list" if s.mode == "tabs" else s.mode
     if s.mode in COLUMNAR:
         wordwrap = "on" if s.wordwrap else "off"
-        return f"{name} --wrap {s.wrap} --wordwrap {wordwrap} --{'' if s.quote else 'no'}quote"
-    return name
+        return f"{s.mode} --wrap {s.wrap} --wordwrap {wordwrap} --{'' if s.quote else 'no'}quote"
+    return s.mode
 
 
 def set_mode(
@@ -59,32 +34,15 @@ def set_mode(
     ``columnar`` is (wrap, wordwrap, quote) for the columnar modes.
     """
     s = shell.settings
-    chosen = next((m for m in _MODE_ORDER if m.startswith(name)), None) if name else None
+    chosen = modes.matching(name)
     if chosen is None:
         return False
-    if chosen == "lines":
-        s.mode, s.rowsep = "line", "\n"
-    elif chosen == "columns":
-        s.mode, s.rowsep = "column", "\n"
-        if not s.headers_set:
-            s.headers = True
-    elif chosen == "list":
-        s.mode, s.colsep, s.rowsep = "list", "|", "\n"
-    elif chosen == "tcl":
-        s.mode, s.colsep, s.rowsep = "tcl", " ", "\n"
-    elif chosen == "csv":
-        s.mode, s.colsep, s.rowsep = "csv", ",", "\r\n"
-    elif chosen == "tabs":
-        s.mode, s.colsep = "list", "\t"
-    elif chosen == "quote":
-        s.mode, s.colsep, s.rowsep = "quote", ",", "\n"
-    elif chosen == "ascii":
-        s.mode, s.colsep, s.rowsep = "ascii", "\x1f", "\x1e"
-    elif chosen == "insert":
-        s.mode = "insert"
+    s.mode = chosen.mode
+    modes.set_separators(s, chosen.separators)
+    if chosen.headers and not s.headers_set:
+        s.headers = True
+    if s.mode == "insert":
         s.table = table or "table"
-    else:
-        s.mode = chosen
     if s.mode in COLUMNAR:
         s.wrap, s.wordwrap, s.quote = columnar
     return True
@@ -120,8 +78,9 @@ def _mode(shell: Shell, args: list[str]) -> int:
             quote = False
         elif name is None:
             name = arg
-            if arg == "qbox":
-                name, wrap, quote, wordwrap = "box", 60, True, False
+            preset = modes.BY_NAME.get(arg)
+            if preset is not None and preset.preset is not None:  # qbox: box, quoted
+                name, (wrap, wordwrap, quote) = preset.mode, preset.preset
         elif table is None:
             table = arg
         elif arg.startswith("-"):
@@ -135,7 +94,7 @@ def _mode(shell: Shell, args: list[str]) -> int:
         shell.out.write(f"current output mode: {mode_description(shell)}\n")
         name = mode_description(shell).split()[0]  # sqlite3 applies the current mode again
     if not set_mode(shell, name, table, (wrap, wordwrap, quote)):
-        shell.error(_MODE_ERROR)
+        shell.error(modes.MODE_ERROR)
         return 1
     shell.mode_set = True
     return 0

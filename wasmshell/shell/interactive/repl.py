@@ -19,12 +19,24 @@ from ..state import Shell
 
 
 def history_path() -> str:
-    """Where history is kept: $WASMSHELL_HISTORY, else the XDG state directory."""
+    """Where history is kept: $WASMSHELL_HISTORY, else the XDG state directory
+    ($XDG_STATE_HOME/wasmshell, else ~/.local/state/wasmshell, on every system)."""
     override = os.environ.get("WASMSHELL_HISTORY")
     if override:
         return override
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return os.path.join(state, "wasmshell", "history")
+    state = os.environ.get("XDG_STATE_HOME")
+    home = os.environ.get("HOME")
+    # Where platformdirs would differ from what wasmshell always did, the old
+    # answer stands: it ignores a relative $XDG_STATE_HOME (as the XDG spec
+    # says) and a relative HOME, which wasmshell took as they were.
+    if state and not os.path.isabs(state):
+        return os.path.join(state, "wasmshell", "history")
+    if not state and home is not None and not os.path.isabs(home):
+        return os.path.join(os.path.expanduser("~"), ".local", "state", "wasmshell", "history")
+    # platformdirs' Unix rules, also on macOS, where its default would be ~/Library.
+    from platformdirs.unix import Unix
+
+    return os.path.join(Unix("wasmshell").user_state_dir, "history")
 
 
 def input_is_complete(text: str) -> bool:

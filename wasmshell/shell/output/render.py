@@ -1,5 +1,5 @@
-"""Output modes, byte for byte as the sqlite3 shell (3.40) writes them: the modes
-and the renderer made for each statement.
+"""Output modes, byte for byte as the sqlite3 shell (3.40) writes them: the renderer
+made for each statement, from the table of modes (modes.py).
 
 Streaming modes (streams.py) write each row at once; the columnar modes
 (columnar.py) must see every row to size their columns, as sqlite3's do, and
@@ -8,62 +8,27 @@ write when the statement ends; EXPLAIN has layouts of its own (explain.py).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TextIO
 
 from .base import OutputSettings, Renderer
-from .columnar import ColumnarRenderer
 from .explain import EqpRenderer, ExplainRenderer
-from .streams import (
-    CountRenderer,
-    CsvRenderer,
-    HtmlRenderer,
-    InsertRenderer,
-    JsonRenderer,
-    LineRenderer,
-    ListRenderer,
-    OffRenderer,
-    QuoteRenderer,
-    TclRenderer,
-)
+from .modes import BY_NAME, MODES
 
-MODES = (
-    "ascii",
-    "box",
-    "column",
-    "count",
-    "csv",
-    "html",
-    "insert",
-    "json",
-    "line",
-    "list",
-    "markdown",
-    "off",
-    "quote",
-    "table",
-    "tabs",
-    "tcl",
-)
+RendererFactory = Callable[[TextIO, OutputSettings], Renderer]
 
 
-RENDERERS: dict[str, Callable[[TextIO, OutputSettings], Renderer]] = {
-    "list": ListRenderer,
-    "tabs": ListRenderer,
-    "ascii": ListRenderer,
-    "csv": CsvRenderer,
-    "line": LineRenderer,
-    "html": HtmlRenderer,
-    "quote": QuoteRenderer,
-    "insert": InsertRenderer,
-    "json": JsonRenderer,
-    "column": ColumnarRenderer,
-    "table": ColumnarRenderer,
-    "box": ColumnarRenderer,
-    "markdown": ColumnarRenderer,
-    "tcl": TclRenderer,
-    "count": CountRenderer,
-    "off": OffRenderer,
+def _load(where: str) -> RendererFactory:
+    """The renderer class the table of modes names as "module:Class"."""
+    module, name = where.split(":")
+    return getattr(importlib.import_module(f".{module}", __package__), name)
+
+
+# Each mode's renderer, from the table of modes; a lazy one (the interactive
+# "pretty" mode, which imports rich) is loaded only when it is used.
+RENDERERS: dict[str, RendererFactory] = {
+    mode.name: _load(mode.renderer) for mode in MODES if mode.renderer and not mode.lazy
 }
 
 
@@ -80,8 +45,7 @@ def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: s
         return EqpRenderer(out, settings)
     if explain == 1 and (sql is None or sql.lstrip(" \t\n\f\r")[:7].lower() == "explain"):
         return ExplainRenderer(out, settings, RENDERERS[settings.mode])
-    if settings.mode == "pretty":  # the interactive default: rich tables, imported when used
-        from .pretty import PrettyRenderer
-
-        return PrettyRenderer(out, settings)
-    return RENDERERS[settings.mode](out, settings)
+    factory = RENDERERS.get(settings.mode)
+    if factory is None:  # a lazy mode: "pretty", the interactive default
+        factory = _load(BY_NAME[settings.mode].renderer)
+    return factory(out, settings)

@@ -6,11 +6,11 @@ import os
 from collections.abc import Iterable, Sequence
 
 from ...commands.registry import all_commands, find
-from ...output import render
+from ...output import modes
 from .metadata import Metadata, dot_commands
 from .ranking import SUBSTRING, Candidate, Suggestion, match_quality, ranked
 
-MODES = (*render.MODES, "pretty", "qbox")
+MODES = modes.NAMES
 _MAX_DIRECTORY_ENTRIES = 5000  # a huge directory is cut rather than stalling the prompt
 
 
