@@ -338,3 +338,28 @@ def test_any_result_fits_the_width_and_counts_its_rows(ncols, data, width, maxro
     assert len(body_lines(out)) == 1 + shown + (1 if len(rows) > maxrows else 0)
     footer = " ".join(lines[len(table) :])
     assert footer.startswith(f"{len(rows):,} row")
+
+
+@pytest.mark.parametrize("explain", [1, 2], ids=["explain", "explain-query-plan"])
+def test_explain_in_the_interactive_view_is_drawn_as_in_every_mode(explain):
+    """EXPLAIN has a layout of its own whatever the mode; in the interactive view it
+    failed with "KeyError: 'pretty'" looking for a renderer to fall back on."""
+    from wasmshell.shell.output.render import renderer_for
+
+    conn = apsw.Connection(":memory:")
+    conn.execute("create table t(a)")
+    sql = ("explain " if explain == 1 else "explain query plan ") + "select * from t where a > 1"
+
+    def drawn(mode: str) -> str:
+        out = io.StringIO()
+        cursor = conn.cursor().execute(sql)
+        columns = [d[0] for d in cursor.description]
+        rows = list(cursor)
+        renderer = renderer_for(out, OutputSettings(mode=mode), explain=explain, sql=sql)
+        renderer.start(columns)
+        for row in rows:
+            renderer.row(row)
+        renderer.finish()
+        return out.getvalue()
+
+    assert drawn("pretty") == drawn("list") != ""

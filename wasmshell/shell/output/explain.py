@@ -64,8 +64,8 @@ _YIELD_OPS = frozenset(("Yield", "SeekLT", "SeekGT", "RowSetRead", "Rewind"))
 class ExplainRenderer(Renderer):
     """EXPLAIN, whatever the mode: fixed columns, loop bodies indented (sqlite3's MODE_Explain).
 
-    A statement whose columns are not EXPLAIN's is written by ``fallback``, the
-    current mode's renderer class.
+    A statement whose columns are not EXPLAIN's is written by the renderer that
+    ``fallback`` makes for the current mode.
     """
 
     def __init__(self, out: TextIO, settings: OutputSettings, fallback: Callable[..., Renderer]) -> None:

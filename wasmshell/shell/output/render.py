@@ -44,7 +44,12 @@ def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: s
     if explain == 2:
         return EqpRenderer(out, settings)
     if explain == 1 and (sql is None or sql.lstrip(" \t\n\f\r")[:7].lower() == "explain"):
-        return ExplainRenderer(out, settings, RENDERERS[settings.mode])
+        return ExplainRenderer(out, settings, mode_renderer)
+    return mode_renderer(out, settings)
+
+
+def mode_renderer(out: TextIO, settings: OutputSettings) -> Renderer:
+    """A fresh renderer for the current mode."""
     factory = RENDERERS.get(settings.mode)
     if factory is None:  # a lazy mode: "pretty", the interactive default
         factory = _load(BY_NAME[settings.mode].renderer)
