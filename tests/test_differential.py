@@ -351,6 +351,12 @@ def separator_cases() -> Iterator[Case]:
         )
     yield Case("separator-escapes", '.separator "\\t" "\\n\\n"\nselect 1, 2;\nselect 3, 4;\n')
     yield Case("separator-empty", '.separator ""\nselect 1, 2;\n.mode csv\n.separator ""\nselect 1, 2;\n')
+    # Rows after the first go through the fast loops, numbers included.
+    yield Case(
+        "separator-empty-rows",
+        '.mode csv\n.separator ""\n'
+        "select 1, 2.5, 'x' union all select -3, 4e300, NULL union all select 5, 0.1, '';\n",
+    )
     yield Case("separator-long", f".separator {'-' * 25} {'=' * 25}\nselect 1, 2;\n")
     yield Case("separator-then-mode", ".separator ;\n.mode list\nselect 1, 2;\n")
     yield Case("separator-csv-text", ".mode csv\n.separator x\nselect 'axb', 'ab', 'a,b';\n")

@@ -367,7 +367,8 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
         return NULL;
     }
     f.slow = slow;
-    f.numbers_plain = strpbrk(f.sep, "0123456789-+.eEInf") == NULL;
+    /* An empty separator is found in every text (sqlite3's strstr), so every field is quoted. */
+    f.numbers_plain = f.nsep > 0 && strpbrk(f.sep, "0123456789-+.eEInf") == NULL;
     PyObject *start = PyObject_GetAttrString(renderer, "count");
     if (start == NULL) return NULL;
     long long count = PyLong_AsLongLong(start);

@@ -122,7 +122,8 @@ class CsvRenderer(Renderer):
         s = self.s
         write, sep, end, null = self.out.write, s.colsep, s.rowsep, s.null
         needs_quote = _CSV_NEEDS_QUOTE.search
-        numbers_plain = not any(c in sep for c in _NUMBER_CHARS)
+        # An empty separator is in every text (sqlite3's strstr): every field is quoted.
+        numbers_plain = sep != "" and not any(c in sep for c in _NUMBER_CHARS)
         for values in rows:
             if self.count == 0 and s.headers:
                 write(self._header())
