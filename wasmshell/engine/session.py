@@ -16,16 +16,28 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from ..sqltext import parameter_names, split_statements
-from .catalog import Catalog, FunctionTable, Skipped, WasmFunction, has_imports
+from . import native
+from .catalog import Catalog
 from .dialect import (
     CreateFunction,
+    DropFunction,
     engine_must_see,
     holds_function_statement,
     may_change_functions,
     parse_function_statement,
 )
-from .errors import ArgumentError, LimitError, MemoryLimitExceeded, ModuleError, StatementError, WasmError
+from .errors import (
+    ArgumentError,
+    LimitError,
+    MemoryLimitExceeded,
+    ModuleError,
+    StatementError,
+    WasmError,
+    sql_type_name,
+)
+from .functions import FunctionTable, Skipped, WasmFunction
 from .limits import MIB, Limits
+from .module import is_abi_helper, no_export_message
 from .names import (
     RUN_WASM,
     all_usable_names,
@@ -53,7 +65,8 @@ _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
-    from .runtime import CompiledModule, Instance, Runtime
+    from .module import CompiledModule
+    from .runtime import Instance, Runtime
 
 
 class Session:
@@ -101,7 +114,7 @@ class Session:
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
         self._register_run_wasm()
-        self.catalog = Catalog(self)
+        self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
         self.sync_stored()  # the names only; bodies are read when a function is first needed
 
@@ -364,6 +377,39 @@ class Session:
 
         Nothing is written or registered unless every name can be.
         """
+        keys = self._check_new_names(pairs, store=store, replace=replace)
+        from .abi import describe
+
+        # Each signature must be one SQL can call, and the module must start.
+        infos = [
+            (
+                name,
+                export,
+                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic),
+            )
+            for name, export in pairs
+        ]
+        self._instance(compiled)
+        if store:
+            self._store_module(compiled, source, [name for name, _export in pairs], keys)
+        for name, export, info in infos:
+            # A stored body is in the database; the compiled module is all a call needs.
+            entry = WasmFunction(
+                self,
+                name,
+                "stored" if store else "session",
+                body=None if store else source,
+                export=export,
+                deterministic=compiled.deterministic,
+            )
+            entry.adopt(compiled, info)
+            if len(infos) <= BIND_AT_ONCE:
+                entry.bind()  # registered with its direct call path from the start
+            self.install(entry)
+        return [info for _name, _export, info in infos]
+
+    def _check_new_names(self, pairs: list[tuple[str, str]], *, store: bool, replace: bool) -> set[str]:
+        """Raise ModuleError unless every SQL name of ``pairs`` can be a new function; their folded names."""
         self._refresh_sqlite_names()
         seen: dict[str, str] = {}
         for name, _export in pairs:
@@ -376,41 +422,52 @@ class Session:
             for name, _export in pairs:
                 if fold(name) in self.functions or fold(name) in stored:
                     raise ModuleError(f"function {name} already exists")
-        from .abi import describe
+        return set(seen)
 
-        deterministic = not has_imports(source)  # once per module: it reads the whole source
-        # Each signature must be one SQL can call, and the module must start.
-        infos = [
-            (name, export, describe(name, compiled.exports[export], compiled.has_memory, deterministic))
-            for name, export in pairs
-        ]
-        self._instance(compiled)
-        if store:
-            copies = len(pairs) * compiled.size
-            if copies > MAX_STORED_BYTES:
-                raise ModuleError(
-                    f"storing {len(pairs):,} functions would write {copies / MIB:,.0f} MiB (libSQL's "
-                    f"table holds the whole module once per function): name the functions to store, "
-                    f"or load them for this session only"
-                )
-            self.catalog.store([(name, source) for name, _export, _info in infos])
-            keys = set(seen)
-            self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
-        for name, export, info in infos:
-            # A stored body is in the database; the compiled module is all a call needs.
-            entry = WasmFunction(
-                self,
-                name,
-                "stored" if store else "session",
-                body=None if store else source,
-                export=export,
-                deterministic=deterministic,
+    def _store_module(
+        self, compiled: CompiledModule, source: str | bytes, names: list[str], keys: set[str]
+    ) -> None:
+        """Write a row per function, each holding the whole module, within ``MAX_STORED_BYTES``."""
+        copies = len(names) * compiled.size
+        if copies > MAX_STORED_BYTES:
+            raise ModuleError(
+                f"storing {len(names):,} functions would write {copies / MIB:,.0f} MiB (libSQL's "
+                f"table holds the whole module once per function): name the functions to store, "
+                f"or load them for this session only"
             )
-            entry.adopt(compiled, info)
-            if len(infos) <= BIND_AT_ONCE:
-                entry.bind()  # registered with its direct call path from the start
-            self.install(entry)
-        return [info for _name, _export, info in infos]
+        self.catalog.store([(name, source) for name in names])
+        self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
+
+    # -- libSQL's CREATE FUNCTION and DROP FUNCTION ------------------------------------
+
+    def create_function(self, stmt: CreateFunction) -> None:
+        """CREATE FUNCTION: check everything first, then store and register."""
+        if stmt.language.lower() != "wasm":
+            raise ModuleError(
+                f"CREATE FUNCTION {stmt.name}: language {stmt.language} is not supported; use LANGUAGE wasm"
+            )
+        self.check_name(stmt.name, "CREATE FUNCTION")
+        if self.catalog.variants(stmt.name) or fold(stmt.name) in self.functions:
+            if stmt.if_not_exists:
+                return
+            raise ModuleError(f"function {stmt.name} already exists")
+        compiled = self.compile(stmt.body)
+        export = compiled.find_export(stmt.name)
+        if export is None:
+            raise ModuleError(no_export_message(compiled, stmt.name))
+        self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
+
+    def drop_function(self, stmt: DropFunction) -> None:
+        """DROP FUNCTION: remove the rows of that name (in any case) and the registration."""
+        found = self.catalog.variants(stmt.name) if self.catalog.shape_problem() is None else []
+        if not found:
+            if stmt.if_exists:
+                return
+            if self.taken(stmt.name) and fold(stmt.name) not in self.functions:
+                raise ModuleError(f"cannot drop {stmt.name}: it is SQLite's own function, not a stored one")
+            raise ModuleError(f"no such function: {stmt.name}")
+        self.catalog.delete(found)
+        self.forget_stored(stmt.name)
 
     # -- names ---------------------------------------------------------------------
 
@@ -686,69 +743,37 @@ class Session:
         """Register SQL ``run_wasm(module, func_name, args...)``.
 
         The C function of ``native.py`` resolves a constant module once per
-        statement. Without it (or with ``in_c=False``) the module argument
-        arrives as a new Python object on every row, so the last module used
-        is compared first (identity, then length, then memcmp) before the
-        modules are looked up by content. A dispatcher per argument count (up
-        to 8) avoids packing the arguments into a tuple on every row.
+        statement; without it (or with ``in_c=False``) the Python one does
+        (``_register_python_run_wasm``).
         """
-        lookup = self._run_wasm_lookup
-
-        def wrong_count(name: str, nparams: int, given: int) -> ArgumentError:
-            return ArgumentError(
-                f"run_wasm: wasm function {name} takes {nparams} argument"
-                f"{'' if nparams == 1 else 's'}, but {given} {'was' if given == 1 else 'were'} given"
-            )
-
-        def checked(module: Any, name: Any, given: int) -> SqlFunction:
-            fn = lookup(module, name)
-            if fn.nparams != given:
-                raise wrong_count(name, fn.nparams, given)
-            return fn
-
-        from . import native
-
+        checked = self._run_wasm_checked
         if in_c and native.register_run_wasm(
             self.connection, lambda module, name, given: checked(module, name, given).call
         ):
             self.native_run_wasm = True
             return
         self.native_run_wasm = False
-        last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
+        _register_python_run_wasm(self.connection, checked)
 
-        def resolve(module: Any, name: Any, given: int) -> Any:
-            fn = checked(module, name, given)
-            last[:] = module, name, fn.call, fn.nparams
-            return fn.call
-
-        def run_wasm(module: Any = None, name: Any = None, *args: Any) -> Any:
-            if module == last[0] and name == last[1] and last[3] == len(args):
-                return last[2](*args)
-            return resolve(module, name, len(args))(*args)
-
-        self.connection.create_scalar_function("run_wasm", run_wasm, -1, flags=INNOCUOUS)
-        for count in range(9):
-            args = "".join(f", a{k}" for k in range(count))
-            source = (
-                f"def run_wasm(module, name{args}):\n"
-                f"    if module == last[0] and name == last[1] and last[3] == {count}:\n"
-                f"        return last[2]({args[2:]})\n"
-                f"    return resolve(module, name, {count})({args[2:]})\n"
+    def _run_wasm_checked(self, module: Any, name: Any, given: int) -> SqlFunction:
+        """run_wasm's function ``name`` of ``module``; ArgumentError unless it takes ``given`` arguments."""
+        fn = self._run_wasm_lookup(module, name)
+        if fn.nparams != given:
+            raise ArgumentError(
+                f"run_wasm: wasm function {name} takes {fn.nparams} argument"
+                f"{'' if fn.nparams == 1 else 's'}, but {given} {'was' if given == 1 else 'were'} given"
             )
-            namespace: dict[str, Any] = {"last": last, "resolve": resolve}
-            exec(source, namespace)
-            run = namespace["run_wasm"]
-            self.connection.create_scalar_function("run_wasm", run, count + 2, flags=INNOCUOUS)
+        return fn
 
     def _run_wasm_lookup(self, module: Any, name: Any) -> SqlFunction:
         if not isinstance(module, str | bytes):
             raise ArgumentError(
                 "run_wasm: argument 1 (the module) must be TEXT (WebAssembly text) or a BLOB "
-                f"(a binary module), got {_sql_type(module)}"
+                f"(a binary module), got {sql_type_name(module)}"
             )
         if not isinstance(name, str):
             raise ArgumentError(
-                f"run_wasm: argument 2 (the function name) must be TEXT, got {_sql_type(name)}"
+                f"run_wasm: argument 2 (the function name) must be TEXT, got {sql_type_name(name)}"
             )
         entry = self._run_wasm_modules.get(module)
         if entry is None:
@@ -776,24 +801,47 @@ class Session:
         return fn
 
 
-def _sql_type(value: Any) -> str:
-    from .runtime import sql_type_name
+def _register_python_run_wasm(
+    connection: apsw.Connection, checked: Callable[[Any, Any, int], SqlFunction]
+) -> None:
+    """Register run_wasm in Python: ``checked(module, name, nargs)`` gives the function to call.
 
-    return sql_type_name(value)
+    The module argument arrives as a new Python object on every row, so the
+    last module used is compared first (identity, then length, then memcmp)
+    before the modules are looked up by content. A function per argument
+    count (up to 8) avoids packing the arguments into a tuple on every row.
+    """
+    last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
+
+    def resolve(module: Any, name: Any, given: int) -> Any:
+        fn = checked(module, name, given)
+        last[:] = module, name, fn.call, fn.nparams
+        return fn.call
+
+    def run_wasm(module: Any = None, name: Any = None, *args: Any) -> Any:
+        if module == last[0] and name == last[1] and last[3] == len(args):
+            return last[2](*args)
+        return resolve(module, name, len(args))(*args)
+
+    connection.create_scalar_function("run_wasm", run_wasm, -1, flags=INNOCUOUS)
+    for count in range(9):
+        connection.create_scalar_function(
+            "run_wasm", _run_wasm_of(count, last, resolve), count + 2, flags=INNOCUOUS
+        )
 
 
-ABI_HELPERS = {"libsql_malloc", "libsql_free", "main", "_start", "_initialize"}
-
-
-def is_abi_helper(name: str) -> bool:
-    """Exports that belong to the ABI or the toolchain, not SQL functions."""
-    return name in ABI_HELPERS or name.startswith("__")
-
-
-def no_export_message(compiled: CompiledModule, name: str) -> str:
-    """The error for a module that lacks the export a name asks for."""
-    available = ", ".join(e for e in compiled.exports if not is_abi_helper(e)) or "none"
-    return f"wasm module has no exported function '{name}' (its functions: {available})"
+def _run_wasm_of(count: int, last: list[Any], resolve: Callable[[Any, Any, int], Any]) -> Callable[..., Any]:
+    """run_wasm for exactly ``count`` arguments after the module and the name, written out."""
+    args = "".join(f", a{k}" for k in range(count))
+    source = (
+        f"def run_wasm(module, name{args}):\n"
+        f"    if module == last[0] and name == last[1] and last[3] == {count}:\n"
+        f"        return last[2]({args[2:]})\n"
+        f"    return resolve(module, name, {count})({args[2:]})\n"
+    )
+    namespace: dict[str, Any] = {"last": last, "resolve": resolve}
+    exec(source, namespace)
+    return namespace["run_wasm"]
 
 
 def connect(path: str = ":memory:", *, limits: Limits | None = None, readonly: bool = False) -> Session:
@@ -879,9 +927,9 @@ class ScriptCursor:
             if trace is not None:
                 trace(cursor, statement, None)
             if isinstance(parsed, CreateFunction):
-                self._session.catalog.create(parsed)
+                self._session.create_function(parsed)
             else:
-                self._session.catalog.drop(parsed)
+                self._session.drop_function(parsed)
         if plain:
             yield from run_plain()
 
