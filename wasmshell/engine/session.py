@@ -10,28 +10,27 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from ..sqltext import parameter_names, split_statements
+from ..sqltext import split_statements
 from . import native
 from .catalog import Catalog
 from .dialect import (
     CreateFunction,
     DropFunction,
+    ScriptCursor,
     engine_must_see,
     holds_function_statement,
     may_change_functions,
-    parse_function_statement,
 )
 from .errors import (
     ArgumentError,
     LimitError,
     MemoryLimitExceeded,
     ModuleError,
-    StatementError,
     WasmError,
     sql_type_name,
 )
@@ -48,7 +47,6 @@ from .names import (
     taken_reason,
 )
 
-_ROLLBACK = re.compile(r"(?i)\brollback\b")
 # Wasm functions and run_wasm are sandboxed: no side effect outside the guest, so
 # views, triggers and CHECK constraints may call them when the schema is not trusted.
 INNOCUOUS = apsw.SQLITE_INNOCUOUS
@@ -623,6 +621,10 @@ class Session:
     def _rolled_back(self) -> None:
         self._maintenance = self._resync = True
 
+    def after_rollback(self) -> None:
+        """A script ran ROLLBACK: registrations follow it now, before its next statement."""
+        self._maintain()
+
     def _maintain(self) -> None:
         self._maintenance = False
         try:
@@ -847,123 +849,3 @@ def _run_wasm_of(count: int, last: list[Any], resolve: Callable[[Any, Any, int],
 def connect(path: str = ":memory:", *, limits: Limits | None = None, readonly: bool = False) -> Session:
     """Open a SQLite database with Wasm functions ready; ``:memory:`` by default."""
     return Session(path, limits=limits, readonly=readonly)
-
-
-class ScriptCursor:
-    """Runs SQL that holds CREATE/DROP FUNCTION statements, in order.
-
-    Plain statements go to SQLite through the given cursor; function
-    statements are carried out by the catalog. Like an APSW cursor it runs
-    up to the first row at once, so executing without iterating still runs a
-    statement that returns nothing. It stands in for an APSW cursor anywhere:
-    what it does not define itself (``is_explain``, ``description``,
-    ``bindings_count``, ``exec_trace`` ...) is the APSW cursor's, which runs
-    the plain statements.
-    """
-
-    _DONE = object()
-    _OWN = frozenset(("_session", "_cursor", "_rows", "_first"))
-
-    def __init__(
-        self, session: Session, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool
-    ) -> None:
-        self._session = session
-        self._cursor = cursor
-        self._rows = self._run(sql, bindings, can_cache)
-        self._first: Any = next(self._rows, self._DONE)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._cursor, name)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(dir(self._cursor)))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._OWN:
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._cursor, name, value)  # exec_trace, row_trace, ...
-
-    def _run(self, sql: str, bindings: Any, can_cache: bool) -> Iterator[Any]:
-        cursor = self._cursor
-        plain: list[str] = []
-        # Positional values are used up in order across statements, as APSW does.
-        positional = bindings is not None and not isinstance(bindings, Mapping)
-        used = 0
-
-        def run_plain() -> Iterator[Any]:
-            nonlocal plain, used
-            values = bindings
-            if positional:
-                count = sum(len(parameter_names(statement)) for statement in plain)
-                values, used = bindings[used : used + count], used + count
-            text, plain = "\n".join(plain), []
-            yield from cursor.execute(text, values, can_cache=can_cache)
-
-        script = []
-        for _offset, statement in split_statements(sql):
-            try:
-                script.append((statement, parse_function_statement(statement)))
-            except SyntaxError as exc:
-                raise StatementError(str(exc)) from None
-        if positional:
-            needed = sum(len(parameter_names(statement)) for statement, parsed in script if parsed is None)
-            if needed != len(bindings):
-                raise apsw.BindingsError(
-                    f"Incorrect number of bindings supplied.  The statements use {needed} and there are "
-                    f"{len(bindings)} supplied"
-                )
-        for statement, parsed in script:
-            if parsed is None:
-                plain.append(statement)
-                if _ROLLBACK.search(statement):
-                    # Registrations must follow the rollback before the next statement runs.
-                    yield from run_plain()
-                    self._session._maintain()
-                continue
-            if plain:
-                yield from run_plain()
-            trace = cursor.exec_trace
-            if trace is not None:
-                trace(cursor, statement, None)
-            if isinstance(parsed, CreateFunction):
-                self._session.create_function(parsed)
-            else:
-                self._session.drop_function(parsed)
-        if plain:
-            yield from run_plain()
-
-    def __iter__(self) -> ScriptCursor:
-        return self
-
-    def __next__(self) -> Any:
-        if self._first is not self._DONE:
-            row, self._first = self._first, self._DONE
-            return row
-        return next(self._rows)
-
-    def fetchall(self) -> list[Any]:
-        """Every remaining row."""
-        return list(self)
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-        return next(self, None)
-
-    @property
-    def get(self) -> Any:
-        """The remaining rows with as little structure as APSW's ``Cursor.get`` gives."""
-        rows = self.fetchall()
-        if not rows:
-            return None
-        values = [row[0] if len(row) == 1 else row for row in rows]
-        return values[0] if len(values) == 1 else values
-
-    def execute(self, sql: str, bindings: Any = None, *, can_cache: bool = True) -> Any:
-        """Run more SQL on the same cursor, the dialect included (see Session.execute)."""
-        return self._session.execute(sql, bindings, cursor=self._cursor, can_cache=can_cache)
-
-    def close(self, force: bool = False) -> None:
-        """Stop the script where it is and close the cursor."""
-        self._rows.close()
-        self._cursor.close(force)
