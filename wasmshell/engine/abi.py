@@ -24,8 +24,7 @@ from typing import Any
 
 from . import native
 from .errors import ArgumentError, ModuleError, sql_type_name
-from .module import Signature
-from .runtime import Attached, Instance
+from .runtime import Attached, Instance, Signature
 
 F32_MAX = 3.4028234663852886e38
 

@@ -16,11 +16,12 @@ import apsw
 
 from .catalog import Catalog, body_problem, unusable
 from .errors import ArgumentError, ModuleError
-from .module import CompiledModule, Signature, imports_anything, no_export_message
+from .module import imports_anything, no_export_message
 from .names import fold, shown
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
+    from .runtime import CompiledModule
 
 # A body this small is kept from its first reading to its compilation (usually the
 # next moment); a larger one is read again rather than held.
@@ -49,6 +50,7 @@ def _read_signature(function: WasmFunction, body: str | bytes) -> FunctionInfo |
     """A function's SQL signature read from its module's bytes, or None if they do not tell."""
     from . import wasmbin
     from .abi import describe
+    from .runtime import Signature
 
     try:
         if isinstance(body, str):

@@ -1,63 +1,22 @@
-"""What wasmshell knows about a module: its exports' signatures, its imports, its ABI helpers.
+"""What is known of a module without wasmtime: whether it imports anything, which exports are ABI helpers.
 
-Kept apart from the runtime, and free of wasmtime, so that the function table
-and the session can name these facts (and judge a stored body) without
-importing wasmtime: a compiled module is described here, made in runtime.py.
+The session and its functions use these before (or without) compiling, and
+they are imported at start-up: nothing here imports wasmtime, or anything
+slow to import (a compiled module is runtime.CompiledModule).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import WasmError
 
 if TYPE_CHECKING:
-    import wasmtime
+    from .runtime import CompiledModule
 
 # Exports that belong to libSQL's ABI or the toolchain, never SQL functions.
 ABI_HELPERS = {"libsql_malloc", "libsql_free", "main", "_start", "_initialize"}
-
-
-@dataclass(frozen=True)
-class Signature:
-    """A function's wasm types: parameters and (at most one) result."""
-
-    params: tuple[str, ...]
-    results: tuple[str, ...]
-
-
-@dataclass(eq=False)
-class CompiledModule:
-    """A compiled module and what wasmshell needs to know about it."""
-
-    module: wasmtime.Module
-    size: int  # bytes of source: the runtime's cache is bounded by it, storing a module counts it
-    digest: str  # sha256 of the source, as .funcs shows it
-    exports: dict[str, Signature]
-    has_memory: bool
-    has_malloc: bool
-    uses_wasi: bool
-    initial_memory: int = 0  # bytes of linear memory the module starts with
-    imports: list[str] = field(default_factory=list)
-    _by_lower: dict[str, list[str]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        for name in self.exports:
-            self._by_lower.setdefault(name.lower(), []).append(name)
-
-    @property
-    def deterministic(self) -> bool:
-        """No imports means no clock, no randomness: the same arguments give the same result."""
-        return not self.imports
-
-    def find_export(self, name: str) -> str | None:
-        """The export called ``name``: exactly, else the only case-insensitive match."""
-        if name in self.exports:
-            return name
-        matches = self._by_lower.get(name.lower(), [])
-        return matches[0] if len(matches) == 1 else None
 
 
 def is_abi_helper(name: str) -> bool:
@@ -71,7 +30,7 @@ def no_export_message(compiled: CompiledModule, name: str) -> str:
     return f"wasm module has no exported function '{name}' (its functions: {available})"
 
 
-# What may follow "(" in WebAssembly text before its keyword: blanks and comments.
+# WebAssembly text read by its tokens (_wat_imports): what matters, blanks, comments, strings.
 _WAT_SPECIAL = re.compile(rb'\(;|;;|"|\(')
 _WAT_BLANKS = re.compile(rb"(?:\s+|;;[^\n]*)*")
 _WAT_BLOCK_COMMENT = re.compile(rb"\(;|;\)")

@@ -19,7 +19,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import wasmtime
@@ -39,12 +39,51 @@ from .errors import (
     wasmtime_message,
 )
 from .limits import MIB, Limits
-from .module import CompiledModule, Signature
 
 TICK_SECONDS = 0.01
 MAX_TABLES = 4  # tables one instance may have
 WASI_MODULE = wasi.MODULE
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A function's wasm types: parameters and (at most one) result."""
+
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class CompiledModule:
+    """A compiled module and what wasmshell needs to know about it."""
+
+    module: wasmtime.Module
+    size: int  # bytes of source: the runtime's cache is bounded by it, storing a module counts it
+    digest: str  # sha256 of the source, as .funcs shows it
+    exports: dict[str, Signature]
+    has_memory: bool
+    has_malloc: bool
+    uses_wasi: bool
+    initial_memory: int = 0  # bytes of linear memory the module starts with
+    imports: list[str] = field(default_factory=list)
+    _by_lower: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in self.exports:
+            self._by_lower.setdefault(name.lower(), []).append(name)
+
+    @property
+    def deterministic(self) -> bool:
+        """No imports means no clock, no randomness: the same arguments give the same result."""
+        return not self.imports
+
+    def find_export(self, name: str) -> str | None:
+        """The export called ``name``: exactly, else the only case-insensitive match."""
+        if name in self.exports:
+            return name
+        matches = self._by_lower.get(name.lower(), [])
+        return matches[0] if len(matches) == 1 else None
 
 
 _TRAP_REASONS = {

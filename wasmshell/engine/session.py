@@ -63,8 +63,7 @@ _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
-    from .module import CompiledModule
-    from .runtime import Instance, Runtime
+    from .runtime import CompiledModule, Instance, Runtime
 
 
 class Session:
