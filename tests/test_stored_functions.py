@@ -564,6 +564,27 @@ def test_an_import_after_a_comment_is_not_deterministic(db):
         assert s.functions["rnd"].deterministic is False
 
 
+EXIT = '"wasi_snapshot_preview1" "proc_exit" (func (param i32))'
+SPELLINGS_OF_IMPORTS = [
+    f"(module (import {EXIT}))",
+    f"(module\n\t(\n\timport {EXIT}))",
+    f"(module ((;c;)import {EXIT}))",
+    f"(module ( ;; c\n (; (; nested ;) ;) import {EXIT}))",
+    '(module (func $f (import "wasi_snapshot_preview1" "proc_exit") (param i32)))',
+    "(module ;; (import\n)",
+    "(module (; (; ;) (import ;))",
+    '(module (memory 1) (data (i32.const 0) "\\" (import"))',
+    "(module (func $imports))",
+]
+
+
+@pytest.mark.parametrize("text", SPELLINGS_OF_IMPORTS)
+def test_each_spelling_of_an_import_is_read_as_compiling_reads_it(session, text):
+    from wasmshell.engine.module import imports_anything
+
+    assert imports_anything(text) is not session.compile(text).deterministic
+
+
 def test_reading_a_body_says_what_compiling_it_says(session):
     """Whether a module imports anything, read from its text or binary without compiling, is what its
     compiled module says, for every sample and fixture that compiles."""

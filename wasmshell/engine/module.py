@@ -31,11 +31,13 @@ def no_export_message(compiled: CompiledModule, name: str) -> str:
 
 
 # WebAssembly text read by its tokens (_wat_imports): what matters, blanks, comments, strings.
-_WAT_SPECIAL = re.compile(rb'\(;|;;|"|\(')
-_WAT_BLANKS = re.compile(rb"(?:\s+|;;[^\n]*)*")
-_WAT_BLOCK_COMMENT = re.compile(rb"\(;|;\)")
-_WAT_STRING_END = re.compile(rb'(?:[^"\\]|\\.)*"', re.S)
-_WAT_IMPORT = re.compile(rb"import(?![0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~])")
+# Compiled on first use (re keeps them): a start-up that reads no module does not pay for them.
+# A "(" matters only when "import" or a comment follows it.
+_WAT_SPECIAL = rb'\(;|;;|"|\((?=\s*(?:import|\(;|;;))'
+_WAT_BLANKS = rb"(?:\s+|;;[^\n]*)*"
+_WAT_BLOCK_COMMENT = rb"\(;|;\)"
+_WAT_STRING_END = rb'(?s:(?:[^"\\]|\\.)*")'
+_WAT_IMPORT = rb"import(?![0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~])"
 
 
 def imports_anything(body: str | bytes) -> bool:
@@ -61,8 +63,9 @@ def imports_anything(body: str | bytes) -> bool:
 
 def _wat_imports(text: bytes) -> bool:
     """Whether WebAssembly text has an ``(import`` form (or an inline one), outside comments and strings."""
+    special, string_end, keyword = map(re.compile, (_WAT_SPECIAL, _WAT_STRING_END, _WAT_IMPORT))
     at = 0
-    while (found := _WAT_SPECIAL.search(text, at)) is not None:
+    while (found := special.search(text, at)) is not None:
         token, at = found.group(), found.end()
         if token == b"(;":
             at = _block_comment_end(text, at)
@@ -70,19 +73,20 @@ def _wat_imports(text: bytes) -> bool:
             line_end = text.find(b"\n", at)
             at = len(text) if line_end < 0 else line_end
         elif token == b'"':
-            string = _WAT_STRING_END.match(text, at)
+            string = string_end.match(text, at)
             at = len(text) if string is None else string.end()
         else:
             at = _skip_blanks(text, at)
-            if _WAT_IMPORT.match(text, at):
+            if keyword.match(text, at):
                 return True
     return False
 
 
 def _skip_blanks(text: bytes, at: int) -> int:
     """The position after blanks, line comments and block comments from ``at``."""
+    blanks = re.compile(_WAT_BLANKS)
     while True:
-        at = _WAT_BLANKS.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string
+        at = blanks.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string
         if not text.startswith(b"(;", at):
             return at
         at = _block_comment_end(text, at + 2)
@@ -90,8 +94,8 @@ def _skip_blanks(text: bytes, at: int) -> int:
 
 def _block_comment_end(text: bytes, at: int) -> int:
     """The position after the block comment opened just before ``at`` (they nest)."""
-    depth = 1
-    while depth and (found := _WAT_BLOCK_COMMENT.search(text, at)) is not None:
+    depth, marks = 1, re.compile(_WAT_BLOCK_COMMENT)
+    while depth and (found := marks.search(text, at)) is not None:
         depth += 1 if found.group() == b"(;" else -1
         at = found.end()
     return at if not depth else len(text)
