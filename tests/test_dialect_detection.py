@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from reference_shell import WASMSHELL, needs_reference, quiet_env, run_both, run_shell
 
 import wasmshell
-from wasmshell.engine.dialect import holds_function_statement
-from wasmshell.engine.session import ScriptCursor
+from wasmshell.engine.dialect import ScriptCursor, holds_function_statement
 
 IDENTITY = '(module (func (export "ident") (param i64) (result i64) local.get 0))'
 

@@ -324,20 +324,21 @@ def many_exports(count: int) -> str:
 
 def test_registering_many_functions_reads_the_module_once(session, monkeypatch):
     """20,000 exports took over a minute: the whole module was scanned again for
-    every function, and each was bound at once. Now the module is read once,
-    and a function of a large module is bound on its first call."""
-    from wasmshell.engine import abi, catalog
+    every function, and each was bound at once. Now the module is read once (by
+    compiling it: its imports say whether it is deterministic, the source is not
+    scanned again), and a function of a large module is bound on its first call."""
+    from wasmshell.engine import abi, functions, module
 
     scans: list[int] = []
     binds: list[str] = []
-    scan, bind = catalog.has_imports, abi.bind
-    monkeypatch.setattr(catalog, "has_imports", lambda body: scans.append(1) or scan(body))
+    scan, bind = module.imports_anything, abi.bind
+    monkeypatch.setattr(module, "imports_anything", lambda body: scans.append(1) or scan(body))
+    monkeypatch.setattr(functions, "imports_anything", module.imports_anything)
     monkeypatch.setattr(
         abi, "bind", lambda instance, export, name: binds.append(name) or bind(instance, export, name)
     )
-    monkeypatch.setattr("wasmshell.engine.session.has_imports", catalog.has_imports)
     infos = session.register_module(many_exports(300))
-    assert len(infos) == 300 and len(scans) == 1 and binds == []
+    assert len(infos) == 300 and len(scans) == 0 and binds == []
     assert rows(session, "select f299(1), f7(1), f299(2)") == [(300, 8, 301)]
     assert sorted(binds) == ["f299", "f7"]
     assert rows(session, "select f299(1)") == [(300,)]

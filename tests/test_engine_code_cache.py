@@ -62,7 +62,7 @@ def test_an_unusable_cache_directory_leaves_compiling_as_it_was(tmp_path):
 def test_the_default_is_the_users_cache_directory(tmp_path):
     proc = run_python(
         "import os; os.environ.pop('WASMSHELL_CODE_CACHE', None)\n"
-        "from wasmshell.engine.runtime import code_cache_dir\n"
+        "from wasmshell.engine.compiler import code_cache_dir\n"
         "print(code_cache_dir())",
         env_extra={"XDG_CACHE_HOME": str(tmp_path)},
     )

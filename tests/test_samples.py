@@ -20,7 +20,7 @@ import pytest
 import test_cli
 from conftest import ROOT, SAMPLES, open_session
 
-from wasmshell.engine.session import is_abi_helper
+from wasmshell.engine.module import is_abi_helper
 from wasmshell.engine.wasmbin import export_signatures
 
 home = test_cli.home

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import apsw
 import pytest
-from conftest import one, open_session, rows, run_python, wasm, wat
+import wasmtime
+from conftest import all_wat_files, one, open_session, rows, run_python, wasm, wat
 
 from wasmshell import ModuleError, WasmError
 
@@ -513,6 +514,92 @@ def test_a_module_that_imports_wasi_is_not_deterministic(session, binary):
         session.execute("create index bad on t(n + hello())")
     with pytest.raises(apsw.SQLError, match="non-deterministic functions prohibited in generated"):
         session.execute("create table g(n, m as (n + hello()))")
+
+
+# "(import" only in comments and a string: the module imports nothing.
+IMPORT_IN_WORDS = """(module
+  ;; (import "wasi_snapshot_preview1" "random_get" ...) is not used here
+  (; nor (; nested ;) (import "x" "y") ;)
+  (memory (export "memory") 1)
+  (data (i32.const 0) "(import \\" (import")
+  (func (export "one") (result i64) (i64.const 1)))"""
+# A comment between "(" and "import" hides nothing: this function returns random bytes.
+IMPORT_AFTER_A_COMMENT = """(module
+  ((; a comment ;)import "wasi_snapshot_preview1" "random_get" (func $r (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "rnd") (result i64) (drop (call $r (i32.const 0) (i32.const 8))) (i64.load (i32.const 0))))"""
+
+
+def test_import_only_in_comments_and_strings_is_deterministic(db):
+    """Issue 11: the text was searched for "(import", so these words made a function that imports
+    nothing non-deterministic, refused in an index. Now it is read by its tokens, as compiling does."""
+    with open_session(db) as s:
+        s.execute(create("one", IMPORT_IN_WORDS))
+        assert s.functions["one"].deterministic is True
+        s.execute("create table t(n); create index t_one on t(n + one()); insert into t values (1)")
+    with open_session(db) as s:  # the stored body is read (not compiled) to register it
+        assert s.functions["one"].deterministic is True
+        s.execute("insert into t values (2)")
+        assert rows(s, "select n from t where n + one() = 3") == [(2,)]
+    with open_session() as s:
+        s.register_module(IMPORT_IN_WORDS)
+        assert s.functions["one"].deterministic is True
+
+
+def test_an_import_after_a_comment_is_not_deterministic(db):
+    """Issue 11: "((; comment ;)import" escaped the search for "(import", so a function reading
+    random bytes was registered deterministic and accepted in an index."""
+    with open_session(db) as s:
+        s.execute(create("rnd", IMPORT_AFTER_A_COMMENT))
+        assert s.functions["rnd"].deterministic is False
+        s.execute("create table t(n)")
+        with pytest.raises(apsw.SQLError, match="non-deterministic functions prohibited in index"):
+            s.execute("create index bad on t(n + rnd())")
+    with open_session(db) as s:  # the stored body is read (not compiled) to register it
+        with pytest.raises(apsw.SQLError, match="non-deterministic functions prohibited in index"):
+            s.execute("create index bad on t(n + rnd())")
+        assert s.functions["rnd"].deterministic is False
+    with open_session() as s:
+        s.register_module(IMPORT_AFTER_A_COMMENT)
+        assert s.functions["rnd"].deterministic is False
+
+
+EXIT = '"wasi_snapshot_preview1" "proc_exit" (func (param i32))'
+SPELLINGS_OF_IMPORTS = [
+    f"(module (import {EXIT}))",
+    f"(module\n\t(\n\timport {EXIT}))",
+    f"(module ((;c;)import {EXIT}))",
+    f"(module ( ;; c\n (; (; nested ;) ;) import {EXIT}))",
+    '(module (func $f (import "wasi_snapshot_preview1" "proc_exit") (param i32)))',
+    "(module ;; (import\n)",
+    "(module (; (; ;) (import ;))",
+    '(module (memory 1) (data (i32.const 0) "\\" (import"))',
+    "(module (func $imports))",
+]
+
+
+@pytest.mark.parametrize("text", SPELLINGS_OF_IMPORTS)
+def test_each_spelling_of_an_import_is_read_as_compiling_reads_it(session, text):
+    from wasmshell.engine.module import imports_anything
+
+    assert imports_anything(text) is not session.compile(text).deterministic
+
+
+def test_reading_a_body_says_what_compiling_it_says(session):
+    """Whether a module imports anything, read from its text or binary without compiling, is what its
+    compiled module says, for every sample and fixture that compiles."""
+    from wasmshell.engine.module import imports_anything
+
+    compared = 0
+    for text in [IMPORT_IN_WORDS, IMPORT_AFTER_A_COMMENT, *(p.read_text() for p in all_wat_files())]:
+        try:
+            compiled = session.compile(text)
+        except WasmError:
+            continue
+        binary = bytes(wasmtime.wat2wasm(text))
+        assert imports_anything(text) is imports_anything(binary) is not compiled.deterministic, text[:200]
+        compared += 1
+    assert compared > 20
 
 
 def test_rows_written_straight_into_the_table_become_functions():

@@ -22,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ArgumentError, ModuleError
-from .runtime import Attached, Instance, Signature, sql_type_name
+from . import native
+from .errors import ArgumentError, ModuleError, sql_type_name
+from .runtime import Attached, Instance, Signature
 
 F32_MAX = 3.4028234663852886e38
 
@@ -78,7 +79,34 @@ def describe(name: str, signature: Signature, has_memory: bool, deterministic: b
 
 
 def _source(params: list[str], result: str | None, maintain: bool) -> str:
+    """The Python source of a factory for one signature's SQL function (see the module docstring)."""
     args = ", ".join(f"a{k}" for k in range(len(params)))
+    body = _argument_lines(params)
+    body += [
+        "stats[0] += 1",
+        "G[0] += 1",  # a new entry into Wasm: the time limit starts again
+        "e = call(ctx, func, buf, n, trap_ref)",
+        "if e or q[T]: fail(raw, e, name, stats)",
+        *_RESULT_LINES[result],
+    ]
+    if maintain:
+        body.append("if inst.stale or not stats[0] & 255: inst.maintain()")
+    body.append("return r")
+    inner = "\n".join("        " + line for line in body)
+    return (
+        "def factory(inst, raw, stats, name, bad, out_of_range):\n"
+        "    call, (ctx, func, buf, n, trap_ref) = raw.fn, raw.args\n"
+        "    s = raw.slots\n"
+        "    q, d, i, f, T = s.q, s.d, s.i, s.f, s.trap\n"
+        "    put, get, fail, ensure, G = inst.put, inst.get, inst.fail, inst.ensure, inst.gate\n"
+        f"    def sql_function({args}):\n"
+        f"{inner}\n"
+        "    return sql_function\n"
+    )
+
+
+def _argument_lines(params: list[str]) -> list[str]:
+    """Lines that check each argument and put it in its slot (TEXT/BLOB/NULL ones into memory)."""
     body: list[str] = []
     # Numeric arguments first: a NULL among them returns NULL before any
     # memory is allocated for the TEXT/BLOB ones.
@@ -100,59 +128,42 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
                 f"i[{4 * k}] = {a}",
             ]
         elif kind in ("f64", "f32"):
-            view, slot = ("d", 2 * k) if kind == "f64" else ("f", 4 * k)
-            body += [
-                f"if type({a}) is not float:",
-                f"    if type({a}) is int: {a} = float({a})",
-                f"    elif {a} is None: return None",
-                f"    else: bad({k}, {a})",
-            ]
-            if kind == "f32":
-                body += [
-                    f"if -F32_MAX <= {a} <= F32_MAX or {a} != {a}: f[{slot}] = {a}",
-                    f"else: f[{slot}] = {a} * 1e300",
-                ]
-            else:
-                body += [f"{view}[{slot}] = {a}"]
+            body += _float_lines(k, kind)
     # No store after a trap or a reset: start one (its own time limit) first.
     body.append("if not G[1]: ensure(name)")
     for k, kind in enumerate(params):
         if kind == "ptr":
             body.append(f"i[{4 * k}] = put(a{k}, name, {k + 1})")
-    body += [
-        "stats[0] += 1",
-        "G[0] += 1",  # a new entry into Wasm: the time limit starts again
-        "e = call(ctx, func, buf, n, trap_ref)",
-        "if e or q[T]: fail(raw, e, name, stats)",
+    return body
+
+
+def _float_lines(k: int, kind: str) -> list[str]:
+    """Lines for a REAL argument (an INTEGER converted); an f32 out of range becomes an infinity."""
+    a = f"a{k}"
+    body = [
+        f"if type({a}) is not float:",
+        f"    if type({a}) is int: {a} = float({a})",
+        f"    elif {a} is None: return None",
+        f"    else: bad({k}, {a})",
     ]
-    if result is None:
-        body.append("r = None")
-    elif result == "i64":
-        body.append("r = q[0]")
-    elif result == "i32":
-        body.append("r = i[0]")
-    elif result == "f64":
-        body.append("r = d[0]")
-        body.append("if r != r: r = None")
-    elif result == "f32":
-        body.append("r = f[0]")
-        body.append("if r != r: r = None")
-    else:
-        body.append("r = get(i[0] & 0xFFFFFFFF, name)")
-    if maintain:
-        body.append("if inst.stale or not stats[0] & 255: inst.maintain()")
-    body.append("return r")
-    inner = "\n".join("        " + line for line in body)
-    return (
-        "def factory(inst, raw, stats, name, bad, out_of_range):\n"
-        "    call, (ctx, func, buf, n, trap_ref) = raw.fn, raw.args\n"
-        "    s = raw.slots\n"
-        "    q, d, i, f, T = s.q, s.d, s.i, s.f, s.trap\n"
-        "    put, get, fail, ensure, G = inst.put, inst.get, inst.fail, inst.ensure, inst.gate\n"
-        f"    def sql_function({args}):\n"
-        f"{inner}\n"
-        "    return sql_function\n"
-    )
+    if kind == "f32":
+        return [
+            *body,
+            f"if -F32_MAX <= {a} <= F32_MAX or {a} != {a}: f[{4 * k}] = {a}",
+            f"else: f[{4 * k}] = {a} * 1e300",
+        ]
+    return [*body, f"d[{2 * k}] = {a}"]
+
+
+# How the result is read from its slot, by ABI kind; a NaN is SQL's NULL.
+_RESULT_LINES: dict[str | None, list[str]] = {
+    None: ["r = None"],
+    "i64": ["r = q[0]"],
+    "i32": ["r = i[0]"],
+    "f64": ["r = d[0]", "if r != r: r = None"],
+    "f32": ["r = f[0]", "if r != r: r = None"],
+    "ptr": ["r = get(i[0] & 0xFFFFFFFF, name)"],
+}
 
 
 @functools.lru_cache(maxsize=256)  # bounded: a stream of modules can bring endless signatures
@@ -207,8 +218,6 @@ def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
             f"wasm function {sql_name}: argument {k + 1} is {value}, outside the range of a "
             "32-bit integer (i32)"
         )
-
-    from . import native
 
     raw = attached.call
 

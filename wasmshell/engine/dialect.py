@@ -1,12 +1,16 @@
-"""libSQL's function dialect: CREATE FUNCTION and DROP FUNCTION, recognised before SQLite sees them."""
+"""libSQL's function dialect: CREATE FUNCTION and DROP FUNCTION, recognised before SQLite sees them,
+and ScriptCursor, which runs SQL that holds them statement by statement."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple, Protocol
 
-from ..sqltext import Token, split_statements, tokens
+import apsw
+
+from ..sqltext import Token, parameter_names, split_statements, tokens
+from .errors import StatementError
 
 # -- libSQL's function dialect --------------------------------------------------
 #
@@ -20,6 +24,7 @@ _MAYBE_DIALECT = re.compile(r"(?i)\bfunction\b")
 # ROLLBACK TO does not call SQLite's rollback hook, and rows written straight into
 # the function table (a .dump read back) should become functions.
 _TOUCHES_FUNCTIONS = re.compile(r"(?i)\brollback\b|libsql_wasm_func_table")
+_ROLLBACK = re.compile(r"(?i)\brollback\b")
 
 
 class CreateFunction(NamedTuple):
@@ -166,3 +171,142 @@ class _Stream:
             self.take()
         if self.peek().kind != "end":
             raise self.fail("the end of the statement")
+
+
+# -- running a script that holds them ----------------------------------------------
+
+
+class ScriptHost(Protocol):
+    """What a script needs of its session (session.Session is one)."""
+
+    def create_function(self, stmt: CreateFunction) -> None:
+        """Carry out CREATE FUNCTION."""
+
+    def drop_function(self, stmt: DropFunction) -> None:
+        """Carry out DROP FUNCTION."""
+
+    def after_rollback(self) -> None:
+        """Make registrations follow a rollback, before the next statement runs."""
+
+    def execute(self, sql: str, bindings: Any = None, *, cursor: apsw.Cursor, can_cache: bool) -> Any:
+        """Run more SQL on ``cursor``, the dialect included."""
+
+
+class ScriptCursor:
+    """Runs SQL that holds CREATE/DROP FUNCTION statements, in order.
+
+    Plain statements go to SQLite through the given cursor; function
+    statements are carried out by the catalog. Like an APSW cursor it runs
+    up to the first row at once, so executing without iterating still runs a
+    statement that returns nothing. It stands in for an APSW cursor anywhere:
+    what it does not define itself (``is_explain``, ``description``,
+    ``bindings_count``, ``exec_trace`` ...) is the APSW cursor's, which runs
+    the plain statements.
+    """
+
+    _DONE = object()
+    _OWN = frozenset(("_session", "_cursor", "_rows", "_first"))
+
+    def __init__(
+        self, session: ScriptHost, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool
+    ) -> None:
+        self._session = session
+        self._cursor = cursor
+        self._rows = self._run(sql, bindings, can_cache)
+        self._first: Any = next(self._rows, self._DONE)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(dir(self._cursor)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._cursor, name, value)  # exec_trace, row_trace, ...
+
+    def _run(self, sql: str, bindings: Any, can_cache: bool) -> Iterator[Any]:
+        cursor = self._cursor
+        plain: list[str] = []
+        # Positional values are used up in order across statements, as APSW does.
+        positional = bindings is not None and not isinstance(bindings, Mapping)
+        used = 0
+
+        def run_plain() -> Iterator[Any]:
+            nonlocal plain, used
+            values = bindings
+            if positional:
+                count = sum(len(parameter_names(statement)) for statement in plain)
+                values, used = bindings[used : used + count], used + count
+            text, plain = "\n".join(plain), []
+            yield from cursor.execute(text, values, can_cache=can_cache)
+
+        script = []
+        for _offset, statement in split_statements(sql):
+            try:
+                script.append((statement, parse_function_statement(statement)))
+            except SyntaxError as exc:
+                raise StatementError(str(exc)) from None
+        if positional:
+            needed = sum(len(parameter_names(statement)) for statement, parsed in script if parsed is None)
+            if needed != len(bindings):
+                raise apsw.BindingsError(
+                    f"Incorrect number of bindings supplied.  The statements use {needed} and there are "
+                    f"{len(bindings)} supplied"
+                )
+        for statement, parsed in script:
+            if parsed is None:
+                plain.append(statement)
+                if _ROLLBACK.search(statement):
+                    # Registrations must follow the rollback before the next statement runs.
+                    yield from run_plain()
+                    self._session.after_rollback()
+                continue
+            if plain:
+                yield from run_plain()
+            trace = cursor.exec_trace
+            if trace is not None:
+                trace(cursor, statement, None)
+            if isinstance(parsed, CreateFunction):
+                self._session.create_function(parsed)
+            else:
+                self._session.drop_function(parsed)
+        if plain:
+            yield from run_plain()
+
+    def __iter__(self) -> ScriptCursor:
+        return self
+
+    def __next__(self) -> Any:
+        if self._first is not self._DONE:
+            row, self._first = self._first, self._DONE
+            return row
+        return next(self._rows)
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+        return list(self)
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        return next(self, None)
+
+    @property
+    def get(self) -> Any:
+        """The remaining rows with as little structure as APSW's ``Cursor.get`` gives."""
+        rows = self.fetchall()
+        if not rows:
+            return None
+        values = [row[0] if len(row) == 1 else row for row in rows]
+        return values[0] if len(values) == 1 else values
+
+    def execute(self, sql: str, bindings: Any = None, *, can_cache: bool = True) -> Any:
+        """Run more SQL on the same cursor, the dialect included (see Session.execute)."""
+        return self._session.execute(sql, bindings, cursor=self._cursor, can_cache=can_cache)
+
+    def close(self, force: bool = False) -> None:
+        """Stop the script where it is and close the cursor."""
+        self._rows.close()
+        self._cursor.close(force)

@@ -7,6 +7,9 @@ as it is.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 
 class WasmError(Exception):
     """Base class of every error about a WebAssembly module or function."""
@@ -55,3 +58,36 @@ class LimitError(WasmError):
 
 class StatementError(WasmError):
     """A malformed CREATE FUNCTION or DROP FUNCTION statement."""
+
+
+# -- the words of the messages ------------------------------------------------
+
+
+def wasmtime_message(message: str) -> str:
+    """The useful part of a wasmtime error message: its causes, without backtraces."""
+    lines = [ln.strip() for ln in message.strip().splitlines()]
+    if "Caused by:" in lines:
+        causes = [ln for ln in lines[lines.index("Caused by:") + 1 :] if ln]
+        causes = [re.sub(r"^\d+:\s*", "", c) for c in causes]
+        text = ": ".join(causes)
+    else:
+        text = lines[0] if lines else message
+        location = next((ln for ln in lines if ln.startswith("--> ")), None)
+        if location:
+            where = re.search(r":(\d+):(\d+)$", location)
+            if where:
+                text += f" (line {where.group(1)}, column {where.group(2)})"
+    return re.sub(r"^wasm trap: ", "", text)
+
+
+def sql_type_name(value: Any) -> str:
+    """SQLite's name for the storage class of a Python value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return "INTEGER"
+    if isinstance(value, float):
+        return "REAL"
+    if isinstance(value, str):
+        return "TEXT"
+    return "BLOB"

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import json
-import os
 import re
 import threading
 import time
@@ -22,12 +20,12 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import wasmtime
 
-from . import rawcall, wasmbin
+from . import rawcall, wasi, wasmbin
+from .compiler import IN_PROCESS_BYTES, CompileStopped, compile_in_child, engine_config
 from .errors import (
     ArgumentError,
     Interrupted,
@@ -37,13 +35,14 @@ from .errors import (
     TimeLimitExceeded,
     WasmError,
     WasmTrap,
+    sql_type_name,
+    wasmtime_message,
 )
 from .limits import MIB, Limits
 
 TICK_SECONDS = 0.01
 MAX_TABLES = 4  # tables one instance may have
-CODE_CACHE_ENV = "WASMSHELL_CODE_CACHE"  # a directory, or "off"
-WASI_MODULE = "wasi_snapshot_preview1"
+WASI_MODULE = wasi.MODULE
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
 
 
@@ -60,7 +59,7 @@ class CompiledModule:
     """A compiled module and what wasmshell needs to know about it."""
 
     module: wasmtime.Module
-    size: int
+    size: int  # bytes of source: the runtime's cache is bounded by it, storing a module counts it
     digest: str  # sha256 of the source, as .funcs shows it
     exports: dict[str, Signature]
     has_memory: bool
@@ -85,23 +84,6 @@ class CompiledModule:
             return name
         matches = self._by_lower.get(name.lower(), [])
         return matches[0] if len(matches) == 1 else None
-
-
-def _short(message: str) -> str:
-    """The useful part of a wasmtime error message: its causes, without backtraces."""
-    lines = [ln.strip() for ln in message.strip().splitlines()]
-    if "Caused by:" in lines:
-        causes = [ln for ln in lines[lines.index("Caused by:") + 1 :] if ln]
-        causes = [re.sub(r"^\d+:\s*", "", c) for c in causes]
-        text = ": ".join(causes)
-    else:
-        text = lines[0] if lines else message
-        location = next((ln for ln in lines if ln.startswith("--> ")), None)
-        if location:
-            where = re.search(r":(\d+):(\d+)$", location)
-            if where:
-                text += f" (line {where.group(1)}, column {where.group(2)})"
-    return re.sub(r"^wasm trap: ", "", text)
 
 
 _TRAP_REASONS = {
@@ -184,8 +166,6 @@ class Runtime:
     def wasi_linker(self) -> wasmtime.Linker:
         """The linker that gives modules WASI, with wasmshell's bounded functions (wasi.py)."""
         if self._wasi_linker is None:
-            from . import wasi
-
             self._wasi_linker = wasi.make_linker(self.engine)
         return self._wasi_linker
 
@@ -206,7 +186,7 @@ class Runtime:
             binary = raw if raw.startswith(b"\0asm") else bytes(wasmtime.wat2wasm(source))
             module = self._module(binary, limits, interrupted)
         except wasmtime.WasmtimeError as exc:
-            raise ModuleError(f"cannot compile wasm module: {_short(str(exc))}") from None
+            raise ModuleError(f"cannot compile wasm module: {wasmtime_message(str(exc))}") from None
         # Signatures come from the bytes: wasmtime's C API aborts the process
         # when asked about a v128 type.
         exports = {
@@ -246,8 +226,6 @@ class Runtime:
         )
 
     def _module(self, binary: bytes, limits: Limits, interrupted: Callable[[], bool]) -> wasmtime.Module:
-        from .compiler import IN_PROCESS_BYTES, CompileStopped, compile_in_child
-
         if len(binary) <= IN_PROCESS_BYTES:
             return wasmtime.Module(self.engine, binary)
         try:
@@ -278,51 +256,6 @@ class Runtime:
 
                 self._ticker = threading.Thread(target=tick, name="wasm-epoch", daemon=True)
                 self._ticker.start()
-
-
-def engine_config() -> tuple[wasmtime.Config, Path | None]:
-    """The engine's settings (shared with compiler.py's child) and the code cache it uses."""
-    config = wasmtime.Config()
-    config.epoch_interruption = True
-    # Linear memory never moves, so a view of it stays valid until it grows.
-    config.memory_may_move = False
-    return config, _use_code_cache(config, code_cache_dir())
-
-
-def code_cache_dir() -> Path | None:
-    """Where compiled code is kept between runs, or None when the cache is off.
-
-    ``$WASMSHELL_CODE_CACHE`` names a directory or turns the cache ``off``;
-    the default is the user's cache directory (``$XDG_CACHE_HOME/wasmshell``).
-    """
-    setting = os.environ.get(CODE_CACHE_ENV)
-    if setting is not None:
-        return None if setting.strip().lower() in ("", "off", "no", "0") else Path(setting)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("wasmshell")) / "compiled"
-
-
-def _use_code_cache(config: wasmtime.Config, directory: Path | None) -> Path | None:
-    """Turn on wasmtime's own code cache in ``directory``; None if it cannot be used.
-
-    wasmtime keys each entry on the module's bytes, its own version and the
-    engine's configuration, so a changed engine never reads old code. The
-    cache is an optimisation: any failure leaves compiling as it was.
-    """
-    if directory is None:
-        return None
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        settings = directory / "wasmtime-cache.toml"
-        # A JSON string is a valid TOML basic string.
-        text = f"[cache]\ndirectory = {json.dumps(str(directory / 'code'))}\n"
-        if not settings.exists() or settings.read_text() != text:
-            settings.write_text(text)
-        config.cache = str(settings)
-    except (OSError, wasmtime.WasmtimeError):
-        return None
-    return directory
 
 
 _runtime: Runtime | None = None
@@ -459,8 +392,6 @@ class Instance:
         live = _Live(store, rawcall.on_epoch_deadline(store, check, self.control), self)
         self.gate[0] += 1  # the start function runs under a time limit of its own
         self._stop = None
-        from . import wasi
-
         try:
             if self.compiled.uses_wasi:
                 store.set_wasi(wasmtime.WasiConfig())
@@ -476,7 +407,7 @@ class Instance:
         return live
 
     def _start_error(self, exc: Exception, limits: Limits, function: str) -> WasmError:
-        message = self._stopped_by() or _short(str(exc))
+        message = self._stopped_by() or wasmtime_message(str(exc))
         if "time limit exceeded" in message:
             return TimeLimitExceeded(
                 function, f"time limit of {limits.timeout_ms} ms exceeded while the module started"
@@ -532,8 +463,6 @@ class Instance:
         for a in self.attached:
             a.call.unbind()
         if live is not None and self.compiled.uses_wasi:
-            from . import wasi
-
             wasi.leave(live.context)
 
     def _export(self, name: str) -> Any:
@@ -586,10 +515,8 @@ class Instance:
         """From a host function while the guest waits: stop it at the time limit or on Ctrl-C."""
         reason = self._check_deadline()
         if reason is not None:
-            from .wasi import GuestStopped
-
             self._stop = reason
-            raise GuestStopped(reason)
+            raise wasi.GuestStopped(reason)
 
     def _stopped_by(self) -> str | None:
         """Why a host function stopped the guest (once), or None."""
@@ -779,7 +706,9 @@ class Instance:
         reason = stopped or (_TRAP_CODES.get(code) if code is not None else None)
         if reason is None:
             host_error = rawcall.take_host_exception()
-            reason = f"WASI call failed: {host_error}" if host_error is not None else _short(message)
+            reason = (
+                f"WASI call failed: {host_error}" if host_error is not None else wasmtime_message(message)
+            )
         if helper:
             reason = f"{helper}: {reason}"
         limits = self.host.limits
@@ -790,16 +719,3 @@ class Instance:
         if at_cap:
             raise MemoryLimitExceeded(function, f"memory limit of {limits.memory_mb} MiB reached ({reason})")
         raise WasmTrap(function, reason)
-
-
-def sql_type_name(value: Any) -> str:
-    """SQLite's name for the storage class of a Python value."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, int):
-        return "INTEGER"
-    if isinstance(value, float):
-        return "REAL"
-    if isinstance(value, str):
-        return "TEXT"
-    return "BLOB"

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from ..sqltext import parameter_names, split_statements
-from .catalog import Catalog, FunctionTable, Skipped, WasmFunction, has_imports
+from ..sqltext import split_statements
+from . import native
+from .catalog import Catalog
 from .dialect import (
     CreateFunction,
+    DropFunction,
+    ScriptCursor,
     engine_must_see,
     holds_function_statement,
     may_change_functions,
-    parse_function_statement,
 )
-from .errors import ArgumentError, LimitError, MemoryLimitExceeded, ModuleError, StatementError, WasmError
+from .errors import (
+    ArgumentError,
+    LimitError,
+    MemoryLimitExceeded,
+    ModuleError,
+    WasmError,
+    sql_type_name,
+)
+from .functions import FunctionTable, Skipped, WasmFunction
 from .limits import MIB, Limits
+from .module import is_abi_helper, no_export_message
 from .names import (
     RUN_WASM,
     all_usable_names,
@@ -36,7 +47,6 @@ from .names import (
     taken_reason,
 )
 
-_ROLLBACK = re.compile(r"(?i)\brollback\b")
 # Wasm functions and run_wasm are sandboxed: no side effect outside the guest, so
 # views, triggers and CHECK constraints may call them when the schema is not trusted.
 INNOCUOUS = apsw.SQLITE_INNOCUOUS
@@ -101,7 +111,7 @@ class Session:
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
         self._register_run_wasm()
-        self.catalog = Catalog(self)
+        self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
         self.sync_stored()  # the names only; bodies are read when a function is first needed
 
@@ -364,6 +374,39 @@ class Session:
 
         Nothing is written or registered unless every name can be.
         """
+        keys = self._check_new_names(pairs, store=store, replace=replace)
+        from .abi import describe
+
+        # Each signature must be one SQL can call, and the module must start.
+        infos = [
+            (
+                name,
+                export,
+                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic),
+            )
+            for name, export in pairs
+        ]
+        self._instance(compiled)
+        if store:
+            self._store_module(compiled, source, [name for name, _export in pairs], keys)
+        for name, export, info in infos:
+            # A stored body is in the database; the compiled module is all a call needs.
+            entry = WasmFunction(
+                self,
+                name,
+                "stored" if store else "session",
+                body=None if store else source,
+                export=export,
+                deterministic=compiled.deterministic,
+            )
+            entry.adopt(compiled, info)
+            if len(infos) <= BIND_AT_ONCE:
+                entry.bind()  # registered with its direct call path from the start
+            self.install(entry)
+        return [info for _name, _export, info in infos]
+
+    def _check_new_names(self, pairs: list[tuple[str, str]], *, store: bool, replace: bool) -> set[str]:
+        """Raise ModuleError unless every SQL name of ``pairs`` can be a new function; their folded names."""
         self._refresh_sqlite_names()
         seen: dict[str, str] = {}
         for name, _export in pairs:
@@ -376,41 +419,52 @@ class Session:
             for name, _export in pairs:
                 if fold(name) in self.functions or fold(name) in stored:
                     raise ModuleError(f"function {name} already exists")
-        from .abi import describe
+        return set(seen)
 
-        deterministic = not has_imports(source)  # once per module: it reads the whole source
-        # Each signature must be one SQL can call, and the module must start.
-        infos = [
-            (name, export, describe(name, compiled.exports[export], compiled.has_memory, deterministic))
-            for name, export in pairs
-        ]
-        self._instance(compiled)
-        if store:
-            copies = len(pairs) * compiled.size
-            if copies > MAX_STORED_BYTES:
-                raise ModuleError(
-                    f"storing {len(pairs):,} functions would write {copies / MIB:,.0f} MiB (libSQL's "
-                    f"table holds the whole module once per function): name the functions to store, "
-                    f"or load them for this session only"
-                )
-            self.catalog.store([(name, source) for name, _export, _info in infos])
-            keys = set(seen)
-            self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
-        for name, export, info in infos:
-            # A stored body is in the database; the compiled module is all a call needs.
-            entry = WasmFunction(
-                self,
-                name,
-                "stored" if store else "session",
-                body=None if store else source,
-                export=export,
-                deterministic=deterministic,
+    def _store_module(
+        self, compiled: CompiledModule, source: str | bytes, names: list[str], keys: set[str]
+    ) -> None:
+        """Write a row per function, each holding the whole module, within ``MAX_STORED_BYTES``."""
+        copies = len(names) * compiled.size
+        if copies > MAX_STORED_BYTES:
+            raise ModuleError(
+                f"storing {len(names):,} functions would write {copies / MIB:,.0f} MiB (libSQL's "
+                f"table holds the whole module once per function): name the functions to store, "
+                f"or load them for this session only"
             )
-            entry.adopt(compiled, info)
-            if len(infos) <= BIND_AT_ONCE:
-                entry.bind()  # registered with its direct call path from the start
-            self.install(entry)
-        return [info for _name, _export, info in infos]
+        self.catalog.store([(name, source) for name in names])
+        self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
+
+    # -- libSQL's CREATE FUNCTION and DROP FUNCTION ------------------------------------
+
+    def create_function(self, stmt: CreateFunction) -> None:
+        """CREATE FUNCTION: check everything first, then store and register."""
+        if stmt.language.lower() != "wasm":
+            raise ModuleError(
+                f"CREATE FUNCTION {stmt.name}: language {stmt.language} is not supported; use LANGUAGE wasm"
+            )
+        self.check_name(stmt.name, "CREATE FUNCTION")
+        if self.catalog.variants(stmt.name) or fold(stmt.name) in self.functions:
+            if stmt.if_not_exists:
+                return
+            raise ModuleError(f"function {stmt.name} already exists")
+        compiled = self.compile(stmt.body)
+        export = compiled.find_export(stmt.name)
+        if export is None:
+            raise ModuleError(no_export_message(compiled, stmt.name))
+        self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
+
+    def drop_function(self, stmt: DropFunction) -> None:
+        """DROP FUNCTION: remove the rows of that name (in any case) and the registration."""
+        found = self.catalog.variants(stmt.name) if self.catalog.shape_problem() is None else []
+        if not found:
+            if stmt.if_exists:
+                return
+            if self.taken(stmt.name) and fold(stmt.name) not in self.functions:
+                raise ModuleError(f"cannot drop {stmt.name}: it is SQLite's own function, not a stored one")
+            raise ModuleError(f"no such function: {stmt.name}")
+        self.catalog.delete(found)
+        self.forget_stored(stmt.name)
 
     # -- names ---------------------------------------------------------------------
 
@@ -566,6 +620,10 @@ class Session:
     def _rolled_back(self) -> None:
         self._maintenance = self._resync = True
 
+    def after_rollback(self) -> None:
+        """A script ran ROLLBACK: registrations follow it now, before its next statement."""
+        self._maintain()
+
     def _maintain(self) -> None:
         self._maintenance = False
         try:
@@ -686,69 +744,37 @@ class Session:
         """Register SQL ``run_wasm(module, func_name, args...)``.
 
         The C function of ``native.py`` resolves a constant module once per
-        statement. Without it (or with ``in_c=False``) the module argument
-        arrives as a new Python object on every row, so the last module used
-        is compared first (identity, then length, then memcmp) before the
-        modules are looked up by content. A dispatcher per argument count (up
-        to 8) avoids packing the arguments into a tuple on every row.
+        statement; without it (or with ``in_c=False``) the Python one does
+        (``_register_python_run_wasm``).
         """
-        lookup = self._run_wasm_lookup
-
-        def wrong_count(name: str, nparams: int, given: int) -> ArgumentError:
-            return ArgumentError(
-                f"run_wasm: wasm function {name} takes {nparams} argument"
-                f"{'' if nparams == 1 else 's'}, but {given} {'was' if given == 1 else 'were'} given"
-            )
-
-        def checked(module: Any, name: Any, given: int) -> SqlFunction:
-            fn = lookup(module, name)
-            if fn.nparams != given:
-                raise wrong_count(name, fn.nparams, given)
-            return fn
-
-        from . import native
-
+        checked = self._run_wasm_checked
         if in_c and native.register_run_wasm(
             self.connection, lambda module, name, given: checked(module, name, given).call
         ):
             self.native_run_wasm = True
             return
         self.native_run_wasm = False
-        last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
+        _register_python_run_wasm(self.connection, checked)
 
-        def resolve(module: Any, name: Any, given: int) -> Any:
-            fn = checked(module, name, given)
-            last[:] = module, name, fn.call, fn.nparams
-            return fn.call
-
-        def run_wasm(module: Any = None, name: Any = None, *args: Any) -> Any:
-            if module == last[0] and name == last[1] and last[3] == len(args):
-                return last[2](*args)
-            return resolve(module, name, len(args))(*args)
-
-        self.connection.create_scalar_function("run_wasm", run_wasm, -1, flags=INNOCUOUS)
-        for count in range(9):
-            args = "".join(f", a{k}" for k in range(count))
-            source = (
-                f"def run_wasm(module, name{args}):\n"
-                f"    if module == last[0] and name == last[1] and last[3] == {count}:\n"
-                f"        return last[2]({args[2:]})\n"
-                f"    return resolve(module, name, {count})({args[2:]})\n"
+    def _run_wasm_checked(self, module: Any, name: Any, given: int) -> SqlFunction:
+        """run_wasm's function ``name`` of ``module``; ArgumentError unless it takes ``given`` arguments."""
+        fn = self._run_wasm_lookup(module, name)
+        if fn.nparams != given:
+            raise ArgumentError(
+                f"run_wasm: wasm function {name} takes {fn.nparams} argument"
+                f"{'' if fn.nparams == 1 else 's'}, but {given} {'was' if given == 1 else 'were'} given"
             )
-            namespace: dict[str, Any] = {"last": last, "resolve": resolve}
-            exec(source, namespace)
-            run = namespace["run_wasm"]
-            self.connection.create_scalar_function("run_wasm", run, count + 2, flags=INNOCUOUS)
+        return fn
 
     def _run_wasm_lookup(self, module: Any, name: Any) -> SqlFunction:
         if not isinstance(module, str | bytes):
             raise ArgumentError(
                 "run_wasm: argument 1 (the module) must be TEXT (WebAssembly text) or a BLOB "
-                f"(a binary module), got {_sql_type(module)}"
+                f"(a binary module), got {sql_type_name(module)}"
             )
         if not isinstance(name, str):
             raise ArgumentError(
-                f"run_wasm: argument 2 (the function name) must be TEXT, got {_sql_type(name)}"
+                f"run_wasm: argument 2 (the function name) must be TEXT, got {sql_type_name(name)}"
             )
         entry = self._run_wasm_modules.get(module)
         if entry is None:
@@ -776,146 +802,49 @@ class Session:
         return fn
 
 
-def _sql_type(value: Any) -> str:
-    from .runtime import sql_type_name
+def _register_python_run_wasm(
+    connection: apsw.Connection, checked: Callable[[Any, Any, int], SqlFunction]
+) -> None:
+    """Register run_wasm in Python: ``checked(module, name, nargs)`` gives the function to call.
 
-    return sql_type_name(value)
+    The module argument arrives as a new Python object on every row, so the
+    last module used is compared first (identity, then length, then memcmp)
+    before the modules are looked up by content. A function per argument
+    count (up to 8) avoids packing the arguments into a tuple on every row.
+    """
+    last: list[Any] = [None, None, None, -1]  # module, name, call, nparams
+
+    def resolve(module: Any, name: Any, given: int) -> Any:
+        fn = checked(module, name, given)
+        last[:] = module, name, fn.call, fn.nparams
+        return fn.call
+
+    def run_wasm(module: Any = None, name: Any = None, *args: Any) -> Any:
+        if module == last[0] and name == last[1] and last[3] == len(args):
+            return last[2](*args)
+        return resolve(module, name, len(args))(*args)
+
+    connection.create_scalar_function("run_wasm", run_wasm, -1, flags=INNOCUOUS)
+    for count in range(9):
+        connection.create_scalar_function(
+            "run_wasm", _run_wasm_of(count, last, resolve), count + 2, flags=INNOCUOUS
+        )
 
 
-ABI_HELPERS = {"libsql_malloc", "libsql_free", "main", "_start", "_initialize"}
-
-
-def is_abi_helper(name: str) -> bool:
-    """Exports that belong to the ABI or the toolchain, not SQL functions."""
-    return name in ABI_HELPERS or name.startswith("__")
-
-
-def no_export_message(compiled: CompiledModule, name: str) -> str:
-    """The error for a module that lacks the export a name asks for."""
-    available = ", ".join(e for e in compiled.exports if not is_abi_helper(e)) or "none"
-    return f"wasm module has no exported function '{name}' (its functions: {available})"
+def _run_wasm_of(count: int, last: list[Any], resolve: Callable[[Any, Any, int], Any]) -> Callable[..., Any]:
+    """run_wasm for exactly ``count`` arguments after the module and the name, written out."""
+    args = "".join(f", a{k}" for k in range(count))
+    source = (
+        f"def run_wasm(module, name{args}):\n"
+        f"    if module == last[0] and name == last[1] and last[3] == {count}:\n"
+        f"        return last[2]({args[2:]})\n"
+        f"    return resolve(module, name, {count})({args[2:]})\n"
+    )
+    namespace: dict[str, Any] = {"last": last, "resolve": resolve}
+    exec(source, namespace)
+    return namespace["run_wasm"]
 
 
 def connect(path: str = ":memory:", *, limits: Limits | None = None, readonly: bool = False) -> Session:
     """Open a SQLite database with Wasm functions ready; ``:memory:`` by default."""
     return Session(path, limits=limits, readonly=readonly)
-
-
-class ScriptCursor:
-    """Runs SQL that holds CREATE/DROP FUNCTION statements, in order.
-
-    Plain statements go to SQLite through the given cursor; function
-    statements are carried out by the catalog. Like an APSW cursor it runs
-    up to the first row at once, so executing without iterating still runs a
-    statement that returns nothing. It stands in for an APSW cursor anywhere:
-    what it does not define itself (``is_explain``, ``description``,
-    ``bindings_count``, ``exec_trace`` ...) is the APSW cursor's, which runs
-    the plain statements.
-    """
-
-    _DONE = object()
-    _OWN = frozenset(("_session", "_cursor", "_rows", "_first"))
-
-    def __init__(
-        self, session: Session, sql: str, bindings: Any, cursor: apsw.Cursor, can_cache: bool
-    ) -> None:
-        self._session = session
-        self._cursor = cursor
-        self._rows = self._run(sql, bindings, can_cache)
-        self._first: Any = next(self._rows, self._DONE)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._cursor, name)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(dir(self._cursor)))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._OWN:
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._cursor, name, value)  # exec_trace, row_trace, ...
-
-    def _run(self, sql: str, bindings: Any, can_cache: bool) -> Iterator[Any]:
-        cursor = self._cursor
-        plain: list[str] = []
-        # Positional values are used up in order across statements, as APSW does.
-        positional = bindings is not None and not isinstance(bindings, Mapping)
-        used = 0
-
-        def run_plain() -> Iterator[Any]:
-            nonlocal plain, used
-            values = bindings
-            if positional:
-                count = sum(len(parameter_names(statement)) for statement in plain)
-                values, used = bindings[used : used + count], used + count
-            text, plain = "\n".join(plain), []
-            yield from cursor.execute(text, values, can_cache=can_cache)
-
-        script = []
-        for _offset, statement in split_statements(sql):
-            try:
-                script.append((statement, parse_function_statement(statement)))
-            except SyntaxError as exc:
-                raise StatementError(str(exc)) from None
-        if positional:
-            needed = sum(len(parameter_names(statement)) for statement, parsed in script if parsed is None)
-            if needed != len(bindings):
-                raise apsw.BindingsError(
-                    f"Incorrect number of bindings supplied.  The statements use {needed} and there are "
-                    f"{len(bindings)} supplied"
-                )
-        for statement, parsed in script:
-            if parsed is None:
-                plain.append(statement)
-                if _ROLLBACK.search(statement):
-                    # Registrations must follow the rollback before the next statement runs.
-                    yield from run_plain()
-                    self._session._maintain()
-                continue
-            if plain:
-                yield from run_plain()
-            trace = cursor.exec_trace
-            if trace is not None:
-                trace(cursor, statement, None)
-            if isinstance(parsed, CreateFunction):
-                self._session.catalog.create(parsed)
-            else:
-                self._session.catalog.drop(parsed)
-        if plain:
-            yield from run_plain()
-
-    def __iter__(self) -> ScriptCursor:
-        return self
-
-    def __next__(self) -> Any:
-        if self._first is not self._DONE:
-            row, self._first = self._first, self._DONE
-            return row
-        return next(self._rows)
-
-    def fetchall(self) -> list[Any]:
-        """Every remaining row."""
-        return list(self)
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-        return next(self, None)
-
-    @property
-    def get(self) -> Any:
-        """The remaining rows with as little structure as APSW's ``Cursor.get`` gives."""
-        rows = self.fetchall()
-        if not rows:
-            return None
-        values = [row[0] if len(row) == 1 else row for row in rows]
-        return values[0] if len(values) == 1 else values
-
-    def execute(self, sql: str, bindings: Any = None, *, can_cache: bool = True) -> Any:
-        """Run more SQL on the same cursor, the dialect included (see Session.execute)."""
-        return self._session.execute(sql, bindings, cursor=self._cursor, can_cache=can_cache)
-
-    def close(self, force: bool = False) -> None:
-        """Stop the script where it is and close the cursor."""
-        self._rows.close()
-        self._cursor.close(force)

@@ -23,14 +23,11 @@ import ctypes
 import struct
 import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import wasmtime
 
 from . import rawcall
-
-if TYPE_CHECKING:
-    from .runtime import Instance
 
 MODULE = "wasi_snapshot_preview1"
 # errno values of WASI preview 1
@@ -41,6 +38,16 @@ SUBSCRIPTION_SIZE, EVENT_SIZE = 48, 32
 SLEEP_STEP = 0.02  # seconds between looks at the time limit and Ctrl-C while a guest sleeps
 
 _guests: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+class Guest(Protocol):
+    """What the host functions need of the instance calling them (runtime.Instance is one)."""
+
+    def write_output(self, data: memoryview) -> None:
+        """Take bytes written to stdout or stderr (the view is borrowed)."""
+
+    def check_in_host(self) -> None:
+        """Raise GuestStopped at the time limit or on Ctrl-C."""
 
 
 class GuestStopped(Exception):
@@ -58,7 +65,7 @@ def leave(context: int) -> None:
     _guests.pop(context, None)
 
 
-def _instance(caller: wasmtime.Caller) -> Instance:
+def _instance(caller: wasmtime.Caller) -> Guest:
     live = _guests.get(rawcall.caller_context_address(caller))
     guest = live.guest() if live is not None else None
     if guest is None:  # pragma: no cover - a store whose instance is gone cannot be running
