@@ -9,6 +9,8 @@ functions, which run as surely as the others, only later); imports under
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "wasmshell"
@@ -16,7 +18,7 @@ LONGEST_FUNCTION = 60  # lines, a screen
 
 
 def modules() -> dict[str, tuple[Path, bool]]:
-    """Every module of the package: dotted name -> (file, is a package)."""
+    """Every Python module of the package: dotted name -> (file, is a package)."""
     found = {}
     for path in PACKAGE.rglob("*.py"):
         parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -25,6 +27,14 @@ def modules() -> dict[str, tuple[Path, bool]]:
             parts.pop()
         found[".".join(parts)] = (path, is_package)
     return found
+
+
+def extensions() -> set[str]:
+    """The C extension modules, by their ``.c`` sources: they import nothing of the package,
+    and ``from . import _runwasm`` names one, not the package it is in."""
+    return {
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts) for path in PACKAGE.rglob("_*.c")
+    }
 
 
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
@@ -63,9 +73,12 @@ def imports_of(name: str, path: Path, is_package: bool, known: set[str]) -> set[
 
 
 def import_graph() -> dict[str, set[str]]:
+    """What each module of the package imports of it, C extensions included (importing nothing)."""
     found = modules()
-    known = set(found)
-    return {name: imports_of(name, path, is_package, known) for name, (path, is_package) in found.items()}
+    known = set(found) | extensions()
+    graph = {name: imports_of(name, path, is_package, known) for name, (path, is_package) in found.items()}
+    graph.update({name: set() for name in extensions()})
+    return graph
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -119,6 +132,23 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles(graph) == [["a", "b", "c"]]
 
 
+def test_the_cycle_check_sees_a_cycle_made_by_an_import_inside_a_function():
+    """The check itself: a late import that closes a loop is found."""
+    graph = import_graph()
+    graph["wasmshell.engine.errors"] = graph["wasmshell.engine.errors"] | {"wasmshell.engine.session"}
+    assert any("wasmshell.engine.errors" in c for c in cycles(graph))
+
+
+def test_an_import_inside_a_function_counts_and_one_for_type_checking_does_not(tmp_path):
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from . import b\n"
+        "def f():\n    from . import c\n"
+    )
+    (tmp_path / "a.py").write_text(source)
+    assert imports_of("p.a", tmp_path / "a.py", False, {"p.a", "p.b", "p.c"}) == {"p.c"}
+
+
 def test_the_engine_never_imports_the_shell():
     graph = import_graph()
     below = {name for name in graph if name.startswith("wasmshell.engine")}
@@ -141,3 +171,17 @@ def test_functions_fit_on_a_screen():
                 if lines > LONGEST_FUNCTION:
                     long.append(f"{name}.{node.name}: {lines} lines")
     assert long == []
+
+
+def test_plain_sql_does_not_import_wasmtime():
+    """Opening a database and running SQL without Wasm leaves wasmtime (and the runtime) unimported,
+    and dataclasses too (it brings inspect, ast and dis: milliseconds of every start-up)."""
+    code = (
+        "import sys, wasmshell\n"
+        "s = wasmshell.connect()\n"
+        "s.execute('create table t(x); select 1').fetchall()\n"
+        "slow = ('wasmtime', 'dataclasses', 'inspect')\n"
+        "print(sorted(m for m in sys.modules if m in slow or m.endswith(('.runtime', '.abi'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
