@@ -28,6 +28,7 @@ from wasmshell.shell.interactive.completer import (
     Metadata,
     Relation,
     dot_commands,
+    metadata_version,
     read_metadata,
     session_metadata,
     suggest,
@@ -602,39 +603,36 @@ def test_a_shells_snapshot_is_read_again_only_when_something_changed(monkeypatch
         shell.session.close()
 
 
-def test_a_function_created_mid_session_appears_after_refresh(db):
+def test_a_function_created_mid_session_is_read_when_next_needed(db):
     reads = []
 
     def source():
         reads.append(1)
         return session_metadata(db)
 
-    c = completer.SqlCompleter(source)
+    c = completer.SqlCompleter(source, version=lambda: metadata_version(db))
     assert "add1(" not in completions(c, "SELECT add")
+    assert "add1(" not in completions(c, "SELECT add")
+    assert len(reads) == 1  # the snapshot is kept while nothing changes ...
     db.register_module(wat("add1"))
-    assert "add1(" not in completions(c, "SELECT add")  # the snapshot is kept ...
-    c.refresh()
-    assert len(reads) == 1  # ... and refresh reads nothing until it is needed
+    assert len(reads) == 1  # ... and a change reads nothing until completion is needed
     assert completions(c, "SELECT add")[0] == "add1("
     assert len(reads) == 2
 
 
-def test_create_and_drop_function_show_after_refresh(db):
-    c = completer.SqlCompleter(lambda: session_metadata(db))
+def test_create_and_drop_function_show_at_the_next_completion(db):
+    c = completer.SqlCompleter(lambda: session_metadata(db), version=lambda: metadata_version(db))
     assert "hypot(" not in completions(c, "SELECT hyp")
     db.execute(f"CREATE FUNCTION hypot LANGUAGE wasm AS '{wat('hypot')}'")
-    c.refresh()
     assert completions(c, "SELECT hyp")[0] == "hypot("
     db.execute("DROP FUNCTION hypot")
-    c.refresh()
     assert "hypot(" not in completions(c, "SELECT hyp")
 
 
-def test_new_tables_appear_after_refresh(db):
-    c = completer.SqlCompleter(lambda: session_metadata(db))
+def test_new_tables_appear_at_the_next_completion(db):
+    c = completer.SqlCompleter(lambda: session_metadata(db), version=lambda: metadata_version(db))
     assert completions(c, "SELECT * FROM inv") == []
     db.execute("CREATE TABLE invoices(n)")
-    c.refresh()
     assert completions(c, "SELECT * FROM inv") == ["invoices"]
 
 
@@ -713,7 +711,7 @@ def tab_complete(c, prefix: str, *, burst: bool = False, **session_options) -> s
 
 @pytest.fixture
 def sql_completer(db):
-    return completer.SqlCompleter(lambda: session_metadata(db))
+    return completer.SqlCompleter(lambda: session_metadata(db), version=lambda: metadata_version(db))
 
 
 @pytest.mark.parametrize(
@@ -736,7 +734,6 @@ def test_tab_in_a_prompt_session(sql_completer, typed, line):
 
 def test_tab_completes_a_just_created_wasm_function(db, sql_completer):
     db.execute(f"CREATE FUNCTION add1 LANGUAGE wasm AS '{wat('add1')}'")
-    sql_completer.refresh()
     assert tab_complete(sql_completer, "SELECT add") == "SELECT add1("
 
 

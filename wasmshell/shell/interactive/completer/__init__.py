@@ -85,14 +85,18 @@ class _Snapshots:
     """The metadata snapshot a completer offers names from, read again when it may be stale.
 
     ``metadata`` is called for a fresh snapshot when one is needed: at the
-    first completion, after ``refresh()``, and (at most once a second) while
-    the last one was partial. A Shell may be given instead: its current
-    session is read (``session_metadata``), again whenever
-    ``metadata_version`` says it changed.
+    first completion, whenever ``version`` returns something new, and (at most
+    once a second) while the last one was partial. A Shell may be given
+    instead: its current session is read (``session_metadata``), again
+    whenever ``metadata_version`` says it changed.
     """
 
     def __init__(
-        self, metadata: Callable[[], Metadata] | Shell, *, cwd: Callable[[], str] | None = None
+        self,
+        metadata: Callable[[], Metadata] | Shell,
+        *,
+        cwd: Callable[[], str] | None = None,
+        version: Callable[[], Any] | None = None,
     ) -> None:
         from ...state import Shell  # imported when used: importing completion stays light
 
@@ -102,19 +106,11 @@ class _Snapshots:
             self._version: Callable[[], Any] = lambda: metadata_version(shell.session)
         else:
             self._source = metadata
-            self._version = lambda: None
+            self._version = version or (lambda: None)
         self._cwd = cwd
         self._metadata: Metadata | None = None
         self._read_at = 0.0
         self._read_version: Any = None
-
-    def refresh(self) -> None:
-        """Forget the snapshot (after schema changes, .open, .loadwasm, CREATE/DROP FUNCTION).
-
-        Nothing is read until completion is next needed, so this is cheap
-        to call after every statement.
-        """
-        self._metadata = None
 
     @property
     def metadata(self) -> Metadata:
