@@ -370,8 +370,7 @@ def test_what_a_wasi_function_prints_is_shown_after_its_result(home):
 
 @pytest.mark.parametrize("config", [None, "", "/somewhere/config"])
 def test_default_init_file_is_where_platformdirs_puts_config(tmp_path, monkeypatch, config):
-    """The init file's directory is platformdirs' XDG config directory (cli does
-    not import platformdirs, for start-up time)."""
+    """The init file's directory is platformdirs' XDG config directory."""
     from platformdirs.unix import Unix
 
     from wasmshell.cli import default_init_file
@@ -388,6 +387,18 @@ def test_default_init_file_is_where_platformdirs_puts_config(tmp_path, monkeypat
     directory.mkdir(parents=True)
     (directory / "wasmshellrc").write_text("")
     assert default_init_file() == str(directory / "wasmshellrc")
+
+
+def test_a_relative_xdg_config_home_is_taken_as_it_is(tmp_path, monkeypatch):
+    """platformdirs would ignore it; wasmshell always read the init file there."""
+    from wasmshell.cli import default_init_file
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "config")
+    (tmp_path / "config" / "wasmshell").mkdir(parents=True)
+    (tmp_path / "config" / "wasmshell" / "wasmshellrc").write_text("")
+    assert default_init_file() == os.path.join("config", "wasmshell", "wasmshellrc")
 
 
 @pytest.mark.parametrize(

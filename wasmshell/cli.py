@@ -206,13 +206,22 @@ def _take_flag(opts: Options, name: str) -> None:
 
 
 def default_init_file() -> str | None:
-    """$XDG_CONFIG_HOME/wasmshell/wasmshellrc, else ~/.wasmshellrc, if one exists."""
-    # Not platformdirs, which history_path uses: this runs at every start, and
-    # importing platformdirs (tempfile, shutil, random ...) would add about a
-    # tenth to `wasmshell db 'select 1'`. A test checks the two agree.
+    """The init file, if one exists: wasmshellrc in the XDG config directory
+    ($XDG_CONFIG_HOME/wasmshell, else ~/.config/wasmshell, on every system), else
+    ~/.wasmshellrc."""
     home = os.path.expanduser("~")
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    for candidate in (os.path.join(config, "wasmshell", "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
+    config = os.environ.get("XDG_CONFIG_HOME")
+    if config and not os.path.isabs(config):
+        # platformdirs ignores a relative $XDG_CONFIG_HOME (as the XDG spec says);
+        # wasmshell always took it as it was, and still does.
+        directory = os.path.join(config, "wasmshell")
+    else:
+        # platformdirs' Unix rules, also on macOS, where its default would be ~/Library.
+        # Importing it costs about 7 ms of every start (it imports tempfile).
+        from platformdirs.unix import Unix
+
+        directory = Unix("wasmshell").user_config_dir
+    for candidate in (os.path.join(directory, "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
         if os.path.isfile(candidate):
             return candidate
     return None
