@@ -195,3 +195,31 @@ def test_style_is_readable_on_dark_and_light_terminals():
                 assert 0x60 <= (r * 299 + g * 587 + b * 114) // 1000 <= 0xA0, rule  # a mid tone
             else:
                 assert re.fullmatch(r"bold|italic|underline|ansi[a-z]+|bg:.*|", part), rule
+
+
+@given(st.text(alphabet=" \t-a1'\"\\=é", max_size=20))
+def test_a_command_lines_words_are_highlighted_as_the_shell_splits_them(rest):
+    """Highlighting and the shell read a dot-command line the same way: every word the
+    shell will see starts and ends at a token boundary, and a quoted word is one string."""
+    from wasmshell.shell.commands.args import line_words
+
+    line = ".open " + rest
+    tokens = tokenize(line)
+    boundaries = {0}
+    for _kind, text in tokens:
+        boundaries.add(max(boundaries) + len(text))
+    for word in line_words(line, len(".open")):
+        assert word.start in boundaries and word.end in boundaries
+        if word.quote:
+            assert (String, line[word.start : word.end]) in tokens
+
+
+def test_a_quote_inside_a_word_does_not_start_a_string():
+    assert tokenize(".open --x'a  b'") == [
+        (COMMAND, ".open"),
+        (Text.Whitespace, " "),
+        (OPTION, "--x"),
+        (ARGUMENT, "'a"),
+        (Text.Whitespace, "  "),
+        (ARGUMENT, "b'"),
+    ]

@@ -171,33 +171,38 @@ def __getattr__(name: str) -> Any:
 
 # -- dot-commands ---------------------------------------------------------------
 
-_COMMAND_PART = re.compile(
-    r"""
-      (?P<space>\s+)
-    | (?P<string>"(?:[^"\\]|\\.)*"?|'[^']*'?)
-    | (?P<option>--?[A-Za-z][\w-]*)
-    | (?P<number>[-+]?\d+(?:\.\d+)?(?=\s|$))
-    | (?P<word>\S+)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-_COMMAND_TOKENS = {
-    "space": Text.Whitespace,
-    "string": String,
-    "option": OPTION,
-    "number": Number,
-    "word": ARGUMENT,
-}
+_OPTION = re.compile(r"--?[A-Za-z][\w-]*")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?\Z")
 
 
 def _command_tokens(line: str) -> TokenList:
+    """A dot-command line's tokens, its words split as the shell splits them (args.line_words)."""
+    from ..commands.args import line_words
+
     name = re.match(r"\.\S*", line)
     assert name is not None  # a command line starts with "."
     out: TokenList = [(COMMAND, name.group())]
-    for m in _COMMAND_PART.finditer(line, name.end()):
-        out.append((_COMMAND_TOKENS[m.lastgroup or "word"], m.group()))
+    at = name.end()
+    for word in line_words(line, at):
+        if word.start > at:
+            out.append((Text.Whitespace, line[at : word.start]))
+        out.extend(_word_tokens(line[word.start : word.end], bool(word.quote)))
+        at = word.end
+    if at < len(line):
+        out.append((Text.Whitespace, line[at:]))
     return out
+
+
+def _word_tokens(text: str, quoted: bool) -> TokenList:
+    """One word of a dot-command line: a string, an option (what follows its name is an
+    argument: ``--wrap=5``), a number or an argument."""
+    if quoted:
+        return [(String, text)]
+    option = _OPTION.match(text)
+    if option:
+        rest = text[option.end() :]
+        return [(OPTION, option.group())] + ([(ARGUMENT, rest)] if rest else [])
+    return [(Number if _NUMBER.match(text) else ARGUMENT, text)]
 
 
 # -- the whole input ------------------------------------------------------------
