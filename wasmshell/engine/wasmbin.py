@@ -223,3 +223,233 @@ def exports_memory(binary: bytes) -> bool:
                     return True
             return False
     return False
+
+
+# -- state a module can keep between calls -------------------------------------------
+
+TABLE, MEMORY, GLOBAL, CODE = 4, 5, 6, 10
+MALLOC = "libsql_malloc"
+# Immediates of the one-byte opcodes that have any (the others have none).
+_BLOCK_TYPE, _INDEX, _TWO_INDICES, _MEMARG, _BYTES4, _BYTES8, _SLEB, _HEAP_TYPE = range(8)
+_IMMEDIATES = {
+    **dict.fromkeys((0x02, 0x03, 0x04, 0x06), _BLOCK_TYPE),
+    **dict.fromkeys((0x07, 0x08, 0x09, 0x0C, 0x0D, 0x10, 0x12, 0x14, 0x15, 0x18, 0xD2, 0xD5, 0xD6), _INDEX),
+    **dict.fromkeys(range(0x20, 0x27), _INDEX),  # locals, globals, table.get/set
+    **dict.fromkeys((0x3F, 0x40), _INDEX),  # memory.size/grow: a memory index
+    **dict.fromkeys((0x11, 0x13), _TWO_INDICES),
+    **dict.fromkeys(range(0x28, 0x3F), _MEMARG),
+    0x41: _SLEB,
+    0x42: _SLEB,
+    0x43: _BYTES4,
+    0x44: _BYTES8,
+    0xD0: _HEAP_TYPE,
+}
+_NO_IMMEDIATE = {0x00, 0x01, 0x05, 0x0A, 0x0B, 0x0F, 0x19, 0x1A, 0x1B, 0xD1, 0xD3, 0xD4, *range(0x45, 0xC5)}
+_MEMORY_WRITES = {*range(0x36, 0x3F), 0x40}  # stores, memory.grow
+_TABLE_WRITES = {0x26}  # table.set
+# 0xFC sub-opcodes: (number of index immediates, what they change)
+_FC = {
+    **{k: (0, None) for k in range(8)},  # saturating truncations
+    8: (2, "memory"),  # memory.init
+    9: (1, "memory"),  # data.drop (a later memory.init then traps)
+    10: (2, "memory"),  # memory.copy
+    11: (1, "memory"),  # memory.fill
+    12: (2, "table"),  # table.init
+    13: (1, "table"),  # elem.drop
+    14: (2, "table"),  # table.copy
+    15: (1, "table"),  # table.grow
+    16: (1, None),  # table.size
+    17: (1, "table"),  # table.fill
+}
+
+
+class _Unreadable(Exception):
+    """Code this reader does not know: taken as code that may change anything."""
+
+
+def kept_state(binary: bytes) -> str | None:
+    """What a module can keep from one call to the next, in words, or None if nothing.
+
+    A module keeps state in a mutable global, in a linear memory its code
+    writes (or grows), or that the host writes arguments into (it exports
+    ``libsql_malloc``), or in a table its code changes. Code this reader
+    does not know counts as changing everything. Raises ModuleError for a
+    malformed module.
+    """
+    memories = tables = 0
+    malloc = False
+    writes: set[str] = set()
+    for section, body in sections(binary):
+        if section == IMPORT:
+            for _ in body.vec():
+                body.name()
+                body.name()
+                kind = body.byte()
+                if kind == 3:
+                    body.valtype()
+                    if body.byte() & 1:
+                        return "a mutable global"
+                else:
+                    body.pos -= 1
+                    memories += kind == 2
+                    tables += kind == 1
+                    _skip_import_desc(body)
+        elif section in (TABLE, MEMORY):
+            count = len(body.vec())
+            tables += count if section == TABLE else 0
+            memories += count if section == MEMORY else 0
+        elif section == GLOBAL:
+            for _ in body.vec():
+                body.valtype()
+                if body.byte() & 1:
+                    return "a mutable global"
+                _skip_constant(body)
+        elif section == EXPORT:
+            for _ in body.vec():
+                name = body.name()
+                kind = body.byte()
+                body.uleb()
+                malloc = malloc or (kind == 0 and name == MALLOC)
+        elif section == CODE and (memories or tables):
+            writes = _code_writes(body)
+    if memories and malloc:
+        return "a linear memory the host writes arguments into (it exports libsql_malloc)"
+    if memories and "memory" in writes:
+        return "a linear memory its code writes or grows"
+    if tables and "table" in writes:
+        return "a table its code changes"
+    return None
+
+
+def _skip_import_desc(body: _Reader) -> None:
+    if body.byte() == 0:
+        body.uleb()
+    else:
+        body.pos -= 1
+        _read_import_desc_rest(body)
+
+
+def _read_import_desc_rest(body: _Reader) -> None:
+    kind = body.byte()
+    if kind == 1:
+        body.valtype()
+        _skip_limits(body)
+    elif kind == 2:
+        _skip_limits(body)
+    else:  # a tag
+        body.byte()
+        body.uleb()
+
+
+def _skip_leb(r: _Reader) -> None:
+    """Any LEB128 integer up to 64 bits, skipped."""
+    for _ in range(10):
+        if not r.byte() & 0x80:
+            return
+    raise _malformed("malformed integer")
+
+
+def _skip_constant(r: _Reader) -> None:
+    """A constant expression (a global's initial value), up to its ``end``."""
+    writes = _expression_writes(r, constant=True)
+    if writes:
+        raise _malformed("a constant expression that changes state")
+
+
+def _code_writes(body: _Reader) -> set[str]:
+    """What the code section's functions can change: "memory", "table" (both for unknown code)."""
+    writes: set[str] = set()
+    for _ in body.vec():
+        size = body.uleb()
+        end = body.pos + size
+        if end > body.end:
+            raise _malformed("a function body past the end of its section")
+        r = _Reader(body.data, body.pos, end)
+        for _ in r.vec():
+            r.uleb()
+            r.valtype()
+        writes |= _expression_writes(r)
+        body.pos = end
+    return writes
+
+
+def _expression_writes(r: _Reader, constant: bool = False) -> set[str]:
+    """Read instructions to the end of a function body (or a constant's ``end``): what they change."""
+    writes: set[str] = set()
+    try:
+        while r.pos < r.end:
+            op = r.byte()
+            if constant and op == 0x0B:
+                return writes
+            if op in _MEMORY_WRITES:
+                writes.add("memory")
+            elif op in _TABLE_WRITES:
+                writes.add("table")
+            if op in _NO_IMMEDIATE:
+                continue
+            if op in _IMMEDIATES:
+                _skip_immediate(r, _IMMEDIATES[op])
+            elif op == 0x0E:  # br_table
+                for _ in r.vec():
+                    r.uleb()
+                r.uleb()
+            elif op == 0x1C:  # select with types
+                for _ in r.vec():
+                    r.valtype()
+            elif op == 0xFC:
+                indices, changes = _FC.get(r.uleb(), (0, "unknown"))
+                if changes == "unknown":
+                    raise _Unreadable
+                for _ in range(indices):
+                    r.uleb()
+                if changes:
+                    writes.add(changes)
+            elif op == 0xFD:
+                writes |= _simd(r)
+            else:  # atomics, GC, exceptions with tables: not read, so anything may change
+                raise _Unreadable
+    except _Unreadable:
+        return {"memory", "table"}
+    return writes
+
+
+def _skip_immediate(r: _Reader, kind: int) -> None:
+    if kind == _BLOCK_TYPE:
+        if r.byte() in (0x63, 0x64):
+            r.skip_sleb()
+        else:
+            r.pos -= 1
+            _skip_leb(r)
+    elif kind == _INDEX or kind == _SLEB or kind == _HEAP_TYPE:
+        _skip_leb(r)
+    elif kind == _TWO_INDICES:
+        r.uleb()
+        r.uleb()
+    elif kind == _MEMARG:
+        _skip_memarg(r)
+    else:
+        r.take(4 if kind == _BYTES4 else 8)
+
+
+def _skip_memarg(r: _Reader) -> None:
+    align = r.uleb()
+    if align & 0x40:  # multiple memories: a memory index follows
+        r.uleb()
+    _skip_leb(r)
+
+
+def _simd(r: _Reader) -> set[str]:
+    """One 0xFD (SIMD) instruction after its prefix: what it changes."""
+    op = r.uleb()
+    if op <= 11 or op in (92, 93):  # loads and v128.store (11)
+        _skip_memarg(r)
+        return {"memory"} if op == 11 else set()
+    if op in (12, 13):  # v128.const, i8x16.shuffle
+        r.take(16)
+    elif 21 <= op <= 34:  # extract and replace lane
+        r.byte()
+    elif 84 <= op <= 91:  # load and store lane
+        _skip_memarg(r)
+        r.byte()
+        return {"memory"} if op >= 88 else set()
+    return set()
