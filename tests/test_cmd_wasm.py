@@ -414,12 +414,18 @@ def test_funcs_lists_every_column(db, ws):
         "concat3": (
             "concat3(TEXT/BLOB/NULL, TEXT/BLOB/NULL, TEXT/BLOB/NULL) -> TEXT/BLOB/NULL",
             "session",
-            "yes",
+            "no: it can keep state between calls in a mutable global",
             wat("concat3").encode(),
             "compiled",
         ),
         "fib": ("fib(INTEGER) -> INTEGER", "stored", "yes", wat("fib").encode(), "not compiled yet"),
-        "hello": ("hello() -> INTEGER", "session", "no", wat("wasi_hello").encode(), "compiled"),
+        "hello": (
+            "hello() -> INTEGER",
+            "session",
+            "no: it imports WASI functions (a clock, random bytes)",
+            wat("wasi_hello").encode(),
+            "compiled",
+        ),
         "hypot": ("hypot(REAL, REAL) -> REAL", "stored", "yes", wasm("hypot"), "not compiled yet"),
     }
     for name, (sig, origin, deterministic, body, state) in expected.items():

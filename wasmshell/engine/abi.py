@@ -197,8 +197,13 @@ class SqlFunction:
         return self.attached.stats[1]
 
 
-def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
-    """Make ``export`` of ``instance`` callable from SQL as ``sql_name``."""
+def bind(instance: Instance, export: str, sql_name: str, *, fresh: bool = False) -> SqlFunction:
+    """Make ``export`` of ``instance`` callable from SQL as ``sql_name``.
+
+    With ``fresh`` the instance is dropped after each call, so the next one
+    starts afresh: a module that keeps state is then deterministic (the
+    instance must be this function's alone).
+    """
     compiled = instance.compiled
     signature = compiled.exports[export]
     params, result = kinds(signature, compiled.has_memory, sql_name)
@@ -228,5 +233,20 @@ def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
     if call is None:
         factory = _factory(tuple(params), result, compiled.has_memory)
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
-    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic)
+    if fresh:
+        call = _dropping_after(call, instance)
+    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic or fresh)
     return SqlFunction(info, attached, call)
+
+
+def _dropping_after(call: Callable[..., Any], instance: Instance) -> Callable[..., Any]:
+    """``call``, then the instance dropped: the next call starts a fresh one (no state carried)."""
+    retire = instance.retire
+
+    def fresh_call(*args: Any) -> Any:
+        try:
+            return call(*args)
+        finally:
+            retire()
+
+    return fresh_call

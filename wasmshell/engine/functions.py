@@ -16,7 +16,7 @@ import apsw
 
 from .catalog import Catalog, body_problem, unusable
 from .errors import ArgumentError, ModuleError
-from .module import imports_anything, no_export_message
+from .module import KEEPS_STATE, no_export_message, not_deterministic
 from .names import fold, shown
 
 if TYPE_CHECKING:
@@ -37,8 +37,10 @@ class FunctionHost(Protocol):
         """Compile under the session's limits."""
         ...
 
-    def bind(self, compiled: CompiledModule, export: str, sql_name: str) -> SqlFunction:
-        """A callable for one export."""
+    def bind(
+        self, compiled: CompiledModule, export: str, sql_name: str, *, fresh: bool = False
+    ) -> SqlFunction:
+        """A callable for one export (with ``fresh``, each call in a fresh instance of its own)."""
         ...
 
     def upgrade_later(self, entry: WasmFunction) -> None:
@@ -93,6 +95,7 @@ class WasmFunction:
         "_body",
         "_compiled",
         "_digest",
+        "_earlier",
         "_peeked",
         "_size",
         "arities",
@@ -101,10 +104,12 @@ class WasmFunction:
         "export",
         "failed_calls",
         "fn",
+        "fresh",
         "key",
         "name",
         "origin",
         "session",
+        "why_not_deterministic",
     )
 
     def __init__(
@@ -125,6 +130,9 @@ class WasmFunction:
         self.export = export
         self._body = body  # None for a stored function: read from the table when needed
         self.deterministic: bool | None = deterministic
+        self.why_not_deterministic: str | None = None  # known with ``deterministic`` False
+        self.fresh = False  # each call in a fresh instance (run_fresh)
+        self._earlier = (0, 0)  # calls and errors of an earlier binding (run_fresh)
         self.fn: SqlFunction | None = None
         self.error: str | None = None
         self.failed_calls = 0
@@ -164,7 +172,8 @@ class WasmFunction:
             return
         body = self.source()
         raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-        self.deterministic = not imports_anything(body)
+        self.why_not_deterministic = not_deterministic(body)
+        self.deterministic = self.why_not_deterministic is None
         self._size = len(raw)
         self._digest = hashlib.sha256(raw).hexdigest()[:12]
         if signature and self._peeked is None:
@@ -182,8 +191,9 @@ class WasmFunction:
         self._peeked = (info,)
         self._size = compiled.size
         self._digest = compiled.digest[:12]
-        if self.deterministic is None:
+        if self.deterministic is None or self.deterministic == compiled.deterministic:
             self.deterministic = compiled.deterministic
+            self.why_not_deterministic = compiled.not_deterministic
 
     @property
     def compiled(self) -> bool:
@@ -207,12 +217,12 @@ class WasmFunction:
     @property
     def calls(self) -> int:
         """Calls made in this session."""
-        return (self.fn.calls if self.fn else 0) + self.failed_calls
+        return (self.fn.calls if self.fn else 0) + self.failed_calls + self._earlier[0]
 
     @property
     def errors(self) -> int:
         """Calls that failed in this session."""
-        return (self.fn.errors if self.fn else 0) + self.failed_calls
+        return (self.fn.errors if self.fn else 0) + self.failed_calls + self._earlier[1]
 
     @property
     def info(self) -> FunctionInfo | None:
@@ -240,7 +250,7 @@ class WasmFunction:
             export = self.export or compiled.find_export(self.name)
             if export is None:
                 raise ModuleError(no_export_message(compiled, self.name))
-            self.fn = self.session.bind(compiled, export, self.name)
+            self.fn = self.session.bind(compiled, export, self.name, fresh=self.fresh)
             self._compiled = None  # the bound function holds it
         except ModuleError as exc:
             self.error = str(exc)
@@ -251,6 +261,23 @@ class WasmFunction:
         self.error = None
         self.session.upgrade_later(self)
         return self.fn
+
+    @property
+    def keeps_state(self) -> bool:
+        """Whether the module can keep state between calls (and imports nothing): its calls are
+        deterministic in fresh instances (``run_fresh``)."""
+        reason = self.why_not_deterministic
+        return self.deterministic is False and reason is not None and reason.startswith(KEEPS_STATE)
+
+    def run_fresh(self) -> None:
+        """From now on run each call in a fresh instance, so that the function is deterministic (the
+        schema uses it); the calls so far still count. The caller registers it again."""
+        if self.fresh:
+            return
+        self.fresh = True
+        old, self.fn = self.fn, None
+        if old is not None:
+            self._earlier = (self._earlier[0] + old.calls, self._earlier[1] + old.errors)
 
     def call(self, *args: Any) -> Any:
         """The SQL entry point until the direct binding is registered."""

@@ -30,40 +30,82 @@ def no_export_message(compiled: CompiledModule, name: str) -> str:
     return f"wasm module has no exported function '{name}' (its functions: {available})"
 
 
-# WebAssembly text read by its tokens (_wat_imports): what matters, blanks, comments, strings.
+# WebAssembly text read by its tokens (_wat_facts): what matters, blanks, comments, strings.
 # Compiled on first use (re keeps them): a start-up that reads no module does not pay for them.
-# A "(" matters only when "import" or a comment follows it.
-_WAT_SPECIAL = rb'\(;|;;|"|\((?=\s*(?:import|\(;|;;))'
+# A "(" matters only when one of the words below or a comment follows it.
+_WAT_SPECIAL = (
+    rb'\(;|;;|"|\((?=\s*(?:import|memory|table|mut|module|\(;|;;))'
+    rb"|(?<![0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~])(?:"  # an instruction that changes memory or a table
+    rb"(?:i32|i64|f32|f64|v128)\.(?:atomic\.)?(?:store|rmw)|memory\.(?:grow|fill|copy|init|atomic)"
+    rb"|data\.drop|table\.(?:set|grow|fill|copy|init)|elem\.drop)"
+)
 _WAT_BLANKS = rb"(?:\s+|;;[^\n]*)*"
 _WAT_BLOCK_COMMENT = rb"\(;|;\)"
 _WAT_STRING_END = rb'(?s:(?:[^"\\]|\\.)*")'
-_WAT_IMPORT = rb"import(?![0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~])"
+_IDCHARS = rb"0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~"
+_WAT_FORM = rb"(import|memory|table|mut|module)(?![" + _IDCHARS + rb"])"
+_WAT_HIDDEN_MODULE = (
+    rb"(?:\$[" + _IDCHARS + rb"]+)?" + _WAT_BLANKS + rb"(?:binary|quote)(?![" + _IDCHARS + rb"])"
+)
+_WAT_ESCAPE = rb"\\(?:u\{([0-9A-Fa-f_]+)\}|([0-9A-Fa-f]{2})|(.))"
+_SIMPLE_ESCAPES = {b"t": b"\t", b"n": b"\n", b"r": b"\r", b'"': b'"', b"'": b"'", b"\\": b"\\"}
+
+HIDDEN_MODULE = "its text holds a binary module, which is not read before compiling"
 
 
-def imports_anything(body: str | bytes) -> bool:
-    """Whether a module not compiled yet imports anything (so is not deterministic).
+def not_deterministic(body: str | bytes) -> str | None:
+    """Why the functions of a module not compiled yet cannot be deterministic, or None if they are.
 
-    A compiled module says it itself (``CompiledModule.deterministic``); this
-    gives the same answer without compiling: a binary's import section is
-    read, and WebAssembly text is read token by token, so that "(import" in a
-    comment or a string does not count and a comment between "(" and
-    "import" hides nothing. Errs towards True for what cannot be read.
+    A function is registered deterministic only if the same arguments give
+    the same result whatever ran before: its module imports nothing (no
+    clock, no randomness) and can keep no state from one call to the next
+    (``wasmbin.kept_state``). A compiled module says the same
+    (``CompiledModule.not_deterministic``). WebAssembly text is read by its
+    tokens, erring towards "not deterministic" where text and binary could
+    differ; a binary that cannot be read is not deterministic.
     """
     if isinstance(body, str):
         body = body.encode("utf-8", "surrogatepass")
     if body.startswith(b"\0asm"):
-        from .wasmbin import import_count
+        from .wasmbin import import_count, kept_state
 
         try:
-            return import_count(body) > 0
-        except WasmError:
-            return True
-    return b"import" in body and _wat_imports(body)
+            if import_count(body):
+                return IMPORTS
+            state = kept_state(body)
+        except WasmError as exc:
+            return f"it cannot be read ({exc})"
+        return None if state is None else KEEPS_STATE + state
+    return _reason(_wat_facts(body))
 
 
-def _wat_imports(text: bytes) -> bool:
-    """Whether WebAssembly text has an ``(import`` form (or an inline one), outside comments and strings."""
-    special, string_end, keyword = map(re.compile, (_WAT_SPECIAL, _WAT_STRING_END, _WAT_IMPORT))
+IMPORTS = "it imports WASI functions (a clock, random bytes)"
+KEEPS_STATE = "it can keep state between calls in "
+
+
+def _reason(facts: set[str]) -> str | None:
+    """The reason ``not_deterministic`` gives for what the text holds (the order of kept_state)."""
+    if "hidden" in facts:
+        return HIDDEN_MODULE
+    if "import" in facts:
+        return IMPORTS
+    if "mut" in facts:
+        return KEEPS_STATE + "a mutable global"
+    if "memory" in facts and "libsql_malloc" in facts:
+        return KEEPS_STATE + "a linear memory the host writes arguments into (it exports libsql_malloc)"
+    if "memory" in facts and "writes" in facts:
+        return KEEPS_STATE + "a linear memory its code writes or grows"
+    if "table" in facts and "writes" in facts:
+        return KEEPS_STATE + "a table its code changes"
+    return None
+
+
+def _wat_facts(text: bytes) -> set[str]:
+    """What WebAssembly text holds, outside comments: "import", "memory", "table", "mut" forms, a
+    "hidden" binary module, "writes" (an instruction that changes memory or a table) and
+    "libsql_malloc" (a string spelling that name, escapes read)."""
+    special, string_end, form = map(re.compile, (_WAT_SPECIAL, _WAT_STRING_END, _WAT_FORM))
+    facts: set[str] = set()
     at = 0
     while (found := special.search(text, at)) is not None:
         token, at = found.group(), found.end()
@@ -74,12 +116,39 @@ def _wat_imports(text: bytes) -> bool:
             at = len(text) if line_end < 0 else line_end
         elif token == b'"':
             string = string_end.match(text, at)
-            at = len(text) if string is None else string.end()
-        else:
+            end = len(text) if string is None else string.end()
+            if b"malloc" in text[at:end] and _unescape(text[at : end - 1]) == b"libsql_malloc":
+                facts.add("libsql_malloc")
+            at = end
+        elif token == b"(":
             at = _skip_blanks(text, at)
-            if keyword.match(text, at):
-                return True
-    return False
+            word = form.match(text, at)
+            if word is not None:
+                at = word.end()
+                facts.add(word.group(1).decode())
+                if word.group(1) == b"module" and re.compile(_WAT_HIDDEN_MODULE).match(
+                    text, _skip_blanks(text, at)
+                ):
+                    facts.add("hidden")
+        else:
+            facts.add("writes")
+    return facts
+
+
+def _unescape(raw: bytes) -> bytes:
+    """The bytes a WebAssembly text string stands for (its escapes read)."""
+
+    def one(m: re.Match[bytes]) -> bytes:
+        if m.group(1) is not None:
+            try:
+                return chr(int(m.group(1).replace(b"_", b""), 16)).encode("utf-8", "surrogatepass")
+            except (ValueError, OverflowError):
+                return b"?"
+        if m.group(2) is not None:
+            return bytes([int(m.group(2), 16)])
+        return _SIMPLE_ESCAPES.get(m.group(3), b"?")
+
+    return re.sub(_WAT_ESCAPE, one, raw, flags=re.S)
 
 
 def _skip_blanks(text: bytes, at: int) -> int:

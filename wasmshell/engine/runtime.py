@@ -67,6 +67,8 @@ class CompiledModule:
     uses_wasi: bool
     initial_memory: int = 0  # bytes of linear memory the module starts with
     imports: list[str] = field(default_factory=list)
+    # Why its functions are not registered deterministic (module.not_deterministic), or None.
+    not_deterministic: str | None = None
     _by_lower: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,8 +77,9 @@ class CompiledModule:
 
     @property
     def deterministic(self) -> bool:
-        """No imports means no clock, no randomness: the same arguments give the same result."""
-        return not self.imports
+        """No imports (no clock, no randomness) and no state kept between calls: the same
+        arguments give the same result whatever ran before."""
+        return self.not_deterministic is None
 
     def find_export(self, name: str) -> str | None:
         """The export called ``name``: exactly, else the only case-insensitive match."""
@@ -213,6 +216,8 @@ class Runtime:
                 )
             imports.append(where)
         malloc = exports.get("libsql_malloc")
+        from .module import not_deterministic
+
         return CompiledModule(
             module=module,
             size=size,
@@ -223,6 +228,7 @@ class Runtime:
             uses_wasi=uses_wasi,
             initial_memory=initial_memory,
             imports=imports,
+            not_deterministic=not_deterministic(binary),
         )
 
     def _module(self, binary: bytes, limits: Limits, interrupted: Callable[[], bool]) -> wasmtime.Module:

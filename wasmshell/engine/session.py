@@ -91,7 +91,8 @@ class Session:
         self._output_size = 0
         self._output_dropped = 0
         self._runtime: Runtime | None = None
-        self._instances: dict[CompiledModule, Instance] = {}
+        # by module, and (module, name) for a function run in fresh instances
+        self._instances: dict[CompiledModule | tuple[CompiledModule, str], Instance] = {}
         # run_wasm's modules, least recently used first: source -> (instance, functions by name)
         self._run_wasm_modules: OrderedDict[str | bytes, tuple[Instance, dict[str, SqlFunction]]] = (
             OrderedDict()
@@ -103,6 +104,8 @@ class Session:
         self.stored_status: str | None = None  # why stored functions are not (all) there, for .funcs
         self.functions_version = 0  # changes whenever the set of functions does
         self._pending: set[str] = set()  # stored functions not registered yet
+        # Registered not deterministic because they keep state: run fresh once the schema names them.
+        self._stateful: dict[str, WasmFunction] = {}
         self._used: set[str] = set()  # registered once in this session: again at once after a rollback
         self._sqlite_names: set[str] = set()  # what PRAGMA function_list said last
         self._unread = False  # the function table could not be read: try again before each statement
@@ -221,6 +224,8 @@ class Session:
             self._maintain()
         if self._pending:
             self.install_mentioned(sql)
+        if self._stateful:
+            self._fresh_if_schema_names(sql)
         if cursor is None:
             cursor = self.connection.cursor()
         if trace is not None:
@@ -317,11 +322,19 @@ class Session:
             self._instances[compiled] = instance
         return instance
 
-    def bind(self, compiled: CompiledModule, export: str, sql_name: str) -> SqlFunction:
-        """A callable for one export of a compiled module."""
+    def bind(
+        self, compiled: CompiledModule, export: str, sql_name: str, *, fresh: bool = False
+    ) -> SqlFunction:
+        """A callable for one export of a compiled module; with ``fresh`` each call runs in a fresh
+        instance, of this function alone (the other functions of the module do not touch it)."""
         from .abi import bind
 
-        return bind(self._instance(compiled), export, sql_name)
+        if not fresh:
+            return bind(self._instance(compiled), export, sql_name)
+        from .runtime import Instance
+
+        instance = self._instances[(compiled, fold(sql_name))] = Instance(self.runtime, compiled, self)
+        return bind(instance, export, sql_name, fresh=True)
 
     def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
         """Register exports of a module as SQL functions for this session only.
@@ -504,13 +517,22 @@ class Session:
                 self.skipped.append(Skipped(old.name, "a function of this session has the same name"))
         self._pending.discard(entry.key)
         assert entry.deterministic is not None
+        if entry.keeps_state and not entry.fresh:
+            if entry.key in self._schema_words():
+                entry.run_fresh()
+            else:
+                self._stateful[entry.key] = entry
         conn = self.connection
         # Any arity reaches the lazy entry point, which explains a wrong count.
         # SQLite keeps a deleted function's exact arity and lets it shadow the
         # any-arity one, so arities used before are registered again too.
         for arity in {-1} | self._ghosts.pop(entry.key, set()):
             conn.create_scalar_function(
-                entry.name, entry.call, arity, deterministic=entry.deterministic, flags=INNOCUOUS
+                entry.name,
+                entry.call,
+                arity,
+                deterministic=entry.deterministic or entry.fresh,
+                flags=INNOCUOUS,
             )
             entry.arities.add(arity)
         if entry.fn is not None:
@@ -526,7 +548,7 @@ class Session:
             entry.name,
             entry.fn.call,
             entry.fn.nparams,
-            deterministic=bool(entry.deterministic),
+            deterministic=bool(entry.deterministic) or entry.fresh,
             flags=INNOCUOUS,
         )
         entry.arities.add(entry.fn.nparams)
@@ -535,6 +557,7 @@ class Session:
         """Remove a Wasm function from SQLite and from this session."""
         key = fold(name)
         self._pending.discard(key)
+        self._stateful.pop(key, None)
         if key not in self.functions:
             return
         entry = self.functions.made().get(key)
@@ -574,6 +597,18 @@ class Session:
             found = {wanted[m.group()] for m in _WORD.finditer(data) if m.group() in wanted}
         if found:
             self._install_pending(sorted(found))
+
+    def _fresh_if_schema_names(self, sql: str) -> None:
+        """Before SQL that may put a function that keeps state into the schema (a CHECK accepts one
+        that is not deterministic): run it in fresh instances from now on, deterministic in fact."""
+        data = sql.encode("utf-8", "surrogatepass").lower()
+        if b"create" not in data and b"alter" not in data:
+            return
+        words = {m.group() for m in _WORD.finditer(data)}
+        for key in [k for k in self._stateful if k.encode("utf-8") in words]:
+            entry = self._stateful.pop(key)
+            entry.run_fresh()
+            self.install(entry)
 
     def _install_pending(self, keys: list[str]) -> None:
         """Register stored functions: read each body once (determinism), or skip it with the reason."""

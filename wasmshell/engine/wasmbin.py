@@ -282,6 +282,7 @@ def kept_state(binary: bytes) -> str | None:
     for section, body in sections(binary):
         if section == IMPORT:
             for _ in body.vec():
+                start = body.pos
                 body.name()
                 body.name()
                 kind = body.byte()
@@ -289,11 +290,11 @@ def kept_state(binary: bytes) -> str | None:
                     body.valtype()
                     if body.byte() & 1:
                         return "a mutable global"
-                else:
-                    body.pos -= 1
-                    memories += kind == 2
-                    tables += kind == 1
-                    _skip_import_desc(body)
+                    continue
+                body.pos = start
+                _read_import(body)
+                memories += kind == 2
+                tables += kind == 1
         elif section in (TABLE, MEMORY):
             count = len(body.vec())
             tables += count if section == TABLE else 0
@@ -319,26 +320,6 @@ def kept_state(binary: bytes) -> str | None:
     if tables and "table" in writes:
         return "a table its code changes"
     return None
-
-
-def _skip_import_desc(body: _Reader) -> None:
-    if body.byte() == 0:
-        body.uleb()
-    else:
-        body.pos -= 1
-        _read_import_desc_rest(body)
-
-
-def _read_import_desc_rest(body: _Reader) -> None:
-    kind = body.byte()
-    if kind == 1:
-        body.valtype()
-        _skip_limits(body)
-    elif kind == 2:
-        _skip_limits(body)
-    else:  # a tag
-        body.byte()
-        body.uleb()
 
 
 def _skip_leb(r: _Reader) -> None:
@@ -420,7 +401,7 @@ def _skip_immediate(r: _Reader, kind: int) -> None:
         else:
             r.pos -= 1
             _skip_leb(r)
-    elif kind == _INDEX or kind == _SLEB or kind == _HEAP_TYPE:
+    elif kind in (_INDEX, _SLEB, _HEAP_TYPE):
         _skip_leb(r)
     elif kind == _TWO_INDICES:
         r.uleb()

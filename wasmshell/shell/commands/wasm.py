@@ -5,13 +5,16 @@ from __future__ import annotations
 import fnmatch
 import os
 import subprocess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...engine import WasmError
 from ...engine.names import fold
 from ..output.base import OutputSettings
 from ..output.render import renderer_for
 from ..state import Shell
+
+if TYPE_CHECKING:
+    from ...engine.functions import WasmFunction
 from .registry import command, usage_error
 
 WASM_FILES = (".wat", ".wasm")  # the files .loadwasm and .wat offer first
@@ -92,6 +95,19 @@ FUNCS_COLUMNS = [
 PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors"]
 
 
+def _determinism(entry: WasmFunction) -> str:
+    """The deterministic column: yes, or no and why (SQLite then refuses it in the schema), or yes
+    for a function that keeps state but runs each call in a fresh instance (the schema uses it)."""
+    if entry.deterministic is None:
+        return "?"
+    if entry.deterministic:
+        return "yes"
+    why = entry.why_not_deterministic
+    if entry.fresh:
+        return f"yes: a fresh instance per call ({why})"
+    return f"no: {why}" if why else "no"
+
+
 @command(
     "funcs",
     "funcs ?PATTERN?",
@@ -122,7 +138,7 @@ def _funcs(shell: Shell, args: list[str]) -> int:
                 e.name,
                 signature(info) if info else "?",
                 e.origin,
-                "?" if e.deterministic is None else "yes" if e.deterministic else "no",
+                _determinism(e),
                 "?" if e.size is None else e.size,
                 e.digest or "?",  # "?": the body could not be read just now (a lock)
                 state,

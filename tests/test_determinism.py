@@ -1,0 +1,213 @@
+"""Determinism that is true (issue 12): a function registered deterministic gives the same result for
+the same arguments whatever ran before, so an index, a generated column or a CHECK built on it stays
+right.
+
+A module that can keep state between calls (a mutable global, a memory its code writes or grows, a
+table it changes, a memory the host writes arguments into) is registered not deterministic, with the
+reason in ``.funcs``; SQLite then refuses it in the schema. A schema made elsewhere that already uses
+one (by libSQL, or an older wasmshell) gets it deterministic, each call in a fresh instance.
+"""
+
+from __future__ import annotations
+
+import apsw
+import pytest
+from conftest import open_session, rows, wasm, wat
+from test_stored_functions import create
+
+# Each counts its calls in a different place and returns x + the count: 1, 2, 3, ... for x = 0.
+COUNTERS = {
+    "global": """(module (global $n (mut i64) (i64.const 0))
+      (func (export "counter") (param $x i64) (result i64)
+        (global.set $n (i64.add (global.get $n) (i64.const 1)))
+        (i64.add (local.get $x) (global.get $n))))""",
+    "memory": """(module (memory 1)
+      (func (export "counter") (param $x i64) (result i64)
+        (i64.store (i32.const 8) (i64.add (i64.load (i32.const 8)) (i64.const 1)))
+        (i64.add (local.get $x) (i64.load (i32.const 8)))))""",
+    "memory.grow": """(module (memory 0)
+      (func (export "counter") (param $x i64) (result i64)
+        (i64.add (local.get $x)
+          (i64.extend_i32_s (i32.add (memory.grow (i32.const 1)) (i32.const 1))))))""",
+    "table.grow": """(module (table 0 funcref)
+      (func (export "counter") (param $x i64) (result i64)
+        (i64.add (local.get $x)
+          (i64.extend_i32_s (i32.add (table.grow (ref.null func) (i32.const 1)) (i32.const 1))))))""",
+}
+WHERE = {
+    "global": "a mutable global",
+    "memory": "a linear memory its code writes or grows",
+    "memory.grow": "a linear memory its code writes or grows",
+    "table.grow": "a table its code changes",
+}
+SCHEMA_USES = {
+    "index": ("create index di on d(counter(x))", "non-deterministic functions prohibited in index"),
+    "generated column": (
+        "create table g(x, c as (counter(x)))",
+        "non-deterministic functions prohibited in generated columns",
+    ),
+    "check": (
+        "create table k(x check (counter(x) > x))",
+        "non-deterministic functions prohibited in CHECK constraints",
+    ),
+}
+
+
+def binary(text: str) -> bytes:
+    import wasmtime
+
+    return bytes(wasmtime.wat2wasm(text))
+
+
+@pytest.fixture(params=sorted(COUNTERS))
+def kind(request):
+    return request.param
+
+
+def counts_calls(s) -> None:
+    """The module really keeps state: the same argument gives n, n + 1, n + 2 (else the tests
+    prove nothing)."""
+    ((a, b, c),) = rows(s, "select counter(0), counter(0), counter(0)")
+    assert (b, c) == (a + 1, a + 2)
+
+
+@pytest.mark.parametrize("how", ["session", "stored", "stored binary", "reopened"])
+def test_a_module_keeping_state_is_not_deterministic(tmp_path, kind, how):
+    """Registered by every path (the stored body read as text or binary without compiling, and
+    compiled), it is refused in an index and a generated column, and the data stays as it was."""
+    db = str(tmp_path / "f.db")
+    body = binary(COUNTERS[kind]) if how == "stored binary" else COUNTERS[kind]
+    with open_session(db) as s:
+        s.execute("create table d(x); insert into d values (1), (2), (3)")
+        if how != "session":
+            s.execute(create("counter", body))
+    with open_session(db) as s:
+        if how == "session":
+            s.register_module(body)
+        if how == "reopened":
+            counts_calls(s)  # compiled before the schema is asked for it
+        for use in ("index", "generated column"):
+            sql, message = SCHEMA_USES[use]
+            with pytest.raises(apsw.SQLError, match=message):
+                s.execute(sql)
+        entry = s.functions["counter"]
+        assert entry.deterministic is False and not entry.fresh
+        assert entry.why_not_deterministic == f"it can keep state between calls in {WHERE[kind]}"
+        counts_calls(s)
+        assert rows(s, "select x from d order by x") == [(1,), (2,), (3,)]
+        assert rows(s, "select name from sqlite_schema where name in ('di', 'g')") == []
+        assert rows(s, "pragma integrity_check") == [("ok",)]
+
+
+def test_a_check_naming_it_makes_it_run_in_fresh_instances(session, kind):
+    """SQLite takes a function that is not deterministic in a CHECK: a counter made rows pass or fail
+    by how many calls came before. Once a CHECK names it, each call runs in a fresh instance."""
+    session.register_module(COUNTERS[kind])
+    counts_calls(session)
+    session.execute("create table k(x check (counter(x) = x + 1))")
+    entry = session.functions["counter"]
+    assert entry.fresh
+    session.execute("insert into k values (1), (2), (3)")
+    session.execute("update k set x = x + 10")
+    assert rows(session, "select counter(0), counter(0), counter(41)") == [(1, 1, 42)]
+    assert rows(session, "select x from k order by x") == [(11,), (12,), (13,)]
+    assert rows(session, "pragma integrity_check") == [("ok",)]
+    assert entry.calls >= 3 + 6 + 3 + 3  # the calls before it ran fresh still count
+
+
+def test_a_pure_module_with_a_memory_it_only_reads_is_deterministic(session):
+    """A memory holding a lookup table, never written (no store, no libsql_malloc): no state."""
+    session.register_module(
+        """(module (memory 1) (data (i32.const 0) "\\02\\03\\05\\07\\0b\\0d")
+          (func (export "prime") (param $i i32) (result i32)
+            (i32.load8_u (i32.rem_u (local.get $i) (i32.const 6)))))"""
+    )
+    assert session.functions["prime"].deterministic is True
+    session.execute("create table d(x); create index dp on d(prime(x)); insert into d values (1), (7), (3)")
+    session.execute("update d set x = x + 1")
+    assert rows(session, "select x from d where prime(x) = 5 order by x") == [(2,), (8,)]
+    assert rows(session, "pragma integrity_check") == [("ok",)]
+
+
+def test_samples_keeping_state_say_so(session):
+    """Every TEXT sample keeps a bump allocator's pointer in a global; numeric ones keep nothing."""
+    session.register_module(wat("reverse_text"))
+    session.register_module(wat("fib"))
+    session.register_module(wasm("hypot"))
+    assert session.functions["reverse_text"].deterministic is False
+    assert "a mutable global" in session.functions["reverse_text"].why_not_deterministic
+    assert session.functions["fib"].deterministic is session.functions["hypot"].deterministic is True
+
+
+def test_a_binary_module_inside_text_is_not_taken_for_pure(tmp_path):
+    """WebAssembly text may hold a binary module in strings (``(module binary "...")``), which the
+    text reader cannot see into: a WASI module hidden so was registered deterministic."""
+    hidden = "".join(f"\\{b:02x}" for b in wasm("wasi_hello"))
+    body = f'(module $m binary "{hidden}")'
+    db = str(tmp_path / "f.db")
+    with open_session(db) as s:
+        s.execute(create("hello", body))
+    with open_session(db) as s:
+        s.execute("create table d(x)")
+        with pytest.raises(apsw.SQLError, match="non-deterministic functions prohibited in index"):
+            s.execute("create index dh on d(hello())")
+        assert s.functions["hello"].deterministic is False
+        assert "binary module" in s.functions["hello"].why_not_deterministic
+
+
+def made_elsewhere(path: str, body: str, schema: str) -> None:
+    """A file whose schema uses ``counter`` in ``schema``, made where counter was registered
+    deterministic (libSQL, or wasmshell before issue 12). A Python function stands in for it, giving
+    what a fresh instance gives: x + 1."""
+    c = apsw.Connection(path)
+
+    def counter(x: int) -> int:
+        return x + 1
+
+    c.create_scalar_function("counter", counter, 1, deterministic=True)
+    c.execute(f"create table d(x); insert into d values (0), (0), (0); {schema}")
+    c.execute("create table libsql_wasm_func_table (name text primary key, body text) without rowid")
+    c.execute("insert into libsql_wasm_func_table values ('counter', ?)", (body,))
+    c.close()
+
+
+@pytest.mark.parametrize("use", sorted(SCHEMA_USES))
+def test_a_schema_made_elsewhere_gets_a_fresh_instance_per_call(tmp_path, kind, use):
+    """SQLite does not check determinism again when it reads a schema: an index on a counter made
+    elsewhere was corrupted by the next UPDATE ("row 3 missing from index di"). A function the schema
+    uses runs each call in a fresh instance, so it is deterministic, and the schema stays right."""
+    path = str(tmp_path / "f.db")
+    schema = SCHEMA_USES[use][0]
+    made_elsewhere(path, COUNTERS[kind], schema)
+    with open_session(path) as s:
+        entry = s.functions["counter"]
+        assert entry.installed and entry.fresh and entry.deterministic is False
+        assert rows(s, "select counter(0), counter(0), counter(5)") == [(1, 1, 6)]
+        s.execute("update d set x = x + 1")
+        s.execute("insert into d values (2), (3)")
+        if use != "index":
+            s.execute(f"insert into {schema.split()[2].split('(')[0]}(x) values (1), (2)")
+        s.execute("update d set x = x * 2")
+        assert rows(s, "pragma integrity_check") == [("ok",)]
+        if use == "index":
+            assert rows(s, "select x from d where counter(x) = 5 order by x") == [(4,), (4,), (4,)]
+        if use == "generated column":
+            assert rows(s, "select x, c from g order by x") == [(1, 2), (2, 3)]
+        assert rows(s, "select counter(7), counter(7)") == [(8, 8)]
+
+
+def test_a_fresh_instance_per_call_does_not_slow_the_others(tmp_path):
+    """Only the function the schema uses gets fresh instances: another function of the same module,
+    not in the schema, keeps its instance (and its state, so it stays not deterministic)."""
+    body = COUNTERS["global"].replace(
+        '(func (export "counter")',
+        '(func (export "other") (param $x i64) (result i64) (global.set $n (i64.add (global.get $n)'
+        " (i64.const 1))) (i64.add (local.get $x) (global.get $n)))\n"
+        '(func (export "counter")',
+    )
+    path = str(tmp_path / "f.db")
+    made_elsewhere(path, body, "create index di on d(counter(x))")
+    with open_session(path) as s:
+        s.execute(create("other", body))
+        assert rows(s, "select other(0), counter(0), other(0), counter(0), other(0)") == [(1, 1, 2, 1, 3)]
+        assert s.functions["other"].deterministic is False
