@@ -4,8 +4,9 @@ right.
 
 A module that can keep state between calls (a mutable global, a memory its code writes or grows, a
 table it changes, a memory the host writes arguments into) is registered not deterministic, with the
-reason in ``.funcs``; SQLite then refuses it in the schema. A schema made elsewhere that already uses
-one (by libSQL, or an older wasmshell) gets it deterministic, each call in a fresh instance.
+reason in ``.funcs``, and runs in its instance as any other. Once the schema names such a function
+(or a CREATE or ALTER statement is about to), each of its calls runs in a fresh instance of its own:
+it is then deterministic in fact, and registered so.
 """
 
 from __future__ import annotations
@@ -40,15 +41,26 @@ WHERE = {
     "memory.grow": "a linear memory its code writes or grows",
     "table.grow": "a table its code changes",
 }
+# A schema use of counter, the writes that follow it, and a query with its result once they are done:
+# counter(x) is x + 1 in a fresh instance.
 SCHEMA_USES = {
-    "index": ("create index di on d(counter(x))", "non-deterministic functions prohibited in index"),
+    "index": (
+        "create index di on d(counter(x))",
+        "update d set x = x + 1; insert into d values (7); update d set x = x * 2",
+        "select x from d where counter(x) = 5",
+        [(4,)],
+    ),
     "generated column": (
-        "create table g(x, c as (counter(x)))",
-        "non-deterministic functions prohibited in generated columns",
+        "create table g(x, c as (counter(x)) stored); insert into g(x) select x from d",
+        "update g set x = x + 1; insert into g(x) values (7)",
+        "select x, c from g where c != counter(x) or c != x + 1 order by x",
+        [],
     ),
     "check": (
-        "create table k(x check (counter(x) > x))",
-        "non-deterministic functions prohibited in CHECK constraints",
+        "create table k(x check (counter(x) = x + 1))",
+        "insert into k values (1), (2), (3); update k set x = x + 10",
+        "select x from k order by x",
+        [(11,), (12,), (13,)],
     ),
 }
 
@@ -71,48 +83,40 @@ def counts_calls(s) -> None:
     assert (b, c) == (a + 1, a + 2)
 
 
+@pytest.mark.parametrize("use", sorted(SCHEMA_USES))
 @pytest.mark.parametrize("how", ["session", "stored", "stored binary", "reopened"])
-def test_a_module_keeping_state_is_not_deterministic(tmp_path, kind, how):
-    """Registered by every path (the stored body read as text or binary without compiling, and
-    compiled), it is refused in an index and a generated column, and the data stays as it was."""
+def test_a_counter_in_the_schema_stays_right(tmp_path, kind, how, use):
+    """Issue 12: an index on a counter, then an UPDATE, and integrity_check said "row 3 missing from
+    index di". Registered by every path (the stored body read as text or binary without compiling, or
+    compiled first), it keeps state until the schema names it, and from then on it is deterministic."""
     db = str(tmp_path / "f.db")
     body = binary(COUNTERS[kind]) if how == "stored binary" else COUNTERS[kind]
     with open_session(db) as s:
         s.execute("create table d(x); insert into d values (1), (2), (3)")
         if how != "session":
             s.execute(create("counter", body))
+    schema, writes, query, expected = SCHEMA_USES[use]
     with open_session(db) as s:
         if how == "session":
             s.register_module(body)
-        if how == "reopened":
-            counts_calls(s)  # compiled before the schema is asked for it
-        for use in ("index", "generated column"):
-            sql, message = SCHEMA_USES[use]
-            with pytest.raises(apsw.SQLError, match=message):
-                s.execute(sql)
-        entry = s.functions["counter"]
-        assert entry.deterministic is False and not entry.fresh
-        assert entry.why_not_deterministic == f"it can keep state between calls in {WHERE[kind]}"
-        counts_calls(s)
-        assert rows(s, "select x from d order by x") == [(1,), (2,), (3,)]
-        assert rows(s, "select name from sqlite_schema where name in ('di', 'g')") == []
+        if how in ("session", "reopened"):
+            counts_calls(s)  # compiled, and counting, before the schema names it
+            entry = s.functions["counter"]
+            assert entry.deterministic is False and not entry.fresh
+            assert entry.why_not_deterministic == f"it can keep state between calls in {WHERE[kind]}"
+        s.execute(schema)
+        assert s.functions["counter"].fresh
+        counts = rows(s, "select counter(0), counter(0), counter(41)")
+        s.execute(writes)
+        assert rows(s, query) == expected
         assert rows(s, "pragma integrity_check") == [("ok",)]
-
-
-def test_a_check_naming_it_makes_it_run_in_fresh_instances(session, kind):
-    """SQLite takes a function that is not deterministic in a CHECK: a counter made rows pass or fail
-    by how many calls came before. Once a CHECK names it, each call runs in a fresh instance."""
-    session.register_module(COUNTERS[kind])
-    counts_calls(session)
-    session.execute("create table k(x check (counter(x) = x + 1))")
-    entry = session.functions["counter"]
-    assert entry.fresh
-    session.execute("insert into k values (1), (2), (3)")
-    session.execute("update k set x = x + 10")
-    assert rows(session, "select counter(0), counter(0), counter(41)") == [(1, 1, 42)]
-    assert rows(session, "select x from k order by x") == [(11,), (12,), (13,)]
-    assert rows(session, "pragma integrity_check") == [("ok",)]
-    assert entry.calls >= 3 + 6 + 3 + 3  # the calls before it ran fresh still count
+        assert counts == [(1, 1, 42)]
+    if how == "session":
+        return
+    with open_session(db) as s:  # the schema names it: fresh from the start
+        s.execute(writes)
+        assert s.functions["counter"].fresh
+        assert rows(s, "pragma integrity_check") == [("ok",)]
 
 
 def test_a_pure_module_with_a_memory_it_only_reads_is_deterministic(session):
@@ -165,7 +169,7 @@ def made_elsewhere(path: str, body: str, schema: str) -> None:
         return x + 1
 
     c.create_scalar_function("counter", counter, 1, deterministic=True)
-    c.execute(f"create table d(x); insert into d values (0), (0), (0); {schema}")
+    c.execute(f"create table d(x); insert into d values (1), (2), (3); {schema}")
     c.execute("create table libsql_wasm_func_table (name text primary key, body text) without rowid")
     c.execute("insert into libsql_wasm_func_table values ('counter', ?)", (body,))
     c.close()
@@ -174,26 +178,18 @@ def made_elsewhere(path: str, body: str, schema: str) -> None:
 @pytest.mark.parametrize("use", sorted(SCHEMA_USES))
 def test_a_schema_made_elsewhere_gets_a_fresh_instance_per_call(tmp_path, kind, use):
     """SQLite does not check determinism again when it reads a schema: an index on a counter made
-    elsewhere was corrupted by the next UPDATE ("row 3 missing from index di"). A function the schema
-    uses runs each call in a fresh instance, so it is deterministic, and the schema stays right."""
+    elsewhere would be corrupted by the next UPDATE, even with counter registered not deterministic.
+    A function the schema names runs each call in a fresh instance from the start."""
     path = str(tmp_path / "f.db")
-    schema = SCHEMA_USES[use][0]
+    schema, writes, query, expected = SCHEMA_USES[use]
     made_elsewhere(path, COUNTERS[kind], schema)
     with open_session(path) as s:
         entry = s.functions["counter"]
         assert entry.installed and entry.fresh and entry.deterministic is False
         assert rows(s, "select counter(0), counter(0), counter(5)") == [(1, 1, 6)]
-        s.execute("update d set x = x + 1")
-        s.execute("insert into d values (2), (3)")
-        if use != "index":
-            s.execute(f"insert into {schema.split()[2].split('(')[0]}(x) values (1), (2)")
-        s.execute("update d set x = x * 2")
+        s.execute(writes)
+        assert rows(s, query) == expected
         assert rows(s, "pragma integrity_check") == [("ok",)]
-        if use == "index":
-            assert rows(s, "select x from d where counter(x) = 5 order by x") == [(4,), (4,), (4,)]
-        if use == "generated column":
-            assert rows(s, "select x, c from g order by x") == [(1, 2), (2, 3)]
-        assert rows(s, "select counter(7), counter(7)") == [(8, 8)]
 
 
 def test_a_fresh_instance_per_call_does_not_slow_the_others(tmp_path):

@@ -607,6 +607,7 @@ class Session:
         words = {m.group() for m in _WORD.finditer(data)}
         for key in [k for k in self._stateful if k.encode("utf-8") in words]:
             entry = self._stateful.pop(key)
+            self.uninstall(entry.name)  # its direct registration, not deterministic, goes too
             entry.run_fresh()
             self.install(entry)
 
