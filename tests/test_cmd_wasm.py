@@ -561,3 +561,23 @@ def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
         assert out.getvalue().split()[: len(FUNCS_COLUMNS)] == FUNCS_COLUMNS
     finally:
         shell.session.close()
+
+
+def test_funcs_says_why_a_function_is_not_deterministic(db, ws):
+    """A module keeping a count in a global is not deterministic, and .funcs says why; once the
+    schema names it, it runs each call in a fresh instance and is deterministic (issue 12)."""
+    from test_determinism import COUNTERS
+
+    store(db, COUNTERS["global"])
+    out, err, status = ws(str(db), stdin=".funcs counter\n")
+    assert (err, status) == ("", 0)
+    (row,) = funcs_rows(out)
+    assert row["deterministic"] == "no: it can keep state between calls in a mutable global"
+    script = "CREATE TABLE k(x CHECK (counter(x) = x + 1));\nINSERT INTO k VALUES (1), (2);\n"
+    out, err, status = ws(str(db), stdin=script + ".funcs counter\n")
+    assert (err, status) == ("", 0)
+    (row,) = funcs_rows(out)
+    assert row["deterministic"] == (
+        "yes: a fresh instance per call (it can keep state between calls in a mutable global)"
+    )
+    assert row["calls"] == "2"

@@ -16,6 +16,8 @@ import pytest
 from conftest import open_session, rows, wasm, wat
 from test_stored_functions import create
 
+from wasmshell import WasmError
+
 # Each counts its calls in a different place and returns x + the count: 1, 2, 3, ... for x = 0.
 COUNTERS = {
     "global": """(module (global $n (mut i64) (i64.const 0))
@@ -207,3 +209,38 @@ def test_a_fresh_instance_per_call_does_not_slow_the_others(tmp_path):
         s.execute(create("other", body))
         assert rows(s, "select other(0), counter(0), other(0), counter(0), other(0)") == [(1, 1, 2, 1, 3)]
         assert s.functions["other"].deterministic is False
+
+
+def test_a_trap_in_a_fresh_instance_fails_the_statement_and_leaves_the_next_call_fresh(session):
+    """A trap, a time limit: the statement fails, the table stays, the next call starts afresh."""
+    session.register_module(
+        COUNTERS["global"].replace(
+            "(global.set $n",
+            "(if (i64.eq (local.get $x) (i64.const 13)) (then unreachable)) (global.set $n",
+        )
+    )
+    session.execute("create table k(x check (counter(x) = x + 1)); insert into k values (1)")
+    with pytest.raises(WasmError, match="wasm trap in counter: unreachable"):
+        session.execute("insert into k values (2), (13), (4)")
+    assert rows(session, "select x from k") == [(1,)]
+    session.execute("insert into k values (2), (3)")
+    assert rows(session, "select counter(0), counter(0)") == [(1, 1)]
+    assert rows(session, "pragma integrity_check") == [("ok",)]
+
+
+def test_a_fresh_function_obeys_the_time_limit(session):
+    """Each fresh instance's start and call run under the time limit; the statement stops cleanly."""
+    from conftest import make_limits
+
+    session.register_module(
+        COUNTERS["global"].replace(
+            "(global.set $n",
+            "(if (i64.eq (local.get $x) (i64.const 13)) (then (loop $l (br $l)))) (global.set $n",
+        )
+    )
+    session.limits = make_limits(timeout_ms=100)
+    session.execute("create table k(x check (counter(x) = x + 1))")
+    with pytest.raises(WasmError, match="time limit of 100 ms exceeded"):
+        session.execute("insert into k values (1), (13)")
+    session.execute("insert into k values (2)")
+    assert rows(session, "select x from k") == [(2,)]
