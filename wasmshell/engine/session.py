@@ -59,6 +59,8 @@ BIND_AT_ONCE = 64
 MAX_STORED_BYTES = 1 << 30
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
+# A statement that may change the schema (read before its words are: most statements do not).
+_SCHEMA_CHANGE = re.compile(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 
 if TYPE_CHECKING:
@@ -508,8 +510,12 @@ class Session:
 
     # -- registration with SQLite ----------------------------------------------
 
-    def install(self, entry: WasmFunction) -> None:
-        """Register a Wasm function with SQLite, replacing one of the same name."""
+    def install(self, entry: WasmFunction, *, schema_words: set[str] | None = None) -> None:
+        """Register a Wasm function with SQLite, replacing one of the same name.
+
+        ``schema_words`` (``_schema_words()``, read now if not given and needed) tell whether the
+        schema names a function that keeps state, which then runs in fresh instances.
+        """
         old = self.functions.get(entry.key)
         if old is not None and old is not entry:
             self.uninstall(old.name)
@@ -518,7 +524,7 @@ class Session:
         self._pending.discard(entry.key)
         assert entry.deterministic is not None
         if entry.keeps_state and not entry.fresh:
-            if entry.key in self._schema_words():
+            if entry.key in (self._schema_words() if schema_words is None else schema_words):
                 entry.run_fresh()
             else:
                 self._stateful[entry.key] = entry
@@ -601,25 +607,32 @@ class Session:
     def _fresh_if_schema_names(self, sql: str) -> None:
         """Before SQL that may put a function that keeps state into the schema (a CHECK accepts one
         that is not deterministic): run it in fresh instances from now on, deterministic in fact."""
-        data = sql.encode("utf-8", "surrogatepass").lower()
-        if b"create" not in data and b"alter" not in data:
+        if _SCHEMA_CHANGE.search(sql) is None:
             return
+        data = sql.encode("utf-8", "surrogatepass").lower()
         words = {m.group() for m in _WORD.finditer(data)}
         for key in [k for k in self._stateful if k.encode("utf-8") in words]:
             entry = self._stateful.pop(key)
-            self.uninstall(entry.name)  # its direct registration, not deterministic, goes too
+            try:
+                self.uninstall(entry.name)  # its direct registration, not deterministic, goes too
+            except apsw.BusyError:  # a statement of this connection is running: SQLite keeps it
+                self._stateful[key] = entry
+                continue
             entry.run_fresh()
-            self.install(entry)
+            self.install(entry, schema_words=set())
 
     def _install_pending(self, keys: list[str]) -> None:
         """Register stored functions: read each body once (determinism), or skip it with the reason."""
         self._refresh_sqlite_names()
+        words: set[str] | None = None  # read once for all, when a function keeping state needs them
         for key in keys:
             entry = self.functions[key]
             if self.taken(entry.name):  # an extension or the application took the name since
                 self._skip(entry, taken_reason(entry.name))
             elif self._read_body(entry, keep=True):
-                self.install(entry)
+                if words is None and entry.keeps_state:
+                    words = self._schema_words()
+                self.install(entry, schema_words=words)
 
     def _read_body(self, entry: WasmFunction, *, keep: bool = False, signature: bool = False) -> bool:
         """``entry.inspect()``; False if the body cannot be read now (a lock: it stays as it is) or
