@@ -244,3 +244,17 @@ def test_a_fresh_function_obeys_the_time_limit(session):
         session.execute("insert into k values (1), (13)")
     session.execute("insert into k values (2)")
     assert rows(session, "select x from k") == [(2,)]
+
+
+@pytest.mark.parametrize("kind", ["global", "memory", "memory.grow", "table.grow"])
+def test_state_is_put_back_in_place_where_it_can_be(session, kind):
+    """A fresh instance per call costs about 100 us; putting a memory image and the mutable globals
+    back costs a few. Memory that grew, or a table changed, cannot be put back: a new instance then."""
+    session.register_module(COUNTERS[kind])
+    session.execute("create table k(x check (counter(x) = x + 1))")
+    assert rows(session, "select counter(0)") == [(1,)]
+    (instance,) = [i for key, i in session._instances.items() if isinstance(key, tuple)]
+    live = instance._live
+    assert rows(session, "select counter(0), counter(1), counter(0)") == [(1, 2, 1)]
+    in_place = instance._live is live and live is not None
+    assert in_place is (kind in ("global", "memory"))

@@ -200,9 +200,9 @@ class SqlFunction:
 def bind(instance: Instance, export: str, sql_name: str, *, fresh: bool = False) -> SqlFunction:
     """Make ``export`` of ``instance`` callable from SQL as ``sql_name``.
 
-    With ``fresh`` the instance is dropped after each call, so the next one
-    starts afresh: a module that keeps state is then deterministic (the
-    instance must be this function's alone).
+    With ``fresh`` the instance's state is put back after each call, so the
+    next one starts as a fresh instance would: a module that keeps state is
+    then deterministic (the instance must be this function's alone).
     """
     compiled = instance.compiled
     signature = compiled.exports[export]
@@ -234,19 +234,19 @@ def bind(instance: Instance, export: str, sql_name: str, *, fresh: bool = False)
         factory = _factory(tuple(params), result, compiled.has_memory)
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
     if fresh:
-        call = _dropping_after(call, instance)
+        call = _resetting_after(call, instance)
     info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic or fresh)
     return SqlFunction(info, attached, call)
 
 
-def _dropping_after(call: Callable[..., Any], instance: Instance) -> Callable[..., Any]:
-    """``call``, then the instance dropped: the next call starts a fresh one (no state carried)."""
-    retire = instance.retire
+def _resetting_after(call: Callable[..., Any], instance: Instance) -> Callable[..., Any]:
+    """``call``, then the instance's state put back as it started (``Instance.reset``)."""
+    reset = instance.reset
 
     def fresh_call(*args: Any) -> Any:
         try:
             return call(*args)
         finally:
-            retire()
+            reset()
 
     return fresh_call

@@ -38,9 +38,10 @@ class FunctionHost(Protocol):
         ...
 
     def bind(
-        self, compiled: CompiledModule, export: str, sql_name: str, *, fresh: bool = False
+        self, compiled: CompiledModule, export: str, sql_name: str, *, fresh: str | bytes | None = None
     ) -> SqlFunction:
-        """A callable for one export (with ``fresh``, each call in a fresh instance of its own)."""
+        """A callable for one export; with ``fresh`` (the module's source), each call starts from the
+        state of a fresh instance of its own."""
         ...
 
     def upgrade_later(self, entry: WasmFunction) -> None:
@@ -250,7 +251,8 @@ class WasmFunction:
             export = self.export or compiled.find_export(self.name)
             if export is None:
                 raise ModuleError(no_export_message(compiled, self.name))
-            self.fn = self.session.bind(compiled, export, self.name, fresh=self.fresh)
+            fresh = self.source() if self.fresh else None
+            self.fn = self.session.bind(compiled, export, self.name, fresh=fresh)
             self._compiled = None  # the bound function holds it
         except ModuleError as exc:
             self.error = str(exc)

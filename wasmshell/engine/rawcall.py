@@ -288,3 +288,41 @@ def on_epoch_deadline(store: wasmtime.Store, check: Callable[[], str | None], co
     _set_deadline_callback(ctypes.cast(store.ptr(), ctypes.c_void_p), callback, data, None)
     store.set_epoch_deadline(1)
     return (callback, control)
+
+
+_NUMBERS = ("i32", "i64", "f32", "f64")
+
+
+def global_restorer(store: wasmtime.Store, glob: wasmtime.Global) -> Callable[[], Any] | None:
+    """A call that sets ``glob`` back to the value it holds now; None for a reference global.
+
+    wasmtime-py's ``Global.set_value`` looks the type up and converts the value
+    on every call (about 25 us); this converts once and is one foreign call.
+    """
+    ty = glob.type(store).content
+    if str(ty) not in _NUMBERS:
+        return None
+    value = glob.value(store)
+    if not FAST:  # pragma: no cover - depends on wasmtime version
+        return lambda: glob.set_value(store, value)
+    from wasmtime._value import Val
+
+    raw = Val._convert_to_raw(store, ty, value)
+    setter = ctypes.CDLL(_c.dll._name).wasmtime_global_set
+    setter.restype = ctypes.c_void_p
+    args = (store._context(), ctypes.byref(glob._global), ctypes.byref(raw))
+    keep = (glob, raw)
+
+    def restore() -> Any:
+        return setter(*args) if keep else None  # an error pointer: NULL for a number of its own type
+
+    return restore
+
+
+def memory_size(store: wasmtime.Store, memory: wasmtime.Memory) -> Callable[[], int]:
+    """A call that gives ``memory``'s size in bytes now (``Memory.data_len`` without its lookups)."""
+    if not FAST:  # pragma: no cover - depends on wasmtime version
+        return lambda: memory.data_len(store)
+    size = _c.wasmtime_memory_data_size
+    args = (store._context(), ctypes.byref(memory._memory))
+    return lambda: size(*args) if memory else 0

@@ -324,6 +324,45 @@ class _Live:
         self.memory: wasmtime.Memory | None = None
 
 
+class _Image:
+    """The state of an instance as it started: its memory's bytes and its mutable globals' values.
+
+    ``usable`` is False if a global cannot be put back this way (a reference).
+    """
+
+    __slots__ = ("base", "live", "restorers", "saved", "size", "size_now", "usable")
+
+    def __init__(self, live: _Live, globals_: list[str], memory: str | None) -> None:
+        self.live = live
+        store = live.store
+        restorers = [
+            rawcall.global_restorer(store, rawcall.instance_export(store, live.instance, name))
+            for name in globals_
+        ]
+        self.usable = None not in restorers
+        self.restorers = [r for r in restorers if r is not None]
+        self.size = 0
+        self.size_now: Callable[[], int] | None = None
+        if memory is not None:
+            exported = rawcall.instance_export(store, live.instance, memory)
+            self.size_now = rawcall.memory_size(store, exported)
+            self.size = self.size_now()
+            self.base = exported.data_ptr(store)
+            self.saved = ctypes.create_string_buffer(self.size)
+            ctypes.memmove(self.saved, self.base, self.size)
+
+    def put_back(self) -> bool:
+        """Put the state back; False if it cannot be (memory grew, and cannot shrink)."""
+        if not self.usable:
+            return False
+        if self.size_now is not None:
+            if self.size_now() != self.size:
+                return False
+            ctypes.memmove(self.base, self.saved, self.size)
+        # An error pointer back means wasmtime refused (never for a number of the global's type).
+        return all(not restore() for restore in self.restorers)
+
+
 class Instance:
     """A compiled module instantiated for one session, started afresh whenever needed.
 
@@ -340,8 +379,19 @@ class Instance:
     the host's ``signals``.
     """
 
-    def __init__(self, runtime: Runtime, compiled: CompiledModule, host: Host) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        compiled: CompiledModule,
+        host: Host,
+        *,
+        state: tuple[list[str], str | None] | None = None,
+    ) -> None:
+        """``state``: the exports of the module's mutable globals and memory (wasmbin.exporting_state),
+        for an instance whose state ``reset`` puts back after each call."""
         self.runtime = runtime
+        self._state_exports = state
+        self._image: _Image | None = None
         self.compiled = compiled
         self.host = host
         self.attached: list[Attached] = []
@@ -456,10 +506,13 @@ class Instance:
         self.gate[1] = 1
         self.refresh_memory()
         self.threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
+        if self._state_exports is not None:
+            self._image = _Image(live, *self._state_exports)
 
     def retire(self) -> None:
         """Drop the store; the next call starts a fresh one. Nothing can call into the old one."""
         self.gate[1] = 0
+        self._image = None
         live, self._live = self._live, None
         self.mem = memoryview(b"")
         self.mem_size = 0
@@ -470,6 +523,13 @@ class Instance:
             a.call.unbind()
         if live is not None and self.compiled.uses_wasi:
             wasi.leave(live.context)
+
+    def reset(self) -> None:
+        """After a call: put back the state the instance started with (memory and mutable globals),
+        or drop it if that cannot be (no image of it, or memory grew); the next call starts one."""
+        image = self._image
+        if image is None or not image.put_back():
+            self.retire()
 
     def _export(self, name: str) -> Any:
         live = self._live

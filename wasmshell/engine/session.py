@@ -325,17 +325,31 @@ class Session:
         return instance
 
     def bind(
-        self, compiled: CompiledModule, export: str, sql_name: str, *, fresh: bool = False
+        self, compiled: CompiledModule, export: str, sql_name: str, *, fresh: str | bytes | None = None
     ) -> SqlFunction:
-        """A callable for one export of a compiled module; with ``fresh`` each call runs in a fresh
-        instance, of this function alone (the other functions of the module do not touch it)."""
+        """A callable for one export of a compiled module.
+
+        With ``fresh`` (the module's source) each call starts from the state of a fresh instance, of
+        this function alone: its state is put back after each call (the module is compiled again
+        with its mutable globals and memory exported to wasmshell), or, where that cannot be (a
+        table it changes, memory it grew), the instance is dropped and the next call starts another.
+        """
         from .abi import bind
 
-        if not fresh:
+        if fresh is None:
             return bind(self._instance(compiled), export, sql_name)
+        import wasmtime
+
+        from . import wasmbin
         from .runtime import Instance
 
-        instance = self._instances[(compiled, fold(sql_name))] = Instance(self.runtime, compiled, self)
+        binary = fresh if isinstance(fresh, bytes) else bytes(wasmtime.wat2wasm(fresh))
+        rewritten = wasmbin.exporting_state(binary)
+        state = None
+        if rewritten is not None:
+            compiled, state = self.compile(rewritten[0]), rewritten[1:]
+        instance = Instance(self.runtime, compiled, self, state=state)
+        self._instances[(compiled, fold(sql_name))] = instance
         return bind(instance, export, sql_name, fresh=True)
 
     def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:

@@ -434,3 +434,81 @@ def _simd(r: _Reader) -> set[str]:
         r.byte()
         return {"memory"} if op >= 88 else set()
     return set()
+
+
+# -- a module rewritten so that the host can put its state back ----------------------
+
+STATE_EXPORT = "\0wasmshell-state-"  # no SQL name and no toolchain's export can start with a NUL
+# Sections that come after the export section, in the order the format requires.
+_AFTER_EXPORT = {8, 9, 10, 11, 12}
+
+
+def _uleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _export_entry(name: str, kind: int, index: int) -> bytes:
+    raw = name.encode()
+    return _uleb(len(raw)) + raw + bytes([kind]) + _uleb(index)
+
+
+def exporting_state(binary: bytes) -> tuple[bytes, list[str], str | None] | None:
+    """The module with its mutable globals and its memory exported under names of wasmshell's own,
+    those global exports, and the memory's; None if its state cannot be put back that way (a table
+    its code changes). Raises ModuleError for a malformed module."""
+    globals_mutable: list[bool] = []
+    memories = tables = 0
+    placed: list[tuple[int, int, int]] = []  # (section id, start, end) of each section, header included
+    export_body: tuple[int, int, int] | None = None  # (start of entries, end, count)
+    for section, body in sections(binary):
+        header_start = body.pos - 1 - len(_uleb(body.end - body.pos))
+        placed.append((section, header_start, body.end))
+        if section == IMPORT:
+            for _ in body.vec():
+                start = body.pos
+                body.name()
+                body.name()
+                kind = body.byte()
+                if kind == 3:
+                    body.valtype()
+                    globals_mutable.append(bool(body.byte() & 1))
+                    continue
+                body.pos = start
+                _read_import(body)
+                memories += kind == 2
+                tables += kind == 1
+        elif section in (TABLE, MEMORY):
+            count = len(body.vec())
+            tables += count if section == TABLE else 0
+            memories += count if section == MEMORY else 0
+        elif section == GLOBAL:
+            for _ in body.vec():
+                body.valtype()
+                globals_mutable.append(bool(body.byte() & 1))
+                _skip_constant(body)
+        elif section == EXPORT:
+            count = len(body.vec())
+            export_body = (body.pos, body.end, count)
+        elif section == CODE and tables and "table" in _code_writes(body):
+            return None
+    names = [f"{STATE_EXPORT}g{i}" for i, mutable in enumerate(globals_mutable) if mutable]
+    memory = f"{STATE_EXPORT}memory" if memories else None
+    extra = b"".join(_export_entry(n, 3, int(n.rsplit("g", 1)[1])) for n in names)
+    if memory:
+        extra += _export_entry(memory, 2, 0)
+    count = len(names) + bool(memory)
+    if export_body is not None:
+        start, end, old = export_body
+        content = _uleb(old + count) + binary[start:end] + extra
+        section_start, section_end = next((a, b) for s, a, b in placed if s == EXPORT)
+    else:
+        content = _uleb(count) + extra
+        later = [a for s, a, _b in placed if s in _AFTER_EXPORT]
+        section_start = section_end = later[0] if later else len(binary)
+    section = bytes([EXPORT]) + _uleb(len(content)) + content
+    return binary[:section_start] + section + binary[section_end:], names, memory
