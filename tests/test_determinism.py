@@ -258,3 +258,21 @@ def test_state_is_put_back_in_place_where_it_can_be(session, kind):
     assert rows(session, "select counter(0), counter(1), counter(0)") == [(1, 2, 1)]
     in_place = instance._live is live and live is not None
     assert in_place is (kind in ("global", "memory"))
+
+
+def test_too_much_state_or_a_name_of_wasmshell_gets_a_new_instance_per_call(session):
+    """A memory of 2 MiB is not copied back on every call, and a module that already exports the
+    names wasmshell gives state cannot be rewritten: each call gets a new instance instead, still
+    deterministic."""
+    big = COUNTERS["memory"].replace("(memory 1)", "(memory 32)")
+    squatter = COUNTERS["global"].replace(
+        "(module", '(module (global (export "\\00wasmshell-state-g1") i32 (i32.const 7))'
+    )
+    session.register_module(big)
+    session.register_module(squatter.replace('"counter"', '"counter2"'))
+    session.execute("create table k(x check (counter(x) + counter2(x) = 2 * x + 2))")
+    session.execute("insert into k values (1), (2), (3)")
+    assert rows(session, "select counter(0), counter(0), counter2(0), counter2(0)") == [(1, 1, 1, 1)]
+    for instance in (i for key, i in session._instances.items() if isinstance(key, tuple)):
+        assert instance._image is None or not instance._image.usable
+    assert rows(session, "pragma integrity_check") == [("ok",)]

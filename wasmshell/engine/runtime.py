@@ -327,29 +327,41 @@ class _Live:
 class _Image:
     """The state of an instance as it started: its memory's bytes and its mutable globals' values.
 
-    ``usable`` is False if a global cannot be put back this way (a reference).
+    ``usable`` is False if it cannot be put back this way: a reference global, or too much state.
     """
 
     __slots__ = ("base", "live", "restorers", "saved", "size", "size_now", "usable")
 
+    # Beyond these, putting the state back costs as much as a new instance (whose memory wasmtime
+    # maps copy-on-write), and a hostile module could make each call do unbounded work outside
+    # the time limit: a new instance per call then.
+    MAX_BYTES = MIB
+    MAX_GLOBALS = 256
+
     def __init__(self, live: _Live, globals_: list[str], memory: str | None) -> None:
         self.live = live
         store = live.store
+        self.size = 0
+        self.size_now: Callable[[], int] | None = None
+        self.restorers: list[Callable[[], Any]] = []
+        self.usable = False
+        if len(globals_) > self.MAX_GLOBALS:
+            return
         restorers = [
             rawcall.global_restorer(store, rawcall.instance_export(store, live.instance, name))
             for name in globals_
         ]
-        self.usable = None not in restorers
         self.restorers = [r for r in restorers if r is not None]
-        self.size = 0
-        self.size_now: Callable[[], int] | None = None
         if memory is not None:
             exported = rawcall.instance_export(store, live.instance, memory)
             self.size_now = rawcall.memory_size(store, exported)
             self.size = self.size_now()
+            if self.size > self.MAX_BYTES:
+                return
             self.base = exported.data_ptr(store)
             self.saved = ctypes.create_string_buffer(self.size)
             ctypes.memmove(self.saved, self.base, self.size)
+        self.usable = None not in restorers
 
     def put_back(self) -> bool:
         """Put the state back; False if it cannot be (memory grew, and cannot shrink)."""
