@@ -276,3 +276,14 @@ def test_too_much_state_or_a_name_of_wasmshell_gets_a_new_instance_per_call(sess
     for instance in (i for key, i in session._instances.items() if isinstance(key, tuple)):
         assert instance._image is None or not instance._image.usable
     assert rows(session, "pragma integrity_check") == [("ok",)]
+
+
+def test_a_script_creating_the_function_and_a_check_on_it(session):
+    """CREATE FUNCTION and a CHECK naming it in one script: the CHECK's statement is looked at too."""
+    script = (
+        create("counter", COUNTERS["global"])
+        + "; create table k(x check (counter(x) = x + 1)); insert into k values (1), (2), (3);"
+    )
+    session.execute(script).fetchall()
+    assert session.functions["counter"].fresh
+    assert rows(session, "select x from k") == [(1,), (2,), (3,)]

@@ -188,6 +188,9 @@ class ScriptHost(Protocol):
     def after_rollback(self) -> None:
         """Make registrations follow a rollback, before the next statement runs."""
 
+    def before_schema_change(self, sql: str) -> None:
+        """Before SQL that may name functions in the schema: make those that keep state deterministic."""
+
     def execute(self, sql: str, bindings: Any = None, *, cursor: apsw.Cursor, can_cache: bool) -> Any:
         """Run more SQL on ``cursor``, the dialect included."""
 
@@ -241,6 +244,7 @@ class ScriptCursor:
                 count = sum(len(parameter_names(statement)) for statement in plain)
                 values, used = bindings[used : used + count], used + count
             text, plain = "\n".join(plain), []
+            self._session.before_schema_change(text)  # a function created above may be named now
             yield from cursor.execute(text, values, can_cache=can_cache)
 
         script = []

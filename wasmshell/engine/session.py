@@ -227,7 +227,7 @@ class Session:
         if self._pending:
             self.install_mentioned(sql)
         if self._stateful:
-            self._fresh_if_schema_names(sql)
+            self.before_schema_change(sql)
         if cursor is None:
             cursor = self.connection.cursor()
         if trace is not None:
@@ -621,10 +621,10 @@ class Session:
         if found:
             self._install_pending(sorted(found))
 
-    def _fresh_if_schema_names(self, sql: str) -> None:
+    def before_schema_change(self, sql: str) -> None:
         """Before SQL that may put a function that keeps state into the schema (a CHECK accepts one
         that is not deterministic): run it in fresh instances from now on, deterministic in fact."""
-        if _SCHEMA_CHANGE.search(sql) is None:
+        if not self._stateful or _SCHEMA_CHANGE.search(sql) is None:
             return
         data = sql.encode("utf-8", "surrogatepass").lower()
         words = {m.group() for m in _WORD.finditer(data)}
