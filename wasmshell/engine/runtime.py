@@ -354,6 +354,10 @@ class Instance:
             self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
         self._stop: str | None = None  # why a host function stopped the guest
         self._live: _Live | None = None
+        # Open table-valued function cursors hold state in this store: while any does, growth
+        # does not replace it (a trap still does, and ``starts`` tells them).
+        self.pins = 0
+        self.starts = 0  # stores bound so far
         self._start("module start-up")  # a module that cannot start is refused at once
 
     # -- life cycle --------------------------------------------------------
@@ -441,6 +445,7 @@ class Instance:
 
     def _bind(self, live: _Live) -> None:
         self._live = live
+        self.starts += 1
         if self._malloc is not None:
             self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
         for a in self.attached:
@@ -548,7 +553,7 @@ class Instance:
     def maintain(self) -> None:
         """Between calls: notice growth the guest did by itself; drop the instance when too large."""
         self.refresh_memory()
-        if self.stale:
+        if self.stale and not self.pins:
             self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from ..sqltext import split_statements
-from . import native
+from . import native, tables
 from .catalog import Catalog
 from .dialect import (
     CreateFunction,
@@ -110,6 +110,7 @@ class Session:
         self._upgrades: list[WasmFunction] = []
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
+        self._tables: dict[str, tables.TableModule] = {}  # table-valued functions by folded name
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -323,7 +324,9 @@ class Session:
 
         return bind(self._instance(compiled), export, sql_name)
 
-    def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
+    def register_module(
+        self, source: str | bytes, names: Iterable[str] | None = None
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Register exports of a module as SQL functions for this session only.
 
         ``names`` picks exports; by default every exported function except
@@ -339,7 +342,7 @@ class Session:
         *,
         store: bool = True,
         replace: bool = False,
-    ) -> list[FunctionInfo]:
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Register exports of a module as SQL functions, stored in the database unless ``store=False``.
 
         Everything is checked before anything changes: the module compiles,
@@ -349,13 +352,16 @@ class Session:
         """
         compiled = self.compile(source)
         if names is None:
-            pairs = [(e, e) for e in compiled.exports if not is_abi_helper(e)]
+            found = tables.table_names(compiled.exports)
+            parts = {p for name in found for p in tables.table_parts(name, compiled.exports)}
+            pairs = [(e, e) for e in compiled.exports if not is_abi_helper(e) and e not in parts]
+            pairs += [(name, name) for name in found if name not in compiled.exports]
             if not pairs:
                 raise ModuleError("wasm module exports no functions to register")
         else:
             pairs = []
             for name in names:
-                export = compiled.find_export(name)
+                export = compiled.find_export(name) or tables.find_table(compiled, name)
                 if export is None:
                     raise ModuleError(no_export_message(compiled, name))
                 pairs.append((name, export))
@@ -369,7 +375,7 @@ class Session:
         *,
         store: bool,
         replace: bool,
-    ) -> list[FunctionInfo]:
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Bind (SQL name, export) pairs of a compiled module, store them and register them.
 
         Nothing is written or registered unless every name can be.
@@ -382,7 +388,9 @@ class Session:
             (
                 name,
                 export,
-                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic),
+                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic)
+                if export in compiled.exports
+                else self._table_module(name, export, compiled),
             )
             for name, export in pairs
         ]
@@ -399,6 +407,9 @@ class Session:
                 export=export,
                 deterministic=compiled.deterministic,
             )
+            if isinstance(info, tables.TableModule):
+                self.install(entry, table=info)
+                continue
             entry.adopt(compiled, info)
             if len(infos) <= BIND_AT_ONCE:
                 entry.bind()  # registered with its direct call path from the start
@@ -449,7 +460,7 @@ class Session:
                 return
             raise ModuleError(f"function {stmt.name} already exists")
         compiled = self.compile(stmt.body)
-        export = compiled.find_export(stmt.name)
+        export = compiled.find_export(stmt.name) or tables.find_table(compiled, stmt.name)
         if export is None:
             raise ModuleError(no_export_message(compiled, stmt.name))
         self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
@@ -495,8 +506,9 @@ class Session:
 
     # -- registration with SQLite ----------------------------------------------
 
-    def install(self, entry: WasmFunction) -> None:
-        """Register a Wasm function with SQLite, replacing one of the same name."""
+    def install(self, entry: WasmFunction, table: tables.TableModule | None = None) -> None:
+        """Register a Wasm function with SQLite, replacing one of the same name (``table``: a
+        table-valued function's module; a stored one is recognised by its exports)."""
         old = self.functions.get(entry.key)
         if old is not None and old is not entry:
             self.uninstall(old.name)
@@ -504,6 +516,10 @@ class Session:
                 self.skipped.append(Skipped(old.name, "a function of this session has the same name"))
         self._pending.discard(entry.key)
         assert entry.deterministic is not None
+        table = table or self._stored_table(entry)
+        if table is not None:
+            self._install_table(entry, table)
+            return
         conn = self.connection
         # Any arity reaches the lazy entry point, which explains a wrong count.
         # SQLite keeps a deleted function's exact arity and lets it shadow the
@@ -518,6 +534,53 @@ class Session:
         self.functions[entry.key] = entry
         self._used.add(entry.key)
         self.functions_version += 1
+
+    # -- table-valued functions (tables.py) --------------------------------------
+
+    def _table_module(self, name: str, prefix: str, compiled: CompiledModule) -> tables.TableModule:
+        """A table-valued function of a compiled module, bound (its columns read) at once, so
+        that a module whose declaration is wrong is refused before anything is stored."""
+        module = tables.TableModule(
+            name, lambda: tables.TableFunction(name, prefix, self._instance(compiled))
+        )
+        module.fn = tables.TableFunction(name, prefix, self._instance(compiled))
+        return module
+
+    def _stored_table(self, entry: WasmFunction) -> tables.TableModule | None:
+        """The table-valued function a stored function's module makes, if it is one (else None)."""
+        if entry.fn is not None or entry.origin != "stored":
+            return None
+        try:
+            body = entry.source()
+            if not tables.may_be_table(entry.name, body):
+                return None
+            compiled = self.compile(body)
+        except WasmError:
+            return None  # a scalar's lazy path reports it when called
+        prefix = tables.find_table(compiled, entry.name)
+        if prefix is None or compiled.find_export(entry.name) is not None:
+            return None
+        name = entry.name
+        return tables.TableModule(name, lambda: tables.TableFunction(name, prefix, self._instance(compiled)))
+
+    def _install_table(self, entry: WasmFunction, table: tables.TableModule) -> None:
+        self.connection.create_module(
+            entry.name, table, use_bestindex_object=True, eponymous_only=True, read_only=True
+        )
+        self._tables[entry.key] = table
+        entry.arities.add(tables.TABLE_ARITY)
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
+
+    def table_function(self, name: str) -> tables.TableFunction | None:
+        """The table-valued function called ``name``, bound now if it was not yet (None if not one)."""
+        module = self._tables.get(fold(name))
+        if module is None:
+            return None
+        if module.fn is None:
+            module.fn = module.bind()
+        return module.fn
 
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
@@ -541,6 +604,10 @@ class Session:
         del self.functions[key]
         self.functions_version += 1
         if entry is None or not entry.installed:
+            return
+        if self._tables.pop(key, None) is not None:
+            self.connection.create_module(entry.name, None)
+            entry.arities.clear()
             return
         for arity in entry.arities:
             self.connection.create_scalar_function(entry.name, None, arity)
