@@ -1,7 +1,9 @@
 ;; int_range(start, stop, step): a table-valued function, the integers from start to stop
 ;; (inclusive) by step, in a column "value". A step of 0 gives no rows.
-;;   SELECT value FROM int_range(1, 10, 3);      -- 1, 4, 7, 10
-;;   SELECT sum(value) FROM int_range(1, 100, 1); -- 5050
+;;   SELECT group_concat(value) FROM int_range(1, 10, 3);  -- 1,4,7,10
+;;   SELECT sum(value) FROM int_range(1, 100, 1);          -- 5050
+;;   SELECT group_concat(value) FROM int_range(3, -3, -2); -- 3,1,-1,-3
+;;   SELECT count(*) FROM int_range(1, 10, 0);             -- 0
 ;; Exports of a table-valued function (see README, "Table-valued functions"):
 ;; int_range_columns, int_range_open, int_range_next (and libsql_malloc, memory).
 (module
