@@ -25,8 +25,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
 
@@ -85,8 +84,7 @@ def may_be_table(name: str, body: str | bytes) -> bool:
     return f"{name}_open".lower().encode("utf-8") in raw.lower()
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A declared column: its name, type and whether it is an argument (hidden)."""
 
     name: str
