@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
 
 import apsw
 import pytest
+import test_cli
 from conftest import ROOT, SAMPLES, open_session, rows
 
 from wasmshell.engine.dialect import CreateFunction, DropFunction
@@ -22,6 +24,7 @@ from wasmshell.engine.errors import (
 
 SPLIT = (SAMPLES / "split_words.wat").read_text()
 RANGE = (SAMPLES / "int_range.wat").read_text()
+home = test_cli.home
 
 
 def python_words(text: str) -> list[tuple[int, str, int]]:
@@ -301,3 +304,26 @@ def test_ten_million_rows_keep_memory_flat():
     large = peak_kib(10_000_000)
     # Gathering the rows would take hundreds of MiB (a Python int alone is 28 bytes).
     assert large - small < 32 * 1024, (small, large)
+
+
+def test_loadwasm_and_funcs_show_the_table_kind_and_columns(tmp_path, home):
+    db = tmp_path / "t.db"
+
+    def shell(*commands: str) -> str:
+        proc = subprocess.run(
+            [test_cli.WASMSHELL, str(db), *commands], capture_output=True, text=True, cwd=ROOT, env=home
+        )
+        assert proc.returncode == 0 and not proc.stderr, proc.stderr
+        return proc.stdout
+
+    out = shell(".loadwasm samples/split_words.wat")
+    assert (
+        out
+        == "split_words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER)  (stored in the database)\n"
+    )
+    # reopened: listed before any use (columns apart by two spaces or more), then used and counted
+    lines = shell(".mode list", ".funcs", "SELECT count(*) FROM split_words('a b c')", ".funcs").splitlines()
+    before, count, after = (re.split(r"\s{2,}", line.strip()) for line in (lines[2], lines[3], lines[6]))
+    assert before[:2] == ["split_words", "split_words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER)"]
+    assert before[-2:] == ["0", "0"] and count == ["3"]
+    assert after[-2:] == ["1", "0"]  # one open, no error

@@ -575,7 +575,10 @@ class Session:
 
     def table_function(self, name: str) -> tables.TableFunction | None:
         """The table-valued function called ``name``, bound now if it was not yet (None if not one)."""
-        module = self._tables.get(fold(name))
+        key = fold(name)
+        module = self._tables.get(key)
+        if module is None and key in self.functions:  # a stored one not registered yet
+            module = self._stored_table(self.functions[key])
         if module is None:
             return None
         if module.fn is None:

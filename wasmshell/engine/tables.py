@@ -397,6 +397,13 @@ class TableModule:
         self.bind = bind
         self.fn: TableFunction | None = None
 
+    @property
+    def columns_text(self) -> str:
+        """The signature ``.loadwasm`` prints: ``name(arg TYPE) -> TABLE(col TYPE, ...)``."""
+        if self.fn is None:
+            self.fn = self.bind()
+        return self.fn.signature
+
     def Connect(
         self, _connection: Any, _module: str, _db: str, _table: str, *_args: Any
     ) -> tuple[str, _Table]:
