@@ -139,39 +139,43 @@ def schema(columns: list[Column]) -> str:
 def parse_batch(data: bytes, count: int, ncols: int, label: str) -> list[tuple[Any, ...]]:
     """The rows of one batch; ResultError naming the row and column for anything malformed."""
     rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    q, d, find = _Q.unpack_from, _D.unpack_from, data.index
     at, end = 0, len(data)
+    columns = range(ncols)
     row: list[Any] = []
     try:
         for _ in range(count):
             row = []
-            for _ in range(ncols):
+            put = row.append
+            for _ in columns:
                 tag = data[at]
-                if tag == TAG_INTEGER:
-                    row.append(_Q.unpack_from(data, at + 1)[0])
-                    at += 9
-                elif tag == TAG_TEXT:
-                    stop = data.index(0, at + 1)
-                    row.append(data[at + 1 : stop].decode("utf-8"))
+                if tag == TAG_TEXT:
+                    stop = find(0, at + 1)
+                    put(data[at + 1 : stop].decode("utf-8"))
                     at = stop + 1
+                elif tag == TAG_INTEGER:
+                    put(q(data, at + 1)[0])
+                    at += 9
                 elif tag == TAG_REAL:
-                    value = _D.unpack_from(data, at + 1)[0]
-                    row.append(None if value != value else value)
+                    value = d(data, at + 1)[0]
+                    put(None if value != value else value)
                     at += 9
                 elif tag == TAG_NULL:
-                    row.append(None)
+                    put(None)
                     at += 1
                 elif tag == TAG_BLOB:
                     length = int.from_bytes(data[at + 1 : at + 5], "big")
                     if at + 5 + length > end:
                         raise IndexError
-                    row.append(data[at + 5 : at + 5 + length])
+                    put(data[at + 5 : at + 5 + length])
                     at += 5 + length
                 else:
                     raise ResultError(
                         f"wasm function {label}: malformed value type byte {tag} in row "
                         f"{len(rows) + 1}, column {len(row) + 1}"
                     )
-            rows.append(tuple(row))
+            add(tuple(row))
     except (IndexError, ValueError, struct.error) as exc:
         what = (
             "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "runs past the end of its batch"
@@ -298,6 +302,7 @@ class _Cursor:
         self.handle: tuple[Any, int] | None = None
         self.args: tuple[Any, ...] = ()
         self.rows: list[tuple[Any, ...]] = []
+        self.row: tuple[Any, ...] | None = None
         self.at = 0
         self.rowid = 0
         self.pinned = False
@@ -311,7 +316,7 @@ class _Cursor:
                 f"wasm table function {fn.name} takes {fn.nargs} argument{'' if fn.nargs == 1 else 's'}, "
                 f"but {given} {'was' if given == 1 else 'were'} given"
             )
-        self.args, self.rows, self.at, self.rowid = tuple(args), [], 0, 0
+        self.args, self.rows, self.row, self.at, self.rowid = tuple(args), [], None, 0, 0
         self.handle = fn.open(self.args)
         if self.handle is not None:
             fn.instance.pins += 1
@@ -321,16 +326,19 @@ class _Cursor:
     def _fill(self) -> None:
         self.at = 0
         self.rows = self.fn.batch(self.handle) if self.handle is not None else []
+        self.row = self.rows[0] if self.rows else None
         if not self.rows:
             self._release()
 
     def Eof(self) -> bool:
-        return self.at >= len(self.rows)
+        return self.row is None
 
     def Next(self) -> None:
         self.at += 1
         self.rowid += 1
-        if self.at >= len(self.rows):
+        try:
+            self.row = self.rows[self.at]
+        except IndexError:
             self._fill()
 
     def Rowid(self) -> int:
@@ -339,7 +347,8 @@ class _Cursor:
     def Column(self, number: int) -> Any:
         if number < 0:
             return self.rowid
-        row = self.rows[self.at]
+        row = self.row
+        assert row is not None  # SQLite reads columns only before Eof
         return row[number] if number < len(row) else self.args[number - len(row)]
 
     def Close(self) -> None:
