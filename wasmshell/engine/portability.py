@@ -54,13 +54,16 @@ class Portability:
 
     def note(self, names: str) -> str | None:
         """A sentence for the user about ``names`` (one function's, or several of the same verdict)
-        when they are created; None when libSQL runs them as wasmshell does."""
-        if self.blockers:
-            also = f"; there also {', '.join(self.caveats)}" if self.caveats else ""
-            return f"libSQL could not run {names}: {'; '.join(self.blockers)}{also}"
-        if self.caveats:
-            return f"{names} would run in libSQL with {', '.join(self.caveats)}"
-        return None
+        when they are created, if libSQL could not run them; None otherwise.
+
+        Integers cut to 32 bits alone make no note: nearly every integer
+        function has them, and a note at every one would teach users to
+        ignore notes. ``.funcs`` shows them (``32-bit``).
+        """
+        if not self.blockers:
+            return None
+        also = f"; there also {', '.join(self.caveats)}" if self.caveats else ""
+        return f"libSQL could not run {names}: {'; '.join(self.blockers)}{also}"
 
 
 PORTABLE = Portability()

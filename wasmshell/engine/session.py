@@ -103,7 +103,7 @@ class Session:
         # rows are usable (registered with SQLite when first named, see install_mentioned).
         self.functions = FunctionTable(lambda name: WasmFunction(self, name, "stored"))
         self.skipped: list[Skipped] = []  # stored rows that are not registered, and why
-        # What libSQL would make of the functions added since take_notes(), when not what wasmshell does.
+        # The functions added since take_notes() that libSQL could not run, and why.
         self.notes: list[tuple[str, Portability]] = []
         self.notes_dropped = 0
         self.stored_status: str | None = None  # why stored functions are not (all) there, for .funcs
@@ -415,9 +415,9 @@ class Session:
         return [info for _name, _export, info in infos]
 
     def _note_portability(self, infos: list[FunctionInfo]) -> None:
-        """Keep what libSQL would make of each new function it could not run as wasmshell does."""
+        """Keep a note of each new function libSQL could not run, with the reasons."""
         for info in infos:
-            if info.libsql.note(info.name) is None:
+            if info.libsql.runs:
                 continue
             if len(self.notes) < MAX_NOTES:
                 self.notes.append((info.name, info.libsql))

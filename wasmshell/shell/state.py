@@ -294,8 +294,8 @@ class Shell:
             self.show_notes()
 
     def show_notes(self, shown: int = 10) -> None:
-        """Write to stderr what libSQL would make of the functions just created (the engine's notes),
-        names of the same verdict on one line, ``shown`` lines at most."""
+        """Write to stderr which functions just created libSQL could not run, and why (the engine's
+        notes), names of the same verdict on one line, ``shown`` lines at most."""
         notes, more = self.session.take_notes()
         grouped: dict[Any, list[str]] = {}
         for name, verdict in notes:
@@ -305,7 +305,7 @@ class Shell:
             more += sum(len(names) for names in list(grouped.values())[shown:])
             lines = lines[:shown]
         if more:
-            lines.append(f"Note: and {more:,} more functions libSQL would not run as here (see .funcs)")
+            lines.append(f"Note: and {more:,} more functions libSQL could not run (see .funcs)")
         if lines:
             self.out.flush()
             self.stderr.write("\n".join(lines) + "\n")
