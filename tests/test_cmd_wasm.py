@@ -33,6 +33,7 @@ FUNCS_COLUMNS = [
     "state",
     "calls",
     "errors",
+    "libsql",
 ]
 
 # Exports two SQL functions and the helpers .loadwasm must leave alone.
@@ -47,7 +48,9 @@ MULTI_WAT = """(module
   (func (export "main") (result i32) (i32.const 0))
   (func (export "__wasm_call_ctors")))
 """
-FAKE_FIB_WAT = '(module (func (export "fib") (param i64) (result i64) (i64.const 42)))\n'
+FAKE_FIB_WAT = (
+    '(module (memory (export "memory") 0) (func (export "fib") (param i64) (result i64) (i64.const 42)))\n'
+)
 
 
 def sample(name: str) -> str:
@@ -428,6 +431,10 @@ def test_funcs_lists_every_column(db, ws):
         assert int(row["bytes"]) == len(body)
         assert len(row["sha256"]) >= 8 and hashlib.sha256(body).hexdigest().startswith(row["sha256"])
         assert (row["state"], row["calls"], row["errors"]) == (state, "0", "0")
+    # What libSQL would make of each: integers cut to 32 bits where an i64 is.
+    assert [by_name[n]["libsql"] for n in ("concat3", "hypot")] == ["yes", "yes"]
+    assert by_name["fib"]["libsql"] == "32-bit: INTEGER arguments and result cut to 32 bits"
+    assert by_name["hello"]["libsql"] == "32-bit: INTEGER result cut to 32 bits"
 
 
 def test_funcs_counts_calls_and_errors_in_this_session(db, ws):
@@ -547,8 +554,11 @@ def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
             "state",
             "calls",
             "errors",
+            "libsql",
         ]
         assert "fib(INTEGER) -> INTEGER" in table and "sha256" not in table
+        fib_row = [c.strip() for c in next(line for line in table.splitlines() if "fib" in line).split("│")]
+        assert fib_row[-2] == "32-bit"  # the one word; the reasons are in the other modes
         shell.settings.mode = "list"
         out.seek(0), out.truncate()
         run_command(shell, ".funcs")

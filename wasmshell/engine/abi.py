@@ -24,6 +24,7 @@ from typing import Any
 
 from . import native
 from .errors import ArgumentError, ModuleError, sql_type_name
+from .portability import PORTABLE, SCALAR, Portability, check
 from .runtime import Attached, Instance, Signature
 
 F32_MAX = 3.4028234663852886e38
@@ -37,6 +38,7 @@ class FunctionInfo:
     params: tuple[str, ...]
     result: str | None
     deterministic: bool
+    libsql: Portability = PORTABLE  # whether libSQL could run it, and why not
 
 
 def kinds(signature: Signature, has_memory: bool, name: str) -> tuple[list[str], str | None]:
@@ -67,14 +69,24 @@ EXPECTED = {
 }
 
 
-def describe(name: str, signature: Signature, has_memory: bool, deterministic: bool) -> FunctionInfo:
-    """The SQL-level description of a function: parameter and result types."""
+def describe(
+    name: str,
+    signature: Signature,
+    has_memory: bool,
+    deterministic: bool,
+    *,
+    export: str | None = None,
+    kind: str = SCALAR,
+) -> FunctionInfo:
+    """The SQL-level description of a function: parameter and result types, and what libSQL would
+    make of it (``export`` is the export called, when not ``name`` itself; ``kind`` the function's kind)."""
     params, result = kinds(signature, has_memory, name)
     return FunctionInfo(
         name,
         tuple(SQL_NAMES[k] for k in params),
         SQL_NAMES[result] if result else None,
         deterministic,
+        check(name, export or name, signature.params, signature.results, has_memory, kind),
     )
 
 
@@ -228,7 +240,7 @@ def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
     if call is None:
         factory = _factory(tuple(params), result, compiled.has_memory)
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
-    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic)
+    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic, export=export)
     return SqlFunction(info, attached, call)
 
 

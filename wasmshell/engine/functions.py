@@ -65,7 +65,8 @@ def _read_signature(function: WasmFunction, body: str | bytes) -> FunctionInfo |
             return None
         params, results = signatures[found]
         memory = wasmbin.exports_memory(binary)
-        return describe(function.name, Signature(params, results), memory, bool(function.deterministic))
+        deterministic = bool(function.deterministic)
+        return describe(function.name, Signature(params, results), memory, deterministic, export=found)
     except Exception:  # a module that does not parse has no signature to show
         return None
 

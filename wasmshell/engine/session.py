@@ -57,12 +57,15 @@ RUN_WASM_MODULES = 64
 BIND_AT_ONCE = 64
 # At most this much is written to store a module's functions (one copy of the module per function).
 MAX_STORED_BYTES = 1 << 30
+# Portability notes kept until the shell (or an application) takes them: the rest are counted.
+MAX_NOTES = 100
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
+    from .portability import Portability
     from .runtime import CompiledModule, Instance, Runtime
 
 
@@ -100,6 +103,9 @@ class Session:
         # rows are usable (registered with SQLite when first named, see install_mentioned).
         self.functions = FunctionTable(lambda name: WasmFunction(self, name, "stored"))
         self.skipped: list[Skipped] = []  # stored rows that are not registered, and why
+        # The functions added since take_notes() that libSQL could not run, and why.
+        self.notes: list[tuple[str, Portability]] = []
+        self.notes_dropped = 0
         self.stored_status: str | None = None  # why stored functions are not (all) there, for .funcs
         self.functions_version = 0  # changes whenever the set of functions does
         self._pending: set[str] = set()  # stored functions not registered yet
@@ -388,7 +394,9 @@ class Session:
             (
                 name,
                 export,
-                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic)
+                describe(
+                    name, compiled.exports[export], compiled.has_memory, compiled.deterministic, export=export
+                )
                 if export in compiled.exports
                 else self._table_module(name, export, compiled),
             )
@@ -414,7 +422,24 @@ class Session:
             if len(infos) <= BIND_AT_ONCE:
                 entry.bind()  # registered with its direct call path from the start
             self.install(entry)
+        self._note_portability([info for _name, _export, info in infos])
         return [info for _name, _export, info in infos]
+
+    def _note_portability(self, infos: list[FunctionInfo]) -> None:
+        """Keep a note of each new function libSQL could not run, with the reasons."""
+        for info in infos:
+            if info.libsql.runs:
+                continue
+            if len(self.notes) < MAX_NOTES:
+                self.notes.append((info.name, info.libsql))
+            else:
+                self.notes_dropped += 1
+
+    def take_notes(self) -> tuple[list[tuple[str, Portability]], int]:
+        """The (name, verdict) notes kept since the last call, and how many more there were."""
+        taken = self.notes, self.notes_dropped
+        self.notes, self.notes_dropped = [], 0
+        return taken
 
     def _check_new_names(self, pairs: list[tuple[str, str]], *, store: bool, replace: bool) -> set[str]:
         """Raise ModuleError unless every SQL name of ``pairs`` can be a new function; their folded names."""
@@ -464,6 +489,12 @@ class Session:
         if export is None:
             raise ModuleError(no_export_message(compiled, stmt.name))
         self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
+
+    def init_function_table(self) -> None:
+        """libSQL's ``libsql_try_initialize_wasm_func_table``: create its table if there is none, and
+        take the functions stored there (a table already there is left as it is)."""
+        self.catalog.create()
+        self.sync_stored()
 
     def drop_function(self, stmt: DropFunction) -> None:
         """DROP FUNCTION: remove the rows of that name (in any case) and the registration."""

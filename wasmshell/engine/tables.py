@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import apsw
 
 from .errors import ArgumentError, ModuleError, ResultError
+from .portability import Portability, check
 
 if TYPE_CHECKING:
     from .runtime import CompiledModule, Instance
@@ -405,6 +406,11 @@ class TableModule:
         self.name = name
         self.bind = bind
         self.fn: TableFunction | None = None
+
+    @property
+    def libsql(self) -> Portability:
+        """What libSQL would make of it: nothing, it has scalar functions only."""
+        return check(self.name, self.name, (), (), True, kind="table")
 
     @property
     def columns_text(self) -> str:
