@@ -344,6 +344,10 @@ class Instance:
         self.gate[2] = 2**64 - 1  # no entry seen yet
         self.gate[4] = ctypes.addressof(host.signals)
         self.stale = False
+        # Aggregate states living in this instance (aggregate.GroupState): while there are any,
+        # it is not replaced, and each new store is a new generation (a state of an old one is lost).
+        self.holders: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.generation = 0
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
         # Past this many bytes of linear memory the instance is replaced
@@ -441,6 +445,7 @@ class Instance:
 
     def _bind(self, live: _Live) -> None:
         self._live = live
+        self.generation += 1
         if self._malloc is not None:
             self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
         for a in self.attached:
@@ -546,9 +551,10 @@ class Instance:
             self.stale = True
 
     def maintain(self) -> None:
-        """Between calls: notice growth the guest did by itself; drop the instance when too large."""
+        """Between calls: notice growth the guest did by itself; drop the instance when too large,
+        unless an aggregate state lives in it (then it waits for the last one to finish)."""
         self.refresh_memory()
-        if self.stale:
+        if self.stale and not self.holders:
             self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:

@@ -36,7 +36,7 @@ from .errors import (
 )
 from .functions import FunctionTable, Skipped, WasmFunction
 from .limits import MIB, Limits
-from .module import is_abi_helper, no_export_message
+from .module import aggregate_exports, function_kind, no_export_message, sql_functions
 from .names import (
     RUN_WASM,
     all_usable_names,
@@ -63,6 +63,7 @@ _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
+    from .aggregate import AggregateFunction
     from .runtime import CompiledModule, Instance, Runtime
 
 
@@ -323,6 +324,15 @@ class Session:
 
         return bind(self._instance(compiled), export, sql_name)
 
+    def bind_aggregate(self, compiled: CompiledModule, sql_name: str) -> AggregateFunction:
+        """An aggregate (or window function) of a compiled module's NAME_step, NAME_final... exports."""
+        from . import aggregate
+
+        parts = aggregate_exports(compiled.exports, sql_name)
+        if parts is None:
+            raise ModuleError(no_export_message(compiled, f"{sql_name}_step"))
+        return aggregate.bind(self._instance(compiled), parts, sql_name)
+
     def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
         """Register exports of a module as SQL functions for this session only.
 
@@ -349,16 +359,11 @@ class Session:
         """
         compiled = self.compile(source)
         if names is None:
-            pairs = [(e, e) for e in compiled.exports if not is_abi_helper(e)]
+            pairs = sql_functions(compiled.exports)
             if not pairs:
                 raise ModuleError("wasm module exports no functions to register")
         else:
-            pairs = []
-            for name in names:
-                export = compiled.find_export(name)
-                if export is None:
-                    raise ModuleError(no_export_message(compiled, name))
-                pairs.append((name, export))
+            pairs = [(name, _export_for(compiled, name)) for name in names]
         return self.add_functions(compiled, source, pairs, store=store, replace=replace)
 
     def add_functions(
@@ -375,17 +380,8 @@ class Session:
         Nothing is written or registered unless every name can be.
         """
         keys = self._check_new_names(pairs, store=store, replace=replace)
-        from .abi import describe
-
         # Each signature must be one SQL can call, and the module must start.
-        infos = [
-            (
-                name,
-                export,
-                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic),
-            )
-            for name, export in pairs
-        ]
+        infos = [(name, export, _describe(compiled, name, export)) for name, export in pairs]
         self._instance(compiled)
         if store:
             self._store_module(compiled, source, [name for name, _export in pairs], keys)
@@ -398,6 +394,7 @@ class Session:
                 body=None if store else source,
                 export=export,
                 deterministic=compiled.deterministic,
+                kind=info.kind,
             )
             entry.adopt(compiled, info)
             if len(infos) <= BIND_AT_ONCE:
@@ -449,9 +446,7 @@ class Session:
                 return
             raise ModuleError(f"function {stmt.name} already exists")
         compiled = self.compile(stmt.body)
-        export = compiled.find_export(stmt.name)
-        if export is None:
-            raise ModuleError(no_export_message(compiled, stmt.name))
+        export = _export_for(compiled, stmt.name)
         self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
 
     def drop_function(self, stmt: DropFunction) -> None:
@@ -504,6 +499,9 @@ class Session:
                 self.skipped.append(Skipped(old.name, "a function of this session has the same name"))
         self._pending.discard(entry.key)
         assert entry.deterministic is not None
+        if entry.aggregate:
+            self._install_aggregate(entry)
+            return
         conn = self.connection
         # Any arity reaches the lazy entry point, which explains a wrong count.
         # SQLite keeps a deleted function's exact arity and lets it shadow the
@@ -519,9 +517,31 @@ class Session:
         self._used.add(entry.key)
         self.functions_version += 1
 
+    def _install_aggregate(self, entry: WasmFunction) -> None:
+        """Register an aggregate for its exact arity (SQLite must know the kind before it prepares a
+        statement), as a window function when it has NAME_inverse; compiled when a group starts.
+
+        A module whose exports do not fit together is registered for any arity: its first group
+        fails with the reason.
+        """
+        info = entry.peek()
+        arity = -1 if info is None else len(info.params)
+        flags = INNOCUOUS | (apsw.SQLITE_DETERMINISTIC if entry.deterministic else 0)
+        if entry.kind == "window":
+            self.connection.create_window_function(entry.name, entry.start, arity, flags=flags)
+        else:
+            self.connection.create_aggregate_function(entry.name, entry.start, arity, flags=flags)
+        self._ghosts.pop(entry.key, None)
+        entry.arities.add(arity)
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
+
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
         assert entry.fn is not None
+        if entry.aggregate:
+            return  # its factory calls the bound function directly already
         self.connection.create_scalar_function(
             entry.name,
             entry.fn.call,
@@ -800,6 +820,30 @@ class Session:
 
             fn = fns[name] = bind(instance, export, name)
         return fn
+
+
+def _export_for(compiled: CompiledModule, name: str) -> str:
+    """The export that makes ``name`` a function: its own (a scalar), or NAME_step (an aggregate)."""
+    export = compiled.find_export(name)
+    if export is None:
+        parts = aggregate_exports(compiled.exports, name)
+        if parts is None:
+            raise ModuleError(no_export_message(compiled, name))
+        export = parts["step"]
+    return export
+
+
+def _describe(compiled: CompiledModule, name: str, export: str) -> FunctionInfo:
+    """What ``name`` (of ``export``) looks like from SQL; ModuleError if SQL cannot call it."""
+    if function_kind(compiled.exports, name) in ("aggregate", "window"):
+        from . import aggregate
+
+        parts = aggregate_exports(compiled.exports, name)
+        assert parts is not None and parts["step"] == export
+        return aggregate.describe(name, compiled.exports, parts, compiled.has_memory, compiled.deterministic)
+    from .abi import describe
+
+    return describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic)
 
 
 def _register_python_run_wasm(
