@@ -25,6 +25,7 @@ LIBSQL_TABLE = f"CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, body
 TABLE_SQL = f"CREATE TABLE {TABLE} (name text PRIMARY KEY, body text) WITHOUT ROWID"
 FUNCS_COLUMNS = [
     "name",
+    "kind",
     "signature",
     "origin",
     "deterministic",
@@ -542,6 +543,7 @@ def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
         header = next(line for line in table.splitlines() if "name" in line)
         assert [c.strip() for c in header.strip("│ ").split("│")] == [
             "name",
+            "kind",
             "signature",
             "origin",
             "state",

@@ -20,7 +20,7 @@ import pytest
 import test_cli
 from conftest import ROOT, SAMPLES, open_session
 
-from wasmshell.engine.module import is_abi_helper
+from wasmshell.engine.module import sql_functions
 from wasmshell.engine.wasmbin import export_signatures
 
 home = test_cli.home
@@ -99,7 +99,7 @@ def test_every_function_of_a_sample_has_an_example(path):
     import wasmtime
 
     exports = export_signatures(bytes(wasmtime.wat2wasm(path.read_text())))
-    functions = {name for name in exports if not is_abi_helper(name)}
+    functions = {name for name, _export in sql_functions(exports)}
     examples = " ".join(e.sql for e in walkthrough(path).examples)
     missing = {name for name in functions if not re.search(rf"\b{re.escape(name)}\(", examples)}
     assert not missing, f"{path.name}: no example calls {sorted(missing)}"

@@ -74,12 +74,14 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
         return 1
     where = "for this session" if "--temp" in options else "stored in the database"
     for info in infos:
-        shell.out.write(f"{signature(info)}  ({where})\n")
+        kind = "" if info.kind == "scalar" else f"{info.kind}, "
+        shell.out.write(f"{signature(info)}  ({kind}{where})\n")
     return 0
 
 
 FUNCS_COLUMNS = [
     "name",
+    "kind",
     "signature",
     "origin",
     "deterministic",
@@ -89,7 +91,7 @@ FUNCS_COLUMNS = [
     "calls",
     "errors",
 ]
-PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors"]
+PRETTY_FUNCS_COLUMNS = ["name", "kind", "signature", "origin", "state", "calls", "errors"]
 
 
 @command(
@@ -120,6 +122,7 @@ def _funcs(shell: Shell, args: list[str]) -> int:
         rows.append(
             (
                 e.name,
+                info.kind if info else e.kind or "?",
                 signature(info) if info else "?",
                 e.origin,
                 "?" if e.deterministic is None else "yes" if e.deterministic else "no",
@@ -132,7 +135,9 @@ def _funcs(shell: Shell, args: list[str]) -> int:
         )
     for skipped in session.skipped:
         if wanted(skipped.shown):
-            rows.append((skipped.shown, "?", "stored", "?", "?", "?", f"skipped: {skipped.reason}", 0, 0))
+            rows.append(
+                (skipped.shown, "?", "?", "stored", "?", "?", "?", f"skipped: {skipped.reason}", 0, 0)
+            )
     if rows:
         _funcs_table(shell, rows)
     if session.stored_status:
