@@ -4,7 +4,7 @@
 ;;   SELECT joinwords(w ORDER BY k DESC) FROM (SELECT column1 AS w, column2 AS k FROM (VALUES ('a', 1), ('b', 2), ('c', 3)));   -- c b a
 ;;   SELECT joinwords(column1) FROM (VALUES ('x'), (NULL), ('y'));   -- x y
 ;;   SELECT joinwords(column1) FROM (SELECT 'x' AS column1 WHERE 0);   -- NULL
-;;   SELECT joinwords(column1) OVER () FROM (VALUES ('a'));   -- error: joinwords() may not be used as a window function
+;;   SELECT joinwords(column1) OVER () FROM (VALUES ('a'));   -- error: joinwords() may not be used as a window function (its module exports no joinwords_inverse)
 ;;
 ;; The state is an i32: for each group the host places a NULL ([0x05]) with
 ;; libsql_malloc and passes its address as the first state; step returns

@@ -60,6 +60,7 @@ MAX_STORED_BYTES = 1 << 30
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
+_NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
@@ -244,6 +245,7 @@ class Session:
         registered); else raise the error with what is known about X, or return False."""
         found = _NO_SUCH_FUNCTION.match(str(exc))
         if found is None:
+            self._explain_window(exc)
             return False
         name = found.group(1)
         key = fold(name)
@@ -263,11 +265,15 @@ class Session:
             note = self.stored_status
         if note is None:
             return False
-        better = type(exc)(f"{exc} ({note})")
-        for attribute in ("result", "extendedresult", "error_offset"):
-            if hasattr(exc, attribute):
-                setattr(better, attribute, getattr(exc, attribute))
-        raise better from None
+        raise _with_note(exc, note) from None
+
+    def _explain_window(self, exc: apsw.SQLError) -> None:
+        """After "X() may not be used as a window function" for a Wasm aggregate: raise it saying why."""
+        found = _NOT_A_WINDOW.match(str(exc))
+        entry = self.functions.made().get(fold(found.group(1))) if found else None
+        if entry is None or entry.kind != "aggregate":
+            return
+        raise _with_note(exc, f"its module exports no {entry.name}_inverse") from None
 
     def interrupt(self) -> None:
         """Stop the running statement, SQL or Wasm, as soon as possible (thread-safe)."""
@@ -820,6 +826,15 @@ class Session:
 
             fn = fns[name] = bind(instance, export, name)
         return fn
+
+
+def _with_note(exc: apsw.SQLError, note: str) -> apsw.SQLError:
+    """SQLite's error with a note of ours after it, its codes and offset kept."""
+    better = type(exc)(f"{exc} ({note})")
+    for attribute in ("result", "extendedresult", "error_offset"):
+        if hasattr(exc, attribute):
+            setattr(better, attribute, getattr(exc, attribute))
+    return better
 
 
 def _export_for(compiled: CompiledModule, name: str) -> str:
