@@ -122,7 +122,11 @@ def test_demo_script_runs_through_the_shell(home):
     assert re.search(r"│ añb +│ bña ", out)
     assert re.search(r"│ 30 │ 832040 ", out)
     # .funcs lists every function, .wat prints the stored module back
-    listed = {line.split()[0] for line in out.splitlines() if re.match(r"\w+ +\w+\(", line)}
+    listed = {
+        line.split()[0]
+        for line in out.splitlines()
+        if re.match(r"\w+ +(scalar|aggregate|window) +\w+\(", line)
+    }
     assert {"gcd", "fib", "reverse_text", "crc32", "nullif_empty", "is_null"} <= listed
     assert '(func (export "gcd") (param $a i64)' in out
     assert out.rstrip().endswith("Done.")
