@@ -172,6 +172,35 @@ def test_interrupt_stops_a_step(s):
     assert fetch(s, f"SELECT tsum(x) {CALM}") == fetch(s, f"SELECT sum(x) {CALM}")
 
 
+FSUM = """(module
+  (func (export "fsum_step") (param $s f64) (param $x f64) (result f64)
+    (f64.add (local.get $s) (local.get $x)))
+  (func (export "fsum_final") (param $s f64) (result f64) (local.get $s)))"""
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["c", "ctypes"])
+def test_both_call_paths_agree_with_sqlite(s, monkeypatch, c_calls):
+    from wasmshell.engine import native
+
+    monkeypatch.setattr(native, "c_calls", c_calls)
+    s.register_module(HOSTILE)
+    s.register_module(FSUM)
+    s.register_module(C_MODULE)
+    window = "OVER (PARTITION BY g % 3 ORDER BY x ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING)"
+    assert fetch(s, f"SELECT g, isum(x), fsum(x), joinwords(w) {CALM} GROUP BY g") == fetch(
+        s, f"SELECT g, sum(x), total(x), group_concat(w, ' ') {CALM} GROUP BY g"
+    )
+    assert fetch(s, f"SELECT isum(x) {window} FROM t") == fetch(s, f"SELECT sum(x) {window} FROM t")
+    # A NaN state stays NaN (SQL NULL at the end); a NULL row is skipped.
+    inf = "(VALUES (1e308 * 10), (-1e308 * 10), (1), (NULL))"
+    assert fetch(s, f"SELECT fsum(column1) FROM {inf}") == fetch(s, f"SELECT total(column1) FROM {inf}")
+    values = [x for (x,) in fetch(s, "SELECT x FROM t")]
+    assert fetch(s, "SELECT middle(x) FROM t") == [(statistics.median(values),)]
+    with pytest.raises(WasmTrap, match=r"wasm trap in tsum \(step\): unreachable"):
+        fetch(s, "SELECT tsum(x) FROM t")
+    assert fetch(s, f"SELECT tsum(x) {CALM}") == fetch(s, f"SELECT sum(x) {CALM}")
+
+
 def test_an_instance_holding_states_is_not_replaced_mid_statement(s):
     """The C module's scalar lerp runs in the same instance as middle (a state of every value):
     its memory check sees the instance past its size bound on every row, and waits."""

@@ -170,11 +170,59 @@ def bind(instance: Instance, parts: dict[str, str], sql_name: str) -> AggregateF
         phase_params = ("state", *params) if step else ("state",)
         factory = _phase_factory(state, phase_params, None if step else result, pointer, step)
         label = f"{sql_name} ({phase})"  # errors name the function and the phase
-        calls[phase] = factory(
-            instance, attached.call, attached.stats, label, *_complaints(label, params, attached.stats)
-        )
+        complaints = _complaints(label, params, attached.stats)
+        fast = _native_phase(instance, attached, state, params, pointer, label, complaints) if step else None
+        calls[phase] = fast or factory(instance, attached.call, attached.stats, label, *complaints)
     start = _starter(instance, calls, state, pointer, sql_name)
     return AggregateFunction(info, "inverse" in parts, phases, start)
+
+
+def _native_phase(
+    instance: Instance,
+    attached: Attached,
+    state: str,
+    params: list[str],
+    pointer: bool,
+    label: str,
+    complaints: tuple[Callable[..., Any], ...],
+) -> Callable[..., Any] | None:
+    """Step or inverse through the C call path (native.py), or None where it is not built.
+
+    The C call takes the state as its first argument (an i32 state as a plain
+    integer) and returns the new one, or None for a NULL argument (the row is
+    skipped) or, from an f64 state, a NaN (the state becomes NaN).
+    """
+    from . import native
+
+    bad, out_of_range, lost = complaints
+    stats = attached.stats
+
+    def fail(err: int) -> None:
+        instance.fail(attached.call, err, label, stats)
+
+    fast = native.wasm_call(
+        attached.call, [state, *params], state, stats, bad, out_of_range, fail, instance, label
+    )
+    if fast is None:
+        return None
+    args = "".join(f", a{k}" for k in range(1, len(params) + 1))
+    lines = [f"def phase(c{args}):"]
+    if pointer:  # a state of a store dropped since (a trap, a reset) must not be read in the new one
+        lines.append("    if c.generation != inst.generation or not G[1]: lost(name)")
+    lines += [f"    r = fast(c.value{args})", "    if r is not None: c.value = r"]
+    if state == "f64":  # None with every argument given: the new state is a NaN
+        given = " and ".join(f"a{k} is not None" for k in range(1, len(params) + 1)) or "True"
+        lines.append(f"    elif {given}: c.value = NAN")
+    namespace: dict[str, Any] = {
+        "fast": fast,
+        "inst": instance,
+        "G": instance.gate,
+        "lost": lost,
+        "name": label,
+        "NAN": float("nan"),
+    }
+    exec(compile("\n".join(lines) + "\n", "<wasmshell agg>", "exec"), namespace)
+    return namespace["phase"]
 
 
 def _complaints(label: str, params: list[str], stats: list[int]) -> tuple[Callable[..., Any], ...]:
