@@ -171,7 +171,17 @@ def bind(instance: Instance, parts: dict[str, str], sql_name: str) -> AggregateF
         factory = _phase_factory(state, phase_params, None if step else result, pointer, step)
         label = f"{sql_name} ({phase})"  # errors name the function and the phase
         complaints = _complaints(label, params, attached.stats)
-        fast = _native_phase(instance, attached, state, params, pointer, label, complaints) if step else None
+        # final and value take the state alone and give a result (``params`` and ``result`` say which).
+        fast = _native_phase(
+            instance,
+            attached,
+            state,
+            params if step else [],
+            pointer,
+            label,
+            complaints,
+            None if step else (result,),
+        )
         calls[phase] = fast or factory(instance, attached.call, attached.stats, label, *complaints)
     start = _starter(instance, calls, state, pointer, sql_name)
     return AggregateFunction(info, "inverse" in parts, phases, start)
@@ -185,12 +195,15 @@ def _native_phase(
     pointer: bool,
     label: str,
     complaints: tuple[Callable[..., Any], ...],
+    gives: tuple[str | None] | None = None,
 ) -> Callable[..., Any] | None:
-    """Step or inverse through the C call path (native.py), or None where it is not built.
+    """A phase through the C call path (native.py), or None where it is not built.
 
     The C call takes the state as its first argument (an i32 state as a plain
-    integer) and returns the new one, or None for a NULL argument (the row is
-    skipped) or, from an f64 state, a NaN (the state becomes NaN).
+    integer). Step and inverse get the new state back, or None for a NULL
+    argument (the row is skipped) or, from an f64 state, a NaN (the state
+    becomes NaN). Final and value (``gives``: their result's ABI kind) return
+    what the C call gives, as a scalar's result.
     """
     from . import native
 
@@ -200,8 +213,9 @@ def _native_phase(
     def fail(err: int) -> None:
         instance.fail(attached.call, err, label, stats)
 
+    returns = state if gives is None else gives[0]
     fast = native.wasm_call(
-        attached.call, [state, *params], state, stats, bad, out_of_range, fail, instance, label
+        attached.call, [state, *params], returns, stats, bad, out_of_range, fail, instance, label
     )
     if fast is None:
         return None
@@ -209,8 +223,11 @@ def _native_phase(
     lines = [f"def phase(c{args}):"]
     if pointer:  # a state of a store dropped since (a trap, a reset) must not be read in the new one
         lines.append("    if c.generation != inst.generation or not G[1]: lost(name)")
-    lines += [f"    r = fast(c.value{args})", "    if r is not None: c.value = r"]
-    if state == "f64":  # None with every argument given: the new state is a NaN
+    if gives is not None:
+        lines.append("    return fast(c.value)")
+    else:
+        lines += [f"    r = fast(c.value{args})", "    if r is not None: c.value = r"]
+    if state == "f64" and gives is None:  # None with every argument given: the new state is a NaN
         given = " and ".join(f"a{k} is not None" for k in range(1, len(params) + 1)) or "True"
         lines.append(f"    elif {given}: c.value = NAN")
     namespace: dict[str, Any] = {
