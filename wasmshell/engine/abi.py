@@ -231,3 +231,37 @@ def bind(instance: Instance, export: str, sql_name: str) -> SqlFunction:
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
     info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic)
     return SqlFunction(info, attached, call)
+
+
+def bind_raw(instance: Instance, export: str, label: str, *, raw_params: bool = False) -> Callable[..., Any]:
+    """``export`` called with SQL arguments converted as for a scalar, its i32 or i64 result returned
+    as the plain number (a state or a pointer), never read as a tagged value.
+
+    ``label`` names the function in errors (a table-valued function and its phase). The instance is
+    not looked after between calls: a caller holding guest state decides when it may be replaced.
+    With ``raw_params`` an i32 parameter takes the number too (a state handed back).
+    """
+    compiled = instance.compiled
+    signature = compiled.exports[export]
+    params, result = kinds(signature, compiled.has_memory, label)
+    raw_result = "i32" if result == "ptr" else result
+    if raw_params:
+        params = ["i32" if kind == "ptr" else kind for kind in params]
+    attached = instance.attach(export)
+    stats = attached.stats
+
+    def bad(k: int, value: Any) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {label}: argument {k + 1} expects {EXPECTED[params[k]]}, "
+            f"got {sql_type_name(value)}"
+        )
+
+    def out_of_range(k: int, value: int) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {label}: argument {k + 1} is {value}, outside the range of a 32-bit integer (i32)"
+        )
+
+    factory = _factory(tuple(params), raw_result, False)
+    return factory(instance, attached.call, stats, label, bad, out_of_range)

@@ -34,7 +34,8 @@ _TAKE_STATE = {"i32": "c.value = i[0]", "i64": "c.value = q[0]", "f64": "c.value
 
 
 class GroupState:
-    """One group's (or one window partition's) state, and the instance generation it lives in."""
+    """One group's (or one window partition's) state, and the store it lives in (``Instance.starts``
+    when the group began)."""
 
     __slots__ = ("__weakref__", "generation", "value")
 
@@ -49,7 +50,7 @@ def _phase_source(state: str, params: list[str], result: str | None, pointer: bo
     args = "".join(f", a{k}" for k in range(1, len(params)))
     body = abi.argument_lines(params)  # the state's kind has no lines of its own
     if pointer:
-        body.append("if c.generation != inst.generation: lost(name)")
+        body.append("if c.generation != inst.starts: lost(name)")
     body += [
         _PUT_STATE[state],
         "stats[0] += 1",
@@ -222,7 +223,7 @@ def _native_phase(
     args = "".join(f", a{k}" for k in range(1, len(params) + 1))
     lines = [f"def phase(c{args}):"]
     if pointer:  # a state of a store dropped since (a trap, a reset) must not be read in the new one
-        lines.append("    if c.generation != inst.generation or not G[1]: lost(name)")
+        lines.append("    if c.generation != inst.starts or not G[1]: lost(name)")
     if gives is not None:
         lines.append("    return fast(c.value)")
     else:
@@ -291,7 +292,7 @@ def _starter(
             first = instance.put(None, f"{sql_name} (step)", 0)
         else:
             first = 0.0 if state == "f64" else 0
-        c = GroupState(first, instance.generation)
+        c = GroupState(first, instance.starts)
         holders.add(c)
         if inverse is None:
             return c, step, finish

@@ -206,7 +206,7 @@ class WasmFunction:
         self._digest = hashlib.sha256(raw).hexdigest()[:12]
         if self.kind is None:
             self.kind = _read_kind(self.name, raw, body)
-        if (signature or self.kind != "scalar") and self._peeked is None:
+        if (signature or self.aggregate) and self._peeked is None:
             self._peeked = (self.fn.info if self.fn else _read_signature(self, body),)
         if keep and self.origin == "stored" and self._size <= KEEP_BODY_BYTES:
             self._body = body

@@ -344,10 +344,6 @@ class Instance:
         self.gate[2] = 2**64 - 1  # no entry seen yet
         self.gate[4] = ctypes.addressof(host.signals)
         self.stale = False
-        # Aggregate states living in this instance (aggregate.GroupState): while there are any,
-        # it is not replaced, and each new store is a new generation (a state of an old one is lost).
-        self.holders: weakref.WeakSet[Any] = weakref.WeakSet()
-        self.generation = 0
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
         # Past this many bytes of linear memory the instance is replaced
@@ -358,6 +354,13 @@ class Instance:
             self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
         self._stop: str | None = None  # why a host function stopped the guest
         self._live: _Live | None = None
+        # Open table-valued function cursors hold state in this store: while any does, growth
+        # does not replace it (a trap still does, and ``starts`` tells them).
+        self.pins = 0
+        # Aggregate states living in this store (aggregate.GroupState), which keep it from being
+        # replaced for growth in the same way; each remembers ``starts`` to tell a later store.
+        self.holders: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.starts = 0  # stores bound so far
         self._start("module start-up")  # a module that cannot start is refused at once
 
     # -- life cycle --------------------------------------------------------
@@ -445,7 +448,7 @@ class Instance:
 
     def _bind(self, live: _Live) -> None:
         self._live = live
-        self.generation += 1
+        self.starts += 1
         if self._malloc is not None:
             self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
         for a in self.attached:
@@ -552,9 +555,9 @@ class Instance:
 
     def maintain(self) -> None:
         """Between calls: notice growth the guest did by itself; drop the instance when too large,
-        unless an aggregate state lives in it (then it waits for the last one to finish)."""
+        unless a cursor or an aggregate state lives in it (then it waits for the last one)."""
         self.refresh_memory()
-        if self.stale and not self.holders:
+        if self.stale and not self.pins and not self.holders:
             self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from ..sqltext import split_statements
-from . import native
+from . import native, tables
 from .catalog import Catalog
 from .dialect import (
     CreateFunction,
@@ -112,6 +112,7 @@ class Session:
         self._upgrades: list[WasmFunction] = []
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
+        self._tables: dict[str, tables.TableModule] = {}  # table-valued functions by folded name
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -339,7 +340,9 @@ class Session:
             raise ModuleError(no_export_message(compiled, f"{sql_name}_step"))
         return aggregate.bind(self._instance(compiled), parts, sql_name)
 
-    def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
+    def register_module(
+        self, source: str | bytes, names: Iterable[str] | None = None
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Register exports of a module as SQL functions for this session only.
 
         ``names`` picks exports; by default every exported function except
@@ -355,7 +358,7 @@ class Session:
         *,
         store: bool = True,
         replace: bool = False,
-    ) -> list[FunctionInfo]:
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Register exports of a module as SQL functions, stored in the database unless ``store=False``.
 
         Everything is checked before anything changes: the module compiles,
@@ -365,7 +368,10 @@ class Session:
         """
         compiled = self.compile(source)
         if names is None:
-            pairs = sql_functions(compiled.exports)
+            found = tables.table_names(compiled.exports)
+            parts = {p for name in found for p in tables.table_parts(name, compiled.exports)}
+            pairs = sql_functions([e for e in compiled.exports if e not in parts])
+            pairs += [(name, name) for name in found if name not in compiled.exports]
             if not pairs:
                 raise ModuleError("wasm module exports no functions to register")
         else:
@@ -380,14 +386,23 @@ class Session:
         *,
         store: bool,
         replace: bool,
-    ) -> list[FunctionInfo]:
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Bind (SQL name, export) pairs of a compiled module, store them and register them.
 
         Nothing is written or registered unless every name can be.
         """
         keys = self._check_new_names(pairs, store=store, replace=replace)
         # Each signature must be one SQL can call, and the module must start.
-        infos = [(name, export, _describe(compiled, name, export)) for name, export in pairs]
+        infos = [
+            (
+                name,
+                export,
+                _describe(compiled, name, export)
+                if export in compiled.exports
+                else self._table_module(name, export, compiled),
+            )
+            for name, export in pairs
+        ]
         self._instance(compiled)
         if store:
             self._store_module(compiled, source, [name for name, _export in pairs], keys)
@@ -400,8 +415,11 @@ class Session:
                 body=None if store else source,
                 export=export,
                 deterministic=compiled.deterministic,
-                kind=info.kind,
+                kind=getattr(info, "kind", "table"),  # a TableModule is a table-valued one
             )
+            if isinstance(info, tables.TableModule):
+                self.install(entry, table=info)
+                continue
             entry.adopt(compiled, info)
             if len(infos) <= BIND_AT_ONCE:
                 entry.bind()  # registered with its direct call path from the start
@@ -496,8 +514,9 @@ class Session:
 
     # -- registration with SQLite ----------------------------------------------
 
-    def install(self, entry: WasmFunction) -> None:
-        """Register a Wasm function with SQLite, replacing one of the same name."""
+    def install(self, entry: WasmFunction, table: tables.TableModule | None = None) -> None:
+        """Register a Wasm function with SQLite, replacing one of the same name (``table``: a
+        table-valued function's module; a stored one is recognised by its exports)."""
         old = self.functions.get(entry.key)
         if old is not None and old is not entry:
             self.uninstall(old.name)
@@ -507,6 +526,10 @@ class Session:
         assert entry.deterministic is not None
         if entry.aggregate:
             self._install_aggregate(entry)
+            return
+        table = table or self._stored_table(entry)
+        if table is not None:
+            self._install_table(entry, table)
             return
         conn = self.connection
         # Any arity reaches the lazy entry point, which explains a wrong count.
@@ -519,6 +542,44 @@ class Session:
             entry.arities.add(arity)
         if entry.fn is not None:
             self._register_direct(entry)
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
+
+    # -- table-valued functions (tables.py) --------------------------------------
+
+    def _table_module(self, name: str, prefix: str, compiled: CompiledModule) -> tables.TableModule:
+        """A table-valued function of a compiled module, bound (its columns read) at once, so
+        that a module whose declaration is wrong is refused before anything is stored."""
+        module = tables.TableModule(
+            name, lambda: tables.TableFunction(name, prefix, self._instance(compiled))
+        )
+        module.fn = tables.TableFunction(name, prefix, self._instance(compiled))
+        return module
+
+    def _stored_table(self, entry: WasmFunction) -> tables.TableModule | None:
+        """The table-valued function a stored function's module makes, if it is one (else None)."""
+        if entry.fn is not None or entry.origin != "stored":
+            return None
+        try:
+            body = entry.source()
+            if not tables.may_be_table(entry.name, body):
+                return None
+            compiled = self.compile(body)
+        except WasmError:
+            return None  # a scalar's lazy path reports it when called
+        prefix = tables.find_table(compiled, entry.name)
+        if prefix is None or compiled.find_export(entry.name) is not None:
+            return None
+        name = entry.name
+        return tables.TableModule(name, lambda: tables.TableFunction(name, prefix, self._instance(compiled)))
+
+    def _install_table(self, entry: WasmFunction, table: tables.TableModule) -> None:
+        self.connection.create_module(
+            entry.name, table, use_bestindex_object=True, eponymous_only=True, read_only=True
+        )
+        self._tables[entry.key] = table
+        entry.arities.add(tables.TABLE_ARITY)
         self.functions[entry.key] = entry
         self._used.add(entry.key)
         self.functions_version += 1
@@ -542,6 +603,18 @@ class Session:
         self.functions[entry.key] = entry
         self._used.add(entry.key)
         self.functions_version += 1
+
+    def table_function(self, name: str) -> tables.TableFunction | None:
+        """The table-valued function called ``name``, bound now if it was not yet (None if not one)."""
+        key = fold(name)
+        module = self._tables.get(key)
+        if module is None and key in self.functions:  # a stored one not registered yet
+            module = self._stored_table(self.functions[key])
+        if module is None:
+            return None
+        if module.fn is None:
+            module.fn = module.bind()
+        return module.fn
 
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
@@ -567,6 +640,10 @@ class Session:
         del self.functions[key]
         self.functions_version += 1
         if entry is None or not entry.installed:
+            return
+        if self._tables.pop(key, None) is not None:
+            self.connection.create_module(entry.name, None)
+            entry.arities.clear()
             return
         for arity in entry.arities:
             self.connection.create_scalar_function(entry.name, None, arity)
@@ -838,8 +915,9 @@ def _with_note(exc: apsw.SQLError, note: str) -> apsw.SQLError:
 
 
 def _export_for(compiled: CompiledModule, name: str) -> str:
-    """The export that makes ``name`` a function: its own (a scalar), or NAME_step (an aggregate)."""
-    export = compiled.find_export(name)
+    """The export that makes ``name`` a function: its own (a scalar), a table-valued function's
+    prefix (tables.py), or NAME_step (an aggregate)."""
+    export = compiled.find_export(name) or tables.find_table(compiled, name)
     if export is None:
         parts = aggregate_exports(compiled.exports, name)
         if parts is None:

@@ -39,7 +39,10 @@ def _read_or_report(shell: Shell, path: str) -> str | bytes | None:
 
 
 def signature(info: Any) -> str:
-    """``name(INTEGER, REAL) -> TEXT/BLOB/NULL``, from a FunctionInfo."""
+    """``name(INTEGER, REAL) -> TEXT/BLOB/NULL``, from a FunctionInfo; a table-valued function's
+    (a TableModule) is ``name(arg TYPE) -> TABLE(col TYPE, ...)``."""
+    if hasattr(info, "columns_text"):
+        return info.columns_text
     result = info.result or "NULL"
     return f"{info.name}({', '.join(info.params)}) -> {result}"
 
@@ -74,7 +77,8 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
         return 1
     where = "for this session" if "--temp" in options else "stored in the database"
     for info in infos:
-        kind = "" if info.kind == "scalar" else f"{info.kind}, "
+        kind = getattr(info, "kind", "scalar")  # a table-valued one says TABLE in its signature
+        kind = "" if kind == "scalar" else f"{kind}, "
         shell.out.write(f"{signature(info)}  ({kind}{where})\n")
     return 0
 
@@ -117,20 +121,27 @@ def _funcs(shell: Shell, args: list[str]) -> int:
     for e in sorted(session.functions.values(), key=lambda e: fold(e.name)):
         if not wanted(e.name) or not session.inspect(e):
             continue
-        info = e.peek()
-        state = "compiled" if e.compiled else f"error: {e.error}" if e.error else "not compiled yet"
+        table = _table_row(session, e)
+        info = None if table else e.peek()
+        kind = "table" if table else info.kind if info else e.kind or "?"
+        shown, state, calls, errors = table or (
+            signature(info) if info else "?",
+            "compiled" if e.compiled else f"error: {e.error}" if e.error else "not compiled yet",
+            e.calls,
+            e.errors,
+        )
         rows.append(
             (
                 e.name,
-                info.kind if info else e.kind or "?",
-                signature(info) if info else "?",
+                kind,
+                shown,
                 e.origin,
                 "?" if e.deterministic is None else "yes" if e.deterministic else "no",
                 "?" if e.size is None else e.size,
                 e.digest or "?",  # "?": the body could not be read just now (a lock)
                 state,
-                e.calls,
-                e.errors,
+                calls,
+                errors,
             )
         )
     for skipped in session.skipped:
@@ -143,6 +154,17 @@ def _funcs(shell: Shell, args: list[str]) -> int:
     if session.stored_status:
         shell.out.write(f"Note: {session.stored_status}\n")
     return 0
+
+
+def _table_row(session: Any, entry: Any) -> tuple[str, str, int, int] | None:
+    """A table-valued function's signature, state and counters for .funcs (None for other kinds)."""
+    try:
+        table = session.table_function(entry.name)
+    except WasmError as exc:
+        return f"{entry.name}(?) -> TABLE(?)", f"error: {exc}", 0, 0
+    if table is None:
+        return None
+    return table.signature, "compiled", table.calls, table.errors
 
 
 def _funcs_table(shell: Shell, rows: list[tuple[Any, ...]]) -> None:
