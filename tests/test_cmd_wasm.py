@@ -25,6 +25,7 @@ LIBSQL_TABLE = f"CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, body
 TABLE_SQL = f"CREATE TABLE {TABLE} (name text PRIMARY KEY, body text) WITHOUT ROWID"
 FUNCS_COLUMNS = [
     "name",
+    "kind",
     "signature",
     "origin",
     "deterministic",
@@ -297,6 +298,36 @@ def test_loadwasm_prints_sql_signatures(db, ws):
     )
 
 
+def test_aggregates_load_list_with_their_kind_and_reopen(db, ws):
+    out, err, status = ws(str(db), f".loadwasm {sample('isum')}", f".loadwasm {sample('joinwords')}")
+    # libSQL has scalar functions only, which the user is told when the others are made.
+    assert (err, status) == (
+        "Note: libSQL could not run isum: it is a window function (libSQL has only scalars)\n"
+        "Note: libSQL could not run joinwords: it is an aggregate function (libSQL has only scalars)\n",
+        0,
+    )
+    assert out == (
+        "isum(INTEGER) -> INTEGER  (window, stored in the database)\n"
+        "joinwords(TEXT/BLOB/NULL) -> TEXT/BLOB/NULL  (aggregate, stored in the database)\n"
+    )
+    # Stored one row per aggregate (its phases are not functions of their own) and back on reopening.
+    assert typeofs(db) == "isum|text\njoinwords|text\n"
+    script = (
+        "select isum(column1), joinwords(column2 ORDER BY column1 DESC) from (values (1, 'a'), (2, 'b'));\n"
+        "select group_concat(s) from (select isum(column1) over (order by column1 rows 1 preceding) as s "
+        "from (values (1), (2), (3)));\n"
+        ".funcs\n"
+    )
+    out, err, status = ws(str(db), "-cmd", ".mode list", stdin=script)
+    assert (err, status) == ("", 0)
+    first, second, listing = out.split("\n", 2)
+    assert first == "3|b a" and second == "1,3,5"
+    rows = {row["name"]: row for row in funcs_rows(listing)}
+    assert (rows["isum"]["kind"], rows["isum"]["signature"]) == ("window", "isum(INTEGER) -> INTEGER")
+    assert rows["joinwords"]["kind"] == "aggregate"
+    assert rows["isum"]["calls"] != "0"
+
+
 @needs_sqlite3
 def test_loadwasm_registers_every_function_but_the_abi_helpers(db, ws, multi_wat):
     out, err, status = ws(str(db), f".loadwasm {multi_wat}")
@@ -549,8 +580,8 @@ def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
         header = next(line for line in table.splitlines() if "name" in line)
         assert [c.strip() for c in header.strip("│ ").split("│")] == [
             "name",
+            "kind",
             "signature",
-            "origin",
             "state",
             "calls",
             "errors",

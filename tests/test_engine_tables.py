@@ -325,7 +325,11 @@ def test_loadwasm_and_funcs_show_the_table_kind_and_columns(tmp_path, home):
     # reopened: listed before any use (columns apart by two spaces or more), then used and counted
     lines = shell(".mode list", ".funcs", "SELECT count(*) FROM split_words('a b c')", ".funcs").splitlines()
     before, count, after = (re.split(r"\s{2,}", line.strip()) for line in (lines[2], lines[3], lines[6]))
-    assert before[:2] == ["split_words", "split_words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER)"]
+    assert before[:3] == [
+        "split_words",
+        "table",
+        "split_words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER)",
+    ]
     assert before[-3:-1] == ["0", "0"] and count == ["3"]
     assert after[-3:-1] == ["1", "0"]  # one open, no error
     assert after[-1].startswith("no: it is a table function")  # what libSQL would make of it

@@ -98,19 +98,23 @@ def test_a_kind_libsql_lacks_is_a_reason(kind):
 
 
 def test_every_sample_runs_in_libsql():
-    """Every scalar sample runs in libSQL; a table-valued one is said not to, for its kind alone."""
+    """Every scalar sample runs in libSQL; the other kinds are said not to, for their kind alone."""
     modules = [(p.name, p.read_text()) for p in sorted(SAMPLES.glob("*.wat"))]
     modules.append(("c/sqlfuncs.wasm", (SAMPLES / "c" / "sqlfuncs.wasm").read_bytes()))
-    cannot, tables = [], []
+    cannot, others = [], {}
     with open_session() as s:
         for name, source in modules:
             for i in s.register_module(source):
-                if isinstance(i, TableModule):
-                    tables.append(i.libsql.blockers)
+                kind = "table" if isinstance(i, TableModule) else i.kind
+                if kind != "scalar":
+                    others[i.name] = (kind, i.libsql.blockers)
                 elif not i.libsql.runs:
                     cannot.append((name, i.name, i.libsql.blockers))
     assert not cannot
-    assert tables and all(b == ("it is a table function (libSQL has only scalars)",) for b in tables)
+    assert {kind for kind, _ in others.values()} == {"table", "aggregate", "window"}
+    for kind, blockers in others.values():
+        article = "an" if kind == "aggregate" else "a"
+        assert blockers == (f"it is {article} {kind} function (libSQL has only scalars)",)
 
 
 def test_the_session_keeps_a_bounded_number_of_notes():

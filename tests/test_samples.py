@@ -20,7 +20,7 @@ import pytest
 import test_cli
 from conftest import ROOT, SAMPLES, open_session
 
-from wasmshell.engine.module import is_abi_helper
+from wasmshell.engine.module import sql_functions
 from wasmshell.engine.tables import table_names, table_parts
 from wasmshell.engine.wasmbin import export_signatures
 
@@ -102,7 +102,8 @@ def test_every_function_of_a_sample_has_an_example(path):
     exports = export_signatures(bytes(wasmtime.wat2wasm(path.read_text())))
     found = table_names(exports)  # a table-valued function's exports are one function
     parts = {part for name in found for part in table_parts(name, exports)}
-    functions = {name for name in exports if not is_abi_helper(name) and name not in parts} | set(found)
+    # an aggregate's exports are one function too
+    functions = {name for name, _export in sql_functions([e for e in exports if e not in parts])} | set(found)
     examples = " ".join(e.sql for e in walkthrough(path).examples)
     missing = {name for name in functions if not re.search(rf"\b{re.escape(name)}\(", examples)}
     assert not missing, f"{path.name}: no example calls {sorted(missing)}"
@@ -126,7 +127,11 @@ def test_demo_script_runs_through_the_shell(home):
     assert re.search(r"│ añb +│ bña ", out)
     assert re.search(r"│ 30 │ 832040 ", out)
     # .funcs lists every function, .wat prints the stored module back
-    listed = {line.split()[0] for line in out.splitlines() if re.match(r"\w+ +\w+\(", line)}
+    listed = {
+        line.split()[0]
+        for line in out.splitlines()
+        if re.match(r"\w+ +(scalar|aggregate|window) +\w+\(", line)
+    }
     assert {"gcd", "fib", "reverse_text", "crc32", "nullif_empty", "is_null"} <= listed
     assert '(func (export "gcd") (param $a i64)' in out
     assert out.rstrip().endswith("Done.")

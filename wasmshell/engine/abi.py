@@ -39,6 +39,7 @@ class FunctionInfo:
     result: str | None
     deterministic: bool
     libsql: Portability = PORTABLE  # whether libSQL could run it, and why not
+    kind: str = "scalar"  # or "aggregate", "window" (aggregate.py)
 
 
 def kinds(signature: Signature, has_memory: bool, name: str) -> tuple[list[str], str | None]:
@@ -93,13 +94,13 @@ def describe(
 def _source(params: list[str], result: str | None, maintain: bool) -> str:
     """The Python source of a factory for one signature's SQL function (see the module docstring)."""
     args = ", ".join(f"a{k}" for k in range(len(params)))
-    body = _argument_lines(params)
+    body = argument_lines(params)
     body += [
         "stats[0] += 1",
         "G[0] += 1",  # a new entry into Wasm: the time limit starts again
         "e = call(ctx, func, buf, n, trap_ref)",
         "if e or q[T]: fail(raw, e, name, stats)",
-        *_RESULT_LINES[result],
+        *RESULT_LINES[result],
     ]
     if maintain:
         body.append("if inst.stale or not stats[0] & 255: inst.maintain()")
@@ -117,7 +118,7 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
     )
 
 
-def _argument_lines(params: list[str]) -> list[str]:
+def argument_lines(params: list[str]) -> list[str]:
     """Lines that check each argument and put it in its slot (TEXT/BLOB/NULL ones into memory)."""
     body: list[str] = []
     # Numeric arguments first: a NULL among them returns NULL before any
@@ -168,7 +169,7 @@ def _float_lines(k: int, kind: str) -> list[str]:
 
 
 # How the result is read from its slot, by ABI kind; a NaN is SQL's NULL.
-_RESULT_LINES: dict[str | None, list[str]] = {
+RESULT_LINES: dict[str | None, list[str]] = {
     None: ["r = None"],
     "i64": ["r = q[0]"],
     "i32": ["r = i[0]"],

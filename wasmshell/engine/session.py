@@ -36,7 +36,7 @@ from .errors import (
 )
 from .functions import FunctionTable, Skipped, WasmFunction
 from .limits import MIB, Limits
-from .module import is_abi_helper, no_export_message
+from .module import aggregate_exports, function_kind, no_export_message, sql_functions
 from .names import (
     RUN_WASM,
     all_usable_names,
@@ -62,9 +62,11 @@ MAX_NOTES = 100
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
+_NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
+    from .aggregate import AggregateFunction
     from .portability import Portability
     from .runtime import CompiledModule, Instance, Runtime
 
@@ -250,6 +252,7 @@ class Session:
         registered); else raise the error with what is known about X, or return False."""
         found = _NO_SUCH_FUNCTION.match(str(exc))
         if found is None:
+            self._explain_window(exc)
             return False
         name = found.group(1)
         key = fold(name)
@@ -269,11 +272,15 @@ class Session:
             note = self.stored_status
         if note is None:
             return False
-        better = type(exc)(f"{exc} ({note})")
-        for attribute in ("result", "extendedresult", "error_offset"):
-            if hasattr(exc, attribute):
-                setattr(better, attribute, getattr(exc, attribute))
-        raise better from None
+        raise _with_note(exc, note) from None
+
+    def _explain_window(self, exc: apsw.SQLError) -> None:
+        """After "X() may not be used as a window function" for a Wasm aggregate: raise it saying why."""
+        found = _NOT_A_WINDOW.match(str(exc))
+        entry = self.functions.made().get(fold(found.group(1))) if found else None
+        if entry is None or entry.kind != "aggregate":
+            return
+        raise _with_note(exc, f"its module exports no {entry.name}_inverse") from None
 
     def interrupt(self) -> None:
         """Stop the running statement, SQL or Wasm, as soon as possible (thread-safe)."""
@@ -330,6 +337,15 @@ class Session:
 
         return bind(self._instance(compiled), export, sql_name)
 
+    def bind_aggregate(self, compiled: CompiledModule, sql_name: str) -> AggregateFunction:
+        """An aggregate (or window function) of a compiled module's NAME_step, NAME_final... exports."""
+        from . import aggregate
+
+        parts = aggregate_exports(compiled.exports, sql_name)
+        if parts is None:
+            raise ModuleError(no_export_message(compiled, f"{sql_name}_step"))
+        return aggregate.bind(self._instance(compiled), parts, sql_name)
+
     def register_module(
         self, source: str | bytes, names: Iterable[str] | None = None
     ) -> list[FunctionInfo | tables.TableModule]:
@@ -360,17 +376,12 @@ class Session:
         if names is None:
             found = tables.table_names(compiled.exports)
             parts = {p for name in found for p in tables.table_parts(name, compiled.exports)}
-            pairs = [(e, e) for e in compiled.exports if not is_abi_helper(e) and e not in parts]
+            pairs = sql_functions([e for e in compiled.exports if e not in parts])
             pairs += [(name, name) for name in found if name not in compiled.exports]
             if not pairs:
                 raise ModuleError("wasm module exports no functions to register")
         else:
-            pairs = []
-            for name in names:
-                export = compiled.find_export(name) or tables.find_table(compiled, name)
-                if export is None:
-                    raise ModuleError(no_export_message(compiled, name))
-                pairs.append((name, export))
+            pairs = [(name, _export_for(compiled, name)) for name in names]
         return self.add_functions(compiled, source, pairs, store=store, replace=replace)
 
     def add_functions(
@@ -387,16 +398,12 @@ class Session:
         Nothing is written or registered unless every name can be.
         """
         keys = self._check_new_names(pairs, store=store, replace=replace)
-        from .abi import describe
-
         # Each signature must be one SQL can call, and the module must start.
         infos = [
             (
                 name,
                 export,
-                describe(
-                    name, compiled.exports[export], compiled.has_memory, compiled.deterministic, export=export
-                )
+                _describe(compiled, name, export)
                 if export in compiled.exports
                 else self._table_module(name, export, compiled),
             )
@@ -414,6 +421,7 @@ class Session:
                 body=None if store else source,
                 export=export,
                 deterministic=compiled.deterministic,
+                kind=getattr(info, "kind", "table"),  # a TableModule is a table-valued one
             )
             if isinstance(info, tables.TableModule):
                 self.install(entry, table=info)
@@ -485,9 +493,7 @@ class Session:
                 return
             raise ModuleError(f"function {stmt.name} already exists")
         compiled = self.compile(stmt.body)
-        export = compiled.find_export(stmt.name) or tables.find_table(compiled, stmt.name)
-        if export is None:
-            raise ModuleError(no_export_message(compiled, stmt.name))
+        export = _export_for(compiled, stmt.name)
         self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
 
     def init_function_table(self) -> None:
@@ -547,6 +553,9 @@ class Session:
                 self.skipped.append(Skipped(old.name, "a function of this session has the same name"))
         self._pending.discard(entry.key)
         assert entry.deterministic is not None
+        if entry.aggregate:
+            self._install_aggregate(entry)
+            return
         table = table or self._stored_table(entry)
         if table is not None:
             self._install_table(entry, table)
@@ -604,6 +613,26 @@ class Session:
         self._used.add(entry.key)
         self.functions_version += 1
 
+    def _install_aggregate(self, entry: WasmFunction) -> None:
+        """Register an aggregate for its exact arity (SQLite must know the kind before it prepares a
+        statement), as a window function when it has NAME_inverse; compiled when a group starts.
+
+        A module whose exports do not fit together is registered for any arity: its first group
+        fails with the reason.
+        """
+        info = entry.peek()
+        arity = -1 if info is None else len(info.params)
+        flags = INNOCUOUS | (apsw.SQLITE_DETERMINISTIC if entry.deterministic else 0)
+        if entry.kind == "window":
+            self.connection.create_window_function(entry.name, entry.start, arity, flags=flags)
+        else:
+            self.connection.create_aggregate_function(entry.name, entry.start, arity, flags=flags)
+        self._ghosts.pop(entry.key, None)
+        entry.arities.add(arity)
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
+
     def table_function(self, name: str) -> tables.TableFunction | None:
         """The table-valued function called ``name``, bound now if it was not yet (None if not one)."""
         key = fold(name)
@@ -619,6 +648,8 @@ class Session:
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
         assert entry.fn is not None
+        if entry.aggregate:
+            return  # its factory calls the bound function directly already
         self.connection.create_scalar_function(
             entry.name,
             entry.fn.call,
@@ -901,6 +932,42 @@ class Session:
 
             fn = fns[name] = bind(instance, export, name)
         return fn
+
+
+def _with_note(exc: apsw.SQLError, note: str) -> apsw.SQLError:
+    """SQLite's error with a note of ours after it, its codes and offset kept."""
+    better = type(exc)(f"{exc} ({note})")
+    for attribute in ("result", "extendedresult", "error_offset"):
+        if hasattr(exc, attribute):
+            setattr(better, attribute, getattr(exc, attribute))
+    return better
+
+
+def _export_for(compiled: CompiledModule, name: str) -> str:
+    """The export that makes ``name`` a function: its own (a scalar), a table-valued function's
+    prefix (tables.py), or NAME_step (an aggregate)."""
+    export = compiled.find_export(name) or tables.find_table(compiled, name)
+    if export is None:
+        parts = aggregate_exports(compiled.exports, name)
+        if parts is None:
+            raise ModuleError(no_export_message(compiled, name))
+        export = parts["step"]
+    return export
+
+
+def _describe(compiled: CompiledModule, name: str, export: str) -> FunctionInfo:
+    """What ``name`` (of ``export``) looks like from SQL; ModuleError if SQL cannot call it."""
+    if function_kind(compiled.exports, name) in ("aggregate", "window"):
+        from . import aggregate
+
+        parts = aggregate_exports(compiled.exports, name)
+        assert parts is not None and parts["step"] == export
+        return aggregate.describe(name, compiled.exports, parts, compiled.has_memory, compiled.deterministic)
+    from .abi import describe
+
+    return describe(
+        name, compiled.exports[export], compiled.has_memory, compiled.deterministic, export=export
+    )
 
 
 def _register_python_run_wasm(

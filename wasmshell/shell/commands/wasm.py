@@ -80,7 +80,9 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
         return 1
     where = "for this session" if "--temp" in options else "stored in the database"
     for info in infos:
-        shell.out.write(f"{signature(info)}  ({where})\n")
+        kind = getattr(info, "kind", "scalar")  # a table-valued one says TABLE in its signature
+        kind = "" if kind == "scalar" else f"{kind}, "
+        shell.out.write(f"{signature(info)}  ({kind}{where})\n")
     shell.show_notes()
     return 0
 
@@ -105,6 +107,7 @@ def _init_wasm_func_table(shell: Shell, args: list[str]) -> int:
 
 FUNCS_COLUMNS = [
     "name",
+    "kind",
     "signature",
     "origin",
     "deterministic",
@@ -115,7 +118,9 @@ FUNCS_COLUMNS = [
     "errors",
     "libsql",
 ]
-PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors", "libsql"]
+# What the interactive table shows at a glance, in 80 columns (origin, determinism, size and
+# hash are in every other mode).
+PRETTY_FUNCS_COLUMNS = ["name", "kind", "signature", "state", "calls", "errors", "libsql"]
 
 
 @command(
@@ -144,6 +149,7 @@ def _funcs(shell: Shell, args: list[str]) -> int:
             continue
         table = _table_row(session, e)
         info = None if table else e.peek()
+        kind = "table" if table else info.kind if info else e.kind or "?"
         shown, state, calls, errors = table or (
             signature(info) if info else "?",
             "compiled" if e.compiled else f"error: {e.error}" if e.error else "not compiled yet",
@@ -160,6 +166,7 @@ def _funcs(shell: Shell, args: list[str]) -> int:
         rows.append(
             (
                 e.name,
+                kind,
                 shown,
                 e.origin,
                 "?" if e.deterministic is None else "yes" if e.deterministic else "no",
@@ -174,7 +181,7 @@ def _funcs(shell: Shell, args: list[str]) -> int:
     for skipped in session.skipped:
         if wanted(skipped.shown):
             state = f"skipped: {skipped.reason}"
-            rows.append((skipped.shown, "?", "stored", "?", "?", "?", state, 0, 0, "?"))
+            rows.append((skipped.shown, "?", "?", "stored", "?", "?", "?", state, 0, 0, "?"))
     if rows:
         _funcs_table(shell, rows)
     if session.stored_status:
