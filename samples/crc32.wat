@@ -7,7 +7,9 @@
 ;;
 ;; A BLOB arrives as [0x04][length, big-endian i32][bytes], a TEXT as
 ;; [0x03][bytes][0x00]: the parameter is i32 in a module with memory, so it
-;; is a pointer to a tagged value. The result is i64, a plain INTEGER. An
+;; is a pointer to a tagged value. The result is i64, a plain INTEGER
+;; (libSQL keeps 32 bits of it: there a checksum of 2147483648 or more comes
+;; back negative; crc32(b) & 4294967295 gives it back). An
 ;; INTEGER result has no way to say NULL (libSQL's ABI tags only TEXT, BLOB
 ;; and NULL in memory), so a NULL argument, which arrives as [0x05], counts
 ;; as no bytes: crc32(NULL) is 0. Where NULL should stay NULL, write

@@ -11,6 +11,7 @@ SELECT run_wasm('(module (func (export "add1") (param i64) (result i64)
 
 .print "2. CREATE FUNCTION ... LANGUAGE wasm (libSQL's dialect): stored in the database"
 CREATE FUNCTION gcd LANGUAGE wasm AS '(module
+  (memory (export "memory") 0) ;; libSQL wants one in every module
   (func (export "gcd") (param $a i64) (param $b i64) (result i64)
     (local $t i64)
     (block $done

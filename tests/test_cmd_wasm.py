@@ -25,6 +25,7 @@ LIBSQL_TABLE = f"CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, body
 TABLE_SQL = f"CREATE TABLE {TABLE} (name text PRIMARY KEY, body text) WITHOUT ROWID"
 FUNCS_COLUMNS = [
     "name",
+    "kind",
     "signature",
     "origin",
     "deterministic",
@@ -33,6 +34,7 @@ FUNCS_COLUMNS = [
     "state",
     "calls",
     "errors",
+    "libsql",
 ]
 
 # Exports two SQL functions and the helpers .loadwasm must leave alone.
@@ -47,7 +49,9 @@ MULTI_WAT = """(module
   (func (export "main") (result i32) (i32.const 0))
   (func (export "__wasm_call_ctors")))
 """
-FAKE_FIB_WAT = '(module (func (export "fib") (param i64) (result i64) (i64.const 42)))\n'
+FAKE_FIB_WAT = (
+    '(module (memory (export "memory") 0) (func (export "fib") (param i64) (result i64) (i64.const 42)))\n'
+)
 
 
 def sample(name: str) -> str:
@@ -294,6 +298,36 @@ def test_loadwasm_prints_sql_signatures(db, ws):
     )
 
 
+def test_aggregates_load_list_with_their_kind_and_reopen(db, ws):
+    out, err, status = ws(str(db), f".loadwasm {sample('isum')}", f".loadwasm {sample('joinwords')}")
+    # libSQL has scalar functions only, which the user is told when the others are made.
+    assert (err, status) == (
+        "Note: libSQL could not run isum: it is a window function (libSQL has only scalars)\n"
+        "Note: libSQL could not run joinwords: it is an aggregate function (libSQL has only scalars)\n",
+        0,
+    )
+    assert out == (
+        "isum(INTEGER) -> INTEGER  (window, stored in the database)\n"
+        "joinwords(TEXT/BLOB/NULL) -> TEXT/BLOB/NULL  (aggregate, stored in the database)\n"
+    )
+    # Stored one row per aggregate (its phases are not functions of their own) and back on reopening.
+    assert typeofs(db) == "isum|text\njoinwords|text\n"
+    script = (
+        "select isum(column1), joinwords(column2 ORDER BY column1 DESC) from (values (1, 'a'), (2, 'b'));\n"
+        "select group_concat(s) from (select isum(column1) over (order by column1 rows 1 preceding) as s "
+        "from (values (1), (2), (3)));\n"
+        ".funcs\n"
+    )
+    out, err, status = ws(str(db), "-cmd", ".mode list", stdin=script)
+    assert (err, status) == ("", 0)
+    first, second, listing = out.split("\n", 2)
+    assert first == "3|b a" and second == "1,3,5"
+    rows = {row["name"]: row for row in funcs_rows(listing)}
+    assert (rows["isum"]["kind"], rows["isum"]["signature"]) == ("window", "isum(INTEGER) -> INTEGER")
+    assert rows["joinwords"]["kind"] == "aggregate"
+    assert rows["isum"]["calls"] != "0"
+
+
 @needs_sqlite3
 def test_loadwasm_registers_every_function_but_the_abi_helpers(db, ws, multi_wat):
     out, err, status = ws(str(db), f".loadwasm {multi_wat}")
@@ -434,6 +468,10 @@ def test_funcs_lists_every_column(db, ws):
         assert int(row["bytes"]) == len(body)
         assert len(row["sha256"]) >= 8 and hashlib.sha256(body).hexdigest().startswith(row["sha256"])
         assert (row["state"], row["calls"], row["errors"]) == (state, "0", "0")
+    # What libSQL would make of each: integers cut to 32 bits where an i64 is.
+    assert [by_name[n]["libsql"] for n in ("concat3", "hypot")] == ["yes", "yes"]
+    assert by_name["fib"]["libsql"] == "32-bit: INTEGER arguments and result cut to 32 bits"
+    assert by_name["hello"]["libsql"] == "32-bit: INTEGER result cut to 32 bits"
 
 
 def test_funcs_counts_calls_and_errors_in_this_session(db, ws):
@@ -548,13 +586,16 @@ def test_funcs_in_the_interactive_view_is_a_narrow_table(tmp_path):
         header = next(line for line in table.splitlines() if "name" in line)
         assert [c.strip() for c in header.strip("│ ").split("│")] == [
             "name",
+            "kind",
             "signature",
-            "origin",
             "state",
             "calls",
             "errors",
+            "libsql",
         ]
         assert "fib(INTEGER) -> INTEGER" in table and "sha256" not in table
+        fib_row = [c.strip() for c in next(line for line in table.splitlines() if "fib" in line).split("│")]
+        assert fib_row[-2] == "32-bit"  # the one word; the reasons are in the other modes
         shell.settings.mode = "list"
         out.seek(0), out.truncate()
         run_command(shell, ".funcs")

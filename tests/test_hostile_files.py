@@ -224,7 +224,7 @@ def test_loadwasm_refuses_an_export_sqlite_cannot_register_before_writing(tmp_pa
     export, reason = BAD_EXPORTS[case]
     module = tmp_path / "m.wat"
     module.write_text(
-        f'(module (func (export "fib") (param i64) (result i64) local.get 0)'
+        f'(module (memory (export "memory") 0) (func (export "fib") (param i64) (result i64) local.get 0)'
         f' (func (export "{export}") (result i64) i64.const 1))'
     )
     db = tmp_path / "f.db"

@@ -39,7 +39,10 @@ C_SIGNATURES = {
     "word_count": (("TEXT/BLOB/NULL",), "INTEGER"),
     "title_case": (("TEXT/BLOB/NULL",), "TEXT/BLOB/NULL"),
     "xor_blob": (("TEXT/BLOB/NULL", "TEXT/BLOB/NULL"), "TEXT/BLOB/NULL"),
+    "stddev": (("REAL",), "REAL"),
+    "middle": (("REAL",), "REAL"),
 }
+C_AGGREGATES = {"stddev", "middle"}  # NAME_step and NAME_final
 RUST_FUNCTIONS = {"fib", "isqrt", "lerp", "word_count", "title_case", "xor_blob"}
 
 
@@ -143,7 +146,9 @@ def test_checked_in_module_is_a_wasm_module_without_imports():
     assert data[:4] == b"\0asm"
     module = wasmtime.Module(wasmtime.Engine(), data)
     assert module.imports == []
-    assert {e.name for e in module.exports} == {"memory", "libsql_malloc", *C_SIGNATURES}
+    scalars = set(C_SIGNATURES) - C_AGGREGATES
+    phases = {f"{name}_{phase}" for name in C_AGGREGATES for phase in ("step", "final")}
+    assert {e.name for e in module.exports} == {"memory", "libsql_malloc", *scalars, *phases}
 
 
 def test_every_example_in_the_c_source_holds(s):

@@ -11,6 +11,11 @@
  *   SELECT title_case(NULL);                -- NULL
  *   SELECT hex(xor_blob(X'00FF10', X'0F')); -- 0FF01F
  *   SELECT xor_blob(X'01', NULL);           -- NULL
+ *   SELECT stddev(column1) FROM (VALUES (2), (4), (4), (4), (5), (5), (7), (9));  -- 2.138089935299395
+ *   SELECT stddev(column1) FROM (VALUES (1));  -- NULL
+ *   SELECT middle(column1) FROM (VALUES (3), (1), (2));       -- 2.0
+ *   SELECT middle(column1) FROM (VALUES (4), (1), (3), (2));  -- 2.5
+ *   SELECT middle(column1) FROM (SELECT 1 AS column1 WHERE 0);  -- NULL
  *
  * Build with ./build.sh (clang and wasm-ld, no C library): see README.md.
  *
@@ -275,4 +280,119 @@ value *xor_blob(const value *data, const value *key) {
         if (klen && ++j == klen) j = 0;
     }
     return out;
+}
+
+/* ------------------------------------------------------------------------
+ * Aggregates
+ *
+ * A module exporting NAME_step and NAME_final is an aggregate NAME. The
+ * state is step's first parameter and its result. Here it is a pointer
+ * (i32): for each group the host places a NULL ([0x05]) with libsql_malloc
+ * and passes its address to the first step; from then on it passes back
+ * whatever step returned, without looking inside or copying it. So the
+ * first step swaps the NULL for a state of its own, which may grow to any
+ * size. final gets the last state (the NULL itself for an empty group). A
+ * NULL argument never reaches step: the host skips the row, as SQL's own
+ * aggregates do. Memory is freed by the host dropping the instance after
+ * the statement, never during it. */
+enum { TAG_STATE = 0x07 }; /* not a value tag: marks a state made by step */
+
+static double not_a_number(void) { return __builtin_nan(""); } /* NaN is SQL NULL */
+
+/* stddev(x REAL) -> REAL: the sample standard deviation, NULL for fewer than
+ * two rows. Welford's method: a running count, mean and sum of squared
+ * differences, updated in place. */
+typedef struct {
+    u8 tag;
+    i64 n;
+    double mean, m2;
+} stddev_state;
+
+EXPORT("stddev_step")
+stddev_state *stddev_step(value *state, double x) {
+    stddev_state *st = (stddev_state *)state;
+    if (state[0] == TAG_NULL) {
+        st = libsql_malloc(sizeof *st);
+        *st = (stddev_state){TAG_STATE, 0, 0.0, 0.0};
+    }
+    st->n++;
+    double d = x - st->mean;
+    st->mean += d / (double)st->n;
+    st->m2 += d * (x - st->mean);
+    return st;
+}
+
+EXPORT("stddev_final")
+double stddev_final(value *state) {
+    stddev_state *st = (stddev_state *)state;
+    if (state[0] == TAG_NULL || st->n < 2) return not_a_number();
+    return __builtin_sqrt(st->m2 / (double)(st->n - 1));
+}
+
+/* middle(x REAL) -> REAL: the median (the mean of the two middle ones
+ * for an even count). The state keeps every value in an array that doubles
+ * when full, so n rows cost time in proportion to n; final finds the middle
+ * with quickselect, also linear on average. */
+typedef struct {
+    u8 tag;
+    u32 n, cap;
+    double *v;
+} median_state;
+
+EXPORT("middle_step")
+median_state *middle_step(value *state, double x) {
+    median_state *st = (median_state *)state;
+    if (state[0] == TAG_NULL) {
+        st = libsql_malloc(sizeof *st);
+        *st = (median_state){TAG_STATE, 0, 0, 0};
+    }
+    if (st->n == st->cap) {
+        u32 cap = st->cap ? 2 * st->cap : 16;
+        double *v = libsql_malloc(cap * sizeof(double));
+        memcpy(v, st->v, st->n * sizeof(double));
+        st->v = v;
+        st->cap = cap;
+    }
+    st->v[st->n++] = x;
+    return st;
+}
+
+/* The k-th smallest of v[0..n), moving values around (Hoare's selection). */
+static double select_kth(double *v, u32 n, u32 k) {
+    u32 lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        u32 i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else break;
+    }
+    return v[k];
+}
+
+EXPORT("middle_final")
+double middle_final(value *state) {
+    median_state *st = (median_state *)state;
+    if (state[0] == TAG_NULL) return not_a_number();
+    u32 n = st->n;
+    double upper = select_kth(st->v, n, n / 2);
+    if (n % 2) return upper;
+    /* After selecting, everything below index n/2 is at most upper: the
+     * lower middle value is the largest of them. */
+    double lower = st->v[0];
+    for (u32 i = 1; i < n / 2; i++)
+        if (st->v[i] > lower) lower = st->v[i];
+    return (lower + upper) / 2;
 }

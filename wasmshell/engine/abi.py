@@ -24,6 +24,7 @@ from typing import Any
 
 from . import native
 from .errors import ArgumentError, ModuleError, sql_type_name
+from .portability import PORTABLE, SCALAR, Portability, check
 from .runtime import Attached, Instance, Signature
 
 F32_MAX = 3.4028234663852886e38
@@ -37,6 +38,8 @@ class FunctionInfo:
     params: tuple[str, ...]
     result: str | None
     deterministic: bool
+    libsql: Portability = PORTABLE  # whether libSQL could run it, and why not
+    kind: str = "scalar"  # or "aggregate", "window" (aggregate.py)
 
 
 def kinds(signature: Signature, has_memory: bool, name: str) -> tuple[list[str], str | None]:
@@ -67,27 +70,37 @@ EXPECTED = {
 }
 
 
-def describe(name: str, signature: Signature, has_memory: bool, deterministic: bool) -> FunctionInfo:
-    """The SQL-level description of a function: parameter and result types."""
+def describe(
+    name: str,
+    signature: Signature,
+    has_memory: bool,
+    deterministic: bool,
+    *,
+    export: str | None = None,
+    kind: str = SCALAR,
+) -> FunctionInfo:
+    """The SQL-level description of a function: parameter and result types, and what libSQL would
+    make of it (``export`` is the export called, when not ``name`` itself; ``kind`` the function's kind)."""
     params, result = kinds(signature, has_memory, name)
     return FunctionInfo(
         name,
         tuple(SQL_NAMES[k] for k in params),
         SQL_NAMES[result] if result else None,
         deterministic,
+        check(name, export or name, signature.params, signature.results, has_memory, kind),
     )
 
 
 def _source(params: list[str], result: str | None, maintain: bool) -> str:
     """The Python source of a factory for one signature's SQL function (see the module docstring)."""
     args = ", ".join(f"a{k}" for k in range(len(params)))
-    body = _argument_lines(params)
+    body = argument_lines(params)
     body += [
         "stats[0] += 1",
         "G[0] += 1",  # a new entry into Wasm: the time limit starts again
         "e = call(ctx, func, buf, n, trap_ref)",
         "if e or q[T]: fail(raw, e, name, stats)",
-        *_RESULT_LINES[result],
+        *RESULT_LINES[result],
     ]
     if maintain:
         body.append("if inst.stale or not stats[0] & 255: inst.maintain()")
@@ -105,7 +118,7 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
     )
 
 
-def _argument_lines(params: list[str]) -> list[str]:
+def argument_lines(params: list[str]) -> list[str]:
     """Lines that check each argument and put it in its slot (TEXT/BLOB/NULL ones into memory)."""
     body: list[str] = []
     # Numeric arguments first: a NULL among them returns NULL before any
@@ -156,7 +169,7 @@ def _float_lines(k: int, kind: str) -> list[str]:
 
 
 # How the result is read from its slot, by ABI kind; a NaN is SQL's NULL.
-_RESULT_LINES: dict[str | None, list[str]] = {
+RESULT_LINES: dict[str | None, list[str]] = {
     None: ["r = None"],
     "i64": ["r = q[0]"],
     "i32": ["r = i[0]"],
@@ -235,7 +248,7 @@ def bind(instance: Instance, export: str, sql_name: str, *, fresh: bool = False)
         call = factory(instance, attached.call, stats, sql_name, bad, out_of_range)
     if fresh:
         call = _resetting_after(call, instance)
-    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic or fresh)
+    info = describe(sql_name, signature, compiled.has_memory, compiled.deterministic or fresh, export=export)
     return SqlFunction(info, attached, call)
 
 
@@ -250,3 +263,37 @@ def _resetting_after(call: Callable[..., Any], instance: Instance) -> Callable[.
             reset()
 
     return fresh_call
+
+
+def bind_raw(instance: Instance, export: str, label: str, *, raw_params: bool = False) -> Callable[..., Any]:
+    """``export`` called with SQL arguments converted as for a scalar, its i32 or i64 result returned
+    as the plain number (a state or a pointer), never read as a tagged value.
+
+    ``label`` names the function in errors (a table-valued function and its phase). The instance is
+    not looked after between calls: a caller holding guest state decides when it may be replaced.
+    With ``raw_params`` an i32 parameter takes the number too (a state handed back).
+    """
+    compiled = instance.compiled
+    signature = compiled.exports[export]
+    params, result = kinds(signature, compiled.has_memory, label)
+    raw_result = "i32" if result == "ptr" else result
+    if raw_params:
+        params = ["i32" if kind == "ptr" else kind for kind in params]
+    attached = instance.attach(export)
+    stats = attached.stats
+
+    def bad(k: int, value: Any) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {label}: argument {k + 1} expects {EXPECTED[params[k]]}, "
+            f"got {sql_type_name(value)}"
+        )
+
+    def out_of_range(k: int, value: int) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {label}: argument {k + 1} is {value}, outside the range of a 32-bit integer (i32)"
+        )
+
+    factory = _factory(tuple(params), raw_result, False)
+    return factory(instance, attached.call, stats, label, bad, out_of_range)

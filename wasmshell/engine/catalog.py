@@ -89,6 +89,14 @@ class Catalog:
             return f"{TABLE} compares names with collation {collation}, not BINARY as libSQL's table does"
         return None
 
+    def create(self) -> None:
+        """Create the table as libSQL does, if the main database has none of that name (ModuleError if
+        the one there cannot hold functions)."""
+        problem = self.shape_problem()
+        if problem:
+            raise ModuleError(problem)
+        self.connection.execute(TABLE_SQL)
+
     def names(self) -> list[object]:
         """Every row's name as stored (str, bytes, a number or None), without reading any body;
         [] without the table, or with a table of another shape (see ``shape_problem``).

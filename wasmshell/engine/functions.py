@@ -16,11 +16,12 @@ import apsw
 
 from .catalog import Catalog, body_problem, unusable
 from .errors import ArgumentError, ModuleError
-from .module import KEEPS_STATE, no_export_message, not_deterministic
+from .module import KEEPS_STATE, aggregate_exports, function_kind, no_export_message, not_deterministic
 from .names import fold, shown
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
+    from .aggregate import AggregateFunction
     from .runtime import CompiledModule
 
 # A body this small is kept from its first reading to its compilation (usually the
@@ -44,6 +45,10 @@ class FunctionHost(Protocol):
         state of a fresh instance of its own."""
         ...
 
+    def bind_aggregate(self, compiled: CompiledModule, sql_name: str) -> AggregateFunction:
+        """An aggregate (or window function) made of the module's NAME_step, NAME_final... exports."""
+        ...
+
     def upgrade_later(self, entry: WasmFunction) -> None:
         """Register the bound function's direct call path before the next statement."""
         ...
@@ -56,21 +61,51 @@ def _read_signature(function: WasmFunction, body: str | bytes) -> FunctionInfo |
     from .runtime import Signature
 
     try:
-        if isinstance(body, str):
-            import wasmtime
-
-            binary = wasmtime.wat2wasm(body)
-        else:
-            binary = body
+        binary = _binary(body)
         signatures = wasmbin.export_signatures(binary)
+        memory = wasmbin.exports_memory(binary)
+        if function.kind in ("aggregate", "window"):
+            from . import aggregate
+
+            parts = aggregate_exports(signatures, function.name)
+            if parts is None:
+                return None
+            return aggregate.describe(function.name, signatures, parts, memory, bool(function.deterministic))
         found = function.export or next((e for e in signatures if fold(e) == function.key), None)
         if found is None or found not in signatures:
             return None
         params, results = signatures[found]
-        memory = wasmbin.exports_memory(binary)
-        return describe(function.name, Signature(params, results), memory, bool(function.deterministic))
+        return describe(
+            function.name, Signature(params, results), memory, bool(function.deterministic), export=found
+        )
     except Exception:  # a module that does not parse has no signature to show
         return None
+
+
+def _binary(body: str | bytes) -> bytes:
+    """A module as a binary (WebAssembly text is assembled by wasmtime)."""
+    if isinstance(body, str):
+        import wasmtime
+
+        return bytes(wasmtime.wat2wasm(body))
+    return body
+
+
+def _read_kind(name: str, raw: bytes, body: str | bytes) -> str:
+    """What kind of function the module makes ``name`` (module.function_kind), read without compiling.
+
+    A module that does not even mention NAME_step is a scalar's, as every
+    libSQL module is; one that cannot be read counts as a scalar too (its
+    call then says what is wrong).
+    """
+    if (fold(name) + "_step").encode("utf-8") not in raw.lower():
+        return "scalar"
+    from . import wasmbin
+
+    try:
+        return function_kind(wasmbin.export_signatures(_binary(body)), name) or "scalar"
+    except Exception:  # a module that does not parse: its call says why
+        return "scalar"
 
 
 class Skipped(NamedTuple):
@@ -107,6 +142,7 @@ class WasmFunction:
         "fn",
         "fresh",
         "key",
+        "kind",
         "name",
         "origin",
         "session",
@@ -122,8 +158,10 @@ class WasmFunction:
         body: str | bytes | None = None,
         export: str | None = None,
         deterministic: bool | None = None,
+        kind: str | None = None,
     ) -> None:
-        """``deterministic`` is given when known (a compiled module tells); else reading the body tells."""
+        """``deterministic`` and ``kind`` are given when known (a compiled module tells); else reading
+        the body tells."""
         self.session = session
         self.name = name
         self.key = fold(name)
@@ -134,7 +172,8 @@ class WasmFunction:
         self.why_not_deterministic: str | None = None  # known with ``deterministic`` False
         self.fresh = False  # each call in a fresh instance (run_fresh)
         self._earlier = (0, 0)  # calls and errors of an earlier binding (run_fresh)
-        self.fn: SqlFunction | None = None
+        self.kind = kind  # "scalar", "aggregate" or "window" (module.function_kind); None until read
+        self.fn: SqlFunction | AggregateFunction | None = None
         self.error: str | None = None
         self.failed_calls = 0
         self._peeked: tuple[FunctionInfo | None] | None = None  # what peek() read, once
@@ -177,7 +216,9 @@ class WasmFunction:
         self.deterministic = self.why_not_deterministic is None
         self._size = len(raw)
         self._digest = hashlib.sha256(raw).hexdigest()[:12]
-        if signature and self._peeked is None:
+        if self.kind is None:
+            self.kind = _read_kind(self.name, raw, body)
+        if (signature or self.aggregate) and self._peeked is None:
             self._peeked = (self.fn.info if self.fn else _read_signature(self, body),)
         if keep and self.origin == "stored" and self._size <= KEEP_BODY_BYTES:
             self._body = body
@@ -242,17 +283,25 @@ class WasmFunction:
         assert self._peeked is not None
         return self._peeked[0]
 
-    def bind(self) -> SqlFunction:
+    @property
+    def aggregate(self) -> bool:
+        """Whether SQLite knows this function as an aggregate (or window) function."""
+        return self.kind in ("aggregate", "window")
+
+    def bind(self) -> SqlFunction | AggregateFunction:
         """Compile (once) and bind; a body that does not compile raises every time."""
         if self.fn is not None:
             return self.fn
         try:
             compiled = self._compiled or self.session.compile(self.source())
-            export = self.export or compiled.find_export(self.name)
-            if export is None:
-                raise ModuleError(no_export_message(compiled, self.name))
-            fresh = self.source() if self.fresh else None
-            self.fn = self.session.bind(compiled, export, self.name, fresh=fresh)
+            if self.aggregate:
+                self.fn = self.session.bind_aggregate(compiled, self.name)
+            else:
+                export = self.export or compiled.find_export(self.name)
+                if export is None:
+                    raise ModuleError(no_export_message(compiled, self.name))
+                fresh = self.source() if self.fresh else None
+                self.fn = self.session.bind(compiled, export, self.name, fresh=fresh)
             self._compiled = None  # the bound function holds it
         except ModuleError as exc:
             self.error = str(exc)
@@ -281,6 +330,15 @@ class WasmFunction:
         if old is not None:
             self._earlier = (self._earlier[0] + old.calls, self._earlier[1] + old.errors)
 
+    def start(self) -> tuple[Any, ...]:
+        """APSW's factory for an aggregate: a new group (the function is bound on the first one)."""
+        try:
+            fn = self.bind()
+        except ModuleError:
+            self.failed_calls += 1
+            raise
+        return fn.start()  # type: ignore[union-attr]  # bound as an aggregate
+
     def call(self, *args: Any) -> Any:
         """The SQL entry point until the direct binding is registered."""
         try:
@@ -293,7 +351,7 @@ class WasmFunction:
                 f"wasm function {self.name} takes {fn.nparams} argument{'' if fn.nparams == 1 else 's'}, "
                 f"but {len(args)} {'was' if len(args) == 1 else 'were'} given"
             )
-        return fn.call(*args)
+        return fn.call(*args)  # type: ignore[union-attr]  # bound as a scalar
 
 
 class FunctionTable(MutableMapping[str, WasmFunction]):

@@ -8,9 +8,10 @@ slow to import (a compiled module is runtime.CompiledModule).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from .errors import WasmError
+from .errors import ModuleError, WasmError
 
 if TYPE_CHECKING:
     from .runtime import CompiledModule
@@ -168,3 +169,57 @@ def _block_comment_end(text: bytes, at: int) -> int:
         depth += 1 if found.group() == b"(;" else -1
         at = found.end()
     return at if not depth else len(text)
+
+
+# The exports that make NAME an aggregate (step and final) or also a window function (inverse).
+AGGREGATE_PHASES = ("step", "final", "inverse", "value")
+
+
+def _find(exports: Collection[str], wanted: str) -> str | None:
+    """The export called ``wanted``: exactly, else the only case-insensitive match (as find_export)."""
+    if wanted in exports:
+        return wanted
+    matches = [e for e in exports if e.lower() == wanted.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def aggregate_exports(exports: Collection[str], name: str) -> dict[str, str] | None:
+    """``{"step": "isum_step", "final": ..., "inverse"?: ..., "value"?: ...}`` when the module makes
+    ``name`` an aggregate (it exports NAME_step and NAME_final), else None."""
+    found = {phase: _find(exports, f"{name}_{phase}") for phase in AGGREGATE_PHASES}
+    if found["step"] is None or found["final"] is None:
+        return None
+    return {phase: export for phase, export in found.items() if export is not None}
+
+
+def function_kind(exports: Collection[str], name: str) -> str:
+    """ "scalar" (NAME is exported, as libSQL has it), "window" (NAME_step, NAME_final, NAME_inverse),
+    "aggregate" (NAME_step and NAME_final), or "" when the module has no function of that name."""
+    if _find(exports, name) is not None:
+        return "scalar"
+    parts = aggregate_exports(exports, name)
+    if parts is None:
+        return ""
+    return "window" if "inverse" in parts else "aggregate"
+
+
+def sql_functions(exports: Collection[str]) -> list[tuple[str, str]]:
+    """Every SQL function of a module as (SQL name, export): scalars by their own export, aggregates
+    by their step export; the exports of an aggregate are not scalars of their own."""
+    found: list[tuple[str, str]] = []
+    parts_of: set[str] = set()
+    for export in exports:
+        if export.lower().endswith("_step"):
+            name = export[: -len("_step")]
+            parts = aggregate_exports(exports, name)
+            if parts is not None and parts["step"] == export:
+                if _find(exports, name) is not None:
+                    raise ModuleError(
+                        f"wasm module exports {name} and {export}: {name} would be both a scalar "
+                        "and an aggregate function"
+                    )
+                found.append((name, export))
+                parts_of.update(parts.values())
+    aggregates = dict(found)
+    scalars = [(e, e) for e in exports if not is_abi_helper(e) and e not in parts_of]
+    return [pair for pair in scalars if pair[0] not in aggregates] + found

@@ -422,6 +422,13 @@ class Instance:
             self._malloc = rawcall.BoundCall(rawcall.Slots(1), ["i32"], ["i32"])
         self._stop: str | None = None  # why a host function stopped the guest
         self._live: _Live | None = None
+        # Open table-valued function cursors hold state in this store: while any does, growth
+        # does not replace it (a trap still does, and ``starts`` tells them).
+        self.pins = 0
+        # Aggregate states living in this store (aggregate.GroupState), which keep it from being
+        # replaced for growth in the same way; each remembers ``starts`` to tell a later store.
+        self.holders: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.starts = 0  # stores bound so far
         self._start("module start-up")  # a module that cannot start is refused at once
 
     # -- life cycle --------------------------------------------------------
@@ -509,6 +516,7 @@ class Instance:
 
     def _bind(self, live: _Live) -> None:
         self._live = live
+        self.starts += 1
         if self._malloc is not None:
             self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
         for a in self.attached:
@@ -624,9 +632,10 @@ class Instance:
             self.stale = True
 
     def maintain(self) -> None:
-        """Between calls: notice growth the guest did by itself; drop the instance when too large."""
+        """Between calls: notice growth the guest did by itself; drop the instance when too large,
+        unless a cursor or an aggregate state lives in it (then it waits for the last one)."""
         self.refresh_memory()
-        if self.stale:
+        if self.stale and not self.pins and not self.holders:
             self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from ..sqltext import split_statements
-from . import native
+from . import native, tables
 from .catalog import Catalog
 from .dialect import (
     CreateFunction,
@@ -36,7 +36,7 @@ from .errors import (
 )
 from .functions import FunctionTable, Skipped, WasmFunction
 from .limits import MIB, Limits
-from .module import is_abi_helper, no_export_message
+from .module import aggregate_exports, function_kind, no_export_message, sql_functions
 from .names import (
     RUN_WASM,
     all_usable_names,
@@ -57,14 +57,19 @@ RUN_WASM_MODULES = 64
 BIND_AT_ONCE = 64
 # At most this much is written to store a module's functions (one copy of the module per function).
 MAX_STORED_BYTES = 1 << 30
+# Portability notes kept until the shell (or an application) takes them: the rest are counted.
+MAX_NOTES = 100
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 # A statement that may change the schema (read before its words are: most statements do not).
 _SCHEMA_CHANGE = re.compile(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
+_NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
 
 if TYPE_CHECKING:
     from .abi import FunctionInfo, SqlFunction
+    from .aggregate import AggregateFunction
+    from .portability import Portability
     from .runtime import CompiledModule, Instance, Runtime
 
 
@@ -103,6 +108,9 @@ class Session:
         # rows are usable (registered with SQLite when first named, see install_mentioned).
         self.functions = FunctionTable(lambda name: WasmFunction(self, name, "stored"))
         self.skipped: list[Skipped] = []  # stored rows that are not registered, and why
+        # The functions added since take_notes() that libSQL could not run, and why.
+        self.notes: list[tuple[str, Portability]] = []
+        self.notes_dropped = 0
         self.stored_status: str | None = None  # why stored functions are not (all) there, for .funcs
         self.functions_version = 0  # changes whenever the set of functions does
         self._pending: set[str] = set()  # stored functions not registered yet
@@ -115,6 +123,7 @@ class Session:
         self._upgrades: list[WasmFunction] = []
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
+        self._tables: dict[str, tables.TableModule] = {}  # table-valued functions by folded name
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -250,6 +259,7 @@ class Session:
         registered); else raise the error with what is known about X, or return False."""
         found = _NO_SUCH_FUNCTION.match(str(exc))
         if found is None:
+            self._explain_window(exc)
             return False
         name = found.group(1)
         key = fold(name)
@@ -269,11 +279,15 @@ class Session:
             note = self.stored_status
         if note is None:
             return False
-        better = type(exc)(f"{exc} ({note})")
-        for attribute in ("result", "extendedresult", "error_offset"):
-            if hasattr(exc, attribute):
-                setattr(better, attribute, getattr(exc, attribute))
-        raise better from None
+        raise _with_note(exc, note) from None
+
+    def _explain_window(self, exc: apsw.SQLError) -> None:
+        """After "X() may not be used as a window function" for a Wasm aggregate: raise it saying why."""
+        found = _NOT_A_WINDOW.match(str(exc))
+        entry = self.functions.made().get(fold(found.group(1))) if found else None
+        if entry is None or entry.kind != "aggregate":
+            return
+        raise _with_note(exc, f"its module exports no {entry.name}_inverse") from None
 
     def interrupt(self) -> None:
         """Stop the running statement, SQL or Wasm, as soon as possible (thread-safe)."""
@@ -355,7 +369,18 @@ class Session:
         self._instances[(compiled, fold(sql_name))] = instance
         return bind(instance, export, sql_name, fresh=True)
 
-    def register_module(self, source: str | bytes, names: Iterable[str] | None = None) -> list[FunctionInfo]:
+    def bind_aggregate(self, compiled: CompiledModule, sql_name: str) -> AggregateFunction:
+        """An aggregate (or window function) of a compiled module's NAME_step, NAME_final... exports."""
+        from . import aggregate
+
+        parts = aggregate_exports(compiled.exports, sql_name)
+        if parts is None:
+            raise ModuleError(no_export_message(compiled, f"{sql_name}_step"))
+        return aggregate.bind(self._instance(compiled), parts, sql_name)
+
+    def register_module(
+        self, source: str | bytes, names: Iterable[str] | None = None
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Register exports of a module as SQL functions for this session only.
 
         ``names`` picks exports; by default every exported function except
@@ -371,7 +396,7 @@ class Session:
         *,
         store: bool = True,
         replace: bool = False,
-    ) -> list[FunctionInfo]:
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Register exports of a module as SQL functions, stored in the database unless ``store=False``.
 
         Everything is checked before anything changes: the module compiles,
@@ -381,16 +406,14 @@ class Session:
         """
         compiled = self.compile(source)
         if names is None:
-            pairs = [(e, e) for e in compiled.exports if not is_abi_helper(e)]
+            found = tables.table_names(compiled.exports)
+            parts = {p for name in found for p in tables.table_parts(name, compiled.exports)}
+            pairs = sql_functions([e for e in compiled.exports if e not in parts])
+            pairs += [(name, name) for name in found if name not in compiled.exports]
             if not pairs:
                 raise ModuleError("wasm module exports no functions to register")
         else:
-            pairs = []
-            for name in names:
-                export = compiled.find_export(name)
-                if export is None:
-                    raise ModuleError(no_export_message(compiled, name))
-                pairs.append((name, export))
+            pairs = [(name, _export_for(compiled, name)) for name in names]
         return self.add_functions(compiled, source, pairs, store=store, replace=replace)
 
     def add_functions(
@@ -401,20 +424,20 @@ class Session:
         *,
         store: bool,
         replace: bool,
-    ) -> list[FunctionInfo]:
+    ) -> list[FunctionInfo | tables.TableModule]:
         """Bind (SQL name, export) pairs of a compiled module, store them and register them.
 
         Nothing is written or registered unless every name can be.
         """
         keys = self._check_new_names(pairs, store=store, replace=replace)
-        from .abi import describe
-
         # Each signature must be one SQL can call, and the module must start.
         infos = [
             (
                 name,
                 export,
-                describe(name, compiled.exports[export], compiled.has_memory, compiled.deterministic),
+                _describe(compiled, name, export)
+                if export in compiled.exports
+                else self._table_module(name, export, compiled),
             )
             for name, export in pairs
         ]
@@ -430,12 +453,33 @@ class Session:
                 body=None if store else source,
                 export=export,
                 deterministic=compiled.deterministic,
+                kind=getattr(info, "kind", "table"),  # a TableModule is a table-valued one
             )
+            if isinstance(info, tables.TableModule):
+                self.install(entry, table=info)
+                continue
             entry.adopt(compiled, info)
             if len(infos) <= BIND_AT_ONCE:
                 entry.bind()  # registered with its direct call path from the start
             self.install(entry)
+        self._note_portability([info for _name, _export, info in infos])
         return [info for _name, _export, info in infos]
+
+    def _note_portability(self, infos: list[FunctionInfo]) -> None:
+        """Keep a note of each new function libSQL could not run, with the reasons."""
+        for info in infos:
+            if info.libsql.runs:
+                continue
+            if len(self.notes) < MAX_NOTES:
+                self.notes.append((info.name, info.libsql))
+            else:
+                self.notes_dropped += 1
+
+    def take_notes(self) -> tuple[list[tuple[str, Portability]], int]:
+        """The (name, verdict) notes kept since the last call, and how many more there were."""
+        taken = self.notes, self.notes_dropped
+        self.notes, self.notes_dropped = [], 0
+        return taken
 
     def _check_new_names(self, pairs: list[tuple[str, str]], *, store: bool, replace: bool) -> set[str]:
         """Raise ModuleError unless every SQL name of ``pairs`` can be a new function; their folded names."""
@@ -481,10 +525,14 @@ class Session:
                 return
             raise ModuleError(f"function {stmt.name} already exists")
         compiled = self.compile(stmt.body)
-        export = compiled.find_export(stmt.name)
-        if export is None:
-            raise ModuleError(no_export_message(compiled, stmt.name))
+        export = _export_for(compiled, stmt.name)
         self.add_functions(compiled, stmt.body, [(stmt.name, export)], store=True, replace=False)
+
+    def init_function_table(self) -> None:
+        """libSQL's ``libsql_try_initialize_wasm_func_table``: create its table if there is none, and
+        take the functions stored there (a table already there is left as it is)."""
+        self.catalog.create()
+        self.sync_stored()
 
     def drop_function(self, stmt: DropFunction) -> None:
         """DROP FUNCTION: remove the rows of that name (in any case) and the registration."""
@@ -527,8 +575,15 @@ class Session:
 
     # -- registration with SQLite ----------------------------------------------
 
-    def install(self, entry: WasmFunction, *, schema_words: set[str] | None = None) -> None:
-        """Register a Wasm function with SQLite, replacing one of the same name.
+    def install(
+        self,
+        entry: WasmFunction,
+        table: tables.TableModule | None = None,
+        *,
+        schema_words: set[str] | None = None,
+    ) -> None:
+        """Register a Wasm function with SQLite, replacing one of the same name (``table``: a
+        table-valued function's module; a stored one is recognised by its exports).
 
         ``schema_words`` (``_schema_words()``, read now if not given and needed) tell whether the
         schema names a function that keeps state, which then runs in fresh instances.
@@ -540,6 +595,13 @@ class Session:
                 self.skipped.append(Skipped(old.name, "a function of this session has the same name"))
         self._pending.discard(entry.key)
         assert entry.deterministic is not None
+        if entry.aggregate:
+            self._install_aggregate(entry)
+            return
+        table = table or self._stored_table(entry)
+        if table is not None:
+            self._install_table(entry, table)
+            return
         if entry.keeps_state and not entry.fresh:
             if entry.key in (self._schema_words() if schema_words is None else schema_words):
                 entry.run_fresh()
@@ -564,9 +626,81 @@ class Session:
         self._used.add(entry.key)
         self.functions_version += 1
 
+    # -- table-valued functions (tables.py) --------------------------------------
+
+    def _table_module(self, name: str, prefix: str, compiled: CompiledModule) -> tables.TableModule:
+        """A table-valued function of a compiled module, bound (its columns read) at once, so
+        that a module whose declaration is wrong is refused before anything is stored."""
+        module = tables.TableModule(
+            name, lambda: tables.TableFunction(name, prefix, self._instance(compiled))
+        )
+        module.fn = tables.TableFunction(name, prefix, self._instance(compiled))
+        return module
+
+    def _stored_table(self, entry: WasmFunction) -> tables.TableModule | None:
+        """The table-valued function a stored function's module makes, if it is one (else None)."""
+        if entry.fn is not None or entry.origin != "stored":
+            return None
+        try:
+            body = entry.source()
+            if not tables.may_be_table(entry.name, body):
+                return None
+            compiled = self.compile(body)
+        except WasmError:
+            return None  # a scalar's lazy path reports it when called
+        prefix = tables.find_table(compiled, entry.name)
+        if prefix is None or compiled.find_export(entry.name) is not None:
+            return None
+        name = entry.name
+        return tables.TableModule(name, lambda: tables.TableFunction(name, prefix, self._instance(compiled)))
+
+    def _install_table(self, entry: WasmFunction, table: tables.TableModule) -> None:
+        self.connection.create_module(
+            entry.name, table, use_bestindex_object=True, eponymous_only=True, read_only=True
+        )
+        self._tables[entry.key] = table
+        entry.arities.add(tables.TABLE_ARITY)
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
+
+    def _install_aggregate(self, entry: WasmFunction) -> None:
+        """Register an aggregate for its exact arity (SQLite must know the kind before it prepares a
+        statement), as a window function when it has NAME_inverse; compiled when a group starts.
+
+        A module whose exports do not fit together is registered for any arity: its first group
+        fails with the reason.
+        """
+        info = entry.peek()
+        arity = -1 if info is None else len(info.params)
+        flags = INNOCUOUS | (apsw.SQLITE_DETERMINISTIC if entry.deterministic else 0)
+        if entry.kind == "window":
+            self.connection.create_window_function(entry.name, entry.start, arity, flags=flags)
+        else:
+            self.connection.create_aggregate_function(entry.name, entry.start, arity, flags=flags)
+        self._ghosts.pop(entry.key, None)
+        entry.arities.add(arity)
+        self.functions[entry.key] = entry
+        self._used.add(entry.key)
+        self.functions_version += 1
+
+    def table_function(self, name: str) -> tables.TableFunction | None:
+        """The table-valued function called ``name``, bound now if it was not yet (None if not one)."""
+        key = fold(name)
+        module = self._tables.get(key)
+        if module is None and key in self.functions:  # a stored one not registered yet
+            module = self._stored_table(self.functions[key])
+        if module is None:
+            return None
+        if module.fn is None:
+            module.fn = module.bind()
+        return module.fn
+
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
         assert entry.fn is not None
+        if entry.aggregate:
+            return  # its factory calls the bound function directly already
         self.connection.create_scalar_function(
             entry.name,
             entry.fn.call,
@@ -587,6 +721,10 @@ class Session:
         del self.functions[key]
         self.functions_version += 1
         if entry is None or not entry.installed:
+            return
+        if self._tables.pop(key, None) is not None:
+            self.connection.create_module(entry.name, None)
+            entry.arities.clear()
             return
         for arity in entry.arities:
             self.connection.create_scalar_function(entry.name, None, arity)
@@ -866,6 +1004,42 @@ class Session:
 
             fn = fns[name] = bind(instance, export, name)
         return fn
+
+
+def _with_note(exc: apsw.SQLError, note: str) -> apsw.SQLError:
+    """SQLite's error with a note of ours after it, its codes and offset kept."""
+    better = type(exc)(f"{exc} ({note})")
+    for attribute in ("result", "extendedresult", "error_offset"):
+        if hasattr(exc, attribute):
+            setattr(better, attribute, getattr(exc, attribute))
+    return better
+
+
+def _export_for(compiled: CompiledModule, name: str) -> str:
+    """The export that makes ``name`` a function: its own (a scalar), a table-valued function's
+    prefix (tables.py), or NAME_step (an aggregate)."""
+    export = compiled.find_export(name) or tables.find_table(compiled, name)
+    if export is None:
+        parts = aggregate_exports(compiled.exports, name)
+        if parts is None:
+            raise ModuleError(no_export_message(compiled, name))
+        export = parts["step"]
+    return export
+
+
+def _describe(compiled: CompiledModule, name: str, export: str) -> FunctionInfo:
+    """What ``name`` (of ``export``) looks like from SQL; ModuleError if SQL cannot call it."""
+    if function_kind(compiled.exports, name) in ("aggregate", "window"):
+        from . import aggregate
+
+        parts = aggregate_exports(compiled.exports, name)
+        assert parts is not None and parts["step"] == export
+        return aggregate.describe(name, compiled.exports, parts, compiled.has_memory, compiled.deterministic)
+    from .abi import describe
+
+    return describe(
+        name, compiled.exports[export], compiled.has_memory, compiled.deterministic, export=export
+    )
 
 
 def _register_python_run_wasm(

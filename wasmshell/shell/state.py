@@ -290,6 +290,26 @@ class Shell:
         guest = self.session.take_output()
         if guest:
             self.out.write(guest if guest.endswith("\n") else guest + "\n")
+        if self.session.notes:
+            self.show_notes()
+
+    def show_notes(self, shown: int = 10) -> None:
+        """Write to stderr which functions just created libSQL could not run, and why (the engine's
+        notes), names of the same verdict on one line, ``shown`` lines at most."""
+        notes, more = self.session.take_notes()
+        grouped: dict[Any, list[str]] = {}
+        for name, verdict in notes:
+            grouped.setdefault(verdict, []).append(name)
+        lines = [f"Note: {verdict.note(', '.join(names))}" for verdict, names in grouped.items()]
+        if len(lines) > shown:
+            more += sum(len(names) for names in list(grouped.values())[shown:])
+            lines = lines[:shown]
+        if more:
+            lines.append(f"Note: and {more:,} more functions libSQL could not run (see .funcs)")
+        if lines:
+            self.out.flush()
+            self.stderr.write("\n".join(lines) + "\n")
+            self.stderr.flush()
 
     def _trace(self, _cursor: Any, sql: str, _bindings: Any) -> bool:
         # apsw calls this once SQLite has prepared a statement and is about to

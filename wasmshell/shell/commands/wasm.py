@@ -1,4 +1,4 @@
-"""Dot-commands for Wasm functions: .loadwasm, .funcs and .wat."""
+"""Dot-commands for Wasm functions: .loadwasm, .funcs, .wat, .wasmlimits and .init_wasm_func_table."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import os
 import subprocess
 from typing import TYPE_CHECKING, Any
 
-from ...engine import WasmError
+import apsw
+
+from ...engine import WasmError, portability
 from ...engine.names import fold
+from ...engine.portability import Portability
 from ..output.base import OutputSettings
 from ..output.render import renderer_for
 from ..state import Shell
@@ -42,7 +45,10 @@ def _read_or_report(shell: Shell, path: str) -> str | bytes | None:
 
 
 def signature(info: Any) -> str:
-    """``name(INTEGER, REAL) -> TEXT/BLOB/NULL``, from a FunctionInfo."""
+    """``name(INTEGER, REAL) -> TEXT/BLOB/NULL``, from a FunctionInfo; a table-valued function's
+    (a TableModule) is ``name(arg TYPE) -> TABLE(col TYPE, ...)``."""
+    if hasattr(info, "columns_text"):
+        return info.columns_text
     result = info.result or "NULL"
     return f"{info.name}({', '.join(info.params)}) -> {result}"
 
@@ -77,12 +83,34 @@ def _loadwasm(shell: Shell, args: list[str]) -> int:
         return 1
     where = "for this session" if "--temp" in options else "stored in the database"
     for info in infos:
-        shell.out.write(f"{signature(info)}  ({where})\n")
+        kind = getattr(info, "kind", "scalar")  # a table-valued one says TABLE in its signature
+        kind = "" if kind == "scalar" else f"{kind}, "
+        shell.out.write(f"{signature(info)}  ({kind}{where})\n")
+    shell.show_notes()
+    return 0
+
+
+@command(
+    "init_wasm_func_table",
+    "init_wasm_func_table",
+    "Create libSQL's table of stored Wasm functions if there is none, as libSQL's shell does",
+    safe=True,
+)
+def _init_wasm_func_table(shell: Shell, args: list[str]) -> int:
+    # libSQL's shell ignores any argument; scripts made for it write ".init_wasm_func_table -- a comment".
+    if len(args) > 1 and not args[1].startswith("--"):
+        return usage_error(shell, "init_wasm_func_table")
+    try:
+        shell.session.init_function_table()
+    except (WasmError, apsw.Error) as exc:
+        shell.error(f"Error: {exc}")
+        return 1
     return 0
 
 
 FUNCS_COLUMNS = [
     "name",
+    "kind",
     "signature",
     "origin",
     "deterministic",
@@ -91,8 +119,11 @@ FUNCS_COLUMNS = [
     "state",
     "calls",
     "errors",
+    "libsql",
 ]
-PRETTY_FUNCS_COLUMNS = ["name", "signature", "origin", "state", "calls", "errors"]
+# What the interactive table shows at a glance, in 80 columns (origin, determinism, size and
+# hash are in every other mode).
+PRETTY_FUNCS_COLUMNS = ["name", "kind", "signature", "state", "calls", "errors", "libsql"]
 
 
 def _determinism(entry: WasmFunction) -> str:
@@ -111,7 +142,8 @@ def _determinism(entry: WasmFunction) -> str:
 @command(
     "funcs",
     "funcs ?PATTERN?",
-    "List Wasm functions: signature, origin, state and use (with size, sha256 and determinism in any .mode)",
+    "List Wasm functions: signature, origin, state, use and whether libSQL can run them "
+    "(with size, sha256, determinism and libSQL's reasons in any .mode)",
     safe=True,
     arguments=("wasm",),
 )
@@ -131,29 +163,57 @@ def _funcs(shell: Shell, args: list[str]) -> int:
     for e in sorted(session.functions.values(), key=lambda e: fold(e.name)):
         if not wanted(e.name) or not session.inspect(e):
             continue
-        info = e.peek()
-        state = "compiled" if e.compiled else f"error: {e.error}" if e.error else "not compiled yet"
+        table = _table_row(session, e)
+        info = None if table else e.peek()
+        kind = "table" if table else info.kind if info else e.kind or "?"
+        shown, state, calls, errors = table or (
+            signature(info) if info else "?",
+            "compiled" if e.compiled else f"error: {e.error}" if e.error else "not compiled yet",
+            e.calls,
+            e.errors,
+        )
+        libsql = (
+            portability.check(e.name, e.name, (), (), True, kind="table")
+            if table
+            else info.libsql
+            if info
+            else "?"
+        )
         rows.append(
             (
                 e.name,
-                signature(info) if info else "?",
+                kind,
+                shown,
                 e.origin,
                 _determinism(e),
                 "?" if e.size is None else e.size,
                 e.digest or "?",  # "?": the body could not be read just now (a lock)
                 state,
-                e.calls,
-                e.errors,
+                calls,
+                errors,
+                libsql,
             )
         )
     for skipped in session.skipped:
         if wanted(skipped.shown):
-            rows.append((skipped.shown, "?", "stored", "?", "?", "?", f"skipped: {skipped.reason}", 0, 0))
+            state = f"skipped: {skipped.reason}"
+            rows.append((skipped.shown, "?", "?", "stored", "?", "?", "?", state, 0, 0, "?"))
     if rows:
         _funcs_table(shell, rows)
     if session.stored_status:
         shell.out.write(f"Note: {session.stored_status}\n")
     return 0
+
+
+def _table_row(session: Any, entry: Any) -> tuple[str, str, int, int] | None:
+    """A table-valued function's signature, state and counters for .funcs (None for other kinds)."""
+    try:
+        table = session.table_function(entry.name)
+    except WasmError as exc:
+        return f"{entry.name}(?) -> TABLE(?)", f"error: {exc}", 0, 0
+    if table is None:
+        return None
+    return table.signature, "compiled", table.calls, table.errors
 
 
 def _funcs_table(shell: Shell, rows: list[tuple[Any, ...]]) -> None:
@@ -170,9 +230,16 @@ def _funcs_table(shell: Shell, rows: list[tuple[Any, ...]]) -> None:
         settings.mode = "column"
     renderer = renderer_for(shell.out, settings)
     renderer.start(list(columns))
+    pretty = settings.mode == "pretty"
     for row in rows:
-        renderer.row(row)
+        # libSQL's verdict: one word in the narrow table, with every reason in the others.
+        renderer.row(tuple(_libsql_text(v, pretty) if isinstance(v, Portability) else v for v in row))
     renderer.finish()
+
+
+def _libsql_text(verdict: Portability, short: bool) -> str:
+    """``yes``, ``32-bit`` or ``no``; unless ``short``, followed by the reasons."""
+    return verdict.short if short else verdict.summary
 
 
 def wat_text(source: str | bytes) -> str:
