@@ -339,6 +339,33 @@ class WasmFunction:
             raise
         return fn.start()  # type: ignore[union-attr]  # bound as an aggregate
 
+    def start_any_arity(self) -> tuple[Any, ...]:
+        """``start`` for an aggregate registered for any number of arguments (its signature could not
+        be read before it was compiled): a call with the wrong number is an error, not a crash."""
+        group = self.start()
+        fn = self.fn
+        assert fn is not None
+        wanted = len(fn.info.params)
+        name, kind = self.name, self.kind
+
+        def counted(phase: Callable[..., Any]) -> Callable[..., Any]:
+            def checked(state: Any, *args: Any) -> Any:
+                if len(args) != wanted:
+                    self.failed_calls += 1
+                    raise ArgumentError(
+                        f"wasm {kind} function {name} takes {wanted} argument{'s' * (wanted != 1)}, "
+                        f"but {len(args)} were given"
+                    )
+                return phase(state, *args)
+
+            return checked
+
+        state, step, *rest = group
+        if len(rest) == 3:  # a window function: final, value, inverse
+            final, value, inverse = rest
+            return state, counted(step), final, value, counted(inverse)
+        return (state, counted(step), *rest)
+
     def call(self, *args: Any) -> Any:
         """The SQL entry point until the direct binding is registered."""
         try:

@@ -674,10 +674,11 @@ class Session:
         info = entry.peek()
         arity = -1 if info is None else len(info.params)
         flags = INNOCUOUS | (apsw.SQLITE_DETERMINISTIC if entry.deterministic else 0)
+        start = entry.start if arity >= 0 else entry.start_any_arity
         if entry.kind == "window":
-            self.connection.create_window_function(entry.name, entry.start, arity, flags=flags)
+            self.connection.create_window_function(entry.name, start, arity, flags=flags)
         else:
-            self.connection.create_aggregate_function(entry.name, entry.start, arity, flags=flags)
+            self.connection.create_aggregate_function(entry.name, start, arity, flags=flags)
         self._ghosts.pop(entry.key, None)
         entry.arities.add(arity)
         self.functions[entry.key] = entry
