@@ -153,6 +153,23 @@ def export_signatures(binary: bytes) -> dict[str, Signature]:
     return result
 
 
+def _import_kinds(body: _Reader) -> Iterator[tuple[int, bool]]:
+    """Each import of an import section: its kind (0 function, 1 table, 2 memory, 3 global) and,
+    for a global, whether it is mutable."""
+    for _ in body.vec():
+        start = body.pos
+        body.name()
+        body.name()
+        kind = body.byte()
+        if kind == 3:
+            body.valtype()
+            yield kind, bool(body.byte() & 1)
+            continue
+        body.pos = start
+        _read_import(body)
+        yield kind, False
+
+
 def _read_import(body: _Reader) -> int | None:
     """One import entry; the type index if it imports a function."""
     body.name()
@@ -281,18 +298,9 @@ def kept_state(binary: bytes) -> str | None:
     writes: set[str] = set()
     for section, body in sections(binary):
         if section == IMPORT:
-            for _ in body.vec():
-                start = body.pos
-                body.name()
-                body.name()
-                kind = body.byte()
-                if kind == 3:
-                    body.valtype()
-                    if body.byte() & 1:
-                        return "a mutable global"
-                    continue
-                body.pos = start
-                _read_import(body)
+            for kind, mutable in _import_kinds(body):
+                if mutable:
+                    return "a mutable global"
                 memories += kind == 2
                 tables += kind == 1
         elif section in (TABLE, MEMORY):
@@ -469,17 +477,9 @@ def exporting_state(binary: bytes) -> tuple[bytes, list[str], str | None] | None
         header_start = body.pos - 1 - len(_uleb(body.end - body.pos))
         placed.append((section, header_start, body.end))
         if section == IMPORT:
-            for _ in body.vec():
-                start = body.pos
-                body.name()
-                body.name()
-                kind = body.byte()
+            for kind, mutable in _import_kinds(body):
                 if kind == 3:
-                    body.valtype()
-                    globals_mutable.append(bool(body.byte() & 1))
-                    continue
-                body.pos = start
-                _read_import(body)
+                    globals_mutable.append(mutable)
                 memories += kind == 2
                 tables += kind == 1
         elif section in (TABLE, MEMORY):
