@@ -210,6 +210,26 @@ class SqlFunction:
         return self.attached.stats[1]
 
 
+def argument_errors(label: str, params: list[str], stats: list[int]) -> tuple[Callable[..., Any], ...]:
+    """The two complaints of a function's argument conversion (counted as errors in ``stats``):
+    an argument of the wrong type, and an integer outside an i32 parameter's range."""
+
+    def bad(k: int, value: Any) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {label}: argument {k + 1} expects {EXPECTED[params[k]]}, "
+            f"got {sql_type_name(value)}"
+        )
+
+    def out_of_range(k: int, value: int) -> None:
+        stats[1] += 1
+        raise ArgumentError(
+            f"wasm function {label}: argument {k + 1} is {value}, outside the range of a 32-bit integer (i32)"
+        )
+
+    return bad, out_of_range
+
+
 def bind(instance: Instance, export: str, sql_name: str, *, fresh: bool = False) -> SqlFunction:
     """Make ``export`` of ``instance`` callable from SQL as ``sql_name``.
 
@@ -223,19 +243,7 @@ def bind(instance: Instance, export: str, sql_name: str, *, fresh: bool = False)
     attached = instance.attach(export)
     stats = attached.stats
 
-    def bad(k: int, value: Any) -> None:
-        stats[1] += 1
-        raise ArgumentError(
-            f"wasm function {sql_name}: argument {k + 1} expects {EXPECTED[params[k]]}, "
-            f"got {sql_type_name(value)}"
-        )
-
-    def out_of_range(k: int, value: int) -> None:
-        stats[1] += 1
-        raise ArgumentError(
-            f"wasm function {sql_name}: argument {k + 1} is {value}, outside the range of a "
-            "32-bit integer (i32)"
-        )
+    bad, out_of_range = argument_errors(sql_name, params, stats)
 
     raw = attached.call
 
@@ -282,18 +290,7 @@ def bind_raw(instance: Instance, export: str, label: str, *, raw_params: bool = 
     attached = instance.attach(export)
     stats = attached.stats
 
-    def bad(k: int, value: Any) -> None:
-        stats[1] += 1
-        raise ArgumentError(
-            f"wasm function {label}: argument {k + 1} expects {EXPECTED[params[k]]}, "
-            f"got {sql_type_name(value)}"
-        )
-
-    def out_of_range(k: int, value: int) -> None:
-        stats[1] += 1
-        raise ArgumentError(
-            f"wasm function {label}: argument {k + 1} is {value}, outside the range of a 32-bit integer (i32)"
-        )
+    bad, out_of_range = argument_errors(label, params, stats)
 
     factory = _factory(tuple(params), raw_result, False)
     return factory(instance, attached.call, stats, label, bad, out_of_range)
