@@ -146,6 +146,18 @@ def test_stored_table_function_reopens_with_the_file(tmp_path):
             rows(s, "SELECT * FROM split_words('p q')")
 
 
+def test_a_stored_table_function_listed_before_use_is_bound_once_and_counted_when_used(tmp_path):
+    path = tmp_path / "db.sqlite"
+    with open_session(path) as s:
+        s.load_module(SPLIT)
+    with open_session(path) as s:
+        listed = s.table_function("split_words")  # what .funcs does before the function is named
+        assert listed is not None and s.table_function("split_words") is listed
+        assert rows(s, "SELECT count(*) FROM split_words('a b c')") == [(3,)]
+        used = s.table_function("split_words")
+        assert used is listed and used.calls == 1  # the one SQLite opened, not a copy
+
+
 # -- hostile and failing table-valued functions -------------------------------------------------
 
 HOSTILE = """(module

@@ -124,6 +124,8 @@ class Session:
         self._ghosts: dict[str, set[int]] = {}
         self._maintenance = False
         self._tables: dict[str, tables.TableModule] = {}  # table-valued functions by folded name
+        # Stored table-valued functions bound (by .funcs) before SQLite was given them: bound once.
+        self._unregistered: dict[str, tuple[WasmFunction, tables.TableModule]] = {}
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -641,6 +643,9 @@ class Session:
         """The table-valued function a stored function's module makes, if it is one (else None)."""
         if entry.fn is not None or entry.origin != "stored":
             return None
+        cached = self._unregistered.get(entry.key)
+        if cached is not None and cached[0] is entry:
+            return cached[1]
         try:
             body = entry.source()
             if not tables.may_be_table(entry.name, body):
@@ -652,13 +657,16 @@ class Session:
         if prefix is None or compiled.find_export(entry.name) is not None:
             return None
         name = entry.name
-        return tables.TableModule(name, lambda: tables.TableFunction(name, prefix, self._instance(compiled)))
+        module = tables.TableModule(name, lambda: tables.TableFunction(name, prefix, self._instance(compiled)))
+        self._unregistered[entry.key] = (entry, module)
+        return module
 
     def _install_table(self, entry: WasmFunction, table: tables.TableModule) -> None:
         self.connection.create_module(
             entry.name, table, use_bestindex_object=True, eponymous_only=True, read_only=True
         )
         self._tables[entry.key] = table
+        self._unregistered.pop(entry.key, None)
         entry.arities.add(tables.TABLE_ARITY)
         self.functions[entry.key] = entry
         self._used.add(entry.key)
@@ -716,6 +724,7 @@ class Session:
         key = fold(name)
         self._pending.discard(key)
         self._stateful.pop(key, None)
+        self._unregistered.pop(key, None)
         if key not in self.functions:
             return
         entry = self.functions.made().get(key)
