@@ -316,3 +316,94 @@ def test_a_session_function_and_a_stored_one_of_the_same_name(tmp_path):
     assert stored_names(db) == ["fib"]
     with open_session(db) as s:
         assert one(s, "select fib(10)") == 55
+
+
+# --------------------------------------------------------------------------
+# Table-valued functions: SQLite's virtual table modules and eponymous tables are taken too.
+# A Wasm json_each would change what every view using json_each computes; a Wasm rtree would
+# take over the file's R*Tree tables.
+
+SPLIT = wat("split_words")
+# Names SQLite (or APSW's build of it) has as a table: eponymous ones, made when first used
+# (json_each, pragma_table_info), and modules of CREATE VIRTUAL TABLE (rtree, fts5vocab).
+TABLE_NAMES = ["json_each", "JSON_TREE", "pragma_table_info", "dbstat", "rtree", "fts5vocab", "geopoly"]
+
+
+def split_named(name: str) -> str:
+    """split_words.wat making a table-valued function called ``name``."""
+    return SPLIT.replace("split_words", name)
+
+
+@pytest.mark.parametrize("name", TABLE_NAMES)
+@pytest.mark.parametrize("how", ["register", "load"])
+def test_a_table_function_never_takes_a_name_sqlite_has_as_a_table(tmp_path, name, how):
+    path = tmp_path / "t.db"
+    with open_session(path) as s:
+        register = s.register_module if how == "register" else s.load_module
+        with pytest.raises(ModuleError, match=f"SQLite already has a table or module named {name}"):
+            register(split_named(name))
+        assert rows(s, "SELECT value FROM json_each('[1,2]')") == [(1,), (2,)]
+        assert name.lower() not in s.functions
+    tables = rows_of(path, "SELECT name FROM sqlite_schema")
+    assert tables == [] or stored_names(path) == []  # nothing written
+
+
+@pytest.mark.parametrize("name", ["json_each", "pragma_table_info"])
+def test_a_stored_table_function_named_like_sqlites_table_is_skipped(tmp_path, name):
+    db = make_file(tmp_path / "f.db", {name: split_named(name), "split_words": SPLIT})
+    with open_session(db) as s:
+        assert rows(s, "SELECT name FROM pragma_table_info('libsql_wasm_func_table')") == [
+            ("name",),
+            ("body",),
+        ]
+        assert rows(s, "SELECT value FROM json_each('[7,8]')") == [(7,), (8,)]
+        assert rows(s, "SELECT word FROM split_words('a b')") == [("a",), ("b",)]
+        reason = f"SQLite already has a table or module named {name}"
+        assert [(r.raw, r.reason) for r in s.skipped] == [(name, reason)]
+        # Naming the function table makes the names be read anew: the row stays skipped.
+        assert rows(s, "SELECT count(*) FROM libsql_wasm_func_table") == [(2,)]
+        assert rows(s, "SELECT 1") == [(1,)]
+        assert [(r.raw, r.reason) for r in s.skipped] == [(name, reason)]
+
+
+def test_funcs_flags_a_stored_table_function_named_like_sqlites_table(tmp_path, home):
+    db = make_file(tmp_path / "f.db", {"json_each": split_named("json_each")})
+    out, err, status = run_shell(
+        home, str(db), ".mode list", ".funcs", "SELECT count(*) FROM json_each('[1]')"
+    )
+    assert status == 0 and err == ""
+    [row] = [line for line in out.splitlines() if line.startswith("json_each")]
+    assert "skipped: SQLite already has a table or module named json_each" in row
+    assert out.splitlines()[-1] == "1"  # SQLite's json_each
+
+
+def test_a_stored_rtree_never_takes_over_the_files_rtree_table(tmp_path):
+    db = make_file(
+        tmp_path / "r.db",
+        {"rtree": split_named("rtree")},
+        "CREATE VIRTUAL TABLE box USING rtree(id, x0, x1); INSERT INTO box VALUES (1, 2, 3)",
+    )
+    with open_session(db) as s:
+        assert rows(s, "SELECT * FROM box") == [(1, 2.0, 3.0)]
+        rows(s, "CREATE VIRTUAL TABLE box2 USING rtree(id, a, b)")  # names rtree: registers pending
+        assert rows(s, "SELECT * FROM box WHERE x0 >= 1") == [(1, 2.0, 3.0)]
+        assert [r.raw for r in s.skipped] == ["rtree"]
+    assert rows_of(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_module_the_application_registers_is_not_replaced(session):
+    class Mine:
+        def Connect(self, *_args):
+            raise apsw.SQLError("the application's module")
+
+    session.connection.create_module("mine", Mine(), eponymous_only=True)
+    with pytest.raises(ModuleError, match="SQLite already has a table or module named mine"):
+        session.register_module(split_named("mine"))
+
+
+def rows_of(path: Path, sql: str) -> list[tuple]:
+    conn = apsw.Connection(str(path))
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()

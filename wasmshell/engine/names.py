@@ -10,6 +10,7 @@ module change what every query, and the shell's own SQL, computes.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import apsw
@@ -97,6 +98,35 @@ def sqlite_function_names(connection: apsw.Connection) -> set[str]:
     reads no database, so it works while the file is locked.
     """
     return {fold(str(row[0])) for row in connection.execute("PRAGMA function_list")}
+
+
+def sqlite_module_names(connection: apsw.Connection) -> set[str]:
+    """The folded names of the virtual table modules ``connection`` has now (``PRAGMA module_list``):
+    SQLite's (rtree, fts5, ...), extensions', the application's and this session's table functions."""
+    return {fold(str(row[0])) for row in connection.execute("PRAGMA module_list")}
+
+
+@functools.lru_cache(maxsize=256)
+def sqlite_has_table(key: str) -> bool:
+    """Whether SQLite itself makes a table called ``key`` on demand: json_each, json_tree,
+    pragma_table_info and the other pragma tables, dbstat, ... (not listed by PRAGMA module_list
+    before first use). Asked of a new in-memory connection, where only SQLite's own can be;
+    the statement is compiled (EXPLAIN), never run."""
+    from ..sqltext import quote_identifier_always
+
+    conn = apsw.Connection(":memory:")
+    try:
+        conn.execute(f"EXPLAIN SELECT * FROM {quote_identifier_always(key)}").fetchall()
+        return True
+    except apsw.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def table_taken_reason(name: str) -> str:
+    """The reason a table-valued function cannot be called ``name``."""
+    return f"SQLite already has a table or module named {shown(name)}"
 
 
 def taken_reason(name: str) -> str:

@@ -44,6 +44,9 @@ from .names import (
     name_problem,
     shown,
     sqlite_function_names,
+    sqlite_has_table,
+    sqlite_module_names,
+    table_taken_reason,
     taken_reason,
 )
 
@@ -126,6 +129,9 @@ class Session:
         self._tables: dict[str, tables.TableModule] = {}  # table-valued functions by folded name
         # Stored table-valued functions bound (by .funcs) before SQLite was given them: bound once.
         self._unregistered: dict[str, tuple[WasmFunction, tables.TableModule]] = {}
+        # Stored table-valued functions skipped for their name (json_each, rtree): skipped again
+        # when the names are read anew, until their rows are written again.
+        self._table_skips: dict[str, str] = {}
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -511,6 +517,8 @@ class Session:
                 f"or load them for this session only"
             )
         self.catalog.store([(name, source) for name in names])
+        for key in keys:
+            self._table_skips.pop(key, None)
         self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) in keys)]
 
     # -- libSQL's CREATE FUNCTION and DROP FUNCTION ------------------------------------
@@ -565,6 +573,15 @@ class Session:
         entry = self.functions.get(key)
         return key in self._sqlite_names and (entry is None or not entry.installed)
 
+    def table_taken(self, name: str) -> bool:
+        """Whether a table-valued function called ``name`` would replace a virtual table module or a
+        table SQLite makes on demand (rtree, json_each, an extension's), not one of this session's."""
+        key = fold(name)
+        entry = self.functions.made().get(key)
+        if entry is not None and entry.installed and key in self._tables:
+            return False  # replacing this session's own
+        return key in sqlite_module_names(self.connection) or sqlite_has_table(key)
+
     def check_name(self, name: str, what: str, *, refresh: bool = True) -> None:
         """Raise ModuleError unless ``name`` can be a new Wasm function's SQL name."""
         problem = name_problem(name)
@@ -601,6 +618,9 @@ class Session:
             self._install_aggregate(entry)
             return
         table = table or self._stored_table(entry)
+        if table is not None and self.table_taken(entry.name):  # a stored one, in a hostile file
+            self._skip_table(entry)
+            return
         if table is not None:
             self._install_table(entry, table)
             return
@@ -633,6 +653,10 @@ class Session:
     def _table_module(self, name: str, prefix: str, compiled: CompiledModule) -> tables.TableModule:
         """A table-valued function of a compiled module, bound (its columns read) at once, so
         that a module whose declaration is wrong is refused before anything is stored."""
+        if self.table_taken(name):
+            raise ModuleError(
+                f"wasm table function {name}: {table_taken_reason(name)}; a Wasm function cannot replace it"
+            )
         module = tables.TableModule(
             name, lambda: tables.TableFunction(name, prefix, self._instance(compiled))
         )
@@ -657,7 +681,9 @@ class Session:
         if prefix is None or compiled.find_export(entry.name) is not None:
             return None
         name = entry.name
-        module = tables.TableModule(name, lambda: tables.TableFunction(name, prefix, self._instance(compiled)))
+        module = tables.TableModule(
+            name, lambda: tables.TableFunction(name, prefix, self._instance(compiled))
+        )
         self._unregistered[entry.key] = (entry, module)
         return module
 
@@ -747,6 +773,7 @@ class Session:
         entry = self.functions.get(key)
         if entry is not None and entry.origin == "stored":
             self.uninstall(key)
+        self._table_skips.pop(key, None)
         self.skipped = [s for s in self.skipped if not (isinstance(s.raw, str) and fold(s.raw) == key)]
         self.functions_version += 1
 
@@ -815,12 +842,18 @@ class Session:
     def inspect(self, entry: WasmFunction) -> bool:
         """Read what ``.funcs`` shows about a function, one body at a time; False if the function
         proved unusable and is now among the ``skipped``."""
-        self._read_body(entry, signature=True)
+        if self._read_body(entry, signature=True) and not entry.installed:
+            if self._stored_table(entry) is not None and self.table_taken(entry.name):
+                self._skip_table(entry)  # as naming it in SQL would
         return self.functions.made().get(entry.key) is entry
 
     def _skip(self, entry: WasmFunction, reason: str) -> None:
         self.uninstall(entry.name)
         self.skipped.append(Skipped(entry.name, reason))
+
+    def _skip_table(self, entry: WasmFunction) -> None:
+        self._table_skips[entry.key] = entry.name
+        self._skip(entry, table_taken_reason(entry.name))
 
     def upgrade_later(self, entry: WasmFunction) -> None:
         """Once a lazily compiled function is bound, register the direct call path.
@@ -904,6 +937,9 @@ class Session:
             elif key not in ours:
                 del usable[key]
                 skipped.append(Skipped(name, taken_reason(name)))
+        for key in usable.keys() & self._table_skips.keys():
+            if usable[key] == self._table_skips[key]:
+                skipped.append(Skipped(usable.pop(key), table_taken_reason(self._table_skips[key])))
         return usable, skipped
 
     def _check_names(self, stored: list[object]) -> tuple[dict[str, str], list[Skipped]]:
