@@ -207,6 +207,33 @@ def test_no_functions_where_a_table_is_expected(md):
     assert texts("SELECT * FROM fi", md) == []
 
 
+def test_table_functions_after_from_and_join_only(db):
+    db.register_module(wat("split_words"))
+    md = session_metadata(db)
+    assert texts("SELECT * FROM spl", md) == ["split_words("]
+    assert texts("SELECT * FROM users u JOIN spl", md) == ["split_words("]
+    assert texts("SELECT * FROM users, spl", md) == ["split_words("]
+    assert texts("SELECT * FROM json_ea", md) == ["json_each("]
+    assert "split_words(" not in texts("SELECT spl", md)  # not a scalar: not in an expression
+    assert texts("DELETE FROM spl", md) == []
+    assert texts("SELECT * FROM spl", md, "('a b')") == ["split_words"]  # its parenthesis is there
+    meta = {s.text: s.meta for s in suggest("SELECT * FROM ", md)}
+    assert meta["split_words("] == "wasm table function" and meta["json_each("] == "table function"
+    assert "fib(" not in meta  # a known scalar is not offered as a table
+
+
+def test_a_stored_table_function_is_offered_after_from_before_it_is_used(tmp_path):
+    path = tmp_path / "t.db"
+    with open_session(path) as s:
+        s.load_module(wat("split_words"))
+    with open_session(path) as s:
+        assert "split_words" not in s.functions.made()  # not read yet: its kind is not known
+        assert texts("SELECT * FROM spl", session_metadata(s)) == ["split_words("]
+        s.execute("SELECT * FROM split_words('a')").fetchall()
+        md = session_metadata(s)  # now known to be a table function: not offered as a scalar
+        assert texts("SELECT * FROM spl", md) == ["split_words("] and "split_words(" not in texts("SELECT spl", md)
+
+
 def test_tables_of_an_attached_database(md):
     assert texts("SELECT * FROM aux.", md) == ["archive"]
     assert "aux" in texts("SELECT * FROM au", md)

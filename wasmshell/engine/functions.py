@@ -428,6 +428,10 @@ class FunctionTable(MutableMapping[str, WasmFunction]):
             yield entry.name
         yield from list(self._names.values())
 
+    def stored_names(self) -> dict[str, str]:
+        """The stored functions not made yet (folded name -> name)."""
+        return dict(self._names)
+
     def set_stored(self, names: dict[str, str]) -> None:
         """The stored functions not made yet are now ``names`` (those already made stay)."""
         if self._made:

@@ -719,6 +719,14 @@ class Session:
         self._used.add(entry.key)
         self.functions_version += 1
 
+    def table_function_names(self, *, unread: bool = True) -> list[str]:
+        """Wasm functions known to be table-valued (registered, or bound by .funcs) and, with
+        ``unread``, stored ones whose kind is not known before their body is read."""
+        made = self.functions.made()
+        tables_ = self._tables.keys() | self._unregistered.keys()
+        known = [e.name for key, e in made.items() if key in tables_ or (unread and e.kind is None)]
+        return known + list(self.functions.stored_names().values()) if unread else known
+
     def table_function(self, name: str) -> tables.TableFunction | None:
         """The table-valued function called ``name``, bound now if it was not yet (None if not one)."""
         key = fold(name)
@@ -842,9 +850,9 @@ class Session:
     def inspect(self, entry: WasmFunction) -> bool:
         """Read what ``.funcs`` shows about a function, one body at a time; False if the function
         proved unusable and is now among the ``skipped``."""
-        if self._read_body(entry, signature=True) and not entry.installed:
-            if self._stored_table(entry) is not None and self.table_taken(entry.name):
-                self._skip_table(entry)  # as naming it in SQL would
+        read = self._read_body(entry, signature=True) and not entry.installed
+        if read and self._stored_table(entry) is not None and self.table_taken(entry.name):
+            self._skip_table(entry)  # as naming it in SQL would
         return self.functions.made().get(entry.key) is entry
 
     def _skip(self, entry: WasmFunction, reason: str) -> None:

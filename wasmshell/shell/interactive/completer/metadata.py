@@ -15,6 +15,9 @@ from ...commands.registry import all_commands
 if TYPE_CHECKING:
     from ....engine import Session
 
+# SQLite's own table-valued functions (the pragma_* ones are left to PRAGMA's completion).
+SQLITE_TABLE_FUNCTIONS = ("json_each", "json_tree")
+
 
 @functools.cache
 def dot_commands() -> dict[str, str]:
@@ -53,7 +56,8 @@ class Metadata:
     """A snapshot of what can be completed: schema, functions and dot-commands.
 
     ``functions`` maps each SQL function name to what it is ("function",
-    "aggregate", "window function" or "wasm function"). ``partial`` is True when part
+    "aggregate", "window function" or "wasm function"); ``table_functions``
+    are those used after FROM (json_each, a Wasm one). ``partial`` is True when part
     could not be read (a locked database), so it is worth reading again soon.
     """
 
@@ -63,6 +67,7 @@ class Metadata:
     indexes: tuple[str, ...] = ()
     triggers: tuple[str, ...] = ()
     pragmas: tuple[str, ...] = ()
+    table_functions: tuple[str, ...] = ()
     commands: Mapping[str, str] = field(default_factory=dot_commands)
     command_words: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(command_words()))
     partial: bool = False
@@ -162,7 +167,9 @@ class _Reader:
         return {name: tuple(columns) for name, columns in found.items()}
 
 
-def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = ()) -> Metadata:
+def read_metadata(
+    connection: apsw.Connection, wasm_functions: Iterable[str] = (), table_functions: Iterable[str] = ()
+) -> Metadata:
     """What can be completed on ``connection``: never raises, never waits for a lock.
 
     Reads ``sqlite_schema`` of main, temp and attached databases, the columns
@@ -171,8 +178,10 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
     are there) and pragma names. ``wasm_functions`` names the Wasm functions
     (listed even if not registered yet, as a stored one is until first used);
     the names of ``libsql_wasm_func_table`` mark functions registered on the
-    connection that are not SQLite's own. No SQL function is called (one
-    could be redefined).
+    connection that are not SQLite's own. ``table_functions`` are Wasm
+    functions that may be table-valued, offered after FROM with SQLite's own
+    (``SQLITE_TABLE_FUNCTIONS``). No SQL function is called (one could be
+    redefined).
     """
     from ....engine.catalog import TABLE
     from ....engine.names import fold
@@ -219,6 +228,7 @@ def read_metadata(connection: apsw.Connection, wasm_functions: Iterable[str] = (
         indexes=tuple(indexes),
         triggers=tuple(triggers),
         pragmas=pragmas,
+        table_functions=tuple(dict.fromkeys([*SQLITE_TABLE_FUNCTIONS, *table_functions])),
         partial=reader.failed,
     )
 
@@ -239,5 +249,10 @@ def metadata_version(session: Session) -> Any:
 
 
 def session_metadata(session: Session) -> Metadata:
-    """``read_metadata`` for a wasmshell Session, marking its Wasm functions."""
-    return read_metadata(session.connection, session.functions.names())
+    """``read_metadata`` for a wasmshell Session, marking its Wasm functions (table-valued ones
+    offered after FROM only, once known to be)."""
+    from ....engine.names import fold
+
+    tables = {fold(name) for name in session.table_function_names(unread=False)}
+    scalars = [name for name in session.functions.names() if fold(name) not in tables]
+    return read_metadata(session.connection, scalars, session.table_function_names())

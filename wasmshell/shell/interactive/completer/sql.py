@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     pass
 
 
-from .metadata import ALL_COLUMNS_LIMIT, Metadata, Relation
+from .metadata import ALL_COLUMNS_LIMIT, SQLITE_TABLE_FUNCTIONS, Metadata, Relation
 from .ranking import PREFIX, Candidate, Suggestion, ranked, words
 
 _STARTERS = words(
@@ -356,6 +356,20 @@ class _SqlContext:
             out.append(Candidate(name, "function", kind, text + self.paren))
         return out
 
+    def table_functions(self) -> list[Candidate]:
+        """Table-valued functions, after FROM or JOIN: ``json_each(``, a Wasm one."""
+        if self.quote:
+            return []
+        return [
+            Candidate(
+                n,
+                "function",
+                "table function" if n in SQLITE_TABLE_FUNCTIONS else "wasm table function",
+                quote_identifier(n) + self.paren,
+            )
+            for n in self.md.table_functions
+        ]
+
     def expression(self) -> list[list[Candidate]]:
         starters = self.keywords(_EXPRESSION_STARTERS)
         return [self.columns(), self.statement_tables(), self.functions(), starters]
@@ -423,7 +437,7 @@ class _SqlContext:
         if not operand:
             return self.after_operand()
         if before is not None and _is_kw(before, "FROM", "JOIN"):
-            return [self.keywords(("SELECT", "VALUES", "WITH")), self.relations()]
+            return [self.keywords(("SELECT", "VALUES", "WITH")), self.relations(), self.table_functions()]
         if before is not None and _is_kw(before, "USING"):
             return [self.columns()]
         return self.expression()
@@ -435,7 +449,12 @@ class _SqlContext:
         if kw in ("FROM", "JOIN"):
             if self.verb == "DELETE":
                 return [self.relations(("table",)), self.databases()]
-            return [self.relations(), self.databases(), self.keywords(("SELECT", "VALUES", "WITH"))]
+            return [
+                self.relations(),
+                self.table_functions(),
+                self.databases(),
+                self.keywords(("SELECT", "VALUES", "WITH")),
+            ]
         if kw in ("INTO", "UPDATE", "REFERENCES") or (kw == "ON" and self.verb == "CREATE"):
             return [self.relations(("table",)), self.databases()]
         if g is not None and kw == "EXISTS" and g >= 2 and _is_kw(prev[g - 1], "IF"):
