@@ -43,6 +43,11 @@ C_SIGNATURES = {
     "middle": (("REAL",), "REAL"),
 }
 C_AGGREGATES = {"stddev", "middle"}  # NAME_step and NAME_final
+# Table-valued functions (NAME_columns, NAME_open, NAME_next) as .loadwasm shows them.
+C_TABLES = {
+    "words": "words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER)",
+    "series": "series(start INTEGER, stop INTEGER, step INTEGER) -> TABLE(value INTEGER)",
+}
 RUST_FUNCTIONS = {"fib", "isqrt", "lerp", "word_count", "title_case", "xor_blob"}
 
 
@@ -133,7 +138,9 @@ def s(module_bytes):
     session = open_session()
     try:
         infos = session.register_module(module_bytes)
-        assert {i.name: (i.params, i.result) for i in infos} == C_SIGNATURES
+        tables = {i.name: i.columns_text for i in infos if i.name in C_TABLES}
+        assert tables == C_TABLES
+        assert {i.name: (i.params, i.result) for i in infos if i.name not in C_TABLES} == C_SIGNATURES
         yield session
     finally:
         session.close()
@@ -148,15 +155,69 @@ def test_checked_in_module_is_a_wasm_module_without_imports():
     assert module.imports == []
     scalars = set(C_SIGNATURES) - C_AGGREGATES
     phases = {f"{name}_{phase}" for name in C_AGGREGATES for phase in ("step", "final")}
-    assert {e.name for e in module.exports} == {"memory", "libsql_malloc", *scalars, *phases}
+    parts = {f"{name}_{part}" for name in C_TABLES for part in ("columns", "open", "next")}
+    assert {e.name for e in module.exports} == {"memory", "libsql_malloc", *scalars, *phases, *parts}
 
 
 def test_every_example_in_the_c_source_holds(s):
     found = examples(C_SOURCE, "*")
     called = {name for sql, _ in found for name in re.findall(r"(\w+)\(", sql)}
-    assert not set(C_SIGNATURES) - called, f"no example calls {sorted(set(C_SIGNATURES) - called)}"
+    missing = (set(C_SIGNATURES) | set(C_TABLES)) - called
+    assert not missing, f"no example calls {sorted(missing)}"
     for sql, expected in found:
         assert [shown(r) for r in rows(s, sql)] == [expected], sql
+
+
+# -- table-valued functions
+
+
+def py_words(text: str) -> list[tuple[int, str, int]]:
+    """(n, word, 1-based character position) of each run of non-ASCII-whitespace bytes."""
+    data = text.encode("utf-8")
+    found = []
+    for match in re.finditer(rb"[^ \t\n\v\f\r]+", data):
+        found.append((len(found) + 1, match.group().decode("utf-8"), len(data[: match.start()].decode()) + 1))
+    return found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "one", " to be  or not ", "tab\tnew\nline\vvt\fff\rcr", "héllo wörld ÿes 日本 語", "é" * 70000]
+    + ["w " * 3000, ("x" * 70000 + " ") * 3, " ".join(str(k) for k in range(20000))],
+)
+def test_words_gives_each_word_with_its_position(s, text):
+    assert rows(s, "SELECT n, word, pos FROM words(?)", (text,)) == py_words(text)
+    assert one(s, "SELECT count(*) FROM words(?)", (text,)) == one(s, "SELECT word_count(?)", (text,))
+
+
+def test_words_of_null_or_a_blob_gives_no_rows_and_joins_work(s):
+    assert rows(s, "SELECT * FROM words(NULL)") == []
+    assert rows(s, "SELECT * FROM words(X'6120620a')") == []
+    got = rows(
+        s,
+        "WITH t(id, body) AS (VALUES (1, 'a b'), (2, NULL), (3, 'c')) "
+        "SELECT id, word FROM t, words(t.body) ORDER BY id, n",
+    )
+    assert got == [(1, "a"), (1, "b"), (3, "c")]
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "step"),
+    [(1, 10, 1), (1, 10, 3), (10, 1, -1), (3, -3, -2), (5, 5, 1), (5, 4, 1), (1, 1000, 7), (0, 100000, 1)],
+)
+def test_series_is_pythons_range(s, start, stop, step):
+    expected = list(range(start, stop + (1 if step > 0 else -1), step))
+    assert [v for (v,) in rows(s, "SELECT value FROM series(?, ?, ?)", (start, stop, step))] == expected
+
+
+def test_series_ends_before_overflowing_and_a_zero_step_or_null_gives_nothing(s):
+    top = I64_MAX
+    assert rows(s, "SELECT value FROM series(?, ?, 3)", (top - 7, top)) == [(top - 7,), (top - 4,), (top - 1,)]
+    bottom = -top - 1
+    assert rows(s, "SELECT value FROM series(?, ?, -3)", (bottom + 3, bottom)) == [(bottom + 3,), (bottom,)]
+    assert rows(s, "SELECT value FROM series(?, ?, -4)", (bottom + 3, bottom)) == [(bottom + 3,)]
+    assert rows(s, "SELECT value FROM series(1, 10, 0)") == []
+    assert rows(s, "SELECT value FROM series(1, NULL, 1)") == []
 
 
 # -- INTEGER
@@ -365,7 +426,7 @@ def test_c_readme_explains_build_and_load():
     text = (C_DIR / "README.md").read_text(encoding="utf-8")
     assert "build.sh" in text and "--target=wasm32" in text
     assert ".loadwasm samples/c/sqlfuncs.wasm" in text
-    for name in C_SIGNATURES:
+    for name in [*C_SIGNATURES, *C_TABLES]:
         assert f"`{name}(" in text, name
 
 

@@ -16,6 +16,12 @@
  *   SELECT middle(column1) FROM (VALUES (3), (1), (2));       -- 2.0
  *   SELECT middle(column1) FROM (VALUES (4), (1), (3), (2));  -- 2.5
  *   SELECT middle(column1) FROM (SELECT 1 AS column1 WHERE 0);  -- NULL
+ *   SELECT group_concat(word, '|') FROM words(' to be  or not ');  -- to|be|or|not
+ *   SELECT n, pos FROM words('héllo wörld') WHERE word = 'wörld';   -- 2|7
+ *   SELECT count(*) FROM words(NULL);                         -- 0
+ *   SELECT group_concat(value) FROM series(1, 10, 3);         -- 1,4,7,10
+ *   SELECT group_concat(value) FROM series(3, -3, -2);        -- 3,1,-1,-3
+ *   SELECT sum(value) FROM series(1, 100, 1);                 -- 5050
  *
  * Build with ./build.sh (clang and wasm-ld, no C library): see README.md.
  *
@@ -395,4 +401,148 @@ double middle_final(value *state) {
     for (u32 i = 1; i < n / 2; i++)
         if (st->v[i] > lower) lower = st->v[i];
     return (lower + upper) / 2;
+}
+
+/* ------------------------------------------------------------------------
+ * Table-valued functions
+ *
+ * A module exporting NAME_columns, NAME_open and NAME_next has a
+ * table-valued function NAME, used in FROM: SELECT * FROM words('a b').
+ *
+ *   NAME_columns() -> TEXT   the columns, as a tagged TEXT: "n INTEGER,
+ *                            word TEXT, text TEXT HIDDEN". HIDDEN columns are
+ *                            the arguments, in the order NAME_open takes them.
+ *   NAME_open(args) -> state arguments as a scalar's; the state (a pointer
+ *                            here) is passed back to next, never read by the host
+ *   NAME_next(state) -> batch the next rows, or a batch of 0 rows at the end
+ *   NAME_close(state)        optional: the host is done with the state
+ *
+ * A batch is [u32 rows][u32 bytes] (little-endian) and then `bytes` bytes of
+ * rows, each row one tagged value per visible column:
+ *
+ *   INTEGER [0x01][8 bytes, little-endian]
+ *   REAL    [0x02][8 bytes, little-endian IEEE double]
+ *   TEXT, BLOB, NULL as in the scalar convention above
+ *
+ * The host copies a batch as soon as next returns, so one buffer serves every
+ * batch of a scan. A batch holds at most 65,536 rows and 16 MiB; a few hundred
+ * rows a batch is plenty (the host's cost per call is then spread thin).
+ */
+enum { TAG_INTEGER = 0x01, TAG_REAL = 0x02 };
+
+/* Wasm memory is little-endian and allows unaligned access: memcpy of 4 or 8
+ * bytes compiles to a single store. */
+static u8 *put_u32(u8 *p, u32 v) { memcpy(p, &v, 4); return p + 4; }
+static u8 *put_integer(u8 *p, i64 v) { *p = TAG_INTEGER; memcpy(p + 1, &v, 8); return p + 9; }
+
+#define BATCH_ROWS 256u
+
+/* words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER): one row per
+ * word of text (a word being a run of bytes that are not ASCII whitespace,
+ * as word_count counts them), with its number n and pos, the position of its
+ * first character as instr() counts (1-based, in characters). NULL or a BLOB
+ * gives no rows. */
+static const u8 words_declaration[] = "\003n INTEGER, word TEXT, pos INTEGER, text TEXT HIDDEN";
+
+EXPORT("words_columns")
+const u8 *words_columns(void) { return words_declaration; }
+
+typedef struct {
+    const u8 *text;  /* the argument, where the host put it: memory is never freed */
+    u32 len, at;     /* its length, and the next byte to look at */
+    u32 chars;       /* characters before `at` */
+    i64 n;           /* words given so far */
+    u8 *buf;         /* the batch buffer, reused; grown for a longer word */
+    u32 cap;
+} words_state;
+
+EXPORT("words_open")
+words_state *words_open(const value *text) {
+    words_state *st = libsql_malloc(sizeof *st);
+    *st = (words_state){0, 0, 0, 0, 0, 0, 0};
+    if (text[0] == TAG_TEXT) arg_bytes(text, &st->text, &st->len);
+    return st;
+}
+
+/* A byte that does not continue a UTF-8 sequence starts a character. */
+static int starts_char(u8 c) { return (c & 0xC0) != 0x80; }
+
+EXPORT("words_next")
+u8 *words_next(words_state *st) {
+    u32 rows = 0, used = 8; /* the header comes first */
+    while (rows < BATCH_ROWS) {
+        while (st->at < st->len && is_space(st->text[st->at])) {
+            st->at++;
+            st->chars++;
+        }
+        if (st->at == st->len) break;
+        u32 start = st->at, start_chars = st->chars;
+        while (st->at < st->len && !is_space(st->text[st->at]))
+            st->chars += starts_char(st->text[st->at++]);
+        u32 len = st->at - start;
+        u32 need = used + 9 + (len + 2) + 9; /* n, word, pos */
+        if (need > st->cap) {
+            if (rows > 0) { /* the word goes in the next batch */
+                st->at = start;
+                st->chars = start_chars;
+                break;
+            }
+            st->cap = need > 65536 ? need : 65536;
+            st->buf = libsql_malloc(st->cap);
+        }
+        u8 *p = put_integer(st->buf + used, ++st->n);
+        *p++ = TAG_TEXT;
+        memcpy(p, st->text + start, len);
+        p[len] = 0;
+        p = put_integer(p + len + 1, (i64)start_chars + 1);
+        used = (u32)(p - st->buf);
+        rows++;
+    }
+    if (st->buf == 0) st->buf = libsql_malloc(st->cap = 8); /* no word at all */
+    put_u32(put_u32(st->buf, rows), used - 8);
+    return st->buf;
+}
+
+/* series(start INTEGER, stop INTEGER, step INTEGER) -> TABLE(value INTEGER):
+ * start, start + step, ... up to stop (inclusive; down to it for a negative
+ * step), as SQLite's generate_series. A step of 0 gives no rows, and the
+ * series ends before it would overflow. Integers arrive as i64, so a NULL
+ * argument gives no rows without the function being called. */
+static const u8 series_declaration[] =
+    "\003value INTEGER, start INTEGER HIDDEN, stop INTEGER HIDDEN, step INTEGER HIDDEN";
+
+EXPORT("series_columns")
+const u8 *series_columns(void) { return series_declaration; }
+
+typedef struct {
+    i64 next, stop, step;
+    int done;
+    u8 batch[8 + BATCH_ROWS * 9]; /* a row is one INTEGER: 9 bytes */
+} series_state;
+
+EXPORT("series_open")
+series_state *series_open(i64 start, i64 stop, i64 step) {
+    series_state *st = libsql_malloc(sizeof *st);
+    st->next = start;
+    st->stop = stop;
+    st->step = step;
+    st->done = step == 0;
+    return st;
+}
+
+EXPORT("series_next")
+u8 *series_next(series_state *st) {
+    u32 rows = 0;
+    u8 *p = st->batch + 8;
+    while (rows < BATCH_ROWS && !st->done) {
+        if (st->step > 0 ? st->next > st->stop : st->next < st->stop) {
+            st->done = 1;
+            break;
+        }
+        p = put_integer(p, st->next);
+        rows++;
+        if (__builtin_add_overflow(st->next, st->step, &st->next)) st->done = 1;
+    }
+    put_u32(put_u32(st->batch, rows), rows * 9);
+    return st->batch;
 }
