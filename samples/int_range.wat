@@ -1,6 +1,8 @@
 ;; int_range(start, stop, step): a table-valued function, the integers from start to stop
-;; (inclusive) by step, in a column "value". A step of 0 gives no rows.
+;; (inclusive) by step, in a column "value". A step of 0 gives no rows; left out, it is 1
+;; (the declaration says DEFAULT 1).
 ;;   SELECT group_concat(value) FROM int_range(1, 10, 3);  -- 1,4,7,10
+;;   SELECT group_concat(value) FROM int_range(1, 5);      -- 1,2,3,4,5
 ;;   SELECT sum(value) FROM int_range(1, 100, 1);          -- 5050
 ;;   SELECT group_concat(value) FROM int_range(3, -3, -2); -- 3,1,-1,-3
 ;;   SELECT count(*) FROM int_range(1, 10, 0);             -- 0
@@ -8,8 +10,8 @@
 ;; int_range_columns, int_range_open, int_range_next (and libsql_malloc, memory).
 (module
   (memory (export "memory") 1)
-  ;; 0..63: the column declaration; 64..: the batch; 8192..: the heap (states)
-  (data (i32.const 0) "\03value INTEGER, start INTEGER HIDDEN, stop INTEGER HIDDEN, step INTEGER HIDDEN\00")
+  ;; 0..127: the column declaration; 64..: the batch; 8192..: the heap (states)
+  (data (i32.const 0) "\03value INTEGER, start INTEGER HIDDEN, stop INTEGER HIDDEN, step INTEGER HIDDEN DEFAULT 1\00")
   (global $heap (mut i32) (i32.const 8192))
   (global $batch i32 (i32.const 128))
   (func $malloc (export "libsql_malloc") (param $n i32) (result i32)

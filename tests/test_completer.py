@@ -231,7 +231,9 @@ def test_a_stored_table_function_is_offered_after_from_before_it_is_used(tmp_pat
         assert texts("SELECT * FROM spl", session_metadata(s)) == ["split_words("]
         s.execute("SELECT * FROM split_words('a')").fetchall()
         md = session_metadata(s)  # now known to be a table function: not offered as a scalar
-        assert texts("SELECT * FROM spl", md) == ["split_words("] and "split_words(" not in texts("SELECT spl", md)
+        assert texts("SELECT * FROM spl", md) == ["split_words("] and "split_words(" not in texts(
+            "SELECT spl", md
+        )
 
 
 def test_tables_of_an_attached_database(md):

@@ -65,6 +65,45 @@ def test_int_range_is_pythons_range(s, start, stop, step):
     assert [v for (v,) in rows(s, "SELECT value FROM int_range(?, ?, ?)", (start, stop, step))] == expected
 
 
+def test_an_argument_left_out_takes_its_default(s):
+    assert rows(s, "SELECT group_concat(value) FROM int_range(1, 5)") == [("1,2,3,4,5",)]
+    assert rows(s, "SELECT step FROM int_range(1, 2) LIMIT 1") == [(1,)]  # the hidden column shows it
+    assert rows(s, "SELECT group_concat(value) FROM int_range(1, 5, NULL)") == [(None,)]  # NULL is given
+    s.execute("CREATE TABLE t(n)")
+    s.execute("INSERT INTO t VALUES (2), (3)")
+    got = rows(s, "SELECT t.n, r.value FROM t, int_range(1, t.n) AS r ORDER BY 1, 2")
+    assert got == [(2, 1), (2, 2), (3, 1), (3, 2), (3, 3)]
+
+
+# stop DEFAULT 10 too: a plan reading int_range first would take stop's default for every row.
+LOOSE_RANGE = RANGE.replace("stop INTEGER HIDDEN", "stop INTEGER HIDDEN DEFAULT 10").replace(
+    "int_range", "loose_range"
+)
+
+
+def test_an_argument_another_table_gives_never_takes_its_default():
+    with open_session() as s:
+        s.register_module(LOOSE_RANGE)
+        assert rows(s, "SELECT count(*) FROM loose_range(1)") == [(10,)]
+        s.register_module(SPLIT.replace("text TEXT HIDDEN", "text TEXT HIDDEN DEFAULT 'it''s  here'"))
+        assert rows(s, "SELECT word, text FROM split_words()") == [
+            ("it's", "it's  here"),
+            ("here", "it's  here"),
+        ]
+        s.execute("CREATE TABLE t(n)")
+        s.execute("INSERT INTO t VALUES (2), (3)")
+        for sql in (
+            "SELECT t.n, r.value FROM loose_range(1) AS r, t WHERE r.stop = t.n ORDER BY 1, 2",
+            "SELECT t.n, r.value FROM loose_range(1) AS r JOIN t ON r.stop = t.n ORDER BY 1, 2",
+            "SELECT t.n, r.value FROM t, loose_range(1) AS r WHERE r.stop = t.n ORDER BY 1, 2",
+        ):
+            assert rows(s, sql) == [(2, 1), (2, 2), (3, 1), (3, 2), (3, 3)], sql
+        [(signature,)] = [(s.table_function("loose_range").signature,)]
+        assert signature == (
+            "loose_range(start INTEGER, stop INTEGER DEFAULT 10, step INTEGER DEFAULT 1) -> TABLE(value INTEGER)"
+        )
+
+
 def test_int_range_stops_before_overflowing(s):
     top = 2**63 - 1
     assert rows(s, "SELECT value FROM int_range(?, ?, 3)", (top - 7, top)) == [
@@ -106,8 +145,12 @@ def test_declared_columns_and_types_are_what_sqlite_sees(s):
 
 
 def test_wrong_argument_count_or_type_is_a_clear_error(s):
-    with pytest.raises(ArgumentError, match="int_range takes 3 arguments, but 2 were given"):
-        rows(s, "SELECT * FROM int_range(1, 2)")
+    with pytest.raises(ArgumentError, match="int_range takes 2 to 3 arguments, but 1 was given"):
+        rows(s, "SELECT * FROM int_range(1)")
+    with pytest.raises(ArgumentError, match="split_words takes 1 argument, but 0 were given"):
+        rows(s, "SELECT * FROM split_words")
+    with pytest.raises(apsw.SQLError, match="too many arguments on int_range"):
+        rows(s, "SELECT * FROM int_range(1, 2, 3, 4)")
     with pytest.raises(ArgumentError, match=r"int_range \(open\): argument 1 expects INTEGER, got TEXT"):
         rows(s, "SELECT * FROM int_range('x', 2, 1)")
     assert rows(s, "SELECT count(*) FROM int_range(NULL, 2, 1)") == [(0,)]  # NULL in, no rows out
@@ -244,6 +287,11 @@ def test_a_good_batch_then_the_end():
         ("v INTEGER, v TEXT", "two columns have the same name"),
         ("v; DROP TABLE t", "bad column declaration"),
         ("v INTEGER HIDDEN", "1 HIDDEN column"),
+        ("v DEFAULT 1", "bad column declaration"),  # only an argument has a default
+        ("v, a HIDDEN DEFAULT x", "bad column declaration"),  # not a literal
+        ("v, a HIDDEN DEFAULT 'it''s, here'", "bad column declaration"),  # a comma parts columns
+        ("v, " * 100 + "w", "more than 100 columns"),
+        ("v, a HIDDEN DEFAULT -1.5e3", "1 HIDDEN column"),  # a literal, but bad() takes no argument
         ("", "must return a TEXT declaring its columns"),
     ],
 )

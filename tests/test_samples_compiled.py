@@ -46,7 +46,7 @@ C_AGGREGATES = {"stddev", "middle"}  # NAME_step and NAME_final
 # Table-valued functions (NAME_columns, NAME_open, NAME_next) as .loadwasm shows them.
 C_TABLES = {
     "words": "words(text TEXT) -> TABLE(n INTEGER, word TEXT, pos INTEGER)",
-    "series": "series(start INTEGER, stop INTEGER, step INTEGER) -> TABLE(value INTEGER)",
+    "series": "series(start INTEGER, stop INTEGER, step INTEGER DEFAULT 1) -> TABLE(value INTEGER)",
 }
 RUST_FUNCTIONS = {"fib", "isqrt", "lerp", "word_count", "title_case", "xor_blob"}
 
@@ -182,7 +182,15 @@ def py_words(text: str) -> list[tuple[int, str, int]]:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "one", " to be  or not ", "tab\tnew\nline\vvt\fff\rcr", "héllo wörld ÿes 日本 語", "é" * 70000]
+    [
+        "",
+        "   ",
+        "one",
+        " to be  or not ",
+        "tab\tnew\nline\vvt\fff\rcr",
+        "héllo wörld ÿes 日本 語",
+        "é" * 70000,
+    ]
     + ["w " * 3000, ("x" * 70000 + " ") * 3, " ".join(str(k) for k in range(20000))],
 )
 def test_words_gives_each_word_with_its_position(s, text):
@@ -212,7 +220,11 @@ def test_series_is_pythons_range(s, start, stop, step):
 
 def test_series_ends_before_overflowing_and_a_zero_step_or_null_gives_nothing(s):
     top = I64_MAX
-    assert rows(s, "SELECT value FROM series(?, ?, 3)", (top - 7, top)) == [(top - 7,), (top - 4,), (top - 1,)]
+    assert rows(s, "SELECT value FROM series(?, ?, 3)", (top - 7, top)) == [
+        (top - 7,),
+        (top - 4,),
+        (top - 1,),
+    ]
     bottom = -top - 1
     assert rows(s, "SELECT value FROM series(?, ?, -3)", (bottom + 3, bottom)) == [(bottom + 3,), (bottom,)]
     assert rows(s, "SELECT value FROM series(?, ?, -4)", (bottom + 3, bottom)) == [(bottom + 3,)]

@@ -21,7 +21,7 @@
  *   SELECT count(*) FROM words(NULL);                         -- 0
  *   SELECT group_concat(value) FROM series(1, 10, 3);         -- 1,4,7,10
  *   SELECT group_concat(value) FROM series(3, -3, -2);        -- 3,1,-1,-3
- *   SELECT sum(value) FROM series(1, 100, 1);                 -- 5050
+ *   SELECT sum(value) FROM series(1, 100);                    -- 5050
  *
  * Build with ./build.sh (clang and wasm-ld, no C library): see README.md.
  *
@@ -503,13 +503,14 @@ u8 *words_next(words_state *st) {
     return st->buf;
 }
 
-/* series(start INTEGER, stop INTEGER, step INTEGER) -> TABLE(value INTEGER):
- * start, start + step, ... up to stop (inclusive; down to it for a negative
- * step), as SQLite's generate_series. A step of 0 gives no rows, and the
+/* series(start INTEGER, stop INTEGER, step INTEGER DEFAULT 1) -> TABLE(value
+ * INTEGER): start, start + step, ... up to stop (inclusive; down to it for a
+ * negative step), as SQLite's generate_series. An argument declared with a
+ * DEFAULT may be left out: series(1, 10) steps by 1. A step of 0 gives no rows, and the
  * series ends before it would overflow. Integers arrive as i64, so a NULL
  * argument gives no rows without the function being called. */
 static const u8 series_declaration[] =
-    "\003value INTEGER, start INTEGER HIDDEN, stop INTEGER HIDDEN, step INTEGER HIDDEN";
+    "\003value INTEGER, start INTEGER HIDDEN, stop INTEGER HIDDEN, step INTEGER HIDDEN DEFAULT 1";
 
 EXPORT("series_columns")
 const u8 *series_columns(void) { return series_declaration; }

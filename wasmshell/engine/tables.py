@@ -85,12 +85,56 @@ def may_be_table(name: str, body: str | bytes) -> bool:
     return f"{name}_open".lower().encode("utf-8") in raw.lower()
 
 
+NO_DEFAULT: Any = object()  # an argument that must be given
+# What may follow DEFAULT: a number, NULL, or a quoted text without a comma (commas part columns).
+_LITERAL = re.compile(r"(?i)[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?\Z|NULL\Z|'(?:[^']|'')*'\Z")
+_DEFAULT = re.compile(r"(?is)(.*?)\s+DEFAULT\s+(.*)\Z")
+MAX_DECLARATION = 1 << 16  # characters of a NAME_columns declaration
+
+
 class Column(NamedTuple):
-    """A declared column: its name, type and whether it is an argument (hidden)."""
+    """A declared column: its name, type, whether it is an argument (hidden), and an argument's
+    value when the call leaves it out (``DEFAULT``)."""
 
     name: str
     type: str
     hidden: bool
+    default: Any = NO_DEFAULT
+
+
+def _literal(text: str) -> Any:
+    """The value of a DEFAULT: an int, a float, None, or a str."""
+    if text.upper() == "NULL":
+        return None
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _column(name: str, part: str) -> Column:
+    """One column of a declaration: ``name [TYPE] [HIDDEN [DEFAULT literal]]``."""
+    default = NO_DEFAULT
+    found = _DEFAULT.match(part)
+    if found is not None and _LITERAL.match(found.group(2).strip()):
+        part, default = found.group(1), _literal(found.group(2).strip())
+    words = part.split()
+    hidden = bool(words) and words[-1].upper() == "HIDDEN"
+    if hidden:
+        words.pop()
+    if (
+        not words
+        or not _IDENT.match(words[0])
+        or " ".join(words[1:]).upper() not in _TYPES
+        or (found is not None and not hidden)
+    ):
+        raise ModuleError(
+            f"wasm table function {name}: bad column declaration {part.strip()[:60]!r} "
+            "(expected: name [INTEGER|REAL|TEXT|BLOB|ANY|NUMERIC] [HIDDEN [DEFAULT value]])"
+        )
+    return Column(words[0], " ".join(words[1:]).upper(), hidden, default)
 
 
 def parse_columns(name: str, text: Any, nargs: int) -> list[Column]:
@@ -99,20 +143,11 @@ def parse_columns(name: str, text: Any, nargs: int) -> list[Column]:
         raise ModuleError(
             f"wasm table function {name}: {name}_columns must return a TEXT declaring its columns"
         )
-    columns: list[Column] = []
-    for part in text.split(","):
-        words = part.split()
-        hidden = bool(words) and words[-1].upper() == "HIDDEN"
-        if hidden:
-            words.pop()
-        if not words or not _IDENT.match(words[0]) or " ".join(words[1:]).upper() not in _TYPES:
-            raise ModuleError(
-                f"wasm table function {name}: bad column declaration {part.strip()[:60]!r} "
-                "(expected: name [INTEGER|REAL|TEXT|BLOB|ANY|NUMERIC] [HIDDEN])"
-            )
-        columns.append(Column(words[0], " ".join(words[1:]).upper(), hidden))
-    if len(columns) > MAX_COLUMNS:
-        raise ModuleError(f"wasm table function {name}: more than {MAX_COLUMNS} columns")
+    if len(text) > MAX_DECLARATION or text.count(",") >= MAX_COLUMNS:
+        raise ModuleError(
+            f"wasm table function {name}: more than {MAX_COLUMNS} columns or {MAX_DECLARATION:,} characters"
+        )
+    columns = [_column(name, part) for part in text.split(",")]
     hidden_count = sum(c.hidden for c in columns)
     if hidden_count == 0:
         taken = {c.name.lower() for c in columns}
@@ -232,13 +267,21 @@ class TableFunction:
             name, instance.get(pointer & 0xFFFFFFFF, f"{name} (columns)"), self.nargs
         )
         self.visible = sum(not c.hidden for c in self.columns)
+        self.defaults = [c.default for c in self.columns if c.hidden]
+        self.least = sum(d is NO_DEFAULT for d in self.defaults)  # arguments that must be given
         self.calls = 0
         self.errors = 0
 
     @property
     def signature(self) -> str:
         """``name(ARG, ...) -> TABLE(col TYPE, ...)`` as ``.funcs`` shows it."""
-        args = ", ".join(c.name + (f" {c.type}" if c.type else "") for c in self.columns if c.hidden)
+        args = ", ".join(
+            c.name
+            + (f" {c.type}" if c.type else "")
+            + ("" if c.default is NO_DEFAULT else f" DEFAULT {c.default!r}")
+            for c in self.columns
+            if c.hidden
+        )
         cols = ", ".join(c.name + (f" {c.type}" if c.type else "") for c in self.columns if not c.hidden)
         return f"{self.name}({args}) -> TABLE({cols})"
 
@@ -311,13 +354,16 @@ class _Cursor:
     def Filter(self, indexnum: int, _indexname: str, args: tuple[Any, ...]) -> None:
         self._release()
         fn = self.fn
-        if indexnum != (1 << fn.nargs) - 1:
-            given = bin(indexnum).count("1")
+        given = iter(args)
+        full = [next(given) if indexnum >> k & 1 else d for k, d in enumerate(fn.defaults)]
+        if any(value is NO_DEFAULT for value in full):
+            count, most = bin(indexnum).count("1"), fn.nargs
+            takes = f"{fn.least} to {most}" if fn.least < most else str(most)
             raise ArgumentError(
-                f"wasm table function {fn.name} takes {fn.nargs} argument{'' if fn.nargs == 1 else 's'}, "
-                f"but {given} {'was' if given == 1 else 'were'} given"
+                f"wasm table function {fn.name} takes {takes} argument{'' if most == 1 else 's'}, "
+                f"but {count} {'was' if count == 1 else 'were'} given"
             )
-        self.args, self.rows, self.row, self.at, self.rowid = tuple(args), [], None, 0, 0
+        self.args, self.rows, self.row, self.at, self.rowid = tuple(full), [], None, 0, 0
         self.handle = fn.open(self.args)
         if self.handle is not None:
             fn.instance.pins += 1
@@ -371,22 +417,27 @@ class _Table:
         self.fn = fn
 
     def BestIndexObject(self, info: apsw.IndexInfo) -> bool:
-        visible, given = self.fn.visible, {}
+        visible, given, waiting = self.fn.visible, {}, set()
         for k in range(info.nConstraint):
             column = info.get_aConstraint_iColumn(k)
             if column < visible or info.get_aConstraint_op(k) != apsw.SQLITE_INDEX_CONSTRAINT_EQ:
                 continue
             if info.get_aConstraint_usable(k):
                 given.setdefault(column - visible, k)
+            else:
+                waiting.add(column - visible)  # from a table not read yet in this join order
         mask = 0
         for index, position in enumerate(sorted(given), start=1):
             mask |= 1 << position
             info.set_aConstraintUsage_argvIndex(given[position], index)
             info.set_aConstraintUsage_omit(given[position], True)
         info.idxNum = mask
-        # Without every argument (one from a table not read yet in this join order) the plan
-        # cannot run: a cost no other plan reaches makes SQLite choose one that gives them all.
-        info.estimatedCost = 1000.0 if mask == (1 << self.fn.nargs) - 1 else 1e300
+        # A plan runs when every argument is given or left out with a DEFAULT; one that would take
+        # the default of an argument another table gives later would be wrong. A cost no other
+        # plan reaches makes SQLite choose one that gives them all.
+        missing = [k for k in range(self.fn.nargs) if not mask >> k & 1]
+        runs = all(k not in waiting and self.fn.defaults[k] is not NO_DEFAULT for k in missing)
+        info.estimatedCost = 1000.0 if runs else 1e300
         info.estimatedRows = 1000
         return True
 
