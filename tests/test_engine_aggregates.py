@@ -12,6 +12,7 @@ import threading
 
 import apsw
 import pytest
+import test_cli
 from conftest import SAMPLES, open_session
 
 from wasmshell.engine.errors import Interrupted, ModuleError, ResultError, TimeLimitExceeded, WasmTrap
@@ -20,6 +21,7 @@ ISUM = (SAMPLES / "isum.wat").read_text()
 JOINWORDS = (SAMPLES / "joinwords.wat").read_text()
 ISUM_QUOTED = "'" + ISUM.replace("'", "''") + "'"
 C_MODULE = (SAMPLES / "c" / "sqlfuncs.wasm").read_bytes()
+home = test_cli.home  # an empty HOME: no init file is read
 
 # tsum: an i64 sum that traps on 13 and spins on 99 (step), traps on 7 (inverse), traps on a total
 # of 666 (final). badptr: an i32 state whose final returns a pointer outside memory.
@@ -304,6 +306,23 @@ def test_stored_aggregates_come_back_when_the_file_is_reopened(tmp_path):
             fetch(again, "SELECT isum(x) FROM n")
     finally:
         again.close()
+
+
+def test_a_stored_aggregates_signature_is_read_before_it_is_compiled(tmp_path, home):
+    path = tmp_path / "agg.db"
+    with open_session(path) as first:
+        first.execute(f"CREATE FUNCTION isum LANGUAGE wasm AS {ISUM_QUOTED}")
+        first.load_module(C_MODULE, ["middle"])
+    with open_session(path) as again:
+        for name, kind, params in (("isum", "window", ("INTEGER",)), ("middle", "aggregate", ("REAL",))):
+            entry = again.functions[name]
+            info = entry.peek()
+            assert not entry.compiled and (info.kind, info.params) == (kind, params), name
+    out, err, status = test_cli.run(str(path), ".mode list", ".funcs", env=home)
+    assert status == 0 and err == ""
+    listed = {line.split()[0]: line for line in out.splitlines()[2:]}
+    assert "isum(INTEGER) -> INTEGER" in listed["isum"] and "not compiled yet" in listed["isum"]
+    assert "middle(REAL) -> REAL" in listed["middle"]
 
 
 def test_a_stored_aggregate_with_a_wrong_argument_count_is_sqlites_error(tmp_path):

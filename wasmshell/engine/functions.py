@@ -70,7 +70,8 @@ def _read_signature(function: WasmFunction, body: str | bytes) -> FunctionInfo |
             parts = aggregate_exports(signatures, function.name)
             if parts is None:
                 return None
-            return aggregate.describe(function.name, signatures, parts, memory, bool(function.deterministic))
+            typed = {export: Signature(*types) for export, types in signatures.items()}
+            return aggregate.describe(function.name, typed, parts, memory, bool(function.deterministic))
         found = function.export or next((e for e in signatures if fold(e) == function.key), None)
         if found is None or found not in signatures:
             return None
