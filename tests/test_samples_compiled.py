@@ -190,8 +190,10 @@ def py_words(text: str) -> list[tuple[int, str, int]]:
         "tab\tnew\nline\vvt\fff\rcr",
         "héllo wörld ÿes 日本 語",
         "é" * 70000,
-    ]
-    + ["w " * 3000, ("x" * 70000 + " ") * 3, " ".join(str(k) for k in range(20000))],
+        "w " * 3000,
+        ("x" * 70000 + " ") * 3,
+        " ".join(str(k) for k in range(20000)),
+    ],
 )
 def test_words_gives_each_word_with_its_position(s, text):
     assert rows(s, "SELECT n, word, pos FROM words(?)", (text,)) == py_words(text)
