@@ -287,3 +287,23 @@ def test_a_script_creating_the_function_and_a_check_on_it(session):
     session.execute(script).fetchall()
     assert session.functions["counter"].fresh
     assert rows(session, "select x from k") == [(1,), (2,), (3,)]
+
+
+@pytest.mark.parametrize("use", sorted(SCHEMA_USES))
+def test_a_schema_use_another_connection_adds_makes_the_function_fresh_here(tmp_path, kind, use):
+    """This session registered counter keeping state (no schema use yet); another connection then adds
+    an index (a generated column, a CHECK) on it. SQLite reads the new schema without checking
+    determinism, so the next write here would corrupt the index unless counter runs fresh from now."""
+    path = str(tmp_path / "f.db")
+    with open_session(path) as s:
+        s.execute("create table d(x); insert into d values (1), (2), (3)")
+        s.execute(create("counter", COUNTERS[kind]))
+    schema, writes, query, expected = SCHEMA_USES[use]
+    with open_session(path) as here, open_session(path) as elsewhere:
+        counts_calls(here)
+        assert not here.functions["counter"].fresh
+        elsewhere.execute(schema)
+        here.execute(writes)
+        assert here.functions["counter"].fresh
+        assert rows(here, query) == expected
+        assert rows(here, "pragma integrity_check") == [("ok",)]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from ..sqltext import split_statements
+from ..sqltext import quote_identifier_always, split_statements
 from . import native, tables
 from .catalog import Catalog
 from .dialect import (
@@ -132,6 +132,7 @@ class Session:
         # Stored table-valued functions skipped for their name (json_each, rtree): skipped again
         # when the names are read anew, until their rows are written again.
         self._table_skips: dict[str, str] = {}
+        self._schema_seen: list[Any] | None = None  # schema versions when functions keeping state last looked
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -244,6 +245,7 @@ class Session:
         if self._pending:
             self.install_mentioned(sql)
         if self._stateful:
+            self._notice_schema_elsewhere()
             self.before_schema_change(sql)
         if cursor is None:
             cursor = self.connection.cursor()
@@ -811,7 +813,28 @@ class Session:
             return
         data = sql.encode("utf-8", "surrogatepass").lower()
         words = {m.group() for m in _WORD.finditer(data)}
-        for key in [k for k in self._stateful if k.encode("utf-8") in words]:
+        self._run_fresh([k for k in self._stateful if k.encode("utf-8") in words])
+
+    def _notice_schema_elsewhere(self) -> None:
+        """Another connection may have put a function that keeps state into the schema (an index
+        on it): SQLite reads that schema without asking for determinism. When a schema version
+        changed, the functions the schema names run fresh from now on."""
+        try:
+            versions = [
+                self.connection.execute(f"PRAGMA {quote_identifier_always(db)}.schema_version").fetchall()
+                for _seq, db, *_rest in self.connection.execute("PRAGMA database_list").fetchall()
+            ]
+        except apsw.Error:  # locked: the statement itself will say so, or read it next time
+            return
+        if versions == self._schema_seen:
+            return
+        self._schema_seen = versions
+        words = self._schema_words()
+        self._run_fresh([key for key in self._stateful if key in words])
+
+    def _run_fresh(self, keys: list[str]) -> None:
+        """Register functions keeping state anew, each call in a fresh instance (deterministic in fact)."""
+        for key in keys:
             entry = self._stateful.pop(key)
             try:
                 self.uninstall(entry.name)  # its direct registration, not deterministic, goes too
@@ -987,15 +1010,19 @@ class Session:
     def _schema_words(self) -> set[str]:
         """The words of every CREATE statement in every attached database (see install_mentioned)."""
         words: set[bytes] = set()
-        for _seq, db, *_rest in self.connection.execute("PRAGMA database_list").fetchall():
-            quoted = '"' + str(db).replace('"', '""') + '"'
+        query = "SELECT CAST(sql AS BLOB) FROM {}.sqlite_schema WHERE sql IS NOT NULL"
+        for _seq, db, filename in self.connection.execute("PRAGMA database_list").fetchall():
             try:
-                for (sql,) in self.connection.execute(
-                    f"SELECT CAST(sql AS BLOB) FROM {quoted}.sqlite_schema WHERE sql IS NOT NULL"
-                ):
-                    words.update(_WORD.findall(sql.lower()))
+                found = self.connection.execute(query.format(quote_identifier_always(db))).fetchall()
+            except apsw.CorruptError:
+                # Another connection put a function registered here as not deterministic into an
+                # index or generated column: SQLite refuses that schema on this connection until
+                # the function is deterministic. Read it where no function is registered.
+                found = _schema_elsewhere(filename, query.format("main"))
             except apsw.Error:  # an attached database that cannot be read: its uses register on demand
                 continue
+            for (sql,) in found:
+                words.update(_WORD.findall(sql.lower()))
         return {word.decode("utf-8", "replace") for word in words}
 
     def _register_run_wasm(self, *, in_c: bool = True) -> None:
@@ -1137,6 +1164,23 @@ def _run_wasm_of(count: int, last: list[Any], resolve: Callable[[Any, Any, int],
     namespace: dict[str, Any] = {"last": last, "resolve": resolve}
     exec(source, namespace)
     return namespace["run_wasm"]
+
+
+def _schema_elsewhere(filename: str, query: str) -> list[tuple[bytes]]:
+    """``query`` on a database file through a read-only connection of its own (no functions)."""
+    if not filename:
+        return []
+    try:
+        conn = apsw.Connection(filename, flags=apsw.SQLITE_OPEN_READONLY)
+    except apsw.Error:
+        return []
+    try:
+        conn.set_busy_timeout(1000)
+        return conn.execute(query).fetchall()
+    except apsw.Error:
+        return []
+    finally:
+        conn.close()
 
 
 def connect(path: str = ":memory:", *, limits: Limits | None = None, readonly: bool = False) -> Session:
