@@ -65,6 +65,9 @@ MAX_NOTES = 100
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 # A statement that may change the schema (read before its words are: most statements do not).
+# Statements that may write a row (a CHECK then runs): before them, a schema changed elsewhere is noticed.
+_WRITES = re.compile(r"(?<![A-Za-z0-9_$])(?:insert|update|replace)(?![A-Za-z0-9_$])", re.IGNORECASE)
+_NOT_DETERMINISTIC = "non-deterministic functions prohibited"
 _SCHEMA_CHANGE = re.compile(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 _NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
@@ -133,9 +136,11 @@ class Session:
         # when the names are read anew, until their rows are written again.
         self._table_skips: dict[str, str] = {}
         self._schema_seen: list[Any] | None = None  # schema versions when functions keeping state last looked
+        self._checked_in_transaction = False
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
+        self.connection.set_commit_hook(self._committed, id=self)
         self.sync_stored()  # the names only; bodies are read when a function is first needed
 
     # -- the Host protocol the runtime uses -----------------------------------
@@ -245,7 +250,10 @@ class Session:
         if self._pending:
             self.install_mentioned(sql)
         if self._stateful:
-            self._notice_schema_elsewhere()
+            if not self.connection.in_transaction:
+                self._checked_in_transaction = False
+            if _WRITES.search(sql) is not None:
+                self._notice_schema_elsewhere()  # a CHECK another connection added
             self.before_schema_change(sql)
         if cursor is None:
             cursor = self.connection.cursor()
@@ -262,7 +270,21 @@ class Session:
         except apsw.SQLError as exc:
             if not self._missing_function(exc, sql):
                 raise
+        except apsw.CorruptError as exc:
+            if not self._refused_schema(exc):
+                raise
         return cursor.execute(sql, bindings, can_cache=can_cache)
+
+    def _refused_schema(self, exc: apsw.CorruptError) -> bool:
+        """After SQLite refused a schema another connection changed, because it puts a function
+        registered here as keeping state into an index or a generated column: True to run the
+        statement again (the function now runs fresh, deterministic)."""
+        if not self._stateful or _NOT_DETERMINISTIC not in str(exc):
+            return False
+        self._schema_seen = None
+        before = set(self._stateful)
+        self._notice_schema_elsewhere()
+        return set(self._stateful) != before
 
     def _missing_function(self, exc: apsw.SQLError, sql: str) -> bool:
         """After "no such function: X": True to run ``sql`` again (X is a stored function, now
@@ -818,7 +840,12 @@ class Session:
     def _notice_schema_elsewhere(self) -> None:
         """Another connection may have put a function that keeps state into the schema (an index
         on it): SQLite reads that schema without asking for determinism. When a schema version
-        changed, the functions the schema names run fresh from now on."""
+        changed, the functions the schema names run fresh from now on. Within a transaction, once:
+        reading the versions starts its read, and no other connection changes what it sees."""
+        in_transaction = self.connection.in_transaction
+        if in_transaction and self._checked_in_transaction:
+            return
+        self._checked_in_transaction = in_transaction
         try:
             versions = [
                 self.connection.execute(f"PRAGMA {quote_identifier_always(db)}.schema_version").fetchall()
@@ -897,6 +924,11 @@ class Session:
 
     def _rolled_back(self) -> None:
         self._maintenance = self._resync = True
+        self._checked_in_transaction = False
+
+    def _committed(self) -> bool:
+        self._checked_in_transaction = False
+        return False  # the commit goes ahead
 
     def after_rollback(self) -> None:
         """A script ran ROLLBACK: registrations follow it now, before its next statement."""

@@ -167,24 +167,44 @@ class _Reader:
         return {name: tuple(columns) for name, columns in found.items()}
 
 
+def _functions(reader: _Reader, wasm_functions: Iterable[str], stored: bool) -> dict[str, str]:
+    """Every function by name, with what it is; Wasm ones are those named, and with ``stored`` the
+    names of the function table (registered on the connection, not SQLite's own)."""
+    from ....engine.catalog import TABLE
+    from ....engine.names import fold
+
+    given = {fold(name): name for name in wasm_functions}
+    wasm = set(given)
+    if stored:
+        rows = reader.rows(f"SELECT CAST(name AS BLOB) FROM main.{TABLE}")
+        wasm.update(fold(raw.decode("utf-8", "replace")) for (raw,) in rows if isinstance(raw, bytes))
+    kinds = {"a": "aggregate", "w": "window function"}  # built-in aggregates are "w" too
+    functions: dict[str, str] = {}
+    # The PRAGMA, not the pragma_function_list table, works while the database is locked.
+    for name, builtin, kind, *_ in sorted(reader.rows("PRAGMA function_list")):
+        if fold(name) in wasm and not builtin:
+            functions[name] = "wasm function"
+        elif functions.get(name, "function") == "function":
+            functions[name] = kinds.get(kind, "function")
+    known = {fold(name) for name in functions}
+    functions.update((name, "wasm function") for key, name in given.items() if key not in known)
+    return functions
+
+
 def read_metadata(
     connection: apsw.Connection, wasm_functions: Iterable[str] = (), table_functions: Iterable[str] = ()
 ) -> Metadata:
     """What can be completed on ``connection``: never raises, never waits for a lock.
 
-    Reads ``sqlite_schema`` of main, temp and attached databases, the columns
-    of each table and view (``pragma_table_xinfo``), the functions
-    (``PRAGMA function_list``, so Wasm functions registered on the connection
-    are there) and pragma names. ``wasm_functions`` names the Wasm functions
-    (listed even if not registered yet, as a stored one is until first used);
-    the names of ``libsql_wasm_func_table`` mark functions registered on the
-    connection that are not SQLite's own. ``table_functions`` are Wasm
-    functions that may be table-valued, offered after FROM with SQLite's own
-    (``SQLITE_TABLE_FUNCTIONS``). No SQL function is called (one could be
-    redefined).
+    Reads ``sqlite_schema`` of every database, the columns of each table and
+    view (``pragma_table_xinfo``), the functions (``PRAGMA function_list``) and
+    pragma names. ``wasm_functions`` names the Wasm functions (a stored one is
+    not registered until first used); the names of ``libsql_wasm_func_table``
+    mark registered functions that are not SQLite's own. ``table_functions``
+    may be table-valued (offered after FROM with ``SQLITE_TABLE_FUNCTIONS``).
+    No SQL function is called (one could be redefined).
     """
     from ....engine.catalog import TABLE
-    from ....engine.names import fold
     from ....sqltext import quote_identifier_always
 
     reader = _Reader(connection)
@@ -205,21 +225,8 @@ def read_metadata(
                     indexes.append(name)
                 elif kind == "trigger":
                     triggers.append(name)
-        given = {fold(name): name for name in wasm_functions}
-        wasm = set(given)
-        if any(r.name.lower() == TABLE and r.schema == "main" for r in relations):
-            stored = reader.rows(f"SELECT CAST(name AS BLOB) FROM main.{TABLE}")
-            wasm.update(fold(raw.decode("utf-8", "replace")) for (raw,) in stored if isinstance(raw, bytes))
-        kinds = {"a": "aggregate", "w": "window function"}  # built-in aggregates are "w" too
-        functions: dict[str, str] = {}
-        # The PRAGMA, not the pragma_function_list table, works while the database is locked.
-        for name, builtin, kind, *_ in sorted(reader.rows("PRAGMA function_list")):
-            if fold(name) in wasm and not builtin:
-                functions[name] = "wasm function"
-            elif functions.get(name, "function") == "function":
-                functions[name] = kinds.get(kind, "function")
-        known = {fold(name) for name in functions}
-        functions.update((name, "wasm function") for key, name in given.items() if key not in known)
+        stored = any(r.name.lower() == TABLE and r.schema == "main" for r in relations)
+        functions = _functions(reader, wasm_functions, stored)
         pragmas = tuple(row[0] for row in reader.rows("PRAGMA pragma_list"))
     return Metadata(
         relations=tuple(relations),
