@@ -1,4 +1,11 @@
-"""Differential tests: the same input through Debian's ``sqlite3`` (3.40) and ``wasmshell``.
+"""Differential tests: the same input through the sqlite3 3.54 shell and ``wasmshell``.
+
+The reference is the sqlite3 shell of the SQLite inside wasmshell, which APSW
+ships (``python -m apsw.sqlite_extra --path sqlite3_shell``, see
+reference_shell.py); ``WASMSHELL_REFERENCE`` names another. The cases were
+written against sqlite3 3.40; those whose output 3.54 writes differently and
+wasmshell does not match yet are listed in ``differential_3_54_todo.txt`` and
+are strict xfails (a case that starts to pass must leave the list).
 
 Each case runs both programs as subprocesses, each in its own copy of the
 same directory (so files a case reads or writes are real files), and asserts
@@ -36,8 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from reference_shell import REFERENCE
 
-SQLITE3 = shutil.which("sqlite3")
+SQLITE3 = os.environ.get("WASMSHELL_REFERENCE") or REFERENCE
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
@@ -56,13 +64,36 @@ def _sqlite3_version() -> str:
 
 WASMSHELL = _wasmshell()
 pytestmark = [
-    pytest.mark.skipif(SQLITE3 is None, reason="the sqlite3 command is not on PATH"),
+    pytest.mark.skipif(SQLITE3 is None, reason="APSW ships no sqlite3 shell here"),
     pytest.mark.skipif(WASMSHELL is None, reason="wasmshell is not installed"),
     pytest.mark.skipif(
-        SQLITE3 is not None and not _sqlite3_version().startswith("3.40."),
-        reason="the expected output is that of sqlite3 3.40",
+        SQLITE3 is not None and not _sqlite3_version().startswith("3.54."),
+        reason="the expected output is that of sqlite3 3.54",
     ),
 ]
+
+# Cases 3.54 answers differently from 3.40 and wasmshell does not match yet: "test id" per line.
+TODO_3_54 = {
+    tuple(line.split(None, 1))
+    for line in (Path(__file__).with_name("differential_3_54_todo.txt")).read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+}
+# Why, by the first part of a case's name (the longest that matches).
+TODO_REASONS = {
+    "": "sqlite3 3.54 writes this differently (issue 13: not matched yet)",
+    "values": "3.54's result formatter: REALs to 17 digits, BLOBs as text with ^X escapes, numbers "
+    "right-aligned in columns, rounded box corners, line mode as 'name = value', quote/insert with "
+    "unistr() and x'..'",
+    "random-reals": "3.54 writes REALs with up to 17 significant digits (CAST(x AS TEXT))",
+    "explain": "3.54 lays EXPLAIN out with its own widths and indents",
+}
+
+
+def _todo_reason(test: str, case_id: str) -> str | None:
+    if (test, case_id) not in TODO_3_54:
+        return None
+    key = max((k for k in TODO_REASONS if case_id.startswith(k)), key=len)
+    return TODO_REASONS[key]
 
 
 # --------------------------------------------------------------------------
@@ -178,7 +209,8 @@ def params(cases: list[Case]) -> list:
     for case in cases:
         assert case.id not in seen, f"duplicate case id {case.id}"
         seen.add(case.id)
-        marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+        reason = case.xfail or _todo_reason("test_same_as_sqlite3", case.id)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         out.append(pytest.param(case, id=case.id, marks=marks))
     return out
 
@@ -1162,7 +1194,14 @@ IN_PROCESS = {
 }
 
 
-@pytest.mark.parametrize("name", list(IN_PROCESS))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
+        for name in IN_PROCESS
+        for reason in [_todo_reason("test_renderer_same_as_sqlite3", name)]
+    ],
+)
 def test_renderer_same_as_sqlite3(name: str) -> None:
     commands, statements, settings = IN_PROCESS[name]
     script = RENDER_SETUP + "\n" + commands + "".join(sql + ";\n" for sql in statements)
