@@ -60,6 +60,31 @@ def pytest_configure(config):
         os.environ["WASMSHELL_CODE_CACHE"] = config._wasmshell_cache.name
 
 
+# Tests whose reference moved from sqlite3 3.40 to 3.54 and that wasmshell does not match yet
+# (issue 13): node ids, under "## reason" headings. Each is a strict xfail, so one that starts
+# to pass must leave the list.
+TODO_3_54 = Path(__file__).with_name("todo_3_54.txt")
+
+
+def todo_3_54() -> dict[str, str]:
+    """Node id -> why it is not matched yet."""
+    todo, reason = {}, "sqlite3 3.54 answers differently; not matched yet (issue 13)"
+    for line in TODO_3_54.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            reason = line[3:].strip()
+        elif line.strip() and not line.startswith("#"):
+            todo[line.strip()] = reason
+    return todo
+
+
+def pytest_collection_modifyitems(config, items):
+    todo = todo_3_54()
+    for item in items:
+        reason = todo.get(item.nodeid)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+
+
 def pytest_unconfigure(config):
     cache = getattr(config, "_wasmshell_cache", None)
     if cache is not None:

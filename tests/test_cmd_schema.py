@@ -1,6 +1,8 @@
-"""Schema dot-commands (.tables, .indexes, .schema, .databases) against sqlite3 3.40.
+"""Schema dot-commands (.tables, .indexes, .schema, .databases) against sqlite3 3.54.
 
-Each test runs the same script through Debian's ``sqlite3`` and the
+Each test runs the same script through the sqlite3 3.54 shell APSW ships
+(reference_shell.py; tests it answers differently from 3.40 and wasmshell does
+not match yet are in todo_3_54.txt) and the
 installed ``wasmshell`` on copies of one database file and asserts that
 standard output, standard error and the exit status are the same bytes.
 ``run_both`` and ``assert_same`` are shared with test_cmd_data.py.
@@ -8,15 +10,18 @@ standard output, standard error and the exit status are the same bytes.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import apsw
 import pytest
+from reference_shell import REFERENCE
 
-SQLITE3 = shutil.which("sqlite3")
+SQLITE3 = os.environ.get("WASMSHELL_REFERENCE") or REFERENCE
 _BESIDE = Path(sys.executable).parent / "wasmshell"
 WASMSHELL = str(_BESIDE) if _BESIDE.exists() else shutil.which("wasmshell")
 
@@ -28,10 +33,10 @@ def _sqlite3_version() -> str:
 
 
 pytestmark = [
-    pytest.mark.skipif(SQLITE3 is None, reason="the sqlite3 command is not on PATH"),
+    pytest.mark.skipif(SQLITE3 is None, reason="APSW ships no sqlite3 shell here"),
     pytest.mark.skipif(WASMSHELL is None, reason="wasmshell is not installed"),
     pytest.mark.skipif(
-        not _sqlite3_version().startswith("3.40."), reason="the expected output is that of sqlite3 3.40"
+        not _sqlite3_version().startswith("3.54."), reason="the expected output is that of sqlite3 3.54"
     ),
 ]
 
@@ -44,6 +49,15 @@ class Run:
     stderr: bytes
     returncode: int
     dir: Path
+
+
+def make_database(path: Path, sql: str) -> None:
+    """A database file made by ``sql`` through APSW's SQLite (the reference shell lacks FTS5)."""
+    conn = apsw.Connection(str(path))
+    try:
+        conn.execute(sql)
+    finally:
+        conn.close()
 
 
 def run_both(
@@ -69,8 +83,7 @@ def run_both(
             path = work / fname
             path.write_bytes(content.encode() if isinstance(content, str) else content)
         if setup is not None:
-            made = subprocess.run([SQLITE3, "test.db"], input=setup.encode(), cwd=work, capture_output=True)
-            assert made.returncode == 0, made.stderr
+            make_database(work / "test.db", setup)
         done = subprocess.run(
             [program, *args, "test.db"],
             input=script.encode() if isinstance(script, str) else script,

@@ -4,8 +4,8 @@ The reference is the sqlite3 shell of the SQLite inside wasmshell, which APSW
 ships (``python -m apsw.sqlite_extra --path sqlite3_shell``, see
 reference_shell.py); ``WASMSHELL_REFERENCE`` names another. The cases were
 written against sqlite3 3.40; those whose output 3.54 writes differently and
-wasmshell does not match yet are listed in ``differential_3_54_todo.txt`` and
-are strict xfails (a case that starts to pass must leave the list).
+wasmshell does not match yet are listed in ``todo_3_54.txt`` (strict xfails,
+see conftest.py).
 
 Each case runs both programs as subprocesses, each in its own copy of the
 same directory (so files a case reads or writes are real files), and asserts
@@ -71,29 +71,6 @@ pytestmark = [
         reason="the expected output is that of sqlite3 3.54",
     ),
 ]
-
-# Cases 3.54 answers differently from 3.40 and wasmshell does not match yet: "test id" per line.
-TODO_3_54 = {
-    tuple(line.split(None, 1))
-    for line in (Path(__file__).with_name("differential_3_54_todo.txt")).read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-}
-# Why, by the first part of a case's name (the longest that matches).
-TODO_REASONS = {
-    "": "sqlite3 3.54 writes this differently (issue 13: not matched yet)",
-    "values": "3.54's result formatter: REALs to 17 digits, BLOBs as text with ^X escapes, numbers "
-    "right-aligned in columns, rounded box corners, line mode as 'name = value', quote/insert with "
-    "unistr() and x'..'",
-    "random-reals": "3.54 writes REALs with up to 17 significant digits (CAST(x AS TEXT))",
-    "explain": "3.54 lays EXPLAIN out with its own widths and indents",
-}
-
-
-def _todo_reason(test: str, case_id: str) -> str | None:
-    if (test, case_id) not in TODO_3_54:
-        return None
-    key = max((k for k in TODO_REASONS if case_id.startswith(k)), key=len)
-    return TODO_REASONS[key]
 
 
 # --------------------------------------------------------------------------
@@ -209,8 +186,7 @@ def params(cases: list[Case]) -> list:
     for case in cases:
         assert case.id not in seen, f"duplicate case id {case.id}"
         seen.add(case.id)
-        reason = case.xfail or _todo_reason("test_same_as_sqlite3", case.id)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
         out.append(pytest.param(case, id=case.id, marks=marks))
     return out
 
@@ -1194,14 +1170,7 @@ IN_PROCESS = {
 }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
-        for name in IN_PROCESS
-        for reason in [_todo_reason("test_renderer_same_as_sqlite3", name)]
-    ],
-)
+@pytest.mark.parametrize("name", list(IN_PROCESS))
 def test_renderer_same_as_sqlite3(name: str) -> None:
     commands, statements, settings = IN_PROCESS[name]
     script = RENDER_SETUP + "\n" + commands + "".join(sql + ";\n" for sql in statements)

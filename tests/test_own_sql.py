@@ -11,7 +11,6 @@ before, and what sqlite3 prints for the same file.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,10 +185,10 @@ def test_schema_commands_print_the_same_with_sqlites_functions_redefined(schema_
 
 def test_schema_commands_match_sqlite3_on_a_file_with_stored_builtin_names(tmp_path, home):
     """sqlite3 knows no Wasm: what it prints for the file is what the shell must print."""
-    sqlite3 = shutil.which("sqlite3")
+    sqlite3 = test_cmd_schema.SQLITE3
     version = subprocess.run([sqlite3, "-version"], capture_output=True, text=True).stdout if sqlite3 else ""
-    if not version.startswith("3.40."):
-        pytest.skip("needs sqlite3 3.40, whose output the shell reproduces")
+    if not version.startswith("3.54."):
+        pytest.skip("needs the sqlite3 3.54 shell, whose output the shell reproduces")
     functions = {
         "like": const_module("like", 3, 0),
         "glob": const_module("glob", 2, 0),

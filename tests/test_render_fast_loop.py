@@ -7,10 +7,12 @@ from __future__ import annotations
 import io
 import math
 
+import apsw
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wasmshell.engine import native
 from wasmshell.shell.output import base, render
 from wasmshell.shell.output import values as formatting
 from wasmshell.shell.state import OutputSettings
@@ -26,6 +28,7 @@ values = st.one_of(
     st.text(alphabet="ab ,|\"'\t\n\0é😀"),
     st.binary(max_size=8),
 )
+SQL_FORMATTER = native.sql_real_formatter()
 rows_of = st.lists(st.lists(values, min_size=3, max_size=3), max_size=6)
 separators = st.sampled_from([",", "|", "\t", ";", "1", "-", "ab", "é", ""])
 
@@ -106,18 +109,23 @@ def test_a_large_result_is_written_in_chunks():
     assert 1 < len(chunks) < 1000  # neither one huge string nor a write per row
 
 
-@pytest.mark.skipif(formatting._native_g is None, reason="no x87 long double in C here")
-@settings(max_examples=2000, deadline=None)
-@given(
-    value=st.one_of(
-        st.floats(allow_nan=False, allow_infinity=False),
-        st.integers(-(10**6), 10**6).map(lambda n: n * 0.25),
-        st.builds(lambda m, e: m * 10.0**e, st.integers(-(10**8), 10**8), st.integers(-320, 300)),
-    ),
-    precision=st.sampled_from([15, 20, 21]),
-    alt2=st.booleans(),
+reals = st.one_of(
+    st.floats(allow_nan=False),
+    st.integers(-(10**6), 10**6).map(lambda n: n * 0.25),
+    st.builds(lambda m, e: m * 10.0**e, st.integers(-(10**8), 10**8), st.integers(-320, 300)),
 )
-def test_sqlite_g_in_c_is_the_integer_replay(value, precision, alt2):
-    """The C %g (native x87 long double) gives the digits of the integer replay, which
-    test_differential.py holds to sqlite3's own."""
-    assert formatting.sqlite_g(value, precision, alt2) == formatting.emulated_g(value, precision, alt2)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=reals)
+def test_real_text_is_sqlites_own_in_c_and_through_sql(value):
+    """A REAL's text is SQLite's (its 17th digit is not an exact conversion's): CAST AS TEXT in the
+    text modes, printf %.16g in insert and json modes, infinities as 9e+999 there. The C
+    formatter and the SQL fallback (no C part) give the same."""
+    conn = apsw.Connection(":memory:")
+    cast, literal = conn.execute("SELECT CAST(?1 AS TEXT), printf('%.16g', ?1)", (value,)).fetchone()
+    if math.isinf(value):
+        literal = "9e+999" if value > 0 else "-9e+999"
+    assert (formatting.real_text(value), formatting.real_literal(value)) == (cast, literal)
+    by_sql = SQL_FORMATTER(value, native.REAL_TEXT), SQL_FORMATTER(value, native.REAL_LITERAL)
+    assert by_sql[0] == cast and (by_sql[1] == literal or math.isinf(value))

@@ -215,6 +215,28 @@ __attribute__((visibility("default"))) int sqlite3_runwasm_init(sqlite3 *db, cha
     return SQLITE_OK;
 }
 
+/* A REAL as SQLite's own printf writes it into out (size bytes): style 0 as
+ * CAST(x AS TEXT) and the sqlite3 shell's text modes give it ("%!.17g"),
+ * style 1 as the shell's insert and json modes do ("%.16g"). The length, or
+ * -1 before the routine table has been received. Exported to _rows.c as a
+ * capsule, so both write a REAL's digits as SQLite computes them. */
+static int real_text(double value, int style, char *out, int size) {
+    if (sqlite3_api == NULL) return -1;
+    sqlite3_snprintf(size, out, style ? "%.16g" : "%!.17g", value);
+    return (int)strlen(out);
+}
+
+static PyObject *py_real_text(PyObject *self, PyObject *args) {
+    (void)self;
+    double value;
+    int style = 0;
+    char out[64];
+    if (!PyArg_ParseTuple(args, "d|i:real_text", &value, &style)) return NULL;
+    int n = real_text(value, style, out, sizeof out);
+    if (n < 0) Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize(out, n);
+}
+
 static PyObject *py_loaded(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
@@ -254,6 +276,9 @@ static PyObject *py_register(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"loaded", py_loaded, METH_NOARGS, "Whether SQLite's routine table has been received."},
+    {"real_text", py_real_text, METH_VARARGS,
+     "real_text(value, style=0) -> str, or None before the routine table is received\n\n"
+     "SQLite's printf of a REAL: style 0 \"%!.17g\" (CAST AS TEXT), style 1 \"%.16g\"."},
     {"deadline_callback", py_deadline_callback, METH_VARARGS,
      "deadline_callback(error_new_address) -> address of the C epoch deadline callback\n\n"
      "Its environment is an instance's control block (see _wasmcall.c)."},
@@ -279,6 +304,12 @@ PyMODINIT_FUNC PyInit__runwasm(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddObjectRef(m, "WasmCall", (PyObject *)&WasmCallType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyObject *capsule = PyCapsule_New((void *)real_text, "wasmshell.engine._runwasm.real_text_c", NULL);
+    if (capsule == NULL || PyModule_AddObject(m, "real_text_c", capsule) < 0) {
+        Py_XDECREF(capsule);
         Py_DECREF(m);
         return NULL;
     }

@@ -127,3 +127,43 @@ def rows_keeping_bytes(
     if not _runwasm.loaded():
         return None
     return _runwasm.raw_rows(connection.sqlite3pointer(), connection, sql, bindings)
+
+
+REAL_TEXT, REAL_LITERAL = 0, 1  # "%!.17g" (CAST AS TEXT), "%.16g" (the shell's insert and json modes)
+_FORMATS = {REAL_TEXT: "%!.17g", REAL_LITERAL: "%.16g"}
+
+
+def real_formatter() -> Callable[[float, int], str]:
+    """``format(value, style)``: a REAL as SQLite's own printf writes it (``REAL_TEXT``,
+    ``REAL_LITERAL``). SQLite's digits are its own (its 17th differs from an exact
+    conversion's), so they are asked of SQLite: in C when the C part is there, else
+    through SQL on a private connection."""
+    global _real_formatter
+    if _real_formatter is None:
+        _real_formatter = _make_real_formatter()
+    return _real_formatter
+
+
+_real_formatter: Callable[[float, int], str] | None = None
+
+
+def _make_real_formatter() -> Callable[[float, int], str]:
+    try:
+        from . import _runwasm
+
+        if _runwasm.loaded() or _load(apsw.Connection(":memory:"), _runwasm.__file__):
+            c_format = _runwasm.real_text
+            return lambda value, style=REAL_TEXT: c_format(value, style)
+    except ImportError:
+        pass
+    return sql_real_formatter()
+
+
+def sql_real_formatter() -> Callable[[float, int], str]:
+    """``real_formatter`` without the C part: SQLite's printf() on a connection of its own."""
+    cursor = apsw.Connection(":memory:").cursor()
+
+    def sql_format(value: float, style: int = REAL_TEXT) -> str:
+        return cursor.execute("SELECT printf(?1, ?2)", (_FORMATS[style], value)).fetchone()[0]
+
+    return sql_format

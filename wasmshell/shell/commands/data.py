@@ -26,7 +26,7 @@ import apsw
 
 from ...sqltext import quote_identifier, quote_identifier_always, sql_string
 from ..output.base import OutputSettings, Renderer
-from ..output.values import c_string, insert_literal, quote_literal, quote_value
+from ..output.values import c_string, dump_real, insert_literal, quote_literal, quote_value
 from ..parameters import stored_parameters
 from ..state import Shell
 from .args import integer_value
@@ -55,7 +55,10 @@ _CORRUPT = apsw.SQLITE_CORRUPT
 
 
 def dump_literal(value: Any, newlines: bool) -> str:
-    """One value of an INSERT statement in a dump; with ``newlines``, TEXT keeps its line ends."""
+    """One value of an INSERT statement in a dump; with ``newlines``, TEXT keeps its line ends.
+    A REAL reads back exactly (values.dump_real)."""
+    if type(value) is float:
+        return dump_real(value)
     if newlines and type(value) is str:
         return quote_literal(value)
     return insert_literal(value)
@@ -301,7 +304,7 @@ class _DumpRows(Renderer):
         self.out.write(self.head + ",".join([self.literal(v) for v in values]) + ");\n")
 
     def c_layout(self) -> tuple[Any, ...]:
-        return ("insert", ",", ");\n", "NULL", self.literal, None, self.head, self.newlines)
+        return ("dump", ",", ");\n", "NULL", self.literal, None, self.head, self.newlines)
 
 
 def _dump_table(shell: Shell, name: str, sql: str, opts: DumpOptions, state: _DumpState) -> None:

@@ -7,8 +7,8 @@
  * in Python-level formatting: a few type tests, a str() and a join per row.
  * write_rows() does the same work on a buffer of UTF-8 bytes and hands the
  * stream a chunk at a time. It formats only what is common and simple:
- * INTEGERs, REALs whose shortest repr is what SQLite prints (whole ones, as
- * SQL literals), TEXT, and BLOBs as literals; any other value goes to a
+ * INTEGERs, REALs (their digits from SQLite's own printf, see sqlite_real),
+ * TEXT, and BLOBs as literals; any other value goes to a
  * Python function (render.py's own), so the output is the same byte for
  * byte with or without this module.
  */
@@ -99,20 +99,24 @@ static int append_csv_quoted(Buffer *b, const char *text, Py_ssize_t n) {
     return 0;
 }
 
-/* A REAL as SQLite prints it, when Python's shortest repr is exactly that;
- * NULL (no exception) when it is not. The caller frees the result. */
-static char *plain_real(double v) {
-    if (!(v > -1e15 && v < 1e15) || v == 0.0) return NULL;
-    char *r = PyOS_double_to_string(v, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-    if (r == NULL) {
-        PyErr_Clear();
-        return NULL;
+/* A REAL as SQLite's own printf writes it (engine/_runwasm.c's real_text, through a
+ * capsule): style 0 "%!.17g" as CAST(x AS TEXT), 1 "%.16g" as insert and json modes.
+ * The length, or -1 when that is not at hand (the slow formatter then asks SQLite). */
+typedef int (*RealText)(double, int, char *, int);
+static RealText real_text_fn = NULL;
+static int real_text_tried = 0;
+
+static int sqlite_real(double value, int style, char *out, int size) {
+    if (real_text_fn == NULL) {
+        if (real_text_tried) return -1;
+        real_text_tried = 1;
+        real_text_fn = (RealText)PyCapsule_Import("wasmshell.engine._runwasm.real_text_c", 0);
+        if (real_text_fn == NULL) {
+            PyErr_Clear();
+            return -1;
+        }
     }
-    if (strlen(r) > 16 || strchr(r, 'e') != NULL || strchr(r, 'n') != NULL) {
-        PyMem_Free(r);
-        return NULL;
-    }
-    return r;
+    return real_text_fn(value, style, out, size);
 }
 
 typedef struct {
@@ -121,30 +125,19 @@ typedef struct {
     Py_ssize_t nsep, nend, nnull, nprefix;
     int numbers_plain; /* csv: no character of a number's text is in the separator */
     int keep_newlines; /* insert: TEXT with line ends written as it is (.dump --newlines) */
+    int exact_reals;   /* insert: REALs as their text, which reads back exactly (.dump) */
     PyObject *slow;    /* slow(value) -> str, for everything not done here */
 } Format;
 
-#include <float.h>
-#if defined(LDBL_MANT_DIG) && LDBL_MANT_DIG == 64
-static int format_g(double value, int precision, int alt2, char *out);
-#define HAVE_X87_G 1
-#endif
-
-/* A REAL as real_literal writes it: %!.20g, 0.0 for zero, the given text (and
- * a minus) for an infinity; 1 if done, 0 without x87 long double, -1 on error. */
-static int append_real20(Buffer *b, double d, const char *infinity) {
-    if (isinf(d)) {
-        if (d < 0 && append(b, "-", 1) < 0) return -1;
-        return append(b, infinity, strlen(infinity)) < 0 ? -1 : 1;
-    }
-    if (d == 0.0) return append(b, "0.0", 3) < 0 ? -1 : 1;
-#ifdef HAVE_X87_G
-    char digits[400];
-    int n = format_g(d, 20, 1, digits);
+/* A REAL as an SQL literal in insert and json modes: %.16g, an infinity as
+ * 9e+999; as the text modes write it in quote mode. 1 if done, 0 to leave it to
+ * the slow formatter, -1 on error. */
+static int append_real_literal(Buffer *b, double d, int literal) {
+    if (literal && isinf(d)) return append(b, d < 0 ? "-9e+999" : "9e+999", d < 0 ? 7 : 6) < 0 ? -1 : 1;
+    char digits[64];
+    int n = sqlite_real(d, literal, digits, sizeof digits);
+    if (n < 0) return 0;
     return append(b, digits, (size_t)n) < 0 ? -1 : 1;
-#else
-    return 0;
-#endif
 }
 
 /* insert and quote modes (and .dump): a value as an SQL literal, where that is
@@ -152,14 +145,9 @@ static int append_real20(Buffer *b, double d, const char *infinity) {
 static int append_literal(Buffer *b, const Format *f, PyObject *v) {
     if (PyFloat_CheckExact(v)) {
         double d = PyFloat_AS_DOUBLE(v);
-        if (f->mode == MODE_QUOTE) return append_real20(b, d, "Inf");
-        /* insert_real: whole numbers in full, the rest as quote mode but for infinities. */
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
-            char digits[32];
-            int n = snprintf(digits, sizeof digits, "%lld.0", (long long)d);
-            return append(b, digits, (size_t)n) < 0 ? -1 : 1;
-        }
-        return append_real20(b, d, "1e999");
+        if (f->exact_reals && d == 0.0 && signbit(d)) return append(b, "-0.0", 4) < 0 ? -1 : 1;
+        if (f->exact_reals && !isinf(d)) return append_real_literal(b, d, 0);
+        return append_real_literal(b, d, f->mode != MODE_QUOTE);
     }
     if (PyBytes_CheckExact(v)) {
         static const char hex[] = "0123456789abcdef";
@@ -209,7 +197,7 @@ static int append_field(Buffer *b, const Format *f, const char *text, Py_ssize_t
 /* json mode: a value as sqlite3's output_json_string and %!.20g write it;
  * 1 if done, 0 to leave it to the slow formatter, -1 on error. */
 static int append_json(Buffer *b, PyObject *v) {
-    if (PyFloat_CheckExact(v)) return append_real20(b, PyFloat_AS_DOUBLE(v), "1e999"); /* json_real */
+    if (PyFloat_CheckExact(v)) return append_real_literal(b, PyFloat_AS_DOUBLE(v), 1); /* json_real */
     if (!PyUnicode_CheckExact(v)) return 0;
     Py_ssize_t n;
     PyObject *keep;
@@ -266,20 +254,9 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
         }
         PyErr_Clear(); /* beyond 64 bits: Python's way */
     } else if (PyFloat_CheckExact(v)) {
-        double d = PyFloat_AS_DOUBLE(v);
-        char *r = plain_real(d);
-        if (r != NULL) {
-            int failed = append_field(b, f, r, (Py_ssize_t)strlen(r), 1);
-            PyMem_Free(r);
-            return failed;
-        }
-#ifdef HAVE_X87_G
-        if (d == d) { /* SQLite's %!.15g, as real_text() gives it */
-            char digits[400];
-            int n = d == 0.0 ? sprintf(digits, "0.0") : format_g(d, 15, 1, digits);
-            return append_field(b, f, digits, n, 1);
-        }
-#endif
+        char digits[64];
+        int n = sqlite_real(PyFloat_AS_DOUBLE(v), 0, digits, sizeof digits);
+        if (n >= 0) return append_field(b, f, digits, n, 1);
     } else if (PyUnicode_CheckExact(v)) {
         Py_ssize_t n;
         PyObject *keep;
@@ -343,6 +320,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
     f.prefix = "";
     f.nprefix = 0;
     f.keep_newlines = 0;
+    f.exact_reals = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOss#s#s#OO|s#pO:write_rows", names, &renderer, &rows,
                                      &write, &mode_name, &f.sep, &f.nsep, &f.end, &f.nend, &f.null, &f.nnull,
                                      &slow, &header, &f.prefix, &f.nprefix, &f.keep_newlines, &keys))
@@ -351,8 +329,9 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
         f.mode = MODE_LIST;
     } else if (strcmp(mode_name, "csv") == 0) {
         f.mode = MODE_CSV;
-    } else if (strcmp(mode_name, "insert") == 0) {
+    } else if (strcmp(mode_name, "insert") == 0 || strcmp(mode_name, "dump") == 0) {
         f.mode = MODE_INSERT;
+        f.exact_reals = mode_name[0] == 'd';
     } else if (strcmp(mode_name, "quote") == 0) {
         f.mode = MODE_QUOTE;
         f.keep_newlines = 1; /* quote() keeps line ends in the literal */
@@ -448,107 +427,6 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
 }
 
 
-/* ---- SQLite's %g ------------------------------------------------------------ */
-
-/* SQLite 3.40's printf turns a REAL into digits in x87 long double
- * arithmetic and rounds half up, so its 16th to 20th digits are not those of
- * an exact conversion. values.py replays that arithmetic with integers,
- * which is exact but slow; where C's long double is the same x87 type, the
- * same steps here give the same digits directly. */
-#ifdef HAVE_X87_G
-
-static const double round_steps[] = {5.0e-01, 5.0e-02, 5.0e-03, 5.0e-04, 5.0e-05,
-                                     5.0e-06, 5.0e-07, 5.0e-08, 5.0e-09, 5.0e-10};
-
-typedef struct {
-    long double real;
-    int left; /* significant digits still to produce */
-} Digits;
-
-static char next_digit(Digits *d) {
-    if (d->left <= 0) return '0';
-    d->left--;
-    int digit = (int)d->real;
-    d->real = (d->real - digit) * 10.0;
-    return (char)('0' + digit);
-}
-
-/* %[!].<precision>g of value into out (at least 400 bytes); its length. */
-static int format_g(double value, int precision, int alt2, char *out) {
-    if (value != value) return sprintf(out, "NaN");
-    char *p = out;
-    if (value < 0) *p++ = '-';
-    long double real = value < 0 ? -(long double)value : (long double)value;
-    if (precision > 0) precision -= 1; /* %g counts significant digits, the loop fraction digits */
-    int idx = precision & 0xFFF;
-    long double rounder = round_steps[idx % 10];
-    while (idx >= 10) {
-        rounder *= 1.0e-10;
-        idx -= 10;
-    }
-    int exp = 0;
-    if (real > 0) {
-        long double scale = 1.0;
-        while (real >= 1e100 * scale && exp <= 350) scale *= 1e100, exp += 100;
-        while (real >= 1e10 * scale && exp <= 350) scale *= 1e10, exp += 10;
-        while (real >= 10.0 * scale && exp <= 350) scale *= 10.0, exp += 1;
-        real /= scale;
-        while (real < 1e-8) real *= 1e8, exp -= 8;
-        while (real < 1.0) real *= 10.0, exp -= 1;
-        if (exp > 350) return (int)(p - out) + sprintf(p, "Inf");
-    }
-    real += rounder;
-    if (real >= 10.0) real *= 0.1, exp += 1;
-    Digits d = {real, 16 + (alt2 ? 10 : 0)};
-    if (exp >= -4 && exp <= precision) { /* fixed notation */
-        precision -= exp;
-        if (exp < 0) {
-            *p++ = '0';
-        } else {
-            for (int e = exp; e >= 0; e--) *p++ = next_digit(&d);
-        }
-        char *point = p;
-        *p++ = '.';
-        int e = exp + 1;
-        int left = precision;
-        for (; e < 0 && left > 0; e++, left--) *p++ = '0';
-        for (; left > 0; left--) *p++ = next_digit(&d);
-        while (p > point + 1 && p[-1] == '0') p--; /* trailing zeros go */
-        if (p == point + 1) {
-            if (alt2) *p++ = '0';
-            else p = point;
-        }
-        *p = 0;
-        return (int)(p - out);
-    }
-    *p++ = next_digit(&d);
-    char *point = p;
-    *p++ = '.';
-    for (int k = 0; k < precision; k++) *p++ = next_digit(&d);
-    while (p > point + 1 && p[-1] == '0') p--;
-    if (p == point + 1) {
-        if (alt2) *p++ = '0';
-        else p = point;
-    }
-    return (int)(p - out) + sprintf(p, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-}
-
-static PyObject *py_sqlite_g(PyObject *module, PyObject *args) {
-    (void)module;
-    double value;
-    int precision, alt2;
-    if (!PyArg_ParseTuple(args, "dip:sqlite_g", &value, &precision, &alt2)) return NULL;
-    if (precision < 0 || precision > 350) {
-        PyErr_SetString(PyExc_ValueError, "sqlite_g: precision out of range");
-        return NULL;
-    }
-    char out[400];
-    int n = format_g(value, precision, alt2, out);
-    return PyUnicode_FromStringAndSize(out, n);
-}
-#endif
-
-
 /* ---- column, table, box and markdown ------------------------------------------ */
 
 /* The columnar modes must see every row before writing. columnar() lays out
@@ -629,6 +507,7 @@ static PyObject *columnar(PyObject *module, PyObject *args) {
     PyObject *rows, *write, *header, *set_widths, *limits, *slow;
     const char *mode;
     Format f;
+    f.exact_reals = 0;
     int headers;
     if (!PyArg_ParseTuple(args, "O!OsO!O!O!s#pO:columnar", &PyList_Type, &rows, &write, &mode, &PyList_Type,
                           &header, &PyList_Type, &set_widths, &PyList_Type, &limits, &f.null, &f.nnull,
@@ -760,10 +639,6 @@ static PyMethodDef methods[] = {
      "columnar(rows, write, mode, header, set_widths, limits, null, headers, slow) -> bool\n\n"
      "Write rows in column, table, box or markdown mode if every value is one plain line\n"
      "within its limit; False (nothing written) to leave them to render.py."},
-#ifdef HAVE_X87_G
-    {"sqlite_g", py_sqlite_g, METH_VARARGS,
-     "sqlite_g(value, precision, alt2) -> str: SQLite 3.40's %[!].<precision>g, in x87 long double."},
-#endif
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
      "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
      "           keep_newlines=False)\n\n"

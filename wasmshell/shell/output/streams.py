@@ -135,11 +135,7 @@ class CsvRenderer(Renderer):
                     parts.append(str(v))
                     continue
                 if t is float and numbers_plain:
-                    r = repr(v)  # real_text's fast path, inline: this loop is hot
-                    if len(r) <= 16 and "e" not in r and "n" not in r and -1e15 < v < 1e15 and v:
-                        parts.append(r)
-                    else:
-                        parts.append(real_text(v))
+                    parts.append(real_text(v))
                     continue
                 if v is None:
                     parts.append(null)

@@ -1,13 +1,10 @@
-"""Values as the sqlite3 shell (3.40) writes them.
+"""Values as the sqlite3 shell (3.54) writes them.
 
-sqlite3 turns a REAL into text with SQLite's own ``printf``: ``%!.15g`` where
-it shows a column's text, ``%!.20g`` in quote and insert modes. That printf
-rounds half up (not to even) and computes digits in x87 ``long double``
-arithmetic, so its 16th to 20th digits are not those of an exact conversion
-(1.0/3 prints as ``0.33333333333333331482``, not ``...483``). To be
-byte-identical this module replays that arithmetic exactly, with integers
-standing in for 64-bit-significand floats (or, much faster, in C's own x87
-long double, _rows.c); the common cases take a fast path.
+A REAL's text is SQLite's own: ``CAST(x AS TEXT)`` (``%!.17g``, up to 17
+significant digits, ``1.0e+300``, ``Inf``) in the text modes, ``%.16g``
+(``100``, ``1e+300``) in insert and json modes and ``.dump``. SQLite computes
+the 17th digit its own way, not as an exact conversion would, so the digits
+are asked of SQLite (``engine.native.real_formatter``).
 """
 
 from __future__ import annotations
@@ -15,235 +12,34 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ...engine.native import REAL_LITERAL, REAL_TEXT, real_formatter
 from ...sqltext import sql_string
 
-# -- x87 long double, emulated: a positive value is (significand, exponent) with
-# the significand rounded to 64 bits, half to even, like the FPU's default mode.
-
-_BITS = 64
-
-
-def _round(m: int, e: int) -> tuple[int, int]:
-    n = m.bit_length()
-    if n <= _BITS:
-        return m, e
-    shift = n - _BITS
-    q = m >> shift
-    rem = m & ((1 << shift) - 1)
-    half = 1 << (shift - 1)
-    if rem > half or (rem == half and q & 1):
-        q += 1
-        if q.bit_length() > _BITS:
-            q >>= 1
-            shift += 1
-    return q, e + shift
-
-
-def _ld(x: float | int) -> tuple[int, int]:
-    """A double (or a small integer) as an exact long double."""
-    if isinstance(x, int):
-        return _round(x, 0)
-    m, e = math.frexp(x)
-    return _round(int(m * (1 << 53)), e - 53)
-
-
-def _mul(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    return _round(a[0] * b[0], a[1] + b[1])
-
-
-def _div(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    # Enough quotient bits for a correctly rounded 64-bit result, plus a sticky bit.
-    shift = _BITS + 2 + b[0].bit_length() - a[0].bit_length() + 1
-    shift = max(shift, 0)
-    q, r = divmod(a[0] << shift, b[0])
-    q = (q << 1) | (1 if r else 0)
-    return _round(q, a[1] - b[1] - shift - 1)
-
-
-def _add(a: tuple[int, int], b: tuple[int, int], sign: int = 1) -> tuple[int, int]:
-    e = min(a[1], b[1])
-    m = (a[0] << (a[1] - e)) + sign * (b[0] << (b[1] - e))
-    if m <= 0:
-        return (0, 0)
-    return _round(m, e)
-
-
-def _ge(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    e = min(a[1], b[1])
-    return (a[0] << (a[1] - e)) >= (b[0] << (b[1] - e))
-
-
-def _int(a: tuple[int, int]) -> int:
-    """Truncate toward zero, as a C cast does."""
-    return a[0] << a[1] if a[1] >= 0 else a[0] >> -a[1]
-
-
-_ROUNDERS = [_ld(float(f"5e-{k:02d}")) for k in range(1, 11)]
-
-try:  # the same steps in C's long double, where that is the x87 type (_rows.c)
-    from ._rows import sqlite_g as _native_g
-except ImportError:
-    _native_g = None
-_E100, _E10, _TEN, _E8 = _ld(1e100), _ld(1e10), _ld(10.0), _ld(1e8)
-_ONE, _E_8, _TENTH = _ld(1.0), _ld(1e-8), _ld(0.1)
-
-
-def sqlite_g(value: float, precision: int, alt2: bool) -> str:
-    """SQLite 3.40's ``%[!].<precision>g`` of ``value``, digit for digit."""
-    if _native_g is not None:
-        return _native_g(value, precision, alt2)
-    return emulated_g(value, precision, alt2)
-
-
-def emulated_g(value: float, precision: int, alt2: bool) -> str:
-    """``sqlite_g`` with x87 arithmetic replayed in integers (where C has no x87 long double)."""
-    if value != value:
-        return "NaN"
-    prefix = "-" if value < 0 else ""
-    if precision > 0:
-        precision -= 1  # %g counts significant digits; the loop counts fraction digits
-    rounder = _rounder(precision)
-    real, exp = _scaled(_ld(abs(value)))
-    if exp > 350:
-        return prefix + "Inf"
-    real = _add(real, rounder)
-    if _ge(real, _TEN):
-        real = _mul(real, _TENTH)
-        exp += 1
-    digits = _Digits(real, 16 + (10 if alt2 else 0))
-    # %g: exponential notation when the exponent is < -4 or > precision
-    if -4 <= exp <= precision:
-        return prefix + _fixed_text(digits, exp, precision - exp, alt2)
-    return prefix + _exponential_text(digits, exp, precision, alt2)
-
-
-def _rounder(precision: int) -> tuple[int, int]:
-    """0.5 in the last place of ``precision`` fraction digits, as SQLite's printf computes it."""
-    idx = precision & 0xFFF
-    rounder = _ROUNDERS[idx % 10]
-    while idx >= 10:
-        rounder = _mul(rounder, _ld(1e-10))
-        idx -= 10
-    return rounder
-
-
-def _scaled(real: tuple[int, int]) -> tuple[tuple[int, int], int]:
-    """``real`` scaled into [1, 10) and its decimal exponent (above 350: infinite), as SQLite scales it."""
-    exp = 0
-    if real[0] <= 0:
-        return real, exp
-    scale = _ONE
-    for step, size in ((_E100, 100), (_E10, 10), (_TEN, 1)):
-        while _ge(real, _mul(step, scale)) and exp <= 350:
-            scale = _mul(scale, step)
-            exp += size
-    real = _div(real, scale)
-    while not _ge(real, _E_8):
-        real = _mul(real, _E8)
-        exp -= 8
-    while not _ge(real, _ONE):
-        real = _mul(real, _TEN)
-        exp -= 1
-    return real, exp
-
-
-class _Digits:
-    """SQLite's et_getdigit: the digits of a value in [1, 10), then zeros once ``left`` are used."""
-
-    __slots__ = ("left", "real")
-
-    def __init__(self, real: tuple[int, int], left: int) -> None:
-        self.real = real
-        self.left = left
-
-    def next(self) -> str:
-        if self.left <= 0:
-            return "0"
-        self.left -= 1
-        d = _int(self.real)
-        self.real = _mul(_add(self.real, _ld(d), -1) if d else self.real, _TEN)
-        return chr(48 + d)
-
-
-def _fixed_text(digits: _Digits, exp: int, precision: int, alt2: bool) -> str:
-    """%g's fixed notation: the whole digits, then ``precision`` fraction digits less trailing zeros."""
-    text = "0" if exp < 0 else "".join([digits.next() for _ in range(exp + 1)])
-    leading = min(max(-(exp + 1), 0), max(precision, 0))  # zeros before the first digit
-    fraction = ("0" * leading + "".join([digits.next() for _ in range(precision - leading)])).rstrip("0")
-    if fraction:
-        return text + "." + fraction
-    return text + ".0" if alt2 else text
-
-
-def _exponential_text(digits: _Digits, exp: int, precision: int, alt2: bool) -> str:
-    """%g's exponential notation: d.ddd, trailing zeros dropped, then e+XX."""
-    first = digits.next()
-    fraction = "".join([digits.next() for _ in range(precision)]).rstrip("0")
-    text = first + ("." + fraction if fraction else (".0" if alt2 else ""))
-    sign = "-" if exp < 0 else "+"
-    return f"{text}e{sign}{abs(exp):02d}"
+_INFINITY_LITERAL = {math.inf: "9e+999", -math.inf: "-9e+999"}
+_INFINITY_QUOTED = {math.inf: "9.0e+999", -math.inf: "-9.0e+999"}
 
 
 def real_text(value: float) -> str:
-    """A REAL as sqlite3_column_text gives it (``%!.15g``): 0.1, 3.0, 1.0e+300."""
-    short = repr(value)
-    # Python's repr is the shortest round-trip form. In fixed notation with at
-    # most 15 digits (len <= 16 counts the point) and below 1e15, where %g
-    # would switch to an exponent, it is exactly what SQLite prints.
-    if len(short) <= 16 and "e" not in short and "n" not in short and -1e15 < value < 1e15:
-        return short if value else "0.0"
-    return _real_text_rounded(value)
-
-
-def _real_text_rounded(value: float) -> str:
-    if value == 0:
-        return "0.0"
-    if math.isinf(value):
-        return "Inf" if value > 0 else "-Inf"
-    short = repr(value)
-    mantissa = short.split("e")[0].lstrip("-").replace(".", "").strip("0")
-    if len(mantissa) > 15:
-        # Rounding happens: replay SQLite's printf to round exactly as it does.
-        return sqlite_g(value, 15, True)
-    text = format(value, ".15g")  # exact in 15 digits, so the same digits as SQLite
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        if "." not in mantissa:
-            mantissa += ".0"
-        return f"{mantissa}e{exponent}"
-    if "." not in text:
-        text += ".0"
-    return text
+    """A REAL as sqlite3_column_text gives it: 0.1, 3.0, 1.0e+300, 0.33333333333333332, Inf."""
+    return real_formatter()(value, REAL_TEXT)
 
 
 def real_literal(value: float) -> str:
-    """A REAL as quote mode writes it (``%!.20g``): exact enough to read back."""
-    if math.isinf(value):
-        return "Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "0.0"
-    return sqlite_g(value, 20, True)
+    """A REAL as insert and json modes and .dump write it: 100, 0.1, 1e+300; an infinity as
+    9e+999, which SQLite reads back as one."""
+    return _INFINITY_LITERAL.get(value) or real_formatter()(value, REAL_LITERAL)
 
 
-_INFINITY_SQL = {math.inf: "1e999", -math.inf: "-1e999"}
-_I64 = 2**63
+json_real = insert_real = real_literal
 
 
-def json_real(value: float) -> str:
-    """A REAL as json mode writes it: ``%!.20g``, but infinities as ``1e999`` so JSON can read them."""
-    return _INFINITY_SQL.get(value) or real_literal(value)
-
-
-def insert_real(value: float) -> str:
-    """A REAL as insert mode (and .dump) writes it: whole numbers in full, else ``%!.20g``.
-
-    Infinities become ``1e999`` and ``-1e999``, literals SQLite reads back as such.
-    """
-    if math.isinf(value):
-        return _INFINITY_SQL[value]
-    if value.is_integer() and -_I64 <= value < _I64:
-        return f"{int(value)}.0"
-    return real_literal(value)
+def dump_real(value: float) -> str:
+    """A REAL as .dump writes it: its text (0.30000000000000004, 100.0), which SQLite reads back
+    as the same REAL; an infinity as 9e+999. (sqlite3 3.54.1 writes insert mode's %.16g there,
+    which reads 0.1+0.2 back as 0.3 and 100.0 as the INTEGER 100.)"""
+    if value == 0 and math.copysign(1.0, value) < 0:
+        return "-0.0"  # SQLite's text of -0.0 is 0.0; the literal -0.0 reads back as -0.0
+    return _INFINITY_LITERAL.get(value) or real_text(value)
 
 
 def text_of(value: object, null: str) -> str:
@@ -294,16 +90,9 @@ def quoted_cell(value: Any) -> str:
 
 
 def quote_value(value: Any) -> str:
-    """A value as SQLite 3.40's quote() writes it (REALs differ in later versions)."""
+    """A value as SQLite's quote() writes it (an infinity as 9.0e+999)."""
     if type(value) is float:
-        if math.isinf(value):
-            return "Inf" if value > 0 else "-Inf"
-        text = real_text(value)
-        try:
-            exact = float(text) == value
-        except ValueError:
-            exact = False
-        return text if exact else _exponent_20(value)
+        return _INFINITY_QUOTED.get(value) or real_text(value)
     if type(value) is bytes:
         return "X'" + value.hex().upper() + "'"
     if value is None:
@@ -311,28 +100,6 @@ def quote_value(value: Any) -> str:
     if type(value) is str:
         return sql_string(_before_nul(value))
     return str(value)
-
-
-def _exponent_20(value: float) -> str:
-    """SQLite's ``%!.20e``: the same 21 significant digits its ``%!.21g`` computes."""
-    text = sqlite_g(value, 21, True)
-    sign = "-" if text.startswith("-") else ""
-    body = text.lstrip("-")
-    if "e" in body:
-        mantissa, exponent = body.split("e")
-        exp = int(exponent)
-        digits = mantissa.replace(".", "")
-    else:
-        whole, _, fraction = body.partition(".")
-        if whole.strip("0"):
-            exp = len(whole.lstrip("0")) - 1
-            digits = whole.lstrip("0") + fraction
-        else:
-            stripped = fraction.lstrip("0")
-            exp = -(len(fraction) - len(stripped)) - 1
-            digits = stripped
-    digits = (digits + "0" * 21)[:21]
-    return f"{sign}{digits[0]}.{digits[1:]}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
 
 
 def _before_nul(text: str) -> str:
