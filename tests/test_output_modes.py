@@ -66,14 +66,15 @@ def test_settings_mode_is_always_a_rendered_mode():
         assert settings.mode in RENDERERS
 
 
-def test_tabs_is_list_mode_with_tabs():
+def test_tabs_is_a_mode_of_its_own_with_tabs_and_line_ends():
+    """sqlite3 3.54's tabs mode: CSV quoting with TAB between fields (3.40's was list mode)."""
     shell = FakeShell()
     shell.settings.rowsep = "X"
     assert set_mode(shell, "tabs")  # type: ignore[arg-type]
-    assert (shell.settings.mode, shell.settings.colsep, shell.settings.rowsep) == ("list", "\t", "X")
+    assert (shell.settings.mode, shell.settings.colsep, shell.settings.rowsep) == ("tabs", "\t", "\n")
     settings = OutputSettings(rowsep="X")
     modes.apply_switch(settings, "tabs")
-    assert (settings.mode, settings.colsep, settings.rowsep) == ("list", "\t", "\n")
+    assert (settings.mode, settings.colsep, settings.rowsep) == ("tabs", "\t", "\n")
 
 
 def test_switches_set_less_than_dot_mode():

@@ -78,7 +78,7 @@ MODES: tuple[Mode, ...] = (
     Mode("tcl", "streams:TclRenderer", separators=(" ", "\n")),
     # sqlite3's -csv keeps the row separator that .mode csv sets to CRLF.
     Mode("csv", "streams:CsvRenderer", separators=(",", "\r\n"), switch=(",", None)),
-    Mode("tabs", becomes="list", separators=("\t", None), switch=("\t", "\n")),
+    Mode("tabs", "streams:CsvRenderer", separators=("\t", "\n"), switch=("\t", "\n")),
     Mode("insert", "streams:InsertRenderer"),
     Mode("quote", "streams:QuoteRenderer", separators=(",", "\n"), switch=(",", "\n")),
     Mode("ascii", "streams:ListRenderer", separators=("\x1f", "\x1e"), switch=("\x1f", "\x1e")),
