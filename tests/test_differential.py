@@ -1100,7 +1100,7 @@ IN_PROCESS = {
                 "select " + ", ".join(f"'{w}' as c{i}" for i, w in enumerate(WORDS[:4])),
                 "select column1 as v from (values " + ",".join(f"('{w}')" for w in WORDS) + ")",
             ],
-            {"mode": mode, "headers": mode == "column", "wrap": wrap, "wordwrap": True},
+            {"mode": mode, "headers": True, "wrap": wrap, "wordwrap": True},
         )
         for mode in ("column", "box")
         for wrap in (5, 8, 11, 20)
@@ -1112,24 +1112,24 @@ IN_PROCESS = {
                 "select 1 as i, 2.5 as r, 'it''s' as t, null as n, x'00ff' as b, 'two\nlines' as l",
                 "select 1e300, -0.0, 'é', ''",
             ],
-            {"mode": mode, "headers": mode == "column", "quote": True},
+            {"mode": mode, "headers": True, "quote": True},
         )
         for mode in COLUMNAR
     },
     "qbox": (
         ".mode qbox\n",
         [f"select '{'x' * 70}' as long, 'q' as short, null as n"],
-        {"mode": "box", "quote": True, "wrap": 60},
+        {"mode": "box", "quote": True, "wrap": 60, "headers": True},
     ),
     "wrap-option": (
         ".mode table --wrap 7\n",
         ["select 'abcdefghijklmnopqrstuvwxyz' as alphabet, 'tab\tbed' as t"],
-        {"mode": "table", "wrap": 7},
+        {"mode": "table", "wrap": 7, "headers": True},
     ),
     "no-wrap": (
         ".mode box --wrap 0\n",
         [f"select '{'z' * 90}' as v"],
-        {"mode": "box", "wrap": 0},
+        {"mode": "box", "wrap": 0, "headers": True},
     ),
     "tcl": (
         '.mode tcl\n.headers on\n.nullvalue "N\\tU"\n',

@@ -39,10 +39,10 @@ def set_mode(
         return False
     s.mode = chosen.mode
     modes.set_separators(s, chosen.separators)
-    if chosen.headers and not s.headers_set:
-        s.headers = True
+    if not s.headers_set:  # each mode has its own default until .headers is used (sqlite3 3.54)
+        s.headers = chosen.headers
     if s.mode == "insert":
-        s.table = table or "table"
+        s.table = table or "tab"
     if s.mode in COLUMNAR:
         s.wrap, s.wordwrap, s.quote = columnar
     return True

@@ -1,273 +1,332 @@
-"""The columnar modes (column, table, box, markdown) as sqlite3 3.40 writes them: they
-must see every row to size their columns, and write when the statement ends."""
+"""The columnar modes (column, table, box, markdown) as sqlite3 3.54 writes them: they
+must see every row to size their columns, and write when the statement ends.
+
+As 3.54's result formatter lays them out: names centred, numbers right-aligned
+and the rest left-aligned (a negative ``.width`` right-aligns a column), box
+with rounded corners and a double rule under the names, a value wider than its
+column (a set width, or ``--wrap``) continued on further lines, broken at a
+word where ``--wordwrap`` allows, and a rule between rows when any row takes
+several lines. Widths are display columns: wide characters count two, tabs go
+to the next multiple of 8. Cells are measured and split as UTF-8 bytes, as
+the formatter does, so bytes that are not UTF-8 count one each.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .base import Renderer, c_output, slow_text
-from .values import quoted_cell, text_of
+from . import qrf
+from .base import Renderer
 
-_PLAIN = re.compile("[^\x00-\x1f\ud800-\udfff]*")
-_CONTINUATION = re.compile("[\udc80-\udcbf]")
-_C_SPACE = b" \t\n\v\f\r"
-
-
-def display_width(text: str) -> int:
-    """Characters as sqlite3's strlenChar counts them: bytes that do not continue a UTF-8 sequence."""
-    if text.isascii():
-        return len(text)
-    return len(text) - len(_CONTINUATION.findall(text))
+_SPACE = frozenset(b" \t\n\v\f\r")
+# Box drawing: rounded corners, single lines, and the double rule under the names.
+_BOX_TOP = ("╭", "┬", "╮", "─")
+_BOX_MID = ("├", "┼", "┤", "─")
+_BOX_TITLE = ("╞", "╪", "╡", "═")
+_BOX_BOTTOM = ("╰", "┴", "╯", "─")
+_BOX_EMPTY = ("╘", "╧", "╛", "═")  # under the names of an empty result
 
 
-def _isalnum(byte: int) -> bool:
-    return 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
+def _alnum(byte: int) -> bool:
+    return 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A or byte == 0x5F
 
 
-def _display_line(z: bytes, limit: int, wordwrap: bool) -> tuple[bytes, int | None]:
-    """The first display line of ``z`` (NUL-terminated) and where the next one starts.
-
-    A byte-for-byte port of sqlite3's translateForDisplayAndDup: tabs expand
-    to the next multiple of 8, a control character ends the line (and is
-    skipped, as is a CR before a LF), and a line holds at most ``limit``
-    characters, broken at a word boundary when ``wordwrap`` is on.
-    """
-    i, n = _line_extent(z, limit)
-    k = i
-    if n >= limit and wordwrap:
-        k = _word_break(z, i)
-        if k is None:
-            k = i
-        else:
-            i = k
-            while z[i] == 0x20:
-                i += 1
-    tail: int | None
-    if n >= limit and z[i] >= 0x20:
-        tail = i
-    elif z[i] == 0x0D and z[i + 1] == 0x0A:
-        tail = i + 2 if z[i + 2] else None
-    elif z[i] == 0 or z[i + 1] == 0:
-        tail = None
-    else:
-        tail = i + 1
-    return _expanded(z, k, limit), tail
+def _char(z: bytes, i: int) -> tuple[int, int]:
+    """The width and byte length of the multi-byte UTF-8 character at ``z[i]``, its code point
+    put together from the bits as sqlite3 3.54 does (an overlong form counts as what it spells);
+    a malformed one is one byte, one column."""
+    c = z[i]
+    n = 2 if c & 0xE0 == 0xC0 else 3 if c & 0xF0 == 0xE0 else 4 if c & 0xF8 == 0xF0 else 0
+    if n == 0 or i + n > len(z) or any(b & 0xC0 != 0x80 for b in z[i + 1 : i + n]):
+        return 1, 1
+    code = c & (0x1F, 0x0F, 0x0F)[n - 2]  # 3.54 keeps four bits of a 4-byte lead
+    for b in z[i + 1 : i + n]:
+        code = code << 6 | b & 0x3F
+    return qrf.code_width(code), n
 
 
-def _line_extent(z: bytes, limit: int) -> tuple[int, int]:
-    """Where the first line of ``z`` ends (at ``limit`` characters or a control character),
-    and its width in characters, tabs expanded."""
-    i = n = 0
-    while n < limit:
+def _vt100(z: bytes, i: int) -> int:
+    """The length of the VT100 escape at ``z[i]`` (an ESC), or 0."""
+    if z[i + 1 : i + 2] != b"[":
+        return 0
+    k = i + 2
+    while k < len(z) and 0x30 <= z[k] <= 0x3F:
+        k += 1
+    while k < len(z) and 0x20 <= z[k] <= 0x2F:
+        k += 1
+    return k + 1 - i if k < len(z) and 0x40 <= z[k] <= 0x7E else 0
+
+
+def cell_width(z: bytes) -> tuple[int, bool]:
+    """The width of the widest line of a cell, and whether it has several lines."""
+    widest = n = 0
+    lines = False
+    i, end = 0, len(z)
+    while i < end:
         c = z[i]
-        if c >= 0x20:
+        if c < 0x20:
+            k = _vt100(z, i) if c == 0x1B else 0
+            if k:
+                i += k
+                continue
+            if c == 0x09:
+                n = (n + 8) & ~7
+            elif c in (0x0A, 0x0D):
+                lines = True
+                widest, n = max(widest, n), 0
+            i += 1
+        elif c < 0x80:
             n += 1
             i += 1
-            while (z[i] & 0xC0) == 0x80:
-                i += 1
-        elif c == 0x09:
-            while True:
-                n += 1
-                if n & 7 == 0 or n >= limit:
-                    break
-            i += 1
         else:
+            w, k = _char(z, i)
+            n += w
+            i += k
+    return max(widest, n), lines
+
+
+def wrap_line(z: bytes, w: int, wordwrap: bool) -> tuple[int, int, int]:
+    """The first display line of ``z`` in a column ``w`` wide: its bytes, its width, and where the
+    next line starts (3.54's qrfWrapLine)."""
+    end = len(z)
+    if end == 0:
+        return 0, 0, 0
+    i = n = 0
+    c = 0
+    while n <= w:
+        if i >= end:
+            c = 0
             break
-    return i, n
+        c = z[i]
+        if c >= 0xC0:
+            wc, k = _char(z, i)
+            if wc + n > w:
+                break
+            i += k
+            n += wc
+            continue
+        if c >= 0x20:
+            if n == w:
+                break
+            n += 1
+            i += 1
+            continue
+        if c == 0x0A:
+            break
+        if c == 0x0D and z[i + 1 : i + 2] == b"\n":
+            i += 1
+            c = 0x0A
+            break
+        if c == 0x09:
+            wc = 8 - (n & 7)
+            if n + wc > w:
+                break
+            n += wc
+            i += 1
+            continue
+        k = _vt100(z, i) if c == 0x1B else 0
+        if k:
+            i += k
+            continue
+        if n == w:
+            break
+        n += 1
+        i += 1
+    if c == 0:
+        return i, n, i
+    if c == 0x0A:
+        return i, n, i + 1
+    if wordwrap and i < end and z[i] not in _SPACE and _alnum(c) == _alnum(z[i]):
+        k = _word_break(z, i)
+        if k is not None:
+            i, n = k, cell_width(z[:k])[0]
+    this, wide = i, n
+    while i < end and z[i] in (0x20, 0x09, 0x0D):
+        i += 1
+    return this, wide, i
 
 
 def _word_break(z: bytes, i: int) -> int | None:
-    """Where a full line ending at ``i`` breaks between words: after a space, else between a
-    letter or digit and another character, in its second half; None if nowhere."""
-    half = i // 2
-    k = i
-    while k > half and z[k - 1] not in _C_SPACE:
+    """Where a line that is full at ``i`` (in a word) breaks instead: at a space in its second
+    half, else between a letter or digit and another character there; None if nowhere."""
+    k, half = i - 1, i // 2
+    while k >= half and z[k] not in _SPACE:
         k -= 1
-    if k <= half:
+    if k < half and half > 0:
         k = i
-        while k > half and not (_isalnum(z[k - 1]) != _isalnum(z[k]) and (z[k] & 0xC0) != 0x80):
+        while k >= half and not (_alnum(z[k - 1]) != _alnum(z[k]) and z[k] & 0xC0 != 0x80):
             k -= 1
-    return None if k <= half else k
+    return k if k >= half else None
 
 
-def _expanded(z: bytes, k: int, limit: int) -> bytes:
-    """The first ``k`` bytes of ``z`` with tabs expanded to spaces, as the line shows them."""
-    out = bytearray()
-    i = n = 0
-    while i < k:
+def with_tabs(z: bytes) -> str:
+    """A line's bytes as written: tabs to the next multiple of 8, a final CR dropped, other
+    control characters as their U+2400 symbols, VT100 escapes as they are."""
+    if not any(b < 0x20 for b in z):
+        return z.decode("utf-8", "surrogateescape")
+    out, col, i, end = bytearray(), 0, 0, len(z)
+    while i < end:
         c = z[i]
-        if c >= 0x20:
-            n += 1
-            out.append(c)
+        if c < 0x20:
+            k = _vt100(z, i) if c == 0x1B else 0
+            if k:
+                out += z[i : i + k]
+                i += k
+                continue
+            if c == 0x09:
+                k = 8 - (col & 7)
+                out += b" " * k
+                col += k
+            elif not (c == 0x0D and i == end - 1):
+                out += chr(0x2400 + c).encode()
+                col += 1
             i += 1
-            while (z[i] & 0xC0) == 0x80:
-                out.append(z[i])
-                i += 1
-        elif c == 0x09:
-            while True:
-                n += 1
-                out.append(0x20)
-                if n & 7 == 0 or n >= limit:
-                    break
+        elif c < 0x80:
+            out.append(c)
+            col += 1
             i += 1
         else:
-            break
-    return bytes(out)
-
-
-def display_lines(text: str, width: int, wordwrap: bool = False) -> list[str]:
-    """A value split into the lines a columnar mode shows, as sqlite3 splits it.
-
-    ``width`` is the column's width (its sign ignored; 0 means no limit).
-    """
-    limit = abs(width) or 1_000_000
-    if len(text) < limit and _PLAIN.fullmatch(text):
-        return [text]
-    z = text.encode("utf-8", "surrogateescape") + b"\0"
-    lines = []
-    while True:
-        line, tail = _display_line(z, limit, wordwrap)
-        lines.append(line.decode("utf-8", "surrogateescape"))
-        if tail is None:
-            return lines
-        z = z[tail:]
+            w, k = _char(z, i)
+            out += z[i : i + k]
+            col += w
+            i += k
+    return out.decode("utf-8", "surrogateescape")
 
 
 class ColumnarRenderer(Renderer):
-    """column, table, box and markdown: sized to the widest value, written at the end.
-
-    As sqlite3's exec_prepared_stmt_columnar: a value longer than its column's
-    width (or the wrap limit) continues on further lines, and when any row
-    takes several lines a divider is drawn between rows.
-    """
+    """column, table, box and markdown: sized to the widest value, written at the end."""
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
         s = self.s
-        self.set_widths = [s.widths[j] if j < len(s.widths) else 0 for j in range(len(self.columns))]
-        self.limits = [abs(w) if w else s.wrap for w in self.set_widths]
-        # Only the first line of a column's name is shown.
-        self.header = [display_lines(c, self.limits[j], s.wordwrap)[0] for j, c in enumerate(self.columns)]
-        self.values: list[Sequence[Any]] = []  # laid out at the end, when the widths are known
+        self.vs = qrf.ValueStyle(qrf.SQL, null="NULL") if s.quote else qrf.ValueStyle(qrf.PLAIN, null=s.null)
+        title = qrf.ValueStyle(qrf.PLAIN)
+        self.titles = s.headers
+        self.names = [qrf.encode_text(c, title).encode("utf-8", "surrogateescape") for c in self.columns]
+        self.cells: list[tuple[bytes, bool]] = []  # (rendered value, numeric), row after row
 
     def row(self, values: Sequence[Any]) -> None:
-        self.values.append(values)
-        self.count += 1
+        self.write_rows((values,))
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        try:
-            self.values.extend(rows)
-        finally:
-            self.count = len(self.values)
-
-    def _cells(self, values: Sequence[Any]) -> list[list[str]]:
-        s = self.s
-        limits = self.limits
-        cells = []
-        for j, v in enumerate(values):
-            if s.quote:
-                text = quoted_cell(v)
-            else:
-                text = s.null if v is None else text_of(v, "")
-            cells.append(display_lines(text, limits[j], s.wordwrap))
-        return cells
+        vs, render, add = self.vs, qrf.render, self.cells.append
+        for values in rows:
+            self.count += 1
+            for v in values:
+                t = type(v)
+                if t is int:
+                    add((str(v).encode(), True))
+                else:
+                    add((render(v, vs).encode("utf-8", "surrogateescape"), t is float))
 
     def finish(self) -> None:
-        if not self.values:
+        if self.count == 0 and not self.titles:
             return
-        s = self.s
-        c = c_output()
-        if c is not None and not s.quote:
-            args = (self.header, self.set_widths, self.limits, s.null, s.headers, slow_text)
-            if c.columnar(self.values, self.out.write, s.mode, *args):
-                return  # every value was one plain line: laid out in C
-        self.rows = [self._cells(values) for values in self.values]
-        grid = _Grid(self._widths(self.rows), self.set_widths)
-        colsep, rowsep, start = self._write_head(grid)
-        self._write_body(grid, colsep, rowsep, start)
-        if s.mode == "table":
-            self.out.write(grid.rule("+", "-", "+", "+"))
-        elif s.mode == "box":
-            self.out.write(grid.rule("└", "─", "┴", "┘"))
-
-    def _widths(self, rows: list[list[list[str]]]) -> list[int]:
-        """Each column's width: its set width, or its widest line (the name's included)."""
-        widths = [abs(w) for w in self.set_widths]
-        for j, name in enumerate(self.header):
-            widths[j] = max(widths[j], display_width(name))
-        for cells in rows:
-            for j, lines in enumerate(cells):
-                for line in lines:
-                    n = display_width(line)
-                    if n > widths[j]:
-                        widths[j] = n
-        return widths
-
-    def _write_head(self, grid: _Grid) -> tuple[str, str, str]:
-        """Write what comes before the rows; give the mode's column separator, row end and row start."""
-        s, w, header = self.s, self.out.write, self.header
-        centred = [grid.centre(h, j) for j, h in enumerate(header)]
-        if s.mode == "column":
-            if s.headers:
-                w("  ".join(grid.fit(h, j) for j, h in enumerate(header)) + "\n")
-                w("  ".join("-" * wd for wd in grid.widths) + "\n")
-            return "  ", "\n", ""
-        if s.mode == "table":
-            w(grid.rule("+", "-", "+", "+"))
-            w("| " + " | ".join(centred) + " |\n")
-            w(grid.rule("+", "-", "+", "+"))
-            return " | ", " |\n", "| "
-        if s.mode == "box":
-            w(grid.rule("┌", "─", "┬", "┐"))
-            w("│ " + " │ ".join(centred) + " │\n")
-            w(grid.rule("├", "─", "┼", "┤"))
-            return " │ ", " │\n", "│ "
-        w("| " + " | ".join(centred) + " |\n")  # markdown
-        w(grid.rule("|", "-", "|", "|"))
-        return " | ", " |\n", "| "
-
-    def _write_body(self, grid: _Grid, colsep: str, rowsep: str, start: str) -> None:
-        """Write the rows, a value's lines side by side; a divider between rows when any takes several."""
-        w, fit, mode = self.out.write, grid.fit, self.s.mode
-        multiline = any(len(lines) > 1 for cells in self.rows for lines in cells)
-        last = len(self.rows) - 1
-        for r, cells in enumerate(self.rows):
-            height = max(len(lines) for lines in cells) if cells else 1
-            for k in range(height):
-                w(
-                    start
-                    + colsep.join(fit(lines[k] if k < len(lines) else "", j) for j, lines in enumerate(cells))
-                    + rowsep
-                )
-            if multiline and r < last:
-                if mode == "table":
-                    w(grid.rule("+", "-", "+", "+"))
-                elif mode == "box":
-                    w(grid.rule("├", "─", "┼", "┤"))
-                elif mode == "column":
-                    w("\n")
+        _Layout(self).write()
 
 
-class _Grid:
-    """The columns' widths, and text padded or centred to them and rules drawn along them."""
+class _Layout:
+    """One result laid out: the widths and alignments of its columns, then its lines."""
 
-    __slots__ = ("set_widths", "widths")
+    def __init__(self, r: ColumnarRenderer) -> None:
+        s = r.s
+        self.out, self.mode, self.ncol, self.count = r.out, s.mode, len(r.columns), r.count
+        self.wordwrap = s.wordwrap
+        head = [(name, False) for name in r.names] if r.titles else []
+        self.cells = head + r.cells
+        self.titles = r.titles
+        natural = [0] * self.ncol
+        multi = False
+        for k, (z, _num) in enumerate(self.cells):
+            w, lines = cell_width(z)
+            natural[k % self.ncol] = max(natural[k % self.ncol], w)
+            multi = multi or lines
+        self.right = [False] * self.ncol  # a negative .width right-aligns its column
+        self.widths = []
+        for j in range(self.ncol):
+            set_width = s.widths[j] if j < len(s.widths) else 0
+            w = abs(set_width)
+            self.right[j] = set_width < 0
+            if w == 0:
+                w = natural[j]
+                if 0 < s.wrap < w:
+                    w, multi = s.wrap, True
+            elif (not multi or w == 1) and natural[j] > w:
+                multi = True
+                w = max(w, 2) if w == 1 else w
+            self.widths.append(w)
+        self.multi = multi
 
-    def __init__(self, widths: list[int], set_widths: list[int]) -> None:
-        self.widths = widths
-        self.set_widths = set_widths  # a negative set width right-aligns its column
+    def write(self) -> None:
+        mode, out = self.mode, []
+        start, colsep, end = {
+            "box": ("│ ", " │ ", " │\n"),
+            "column": ("", "  ", "\n"),
+        }.get(mode, ("| ", " | ", " |\n"))
+        if mode == "box":
+            out.append(self._rule(_BOX_TOP))
+        elif mode == "table":
+            out.append(self._ascii_rule("+"))
+        n, ncol = len(self.cells), self.ncol
+        for i in range(0, n, ncol):
+            title = self.titles and i == 0
+            self._row(out, self.cells[i : i + ncol], title, start, colsep, end)
+            if i + ncol < n and (i == 0 or self.multi):
+                out.append(self._between(title))
+        out.append(self._bottom())
+        self.out.write("".join(out))
 
-    def fit(self, text: str, j: int) -> str:
-        pad = self.widths[j] - display_width(text)
-        if pad <= 0:
-            return text
-        return " " * pad + text if self.set_widths[j] < 0 else text + " " * pad
+    def _row(
+        self, out: list[str], cells: list[tuple[bytes, bool]], title: bool, start: str, colsep: str, end: str
+    ) -> None:
+        rest = [z for z, _num in cells]
+        while True:
+            parts, more = [], False
+            for j, z in enumerate(rest):
+                this, wide, nxt = wrap_line(z, self.widths[j], self.wordwrap and self.multi)
+                pad = self.widths[j] - wide
+                text = with_tabs(z[:this])
+                if title:
+                    parts.append(" " * (pad // 2) + text + " " * (pad - pad // 2))
+                elif self.right[j] or cells[j][1]:
+                    parts.append(" " * pad + text)
+                else:
+                    parts.append(text + " " * pad)
+                rest[j] = z[nxt:]
+                more = more or bool(rest[j])
+            line = start + colsep.join(parts)
+            out.append((line.rstrip(" ") if self.mode == "column" else line) + end)
+            if not more:
+                return
 
-    def centre(self, text: str, j: int) -> str:
-        pad = self.widths[j] - display_width(text)
-        return " " * (pad // 2) + text + " " * ((pad + 1) // 2)
+    def _between(self, title: bool) -> str:
+        mode = self.mode
+        if mode == "table":
+            return self._ascii_rule("+")
+        if mode == "box":
+            return self._rule(_BOX_TITLE if title else _BOX_MID)
+        if mode == "markdown":
+            return self._ascii_rule("|") if title else ""
+        if title:
+            return "  ".join("-" * w for w in self.widths).rstrip(" ") + "\n"
+        return "\n"
 
-    def rule(self, left: str, fill: str, mid: str, right: str) -> str:
-        return left + mid.join(fill * (wd + 2) for wd in self.widths) + right + "\n"
+    def _bottom(self) -> str:
+        mode, empty = self.mode, self.count == 0
+        if mode == "box":
+            return self._rule(_BOX_EMPTY if empty else _BOX_BOTTOM)
+        if mode == "table":
+            return self._ascii_rule("+")
+        if empty and mode == "markdown":
+            return self._ascii_rule("|")
+        if empty and mode == "column":
+            return "  ".join("-" * w for w in self.widths).rstrip(" ") + "\n"
+        return ""
+
+    def _rule(self, parts: tuple[str, str, str, str]) -> str:
+        left, mid, right, fill = parts
+        return left + mid.join(fill * (w + 2) for w in self.widths) + right + "\n"
+
+    def _ascii_rule(self, sep: str) -> str:
+        return sep + sep.join("-" * (w + 2) for w in self.widths) + sep + "\n"

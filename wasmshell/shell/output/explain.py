@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from .base import OutputSettings, Renderer
-from .columnar import display_width
 from .values import text_of
 
 
@@ -124,6 +123,14 @@ class ExplainRenderer(Renderer):
                     cell = _fit(text, max(width, display_width(text)))
                 cells.append(" " * indent + cell if i == 1 else cell)
             w("  ".join(cells) + "\n")
+
+
+def display_width(text: str) -> int:
+    """Characters as sqlite3 3.40's strlenChar counts them: bytes that do not continue a UTF-8
+    sequence (the EXPLAIN layout is still 3.40's)."""
+    if text.isascii():
+        return len(text)
+    return len(text) - sum("\udc80" <= ch <= "\udcbf" for ch in text)
 
 
 def _fit(text: str, width: int) -> str:

@@ -74,7 +74,7 @@ MODES: tuple[Mode, ...] = (
     Mode("column", _COLUMNAR, matches="columns", separators=(None, "\n"), switch=KEEP,
          columnar=True, headers=True),
     Mode("list", "streams:ListRenderer", separators=("|", "\n"), switch=KEEP),
-    Mode("html", "streams:HtmlRenderer", switch=KEEP, switch_help="set output mode to HTML"),
+    Mode("html", "streams:HtmlRenderer", switch=KEEP, switch_help="set output mode to HTML", headers=True),
     Mode("tcl", "streams:TclRenderer", separators=(" ", "\n")),
     # sqlite3's -csv keeps the row separator that .mode csv sets to CRLF.
     Mode("csv", "streams:CsvRenderer", separators=(",", "\r\n"), switch=(",", None)),
@@ -82,16 +82,16 @@ MODES: tuple[Mode, ...] = (
     Mode("insert", "streams:InsertRenderer"),
     Mode("quote", "streams:QuoteRenderer", separators=(",", "\n"), switch=(",", "\n")),
     Mode("ascii", "streams:ListRenderer", separators=("\x1f", "\x1e"), switch=("\x1f", "\x1e")),
-    Mode("markdown", _COLUMNAR, switch=KEEP, columnar=True),
-    Mode("table", _COLUMNAR, switch=KEEP, columnar=True),
-    Mode("box", _COLUMNAR, switch=KEEP, columnar=True),
+    Mode("markdown", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
+    Mode("table", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
+    Mode("box", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
     Mode("count", "streams:CountRenderer", listed=False),
     Mode("off", "streams:OffRenderer", listed=False),
     Mode("json", "streams:JsonRenderer", switch=KEEP),
     # The interactive default: rich tables (rich is imported when it is used).
     Mode("pretty", "pretty:PrettyRenderer", listed=False, lazy=True),
     # sqlite3 3.40's box with values quoted as SQL; only the whole word.
-    Mode("qbox", becomes="box", matches=None, columnar=True, preset=(60, False, True)),
+    Mode("qbox", becomes="box", matches=None, columnar=True, headers=True, preset=(60, False, True)),
 )  # fmt: skip
 
 BY_NAME: dict[str, Mode] = {mode.name: mode for mode in MODES}
@@ -130,3 +130,5 @@ def apply_switch(settings: OutputSettings, name: str) -> None:
     set_separators(settings, mode.switch)
     if mode.columnar:
         settings.wrap = 0  # unlike .mode, the switches set no wrapping
+    if not settings.headers_set:
+        settings.headers = mode.headers

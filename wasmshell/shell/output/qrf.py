@@ -15,7 +15,9 @@ does; a BLOB shown as text keeps every byte (a NUL is ``^@``).
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from typing import Any
 
 from ...sqltext import quote_identifier
@@ -160,20 +162,43 @@ def render_blob(data: bytes, style: ValueStyle) -> str:
     return escape_controls(data.decode("utf-8", "surrogateescape"), style.escape)
 
 
+# East Asian wide and fullwidth ranges as Markus Kuhn's wcwidth() has them, which sqlite3 3.54
+# follows (so an emoji counts one column there, as in terminals of its time).
+_WIDE = (
+    (0x1100, 0x115F), (0x2329, 0x232A), (0x2E80, 0x3029), (0x3030, 0x303E), (0x3040, 0x3098),
+    (0x309B, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE10, 0xFE19), (0xFE30, 0xFE6F),
+    (0xFF00, 0xFF60), (0xFFE0, 0xFFE6), (0x20000, 0x2FFFD), (0x30000, 0x3FFFD),
+)  # fmt: skip
+
+
+def char_width(ch: str) -> int:
+    """The columns one character takes as sqlite3 3.54 counts them (code_width)."""
+    return code_width(ord(ch))
+
+
+@functools.lru_cache(maxsize=4096)
+def code_width(c: int) -> int:
+    """The columns code point ``c`` takes as sqlite3 3.54 counts them: two for East Asian wide
+    ones, none for combining marks, format characters and Hangul medial vowels, else one."""
+    if c <= 0x300:
+        return 1
+    if any(lo <= c <= hi for lo, hi in _WIDE):
+        return 2
+    if 0x1160 <= c <= 0x11FF or c == 0x200B:
+        return 0
+    try:
+        category = unicodedata.category(chr(c))
+    except ValueError:  # beyond U+10FFFF
+        return 1
+    return 0 if category in ("Mn", "Me", "Cf") else 1
+
+
 def display_width(text: str) -> int:
-    """How many columns ``text`` takes on a terminal, as sqlite3 3.54 counts them: ASCII one,
-    wide characters two, combining ones none; control characters and VT100 escapes none."""
+    """How many columns ``text`` takes on a terminal, as sqlite3 3.54 counts them (char_width);
+    control characters and VT100 escapes take none."""
     if text.isascii() and text.isprintable():
         return len(text)
-    from wcwidth import wcwidth
-
-    width = 0
-    for part in _VT100.split(text):
-        for ch in part:
-            if ch < " ":
-                continue
-            width += 1 if ch <= "\u0300" else max(wcwidth(ch), 0 if ch.isprintable() else 1)
-    return width
+    return sum(char_width(ch) for part in _VT100.split(text) for ch in part if ch >= " ")
 
 
 _VT100 = re.compile("\x1b\\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]")

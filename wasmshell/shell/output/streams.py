@@ -112,15 +112,15 @@ def _lines(text: str) -> list[str]:
 
 
 class HtmlRenderer(_StyledRenderer):
-    """html mode: table rows in lower case, a cell per line, as sqlite3 3.54 writes them; the
-    names always, NULL as null."""
+    """html mode: table rows in lower case, a cell per line, as sqlite3 3.54 writes them; NULL as
+    null."""
 
     def style(self) -> qrf.ValueStyle:
         return qrf.ValueStyle(qrf.HTML, qrf.AS_TEXT, null="null")
 
     def row(self, values: Sequence[Any]) -> None:
         w, vs = self.out.write, self.vs
-        if self.count == 0:
+        if self.count == 0 and self.s.headers:
             w("<tr>" + "".join("\n<th>" + qrf.encode_text(c, vs) for c in self.columns) + "\n</tr>\n")
         self.count += 1
         w("<tr>" + "".join("\n<td>" + qrf.render(v, vs) for v in values) + "\n</tr>\n")
