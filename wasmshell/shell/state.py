@@ -368,6 +368,9 @@ class Shell:
             except Exception as exc:
                 self.show_guest_output()
                 index, prepared = self._locate_failure(items, exc)
+                if not prepared and self.session.load_missing(exc):
+                    items = items[index:]  # a view named one of sqlite3's built-ins: there now
+                    continue
                 errors += 1
                 line, text = items[index]
                 self.report_sql_error(exc, prepared, text, text, line)
