@@ -40,20 +40,30 @@ def register_run_wasm(connection: apsw.Connection, resolve: Callable[[Any, Any, 
 
 
 def _load(connection: apsw.Connection, path: str) -> bool:
-    """Load the extension once per process to receive SQLite's routine table.
-
-    Only the C API is enabled, for this one call: SQL's ``load_extension()``
-    stays off.
-    """
-    option = apsw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION
+    """Load the extension once per process to receive SQLite's routine table."""
     try:
-        connection.config(option, 1)
-        connection.load_extension(path, "sqlite3_runwasm_init")
+        load_extension(connection, path, "sqlite3_runwasm_init")
     except (apsw.Error, AttributeError):  # AttributeError: an APSW built without extensions
         return False
-    finally:
-        connection.config(option, 0)
     return True
+
+
+def load_extension(connection: apsw.Connection, path: str, entry: str | None = None) -> None:
+    """Load a SQLite extension through the C API, enabled for this one call only.
+
+    SQL's ``load_extension()`` is not turned on by it, and the setting is put
+    back as it was (the shell may have turned it on). Raises ``apsw.Error``
+    with SQLite's message (APSW's class name taken off it).
+    """
+    option = apsw.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION
+    before = connection.config(option, -1)
+    try:
+        connection.config(option, 1)
+        connection.load_extension(path, entry)
+    except apsw.ExtensionLoadingError as exc:
+        raise apsw.ExtensionLoadingError(str(exc).removeprefix("ExtensionLoadingError: ")) from None
+    finally:
+        connection.config(option, before)
 
 
 def wasm_call(

@@ -17,6 +17,7 @@ import apsw
 
 from ..sqltext import quote_identifier_always, split_statements
 from . import native, tables
+from .builtins import Builtins, reserved_functions, reserved_tables
 from .catalog import Catalog
 from .dialect import (
     CreateFunction,
@@ -60,6 +61,8 @@ RUN_WASM_MODULES = 64
 BIND_AT_ONCE = 64
 # At most this much is written to store a module's functions (one copy of the module per function).
 MAX_STORED_BYTES = 1 << 30
+# Times a statement runs again after registering what it missed (a view naming several).
+RETRIES = 16
 # Portability notes kept until the shell (or an application) takes them: the rest are counted.
 MAX_NOTES = 100
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
@@ -69,6 +72,7 @@ _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 _WRITES = re.compile(r"(?<![A-Za-z0-9_$])(?:insert|update|replace)(?![A-Za-z0-9_$])", re.IGNORECASE)
 _NOT_DETERMINISTIC = "non-deterministic functions prohibited"
 _SCHEMA_CHANGE = re.compile(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
+_MISSING_BUILTIN = re.compile(r"\Ano such (?:function|table|module|collation sequence): ")
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 _NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
 
@@ -137,6 +141,8 @@ class Session:
         self._table_skips: dict[str, str] = {}
         self._schema_seen: list[Any] | None = None  # schema versions when functions keeping state last looked
         self._checked_in_transaction = False
+        # sqlite3's built-in extensions (regexp, sha3, generate_series...): loaded when first named.
+        self.builtins = Builtins(self.connection)
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
@@ -247,6 +253,8 @@ class Session:
         self.interrupted = False
         if self._maintenance or self._unread:
             self._maintain()
+        if self.builtins.waiting:
+            self.builtins.load_mentioned(sql)
         if self._pending:
             self.install_mentioned(sql)
         if self._stateful:
@@ -265,14 +273,21 @@ class Session:
                 self._maintenance = self._resync = True
             if holds_function_statement(sql):
                 return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
-        try:
-            return cursor.execute(sql, bindings, can_cache=can_cache)
-        except apsw.SQLError as exc:
-            if not self._missing_function(exc, sql):
-                raise
-        except apsw.CorruptError as exc:
-            if not self._refused_schema(exc):
-                raise
+        return self._run(cursor, sql, bindings, can_cache)
+
+    def _run(self, cursor: apsw.Cursor, sql: str, bindings: Any, can_cache: bool) -> apsw.Cursor:
+        """Run ``sql`` on ``cursor``; again after what it missed is registered (a stored function
+        or a built-in one that a view names) or a schema refused here is read anew. Each retry
+        follows a registration, of which there are few: the bound is a guard."""
+        for _retry in range(RETRIES):
+            try:
+                return cursor.execute(sql, bindings, can_cache=can_cache)
+            except apsw.SQLError as exc:
+                if not self._missing_function(exc, sql):
+                    raise
+            except apsw.CorruptError as exc:
+                if not self._refused_schema(exc):
+                    raise
         return cursor.execute(sql, bindings, can_cache=can_cache)
 
     def _refused_schema(self, exc: apsw.CorruptError) -> bool:
@@ -288,7 +303,11 @@ class Session:
 
     def _missing_function(self, exc: apsw.SQLError, sql: str) -> bool:
         """After "no such function: X": True to run ``sql`` again (X is a stored function, now
-        registered); else raise the error with what is known about X, or return False."""
+        registered, or one of sqlite3's built-in extensions, now loaded); else raise the error with
+        what is known about X, or return False."""
+        one_statement = _MISSING_BUILTIN.search(str(exc)) and sum(1 for _ in split_statements(sql)) == 1
+        if one_statement and self.load_missing(exc):
+            return True
         found = _NO_SUCH_FUNCTION.match(str(exc))
         if found is None:
             self._explain_window(exc)
@@ -312,6 +331,14 @@ class Session:
         if note is None:
             return False
         raise _with_note(exc, note) from None
+
+    def load_missing(self, exc: BaseException) -> bool:
+        """After SQLite's "no such function: X" (or table, module, collation sequence): load X's
+        extension if X is one of sqlite3's built-ins, named where the text could not show it (a
+        view, a trigger, a column's collation). True if it was loaded now: the statement that
+        failed may run again. ``execute`` does this for a text of one statement; for a text of
+        several, the caller knows which statement failed, and whether it ran anything."""
+        return isinstance(exc, apsw.SQLError) and self.builtins.load_missing(str(exc))
 
     def _explain_window(self, exc: apsw.SQLError) -> None:
         """After "X() may not be used as a window function" for a Wasm aggregate: raise it saying why."""
@@ -580,11 +607,18 @@ class Session:
         self.catalog.delete(found)
         self.forget_stored(stmt.name)
 
+    def load_extension(self, path: str, entry: str | None = None) -> None:
+        """Load a SQLite extension (a shared library) on this connection, as sqlite3's ``.load``;
+        ``apsw.Error`` with SQLite's message if it cannot be."""
+        native.load_extension(self.connection, path, entry)
+        self.functions_version += 1
+
     # -- names ---------------------------------------------------------------------
 
     def _refresh_sqlite_names(self) -> None:
-        """Read PRAGMA function_list again: an extension or the application may have added functions."""
-        self._sqlite_names = sqlite_function_names(self.connection)
+        """Read PRAGMA function_list again: an extension or the application may have added functions.
+        The names of sqlite3's built-in extensions are taken too, loaded or not."""
+        self._sqlite_names = sqlite_function_names(self.connection) | reserved_functions()
 
     def taken(self, name: str) -> bool:
         """Whether SQLite has a function of this name that is not a Wasm function of this session.
@@ -604,6 +638,8 @@ class Session:
         entry = self.functions.made().get(key)
         if entry is not None and entry.installed and key in self._tables:
             return False  # replacing this session's own
+        if key in reserved_tables():
+            return True
         return key in sqlite_module_names(self.connection) or sqlite_has_table(key)
 
     def check_name(self, name: str, what: str, *, refresh: bool = True) -> None:

@@ -70,6 +70,8 @@ def guard(shell: Shell, session: Session) -> None:
     # find no room for another database.
     connection.enable_load_extension(False)
     connection.limit(apsw.SQLITE_LIMIT_ATTACHED, 0)
+    # As sqlite3 -safe has no readfile(), writefile(), fsdir, lsmode() nor realpath(): never loaded.
+    session.builtins.without_files()
 
 
 def _authorizer(shell: Shell, previous: Authorizer | None) -> Authorizer:

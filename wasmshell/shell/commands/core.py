@@ -115,6 +115,24 @@ def _open(shell: Shell, args: list[str]) -> int:
 
 
 @command(
+    "load",
+    "load FILE ?ENTRYPOINT?",
+    "Load a SQLite extension library (a shared library, not Wasm: see .loadwasm)",
+    arguments=("path",),
+    files=(".so", ".dylib", ".dll"),
+)
+def _load(shell: Shell, args: list[str]) -> int:
+    if len(args) < 2 or not args[1]:
+        return usage_error(shell, "load")
+    try:
+        shell.session.load_extension(args[1], args[2] if len(args) > 2 else None)
+    except apsw.Error as exc:
+        shell.error(f"Error: {exc}")
+        return 1
+    return 0
+
+
+@command(
     "cd",
     "cd DIRECTORY",
     "Change the working directory to DIRECTORY",

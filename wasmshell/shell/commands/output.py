@@ -103,7 +103,7 @@ def _mode(shell: Shell, args: list[str]) -> int:
 @command("prompt", "prompt MAIN CONTINUE", "Replace the standard prompts", safe=True)
 def _prompt(shell: Shell, args: list[str]) -> int:
     if len(args) < 2:
-        return usage_error(shell, "prompt")
+        return 0  # sqlite3 changes nothing, and says nothing
     main = args[1]
     cont = args[2] if len(args) > 2 else shell.prompts[1]
     shell.prompts = (main, cont)

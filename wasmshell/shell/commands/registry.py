@@ -132,6 +132,8 @@ PREFERRED = {
     "e": "echo",
     "h": "headers",
     "i": "import",
+    "lo": "load",
+    "loa": "load",
     "m": "mode",
     "n": "nullvalue",
     "o": "output",

@@ -262,4 +262,10 @@ def session_metadata(session: Session) -> Metadata:
 
     tables = {fold(name) for name in session.table_function_names(unread=False)}
     scalars = [name for name in session.functions.names() if fold(name) not in tables]
-    return read_metadata(session.connection, scalars, session.table_function_names())
+    found = read_metadata(
+        session.connection, scalars, [*session.table_function_names(), *session.builtins.table_names()]
+    )
+    # sqlite3's built-in functions are loaded when first named: offered before that too.
+    for name in session.builtins.function_names():
+        found.functions.setdefault(name, "function")
+    return found
