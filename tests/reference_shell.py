@@ -10,7 +10,6 @@ skipped where APSW was built without it.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -49,22 +48,6 @@ class Result:
     stdout: bytes
     stderr: bytes
     status: int
-
-
-def worded_as_3_54(result: Result) -> Result:
-    """``result`` with runtime errors worded as sqlite3 3.54 words them.
-
-    wasmshell words them as sqlite3 3.40 did (``Runtime error near line N:
-    MSG (CODE)``), which its differential tests pin; 3.54 writes ``Error near
-    line N: MSG``. Everything else is left as it is.
-    """
-    stderr = re.sub(
-        rb"^Runtime error near line (\d+): (.*?)(?: \(\d+\))?$",
-        rb"Error near line \1: \2",
-        result.stderr,
-        flags=re.M,
-    )
-    return Result(result.stdout, stderr, result.status)
 
 
 def quiet_env(home: Path) -> dict[str, str]:

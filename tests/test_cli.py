@@ -222,7 +222,7 @@ def test_wasm_trap_is_a_runtime_error_and_the_script_goes_on(home):
     script = f"select run_wasm('{div}', 'divide', 1, 0);\nselect 'after';\n"
     out, err, status = run(stdin=script, env=home)
     assert out == "after\n"
-    assert err == "Runtime error near line 1: wasm trap in divide: integer divide by zero\n"
+    assert err == "Error near line 1: wasm trap in divide: integer divide by zero\n"
     assert status == 1
 
 

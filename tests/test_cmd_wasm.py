@@ -164,9 +164,9 @@ def test_function_statement_errors_are_reported_and_the_rest_runs(db, ws):
     line = [1 + sum(s.count("\n") for s in statements[:k]) for k in range(len(statements))]
     out, err, status = ws(str(db), stdin="".join(statements))
     assert (out, status) == ("1\n", 1)
-    assert f"Runtime error near line {line[0]}: wasm module has no exported function 'fob'" in err
+    assert f"Error near line {line[0]}: wasm module has no exported function 'fob'" in err
     assert f"Parse error near line {line[1]}: CREATE FUNCTION: expected AS" in err
-    assert f"Runtime error near line {line[2]}: no such function: nope" in err
+    assert f"Error near line {line[2]}: no such function: nope" in err
     assert not table_exists(db)
 
 
@@ -215,7 +215,7 @@ def test_a_body_that_no_longer_compiles(db, ws):
     # The call is the error, and names the function.
     out, err, status = ws(str(db), stdin="select broken();\n.funcs broken\nselect fib(6);\n")
     assert status == 1
-    assert "Runtime error near line 1: wasm function broken: cannot compile wasm module" in err
+    assert "Error near line 1: wasm function broken: cannot compile wasm module" in err
     [row] = funcs_rows(out.removesuffix("8\n"))
     assert row["state"].startswith("error: cannot compile wasm module")
     assert (row["calls"], row["errors"]) == ("1", "1")
@@ -232,7 +232,7 @@ def test_open_registers_the_functions_of_the_file(tmp_path, ws):
     assert status == 1
     assert "Parse error near line 5: no such function: fib" in err
     assert (
-        "Runtime error near line 6: wasm function broken: cannot compile wasm module: "
+        "Error near line 6: wasm function broken: cannot compile wasm module: "
         "expected `(` (line 1, column 1)\n"
     ) in err
 

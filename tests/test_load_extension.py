@@ -15,7 +15,7 @@ from pathlib import Path
 import apsw
 import pytest
 import test_cli
-from reference_shell import needs_reference, run_both, worded_as_3_54
+from reference_shell import needs_reference, run_both
 
 home = test_cli.home
 
@@ -72,7 +72,7 @@ def _apsw_extension(name: str) -> str:
 
 def both(tmp_path: Path, script: str, *args: str):
     reference, ours = run_both(script, tmp_path, args or (":memory:",))
-    return worded_as_3_54(ours), reference
+    return ours, reference
 
 
 @needs_reference

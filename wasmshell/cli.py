@@ -421,7 +421,7 @@ def _run_sql_args(shell: Shell, opts: Options) -> int:
             if rc:
                 return 0 if rc == QUIT else rc
         else:
-            rc = shell.run_sql_argument(item)
+            rc = shell.run_sql_argument(item, position)
             if rc:
                 return rc
     return 0

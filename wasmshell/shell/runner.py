@@ -294,11 +294,13 @@ def process_input(
         )
         return 1
     shell.input_depth += 1
-    saved_lineno = shell.lineno
+    saved_lineno, saved_source = shell.lineno, shell.input_source
+    shell.input_source = source
     try:
         return InputRunner(shell, prompted, source).run(lines)
     finally:
         shell.input_depth -= 1
+        shell.input_source = saved_source
         if not prompted:  # a terminal's lines count on from one input to the next, as in sqlite3
             shell.lineno = saved_lineno
 

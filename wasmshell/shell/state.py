@@ -122,6 +122,7 @@ class Shell:
         self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
         self.session: Session = self.open(path, readonly=readonly, limits=limits or Limits())
         self.input_depth = 0  # inputs being read, one inside the other (stdin, .read, ...)
+        self.input_source = "<stdin>"  # the one being read: a file's name in error messages
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
         self.quit: Quit | None = None  # set by .quit and .exit: see Quit
@@ -532,13 +533,20 @@ class Shell:
     def report_sql_error(
         self, exc: BaseException, prepared: bool, statement: str, buffer: str, startline: int | None
     ) -> None:
-        """Write an SQL error as sqlite3 does: kind, line, message, code and context."""
-        kind = "Runtime error" if prepared else "Parse error"
-        where = f" near line {startline}" if startline is not None else ""
+        """Write an SQL error as sqlite3 3.54 does: ``Parse error near line 3 of f.sql: ...`` with
+        the code and context when it failed to prepare, ``Error near line 5: ...`` when it failed
+        running."""
+        kind = "Error" if prepared else "Parse error"
+        where = ""
+        if startline is not None:
+            source = self.input_source
+            named = source not in ("<stdin>", "<pipe>")
+            where = f" near line {startline}" + (f" of {source}" if named else "")
         self.error(f"{kind}{where}: {describe_error(exc, prepared, statement, buffer)}")
 
-    def run_sql_argument(self, sql: str) -> int:
-        """Run SQL given on the command line; on failure report as sqlite3 does, return its code."""
+    def run_sql_argument(self, sql: str, position: int = 0) -> int:
+        """Run SQL given on the command line (argument ``position``, counting from the first
+        after the options); on failure report as sqlite3 does, return its code."""
         self._wrote = True
         for _offset, statement in split_statements(sql):
             self.running.prepared = False
@@ -548,10 +556,10 @@ class Shell:
             except Exception as exc:
                 self.show_guest_output()
                 prepared = self.running.prepared
-                phase = "stepping" if prepared else "in prepare"
-                self.error(f"Error: {phase}, {describe_error(exc, prepared, statement, sql)}")
-                code = error_code(exc)
-                return code if code > 0 else 1
+                kind = "Error" if prepared else "Parse error"
+                where = f" in {ordinal(position)} command line argument" if position else ""
+                self.error(f"{kind}{where}: {describe_error(exc, prepared, statement, sql)}")
+                return 1  # sqlite3 3.54 exits 1 whatever the error's code
         self.after_sql()
         return 0
 
@@ -564,15 +572,21 @@ def error_code(exc: BaseException) -> int:
     return code if isinstance(code, int) else 1
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st (SQLite's %r)."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def describe_error(exc: BaseException, prepared: bool, statement: str, buffer: str) -> str:
-    """The error message with sqlite3's ``(code)`` and, for parse errors, the context.
+    """The error message with, for parse errors, sqlite3's ``(code)`` and the context.
 
     An interrupted Wasm call reads as SQLite's own "interrupted": one message
     for Ctrl-C, whatever was running.
     """
     message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
     code = error_code(exc)
-    if prepared and code > 1:
+    if not prepared and code > 1:
         message += f" ({code})"
     if not prepared:
         offset = getattr(exc, "error_offset", -1)
