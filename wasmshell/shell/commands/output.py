@@ -60,7 +60,7 @@ def set_mode(
 def _mode(shell: Shell, args: list[str]) -> int:
     name = None
     table = None
-    wrap, quote, wordwrap = 60, False, False
+    wrap, quote, wordwrap = 0, False, True  # sqlite3 3.54: no wrapping, words kept whole
     i = 1
     while i < len(args):
         arg = args[i]

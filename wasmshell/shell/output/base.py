@@ -43,8 +43,8 @@ class OutputSettings:
         self.rowsep = "\n"
         self.null = ""
         self.widths: list[int] = []
-        self.wrap = 0  # columnar modes wrap longer values (.mode box sets 60, as sqlite3 does)
-        self.wordwrap = False  # ... breaking them between words (--wordwrap on)
+        self.wrap = 0  # columnar modes wrap longer values at this width (--wrap N; 0: never)
+        self.wordwrap = True  # ... breaking them between words (--wordwrap on, 3.54's default)
         self.quote = False  # ... and show values as SQL literals (--quote)
         self.table = "table"  # the table name insert mode writes
         self.maxrows = 40  # the interactive "pretty" mode shows at most this many rows
