@@ -272,7 +272,7 @@ class _Layout:
         for i in range(0, n, ncol):
             title = self.titles and i == 0
             self._row(out, self.cells[i : i + ncol], title, start, colsep, end)
-            if i + ncol < n and (i == 0 or self.multi):
+            if i + ncol < n and (title or self.multi):
                 out.append(self._between(title))
         out.append(self._bottom())
         self.out.write("".join(out))

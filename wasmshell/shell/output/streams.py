@@ -104,11 +104,11 @@ class LineRenderer(_StyledRenderer):
 
 
 def _lines(text: str) -> list[str]:
-    """The lines of a value as sqlite3 3.54 splits it (at LF; a CR before it goes)."""
+    """The lines of a value as sqlite3 3.54 splits it in line mode: at LF (a CR before it stays)."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
 
 
 class HtmlRenderer(_StyledRenderer):
