@@ -82,8 +82,15 @@ def line_words(line: str, start: int = 0) -> list[Word]:
 
 
 def split_args(line: str) -> list[str]:
-    """Split a dot-command line into words: quotes group, double quotes take escapes."""
+    """Split a dot-command line into words: quotes group, double quotes take escapes. A ``;`` that
+    ends the line is not part of it (sqlite3 3.54: ``.mode csv;`` is ``.mode csv``)."""
+    line = line.rstrip(_C_SPACE)
+    if line.endswith(";"):
+        line = line[:-1].rstrip(_C_SPACE)
     return [word.text for word in line_words(line)]
+
+
+_C_SPACE = " \t\n\v\f\r"
 
 
 def boolean_value(text: str, warn: Callable[[str], None]) -> bool:
