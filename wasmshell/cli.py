@@ -133,6 +133,7 @@ class Options:
         self.database: str | None = None
         self.sql: list[str] = []
         self.sql_positions: list[int] = []  # where each of ``sql`` is in argv, for messages
+        self.cmd_positions: list[int] = []  # where each -cmd's value is in argv
         self.actions: list[tuple[str, str | None]] = []
         self.init: str | None = None
         self.interactive: bool | None = None
@@ -161,6 +162,8 @@ def parse_args(argv: Sequence[str]) -> Options:
         if name in VALUE_OPTIONS:
             if i >= len(argv):
                 raise UsageError(f"Error: missing argument to {arg}")
+            if name == "cmd":
+                opts.cmd_positions.append(i + 1)  # argv[0] is the program
             _take_value(opts, name, given, argv[i])
             i += 1
         elif name in FLAG_OPTIONS:
@@ -282,7 +285,7 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
         return 1
     shells.append(shell)
     _read_init_file(shell, opts.init or default_init_file())
-    status = _apply_options(shell, opts.actions)
+    status = _apply_options(shell, opts.actions, opts.cmd_positions)
     if status:
         return status
     if opts.sql:
@@ -332,15 +335,16 @@ def _read_init_file(shell: Shell, init: str | None) -> None:
     shell.lineno = 0  # messages count the input's lines, not the init file's (as sqlite3)
 
 
-def _apply_options(shell: Shell, actions: list[tuple[str, str | None]]) -> int:
+def _apply_options(shell: Shell, actions: list[tuple[str, str | None]], cmd_positions: list[int]) -> int:
     """Apply the options in the order given; a failing -cmd under -bail stops them, its status returned."""
+    positions = iter(cmd_positions)
     for name, value in actions:
         if name in MODE_SWITCHES:
             apply_switch(shell.settings, name)
             shell.mode_set = True
         elif name == "cmd":
             assert value is not None
-            status = _run_cmd(shell, value)
+            status = _run_cmd(shell, value, next(positions, 0))
             if status and shell.flags.bail:
                 shell.flush()
                 return status
@@ -349,13 +353,13 @@ def _apply_options(shell: Shell, actions: list[tuple[str, str | None]]) -> int:
     return 0
 
 
-def _run_cmd(shell: Shell, command: str) -> int:
-    """Run the value of -cmd: a dot-command or SQL."""
+def _run_cmd(shell: Shell, command: str, position: int) -> int:
+    """Run the value of -cmd (argument ``position``): a dot-command or SQL."""
     from .shell.runner import run_command
 
     if command.startswith("."):
         return run_command(shell, command)
-    return shell.run_sql_argument(command)
+    return shell.run_sql_argument(command, position)
 
 
 def _apply_setting(shell: Shell, name: str, value: str | None) -> None:

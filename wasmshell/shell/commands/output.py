@@ -152,7 +152,7 @@ def _headers(shell: Shell, args: list[str]) -> int:
 def _nullvalue(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         return usage_error(shell, "nullvalue")
-    shell.settings.null = args[1][:19]
+    shell.settings.null = args[1]
     return 0
 
 
@@ -162,9 +162,9 @@ def _separator(shell: Shell, args: list[str]) -> int:
     if not 2 <= len(args) <= 3:
         rc = usage_error(shell, "separator")
     if len(args) >= 2:
-        shell.settings.colsep = args[1][:19]
+        shell.settings.colsep = args[1]
     if len(args) >= 3:
-        shell.settings.rowsep = args[2][:19]
+        shell.settings.rowsep = args[2]
     return rc
 
 

@@ -58,6 +58,30 @@ def _vt100(z: bytes, i: int) -> int:
     return k + 1 - i if k < len(z) and 0x40 <= z[k] <= 0x7E else 0
 
 
+def width_print(text: str, width: int) -> str:
+    """``text`` in ``abs(width)`` columns as 3.54's qrfWidthPrint writes it: cut where it would pass
+    them (a control character counting one), padded with spaces, on the left when ``width`` is
+    negative."""
+    z = text.encode("utf-8", "surrogateescape")
+    limit, i, n, end = abs(width), 0, 0, len(z)
+    while i < end:
+        c = z[i]
+        if c & 0xC0 == 0xC0:
+            w, k = _char(z, i)
+            if n + w > limit:
+                break
+            i, n = i + k, n + w
+        elif c == 0x1B and _vt100(z, i):
+            i += _vt100(z, i)
+        elif n >= limit:
+            break
+        else:
+            i, n = i + 1, n + 1
+    shown = z[:i].decode("utf-8", "surrogateescape")
+    pad = " " * (limit - n)
+    return pad + shown if width < 0 else shown + pad
+
+
 def cell_width(z: bytes) -> tuple[int, bool]:
     """The width of the widest line of a cell, and whether it has several lines."""
     widest = n = 0

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import qrf
 from .base import Renderer
+from .columnar import width_print
 from .values import c_string, text_of
 
 CHUNK_ROWS = 1000  # rows written at once by the Python loops
@@ -87,9 +88,8 @@ class LineRenderer(_StyledRenderer):
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
-        widths = [qrf.display_width(c) for c in self.columns]
-        width = max(widths, default=0)
-        self.keys = [" " * (width - w) + c + ": " for c, w in zip(self.columns, widths, strict=True)]
+        width = max((qrf.display_width(c) for c in self.columns), default=0)
+        self.keys = [width_print(c, -width) + ": " for c in self.columns]
         self.indent = "\n" + " " * (width + 2)
 
     def row(self, values: Sequence[Any]) -> None:
