@@ -223,12 +223,6 @@ def _batchable(line: str) -> bool:
     return not engine_must_see(line)
 
 
-def _is_terminator(line: str) -> bool:
-    """A line holding only ``/`` or ``go`` ends the statement, as in sqlite3 3.40."""
-    word = line.strip()
-    return word == "/" or word.lower() == "go"
-
-
 class PendingSQL:
     """Lines of SQL that await the end of their statement.
 
@@ -266,10 +260,6 @@ class PendingSQL:
     def only_comments(self) -> bool:
         """Nothing but white space and ended comments: sqlite3 drops such text."""
         return self.blank and not self.in_comment
-
-    def ended_by(self, line: str) -> bool:
-        """Whether ``line`` is ``go`` or ``/`` ending this statement, as in sqlite3 3.40."""
-        return _is_terminator(line) and sql_is_complete(self.text() + ";")
 
     def text(self) -> str:
         """The SQL, lines joined."""
@@ -361,16 +351,18 @@ class InputRunner:
     def _line(self, line: str) -> bool:
         """One line: a step of pending SQL, a dot-command, a blank line or new SQL."""
         if self.pending is not None:
-            self.pending.add(";" if self.pending.ended_by(line) else line)
+            self.pending.add(
+                line
+            )  # a line of "go" or "/" is SQL too (sqlite3 3.54; 3.40 ended statements there)
             return self._pending_step()
         first = line[:1]
         if first == "." or first == "#":
             return self._dot_command(line)
-        if not first or first in _C_SPACE or first in "-/gG":
+        if not first or first in _C_SPACE or first == "-":
             if is_blank(line):
                 self._echo(line)
                 return True
-            line = ";" if _is_terminator(line) else line.lstrip(_C_SPACE)
+            line = line.lstrip(_C_SPACE)
         if line[-1:] == ";" and apsw.complete(line):
             # One complete line: the common case of a script, kept short. (A line
             # complete only with the newline after it, "x; -- y;", is pending SQL.)

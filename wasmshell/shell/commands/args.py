@@ -9,7 +9,7 @@ _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r
 
 
 def resolve_backslashes(text: str) -> str:
-    r"""Interpret C escapes (\t, \n, \\, \", \', octal \NNN) as sqlite3 does."""
+    r"""Interpret C escapes (\t, \n, \\, \", \', octal \NNN, hex \xHH) as sqlite3 does."""
     if "\\" not in text:
         return text
     out: list[str] = []
@@ -22,6 +22,12 @@ def resolve_backslashes(text: str) -> str:
             ch = text[i]
             if ch in _ESCAPES:
                 out.append(_ESCAPES[ch])
+            elif ch == "x":  # up to two hex digits (sqlite3 3.54)
+                digits = ""
+                while len(digits) < 2 and i + 1 < n and text[i + 1] in "0123456789abcdefABCDEF":
+                    i += 1
+                    digits += text[i]
+                out.append(chr(int(digits or "0", 16)))
             elif ch in "01234567":
                 value = int(ch)
                 for _ in range(2):
@@ -51,8 +57,8 @@ def line_words(line: str, start: int = 0) -> list[Word]:
     """Split a dot-command line from ``start`` into words, as sqlite3's shell does.
 
     White space separates words; quotes group, and double quotes take
-    backslash escapes (as do words without quotes). A quote left open runs
-    to the end of the line.
+    backslash escapes (words without quotes do not, since sqlite3 3.54). A
+    quote left open runs to the end of the line.
     """
     words: list[Word] = []
     i = start
@@ -77,7 +83,7 @@ def line_words(line: str, start: int = 0) -> list[Word]:
         else:
             while i < n and not line[i].isspace():
                 i += 1
-            words.append(Word(resolve_backslashes(line[begin:i]), begin, i, "", True))
+            words.append(Word(line[begin:i], begin, i, "", True))
     return words
 
 
