@@ -77,15 +77,19 @@ def test_tabs_is_a_mode_of_its_own_with_tabs_and_line_ends():
     assert (settings.mode, settings.colsep, settings.rowsep) == ("tabs", "\t", "\n")
 
 
-def test_switches_set_less_than_dot_mode():
-    settings = OutputSettings(rowsep="X", wrap=60)
+def test_switches_set_what_dot_mode_sets():
+    """sqlite3 3.54's -csv sets CRLF rows as .mode csv does (3.40's kept the row separator)."""
+    settings = OutputSettings(rowsep="X", wrap=60, null="N")
     modes.apply_switch(settings, "csv")
-    assert (settings.mode, settings.colsep, settings.rowsep) == ("csv", ",", "X")
+    assert (settings.mode, settings.colsep, settings.rowsep, settings.null) == ("csv", ",", "\r\n", "")
     modes.apply_switch(settings, "box")
     assert (settings.mode, settings.wrap) == ("box", 0)
     shell = FakeShell()
+    shell.settings.null = "N"
     assert set_mode(shell, "csv")  # type: ignore[arg-type]
-    assert (shell.settings.colsep, shell.settings.rowsep) == (",", "\r\n")
+    assert (shell.settings.colsep, shell.settings.rowsep, shell.settings.null) == (",", "\r\n", "")
+    assert set_mode(shell, "quote")  # type: ignore[arg-type]
+    assert shell.settings.null == "NULL"  # each mode its own NULL text
 
 
 def test_every_switch_has_its_help_line():

@@ -41,6 +41,7 @@ def set_mode(
     modes.set_separators(s, chosen.separators)
     if not s.headers_set:  # each mode has its own default until .headers is used (sqlite3 3.54)
         s.headers = chosen.headers
+    s.null = chosen.null  # and its own NULL text, whatever .nullvalue said before
     if s.mode == "insert":
         s.table = table or "tab"
     if s.mode in COLUMNAR:

@@ -27,7 +27,7 @@ class Mode:
     """
 
     __slots__ = (
-        "becomes", "columnar", "headers", "lazy", "listed", "matches", "name",
+        "becomes", "columnar", "headers", "lazy", "listed", "matches", "name", "null",
         "preset", "renderer", "separators", "switch", "switch_help",
     )  # fmt: skip
 
@@ -46,11 +46,12 @@ class Mode:
         listed: bool = True,  # named in .mode's error message (sqlite3's list)
         preset: tuple[int, bool, bool] | None = None,  # the (wrap, wordwrap, quote) it stands for
         lazy: bool = False,  # its renderer is loaded when first used, not with the others
+        null: str = "",  # what .mode sets .nullvalue to (sqlite3 3.54 resets it with each mode)
     ) -> None:
         self.name, self.renderer, self.becomes, self.matches = name, renderer, becomes, matches
         self.separators, self.switch, self.switch_help = separators, switch, switch_help
         self.columnar, self.headers, self.listed = columnar, headers, listed
-        self.preset, self.lazy = preset, lazy
+        self.preset, self.lazy, self.null = preset, lazy, null
 
     def __repr__(self) -> str:
         return f"Mode({self.name!r})"
@@ -75,23 +76,23 @@ MODES: tuple[Mode, ...] = (
          columnar=True, headers=True),
     Mode("list", "streams:ListRenderer", separators=("|", "\n"), switch=KEEP),
     Mode("html", "streams:HtmlRenderer", switch=KEEP, switch_help="set output mode to HTML", headers=True),
-    Mode("tcl", "streams:TclRenderer", separators=(" ", "\n")),
-    # sqlite3's -csv keeps the row separator that .mode csv sets to CRLF.
-    Mode("csv", "streams:CsvRenderer", separators=(",", "\r\n"), switch=(",", None)),
+    Mode("tcl", "streams:TclRenderer", separators=(" ", "\n"), null='""'),
+    Mode("csv", "streams:CsvRenderer", separators=(",", "\r\n"), switch=(",", "\r\n")),
     Mode("tabs", "streams:CsvRenderer", separators=("\t", "\n"), switch=("\t", "\n")),
-    Mode("insert", "streams:InsertRenderer"),
-    Mode("quote", "streams:QuoteRenderer", separators=(",", "\n"), switch=(",", "\n")),
+    Mode("insert", "streams:InsertRenderer", null="NULL"),
+    Mode("quote", "streams:QuoteRenderer", separators=(",", "\n"), switch=(",", "\n"), null="NULL"),
     Mode("ascii", "streams:ListRenderer", separators=("\x1f", "\x1e"), switch=("\x1f", "\x1e")),
     Mode("markdown", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
     Mode("table", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
     Mode("box", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
     Mode("count", "streams:CountRenderer", listed=False),
     Mode("off", "streams:OffRenderer", listed=False),
-    Mode("json", "streams:JsonRenderer", switch=KEEP),
+    Mode("json", "streams:JsonRenderer", switch=KEEP, null="null"),
     # The interactive default: rich tables (rich is imported when it is used).
     Mode("pretty", "pretty:PrettyRenderer", listed=False, lazy=True),
-    # sqlite3 3.40's box with values quoted as SQL; only the whole word.
-    Mode("qbox", becomes="box", matches=None, columnar=True, headers=True, preset=(60, False, True)),
+    # box with values quoted as SQL; only the whole word.
+    Mode("qbox", becomes="box", matches=None, columnar=True, headers=True, preset=(60, False, True),
+         null="NULL"),
 )  # fmt: skip
 
 BY_NAME: dict[str, Mode] = {mode.name: mode for mode in MODES}
@@ -132,3 +133,4 @@ def apply_switch(settings: OutputSettings, name: str) -> None:
         settings.wrap = 0  # unlike .mode, the switches set no wrapping
     if not settings.headers_set:
         settings.headers = mode.headers
+    settings.null = mode.null

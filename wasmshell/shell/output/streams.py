@@ -130,7 +130,7 @@ class QuoteRenderer(_StyledRenderer):
     """quote mode: every value as an SQL literal (control characters through unistr())."""
 
     def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.SQL, null="NULL")
+        return qrf.ValueStyle(qrf.SQL, null=self.s.null)
 
     def row(self, values: Sequence[Any]) -> None:
         s, vs = self.s, self.vs
