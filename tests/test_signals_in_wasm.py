@@ -34,7 +34,7 @@ SPIN = '(module (func (export "spin") (result i64) (loop $l (br $l)) (i64.const 
 # A start function counting to 1.5 * 10^9: seconds of instantiation.
 LONG_START = (
     "(module (func $st (local $i i64) (loop $l (br_if $l (i64.lt_u"
-    " (local.tee $i (i64.add (local.get $i) (i64.const 1))) (i64.const 1500000000)))))"
+    " (local.tee $i (i64.add (local.get $i) (i64.const 1))) (i64.const 15000000000)))))"
     ' (start $st) (func (export "ok") (result i64) (i64.const 7)))'
 )
 # Writes a line to WASI stdout n times.
