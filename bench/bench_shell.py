@@ -142,10 +142,10 @@ def main() -> None:
     export_rows = 100_000 if args.quick else 1_000_000
 
     wasmshell = find("wasmshell")
-    sqlite3 = shutil.which("sqlite3")
+    sqlite3 = reference_shell() or shutil.which("sqlite3")  # the 3.54 shell of the same SQLite
     litecli = find("litecli")
     if not wasmshell or not sqlite3:
-        raise SystemExit("needs wasmshell and sqlite3 on PATH")
+        raise SystemExit("needs wasmshell and the sqlite3 shell (APSW's, or one on PATH)")
     print(f"wasmshell: {wasmshell}\nsqlite3:   {sqlite3}\nlitecli:   {litecli or 'not installed'}")
     results: list[tuple[str, float, float, bool]] = []
 

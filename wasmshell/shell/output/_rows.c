@@ -88,6 +88,16 @@ static int csv_plain(const char *text, Py_ssize_t n, const char *sep, Py_ssize_t
     return 1;
 }
 
+/* Whether text holds a control character sqlite3 3.54 writes as ^X: any below 0x20 but TAB,
+ * LF and the CR of a CRLF. */
+static int needs_escape(const char *text, Py_ssize_t n) {
+    for (Py_ssize_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)text[k];
+        if (c < 0x20 && c != '\t' && c != '\n' && !(c == '\r' && k + 1 < n && text[k + 1] == '\n')) return 1;
+    }
+    return 0;
+}
+
 static int append_csv_quoted(Buffer *b, const char *text, Py_ssize_t n) {
     if (reserve(b, (size_t)n * 2 + 2) < 0) return -1;
     b->data[b->len++] = '"';
@@ -123,7 +133,7 @@ typedef struct {
     int mode;
     const char *sep, *end, *null, *prefix;
     Py_ssize_t nsep, nend, nnull, nprefix;
-    int numbers_plain; /* csv: no character of a number's text is in the separator */
+    int numbers_plain; /* csv: numbers are never quoted (sqlite3 3.54) */
     int keep_newlines; /* insert: TEXT with line ends written as it is (.dump --newlines) */
     int exact_reals;   /* insert: REALs as their text, which reads back exactly (.dump) */
     PyObject *slow;    /* slow(value) -> str, for everything not done here */
@@ -262,7 +272,8 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
         PyObject *keep;
         const char *text = utf8_of(v, &n, &keep);
         if (text == NULL) return -1;
-        if (memchr(text, 0, (size_t)n) == NULL) { /* C strings end at a NUL: Python's way cuts */
+        /* C strings end at a NUL, and control characters are written ^X: the slow way. */
+        if (memchr(text, 0, (size_t)n) == NULL && !needs_escape(text, n)) {
             int failed = append_field(b, f, text, n, 0);
             Py_XDECREF(keep);
             return failed;
@@ -279,10 +290,8 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
     Py_ssize_t n;
     PyObject *keep;
     const char *text = utf8_of(shown, &n, &keep);
-    int failed = text == NULL ? -1
-                 : f->mode == MODE_CSV && PyFloat_CheckExact(v) && f->numbers_plain
-                     ? append(b, text, (size_t)n)
-                     : append_field(b, f, text, n, PyLong_CheckExact(v) || PyFloat_CheckExact(v));
+    /* The slow formatter's text is final (quoted and escaped as the mode wants): as it is. */
+    int failed = text == NULL ? -1 : append(b, text, (size_t)n);
     Py_XDECREF(keep);
     Py_DECREF(shown);
     return failed;
@@ -347,7 +356,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
     }
     f.slow = slow;
     /* An empty separator is found in every text (sqlite3's strstr), so every field is quoted. */
-    f.numbers_plain = f.nsep > 0 && strpbrk(f.sep, "0123456789-+.eEInf") == NULL;
+    f.numbers_plain = 1;
     PyObject *start = PyObject_GetAttrString(renderer, "count");
     if (start == NULL) return NULL;
     long long count = PyLong_AsLongLong(start);

@@ -33,6 +33,20 @@ class ListRenderer(_StyledRenderer):
 
     csv = False
 
+    def c_layout(self) -> tuple[Any, ...] | None:
+        """_rows.c's loop writes numbers and plain TEXT; BLOBs and TEXT with control characters
+        come back here (qrf.render)."""
+        s, vs = self.s, self.vs
+        header = self._header() if s.headers else None
+        return (
+            "csv" if self.csv else "list",
+            s.colsep,
+            s.rowsep,
+            s.null,
+            lambda v: qrf.render(v, vs),
+            header,
+        )
+
     def style(self) -> qrf.ValueStyle:
         s = self.s
         return qrf.ValueStyle(qrf.CSV if self.csv else qrf.PLAIN, qrf.AS_TEXT, null=s.null, colsep=s.colsep)
