@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 import test_cli
 from conftest import FIXTURES, SAMPLES, wasm, wat
+from reference_shell import REFERENCE
 
-SQLITE3 = shutil.which("sqlite3")
-needs_sqlite3 = pytest.mark.skipif(SQLITE3 is None, reason="the sqlite3 command is not on PATH")
+SQLITE3 = REFERENCE or shutil.which("sqlite3")  # a shell that knows no Wasm: the 3.54 one APSW ships
+needs_sqlite3 = pytest.mark.skipif(SQLITE3 is None, reason="no sqlite3 shell here")
 home = test_cli.home  # an empty HOME and config directory: no real init file is read
 
 TABLE = "libsql_wasm_func_table"
