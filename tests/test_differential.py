@@ -1065,6 +1065,9 @@ def _render_in_process(setup: str, statements: list[str], **settings: object) ->
                 renderer = renderer_for(out, options, cursor.is_explain, sql)
                 renderer.start([d[0] for d in cursor.get_description()])
             renderer.row(row)
+        if renderer is None and options.mode == "count":  # the shell shows every statement's count
+            renderer = renderer_for(out, options)
+            renderer.start([])
         if renderer is not None:
             renderer.finish()
     out.flush()

@@ -326,7 +326,7 @@ class Shell:
             # it takes, as sqlite3 flushes before each line.
             self._wrote = False
             self.out.flush()
-        if self.settings.mode == "pretty":  # the table view shows the columns of an empty result
+        if self._shows_empty(True):  # the columns of an empty result are shown
             try:
                 self.running.description = _cursor.get_description()
             except apsw.Error:
@@ -339,7 +339,20 @@ class Shell:
         flags = self.flags
         if self.restore_state < 2:  # the first lines, perhaps a dump's: see _detect_restore
             return False
+        if self._shows_empty(True):  # each statement's result is shown even without rows
+            return False
         return not (flags.echo or flags.timer or flags.changes or self.out_count or self.safe)
+
+    def _shows_empty(self, has_columns: bool) -> bool:
+        """Whether the mode shows a statement that gave no rows: count mode any statement (0);
+        the table view, and (sqlite3 3.54) the modes whose names show by default until .headers
+        is used, a query's names."""
+        s = self.settings
+        if s.mode == "count":
+            return True
+        return has_columns and (
+            s.mode == "pretty" or (s.headers and not s.headers_set and s.mode in _ALWAYS_NAMED)
+        )
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.
@@ -446,7 +459,7 @@ class Shell:
                         renderer.finish()
                         renderer = None
                 columns = self.running.description  # the table view shows an empty result's columns
-                if renderer is None and self.settings.mode == "pretty" and columns and not batched:
+                if renderer is None and not batched and self._shows_empty(bool(columns)):
                     renderer = self._renderer()
                     renderer.start([d[0] for d in columns])
             except UnicodeDecodeError as exc:
@@ -562,6 +575,10 @@ class Shell:
                 return 1  # sqlite3 3.54 exits 1 whatever the error's code
         self.after_sql()
         return 0
+
+
+# Modes that show a query's names even when it gives no rows, unless .headers said otherwise.
+_ALWAYS_NAMED = frozenset({"box", "column", "table", "markdown", "html"})
 
 
 def error_code(exc: BaseException) -> int:

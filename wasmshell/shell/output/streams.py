@@ -135,9 +135,19 @@ class HtmlRenderer(_StyledRenderer):
     def row(self, values: Sequence[Any]) -> None:
         w, vs = self.out.write, self.vs
         if self.count == 0 and self.s.headers:
-            w("<tr>" + "".join("\n<th>" + qrf.encode_text(c, vs) for c in self.columns) + "\n</tr>\n")
+            self._names()
         self.count += 1
         w("<tr>" + "".join("\n<td>" + qrf.render(v, vs) for v in values) + "\n</tr>\n")
+
+    def _names(self) -> None:
+        vs = self.vs
+        self.out.write(
+            "<tr>" + "".join("\n<th>" + qrf.encode_text(c, vs) for c in self.columns) + "\n</tr>\n"
+        )
+
+    def finish(self) -> None:
+        if self.count == 0 and self.s.headers:
+            self._names()  # an empty result: its names (the runner makes a renderer when it shows them)
 
 
 class QuoteRenderer(_StyledRenderer):
@@ -210,8 +220,7 @@ class CountRenderer(Renderer):
         self.count += 1
 
     def finish(self) -> None:
-        if self.count:
-            self.out.write(f"{self.count} row{'' if self.count == 1 else 's'}\n")
+        self.out.write(f"{self.count}\n")  # every statement, 0 included (sqlite3 3.54)
 
 
 class OffRenderer(Renderer):
