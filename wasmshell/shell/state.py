@@ -350,9 +350,8 @@ class Shell:
         s = self.settings
         if s.mode == "count":
             return True
-        return has_columns and (
-            s.mode == "pretty" or (s.headers and not s.headers_set and s.mode in _ALWAYS_NAMED)
-        )
+        always = s.headers and (s.headers_always or not s.headers_set)  # .headers always, or default
+        return has_columns and (s.mode == "pretty" or (always and s.mode in _ALWAYS_NAMED))
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.

@@ -134,18 +134,23 @@ def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
 
 @command(
     "headers",
-    "headers on|off",
-    "Turn display of headers on or off",
+    "headers off|on|always",
+    "Turn display of headers on or off (always: also for a result without rows)",
     safe=True,
     arguments=("words",),
-    words=SWITCHES,
+    words=(*SWITCHES, "always"),
 )
 def _headers(shell: Shell, args: list[str]) -> int:
-    value = _switch(shell, args, "headers")
+    if len(args) == 2 and args[1].lower() == "always":
+        value: bool | None = True
+    else:
+        value = _switch(shell, args, "headers")
     if value is None:
         return 1
     shell.settings.headers = value
     shell.settings.headers_set = True
+    # "always": names for a result without rows too, as the modes that show names do by default
+    shell.settings.headers_always = len(args) == 2 and args[1].lower() == "always"
     return 0
 
 

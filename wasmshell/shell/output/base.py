@@ -23,6 +23,7 @@ class OutputSettings:
     __slots__ = (
         "colsep",
         "headers",
+        "headers_always",
         "headers_set",
         "maxrows",
         "mode",
@@ -39,6 +40,7 @@ class OutputSettings:
         self.mode = "list"
         self.headers = False
         self.headers_set = False  # .mode column turns headers on unless .headers was used
+        self.headers_always = False  # .headers always: names for a result without rows too
         self.colsep = "|"
         self.rowsep = "\n"
         self.null = ""

@@ -91,7 +91,7 @@ MODES: tuple[Mode, ...] = (
     # The interactive default: rich tables (rich is imported when it is used).
     Mode("pretty", "pretty:PrettyRenderer", listed=False, lazy=True),
     # box with values quoted as SQL; only the whole word.
-    Mode("qbox", becomes="box", matches=None, columnar=True, headers=True, preset=(60, False, True),
+    Mode("qbox", becomes="box", matches=None, columnar=True, headers=True, preset=(0, True, True),
          null="NULL"),
 )  # fmt: skip
 
