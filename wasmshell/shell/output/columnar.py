@@ -13,6 +13,7 @@ the formatter does, so bytes that are not UTF-8 count one each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from . import qrf
 from .base import Renderer
 
 _SPACE = frozenset(b" \t\n\v\f\r")
+_CONTROL = re.compile(b"[\x00-\x1f]")
 # Box drawing: rounded corners, single lines, and the double rule under the names.
 _BOX_TOP = ("╭", "┬", "╮", "─")
 _BOX_MID = ("├", "┼", "┤", "─")
@@ -84,6 +86,8 @@ def width_print(text: str, width: int) -> str:
 
 def cell_width(z: bytes) -> tuple[int, bool]:
     """The width of the widest line of a cell, and whether it has several lines."""
+    if z.isascii() and _CONTROL.search(z) is None:
+        return len(z), False  # the common cell: printable ASCII, a column per byte
     widest = n = 0
     lines = False
     i, end = 0, len(z)
@@ -116,6 +120,8 @@ def wrap_line(z: bytes, w: int, wordwrap: bool) -> tuple[int, int, int]:
     end = len(z)
     if end == 0:
         return 0, 0, 0
+    if end <= w and z.isascii() and _CONTROL.search(z) is None:
+        return end, end, end  # fits as it is
     i = n = 0
     c = 0
     while n <= w:
@@ -187,7 +193,7 @@ def _word_break(z: bytes, i: int) -> int | None:
 def with_tabs(z: bytes) -> str:
     """A line's bytes as written: tabs to the next multiple of 8, a final CR dropped, other
     control characters as their U+2400 symbols, VT100 escapes as they are."""
-    if not any(b < 0x20 for b in z):
+    if _CONTROL.search(z) is None:
         return z.decode("utf-8", "surrogateescape")
     out, col, i, end = bytearray(), 0, 0, len(z)
     while i < end:
@@ -262,8 +268,10 @@ class _Layout:
         self.titles = r.titles
         natural = [0] * self.ncol
         multi = False
+        self.cell_widths = []  # each cell's width, for the one-line layout
         for k, (z, _num) in enumerate(self.cells):
             w, lines = cell_width(z)
+            self.cell_widths.append(w)
             natural[k % self.ncol] = max(natural[k % self.ncol], w)
             multi = multi or lines
         self.right = [False] * self.ncol  # a negative .width right-aligns its column
@@ -295,11 +303,25 @@ class _Layout:
         n, ncol = len(self.cells), self.ncol
         for i in range(0, n, ncol):
             title = self.titles and i == 0
-            self._row(out, self.cells[i : i + ncol], title, start, colsep, end)
+            if self.multi or title:
+                self._row(out, self.cells[i : i + ncol], title, start, colsep, end)
+            else:
+                self._one_line(out, i, start, colsep, end)
             if i + ncol < n and (title or self.multi):
                 out.append(self._between(title))
         out.append(self._bottom())
         self.out.write("".join(out))
+
+    def _one_line(self, out: list[str], i: int, start: str, colsep: str, end: str) -> None:
+        """A row when every cell of the result fits on one line: padded, nothing to wrap."""
+        parts = []
+        for j in range(self.ncol):
+            z, num = self.cells[i + j]
+            pad = " " * (self.widths[j] - self.cell_widths[i + j])
+            text = with_tabs(z) if _CONTROL.search(z) else z.decode("utf-8", "surrogateescape")
+            parts.append(pad + text if num or self.right[j] else text + pad)
+        line = start + colsep.join(parts)
+        out.append((line.rstrip(" ") if self.mode == "column" else line) + end)
 
     def _row(
         self, out: list[str], cells: list[tuple[bytes, bool]], title: bool, start: str, colsep: str, end: str
