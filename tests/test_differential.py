@@ -1122,7 +1122,7 @@ IN_PROCESS = {
     "qbox": (
         ".mode qbox\n",
         [f"select '{'x' * 70}' as long, 'q' as short, null as n"],
-        {"mode": "box", "quote": True, "wrap": 60, "headers": True},
+        {"mode": "box", "quote": True, "wrap": 0, "headers": True},
     ),
     "wrap-option": (
         ".mode table --wrap 7\n",

@@ -71,7 +71,7 @@ _COLUMNAR = "columnar:ColumnarRenderer"
 
 # In the order sqlite3's .mode tries them for a prefix: ".mode l" is line mode.
 MODES: tuple[Mode, ...] = (
-    Mode("line", "streams:LineRenderer", matches="lines", separators=(None, "\n"), switch=KEEP),
+    Mode("line", "streams:LineRenderer", matches="lines", separators=(": ", "\n"), switch=(": ", "\n")),
     Mode("column", _COLUMNAR, matches="columns", separators=(None, "\n"), switch=KEEP,
          columnar=True, headers=True),
     Mode("list", "streams:ListRenderer", separators=("|", "\n"), switch=KEEP),

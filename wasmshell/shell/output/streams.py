@@ -9,7 +9,6 @@ from typing import Any
 from . import qrf
 from .base import Renderer
 from .columnar import width_print
-from .values import c_string, text_of
 
 CHUNK_ROWS = 1000  # rows written at once by the Python loops
 
@@ -94,7 +93,8 @@ class CsvRenderer(ListRenderer):
 
 
 class LineRenderer(_StyledRenderer):
-    """line mode: ``name: value`` per column (names right-aligned), a blank line between rows;
+    """line mode: ``name: value`` per column (names right-aligned, ``: `` the column separator), a
+    blank line between rows;
     a value of several lines continues under its first."""
 
     def style(self) -> qrf.ValueStyle:
@@ -103,8 +103,9 @@ class LineRenderer(_StyledRenderer):
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
         width = max((qrf.display_width(c) for c in self.columns), default=0)
-        self.keys = [width_print(c, -width) + ": " for c in self.columns]
-        self.indent = "\n" + " " * (width + 2)
+        sep = self.s.colsep  # ": " as .mode line sets it; .separator changes it
+        self.keys = [width_print(c, -width) + sep for c in self.columns]
+        self.indent = "\n" + " " * (width + len(sep))
 
     def row(self, values: Sequence[Any]) -> None:
         out = ["\n"] if self.count else []
@@ -201,16 +202,19 @@ class JsonRenderer(_StyledRenderer):
             self.out.write("}]\n")
 
 
-class TclRenderer(Renderer):
-    """tcl mode: every value (and name) as a C string, joined by the separators."""
+class TclRenderer(_StyledRenderer):
+    """tcl mode: TEXT and names as C strings (control characters, quotes and backslashes escaped,
+    other bytes as they are), BLOBs as octal escapes, numbers as they are, NULL as ``""``."""
+
+    def style(self) -> qrf.ValueStyle:
+        return qrf.ValueStyle(qrf.C, null='""')
 
     def row(self, values: Sequence[Any]) -> None:
-        s = self.s
+        s, vs = self.s, self.vs
         if self.count == 0 and s.headers:
-            self.out.write(s.colsep.join(c_string(c) for c in self.columns) + s.rowsep)
+            self.out.write(s.colsep.join(qrf.encode_text(c, vs) for c in self.columns) + s.rowsep)
         self.count += 1
-        null = s.null
-        self.out.write(s.colsep.join(c_string(text_of(v, null)) for v in values) + s.rowsep)
+        self.out.write(s.colsep.join(qrf.render(v, vs) for v in values) + s.rowsep)
 
 
 class CountRenderer(Renderer):
