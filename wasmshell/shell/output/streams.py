@@ -204,10 +204,11 @@ class JsonRenderer(_StyledRenderer):
 
 class TclRenderer(_StyledRenderer):
     """tcl mode: TEXT and names as C strings (control characters, quotes and backslashes escaped,
-    other bytes as they are), BLOBs as octal escapes, numbers as they are, NULL as ``""``."""
+    other bytes as they are), BLOBs as octal escapes, numbers as they are, NULL as .nullvalue says
+    (``""`` as .mode tcl sets it)."""
 
     def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.C, null='""')
+        return qrf.ValueStyle(qrf.C, null=self.s.null)
 
     def row(self, values: Sequence[Any]) -> None:
         s, vs = self.s, self.vs
