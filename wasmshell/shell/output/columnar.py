@@ -118,10 +118,8 @@ def wrap_line(z: bytes, w: int, wordwrap: bool) -> tuple[int, int, int]:
     """The first display line of ``z`` in a column ``w`` wide: its bytes, its width, and where the
     next line starts (3.54's qrfWrapLine)."""
     end = len(z)
-    if end == 0:
-        return 0, 0, 0
-    if end <= w and z.isascii() and _CONTROL.search(z) is None:
-        return end, end, end  # fits as it is
+    if end == 0 or (end <= w and z.isascii() and _CONTROL.search(z) is None):
+        return end, end, end  # empty, or fits as it is
     i = n = 0
     c = 0
     while n <= w:
