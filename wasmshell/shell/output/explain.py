@@ -108,7 +108,6 @@ class ExplainRenderer(Renderer):
         if not self.program:
             return
         w = self.out.write
-        null = self.s.null
         last = len(_EXPLAIN_WIDTHS) - 1
         w("  ".join(_fit(name, width) for name, width in zip(self.columns, _EXPLAIN_WIDTHS, strict=True)))
         w("\n" + "  ".join("-" * width for width in _EXPLAIN_WIDTHS) + "\n")
@@ -117,7 +116,7 @@ class ExplainRenderer(Renderer):
             for i, value in enumerate(op):
                 width = 0 if i == last else _EXPLAIN_WIDTHS[i]
                 if value is None:
-                    cell = _fit(null, width)  # cut to the width, as sqlite3 does
+                    cell = _fit("", width)  # NULL is empty here, whatever .nullvalue says (3.54)
                 else:
                     text = text_of(value, "")
                     cell = _fit(text, max(width, display_width(text)))

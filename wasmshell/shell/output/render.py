@@ -37,13 +37,12 @@ def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: s
 
     ``explain`` is what sqlite3_stmt_isexplain says of the statement (apsw's
     ``Cursor.is_explain``): 1 for EXPLAIN, 2 for EXPLAIN QUERY PLAN, which
-    sqlite3 shows in a layout of their own whatever the mode. ``sql`` is the
-    statement's text: as in sqlite3, an EXPLAIN that does not begin with the
-    word (a comment first) is shown in the current mode.
+    sqlite3 shows in a layout of their own whatever the mode, even after a
+    comment (sqlite3 3.54). ``sql`` is the statement's text.
     """
     if explain == 2:
         return EqpRenderer(out, settings)
-    if explain == 1 and (sql is None or sql.lstrip(" \t\n\f\r")[:7].lower() == "explain"):
+    if explain == 1:
         return ExplainRenderer(out, settings, mode_renderer)
     return mode_renderer(out, settings)
 
