@@ -149,26 +149,28 @@ def insert_literal(value: object) -> str:
     return quote_literal(value)
 
 
-_C_ESCAPES = {0x5C: "\\\\", 0x22: '\\"', 0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+_C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}
 
 
 def c_string(text: str) -> str:
-    """``text`` as sqlite3's output_c_string writes it (tcl mode, .show): quoted, C escapes.
+    """``text`` as sqlite3 3.54's output_c_string writes it (.show, .import -v): quoted, C escapes.
 
-    Every byte that is not printable ASCII, each byte of a multi-byte
-    character included, is written as a three-digit octal escape; a NUL ends
-    the string, as it ends a C string.
+    Characters beyond ASCII are written as they are; a control character or
+    DEL, and each byte that is not UTF-8, as a three-digit octal escape (TAB,
+    LF, CR and FF by name); a NUL ends the string, as it ends a C string.
     """
     out = ['"']
-    for byte in text.encode("utf-8", "surrogateescape"):
-        if byte == 0:
+    for ch in text:
+        if ch == "\0":
             break
-        escape = _C_ESCAPES.get(byte)
+        escape = _C_ESCAPES.get(ch)
         if escape is not None:
             out.append(escape)
-        elif byte < 0x20 or byte >= 0x7F:
-            out.append(f"\\{byte:03o}")
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\{ord(ch):03o}")
+        elif "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8 (surrogateescape)
+            out.append(f"\\{ord(ch) - 0xDC00:03o}")
         else:
-            out.append(chr(byte))
+            out.append(ch)
     out.append('"')
     return "".join(out)
