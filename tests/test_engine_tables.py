@@ -308,6 +308,23 @@ def test_a_bad_column_declaration_is_refused_and_nothing_is_stored(declaration, 
         assert rows(s, "SELECT count(*) FROM t") == [(0,)]
 
 
+def test_a_declaration_of_spaces_is_read_in_linear_time():
+    """A hostile NAME_columns of 64,000 spaces before HIDDEN: the DEFAULT search once took time
+    quadratic in them (half a minute at the declaration limit, outside any Wasm time limit).
+    Run in a subprocess with a bound against a hang, far above what linear time takes."""
+    code = (
+        "from wasmshell.engine.tables import parse_columns\n"
+        "from wasmshell.engine.errors import ModuleError\n"
+        "for text in ('v, a' + ' ' * 64000 + 'HIDDEN x', 'v, a HIDDEN' + ' DEFAULT' * 8000 + ' 1'):\n"
+        "    try:\n"
+        "        parse_columns('f', text, 1)\n"
+        "    except ModuleError:\n"
+        "        print('refused')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    assert done.stdout == "refused\nrefused\n", done.stderr
+
+
 def test_interrupt_stops_an_endless_table_function():
     with open_session(timeout_ms=60_000) as s:
         s.register_module(RANGE)

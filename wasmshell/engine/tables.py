@@ -88,7 +88,9 @@ def may_be_table(name: str, body: str | bytes) -> bool:
 NO_DEFAULT: Any = object()  # an argument that must be given
 # What may follow DEFAULT: a number, NULL, or a quoted text without a comma (commas part columns).
 _LITERAL = re.compile(r"(?i)[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?\Z|NULL\Z|'(?:[^']|'')*'\Z")
-_DEFAULT = re.compile(r"(?is)(.*?)\s+DEFAULT\s+(.*)\Z")
+# The first DEFAULT word of a column: no nested repetition, so a hostile declaration of
+# thousands of spaces is searched in linear time.
+_DEFAULT = re.compile(r"(?i)\sDEFAULT\s")
 MAX_DECLARATION = 1 << 16  # characters of a NAME_columns declaration
 
 
@@ -117,9 +119,9 @@ def _literal(text: str) -> Any:
 def _column(name: str, part: str) -> Column:
     """One column of a declaration: ``name [TYPE] [HIDDEN [DEFAULT literal]]``."""
     default = NO_DEFAULT
-    found = _DEFAULT.match(part)
-    if found is not None and _LITERAL.match(found.group(2).strip()):
-        part, default = found.group(1), _literal(found.group(2).strip())
+    found = _DEFAULT.search(part)
+    if found is not None and _LITERAL.match(part[found.end() :].strip()):
+        part, default = part[: found.start()], _literal(part[found.end() :].strip())
     words = part.split()
     hidden = bool(words) and words[-1].upper() == "HIDDEN"
     if hidden:
