@@ -146,7 +146,6 @@ class Session:
         self._register_run_wasm()
         self.catalog = Catalog(self.connection)
         self.connection.set_rollback_hook(self._rolled_back)
-        self.connection.set_commit_hook(self._committed, id=self)
         self.sync_stored()  # the names only; bodies are read when a function is first needed
 
     # -- the Host protocol the runtime uses -----------------------------------
@@ -258,7 +257,7 @@ class Session:
         if self._pending:
             self.install_mentioned(sql)
         if self._stateful:
-            if not self.connection.in_transaction:
+            if not self.connection.in_transaction:  # the transaction checked before is over
                 self._checked_in_transaction = False
             if _WRITES.search(sql) is not None:
                 self._notice_schema_elsewhere()  # a CHECK another connection added
@@ -960,11 +959,6 @@ class Session:
 
     def _rolled_back(self) -> None:
         self._maintenance = self._resync = True
-        self._checked_in_transaction = False
-
-    def _committed(self) -> bool:
-        self._checked_in_transaction = False
-        return False  # the commit goes ahead
 
     def after_rollback(self) -> None:
         """A script ran ROLLBACK: registrations follow it now, before its next statement."""
