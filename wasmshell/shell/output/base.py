@@ -11,8 +11,6 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from .values import text_of
-
 
 class OutputSettings:
     """How results are written: sqlite3's .mode, .headers, .separator, .nullvalue, .width.
@@ -70,11 +68,6 @@ def _c_module() -> Any:
 def c_output() -> Any:
     """The C output loops (``_rows.c``: write_rows, columnar), or None when not built or turned off."""
     return _c_module() if c_loops else None
-
-
-def slow_text(value: Any) -> str:
-    """What the C loop hands back: a value's text, NULL aside."""
-    return text_of(value, "")
 
 
 # -- renderers ----------------------------------------------------------------

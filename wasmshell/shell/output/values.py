@@ -1,8 +1,8 @@
 """Values as the sqlite3 shell (3.54) writes them.
 
 A REAL's text is SQLite's own: ``CAST(x AS TEXT)`` (``%!.17g``, up to 17
-significant digits, ``1.0e+300``, ``Inf``) in the text modes, ``%.16g``
-(``100``, ``1e+300``) in insert and json modes and ``.dump``. SQLite computes
+significant digits, ``1.0e+300``, ``Inf``) in the text modes and ``.dump``,
+``%.16g`` (``100``, ``1e+300``) in insert and json modes. SQLite computes
 the 17th digit its own way, not as an exact conversion would, so the digits
 are asked of SQLite (``engine.native.real_formatter``).
 """
@@ -25,12 +25,9 @@ def real_text(value: float) -> str:
 
 
 def real_literal(value: float) -> str:
-    """A REAL as insert and json modes and .dump write it: 100, 0.1, 1e+300; an infinity as
-    9e+999, which SQLite reads back as one."""
+    """A REAL as insert and json modes write it: 100, 0.1, 1e+300; an infinity as 9e+999, which
+    SQLite reads back as one."""
     return _INFINITY_LITERAL.get(value) or real_formatter()(value, REAL_LITERAL)
-
-
-json_real = insert_real = real_literal
 
 
 def dump_real(value: float) -> str:
@@ -72,21 +69,6 @@ def quote_literal(value: object) -> str:
     if t is str:
         return sql_string(_before_nul(value))  # type: ignore[arg-type]
     return "X'" + bytes(value).hex() + "'"  # type: ignore[call-overload]
-
-
-def quoted_cell(value: Any) -> str:
-    """A value as the columnar modes' --quote option shows it (sqlite3's quoted_column).
-
-    Unlike ``quote_literal``, a REAL is its text and a blob's x is lower case.
-    """
-    t = type(value)
-    if value is None:
-        return "NULL"
-    if t is str:
-        return sql_string(_before_nul(value))
-    if t is int or t is float:
-        return text_of(value, "")
-    return "x'" + bytes(value).hex() + "'"
 
 
 def quote_value(value: Any) -> str:
@@ -145,7 +127,7 @@ def insert_literal(value: object) -> str:
     if t is str:
         return escaped_literal(value)  # type: ignore[arg-type]
     if t is float:
-        return insert_real(value)  # type: ignore[arg-type]
+        return real_literal(value)  # type: ignore[arg-type]
     return quote_literal(value)
 
 
