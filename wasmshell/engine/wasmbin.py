@@ -284,6 +284,29 @@ class _Unreadable(Exception):
     """Code this reader does not know: taken as code that may change anything."""
 
 
+def _declared(section: int, body: _Reader) -> tuple[int, int, list[bool]] | None:
+    """What an import, table, memory or global section declares: memories, tables and whether
+    each global is mutable, in index order (None for any other section)."""
+    if section == IMPORT:
+        kinds = list(_import_kinds(body))
+        return (
+            sum(kind == 2 for kind, _ in kinds),
+            sum(kind == 1 for kind, _ in kinds),
+            [mutable for kind, mutable in kinds if kind == 3],
+        )
+    if section in (TABLE, MEMORY):
+        count = len(body.vec())
+        return (count, 0, []) if section == MEMORY else (0, count, [])
+    if section == GLOBAL:
+        mutable = []
+        for _ in body.vec():
+            body.valtype()
+            mutable.append(bool(body.byte() & 1))
+            _skip_constant(body)
+        return 0, 0, mutable
+    return None
+
+
 def kept_state(binary: bytes) -> str | None:
     """What a module can keep from one call to the next, in words, or None if nothing.
 
@@ -297,22 +320,11 @@ def kept_state(binary: bytes) -> str | None:
     malloc = False
     writes: set[str] = set()
     for section, body in sections(binary):
-        if section == IMPORT:
-            for kind, mutable in _import_kinds(body):
-                if mutable:
-                    return "a mutable global"
-                memories += kind == 2
-                tables += kind == 1
-        elif section in (TABLE, MEMORY):
-            count = len(body.vec())
-            tables += count if section == TABLE else 0
-            memories += count if section == MEMORY else 0
-        elif section == GLOBAL:
-            for _ in body.vec():
-                body.valtype()
-                if body.byte() & 1:
-                    return "a mutable global"
-                _skip_constant(body)
+        declared = _declared(section, body)
+        if declared is not None:
+            memories, tables = memories + declared[0], tables + declared[1]
+            if any(declared[2]):
+                return "a mutable global"
         elif section == EXPORT:
             for _ in body.vec():
                 name = body.name()
@@ -476,21 +488,10 @@ def exporting_state(binary: bytes) -> tuple[bytes, list[str], str | None] | None
     for section, body in sections(binary):
         header_start = body.pos - 1 - len(_uleb(body.end - body.pos))
         placed.append((section, header_start, body.end))
-        if section == IMPORT:
-            for kind, mutable in _import_kinds(body):
-                if kind == 3:
-                    globals_mutable.append(mutable)
-                memories += kind == 2
-                tables += kind == 1
-        elif section in (TABLE, MEMORY):
-            count = len(body.vec())
-            tables += count if section == TABLE else 0
-            memories += count if section == MEMORY else 0
-        elif section == GLOBAL:
-            for _ in body.vec():
-                body.valtype()
-                globals_mutable.append(bool(body.byte() & 1))
-                _skip_constant(body)
+        declared = _declared(section, body)
+        if declared is not None:
+            memories, tables = memories + declared[0], tables + declared[1]
+            globals_mutable += declared[2]
         elif section == EXPORT:
             count = len(body.vec())
             export_body = (body.pos, body.end, count)
