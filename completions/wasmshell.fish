@@ -46,32 +46,32 @@ complete -c wasmshell -n __wasmshell_wants_database -a '(__wasmshell_databases)'
 
 # The options as `wasmshell --help` spells them: -csv, -init FILENAME,
 # --wasm-timeout MS; -o and -l let both spellings complete.
-complete -c wasmshell -o ascii -l ascii -d "set output mode to 'ascii'"
+complete -c wasmshell -o ascii -l ascii -d "set '.mode ascii'"
 complete -c wasmshell -o bail -l bail -d 'stop after hitting an error'
 complete -c wasmshell -o batch -l batch -d 'force batch I/O'
-complete -c wasmshell -o box -l box -d "set output mode to 'box'"
-complete -c wasmshell -o column -l column -d "set output mode to 'column'"
+complete -c wasmshell -o box -l box -d "set '.mode box'"
+complete -c wasmshell -o column -l column -d "set '.mode column'"
 complete -c wasmshell -o cmd -l cmd -x -d 'run "COMMAND" before reading stdin'
-complete -c wasmshell -o csv -l csv -d "set output mode to 'csv'"
+complete -c wasmshell -o csv -l csv -d "set '.mode csv -limits off'"
 complete -c wasmshell -o echo -l echo -d 'print inputs before execution'
 complete -c wasmshell -o init -l init -r -F -d 'read/process named file'
 complete -c wasmshell -o header -l header -d 'turn headers on or off'
 complete -c wasmshell -o noheader -l noheader -d 'turn headers on or off'
 complete -c wasmshell -o help -l help -d 'show this message'
-complete -c wasmshell -o html -l html -d 'set output mode to HTML'
+complete -c wasmshell -o html -l html -d "set '.mode html'"
 complete -c wasmshell -o interactive -l interactive -d 'force interactive I/O'
-complete -c wasmshell -o json -l json -d "set output mode to 'json'"
-complete -c wasmshell -o line -l line -d "set output mode to 'line'"
-complete -c wasmshell -o list -l list -d "set output mode to 'list'"
-complete -c wasmshell -o markdown -l markdown -d "set output mode to 'markdown'"
+complete -c wasmshell -o json -l json -d "set '.mode json'"
+complete -c wasmshell -o line -l line -d "set '.mode line'"
+complete -c wasmshell -o list -l list -d "set '.mode list'"
+complete -c wasmshell -o markdown -l markdown -d "set '.mode markdown'"
 complete -c wasmshell -o newline -l newline -x -d 'set output row separator. Default: \'\\n\''
 complete -c wasmshell -o nullvalue -l nullvalue -x -d "set text string for NULL values. Default ''"
-complete -c wasmshell -o quote -l quote -d "set output mode to 'quote'"
+complete -c wasmshell -o quote -l quote -d "set '.mode quote'"
 complete -c wasmshell -o readonly -l readonly -d 'open the database read-only'
 complete -c wasmshell -o safe -l safe -d 'enable safe-mode: refuse what touches files or runs programs'
 complete -c wasmshell -o separator -l separator -x -d "set output column separator. Default: '|'"
-complete -c wasmshell -o table -l table -d "set output mode to 'table'"
-complete -c wasmshell -o tabs -l tabs -d "set output mode to 'tabs'"
+complete -c wasmshell -o table -l table -d "set '.mode table'"
+complete -c wasmshell -o tabs -l tabs -d "set '.mode tabs'"
 complete -c wasmshell -o version -l version -d 'show wasmshell, SQLite and wasmtime versions'
 complete -c wasmshell -l wasm-timeout -o wasm-timeout -x -d 'time limit of one Wasm call (default 5000)'
 complete -c wasmshell -l wasm-memory -o wasm-memory -x -d 'memory limit of one Wasm instance (default 64)'

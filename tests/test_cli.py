@@ -60,31 +60,31 @@ FILENAME is the name of an SQLite database. A new database is created
 if the file does not previously exist. Defaults to :memory:.
 Each SQL argument (SQL or a dot-command) runs in order, then wasmshell exits.
 OPTIONS include:
-   -ascii               set output mode to 'ascii'
+   -ascii               set '.mode ascii'
    -bail                stop after hitting an error
    -batch               force batch I/O
-   -box                 set output mode to 'box'
-   -column              set output mode to 'column'
+   -box                 set '.mode box'
+   -column              set '.mode column'
    -cmd COMMAND         run "COMMAND" before reading stdin
-   -csv                 set output mode to 'csv'
+   -csv                 set '.mode csv -limits off'
    -echo                print inputs before execution
    -init FILENAME       read/process named file
    -[no]header          turn headers on or off
    -help                show this message
-   -html                set output mode to HTML
+   -html                set '.mode html'
    -interactive         force interactive I/O
-   -json                set output mode to 'json'
-   -line                set output mode to 'line'
-   -list                set output mode to 'list'
-   -markdown            set output mode to 'markdown'
+   -json                set '.mode json'
+   -line                set '.mode line'
+   -list                set '.mode list'
+   -markdown            set '.mode markdown'
    -newline SEP         set output row separator. Default: '\\n'
    -nullvalue TEXT      set text string for NULL values. Default ''
-   -quote               set output mode to 'quote'
+   -quote               set '.mode quote'
    -readonly            open the database read-only
    -safe                enable safe-mode: refuse what touches files or runs programs
    -separator SEP       set output column separator. Default: '|'
-   -table               set output mode to 'table'
-   -tabs                set output mode to 'tabs'
+   -table               set '.mode table'
+   -tabs                set '.mode tabs'
    -version             show wasmshell, SQLite and wasmtime versions
    --wasm-timeout MS    time limit of one Wasm call (default 5000)
    --wasm-memory MB     memory limit of one Wasm instance (default 64)
@@ -170,8 +170,8 @@ def test_default_init_file_in_home(tmp_path, home):
 
 def test_command_line_options_override_the_init_file(tmp_path, home):
     Path(home["HOME"], ".wasmshellrc").write_text(".mode csv\n.nullvalue x\n")
-    # As in sqlite3, -list sets the mode but keeps the separators .mode csv chose.
-    assert run("-list", "-nullvalue", "-", ":memory:", "select 1, null", env=home)[0] == "1,-\r\n"
+    # As in sqlite3 3.54, -list sets what .mode list sets (its separators), then -nullvalue.
+    assert run("-list", "-nullvalue", "-", ":memory:", "select 1, null", env=home)[0] == "1|-\n"
 
 
 def test_wasm_timeout_option_stops_a_loop(home):

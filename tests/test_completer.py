@@ -441,7 +441,8 @@ def test_dot_commands_only_when_no_sql_is_pending(md):
 def test_modes_after_mode(md):
     assert set(texts(".mode ", md)) == set(MODES)
     # every mode .mode accepts, and only those
-    modes = "list csv json line column table box markdown tabs html quote insert ascii tcl qbox"
+    modes = "list csv json line column table box markdown tabs html quote insert ascii tcl qbox psql split"
+    modes += " c jatom jobject batch tty"
     assert set(MODES) == set(modes.split(" ")) | {"count", "off", "pretty"}
     assert texts(".mode bo", md) == ["box", "qbox"]
     assert texts(".mode insert us", md) == ["users"]

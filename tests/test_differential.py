@@ -45,6 +45,8 @@ from pathlib import Path
 import pytest
 from reference_shell import REFERENCE
 
+from wasmshell.shell.output.modes import TITLES_ON, YES
+
 SQLITE3 = os.environ.get("WASMSHELL_REFERENCE") or REFERENCE
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -197,6 +199,7 @@ def params(cases: list[Case]) -> list:
 MODES = (
     "list", "csv", "json", "line", "column", "table", "box",
     "markdown", "tabs", "html", "quote", "insert", "ascii",
+    "tcl", "c", "jatom", "jobject", "psql", "qbox", "split",
 )  # fmt: skip
 COLUMNAR = ("column", "table", "box", "markdown")
 
@@ -652,7 +655,9 @@ def error_cases() -> Iterator[Case]:
 
 def option_cases() -> Iterator[Case]:
     query = "select 1 as a, 'x y' as b, null as c, 2.5 as d;\n"
-    for mode in (*(m for m in MODES if m != "insert"),):
+    for mode in (
+        *(m for m in MODES if m not in ("insert", "tcl", "c", "jatom", "jobject", "qbox", "split")),
+    ):
         for dashes in ("-", "--"):
             yield Case(f"option-{dashes}{mode}", query, args=(f"{dashes}{mode}",))
         yield Case(f"option--{mode}-header", query, args=(f"-{mode}", "-header"))
@@ -1007,8 +1012,62 @@ def read_cases() -> Iterator[Case]:
     )
 
 
+_QUOTES = ("off", "on", "sql", "csv", "html", "tcl", "json", "relaxed")
+_TITLES = ("off", "on", "always", "auto", "plain", "sql", "csv", "html", "json")
+
+
+def mode_option_cases() -> Iterator[Case]:
+    """sqlite3 3.54's .mode options: each with values of every kind, .mode's answer after it
+    (and -v's), and the messages of refused arguments."""
+    sample = (
+        "select 1 as i, 2.5 as r, 'it''s a long text value' as t, null as n, x'00ff41' as b, "
+        "'two'||char(10)||'lines'||char(1) as l, jsonb('[1,{\"a\":2}]') as j;\n"
+        "select * from (values (1, 'x'), (22, 'yy')) where 0;\n"
+    )
+    options = {
+        "quote": [f"--quote {q}" for q in (*_QUOTES, "no", "1")],
+        "blob": [f"--blob-quote {b}" for b in ("auto", "text", "sql", "hex", "tcl", "json", "size", "bogus")],
+        "escape": [f"--escape {e}" for e in ("auto", "off", "ascii", "symbol")],
+        "titles": [f"--titles {t}" for t in _TITLES],
+        "border": ["--border off", "--border on", "--border auto"],
+        "layout": ["--align RCL", "--align lx", "--widths 3,-5,0,2", "--widths '1 2'", "--wrap 4 --ww",
+                   "--wrap 6 --wordwrap off", "--sw 30", "--sw 12"],
+        "limits": ["--charlimit 5", "--charlimit 2", "--linelimit 1", "--titlelimit 2", "--limits on",
+                   "--limits 1,4", "--limits 1,4,3", "--limits off"],
+        "misc": ["--rowcount on", "--null NIL", "--colsep :: --rowsep ;;", "--textjsonb on",
+                 "--tablename 'odd\"name'", "--multiinsert 60", "--ifmt %5d --fpfmt %.2f", "--ifmt %,d",
+                 "--fpfmt %e"],
+    }  # fmt: skip
+    for group, words in options.items():
+        for mode in ("list", "box", "line", "insert", "psql", "json", "column", "csv"):
+            script = "".join(f".mode {mode} {w}\n.mode\n{sample}" for w in words)
+            yield Case(f"mode-options-{group}-{mode}", script)
+    refused = [
+        "--bogus", "xyz", "list xyz abc", "list --quote maybe", "--escape bad", "list --wrap",
+        "--titles bad", "--widths 1,x", "--widths 99999", "--align LX", "--limits 1", "--limits -1,2",
+        "--tag list", "--ifmt %s", "--fpfmt %d", "--blob-quote", "l", "--once",
+        "list --verylongoptionname_that_is_long_enough_to_flip_the_marker",
+    ]  # fmt: skip
+    yield Case("mode-refused", "".join(f".mode {w}\n.mode\n" for w in refused))
+    yield Case("mode-refused-in-file", "".join(f".mode {w}\n" for w in refused[:4]), args=())
+    yield Case(
+        "mode-state",
+        ".mode --list\n.mode -v\n.mode box --quote --tag mine\n.mode csv\n.mode mine\n.mode\n.mode --list\n"
+        ".mode list --once --null X\n.mode\nselect null;\n.mode\n.mode box --reset\n.mode -v\n"
+        ".mode batch\n.mode -v\n.mode tty\n.mode -v\n.headers on\n.mode table\n.mode\n.headers off\n"
+        ".mode html\n.mode\n.headers always\n.show\n.mode insert t1\n.mode\nselect 1;\n",
+    )
+    yield Case("mode-switch-psql", ".mode\nselect 1 as a;\n", args=("-psql",))
+    split = "select value from generate_series(1, 95);\n.mode split --sw 40\nselect value * 1000 from t;\n"
+    yield Case(
+        "mode-split-many",
+        f"create table t as select value from generate_series(1, 30);\n.mode split\n{split}",
+    )
+
+
 ALL_CASES = [
     *value_cases(),
+    *mode_option_cases(),
     *random_real_cases(),
     *header_cases(),
     *nullvalue_cases(),
@@ -1103,7 +1162,7 @@ IN_PROCESS = {
                 "select " + ", ".join(f"'{w}' as c{i}" for i, w in enumerate(WORDS[:4])),
                 "select column1 as v from (values " + ",".join(f"('{w}')" for w in WORDS) + ")",
             ],
-            {"mode": mode, "headers": True, "wrap": wrap, "wordwrap": True},
+            {"mode": mode, "wrap": wrap, "wordwrap": YES},
         )
         for mode in ("column", "box")
         for wrap in (5, 8, 11, 20)
@@ -1115,24 +1174,24 @@ IN_PROCESS = {
                 "select 1 as i, 2.5 as r, 'it''s' as t, null as n, x'00ff' as b, 'two\nlines' as l",
                 "select 1e300, -0.0, 'é', ''",
             ],
-            {"mode": mode, "headers": True, "quote": True},
+            {"mode": mode, "text": "sql", "null": "NULL"},
         )
         for mode in COLUMNAR
     },
     "qbox": (
         ".mode qbox\n",
         [f"select '{'x' * 70}' as long, 'q' as short, null as n"],
-        {"mode": "box", "quote": True, "wrap": 0, "headers": True},
+        {"mode": "qbox"},
     ),
     "wrap-option": (
         ".mode table --wrap 7\n",
         ["select 'abcdefghijklmnopqrstuvwxyz' as alphabet, 'tab\tbed' as t"],
-        {"mode": "table", "wrap": 7, "headers": True},
+        {"mode": "table", "wrap": 7},
     ),
     "no-wrap": (
         ".mode box --wrap 0\n",
         [f"select '{'z' * 90}' as v"],
-        {"mode": "box", "wrap": 0, "headers": True},
+        {"mode": "box", "wrap": 0},
     ),
     "tcl": (
         '.mode tcl\n.headers on\n.nullvalue "N\\tU"\n',
@@ -1140,7 +1199,7 @@ IN_PROCESS = {
             "select 1 as \"a b\", null, 'é\"\\'||char(9,10,13,1,127), x'ff00', 2.5",
             "select 'x' as only",
         ],
-        {"mode": "tcl", "headers": True, "colsep": " ", "null": "N\tU"},
+        {"mode": "tcl", "titles": TITLES_ON, "null": "N\tU"},
     ),
     "count": (
         ".mode count\n",

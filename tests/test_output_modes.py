@@ -4,100 +4,92 @@ renderers are all made from it, and they behave as sqlite3's do."""
 from __future__ import annotations
 
 import io
+import subprocess
 
 import pytest
 
 from wasmshell.cli import HELP, MODE_SWITCHES
-from wasmshell.shell.commands.output import set_mode
+from wasmshell.shell.commands.output import find_mode
 from wasmshell.shell.interactive.completer import MODES as COMPLETED_MODES
 from wasmshell.shell.output import modes
 from wasmshell.shell.output.base import OutputSettings
 from wasmshell.shell.output.render import RENDERERS, renderer_for
 
 
-class FakeShell:
-    def __init__(self) -> None:
-        self.settings = OutputSettings()
+def _reference_modes() -> list[str]:
+    """The modes sqlite3 3.54's ``.mode --list`` names."""
+    from reference_shell import REFERENCE
+
+    if REFERENCE is None:
+        pytest.skip("APSW ships no sqlite3 shell here")
+    out = subprocess.run([REFERENCE], input=b".mode --list\n", capture_output=True, check=True).stdout
+    return out.decode().split(":", 1)[1].split()
 
 
-def test_mode_error_lists_sqlite3s_modes():
-    assert modes.MODE_ERROR == (
-        "Error: mode should be one of: ascii box column csv html insert json line list markdown "
-        "qbox quote table tabs tcl"
-    )
+def test_every_mode_of_sqlite3_is_a_mode_here():
+    """.mode takes every word sqlite3 3.54 lists, and lists them in the same order."""
+    listed = _reference_modes()
+    assert [m for m in listed if m not in modes.DEFAULTS] == [
+        m.name for m in modes.MODES if m.name != "pretty"
+    ]
+    assert set(listed) <= set(modes.NAMES)
 
 
 def test_completion_offers_every_mode():
-    assert set(COMPLETED_MODES) == {
-        *("ascii", "box", "column", "count", "csv", "html", "insert", "json", "line", "list"),
-        *("markdown", "off", "quote", "table", "tabs", "tcl", "pretty", "qbox"),
-    }
+    assert set(COMPLETED_MODES) == {m.name for m in modes.MODES} | {"batch", "tty"}
 
 
-@pytest.mark.parametrize(
-    ("word", "mode"),
-    [
-        ("l", "line"), ("li", "line"), ("lis", "list"), ("c", "column"), ("cs", "csv"), ("h", "html"),
-        ("t", "tcl"), ("ta", "tabs"), ("tab", "tabs"), ("tabl", "table"), ("i", "insert"), ("q", "quote"),
-        ("a", "ascii"), ("m", "markdown"), ("b", "box"), ("co", "column"), ("cou", "count"), ("o", "off"),
-        ("j", "json"), ("p", "pretty"), ("lines", "line"), ("columns", "column"),
-    ],
-)  # fmt: skip
-def test_mode_prefixes_in_sqlite3s_order(word, mode):
-    chosen = modes.matching(word)
-    assert chosen is not None and chosen.name == mode
+@pytest.mark.parametrize("word", ["l", "li", "lis", "cs", "tab", "lines", "columns", "qb", "", "x"])
+def test_mode_takes_whole_names_only(word):
+    """sqlite3 3.54 no longer takes a prefix: ``.mode l`` is an unknown mode."""
+    shell = type("FakeShell", (), {"saved_modes": {}})()
+    assert find_mode(shell, word) is None  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("word", ["", "qb", "qbox", "x", "lists", "tabss"])
-def test_words_that_match_no_mode(word):
-    assert modes.matching(word) is None
-
-
-def test_settings_mode_is_always_a_rendered_mode():
-    """No word of .mode and no switch leaves a mode without a renderer ("tabs" is list mode)."""
-    for mode in modes.MODES:
-        if mode.matches is not None:
-            shell = FakeShell()
-            assert set_mode(shell, mode.name)  # type: ignore[arg-type]
-            assert shell.settings.mode in RENDERERS or modes.BY_NAME[shell.settings.mode].lazy
-    for name in MODE_SWITCHES:
+def test_every_mode_has_a_renderer():
+    """No word of .mode and no switch leaves a mode without a renderer."""
+    for name in (*modes.BY_NAME, *modes.DEFAULTS):
         settings = OutputSettings()
-        modes.apply_switch(settings, name)
-        assert settings.mode in RENDERERS
+        modes.change(settings, name)
+        assert settings.mode in RENDERERS or modes.BY_NAME[settings.mode].lazy
 
 
-def test_tabs_is_a_mode_of_its_own_with_tabs_and_line_ends():
+def test_tabs_is_csv_text_with_tabs_and_line_ends():
     """sqlite3 3.54's tabs mode: CSV quoting with TAB between fields (3.40's was list mode)."""
-    shell = FakeShell()
-    shell.settings.rowsep = "X"
-    assert set_mode(shell, "tabs")  # type: ignore[arg-type]
-    assert (shell.settings.mode, shell.settings.colsep, shell.settings.rowsep) == ("tabs", "\t", "\n")
     settings = OutputSettings(rowsep="X")
-    modes.apply_switch(settings, "tabs")
-    assert (settings.mode, settings.colsep, settings.rowsep) == ("tabs", "\t", "\n")
+    modes.change(settings, "tabs")
+    assert (settings.mode, settings.colsep, settings.rowsep, settings.text) == ("tabs", "\t", "\n", "csv")
 
 
-def test_switches_set_what_dot_mode_sets():
-    """sqlite3 3.54's -csv sets CRLF rows as .mode csv does (3.40's kept the row separator)."""
-    settings = OutputSettings(rowsep="X", wrap=60, null="N")
-    modes.apply_switch(settings, "csv")
-    assert (settings.mode, settings.colsep, settings.rowsep, settings.null) == ("csv", ",", "\r\n", "")
-    modes.apply_switch(settings, "box")
-    assert (settings.mode, settings.wrap) == ("box", 0)
-    shell = FakeShell()
-    shell.settings.null = "N"
-    assert set_mode(shell, "csv")  # type: ignore[arg-type]
-    assert (shell.settings.colsep, shell.settings.rowsep, shell.settings.null) == (",", "\r\n", "")
-    assert set_mode(shell, "quote")  # type: ignore[arg-type]
-    assert shell.settings.null == "NULL"  # each mode its own NULL text
+def test_a_mode_sets_its_own_settings_and_keeps_the_rest():
+    """As sqlite3 3.54's modeChange: separators, NULL text and encodings of the mode; wrapping,
+    widths and the insert table stay."""
+    settings = OutputSettings(rowsep="X", wrap=60, null="N", widths=[3], table="t")
+    modes.change(settings, "csv")
+    assert (settings.colsep, settings.rowsep, settings.null) == (",", "\r\n", "")
+    assert (settings.wrap, settings.widths, settings.table) == (60, [3], "t")
+    modes.change(settings, "quote")
+    assert (settings.null, settings.text) == ("NULL", "sql")
+    modes.change(settings, "html")
+    assert (settings.colsep, settings.rowsep, settings.null) == (",", "\n", "")  # html: no separators
+
+
+def test_headers_decide_until_a_mode_no_longer_does():
+    settings = OutputSettings()
+    modes.change(settings, "box")
+    assert settings.headers_always
+    settings.titles, settings.headers_set = modes.TITLES_OFF, True  # .headers off
+    modes.change(settings, "table")
+    assert not settings.headers
 
 
 def test_every_switch_has_its_help_line():
     for name in MODE_SWITCHES:
-        assert f"   -{name:<20}{modes.BY_NAME[name].help}\n" in HELP
+        if modes.BY_NAME[name].help:  # -psql is taken but not listed, as in sqlite3
+            assert f"   -{name:<20}{modes.BY_NAME[name].help}\n" in HELP
 
 
-@pytest.mark.parametrize("mode", [mode for mode in modes.MODES if mode.renderer], ids=lambda mode: mode.name)
+@pytest.mark.parametrize("mode", modes.MODES, ids=lambda mode: mode.name)
 def test_every_renderer_named_by_the_table_loads(mode):
     assert mode.lazy or mode.name in RENDERERS
     renderer = renderer_for(io.StringIO(), OutputSettings(mode=mode.name))

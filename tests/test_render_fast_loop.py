@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from wasmshell.engine import native
 from wasmshell.shell.output import base, render
 from wasmshell.shell.output import values as formatting
+from wasmshell.shell.output.modes import TITLES_OFF, TITLES_ON
 from wasmshell.shell.state import OutputSettings
 
 pytestmark = pytest.mark.skipif(base.c_output() is None, reason="the C loops are not built here")
@@ -36,9 +37,10 @@ separators = st.sampled_from([",", "|", "\t", ";", "1", "-", "ab", "é", ""])
 def rendered(
     mode: str, rows: list, colsep: str, rowsep: str, null: str, headers: bool, fast: bool, widths=(), wrap=0
 ) -> tuple:
-    settings_ = OutputSettings()
-    settings_.mode, settings_.colsep, settings_.rowsep, settings_.null = mode, colsep, rowsep, null
-    settings_.headers, settings_.widths, settings_.wrap = headers, list(widths), wrap
+    settings_ = OutputSettings(mode)
+    settings_.colsep, settings_.rowsep, settings_.null = colsep, rowsep, null
+    settings_.titles = TITLES_ON if headers else TITLES_OFF
+    settings_.widths, settings_.wrap = list(widths), wrap
     out = io.StringIO()
     base.c_loops = fast
     try:
@@ -99,8 +101,7 @@ def test_a_large_result_is_written_in_chunks():
             chunks.append(text)
             return len(text)
 
-    settings_ = OutputSettings()
-    settings_.mode = "list"
+    settings_ = OutputSettings("list")
     renderer = render.renderer_for(Recorder(), settings_)
     renderer.start(["n", "s"])
     renderer.write_rows((n, f"row {n}") for n in range(100_000))

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from .shell.output import modes
 from .shell.output.modes import SWITCHES as MODE_SWITCHES
-from .shell.output.modes import apply_switch
 
 if TYPE_CHECKING:
     from .shell.state import Shell
@@ -35,7 +34,9 @@ class Option:
     A plain class, not a NamedTuple or a dataclass: making those costs start-up time.
     """
 
-    __slots__ = ("alone", "argument", "excludes", "files", "help", "long", "name", "negatable", "repeats")
+    __slots__ = (
+        "alone", "argument", "excludes", "files", "help", "hidden", "long", "name", "negatable", "repeats",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -49,9 +50,11 @@ class Option:
         repeats: bool = False,  # each use counts, so completion offers it again
         alone: bool = False,  # it does its job and exits: nothing is completed after it
         excludes: tuple[str, ...] = (),  # options it contradicts (completion offers neither after one)
+        hidden: bool = False,  # taken but not in -help (as sqlite3's -psql)
     ) -> None:
         self.name, self.argument, self.help, self.long, self.negatable = name, argument, help, long, negatable
         self.files, self.repeats, self.alone, self.excludes = files, repeats, alone, excludes
+        self.hidden = hidden
 
     def __repr__(self) -> str:
         return f"Option({self.name!r})"
@@ -69,7 +72,8 @@ class Option:
 
 def _switch(name: str) -> Option:
     """The option of an output mode's switch, from the table of modes."""
-    return Option(name, help=modes.BY_NAME[name].help)
+    mode = modes.BY_NAME[name]
+    return Option(name, help=mode.help, hidden=mode.switch_help == "")
 
 
 # In -help's order (sqlite3's, nearly alphabetical).
@@ -91,6 +95,7 @@ OPTIONS: tuple[Option, ...] = (
     _switch("line"),
     _switch("list"),
     _switch("markdown"),
+    _switch("psql"),
     Option("newline", "SEP", "set output row separator. Default: '\\n'"),
     Option("nullvalue", "TEXT", "set text string for NULL values. Default ''"),
     _switch("quote"),
@@ -119,7 +124,7 @@ HELP = (
     "if the file does not previously exist. Defaults to :memory:.\n"
     f"Each SQL argument (SQL or a dot-command) runs in order, then {PROG} exits.\n"
     "OPTIONS include:\n"
-) + "".join(_help_line(option) for option in OPTIONS)
+) + "".join(_help_line(option) for option in OPTIONS if not option.hidden)
 
 
 class UsageError(Exception):
@@ -340,7 +345,7 @@ def _apply_options(shell: Shell, actions: list[tuple[str, str | None]], cmd_posi
     positions = iter(cmd_positions)
     for name, value in actions:
         if name in MODE_SWITCHES:
-            apply_switch(shell.settings, name)
+            modes.change(shell.settings, name)  # as .mode NAME does (sqlite3 3.54)
             shell.mode_set = True
         elif name == "cmd":
             assert value is not None
@@ -366,9 +371,9 @@ def _apply_setting(shell: Shell, name: str, value: str | None) -> None:
     """Apply an option that sets something: headers, bail, echo, safe mode, the NULL text, separators."""
     settings = shell.settings
     if name == "header":
-        settings.headers, settings.headers_set = True, True
+        settings.titles, settings.headers_set = modes.TITLES_ALWAYS, True
     elif name == "noheader":
-        settings.headers, settings.headers_set = False, True
+        settings.titles, settings.headers_set = modes.TITLES_OFF, True
     elif name == "bail":
         shell.flags.bail = True
     elif name == "echo":

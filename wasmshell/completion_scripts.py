@@ -13,7 +13,10 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .cli import OPTIONS, PROG, Option
+from .cli import OPTIONS as ALL_OPTIONS
+from .cli import PROG, Option
+
+OPTIONS = tuple(option for option in ALL_OPTIONS if not option.hidden)  # those -help lists
 
 # Where the checked-in scripts are, in a checkout.
 COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"

@@ -26,7 +26,7 @@ import apsw
 
 from ..engine.dialect import engine_must_see
 from ..sqltext import StatementScanner, blank_prefix, is_blank
-from .commands.args import split_args
+from .commands.args import dot_words
 from .commands.registry import Command, all_commands, command, find, usage_error
 from .safe import refuse
 from .state import QUIT, Shell
@@ -149,7 +149,11 @@ def load_commands() -> list[Command]:
 def run_command(shell: Shell, line: str) -> int:
     """Run one dot-command line; return 0, 1 (an error was written) or QUIT."""
     load_commands()
-    args = split_args(line[1:])
+    words = dot_words(line[1:])
+    args = [word.text for word in words]
+    shell.dot_line = line
+    # where each word's text starts in the line (after its quote), for messages that point at it
+    shell.dot_offsets = [1 + word.start + bool(word.quote) for word in words]
     if not args:
         return 0
     cmd = find(args[0])

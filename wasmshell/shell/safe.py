@@ -103,13 +103,18 @@ def refuse(shell: Shell, message: str) -> NoReturn:
 @contextmanager
 def command_line_argument(shell: Shell, position: int) -> Iterator[None]:
     """Messages name ``argv[position]`` while a dot-command from the command line runs."""
+    shell.error_prefix = f"argv[{position}]:"
     if shell.safe is None:
-        yield
+        try:
+            yield
+        finally:
+            shell.error_prefix = None
         return
     shell.safe.where = f"argv[{position}]:"
     try:
         yield
     finally:
+        shell.error_prefix = None
         # sqlite3 names the command line as an input file from then on: the SQL
         # arguments after a dot-command argument are "<cmdline>:0:".
         shell.safe.where = f"<cmdline>:{shell.lineno}:"

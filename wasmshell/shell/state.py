@@ -20,6 +20,7 @@ import apsw
 from ..engine import Interrupted, Limits, Session, connect
 from ..sqltext import split_statements
 from .output.base import OutputSettings
+from .output.modes import BY_NAME, COUNTED, TITLED
 from .output.render import renderer_for
 
 if TYPE_CHECKING:
@@ -126,6 +127,11 @@ class Shell:
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
         self.quit: Quit | None = None  # set by .quit and .exit: see Quit
+        self.error_prefix: str | None = None  # names a command-line argument in messages ("argv[2]:")
+        self.dot_line = ""  # the dot-command line that runs now, as typed
+        self.dot_offsets: list[int] = []  # where each of its words starts in it
+        self.mode_once: OutputSettings | None = None  # .mode --once: the settings to restore
+        self.saved_modes: dict[str, OutputSettings] = {}  # .mode --tag NAME
 
     @property
     def exit_code(self) -> int | None:
@@ -181,8 +187,38 @@ class Shell:
         self.stderr.write(message + "\n")
         self.stderr.flush()
 
+    def location(self) -> str:
+        """Where the line that runs now is, as sqlite3 3.54 starts its messages: ``line 3:``,
+        ``FILE:3:``, or ``argv[2]:`` for a command-line argument."""
+        if self.error_prefix is not None:
+            return self.error_prefix
+        if self.input_source == "<stdin>":
+            return f"line {self.lineno}:"
+        return f"{self.input_source}:{self.lineno}:"
+
+    def dot_error(self, index: int, brief: str, detail: str | None = None) -> int:
+        """sqlite3 3.54's complaint about word ``index`` of the dot-command line: the line, a
+        marker under the word with ``brief``, then ``detail``; returns 1."""
+        where = self.location()
+        lines = []
+        if 0 <= index < len(self.dot_offsets):
+            at = self.dot_offsets[index]
+            lines.append(f"{where} {self.dot_line}")
+            room = len(brief) + 5
+            if at > room:
+                lines.append(f"{where} {' ' * (1 + at - room)}{brief} ---^")
+            else:
+                lines.append(f"{where} {' ' * at}^--- {brief}")
+        if detail is not None:
+            lines.append(f"{where} {detail}")
+        if lines:
+            self.error("\n".join(lines))
+        return 1
+
     def after_sql(self) -> None:
-        """A .once redirect ends after the next SQL text."""
+        """A .once redirect ends after the next SQL text, and so do .mode --once's settings."""
+        if self.mode_once is not None:
+            self.settings, self.mode_once = self.mode_once, None
         if self.out_count:
             self.reset_output()
             self.out_count = 0
@@ -233,7 +269,7 @@ class Shell:
             self.show_guest_output()
             if failed:
                 break
-        if self.out_count:
+        if self.out_count or self.mode_once is not None:
             self.after_sql()
         if flags.timer:
             done = os.times()
@@ -341,7 +377,8 @@ class Shell:
             return False
         if self._shows_empty(True):  # each statement's result is shown even without rows
             return False
-        return not (flags.echo or flags.timer or flags.changes or self.out_count or self.safe)
+        once = self.out_count or self.mode_once is not None
+        return not (flags.echo or flags.timer or flags.changes or once or self.safe)
 
     def _shows_empty(self, has_columns: bool) -> bool:
         """Whether the mode shows a statement that gave no rows: count mode any statement (0);
@@ -350,8 +387,12 @@ class Shell:
         s = self.settings
         if s.mode == "count":
             return True
-        always = s.headers and (s.headers_always or not s.headers_set)  # .headers always, or default
-        return has_columns and (s.mode == "pretty" or (always and s.mode in _ALWAYS_NAMED))
+        if not has_columns:
+            return False
+        if s.mode == "pretty":
+            return True
+        style = BY_NAME[s.mode].style if s.mode in BY_NAME else ""
+        return (s.headers_always and style in TITLED) or (s.rowcount and style in COUNTED)
 
     def run_batch(self, items: list[tuple[int, str]]) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.
@@ -577,7 +618,6 @@ class Shell:
 
 
 # Modes that show a query's names even when it gives no rows, unless .headers said otherwise.
-_ALWAYS_NAMED = frozenset({"box", "column", "table", "markdown", "html"})
 
 
 def error_code(exc: BaseException) -> int:

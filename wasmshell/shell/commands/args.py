@@ -90,10 +90,15 @@ def line_words(line: str, start: int = 0) -> list[Word]:
 def split_args(line: str) -> list[str]:
     """Split a dot-command line into words: quotes group, double quotes take escapes. A ``;`` that
     ends the line is not part of it (sqlite3 3.54: ``.mode csv;`` is ``.mode csv``)."""
+    return [word.text for word in dot_words(line)]
+
+
+def dot_words(line: str) -> list[Word]:
+    """``split_args``'s words, with where each stands in ``line``."""
     line = line.rstrip(_C_SPACE)
     if line.endswith(";"):
         line = line[:-1].rstrip(_C_SPACE)
-    return [word.text for word in line_words(line)]
+    return line_words(line)
 
 
 _C_SPACE = " \t\n\v\f\r"

@@ -3,102 +3,480 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 
-from ..output import modes
-from ..output.modes import COLUMNAR
+from ..output import modes, qrf
+from ..output.base import OutputSettings
 from ..output.values import c_string
 from ..state import Redirect, Shell, text_stream
-from .args import boolean_value, integer_value, option_match
+from .args import boolean_value, integer_value
 from .registry import command, usage_error
 
-# The words .mode takes: every mode's name, the interactive table views' included.
+# The words .mode takes: every mode's name, the interactive table view's, batch and tty.
 MODE_NAMES = modes.NAMES
 SWITCHES = ("on", "off")
-_MODE_OPTIONS_HELP = "options:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww"
+_MORE = 'Use ".help .mode" for more info'
+_QUOTES = ("off", "on", "sql", "csv", "html", "tcl", "json", "relaxed")
+_TITLES = ("off", "on", "always", "auto", "plain", "sql", "csv", "html", "tcl", "json")
+_BLOBS = ("auto", "text", "sql", "hex", "tcl", "json", "size")
+_ESCAPES = ("auto", "off", "ascii", "symbol")
+_MODE_OPTIONS = (
+        "--align STRING", "--blob-quote ARG", "--border on|off", "--charlimit N", "--colsep STRING",
+        "--escape ESC", "--fpfmt STRING", "--ifmt STRING", "--linelimit N", "--limits L,C,T",
+        "--list", "--multiinsert N", "--null STRING", "--once", "--quote ARG", "--reset",
+        "--rowcount BOOLEAN", "--rowsep STRING", "--screenwidth N", "--sw N", "--tablename NAME",
+        "--tag NAME", "--textjsonb BOOLEAN", "--titles ARG", "--titlelimit N", "--verbose",
+        "--widths LIST", "--wordwrap BOOLEAN", "--wrap N", "--ww",
+)  # fmt: skip
+_LIMIT_FIELDS = {"charlimit": "char_limit", "linelimit": "line_limit", "titlelimit": "title_limit"}
+_LIMITS_HELP = 'Should be "on" or "off" or "L,C,T" where L, C, and T are unsigned integers'
+_MAX_WIDTH = 10000  # the widest column or screen .mode takes (sqlite3's QRF_MAX_WIDTH)
 
 
-def mode_description(shell: Shell) -> str:
-    """The mode as .mode and .show describe it."""
+def should_be(choices: tuple[str, ...]) -> str:
+    """sqlite3's list of the words an option takes: ``should be a, b, or c``."""
+    return "should be " + ", ".join(choices[:-1]) + ", or " + choices[-1]
+
+
+def find_mode(shell: Shell, name: str) -> str | None:
+    """The mode (or the name of a saved one, or batch/tty) ``name`` is; the whole name only."""
+    if name in modes.BY_NAME or name in modes.DEFAULTS or name in shell.saved_modes:
+        return name
+    return None
+
+
+def change_mode(shell: Shell, name: str) -> None:
+    """Switch to mode ``name``: a built-in one, batch, tty, or one saved by ``.mode --tag``."""
+    saved = shell.saved_modes.get(name)
+    if saved is not None:
+        maxrows = shell.settings.maxrows
+        shell.settings = saved.copy()
+        shell.settings.maxrows = maxrows
+    else:
+        modes.change(shell.settings, name)
+
+
+def mode_description(shell: Shell, verbose: bool = False) -> str:
+    """``.mode``'s answer: the mode and each setting that differs from what the mode sets (all
+    of them with ``verbose``)."""
     s = shell.settings
-    if s.mode in COLUMNAR:
-        wordwrap = "on" if s.wordwrap else "off"
-        return f"{s.mode} --wrap {s.wrap} --wordwrap {wordwrap} --{'' if s.quote else 'no'}quote"
-    return s.mode
+    info = modes.BY_NAME.get(s.mode, modes.BY_NAME["list"])
+    every = verbose
+    parts = ["--once " + s.mode if shell.mode_once is not None else s.mode]
+    if every or (s.align and info.layout == 2):
+        parts.append(f'--align "{_align_text(s.align)}"')
+    if every or (s.border == modes.NO) != info.border_off:
+        parts.append(f"--border {'off' if s.border == modes.NO else 'on'}")
+    if every or s.blob != "auto":
+        parts.append(f"--blob-quote {s.blob}")
+    if every or (info.colsep is not None and info.colsep != s.colsep):
+        parts.append(f"--colsep {c_string(s.colsep)}")
+    if every or s.escape != "auto":
+        parts.append(f"--escape {s.escape}")
+    if every or s.fpfmt:
+        parts.append(f"--fpfmt {s.fpfmt or 'auto'}")
+    if every or s.ifmt:
+        parts.append(f"--ifmt {s.ifmt or 'auto'}")
+    limits = (s.line_limit, s.char_limit, s.title_limit)
+    if every or s.char_limit > 0 or (info.layout and (s.line_limit > 0 or s.title_limit > 0)):
+        if limits == (0, 0, 0):
+            parts.append("--limits off")
+        elif limits == modes.LIMITS_ON:
+            parts.append("--limits on")
+        else:
+            parts.append("--limits {},{},{}".format(*limits))
+    if every:  # (3.54 means to show it in insert mode too, but tests a field it never sets)
+        parts.append(f"--multiinsert {s.multiinsert}")
+    parts.extend(_describe_rest(s, info, every))
+    return " ".join(parts)
 
 
-def set_mode(
-    shell: Shell, name: str, table: str | None = None, columnar: tuple[int, bool, bool] = (60, False, False)
-) -> bool:
-    """Switch to the mode ``name`` (a prefix will do), with sqlite3's side effects.
+def _describe_rest(s: OutputSettings, info: modes.Mode, every: bool) -> list[str]:
+    """The second half of ``mode_description``: --null to --wrap."""
+    parts = []
+    if every or (info.null is not None and info.null != s.null):
+        parts.append(f"--null {c_string(s.null)}")
+    if every or (info.text != s.text and (info.text != "plain" or s.text != "plain")):
+        parts.append(f"--quote {'off' if s.text == 'plain' else s.text}")
+    if every or s.rowcount != info.rowcount:
+        parts.append(f"--rowcount {'on' if s.rowcount else 'off'}")
+    if every or (info.rowsep is not None and info.rowsep != s.rowsep):
+        parts.append(f"--rowsep {c_string(s.rowsep)}")
+    if every or (info.layout and (s.screenwidth > 0 or s.auto_width)):
+        parts.append("--sw auto" if s.auto_width else f"--sw {s.screenwidth}")
+    if every or s.mode == "insert":
+        parts.append(f"--tablename {c_string(s.table)}")
+    if every or s.textjsonb:
+        parts.append(f"--textjsonb {'on' if s.textjsonb == modes.YES else 'off'}")
+    parts.extend(_titles_description(s, info, every))
+    if s.widths and (every or info.layout == 2):
+        parts.append("--widths " + ",".join(str(w) for w in s.widths))
+    elif every:
+        parts.append('--widths ""')
+    if every or (info.layout and s.wordwrap):
+        if every:
+            parts.append(f"--wordwrap {'on' if s.wordwrap == modes.YES else 'off'}")
+        if s.wrap:
+            parts.append(f"--wrap {s.wrap}")
+        if not every:
+            parts.append("--ww")
+    return parts
 
-    ``columnar`` is (wrap, wordwrap, quote) for the columnar modes.
-    """
-    s = shell.settings
-    chosen = modes.matching(name)
-    if chosen is None:
-        return False
-    s.mode = chosen.mode
-    modes.set_separators(s, chosen.separators)
-    if not s.headers_set:  # each mode has its own default until .headers is used (sqlite3 3.54)
-        s.headers = chosen.headers
-    s.null = chosen.null  # and its own NULL text, whatever .nullvalue said before
-    if s.mode == "insert":
-        s.table = table or "tab"
-    if s.mode in COLUMNAR:
-        s.wrap, s.wordwrap, s.quote = columnar
-    return True
+
+def _align_text(align: str) -> str:
+    """--align's letters as .mode shows them: an unknown letter as L."""
+    return "".join(ch.upper() if ch.upper() in "LCR" else "L" for ch in align)
+
+
+def _titles_description(s: OutputSettings, info: modes.Mode, every: bool) -> list[str]:
+    """The --titles words of .mode's answer: whether names show and how they are encoded, where
+    either differs from the mode's own (sqlite3 3.54's modeTitleDsply, its truth table
+    included)."""
+    default = info.titles
+    if default == modes.TITLES_AUTO:
+        return []  # the layout shows no names
+    shown = s.titles or default
+    table = 0x0133013311220102  # 4 bits per case: encoding differs, on/off differs, off, not -v
+    if s.title_text != info.title_text:
+        table >>= 32
+    if shown != default:
+        table >>= 16
+    if shown < modes.TITLES_ON:
+        table >>= 8
+    if not every:
+        table >>= 4
+    say = table & 3
+    if s.titles == modes.TITLES_ALWAYS:
+        say = {3: 5, 2: 3}.get(say, say)
+    elif say == 3:
+        say = 4
+    if say == 0:
+        return []
+    if say <= 3:
+        return ["--titles " + ("off", "on", "always")[say - 1]]
+    return [f"--titles {s.title_text}"] + (["--titles always"] if say == 5 else [])
 
 
 @command(
     "mode",
-    "mode MODE ?OPTIONS? ?TABLE?",
-    "Set output mode (options: --wrap N --wordwrap on|off --quote)",
+    "mode ?MODE? ?OPTIONS?",
+    "Set output mode",
     safe=True,
-    options=("--wrap N", "--wordwrap on|off", "--quote", "--noquote", "--ww"),
+    options=_MODE_OPTIONS,
     arguments=("words", "table"),
     words=MODE_NAMES,
 )
 def _mode(shell: Shell, args: list[str]) -> int:
-    name = None
-    table = None
-    wrap, quote, wordwrap = 0, False, True  # sqlite3 3.54: no wrapping, words kept whole
+    """sqlite3 3.54's .mode: a mode and options, read left to right; with nothing changed (or
+    -v) it says what the mode is."""
+    s = shell.settings
+    changed = verbose = False
+    named = -1
     i = 1
-    while i < len(args):
+    n = len(args)
+    while i < n:
         arg = args[i]
-        if option_match(arg, "wrap") and i + 1 < len(args):
+        z = arg[1:] if arg.startswith("--") else arg
+        if not z.startswith("-") and named < 0 and find_mode(shell, arg) is not None:
+            named = i
+            change_mode(shell, arg)
+            s = shell.settings
+            if i + 1 < n and not args[i + 1].startswith("-"):  # (legacy) the insert mode's table
+                i += 1
+                s.table = args[i]
+            changed = True
+        elif z[1:] in _SETTERS:
+            if i + 1 >= n:
+                return shell.dot_error(i, "missing argument")
             i += 1
-            wrap = integer_value(args[i])
-        elif option_match(arg, "ww"):
-            wordwrap = True
-        elif option_match(arg, "wordwrap") and i + 1 < len(args):
-            i += 1
-            wordwrap = boolean_value(args[i], shell.error)
-        elif option_match(arg, "quote"):
-            quote = True
-        elif option_match(arg, "noquote"):
-            quote = False
-        elif name is None:
-            name = arg
-            preset = modes.BY_NAME.get(arg)
-            if preset is not None and preset.preset is not None:  # qbox: box, quoted
-                name, (wrap, wordwrap, quote) = preset.mode, preset.preset
-        elif table is None:
-            table = arg
-        elif arg.startswith("-"):
-            shell.error(f"unknown option: {arg}\n{_MODE_OPTIONS_HELP}")
-            return 1
+            if _SETTERS[z[1:]](shell, args[i], i):
+                return 1
+            s = shell.settings
+            changed = True
+        elif z == "-list":
+            _list_modes(shell)
+            changed = True  # not a change, but nothing more to say
+        elif z == "-once":
+            shell.mode_once = s.copy()
+        elif z == "-noquote":  # (legacy) quoting off
+            s.text, s.blob = "plain", "auto"
+            changed = True
+        elif z == "-quote":
+            i = _quote_option(shell, args, i, named)
+            if i < 0:
+                return 1
+            changed = True
+        elif z == "-reset":
+            mode, maxrows = s.mode, s.maxrows
+            s.reset()
+            s.maxrows = maxrows
+            modes.change(s, mode)
+        elif z == "-ww":
+            s.wordwrap = modes.YES
+            changed = True
+        elif z in ("-v", "-verbose"):
+            verbose = True
+        elif z.startswith("-"):
+            return shell.dot_error(i, "bad option", _MORE)
         else:
-            shell.error(f'extra argument: "{arg}"')
-            return 1
+            return shell.dot_error(i, "bad argument" if named > 0 else "unknown mode", _MORE)
         i += 1
-    if name is None:
-        shell.out.write(f"current output mode: {mode_description(shell)}\n")
-        name = mode_description(shell).split()[0]  # sqlite3 applies the current mode again
-    if not set_mode(shell, name, table, (wrap, wordwrap, quote)):
-        shell.error(modes.MODE_ERROR)
-        return 1
+    if not changed or verbose:
+        shell.out.write(f".mode {mode_description(shell, verbose)}\n")
     shell.mode_set = True
     return 0
+
+
+def _list_modes(shell: Shell) -> None:
+    """--list: the modes, saved ones included."""
+    saved = "".join(f" {name}" for name in shell.saved_modes)
+    listed = " ".join(m.name for m in modes.MODES if m.name != "pretty")
+    shell.out.write(f"available modes: {listed}{saved} batch tty\n")
+
+
+def _quote_option(shell: Shell, args: list[str], i: int, named: int) -> int:
+    """--quote at word ``i``, with the encoding that follows it if one does (not an option, nor a
+    mode's name before a mode was named); the word it ends at, or -1 when refused."""
+    s = shell.settings
+    following = args[i + 1] if i + 1 < len(args) else "-"
+    k = 1  # (legacy) a bare --quote turns quoting on
+    takes_it = named > 0 or following == "off" or find_mode(shell, following) is None
+    if not following.startswith("-") and takes_it:
+        i += 1
+        if following in ("no", "yes", "0", "1"):
+            k = ("no", "yes", "0", "1").index(following) & 1
+        elif following in _QUOTES:
+            k = _QUOTES.index(following)
+        else:
+            return -shell.dot_error(i, "unknown", should_be(_QUOTES))
+    if k == 1:
+        s.null = "NULL"
+    s.text = "plain" if k == 0 else "sql" if k == 1 else _QUOTES[k]
+    return i
+
+
+# A .mode option that takes a value: its setter, given the shell, the value and the value's
+# word number (for messages); it returns True when it refused the value (message written).
+Setter = Callable[[Shell, str, int], bool]
+
+
+def _set_align(shell: Shell, value: str, i: int) -> bool:
+    shell.settings.align = value
+    if any(ch not in "lLcCrR" for ch in value):
+        shell.dot_error(i, "bad alignment string", "Should contain only characters L, C, and R.")
+        return True
+    return False
+
+
+def _choice(field: str, choices: tuple[str, ...], as_index: bool = False) -> Setter:
+    """A setter that takes one of ``choices`` and ignores anything else (as sqlite3 does)."""
+
+    def setter(shell: Shell, value: str, i: int) -> bool:
+        if value in choices:
+            setattr(shell.settings, field, choices.index(value) if as_index else value)
+        return False
+
+    return setter
+
+
+def _number(field: str, low: int, high: int) -> Setter:
+    def setter(shell: Shell, value: str, i: int) -> bool:
+        setattr(shell.settings, field, max(low, min(high, integer_value(value))))
+        return False
+
+    return setter
+
+
+def _text(field: str) -> Setter:
+    def setter(shell: Shell, value: str, i: int) -> bool:
+        setattr(shell.settings, field, value)
+        return False
+
+    return setter
+
+
+def _switch_setting(field: str) -> Setter:
+    """A setter of a three-way switch (modes.YES or NO) from a boolean word."""
+
+    def setter(shell: Shell, value: str, i: int) -> bool:
+        setattr(shell.settings, field, modes.YES if boolean_value(value, shell.error) else modes.NO)
+        return False
+
+    return setter
+
+
+def _set_rowcount(shell: Shell, value: str, i: int) -> bool:
+    shell.settings.rowcount = boolean_value(value, shell.error)
+    return False
+
+
+def _set_escape(shell: Shell, value: str, i: int) -> bool:
+    if value not in _ESCAPES:
+        shell.dot_error(i, "unknown escape type", should_be(_ESCAPES))
+        return True
+    shell.settings.escape = value
+    return False
+
+
+def _format(field: str) -> Setter:
+    """--ifmt and --fpfmt: one printf conversion of an INTEGER or a REAL, or auto."""
+    real = field == "fpfmt"
+
+    def setter(shell: Shell, value: str, i: int) -> bool:
+        if value in ("", "auto"):
+            value = ""
+        elif not qrf.valid_format(value, real):
+            shell.dot_error(i, "not a valid floating-point format" if real else "not a valid integer format")
+            return True
+        setattr(shell.settings, field, value)
+        return False
+
+    return setter
+
+
+def _set_limits(shell: Shell, value: str, i: int) -> bool:
+    s = shell.settings
+    limits = _limits(value, s.title_limit)
+    if limits is None:
+        shell.dot_error(i, "bad argument", _LIMITS_HELP)
+        return True
+    s.line_limit, s.char_limit, s.title_limit = limits
+    return False
+
+
+def _set_screenwidth(shell: Shell, value: str, i: int) -> bool:
+    s = shell.settings
+    if value == "off":
+        s.auto_width, s.screenwidth = False, 0
+    elif value == "auto":
+        s.auto_width = True
+    else:
+        s.auto_width, s.screenwidth = False, max(0, min(_MAX_WIDTH, integer_value(value)))
+    return False
+
+
+def _set_titles(shell: Shell, value: str, i: int) -> bool:
+    """--titles: off, on or always say whether names show; auto goes back to the mode's way; an
+    encoding says how they are written (and shows them if they were off)."""
+    s = shell.settings
+    if value not in _TITLES:
+        shell.dot_error(i, "bad --titles value", should_be(_TITLES))
+        return True
+    s.headers_set = False
+    k = _TITLES.index(value)
+    info = modes.BY_NAME.get(s.mode, modes.BY_NAME["list"])
+    if k <= 2:
+        s.titles = modes.TITLES_OFF + k
+    elif k == 3:
+        s.title_text, s.titles = info.title_text, info.titles
+    else:
+        s.title_text = value
+        if s.titles == modes.TITLES_OFF:
+            s.titles = modes.TITLES_ALWAYS
+    return False
+
+
+def _set_widths(shell: Shell, value: str, i: int) -> bool:
+    widths = _widths(shell, value, i)
+    if widths is not None:
+        shell.settings.widths = widths
+    return widths is None
+
+
+_MAX_INT = 2**31 - 1
+_SETTERS: dict[str, Setter] = {
+    "align": _set_align,
+    "blob": _choice("blob", _BLOBS),
+    "blob-quote": _choice("blob", _BLOBS),
+    "border": _choice("border", ("auto", "off", "on"), as_index=True),
+    "charlimit": _number("char_limit", 0, _MAX_INT),
+    "linelimit": _number("line_limit", 0, _MAX_INT),
+    "titlelimit": _number("title_limit", 0, _MAX_INT),
+    "multiinsert": _number("multiinsert", 0, _MAX_INT),
+    "tablename": _text("table"),
+    "rowsep": _text("rowsep"),
+    "colsep": _text("colsep"),
+    "null": _text("null"),
+    "escape": _set_escape,
+    "fpfmt": _format("fpfmt"),
+    "ifmt": _format("ifmt"),
+    "limits": _set_limits,
+    "screenwidth": _set_screenwidth,
+    "sw": _set_screenwidth,
+    "tag": lambda shell, value, i: _tag(shell, value, i),
+    "rowcount": _set_rowcount,
+    "textjsonb": _switch_setting("textjsonb"),
+    "titles": _set_titles,
+    "title": _set_titles,
+    "widths": _set_widths,
+    "width": _set_widths,
+    "wrap": _number("wrap", -_MAX_WIDTH, _MAX_WIDTH),
+    "wordwrap": _switch_setting("wordwrap"),
+}
+
+
+def _limits(text: str, title: int) -> tuple[int, int, int] | None:
+    """--limits: on, off, or L,C or L,C,T (T unchanged when left out); None when malformed."""
+    if text == "on":
+        return modes.LIMITS_ON
+    if text == "off":
+        return (0, 0, 0)
+    numbers = []
+    for part in text.split(",")[:3]:
+        digits = part.strip()
+        sign = digits[:1] in "+-" and digits[:1] != ""
+        body = digits[1:] if sign else digits
+        lead = len(body) - len(body.lstrip("0123456789"))
+        if lead == 0:
+            break
+        numbers.append(int(digits[: (1 if sign else 0) + lead]))
+        if lead < len(body):
+            break
+    if len(numbers) < 2 or any(v < 0 for v in numbers):
+        return None
+    return (numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else title)
+
+
+def _widths(shell: Shell, text: str, i: int) -> list[int] | None:
+    """--widths: integers separated by commas or spaces; None when refused (message written)."""
+    widths = []
+    k = 0
+    text = text.lstrip(" \t\n\v\f\r")
+    while k < len(text):
+        negative = text[k] == "-" and text[k + 1 : k + 2].isdigit()
+        j = k + negative
+        value = 0
+        digits = 0
+        while j < len(text) and text[j] in "0123456789":
+            value = value * 10 + int(text[j])
+            if value > _MAX_WIDTH:
+                shell.dot_error(i + 1, "width too big", f"Maximum column width is {_MAX_WIDTH}")
+                return None
+            digits += 1
+            j += 1
+        if digits == 0:
+            shell.dot_error(i + 1, "syntax error", "should be a comma-separated list if integers")
+            return None
+        widths.append(-value if negative else value)
+        k = j + (text[j : j + 1] == ",")
+        while k < len(text) and text[k] in " \t\n\v\f\r":
+            k += 1
+    return widths
+
+
+def _tag(shell: Shell, name: str, i: int) -> bool:
+    """--tag NAME: the settings saved as a mode of that name."""
+    if find_mode(shell, name) is not None:
+        shell.dot_error(i, "mode already exists")
+        return True
+    if len(shell.saved_modes) > _MAX_SAVED_MODES:
+        shell.dot_error(i - 1, "cannot add more modes")
+        return True
+    shell.saved_modes[name] = shell.settings.copy()
+    return False
+
+
+_MAX_SAVED_MODES = 25
 
 
 @command("prompt", "prompt MAIN CONTINUE", "Replace the standard prompts", safe=True)
@@ -141,16 +519,15 @@ def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
     words=(*SWITCHES, "always"),
 )
 def _headers(shell: Shell, args: list[str]) -> int:
-    if len(args) == 2 and args[1].lower() == "always":
-        value: bool | None = True
+    s = shell.settings
+    if len(args) != 2:
+        return usage_error(shell, "headers")
+    if args[1] == "always":
+        s.titles = modes.TITLES_ALWAYS
     else:
-        value = _switch(shell, args, "headers")
-    if value is None:
-        return 1
-    shell.settings.headers = value
-    shell.settings.headers_set = True
-    # "always": names for a result without rows too, as the modes that show names do by default
-    shell.settings.headers_always = len(args) == 2 and args[1].lower() == "always"
+        s.titles = modes.TITLES_ON if boolean_value(args[1], shell.error) else modes.TITLES_OFF
+    s.headers_set = True  # a mode no longer says whether names show
+    s.title_text = modes.BY_NAME.get(s.mode, modes.BY_NAME["list"]).title_text
     return 0
 
 
@@ -176,7 +553,7 @@ def _separator(shell: Shell, args: list[str]) -> int:
 
 @command("width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output", safe=True)
 def _width(shell: Shell, args: list[str]) -> int:
-    shell.settings.widths = [integer_value(arg) for arg in args[1:]]
+    shell.settings.widths = [max(-_MAX_WIDTH, min(_MAX_WIDTH, integer_value(arg))) for arg in args[1:]]
     return 0
 
 
@@ -212,8 +589,8 @@ def _show(shell: Shell, args: list[str]) -> int:
         ("echo", on[shell.flags.echo]),
         ("eqp", "off"),
         ("explain", "auto"),
-        ("headers", on[s.headers]),
-        ("mode", mode_description(shell)),
+        ("headers", "always" if s.headers_always else on[s.headers]),
+        ("mode", s.mode),
         ("nullvalue", c_string(s.null)),
         ("output", shell.redirect_name or "stdout"),
         ("colseparator", c_string(s.colsep)),
@@ -245,36 +622,49 @@ def open_output(shell: Shell, target: str) -> None:
 
 
 def _redirect(shell: Shell, args: list[str], once: bool) -> int:
-    """.output and .once, as sqlite3 3.40 does them (including its error messages)."""
-    name = "once" if once else "output"
-    target = None
-    bom = False
+    """.output and .once, as sqlite3 3.54 takes them (its options and messages)."""
+    target: str | None = None
+    bom = keep = False
     i = 1
     while i < len(args):
         arg = args[i]
         if arg.startswith("-"):
-            if arg in ("-bom", "--bom"):
+            z = arg[1:] if arg.startswith("--") else arg
+            if z == "-bom":
                 bom = True
+            elif z in ("-plain", "-show"):
+                pass  # for -w (a browser), and output captured to "memory", which is not kept
+            elif z == "-keep":
+                keep = True
+            elif z == "-error-prefix":
+                if i + 1 >= len(args):
+                    return shell.dot_error(i, "missing argument")
+                i += 1
+                shell.error_prefix = args[i] or None
             else:
-                shell.out.write(f'ERROR: unknown option: "{arg}".  Usage:\n{_usage(name)}\n')
-                return 1
+                return shell.dot_error(i, "unknown option")
         elif target is None:
-            target = arg
+            if keep:
+                return shell.dot_error(i, "incompatible with prior options")
+            if arg == "memory" and once:
+                return shell.dot_error(0, 'cannot redirect to "memory"')
+            target = "/dev/null" if arg == "off" else arg
             if target.startswith("|"):
                 target = " ".join([target, *args[i + 1 :]])
                 break
         else:
-            shell.out.write(f'ERROR: extra parameter: "{arg}".  Usage:\n{_usage(name)}\n')
-            return 1
+            return shell.dot_error(i, "surplus argument")
         i += 1
+    if keep and target is None:
+        return 0
     target = target or "stdout"
     shell.reset_output()
     shell.out_count = 2 if once else 0
     if target == "stdout":
         shell.redirect_name = "stdout"
         return 0
-    if target == "off":
-        return 1  # sqlite3 3.40: output stays on stdout, and the command fails
+    if target == "memory":
+        target = "/dev/null"  # captured for .output --show, which this shell does not keep
     try:
         open_output(shell, target)
     except OSError:

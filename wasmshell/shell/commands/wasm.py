@@ -13,6 +13,7 @@ from ...engine import WasmError, portability
 from ...engine.names import fold
 from ...engine.portability import Portability
 from ..output.base import OutputSettings
+from ..output.modes import TITLES_ON
 from ..output.render import renderer_for
 from ..state import Shell
 
@@ -218,16 +219,14 @@ def _table_row(session: Any, entry: Any) -> tuple[str, str, int, int] | None:
 
 def _funcs_table(shell: Shell, rows: list[tuple[Any, ...]]) -> None:
     columns = FUNCS_COLUMNS
-    settings = OutputSettings()
-    settings.headers, settings.wrap = True, 0
     if shell.settings.mode == "pretty":
         # A table like a query's, narrow enough for a terminal: what a
         # function is and how it is doing. Any other mode shows every column.
-        settings.mode = "pretty"
+        settings = OutputSettings("pretty", titles=TITLES_ON)
         keep = [columns.index(c) for c in PRETTY_FUNCS_COLUMNS]
         columns, rows = PRETTY_FUNCS_COLUMNS, [tuple(row[k] for k in keep) for row in rows]
     else:
-        settings.mode = "column"
+        settings = OutputSettings("column", titles=TITLES_ON)
     renderer = renderer_for(shell.out, settings)
     renderer.start(list(columns))
     pretty = settings.mode == "pretty"

@@ -13,43 +13,66 @@ from typing import Any, TextIO
 
 
 class OutputSettings:
-    """How results are written: sqlite3's .mode, .headers, .separator, .nullvalue, .width.
+    """How results are written: sqlite3 3.54's output mode, which .mode, .headers, .separator,
+    .nullvalue and .width set (the fields of its result formatter's spec), and the interactive
+    view's row limit.
 
     A plain class, not a dataclass: importing ``dataclasses`` costs start-up time.
     """
 
     __slots__ = (
-        "colsep",
-        "headers",
-        "headers_always",
-        "headers_set",
-        "maxrows",
-        "mode",
-        "null",
-        "quote",
-        "rowsep",
-        "table",
-        "widths",
-        "wordwrap",
-        "wrap",
-    )
+        "align", "auto_width", "blob", "border", "char_limit", "colsep", "escape", "fpfmt",
+        "headers_set", "ifmt", "line_limit", "maxrows", "mode", "multiinsert", "null", "rowcount",
+        "rowsep", "screenwidth", "split", "table", "text", "textjsonb", "title_limit", "title_text",
+        "titles", "widths", "wordwrap", "wrap",
+    )  # fmt: skip
 
-    def __init__(self, **changes: Any) -> None:
-        self.mode = "list"
-        self.headers = False
-        self.headers_set = False  # .mode column turns headers on unless .headers was used
-        self.headers_always = False  # .headers always: names for a result without rows too
-        self.colsep = "|"
-        self.rowsep = "\n"
-        self.null = ""
-        self.widths: list[int] = []
-        self.wrap = 0  # columnar modes wrap longer values at this width (--wrap N; 0: never)
-        self.wordwrap = True  # ... breaking them between words (--wordwrap on, 3.54's default)
-        self.quote = False  # ... and show values as SQL literals (--quote)
-        self.table = "table"  # the table name insert mode writes
+    def __init__(self, mode: str = "list", **changes: Any) -> None:
+        from .modes import change
+
         self.maxrows = 40  # the interactive "pretty" mode shows at most this many rows
+        self.reset()
+        change(self, mode)
         for name, value in changes.items():
             setattr(self, name, value)
+
+    def reset(self) -> None:
+        """Every setting of the mode back to nothing set (sqlite3's zeroed spec); a mode's own
+        values come from ``modes.change``."""
+        self.mode = "list"
+        self.colsep = self.rowsep = self.null = self.table = ""
+        self.text = self.title_text = "plain"  # how TEXT and the names are encoded (qrf.py)
+        self.blob = "auto"  # how a BLOB is shown; auto: as the TEXT encoding implies
+        self.escape = "auto"  # control characters: auto (as ascii), off, ascii, symbol
+        self.titles = 0  # names shown? modes.TITLES_*: 0 as the layout has it, off, on, always
+        self.headers_set = False  # .headers was used: a mode no longer says whether names show
+        self.border = self.wordwrap = self.textjsonb = 0  # modes.AUTO, NO or YES
+        self.line_limit = self.char_limit = self.title_limit = 0  # 0: no limit
+        self.multiinsert = 0  # insert mode: rows per INSERT up to this many bytes (0: one)
+        self.screenwidth, self.auto_width = 0, False  # columnar modes fit this width (0: any)
+        self.widths: list[int] = []  # set column widths (negative: right-aligned)
+        self.align = ""  # per column: L, C or R
+        self.wrap = 0  # columnar modes wrap longer values at this width (0: never)
+        self.rowcount = self.split = False
+        self.fpfmt = self.ifmt = ""  # printf formats of REALs and INTEGERs ("": SQLite's text)
+
+    def copy(self) -> OutputSettings:
+        """An independent copy (a saved mode, or one .mode --once restores)."""
+        other = object.__new__(OutputSettings)
+        for name in self.__slots__:
+            value = getattr(self, name)
+            setattr(other, name, list(value) if isinstance(value, list) else value)
+        return other
+
+    @property
+    def headers(self) -> bool:
+        """Whether rows are preceded by the column names."""
+        return self.titles >= 2
+
+    @property
+    def headers_always(self) -> bool:
+        """Whether the names show for a result without rows too."""
+        return self.titles == 3
 
 
 # False: the Python loops even where the C ones are built (the tests compare the two).

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import qrf
 from .base import Renderer
+from .modes import BY_NAME, NO
 
 _SPACE = frozenset(b" \t\n\v\f\r")
 _CONTROL = re.compile(b"[\x00-\x1f]")
@@ -223,15 +224,20 @@ def with_tabs(z: bytes) -> str:
 
 
 class ColumnarRenderer(Renderer):
-    """column, table, box and markdown: sized to the widest value, written at the end."""
+    """column, table, box, markdown (and psql, qbox, split): sized to the widest value, written
+    at the end."""
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
         s = self.s
-        self.vs = qrf.ValueStyle(qrf.SQL, null="NULL") if s.quote else qrf.ValueStyle(qrf.PLAIN, null=s.null)
-        title = qrf.ValueStyle(qrf.PLAIN)
+        self.vs = qrf.ValueStyle.of(s)
+        self.vs.raw = self.out.write
+        names = self.vs.titles(s.title_text)
         self.titles = s.headers
-        self.names = [qrf.encode_text(c, title).encode("utf-8", "surrogateescape") for c in self.columns]
+        texts = [qrf.encode_text(c, names) for c in self.columns]
+        if s.title_limit > 0:
+            texts = [qrf.title_limit(t, s.title_limit) for t in texts]
+        self.names = [t.encode("utf-8", "surrogateescape") for t in texts]
         self.cells: list[tuple[bytes, bool]] = []  # (rendered value, numeric), row after row
 
     def row(self, values: Sequence[Any]) -> None:
@@ -239,19 +245,28 @@ class ColumnarRenderer(Renderer):
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         vs, render, add = self.vs, qrf.render, self.cells.append
+        plain_ints = not vs.special
         for values in rows:
             self.count += 1
             for v in values:
                 t = type(v)
-                if t is int:
+                if t is int and plain_ints:
                     add((str(v).encode(), True))
                 else:
-                    add((render(v, vs).encode("utf-8", "surrogateescape"), t is float))
+                    add((render(v, vs).encode("utf-8", "surrogateescape"), t is int or t is float))
 
     def finish(self) -> None:
-        if self.count == 0 and not self.titles:
+        s = self.s
+        if self.count == 0 and not s.headers_always:
+            if s.rowcount:
+                self.out.write("(0 rows)\n")
             return
         _Layout(self).write()
+
+
+_LEFT, _CENTER, _RIGHT = 1, 2, 3
+_ALIGN = {"L": _LEFT, "C": _CENTER, "R": _RIGHT}
+_MIN_SQUEEZE, _MIN_EX_SQUEEZE = 8, 16  # 3.54 narrows no column below these (screen width)
 
 
 class _Layout:
@@ -259,8 +274,10 @@ class _Layout:
 
     def __init__(self, r: ColumnarRenderer) -> None:
         s = r.s
-        self.out, self.mode, self.ncol, self.count = r.out, s.mode, len(r.columns), r.count
-        self.wordwrap = s.wordwrap
+        self.s = s
+        self.out, self.ncol, self.count = r.out, len(r.columns), r.count
+        self.style = BY_NAME[s.mode].style if s.mode in BY_NAME else "column"
+        self.border = s.border != NO or self.style == "markdown"
         head = [(name, False) for name in r.names] if r.titles else []
         self.cells = head + r.cells
         self.titles = r.titles
@@ -272,12 +289,15 @@ class _Layout:
             self.cell_widths.append(w)
             natural[k % self.ncol] = max(natural[k % self.ncol], w)
             multi = multi or lines
-        self.right = [False] * self.ncol  # a negative .width right-aligns its column
-        self.widths = []
+        self.align = [self._body_align(j) for j in range(self.ncol)]
+        self.title_align = [_RIGHT if self._odd_right(j) else _CENTER for j in range(self.ncol)]
+        if not self.titles:
+            self.align = [_RIGHT if self._odd_right(j) else a for j, a in enumerate(self.align)]
+        self.widths, self.fixed = [], []
         for j in range(self.ncol):
             set_width = s.widths[j] if j < len(s.widths) else 0
             w = abs(set_width)
-            self.right[j] = set_width < 0
+            self.fixed.append(w != 0)
             if w == 0:
                 w = natural[j]
                 if 0 < s.wrap < w:
@@ -287,16 +307,109 @@ class _Layout:
                 w = max(w, 2) if w == 1 else w
             self.widths.append(w)
         self.multi = multi
+        self.margin = 2
+        self.split_rows = 0
+        if (
+            self.ncol == 1 and len(self.cells) > 1 and s.split and self.style == "column"
+            and not self.titles and _screen_width(s) > self.widths[0] + 3
+        ):  # fmt: skip
+            self._split(_screen_width(s))
+        else:
+            self._fit(_screen_width(s), natural)
+        self.height = s.line_limit if s.line_limit > 0 else 1 << 62
+
+    def _body_align(self, j: int) -> int:
+        """Column ``j``'s alignment below the names: --align's letter, else right for a negative
+        width, else 0 (numbers right, the rest left)."""
+        s = self.s
+        if j < len(s.align):
+            return _ALIGN.get(s.align[j].upper(), 0)
+        return _RIGHT if j < len(s.widths) and s.widths[j] < 0 else 0
+
+    def _odd_right(self, j: int) -> bool:
+        """3.54 right-aligns a column with a negative width whose --align letter is not L, C or R
+        (its names' row; its body too when there are no names)."""
+        s = self.s
+        if not (j < len(s.align) and j < len(s.widths) and s.widths[j] < 0):
+            return False
+        return s.align[j].upper() not in "LCR"
+
+    def _fit(self, screen: int, natural: list[int]) -> None:
+        """Narrow the widest columns (and drop the margins) until the table fits ``screen``."""
+        if screen <= 0:
+            return
+        n = self.ncol
+        if self.style == "column":
+            sep = n * 2 - 2
+        else:
+            sep = n * 3 + 1 - (0 if self.border else 2)
+        total = sum(self.widths)
+        if screen >= total + sep:
+            return
+        self.margin = 0
+        sep = n - 1 if self.style == "column" else n + 1 - (0 if self.border else 2)
+        target = screen - sep
+        while total > target:
+            best, widest = -1, 0
+            for j, w in enumerate(self.widths):
+                if (
+                    not self.fixed[j] and w > widest and w > _MIN_SQUEEZE
+                    and (w > _MIN_EX_SQUEEZE or w * 2 > natural[j])
+                ):  # fmt: skip
+                    best, widest = j, w
+            if best < 0:
+                break
+            gain = widest // 2 if widest >= _MIN_SQUEEZE * 2 else widest - _MIN_SQUEEZE
+            gain = min(gain, total - target)
+            total -= gain
+            self.widths[best] -= gain
+            self.multi = True
+
+    def _split(self, screen: int) -> None:
+        """A single column laid out as several side by side, top to bottom, to fill ``screen``."""
+        widths = self.cell_widths
+        count = len(self.cells)
+        best: list[int] | None = None
+        ncol, nxt = 1, 2
+        while True:
+            layout = _columns_fit(widths, nxt, screen)
+            if layout is None:
+                break
+            best, ncol = layout, nxt
+            nrow = -(-count // ncol)
+            if nrow == 1:
+                break
+            nxt += 1
+            while -(-count // nxt) == nrow:
+                nxt += 1
+        if best is None:
+            return
+        nrow = -(-count // ncol)
+        cells: list[tuple[bytes, bool]] = [(b"", False)] * (nrow * ncol)
+        cell_widths = [0] * (nrow * ncol)
+        for i, cell in enumerate(self.cells):
+            k = (i % nrow) * ncol + i // nrow
+            cells[k], cell_widths[k] = cell, widths[i]
+        self.cells, self.cell_widths, self.ncol = cells, cell_widths, ncol
+        self.widths, self.fixed = best, [True] * ncol
+        self.align = self.align * ncol
+        self.margin = min((screen - sum(best)) // (ncol - 1), 5)
 
     def write(self) -> None:
-        mode, out = self.mode, []
-        start, colsep, end = {
-            "box": ("│ ", " │ ", " │\n"),
-            "column": ("", "  ", "\n"),
-        }.get(mode, ("| ", " | ", " |\n"))
-        if mode == "box":
+        style, out, m = self.style, [], self.margin
+        pad = " " * (m > 0)
+        if style == "box":
+            start, colsep, end = "│" + pad, pad + "│" + pad, pad + "│\n"
+        elif style == "column":
+            start, colsep, end = "", " " * max(m, 1), "\n"
+        else:
+            start, colsep, end = "|" + pad, pad + "|" + pad, pad + "|\n"
+        if not self.border:
+            start, end = start[1:], "\n"
+        self.rtrim = style == "column" or not self.border
+        if self.border and style == "box":
             out.append(self._rule(_BOX_TOP))
-        elif mode == "table":
+        elif self.border and style == "table":
             out.append(self._ascii_rule("+"))
         n, ncol = len(self.cells), self.ncol
         for i in range(0, n, ncol):
@@ -306,71 +419,120 @@ class _Layout:
             else:
                 self._one_line(out, i, start, colsep, end)
             if i + ncol < n and (title or self.multi):
-                out.append(self._between(title))
-        out.append(self._bottom())
+                out.append(self._between(title, colsep))
+        out.append(self._bottom(colsep))
+        if self.s.rowcount:
+            out.append(f"({self.count} row{'' if self.count == 1 else 's'})\n")
         self.out.write("".join(out))
+
+    def _line(self, start: str, parts: list[str], colsep: str, end: str) -> str:
+        line = start + colsep.join(parts)
+        if self.rtrim:
+            line = line.rstrip(" ")
+        return line + end
 
     def _one_line(self, out: list[str], i: int, start: str, colsep: str, end: str) -> None:
         """A row when every cell of the result fits on one line: padded, nothing to wrap."""
         parts = []
         for j in range(self.ncol):
             z, num = self.cells[i + j]
-            pad = " " * (self.widths[j] - self.cell_widths[i + j])
             text = with_tabs(z) if _CONTROL.search(z) else z.decode("utf-8", "surrogateescape")
-            parts.append(pad + text if num or self.right[j] else text + pad)
-        line = start + colsep.join(parts)
-        out.append((line.rstrip(" ") if self.mode == "column" else line) + end)
+            parts.append(_aligned(text, self.widths[j] - self.cell_widths[i + j], self.align[j], num))
+        out.append(self._line(start, parts, colsep, end))
 
     def _row(
         self, out: list[str], cells: list[tuple[bytes, bool]], title: bool, start: str, colsep: str, end: str
     ) -> None:
         rest = [z for z, _num in cells]
+        lines = 0
         while True:
             parts, more = [], False
             for j, z in enumerate(rest):
-                this, wide, nxt = wrap_line(z, self.widths[j], self.wordwrap and self.multi)
-                pad = self.widths[j] - wide
-                text = with_tabs(z[:this])
-                if title:
-                    parts.append(" " * (pad // 2) + text + " " * (pad - pad // 2))
-                elif self.right[j] or cells[j][1]:
-                    parts.append(" " * pad + text)
-                else:
-                    parts.append(text + " " * pad)
+                this, wide, nxt = wrap_line(z, self.widths[j], self.s.wordwrap != NO and self.multi)
+                align = self.title_align[j] if title else self.align[j]
+                parts.append(_aligned(with_tabs(z[:this]), self.widths[j] - wide, align, cells[j][1]))
                 rest[j] = z[nxt:]
                 more = more or bool(rest[j])
-            line = start + colsep.join(parts)
-            out.append((line.rstrip(" ") if self.mode == "column" else line) + end)
+            out.append(self._line(start, parts, colsep, end))
+            lines += 1
             if not more:
                 return
+            if lines >= self.height:  # --linelimit: "..." where a value goes on
+                parts = []
+                for j, z in enumerate(rest):
+                    w = self.widths[j]
+                    dots = min(3, w) if z else 0
+                    align = self.title_align[j] if title else self.align[j]
+                    parts.append(_aligned("..."[:dots], w - dots, align, cells[j][1]) if z else " " * w)
+                out.append(self._line(start, parts, colsep, end))
+                return
 
-    def _between(self, title: bool) -> str:
-        mode = self.mode
-        if mode == "table":
+    def _between(self, title: bool, colsep: str) -> str:
+        style = self.style
+        if style == "table":
             return self._ascii_rule("+")
-        if mode == "box":
+        if style == "box":
             return self._rule(_BOX_TITLE if title else _BOX_MID)
-        if mode == "markdown":
+        if style == "markdown":
             return self._ascii_rule("|") if title else ""
         if title:
-            return "  ".join("-" * w for w in self.widths).rstrip(" ") + "\n"
+            return colsep.join("-" * w for w in self.widths).rstrip(" ") + "\n"
         return "\n"
 
-    def _bottom(self) -> str:
-        mode, empty = self.mode, self.count == 0
-        if mode == "box":
+    def _bottom(self, colsep: str) -> str:
+        style, empty = self.style, self.count == 0
+        if not (self.border or empty):
+            return ""
+        if style == "box":
             return self._rule(_BOX_EMPTY if empty else _BOX_BOTTOM)
-        if mode == "table":
+        if style == "table":
             return self._ascii_rule("+")
-        if empty and mode == "markdown":
+        if empty and style == "markdown":
             return self._ascii_rule("|")
-        if empty and mode == "column":
-            return "  ".join("-" * w for w in self.widths).rstrip(" ") + "\n"
+        if empty and style == "column":
+            return colsep.join("-" * w for w in self.widths).rstrip(" ") + "\n"
         return ""
 
     def _rule(self, parts: tuple[str, str, str, str]) -> str:
         left, mid, right, fill = parts
-        return left + mid.join(fill * (w + 2) for w in self.widths) + right + "\n"
+        body = mid.join(fill * (w + self.margin) for w in self.widths)
+        return (left + body + right if self.border else body) + "\n"
 
     def _ascii_rule(self, sep: str) -> str:
-        return sep + sep.join("-" * (w + 2) for w in self.widths) + sep + "\n"
+        body = sep.join("-" * (w + self.margin) for w in self.widths)
+        return (sep + body + sep if self.border else body) + "\n"
+
+
+def _aligned(text: str, room: int, align: int, number: bool) -> str:
+    """``text`` padded with ``room`` spaces as ``align`` says (0: numbers right, the rest left)."""
+    if align == 0:
+        align = _RIGHT if number else _LEFT
+    if align == _CENTER:
+        return " " * (room // 2) + text + " " * (room - room // 2)
+    if align == _RIGHT:
+        return " " * room + text
+    return text + " " * room
+
+
+def _screen_width(s: Any) -> int:
+    """The width the table is to fit: --sw N, or with --sw auto the terminal's (80 when the
+    output is not a terminal, as in sqlite3 3.54)."""
+    if s.screenwidth > 0:
+        return s.screenwidth
+    if not s.auto_width:
+        return 0
+    import os
+
+    try:
+        return os.get_terminal_size(1).columns
+    except OSError:
+        return 80
+
+
+def _columns_fit(widths: list[int], ncol: int, screen: int) -> list[int] | None:
+    """The widths of ``ncol`` columns holding ``widths``'s cells top to bottom, two spaces apart,
+    if they fit in ``screen``; else None."""
+    nrow = -(-len(widths) // ncol)
+    cols = [max(widths[k : k + nrow], default=0) for k in range(0, len(widths), nrow)]
+    cols += [0] * (ncol - len(cols))
+    return cols if sum(cols) + 2 * (ncol - 1) <= screen else None

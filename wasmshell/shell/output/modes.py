@@ -1,11 +1,15 @@
-"""The one table of output modes: for each its name, its renderer, what ``.mode``
-and its command-line switch set, and whether ``.mode``'s error message lists it.
+"""The one table of output modes: for each, what ``.mode NAME`` sets and which renderer lays it out.
 
-Everything that names modes is made from this table: the renderers
-(render.py), ``.mode`` (commands/output.py), the ``-csv``, ``-box`` ...
-switches and their ``-help`` lines (cli.py), and what completion offers after
-``.mode``. The table imports no renderer (they load when first used), so the
-command line reads it without paying for the output code.
+sqlite3 3.54 describes each mode by what it sets in its result formatter: the
+separators, the NULL text, how TEXT, BLOBs and the column names are encoded,
+whether names are shown, and the layout ("style") the formatter draws. This
+table holds the same facts for wasmshell's modes, plus its own interactive
+table view ("pretty"). Everything that names modes is made from it: the
+renderers (render.py), ``.mode`` and ``.show`` (commands/output.py), the
+``-csv``, ``-box`` ... switches and their ``-help`` lines (cli.py), and what
+completion offers after ``.mode``. The table imports no renderer (they load
+when first used), so the command line reads it without paying for the output
+code.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .base import OutputSettings
 
-# A pair of separators (column, row); None leaves that one as it is.
-Separators = tuple[str | None, str | None]
-KEEP: Separators = (None, None)
+# OutputSettings.titles: whether column names are shown (sqlite3's bTitles)
+TITLES_AUTO, TITLES_OFF, TITLES_ON, TITLES_ALWAYS = 0, 1, 2, 3
+# OutputSettings.border, .wordwrap, .textjsonb: a three-way switch
+AUTO, NO, YES = 0, 1, 2
 
 
 class Mode:
@@ -27,110 +32,146 @@ class Mode:
     """
 
     __slots__ = (
-        "becomes", "columnar", "headers", "lazy", "listed", "matches", "name", "null",
-        "preset", "renderer", "separators", "switch", "switch_help",
+        "blob", "border_off", "colsep", "layout", "lazy", "literal_reals", "name", "null", "renderer",
+        "rowcount", "rowsep", "split", "style", "switch", "switch_help", "text", "title_text", "titles",
     )  # fmt: skip
 
     def __init__(
         self,
         name: str,
-        renderer: str = "",  # "module:Class" in this package; "" when the word chooses another mode
+        style: str,  # the layout: list, line, json, jobject, html, insert, count, off, or a columnar one
         *,
-        becomes: str = "",  # the mode it sets, when not its own name ("tabs" is list mode with tabs)
-        matches: str | None = "",  # what .mode matches a prefix of ("" its name; None: the whole name only)
-        separators: Separators = KEEP,  # what .mode sets
-        switch: Separators | None = None,  # what the -NAME switch sets; None: no switch
-        switch_help: str = "",  # the switch's line in -help, when not "set output mode to 'NAME'"
-        columnar: bool = False,  # sized from every row; takes --wrap, --wordwrap, --quote
-        headers: bool = False,  # .mode turns headers on, unless .headers was used
-        listed: bool = True,  # named in .mode's error message (sqlite3's list)
-        preset: tuple[int, bool, bool] | None = None,  # the (wrap, wordwrap, quote) it stands for
+        colsep: str | None = None,  # what .mode sets; None: leaves it as it is
+        rowsep: str | None = None,
+        null: str | None = "",
+        text: str = "plain",  # how TEXT is encoded (qrf.py)
+        title_text: str | None = None,  # how the names are (None: as TEXT)
+        blob: str = "auto",
+        titles: int = TITLES_OFF,  # shown by default? (TITLES_AUTO: never, the layout has no names)
+        layout: int = 0,  # 1: line mode, 2: columnar (takes --wrap, --widths, --align ...)
+        border_off: bool = False,
+        split: bool = False,  # a single column is split into several to fill the screen
+        rowcount: bool = False,  # "(N rows)" after the table
+        switch: bool = False,  # has a -NAME command-line switch
+        switch_help: str | None = None,  # the switch's -help line, when not "set '.mode NAME'";
+        # "": a switch -help does not list
         lazy: bool = False,  # its renderer is loaded when first used, not with the others
-        null: str = "",  # what .mode sets .nullvalue to (sqlite3 3.54 resets it with each mode)
     ) -> None:
-        self.name, self.renderer, self.becomes, self.matches = name, renderer, becomes, matches
-        self.separators, self.switch, self.switch_help = separators, switch, switch_help
-        self.columnar, self.headers, self.listed = columnar, headers, listed
-        self.preset, self.lazy, self.null = preset, lazy, null
+        self.name, self.style, self.colsep, self.rowsep, self.null = name, style, colsep, rowsep, null
+        self.text, self.title_text, self.blob, self.titles = text, title_text or text, blob, titles
+        self.layout, self.border_off, self.split, self.rowcount = layout, border_off, split, rowcount
+        self.switch, self.switch_help, self.lazy = switch, switch_help, lazy
+        self.renderer = _RENDERERS[style]
+        self.literal_reals = style in ("json", "jobject", "insert")  # REALs as SQL literals (1e+300)
 
     def __repr__(self) -> str:
         return f"Mode({self.name!r})"
 
     @property
-    def mode(self) -> str:
-        """The value of ``OutputSettings.mode`` the word sets."""
-        return self.becomes or self.name
-
-    @property
     def help(self) -> str:
         """The ``-help`` line of the mode's command-line switch."""
-        return self.switch_help or f"set output mode to '{self.name}'"
+        return self.switch_help if self.switch_help is not None else f"set '.mode {self.name}'"
 
 
 _COLUMNAR = "columnar:ColumnarRenderer"
+_RENDERERS = {
+    "list": "streams:ListRenderer",
+    "line": "streams:LineRenderer",
+    "json": "streams:JsonRenderer",
+    "jobject": "streams:JsonRenderer",
+    "html": "streams:HtmlRenderer",
+    "insert": "streams:InsertRenderer",
+    "count": "streams:CountRenderer",
+    "off": "streams:OffRenderer",
+    "box": _COLUMNAR,
+    "column": _COLUMNAR,
+    "table": _COLUMNAR,
+    "markdown": _COLUMNAR,
+    "pretty": "pretty:PrettyRenderer",
+}
+_ALWAYS = TITLES_ALWAYS
 
-# In the order sqlite3's .mode tries them for a prefix: ".mode l" is line mode.
+# In sqlite3 3.54's order, which ".mode --list" follows.
 MODES: tuple[Mode, ...] = (
-    Mode("line", "streams:LineRenderer", matches="lines", separators=(": ", "\n"), switch=(": ", "\n")),
-    Mode("column", _COLUMNAR, matches="columns", separators=(None, "\n"), switch=KEEP,
-         columnar=True, headers=True),
-    Mode("list", "streams:ListRenderer", separators=("|", "\n"), switch=KEEP),
-    Mode("html", "streams:HtmlRenderer", switch=KEEP, switch_help="set output mode to HTML", headers=True),
-    Mode("tcl", "streams:TclRenderer", separators=(" ", "\n"), null='""'),
-    Mode("csv", "streams:CsvRenderer", separators=(",", "\r\n"), switch=(",", "\r\n")),
-    Mode("tabs", "streams:CsvRenderer", separators=("\t", "\n"), switch=("\t", "\n")),
-    Mode("insert", "streams:InsertRenderer", null="NULL"),
-    Mode("quote", "streams:QuoteRenderer", separators=(",", "\n"), switch=(",", "\n"), null="NULL"),
-    Mode("ascii", "streams:ListRenderer", separators=("\x1f", "\x1e"), switch=("\x1f", "\x1e")),
-    Mode("markdown", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
-    Mode("table", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
-    Mode("box", _COLUMNAR, switch=KEEP, columnar=True, headers=True),
-    Mode("count", "streams:CountRenderer", listed=False),
-    Mode("off", "streams:OffRenderer", listed=False),
-    Mode("json", "streams:JsonRenderer", switch=KEEP, null="null"),
+    Mode("ascii", "list", colsep="\x1f", rowsep="\x1e", switch=True),
+    Mode("box", "box", titles=_ALWAYS, layout=2, switch=True),
+    Mode("c", "list", colsep=",", rowsep="\n", null="NULL", text="tcl", blob="tcl"),
+    Mode("column", "column", titles=_ALWAYS, layout=2, switch=True),
+    Mode("count", "count", null=None, titles=TITLES_AUTO),
+    Mode("csv", "list", colsep=",", rowsep="\r\n", text="csv", switch=True,
+         switch_help="set '.mode csv -limits off'"),
+    Mode("html", "html", text="html", titles=_ALWAYS, switch=True),
+    Mode("insert", "insert", null="NULL", text="sql"),
+    Mode("jatom", "list", colsep=",", rowsep="\n", null="null", text="json"),
+    Mode("jobject", "jobject", rowsep="\n", null="null", text="json", titles=TITLES_AUTO),
+    Mode("json", "json", null="null", text="json", titles=TITLES_AUTO, switch=True),
+    Mode("line", "line", colsep=": ", rowsep="\n", titles=TITLES_AUTO, layout=1, switch=True),
+    Mode("list", "list", colsep="|", rowsep="\n", switch=True),
+    Mode("markdown", "markdown", titles=_ALWAYS, layout=2, switch=True),
+    Mode("off", "off", null=None, titles=TITLES_AUTO),
+    Mode("psql", "table", titles=_ALWAYS, layout=2, border_off=True, rowcount=True, switch=True,
+         switch_help=""),
+    Mode("qbox", "box", null="NULL", text="sql", title_text="plain", titles=_ALWAYS, layout=2),
+    Mode("quote", "list", colsep=",", rowsep="\n", null="NULL", text="sql", switch=True),
+    Mode("split", "column", layout=2, split=True),
+    Mode("table", "table", titles=_ALWAYS, layout=2, switch=True),
+    Mode("tabs", "list", colsep="\t", rowsep="\n", text="csv", switch=True),
+    Mode("tcl", "list", colsep=" ", rowsep="\n", null='""', text="tcl", blob="tcl"),
     # The interactive default: rich tables (rich is imported when it is used).
-    Mode("pretty", "pretty:PrettyRenderer", listed=False, lazy=True),
-    # box with values quoted as SQL; only the whole word.
-    Mode("qbox", becomes="box", matches=None, columnar=True, headers=True, preset=(0, True, True),
-         null="NULL"),
+    Mode("pretty", "pretty", lazy=True),
 )  # fmt: skip
 
 BY_NAME: dict[str, Mode] = {mode.name: mode for mode in MODES}
-NAMES: tuple[str, ...] = tuple(sorted(BY_NAME))
-SWITCHES: tuple[str, ...] = tuple(mode.name for mode in MODES if mode.switch is not None)
-COLUMNAR: frozenset[str] = frozenset(mode.mode for mode in MODES if mode.columnar)
-MODE_ERROR = "Error: mode should be one of: " + " ".join(name for name in NAMES if BY_NAME[name].listed)
+# What .mode takes besides the modes themselves: sqlite3 3.54's defaults for a pipe and a terminal.
+DEFAULTS = ("batch", "tty")
+NAMES: tuple[str, ...] = tuple(sorted((*BY_NAME, *DEFAULTS)))
+SWITCHES: tuple[str, ...] = tuple(mode.name for mode in MODES if mode.switch)
+COLUMNAR: frozenset[str] = frozenset(mode.name for mode in MODES if mode.layout == 2)
+# The layouts that show the names of a result without rows (--titles always) ...
+TITLED = frozenset({"list", "html", "box", "column", "table", "markdown"})
+# ... and that end with a row count (--rowcount), so a result without rows shows
+COUNTED = TITLED | {"line", "insert"}
+
+# sqlite3 3.54's default limits (.mode --limits on): lines per value, characters, title width
+LIMITS_ON = (5, 300, 20)
+MULTI_INSERT = 3000  # bytes per INSERT of the "tty" mode
 
 
-def matching(word: str) -> Mode | None:
-    """The mode ``.mode word`` chooses: the first whose spelling ``word`` begins, as in sqlite3."""
-    if not word:
-        return None
-    for mode in MODES:
-        if mode.matches is None:
-            continue
-        if (mode.matches or mode.name).startswith(word):
-            return mode
-    return None
-
-
-def set_separators(settings: OutputSettings, separators: Separators) -> None:
-    """Set the column and row separators a mode names, keeping the others."""
-    colsep, rowsep = separators
-    if colsep is not None:
-        settings.colsep = colsep
-    if rowsep is not None:
-        settings.rowsep = rowsep
-
-
-def apply_switch(settings: OutputSettings, name: str) -> None:
-    """What the command-line switch ``-name`` sets: a little less than ``.mode`` (as in sqlite3)."""
+def change(settings: OutputSettings, name: str) -> None:
+    """What ``.mode NAME`` (or its switch) sets: the mode's separators, NULL text, encodings,
+    whether names show (unless ``.headers`` was used), border and row count; the rest stays."""
+    if name == "batch":
+        headers_set = settings.headers_set
+        settings.reset()
+        change(settings, "list")
+        settings.line_limit = settings.char_limit = settings.title_limit = 0
+        settings.headers_set = headers_set
+        return
+    if name == "tty":
+        headers_set = settings.headers_set
+        settings.reset()
+        change(settings, "qbox")
+        settings.auto_width = True
+        settings.text = "relaxed"
+        settings.line_limit, settings.char_limit, settings.title_limit = LIMITS_ON
+        settings.textjsonb = YES
+        settings.multiinsert = MULTI_INSERT
+        settings.headers_set = headers_set
+        return
     mode = BY_NAME[name]
-    assert mode.switch is not None, name
-    settings.mode = mode.mode
-    set_separators(settings, mode.switch)
-    if mode.columnar:
-        settings.wrap = 0  # unlike .mode, the switches set no wrapping
+    settings.mode = name
+    if mode.colsep is not None:
+        settings.colsep = mode.colsep
+    if mode.rowsep is not None:
+        settings.rowsep = mode.rowsep
+    if mode.null is not None:
+        settings.null = mode.null
+    settings.text, settings.blob = mode.text, mode.blob
     if not settings.headers_set:
-        settings.headers = mode.headers
-    settings.null = mode.null
+        settings.titles = mode.titles
+    settings.title_text = mode.title_text
+    settings.border = NO if mode.border_off else AUTO
+    settings.split = mode.split
+    if mode.split:
+        settings.auto_width = True
+    settings.rowcount = mode.rowcount

@@ -18,13 +18,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from ...sqltext import quote_identifier
 from .values import real_literal, real_text
 
 # How TEXT is encoded
-PLAIN, SQL, CSV, HTML, C, JSON, RELAXED = "plain", "sql", "csv", "html", "c", "json", "relaxed"
+PLAIN, SQL, CSV, HTML, C, JSON, RELAXED = "plain", "sql", "csv", "html", "tcl", "json", "relaxed"
 # How a BLOB is shown (AUTO: as its TEXT encoding implies)
 AUTO, AS_TEXT, HEX, SIZE = "auto", "text", "hex", "size"
 # How control characters are escaped
@@ -40,9 +41,14 @@ _SQL_CONTROL = re.compile("[\x00-\x1f]")
 
 class ValueStyle:
     """How one mode writes values: ``text`` and ``blob`` encodings, ``escape``, ``null``, the
-    column separator (a CSV field holding it is quoted) and REALs as text or as literals."""
+    column separator (a CSV field holding it is quoted) and REALs as text or as literals; and
+    what ``.mode`` options add: a limit on a value's characters, printf formats of numbers,
+    JSONB BLOBs shown as JSON."""
 
-    __slots__ = ("blob", "colsep", "escape", "literal_reals", "null", "text")
+    __slots__ = (
+        "blob", "char_limit", "colsep", "direct", "escape", "fpfmt", "ifmt", "literal_reals", "null",
+        "raw", "special", "text", "textjsonb",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -53,12 +59,53 @@ class ValueStyle:
         null: str = "",
         colsep: str = ",",
         literal_reals: bool = False,
+        char_limit: int = 0,
+        ifmt: str = "",
+        fpfmt: str = "",
+        textjsonb: bool = False,
     ) -> None:
-        self.text, self.escape, self.null, self.colsep = text, escape, null, colsep
+        self.text, self.null, self.colsep = text, null, colsep
+        self.escape = ASCII if escape == AUTO else escape
         self.literal_reals = literal_reals
         if blob == AUTO:
-            blob = {SQL: SQL, RELAXED: SQL, C: C, JSON: JSON}.get(text, AS_TEXT)
+            blob = {SQL: SQL, RELAXED: SQL, JSON: JSON}.get(text, AS_TEXT)  # as sqlite3 3.54.1 does
         self.blob = blob
+        self.char_limit, self.ifmt, self.fpfmt, self.textjsonb = char_limit, ifmt, fpfmt, textjsonb
+        # render() takes its slower path only when one of these is set
+        self.special = bool(char_limit or ifmt or fpfmt or textjsonb)
+        # Where a BLOB shown as text goes with --escape off: sqlite3 3.54 writes its bytes to the
+        # output at once, which puts them before a columnar table (None: in the value).
+        self.raw: Callable[[str], Any] | None = None
+        # Values go straight into the output (the streaming layouts but line): 3.54 writes a
+        # BLOB shown as text out at once there, and so never cuts it at --charlimit.
+        self.direct = False
+
+    @classmethod
+    def of(
+        cls, s: Any, *, literal_reals: bool = False, text: str | None = None, null: str | None = None
+    ) -> ValueStyle:
+        """The style the output settings ``s`` (OutputSettings) describe; a layout that forces
+        an encoding or a NULL text (json, html, insert) passes it."""
+        blob = s.blob
+        if blob == AUTO:  # from the encoding the settings name, even where the layout forces another
+            blob = ValueStyle(s.text).blob
+        return cls(
+            s.text if text is None else text,
+            blob,
+            escape=s.escape,
+            null=s.null if null is None else null,
+            colsep=s.colsep,
+            literal_reals=literal_reals,
+            char_limit=s.char_limit,
+            ifmt=s.ifmt,
+            fpfmt=s.fpfmt,
+            textjsonb=s.textjsonb == 2,
+        )
+
+    def titles(self, title_text: str) -> ValueStyle:
+        """The style of the column names: ``title_text`` their encoding, no limit on them."""
+        names = ValueStyle(title_text, escape=self.escape, null=self.null, colsep=self.colsep)
+        return names
 
 
 def escape_controls(text: str, escape: str = ASCII) -> str:
@@ -134,6 +181,8 @@ _NUMBER_LIKE = re.compile(r"[-+]?(?:Inf|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|
 
 def render(value: Any, style: ValueStyle) -> str:
     """One value as the style writes it."""
+    if style.special:
+        return _render_special(value, style)
     t = type(value)
     if t is int:
         return str(value)
@@ -144,6 +193,127 @@ def render(value: Any, style: ValueStyle) -> str:
     if t is float:
         return real_literal(value) if style.literal_reals else real_text(value)
     return render_blob(bytes(value), style)
+
+
+def _render_special(value: Any, style: ValueStyle) -> str:
+    """``render`` with the .mode options that change values: --ifmt, --fpfmt, --textjsonb and
+    --charlimit."""
+    t = type(value)
+    if t is int and style.ifmt:
+        text = sqlite_printf(style.ifmt, value)
+    elif t is float and style.fpfmt:
+        text = sqlite_printf(style.fpfmt, value)
+    elif style.textjsonb and t is not str and value is not None and t is not int and t is not float:
+        json_text = jsonb_text(bytes(value))
+        if json_text is None:
+            text = render_blob(bytes(value), style)
+        elif style.text == SQL:
+            text = "jsonb(" + encode_text(json_text, style) + ")"
+        else:
+            text = encode_text(json_text, style)
+    else:
+        text = render(value, _plain(style))
+        if style.direct and style.blob == AS_TEXT and t not in (str, int, float) and value is not None:
+            return text
+    return limit_chars(text, style.char_limit) if style.char_limit > 0 else text
+
+
+@functools.lru_cache(maxsize=8)
+def _plain(style: ValueStyle) -> ValueStyle:
+    """The style without its special options (render's fast path)."""
+    return ValueStyle(
+        style.text, style.blob, escape=style.escape, null=style.null, colsep=style.colsep,
+        literal_reals=style.literal_reals,
+    )  # fmt: skip
+
+
+def title_limit(name: str, limit: int) -> str:
+    """A column name cut to ``limit`` columns with "..." at its end when it is longer (3.54's
+    --titlelimit); tabs and line breaks become spaces."""
+    out: list[str] = []
+    width, mark = 0, -1  # where "..." goes if the name is cut
+    for ch in name:
+        if ch < " ":
+            if ch == "\0":
+                break
+            out.append(" " if ch in "\t\n\r" else ch)
+            continue
+        # 3.54 counts a multi-byte character's bytes, not its width, to place the "..."
+        size = 1 if ch < "\x80" else len(ch.encode("utf-8", "surrogateescape"))
+        if mark < 0 and width + size > limit - 3:
+            mark = len(out)
+        full = width + size > limit if size > 1 else width == limit
+        if full:
+            return "".join(out[:mark]) + "..." if limit >= 3 else "".join(out)
+        out.append(ch)
+        width += 1 if size == 1 else char_width(ch)
+    return "".join(out)
+
+
+def limit_chars(text: str, limit: int) -> str:
+    """``text`` cut after ``limit`` display columns (at least 4) with "..." added, when its
+    UTF-8 form is longer than ``limit`` bytes (3.54's --charlimit)."""
+    if len(text.encode("utf-8", "surrogateescape")) <= limit:
+        return text
+    limit = max(limit, 4)
+    width = 0
+    for i, ch in enumerate(text):
+        if ch < " ":
+            continue  # control characters take no room (a VT100 escape's letters do, as in 3.54)
+        width += char_width(ch)
+        if width > limit:
+            return text[:i] + "..."
+    return text
+
+
+_PRINTF = None
+
+
+def sqlite_printf(fmt: str, value: Any) -> str:
+    """``value`` formatted by SQLite's own printf (``%,d``, 64-bit ``%x`` as sqlite3 has them)."""
+    global _PRINTF
+    if _PRINTF is None:
+        import apsw
+
+        _PRINTF = apsw.Connection(":memory:")
+    return str(_PRINTF.execute("SELECT printf(?, ?)", (fmt, value)).get)
+
+
+def jsonb_text(data: bytes) -> str | None:
+    """The JSON text of a BLOB whose size header says it is one JSONB element (as 3.54 checks
+    before it asks SQLite's json()), or None."""
+    if not _jsonb_sized(data):
+        return None
+    sqlite_printf("%d", 0)  # makes the connection
+    assert _PRINTF is not None
+    try:
+        text = _PRINTF.execute("SELECT json(?)", (data,)).get
+    except Exception:  # not JSONB after all: shown as a BLOB
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _jsonb_sized(data: bytes) -> bool:
+    """Whether the payload size in a JSONB header accounts for exactly the BLOB's bytes."""
+    if not data:
+        return False
+    x = data[0] >> 4
+    if x <= 11:
+        return len(data) == 1 + x
+    n = x - 11 if x < 14 else 4 * (x - 13)
+    if len(data) < 1 + n:
+        return False
+    return int.from_bytes(data[1 : 1 + n], "big") + n + 1 == len(data)
+
+
+_INT_FORMAT = re.compile(r"%[-+0#,]*[0-9]*(?:\.[0-9]+)?[dxXo]")
+_REAL_FORMAT = re.compile(r"%[-+0#,]*[0-9]*(?:\.[0-9]+)?[feEgG]")
+
+
+def valid_format(fmt: str, real: bool) -> bool:
+    """Whether ``fmt`` is one printf conversion of an INTEGER (``%d``, ``%x`` ...) or, with
+    ``real``, of a REAL (``%f``, ``%g`` ...), as .mode --ifmt and --fpfmt take."""
+    return (_REAL_FORMAT if real else _INT_FORMAT).fullmatch(fmt) is not None
 
 
 def render_blob(data: bytes, style: ValueStyle) -> str:
@@ -159,7 +329,11 @@ def render_blob(data: bytes, style: ValueStyle) -> str:
         return '"' + "".join(f"\\u00{b:02x}" for b in data) + '"'
     if kind == SIZE:
         return f"({len(data)}-byte blob)"
-    return escape_controls(data.decode("utf-8", "surrogateescape"), style.escape)
+    text = data.decode("utf-8", "surrogateescape")
+    if style.escape == OFF and style.raw is not None:
+        style.raw(text)
+        return ""
+    return escape_controls(text, style.escape)
 
 
 # East Asian wide and fullwidth ranges as Markus Kuhn's wcwidth() has them, which sqlite3 3.54

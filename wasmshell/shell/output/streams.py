@@ -8,37 +8,62 @@ from typing import Any
 
 from . import qrf
 from .base import Renderer
-from .columnar import width_print
+from .columnar import width_print, wrap_line
+from .modes import NO
 
 CHUNK_ROWS = 1000  # rows written at once by the Python loops
 
 
 class _StyledRenderer(Renderer):
-    """A streaming mode of sqlite3 3.54: values rendered in the mode's ValueStyle (qrf.py)."""
+    """A streaming mode of sqlite3 3.54: values rendered in the ValueStyle (qrf.py) the output
+    settings describe, names in their title encoding."""
 
     def style(self) -> qrf.ValueStyle:
-        raise NotImplementedError
+        return qrf.ValueStyle.of(self.s)
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
         self.vs = self.style()
+        self.vs.direct = not isinstance(self, LineRenderer)
+        self.names = self.vs.titles(self.s.title_text)
 
     def c_layout(self) -> tuple[Any, ...] | None:
-        return None  # 3.54's escapes and encodings are not in the C loop yet
+        return None
+
+    # --rowcount's line after the rows, "{n}" and "{s}" filled in ("": the layout has none)
+    row_count = ""
+
+    def finish(self) -> None:
+        """After the rows: the names of an empty result under --titles always, the row count
+        under --rowcount, then what closes the layout."""
+        if self.count == 0 and self.s.headers_always and self.columns:
+            self.empty_titles()
+        if self.s.rowcount and self.row_count and self.columns:
+            self.out.write(self.row_count.format(n=self.count, s="" if self.count == 1 else "s"))
+        self.close()
+
+    def empty_titles(self) -> None:
+        """The names of a result without rows, where the layout shows them."""
+
+    def close(self) -> None:
+        """What ends the layout's output."""
 
 
 class ListRenderer(_StyledRenderer):
-    """list, tabs, csv and ascii modes: values joined by the separators (csv and tabs: CSV text)."""
-
-    csv = False
+    """The list layout: values joined by the separators, each in the mode's encoding (list,
+    csv, tabs, ascii, quote, tcl, c and jatom are all this layout)."""
 
     def c_layout(self) -> tuple[Any, ...] | None:
-        """_rows.c's loop writes numbers and plain TEXT; BLOBs and TEXT with control characters
-        come back here (qrf.render)."""
+        """_rows.c's loop writes numbers and plain or CSV TEXT; BLOBs and TEXT with control
+        characters come back here (qrf.render)."""
         s, vs = self.s, self.vs
+        if vs.text not in (qrf.PLAIN, qrf.CSV) or vs.blob != qrf.AS_TEXT or vs.escape != qrf.ASCII:
+            return None
+        if vs.special:
+            return None
         header = self._header() if s.headers else None
         return (
-            "csv" if self.csv else "list",
+            "csv" if vs.text == qrf.CSV else "list",
             s.colsep,
             s.rowsep,
             s.null,
@@ -46,13 +71,14 @@ class ListRenderer(_StyledRenderer):
             header,
         )
 
-    def style(self) -> qrf.ValueStyle:
-        s = self.s
-        return qrf.ValueStyle(qrf.CSV if self.csv else qrf.PLAIN, qrf.AS_TEXT, null=s.null, colsep=s.colsep)
+    row_count = "({n} row{s})\n"
 
     def _header(self) -> str:
         s = self.s
-        return s.colsep.join(qrf.encode_text(c, self.vs) for c in self.columns) + s.rowsep
+        return s.colsep.join(qrf.encode_text(c, self.names) for c in self.columns) + s.rowsep
+
+    def empty_titles(self) -> None:
+        self.out.write(self._header())
 
     def row(self, values: Sequence[Any]) -> None:
         self.python_rows((values,))
@@ -61,7 +87,7 @@ class ListRenderer(_StyledRenderer):
         """Rows written a chunk of lines at a time (a write per row costs as much as its formatting)."""
         s = self.s
         sep, end, vs, render = s.colsep, s.rowsep, self.vs, qrf.render
-        plain = not self.csv
+        plain = vs.text == qrf.PLAIN and not vs.special
         lines: list[str] = []
         try:
             for values in rows:
@@ -71,7 +97,7 @@ class ListRenderer(_StyledRenderer):
                 parts = []
                 for v in values:
                     t = type(v)
-                    if t is int:
+                    if t is int and not vs.special:
                         parts.append(str(v))
                     elif t is str and plain and v.isprintable():
                         parts.append(v)
@@ -86,52 +112,67 @@ class ListRenderer(_StyledRenderer):
                 self.out.write("".join(lines))
 
 
-class CsvRenderer(ListRenderer):
-    """csv mode (and tabs): RFC 4180-style quoting where a field needs it."""
-
-    csv = True
-
-
 class LineRenderer(_StyledRenderer):
     """line mode: ``name: value`` per column (names right-aligned, ``: `` the column separator), a
-    blank line between rows;
-    a value of several lines continues under its first."""
-
-    def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.PLAIN, qrf.AS_TEXT, null=self.s.null)
+    blank line between rows; a value of several lines continues under its first, up to
+    --linelimit lines, and is wrapped to fit --screenwidth."""
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
-        width = max((qrf.display_width(c) for c in self.columns), default=0)
-        sep = self.s.colsep  # ": " as .mode line sets it; .separator changes it
-        self.keys = [width_print(c, -width) + sep for c in self.columns]
-        self.indent = "\n" + " " * (width + len(sep))
+        s = self.s
+        names = [qrf.title_limit(c, s.title_limit) if s.title_limit > 0 else c for c in self.columns]
+        width = max((qrf.display_width(c) for c in names), default=0)
+        sep = s.colsep  # ": " as .mode line sets it; .separator changes it
+        self.keys = [width_print(c, -width) + sep for c in names]
+        self.indent = " " * (width + len(sep))
+        self.room = s.screenwidth - (len(sep) + width) if s.screenwidth > 0 else 0
+
+    @property
+    def row_count(self) -> str:  # type: ignore[override]
+        return ("\n" if self.count else "") + "({n} row{s})\n"
 
     def row(self, values: Sequence[Any]) -> None:
         out = ["\n"] if self.count else []
         self.count += 1
         for key, v in zip(self.keys, values, strict=True):
             text = qrf.render(v, self.vs)
-            if "\n" in text:
-                text = self.indent.join(_lines(text))
+            if "\n" in text or self.room or self.s.line_limit:
+                text = ("\n" + self.indent).join(self._lines(text))
             out.append(key + text + "\n")
         self.out.write("".join(out))
 
-
-def _lines(text: str) -> list[str]:
-    """The lines of a value as sqlite3 3.54 splits it in line mode: at LF (a CR before it stays)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
+    def _lines(self, text: str) -> list[str]:
+        """The lines of a value as 3.54 splits it in line mode: at LF (a CR before it stays),
+        and where it would pass the screen width; "..." after --linelimit lines."""
+        s = self.s
+        if self.room:
+            z = text.encode("utf-8", "surrogateescape")
+            lines = []
+            while True:
+                this, _wide, nxt = wrap_line(z, max(self.room, 1), s.wordwrap != NO)
+                lines.append(z[:this].decode("utf-8", "surrogateescape"))
+                z = z[nxt:]
+                if not z:
+                    break
+        else:
+            lines = text.split("\n")
+            if len(lines) > 1 and lines[-1] == "":
+                lines.pop()
+        if 0 < s.line_limit < len(lines):
+            lines = [*lines[: s.line_limit], "..."]
+        return lines
 
 
 class HtmlRenderer(_StyledRenderer):
-    """html mode: table rows in lower case, a cell per line, as sqlite3 3.54 writes them; NULL as
-    null."""
+    """html mode: table rows in lower case, a cell per line, as sqlite3 3.54 writes them; TEXT
+    in HTML, NULL as null, whatever the settings say."""
 
     def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.HTML, qrf.AS_TEXT, null="null")
+        return qrf.ValueStyle.of(self.s, text=qrf.HTML, null="null")
+
+    def start(self, columns: Sequence[str]) -> None:
+        super().start(columns)
+        self.names = self.vs
 
     def row(self, values: Sequence[Any]) -> None:
         w, vs = self.out.write, self.vs
@@ -146,76 +187,73 @@ class HtmlRenderer(_StyledRenderer):
             "<tr>" + "".join("\n<th>" + qrf.encode_text(c, vs) for c in self.columns) + "\n</tr>\n"
         )
 
-    def finish(self) -> None:
-        if self.count == 0 and self.s.headers:
-            self._names()  # an empty result: its names (the runner makes a renderer when it shows them)
+    row_count = "<!-- {n} row{s} -->\n"
 
-
-class QuoteRenderer(_StyledRenderer):
-    """quote mode: every value as an SQL literal (control characters through unistr())."""
-
-    def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.SQL, null=self.s.null)
-
-    def row(self, values: Sequence[Any]) -> None:
-        s, vs = self.s, self.vs
-        if self.count == 0 and s.headers:
-            self.out.write(s.colsep.join(qrf.encode_text(c, vs) for c in self.columns) + s.rowsep)
-        self.count += 1
-        self.out.write(s.colsep.join(qrf.render(v, vs) for v in values) + s.rowsep)
+    def empty_titles(self) -> None:
+        self._names()
 
 
 class InsertRenderer(_StyledRenderer):
-    """insert mode: one INSERT statement per row, REALs as %.16g."""
+    """insert mode: INSERT statements, values as SQL literals (REALs as %.16g); with
+    --multiinsert N, rows are added to one statement until it passes N bytes."""
 
     def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.SQL, null="NULL", literal_reals=True)
+        return qrf.ValueStyle.of(self.s, literal_reals=True, text=qrf.SQL, null="NULL")
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
         self.head = qrf.insert_head(self.s.table or "tab", self.columns if self.s.headers else None)
+        self.size = 0  # bytes of the statement being written (0: none is open)
 
     def row(self, values: Sequence[Any]) -> None:
         self.count += 1
-        vs = self.vs
-        self.out.write(self.head + ",".join([qrf.render(v, vs) for v in values]) + ");\n")
+        vs, most = self.vs, self.s.multiinsert
+        parts = []
+        if self.size == 0 or self.size >= most:
+            if self.size:
+                parts.append(";\n")
+                self.size = 0
+            parts.append(self.head)
+        else:
+            parts.append(",\n  (")
+        parts.append(",".join([qrf.render(v, vs) for v in values]))
+        text = "".join(parts)
+        self.size += len(text.encode("utf-8", "surrogateescape")) + 2
+        if self.size >= most:
+            text += ");\n"
+            self.size = 0
+        else:
+            text += ")"
+        self.out.write(text)
+
+    row_count = "/* {n} row{s} inserted */\n"
+
+    def close(self) -> None:
+        if self.size:
+            self.out.write(";\n")
 
 
 class JsonRenderer(_StyledRenderer):
-    """json mode: an array of objects, one per row; BLOBs as strings of \\u00XX escapes."""
+    """json mode, an array of objects, one per row; jobject mode, an object per line. TEXT as
+    JSON strings, BLOBs as strings of \\u00XX escapes, NULL as null, whatever the settings say."""
 
     def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.JSON, null="null", literal_reals=True)
+        return qrf.ValueStyle.of(self.s, literal_reals=True, text=qrf.JSON, null="null")
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
         self.keys = [qrf.encode_text(name, self.vs) + ":" for name in self.columns]
+        self.marks = ("{", "}\n{", "}\n") if self.s.mode == "jobject" else ("[{", "},\n{", "}]\n")
 
     def row(self, values: Sequence[Any]) -> None:
         w, vs = self.out.write, self.vs
-        w("[{" if self.count == 0 else "},\n{")
+        w(self.marks[1] if self.count else self.marks[0])
         self.count += 1
         w(",".join(key + qrf.render(v, vs) for key, v in zip(self.keys, values, strict=True)))
 
-    def finish(self) -> None:
+    def close(self) -> None:
         if self.count:
-            self.out.write("}]\n")
-
-
-class TclRenderer(_StyledRenderer):
-    """tcl mode: TEXT and names as C strings (control characters, quotes and backslashes escaped,
-    other bytes as they are), BLOBs as octal escapes, numbers as they are, NULL as .nullvalue says
-    (``""`` as .mode tcl sets it)."""
-
-    def style(self) -> qrf.ValueStyle:
-        return qrf.ValueStyle(qrf.C, null=self.s.null)
-
-    def row(self, values: Sequence[Any]) -> None:
-        s, vs = self.s, self.vs
-        if self.count == 0 and s.headers:
-            self.out.write(s.colsep.join(qrf.encode_text(c, vs) for c in self.columns) + s.rowsep)
-        self.count += 1
-        self.out.write(s.colsep.join(qrf.render(v, vs) for v in values) + s.rowsep)
+            self.out.write(self.marks[2])
 
 
 class CountRenderer(Renderer):
