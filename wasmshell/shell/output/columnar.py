@@ -287,12 +287,18 @@ class _Layout:
                 w = max(w, 2) if w == 1 else w
             self.widths.append(w)
         self.multi = multi
+        self.margin = 2  # spaces between columns in column mode (split.py changes it)
+
+    @property
+    def colsep(self) -> str:
+        """What separates columns in column mode: the margin, one to five spaces."""
+        return " " * min(max(self.margin, 1), 5)
 
     def write(self) -> None:
         mode, out = self.mode, []
         start, colsep, end = {
             "box": ("│ ", " │ ", " │\n"),
-            "column": ("", "  ", "\n"),
+            "column": ("", self.colsep, "\n"),
         }.get(mode, ("| ", " | ", " |\n"))
         if mode == "box":
             out.append(self._rule(_BOX_TOP))
@@ -353,7 +359,7 @@ class _Layout:
         if mode == "markdown":
             return self._ascii_rule("|") if title else ""
         if title:
-            return "  ".join("-" * w for w in self.widths).rstrip(" ") + "\n"
+            return self.colsep.join("-" * w for w in self.widths).rstrip(" ") + "\n"
         return "\n"
 
     def _bottom(self) -> str:
@@ -365,7 +371,7 @@ class _Layout:
         if empty and mode == "markdown":
             return self._ascii_rule("|")
         if empty and mode == "column":
-            return "  ".join("-" * w for w in self.widths).rstrip(" ") + "\n"
+            return self.colsep.join("-" * w for w in self.widths).rstrip(" ") + "\n"
         return ""
 
     def _rule(self, parts: tuple[str, str, str, str]) -> str:
