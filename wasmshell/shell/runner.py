@@ -152,6 +152,7 @@ def run_command(shell: Shell, line: str) -> int:
     args = split_args(line[1:])
     if not args:
         return 0
+    shell.dot_line = line
     cmd = find(args[0])
     if cmd is None:
         shell.error(f'Error: unknown command or invalid arguments:  "{args[0]}". Enter ".help" for help')

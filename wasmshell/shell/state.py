@@ -125,6 +125,7 @@ class Shell:
         self.input_source = "<stdin>"  # the one being read: a file's name in error messages
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
+        self.dot_line = ""  # the dot-command line running now, as it was read (for dot_command_error)
         self.quit: Quit | None = None  # set by .quit and .exit: see Quit
 
     @property
