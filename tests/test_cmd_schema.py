@@ -128,12 +128,27 @@ def test_tables_lists_tables_and_views_in_columns(tmp_path):
     assert b"sqlite_sequence" not in run.stdout
 
 
-def test_tables_pads_by_bytes_and_falls_back_to_one_column(tmp_path):
+# The reference lacks FTS5: a virtual table of it has no columns there, so no comment in .schema.
+SCHEMA_WITHOUT_FTS5 = SCHEMA.replace("CREATE VIRTUAL TABLE ft USING fts5(body);\n", "")
+
+
+def test_tables_wraps_names_wider_than_the_screen(tmp_path):
+    """A name wider than the screen (80 columns without a terminal): no split into columns, the
+    column cut to the screen's width and every name wrapped, a blank line between names."""
     setup = 'CREATE TABLE "héllo wörld"(a); CREATE TABLE ü(b);\n' + f"CREATE TABLE {'x' * 90}(c);\n"
-    run = assert_same(tmp_path, ".tables\n.tables %ö%\n", setup=setup)
-    first, second = run.stdout.splitlines()[:2]
-    assert first == "héllo wörld".encode() + b" " * (90 - len("héllo wörld".encode()))
-    assert second == b"x" * 90
+    run = assert_same(tmp_path, ".tables\n.tables %ö%\n.tables x%\n", setup=setup)
+    lines = run.stdout.decode().split("\n")
+    assert lines[:6] == ["héllo wörld", "", "x" * 80, "x" * 10, "", "ü"]
+    assert lines[6:9] == ["héllo wörld", "x" * 80, "x" * 10]  # one name: no blank line
+
+
+def test_tables_columns_share_the_spare_width_and_measure_display_columns(tmp_path):
+    """Split into as many columns as fit, the spare width spread between them (two to five
+    spaces); a wide character takes two columns, a tab eight, a control character ^X."""
+    names = ["a", "bb", "ccc", "界界", "t\tab", "ctl\x01x", "zz" * 12, "y" * 30]
+    setup = "".join(f'CREATE TABLE "{n}"(c);\n' for n in names)
+    run = assert_same(tmp_path, ".tables\n.tables %c%\n.width 3\n.tables\n", setup=setup)
+    assert b"ctl^Ax" in run.stdout and b"t       ab" in run.stdout
 
 
 def test_tables_and_indexes_of_attached_and_temp_databases(tmp_path):
@@ -145,10 +160,25 @@ def test_tables_and_indexes_of_attached_and_temp_databases(tmp_path):
     assert b"aux.far " in run.stdout and b"temp.scratch" in run.stdout and b"aux.far_q" in run.stdout
 
 
-def test_indexes_by_table_and_usage_error(tmp_path):
-    run = assert_same(tmp_path, ".indexes\n.indexes t1\n.indices t%\n.indexes a b\n", setup=SCHEMA)
-    assert b"i1\n" in run.stdout
-    assert run.stderr == b"Usage: .indexes ?LIKE-PATTERN?\n"
+def test_indexes_by_name_options_and_argument_errors(tmp_path):
+    """sqlite3 3.54's .indexes: PATTERN is part of an index's name; --all and --sys add or keep
+    only the indexes SQLite made, --expr keeps those on expressions and generated columns; a
+    wrong word is pointed at in the line."""
+    setup = SCHEMA + "CREATE INDEX iexpr ON t1(b || 'x');\nCREATE INDEX \"q'i\" ON t1(c);\n"
+    script = (
+        ".indexes\n.indexes 1\n.indices %2\n.indexes --all\n.indexes -a i\n.indexes --sys\n"
+        ".indexes --expr\n.indexes q'\n.indexes --debug --expr x\n.indexes a b\n.indexes -x\n.indexes\n"
+    )
+    run = assert_same(tmp_path, script, setup=setup)
+    lines = run.stdout.decode().splitlines()
+    assert lines[:3] == ["i1     i2     iexpr     q'i", "i1", "i2"]
+    assert "sqlite_autoindex_t2_1" in lines[3] and lines[4] == "i2     q'i       sqlite_autoindex_ft_idx_1"
+    assert lines[7] == "sqlite_autoindex_ft_config_1   sqlite_autoindex_ft_idx_1   sqlite_autoindex_t2_1"
+    assert lines[8:10] == ["iexpr", "q'i"] and "AND i.name LIKE '%x%'" in lines[-3]
+    assert run.stderr == (
+        b"line 10: .indexes a b\nline 10:            ^--- unknown argument\n"
+        b"line 11: .indexes -x\nline 11:          ^--- unknown option\n"
+    )
     assert run.returncode == 1
 
 
@@ -168,35 +198,55 @@ def test_databases_read_only(tmp_path):
 
 
 def test_schema_shows_every_create_statement_rewritten_as_sqlite3_does(tmp_path):
-    run = assert_same(tmp_path, ".schema\n", setup=SCHEMA)
+    run = assert_same(tmp_path, ".schema\n", setup=SCHEMA_WITHOUT_FTS5)
     text = run.stdout.decode()
-    assert 'CREATE TABLE IF NOT EXISTS "my table"(x, "y z");' in text
-    assert "CREATE VIEW v1 AS SELECT a, b FROM t1\n/* v1(a,b) */;\n" in text
-    assert "CREATE VIRTUAL TABLE ft USING fts5(body)\n/* ft(body) */;\n" in text
+    assert 'CREATE TABLE "my table"(x, "y z");' in text
+    assert "CREATE VIEW v1 AS SELECT a, b FROM t1;\n/* v1(a,b) */\n" in text
+
+
+def test_schema_comments_a_virtual_tables_columns_as_a_views(tmp_path):
+    """(wasmshell alone: the reference has no FTS5) the same comment as after a view."""
+    make_database(tmp_path / "v.db", SCHEMA)
+    done = subprocess.run([WASMSHELL, str(tmp_path / "v.db"), ".schema ft"], capture_output=True, check=True)
+    assert done.stdout.startswith(b"CREATE VIRTUAL TABLE ft USING fts5(body);\n/* ft(body) */\n")
 
 
 def test_schema_patterns_like_glob_and_schema_names(tmp_path):
     script = (
         'ATTACH \'other.db\' AS "odd name";\nCREATE TABLE "odd name".far(q);\n'
         'CREATE VIEW "odd name".farv AS SELECT q FROM far;\nCREATE TEMP VIEW tv AS SELECT 1 AS one;\n'
-        ".schema T1\n.schema t*\n.schema T*\n.schema main.t%\n.schema far%\n.schema tv\n"
+        ".schema T1\n.schema t*\n.schema T*\n.schema far%\n.schema tv\n.schema gen%\n"
     )
-    run = assert_same(tmp_path, script, setup=SCHEMA)
+    run = assert_same(tmp_path, script, setup=SCHEMA_WITHOUT_FTS5)
     text = run.stdout.decode()
-    assert 'CREATE TABLE IF NOT EXISTS "odd name".far(q);' in text
-    assert 'CREATE VIEW "odd name".farv AS SELECT q FROM far\n/* "odd name".farv(q) */;' in text
-    assert "CREATE VIEW temp.tv AS SELECT 1 AS one\n/* temp.tv(one) */;" in text
+    assert 'CREATE TABLE "odd name".far(q);' in text
+    assert 'CREATE VIEW "odd name".farv AS SELECT q FROM far;\n/* "odd name".farv(q) */\n' in text
+    assert "CREATE VIEW temp.tv AS SELECT 1 AS one;\n/* temp.tv(one) */\n" in text
+    assert text.endswith("/* generate_series(value) */\n")  # a table SQLite makes when it is named
+
+
+def test_schema_pattern_with_a_dot_matches_what_sqlite3_354_matches(tmp_path):
+    """3.54.1's query compares every row's schema.table as the text "%s.%s": main.t% matches
+    nothing, %.% everything (with the shell's own tables, which differ between the shells)."""
+    run = assert_same(tmp_path, ".schema main.t%\n.schema main.t1\n.schema %.t1\n", setup=SCHEMA_WITHOUT_FTS5)
+    assert run.stdout == b""
 
 
 def test_schema_of_the_schema_table_and_nosys(tmp_path):
-    script = ".schema sqlite_master\n.schema sqlite_schema\n.schema --nosys\n.schema --indent sqlite_master\n"
-    run = assert_same(tmp_path, script, setup=SCHEMA)
-    assert run.stdout.startswith(b"CREATE TABLE sqlite_master (\n  type text,\n")
-    assert b"CREATE TABLE sqlite_sequence" not in run.stdout.split(b"CREATE TABLE sqlite_schema")[1]
+    script = ".schema sqlite_master\n.schema SQLITE_TEMP%\n.schema --indent sqlite_schema\n"
+    run = assert_same(tmp_path, script, setup=SCHEMA_WITHOUT_FTS5)
+    assert run.stdout.startswith(b"CREATE TABLE sqlite_schema (\n  type text,\n")
+    assert run.stdout.count(b"CREATE TABLE temp.sqlite_schema (\n") == 1
+    setup = SCHEMA_WITHOUT_FTS5 + "CREATE TABLE sqliteXfoo(a);\n"
+    (tmp_path / "nosys").mkdir()
+    run = assert_same(tmp_path / "nosys", ".schema --nosys\n.print --\n.schema\n", setup=setup)
+    nosys, everything = run.stdout.split(b"--\n")
+    assert b"CREATE TABLE sqliteXfoo(a);" in nosys and b"sqlite_sequence" not in nosys
+    assert b"CREATE TABLE sqlite_sequence(name,seq);" in everything
 
 
 def test_schema_argument_errors(tmp_path):
-    run = assert_same(tmp_path, ".schema --bogus\n.schema a b\n.schema\n", setup=SCHEMA)
+    run = assert_same(tmp_path, ".schema --bogus\n.schema a b\n.schema\n", setup=SCHEMA_WITHOUT_FTS5)
     assert run.stderr == (b'Unknown option: "--bogus"\nUsage: .schema ?--indent? ?--nosys? ?LIKE-PATTERN?\n')
 
 
@@ -218,8 +268,34 @@ CREATE TABLE ws(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 CREATE VIEW longview AS SELECT 1 AS aaaaaaaaaaaaaaaaaaaaa, 2 AS bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, 3 AS c;
 """
     run = assert_same(tmp_path, ".schema --indent\n.schema\n", setup=setup)
-    assert b'CREATE TABLE IF NOT EXISTS "Quoted"(\n  aaaaaaaaaaaaaaaaaaaaaaaa INTEGER,\n' in run.stdout
+    assert b'CREATE TABLE "Quoted"(\n  aaaaaaaaaaaaaaaaaaaaaaaa INTEGER,\n' in run.stdout
     assert b"CREATE TABLE short(a , b);\n" in run.stdout
+
+
+def test_schema_indent_puts_the_terms_of_a_partial_index_on_lines(tmp_path):
+    setup = (
+        "CREATE TABLE t(a, b, c);\nCREATE INDEX ipart ON t(a, b, c)"
+        " WHERE a > 0 AND b IS NOT NULL AND c < 100000000 and (a or b);\n"
+    )
+    run = assert_same(tmp_path, ".schema --indent t\n", setup=setup)
+    assert run.stdout == b"CREATE TABLE t(a, b, c);\n" + (
+        b"CREATE INDEX ipart ON t(\n  a,\n  b,\n  c\n) WHERE a > 0 \n    AND b IS NOT NULL \n"
+        b"    AND c < 100000000 \n    and(a or b);\n"
+    )
+
+
+def test_fullschema_lists_main_and_temp_then_the_statistics(tmp_path):
+    """The statistics as 3.54 writes them: a BLOB of sqlite_stat4 as its bytes (``^C^@...``)."""
+    run = assert_same(tmp_path, ".fullschema\n", setup=SCHEMA_WITHOUT_FTS5)
+    assert b"sqlite_sequence" not in run.stdout and run.stdout.endswith(b"/* No STAT tables available */\n")
+    setup = "CREATE TABLE t(a, b);\nCREATE INDEX i ON t(a);\n"
+    setup += "INSERT INTO t VALUES(1, 'x'), (2.5, x'00');\nANALYZE;\n"
+    script = ".fullschema\nCREATE TEMP TABLE tt(x);\n.fullschema --indent\n.fullschema x\n"
+    (tmp_path / "stat").mkdir()
+    run = assert_same(tmp_path / "stat", script, setup=setup)
+    assert run.stdout.count(b"INSERT INTO sqlite_stat1 VALUES('t','i','2 1');\n") == 2
+    assert b"CREATE TABLE t(a, b);\nCREATE TABLE tt(x);\nCREATE INDEX i ON t(a);\n" in run.stdout
+    assert run.stderr == b"Usage: .fullschema ?--indent?\n" and run.returncode == 1
 
 
 def test_schema_indent_with_crlf_line_ends(tmp_path):
@@ -229,3 +305,20 @@ def test_schema_indent_with_crlf_line_ends(tmp_path):
     )
     run = assert_same(tmp_path, ".schema --indent\n.schema\n", setup=setup)
     assert b"CREATE TABLE crlf(\n  aaaaaaaaaaaaaaaaaaaaaaaaa,\n" in run.stdout
+
+
+def test_names_and_schema_text_that_are_not_utf8_are_written_as_their_bytes(tmp_path):
+    """A file whose schema holds bytes that are not UTF-8 (written through writable_schema):
+    listed byte for byte as sqlite3 lists it (wasmshell ended with a traceback)."""
+    table = b'CREATE TABLE "\xffA"(x, "\xfe")'.hex()
+    index = b'CREATE INDEX "i\xff" ON "\xffA"(x) WHERE x > \'\xfd\''.hex()
+    setup = (
+        "CREATE TABLE t(x, y);\nCREATE INDEX i ON t(x);\nPRAGMA writable_schema=ON;\n"
+        f"UPDATE sqlite_schema SET name=CAST(x'ff41' AS TEXT), tbl_name=CAST(x'ff41' AS TEXT),"
+        f" sql=CAST(x'{table}' AS TEXT) WHERE name='t';\n"
+        f"UPDATE sqlite_schema SET name=CAST(x'69ff' AS TEXT), tbl_name=CAST(x'ff41' AS TEXT),"
+        f" sql=CAST(x'{index}' AS TEXT) WHERE name='i';\n"
+    )
+    script = ".tables\n.indexes\n.schema\n.schema --indent %a\n.fullschema\n.tables %A\n"
+    run = assert_same(tmp_path, script, setup=setup)
+    assert run.stdout.startswith(b"\xffA\ni\xff\n") and b'CREATE TABLE "\xffA"(x, "\xfe");\n' in run.stdout

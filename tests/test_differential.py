@@ -1065,6 +1065,52 @@ def mode_option_cases() -> Iterator[Case]:
     )
 
 
+# Hostile names and schema texts for .tables, .indexes, .schema and .fullschema: quotes, line
+# breaks, control characters and wide characters in names, comments (one left open) in CREATE
+# statements, names holding */, attached databases with odd names and temp objects.
+HOSTILE_SCHEMA = (
+    'CREATE TABLE "a""b"(x);\n'
+    'CREATE TABLE "new\nline"(y);\n'
+    'CREATE TABLE "ctl\x01x"(z, "col\x02");\n'
+    'CREATE TABLE "tab\there"(w);\n'
+    'CREATE TABLE "cr\rhere"(v);\n'
+    'CREATE TABLE [sq\'l]("[br]" /* a comment (with parens) */, b -- to the end\n);\n'
+    'CREATE TABLE "wide界界"(a);\n'
+    "CREATE TABLE sqliteXfoo(a);\n"
+    'CREATE INDEX "idx\'q" ON "a""b"(x) WHERE x > 0 AND x < 10 /* why */;\n'
+    'CREATE VIEW "v*/x" AS SELECT 1 AS "c*/d", 2 AS "e\nf", 3 +\n  4;\n'
+    'CREATE TRIGGER "t\nr" AFTER INSERT ON "a""b" BEGIN SELECT 1; -- done\nEND;\n'
+    "CREATE VIEW zopen AS SELECT 1 /* left open"
+)
+
+
+def schema_cases() -> Iterator[Case]:
+    listing = ".tables\n.indexes\n.indexes --all\n.schema\n.schema --indent\n.fullschema\n"
+    yield Case("schema-hostile-names", listing, args=("test.db",), db=HOSTILE_SCHEMA)
+    patterns = (
+        '.tables "new\\nline"\n.tables %\\%\n.tables ?\n.tables a"%\n.tables %界%\n.tables CTL%\n'
+        '.indexes \'\n.indexes q\n.schema *界*\n.schema "new\\nline"\n.schema [a-c]*\n.schema sq_l\n'
+        ".schema --nosys z%\n.schema v*\n"
+    )
+    yield Case("schema-hostile-patterns", patterns, args=("test.db",), db=HOSTILE_SCHEMA)
+    attached = (
+        'ATTACH \':memory:\' AS "odd name";\nATTACH \':memory:\' AS "we""ird";\n'
+        'CREATE TABLE "odd name".t(a PRIMARY KEY, b);\nCREATE INDEX "odd name".ib ON t(b);\n'
+        'CREATE VIEW "we""ird".v AS SELECT 1 AS "x y";\nCREATE TEMP TABLE tt(c UNIQUE);\n'
+        "CREATE TEMP VIEW tv AS SELECT * FROM tt;\nCREATE TABLE main.t(a);\n"
+        ".tables\n.tables t%\n.indexes\n.indexes --sys\n.schema\n.schema t\n.schema T%\n.databases\n"
+    )
+    yield Case("schema-attached-temp", attached)
+    errors = (
+        ".schema --bogus\n.schema a b\n.indexes a b\n.indexes --nope\n.indexes \"x\" 'y z'\n"
+        ".fullschema x\n.fullschema --indent y\n.tables a b c\n.indices -sys --all --expr --debug\n"
+    )
+    yield Case("schema-argument-errors", errors, args=("test.db",), db=HOSTILE_SCHEMA)
+    many = "".join(f"CREATE TABLE t{i:03}_{'x' * (i % 17)}(a);\n" for i in range(120))
+    script = ".tables\n.tables %1%\n.headers on\n.tables t00%\n"
+    yield Case("schema-many-tables-split", script, args=("test.db",), db=many)
+
+
 ALL_CASES = [
     *value_cases(),
     *mode_option_cases(),
@@ -1088,6 +1134,7 @@ ALL_CASES = [
     *dot_command_cases(),
     *output_cases(),
     *read_cases(),
+    *schema_cases(),
 ]
 
 

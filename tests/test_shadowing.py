@@ -162,7 +162,8 @@ def test_tables_and_indexes_beside_a_stored_like(tmp_path, home, nparams):
     db = make_file(tmp_path / "f.db", {"like": const_module("like", nparams, 1)}, sql)
     out, err, status = run_shell(home, str(db), ".tables", ".tables d%", ".indexes", ".indexes x%")
     assert (err, status) == ("", 0)
-    assert out == "data                    libsql_wasm_func_table\ndata\ndata_x\n"
+    # as sqlite3 3.54 lists them: split over the screen; .indexes PATTERN is part of a name
+    assert out == "data     libsql_wasm_func_table\ndata\ndata_x\ndata_x\n"
 
 
 def test_create_function_of_a_builtin_name_is_refused(session):

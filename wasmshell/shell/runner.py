@@ -26,7 +26,7 @@ import apsw
 
 from ..engine.dialect import engine_must_see
 from ..sqltext import StatementScanner, blank_prefix, is_blank
-from .commands.args import dot_words
+from .commands.args import byte_len, dot_words
 from .commands.registry import Command, all_commands, command, find, usage_error
 from .safe import refuse
 from .state import QUIT, Shell
@@ -152,8 +152,9 @@ def run_command(shell: Shell, line: str) -> int:
     words = dot_words(line[1:])
     args = [word.text for word in words]
     shell.dot_line = line
-    # where each word's text starts in the line (after its quote), for messages that point at it
-    shell.dot_offsets = [1 + word.start + bool(word.quote) for word in words]
+    # where each word's text starts in the line (after its quote), in bytes as sqlite3 counts,
+    # for messages that point at it
+    shell.dot_offsets = [byte_len(line[: 1 + word.start + bool(word.quote)]) for word in words]
     if not args:
         return 0
     cmd = find(args[0])

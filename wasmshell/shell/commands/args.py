@@ -87,6 +87,11 @@ def line_words(line: str, start: int = 0) -> list[Word]:
     return words
 
 
+def byte_len(text: str) -> int:
+    """Length in bytes, which is what sqlite3 counts (C's printf pads to it, offsets are in it)."""
+    return len(text.encode("utf-8", "surrogateescape"))
+
+
 def split_args(line: str) -> list[str]:
     """Split a dot-command line into words: quotes group, double quotes take escapes. A ``;`` that
     ends the line is not part of it (sqlite3 3.54: ``.mode csv;`` is ``.mode csv``)."""

@@ -515,18 +515,20 @@ def _aligned(text: str, room: int, align: int, number: bool) -> str:
 
 
 def _screen_width(s: Any) -> int:
-    """The width the table is to fit: --sw N, or with --sw auto the terminal's (80 when the
-    output is not a terminal, as in sqlite3 3.54)."""
+    """The width the table is to fit: --sw N, or with --sw auto the terminal's as sqlite3 3.54
+    asks for it: of stdin, else stdout, else stderr; 80 when none is a terminal."""
     if s.screenwidth > 0:
         return s.screenwidth
     if not s.auto_width:
         return 0
     import os
 
-    try:
-        return os.get_terminal_size(1).columns
-    except OSError:
-        return 80
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns
+        except (OSError, ValueError):
+            continue
+    return 80
 
 
 def _columns_fit(widths: list[int], ncol: int, screen: int) -> list[int] | None:
