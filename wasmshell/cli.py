@@ -418,8 +418,12 @@ def _run_sql_args(shell: Shell, opts: Options) -> int:
 
     for position, item in zip(opts.sql_positions, opts.sql, strict=True):
         if item.startswith("."):
-            with command_line_argument(shell, position):
-                rc = run_command(shell, item)
+            shell.error_prefix = f"argv[{position}]:"
+            try:
+                with command_line_argument(shell, position):
+                    rc = run_command(shell, item)
+            finally:
+                shell.error_prefix = None
             if shell.exit_code is not None:
                 return shell.exit_code
             if rc:

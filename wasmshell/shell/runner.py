@@ -152,6 +152,7 @@ def run_command(shell: Shell, line: str) -> int:
     args = split_args(line[1:])
     if not args:
         return 0
+    shell.dot_line = line
     cmd = find(args[0])
     if cmd is None:
         shell.error(f'Error: unknown command or invalid arguments:  "{args[0]}". Enter ".help" for help')
@@ -284,13 +285,13 @@ def process_input(
         )
         return 1
     shell.input_depth += 1
-    saved_lineno, saved_source = shell.lineno, shell.input_source
+    saved_lineno, saved_source, saved_next = shell.lineno, shell.input_source, shell.next_input_line
     shell.input_source = source
     try:
         return InputRunner(shell, prompted, source).run(lines)
     finally:
         shell.input_depth -= 1
-        shell.input_source = saved_source
+        shell.input_source, shell.next_input_line = saved_source, saved_next
         if not prompted:  # a terminal's lines count on from one input to the next, as in sqlite3
             shell.lineno = saved_lineno
 
@@ -326,6 +327,15 @@ class InputRunner:
             lines.limit = self.limit
             if not self.prompted:
                 lines.stop = lambda: self.shell.interrupted
+        lines = iter(lines)
+
+        def next_line() -> str | None:  # a command reads on in this input (.import <<EOF)
+            raw = next(lines, None)
+            if raw is not None:
+                self._read_line(raw)
+            return raw
+
+        self.shell.next_input_line = next_line
         try:
             for raw in lines:
                 if self.stop:

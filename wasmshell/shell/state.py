@@ -125,7 +125,20 @@ class Shell:
         self.input_source = "<stdin>"  # the one being read: a file's name in error messages
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
+        self.dot_line = ""  # the dot-command line running now, as it was read (for dot_command_error)
+        self.error_prefix: str | None = None  # "argv[N]:" while a command-line argument runs
+        # The next line of the input running now, counted (None at its end): .import <<EOF's text.
+        self.next_input_line: Callable[[], str | None] = lambda: None
         self.quit: Quit | None = None  # set by .quit and .exit: see Quit
+
+    def error_location(self) -> str:
+        """Where the line running now comes from, as sqlite3 3.54 begins a dot-command's error
+        message: ``line 3:``, ``file.sql:3:`` in a .read file, ``argv[2]:`` on the command line."""
+        if self.error_prefix is not None:
+            return self.error_prefix
+        if self.input_source == "<stdin>":
+            return f"line {self.lineno}:"
+        return f"{self.input_source}:{self.lineno}:"
 
     @property
     def exit_code(self) -> int | None:

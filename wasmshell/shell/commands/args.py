@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from ..state import Shell
 
 _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"}
 
@@ -138,3 +141,34 @@ def integer_value(text: str) -> int:
     multipliers.update({"k": 1000, "m": 10**6, "g": 10**9})
     value *= multipliers.get(suffix, 1)
     return -value if negative else value
+
+
+def dot_command_error(shell: Shell, index: int, brief: str | None = None, detail: str | None = None) -> None:
+    """Report a mistake in a dot-command line as sqlite3 3.54's dotCmdError does.
+
+    With ``brief``, the line is shown with a marker under its word number
+    ``index`` (0 is the command's name; an index past the last word shows no
+    line); then ``detail``, if given. Each line starts with where the command
+    came from (Shell.error_location).
+    """
+    where = shell.error_location()
+    line = shell.dot_line
+    lines = []
+    trimmed = line.rstrip(_C_SPACE)
+    if trimmed.endswith(";"):
+        trimmed = trimmed[:-1].rstrip(_C_SPACE)
+    words = line_words(trimmed, 1)
+    if brief is not None and 0 <= index < len(words):
+        word = words[index]
+        # sqlite3 counts bytes, from just inside a word's opening quote.
+        offset = len(trimmed[: word.start + (1 if word.quote else 0)].encode("utf-8", "surrogateescape"))
+        lines.append(f"{where} {line}")
+        room = len(brief) + 5
+        if offset > room:
+            lines.append(f"{where} {' ' * (1 + offset - room)}{brief} ---^")
+        else:
+            lines.append(f"{where} {' ' * offset}^--- {brief}")
+    if detail is not None:
+        lines.append(f"{where} {detail}")
+    if lines:
+        shell.error("\n".join(lines))
