@@ -1026,6 +1026,8 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
     """
     if reader.colsep == reader.rowsep or reader.colsep >= 0x80 or reader.rowsep >= 0x80:
         return None
+    if reader.quoted_escape or reader.plain_escape:  # an escape byte changes what a line holds
+        return None
     return _BulkLines(reader, ncol).read
 
 
@@ -1058,7 +1060,8 @@ class _BulkLines:
             return None
         chunk, text = plain
         rows = self._rows(text)
-        taken = next((k for k, row in enumerate(rows) if len(row) != self.ncol), len(rows))
+        wrong = list(map(self.ncol.__ne__, map(len, rows)))  # no Python code per row
+        taken = wrong.index(True) if True in wrong else len(rows)
         if taken == 0:
             return None
         if taken < text.count(self.rowsep) + 1:
@@ -1076,12 +1079,16 @@ class _BulkLines:
         end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, len(data)))
         if end < 0:
             return None
-        odd = self.awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
-        if odd is not None:  # plain lines up to the first awkward one
-            end = data.rfind(end_byte, pos, odd.start())
+        chunk = data[pos : end + 1]
+        # Counted first, at C speed: where there is no NUL and every CR ends a line, nothing to search.
+        if chunk.find(b"\0") >= 0 or (self.csv and chunk.count(b"\r") != chunk.count(b"\r" + end_byte)):
+            odd = self.awkward.search(chunk)
+            end = -1 if odd is None else chunk.rfind(end_byte, 0, odd.start())
             if end < 0:
                 return None
-        chunk = data[pos:end]
+        else:
+            end = len(chunk) - 1
+        chunk = chunk[:end]  # plain lines up to the first awkward one, the last line end left out
         try:
             return chunk, chunk.decode("utf-8")
         except UnicodeDecodeError as exc:

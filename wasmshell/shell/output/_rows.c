@@ -172,27 +172,42 @@ static int append_literal(Buffer *b, const Format *f, PyObject *v) {
     PyObject *keep;
     const char *text = utf8_of(v, &n, &keep);
     if (text == NULL) return -1;
-    /* TEXT with a control character is written with unistr() (%#Q), and a NUL cuts it: the slow way. */
-    int simple = 1;
-    for (Py_ssize_t k = 0; k < n && simple; k++) {
-        unsigned char c = (unsigned char)text[k];
-        if (c < 0x20 && (c == 0 || !f->raw_controls)) simple = 0;
-    }
-    int failed = 0;
-    if (simple) {
-        if (reserve(b, (size_t)n * 2 + 2) < 0) {
-            failed = 1;
-        } else {
-            b->data[b->len++] = '\'';
-            for (Py_ssize_t k = 0; k < n; k++) {
-                if (text[k] == '\'') b->data[b->len++] = '\'';
-                b->data[b->len++] = text[k];
+    /* TEXT with a control character is written with unistr() (%#Q), and a NUL cuts it: the
+     * slow way. Copied and checked in one pass; what was copied is dropped if it is not simple. */
+    int simple = 1, failed = reserve(b, (size_t)n * 2 + 2) < 0;
+    if (!failed) {
+        size_t start = b->len;
+        char *out = b->data + b->len;
+        *out++ = '\'';
+        for (Py_ssize_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)text[k];
+            if (c < 0x20 && (c == 0 || !f->raw_controls)) {
+                simple = 0;
+                break;
             }
-            b->data[b->len++] = '\'';
+            if (c == '\'') *out++ = '\'';
+            *out++ = (char)c;
         }
+        *out++ = '\'';
+        b->len = simple ? (size_t)(out - b->data) : start;
     }
     Py_XDECREF(keep);
     return failed ? -1 : simple;
+}
+
+/* The decimal digits of i, into out (24 bytes at least); their count. */
+static int integer_text(long long i, char *out) {
+    char digits[24];
+    int n = 0;
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    int len = 0;
+    if (i < 0) out[len++] = '-';
+    while (n) out[len++] = digits[--n];
+    return len;
 }
 
 /* Append one field: text is the value's text; numeric says it came from a number. */
@@ -211,8 +226,7 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
         long long i = PyLong_AsLongLong(v);
         if (!(i == -1 && PyErr_Occurred())) {
             char digits[24];
-            int n = snprintf(digits, sizeof digits, "%lld", i);
-            return append_field(b, f, digits, n, 1);
+            return append_field(b, f, digits, integer_text(i, digits), 1);
         }
         PyErr_Clear(); /* beyond 64 bits: Python's way */
     } else if (PyFloat_CheckExact(v)) {
