@@ -1197,7 +1197,17 @@ def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> tupl
     "import FILE TABLE",
     "Import data from FILE into TABLE",
     safe="cannot run .import in safe mode",
-    options=("--csv", "--ascii", "--skip N", "--schema SCHEMA"),
+    options=(
+        "--csv",
+        "--ascii",
+        "--colsep C",
+        "--rowsep C",
+        "--esc C",
+        "--qesc C",
+        "--skip N",
+        "--schema SCHEMA",
+        "-v",
+    ),
     arguments=("path", "table"),
     files=(".csv", ".tsv", ".txt"),
 )
