@@ -1111,6 +1111,65 @@ def schema_cases() -> Iterator[Case]:
     yield Case("schema-many-tables-split", script, args=("test.db",), db=many)
 
 
+def import_cases() -> Iterator[Case]:
+    """.import of hostile input: NULs, quotes left open, huge fields, names with quotes,
+    here-documents, separators and escapes given as options, targets that are no tables."""
+    show = "SELECT quote(a), quote(b) FROM t;\n"
+    yield Case(
+        "import-nuls",
+        ".import --csv nul.csv t\n" + show + "SELECT sql FROM sqlite_schema;\n",
+        files={"nul.csv": b'a\x00x,b\n1\x002,3\n\x00,\x00\n"q\x00r",s\n'},
+    )
+    yield Case(
+        "import-open-quotes",
+        ".import --csv open.csv t\n" + show + ".import --csv tail.csv t\n" + show,
+        files={"open.csv": 'a,b\n"open,1\n2,3\n', "tail.csv": '1,"x""\n"2"3",4\n"5'},
+    )
+    big = "x" * 3_000_000
+    yield Case(
+        "import-huge-fields",
+        ".import --csv big.csv t\nSELECT length(a), length(b), substr(b, 1, 5) FROM t;\n",
+        files={"big.csv": f'a,b\n{big},"{big[:100_000]}\n{big[:100_000]}"\n"{big}""",{big}\n'},
+    )
+    yield Case(
+        "import-names-with-quotes",
+        ".import --csv names.csv 'my \"t''able'\n.import --csv names.csv '\"'\n"
+        "SELECT name, sql FROM sqlite_schema;\nSELECT * FROM 'my \"t''able';\n",
+        files={"names.csv": '"a""b",\'c\'d,"e f",x"y,"","a""B"\n1,2,3,4,5,6\n'},
+    )
+    yield Case(
+        "import-here-document",
+        ".import <<EOF t\na,b\n1,2\n3\nEOFX\nSELECT * FROM t;\n.import -v --csv <<END u\nEND\n"
+        ".import <<NOEND t\n4,5\n",
+    )
+    yield Case(
+        "import-options-colsep-rowsep-escapes",
+        ".import --colsep ; --rowsep ~ semi.txt t\n" + show + ".import --csv --esc \\ --qesc ^ esc.csv u\n"
+        "SELECT quote(a), quote(b) FROM u;\n.import --colsep\n.import --ascii --rowsep x x.txt v\n"
+        ".import --colsep é semi.txt w\n",
+        files={
+            "semi.txt": "a;b~1;2~3;4;5~6~\n",
+            "esc.csv": 'a,b\nx\\,y,"p^"q",r\\\n\n"s^\n",t\\',
+            "x.txt": "a\x1fbx1\x1f2x",
+        },
+    )
+    yield Case(
+        "import-targets-that-are-not-tables",
+        "CREATE VIEW v AS SELECT 1 AS a, 2 AS b;\nCREATE TABLE g(a, b AS (a + 1), c);\n"
+        ".import --csv two.csv v\n.import --csv --skip 1 two.csv g\nSELECT * FROM g;\n"
+        ".import --csv --schema nosuch two.csv t\n.import --csv --schema temp two.csv t\n"
+        "SELECT * FROM temp.t;\n",
+        files={"two.csv": "a,b\n1,2\n"},
+    )
+    yield Case(
+        "dump-names-and-values-with-quotes-and-controls",
+        ".dump\n.dump --preserve-rowids 'a\"%'\n",
+        db='CREATE TABLE "a""b"("c""d", \'e\'\'f\', [g\nh]);\n'
+        "INSERT INTO \"a\"\"b\" VALUES ('x''y', char(1, 10, 13, 27, 92) || '\\u000a', x'00');\n"
+        'CREATE VIEW "v\'w" AS SELECT * FROM "a""b";\n',
+    )
+
+
 ALL_CASES = [
     *value_cases(),
     *mode_option_cases(),
@@ -1135,6 +1194,7 @@ ALL_CASES = [
     *output_cases(),
     *read_cases(),
     *schema_cases(),
+    *import_cases(),
 ]
 
 

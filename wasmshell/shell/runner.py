@@ -289,13 +289,13 @@ def process_input(
         )
         return 1
     shell.input_depth += 1
-    saved_lineno, saved_source = shell.lineno, shell.input_source
+    saved_lineno, saved_source, saved_next = shell.lineno, shell.input_source, shell.next_input_line
     shell.input_source = source
     try:
         return InputRunner(shell, prompted, source).run(lines)
     finally:
         shell.input_depth -= 1
-        shell.input_source = saved_source
+        shell.input_source, shell.next_input_line = saved_source, saved_next
         if not prompted:  # a terminal's lines count on from one input to the next, as in sqlite3
             shell.lineno = saved_lineno
 
@@ -331,6 +331,15 @@ class InputRunner:
             lines.limit = self.limit
             if not self.prompted:
                 lines.stop = lambda: self.shell.interrupted
+        lines = iter(lines)
+
+        def next_line() -> str | None:  # a command reads on in this input (.import <<EOF)
+            raw = next(lines, None)
+            if raw is not None:
+                self._read_line(raw)
+            return raw
+
+        self.shell.next_input_line = next_line
         try:
             for raw in lines:
                 if self.stop:

@@ -126,12 +126,23 @@ class Shell:
         self.input_source = "<stdin>"  # the one being read: a file's name in error messages
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
         self.interrupted = False  # SIGINT came: batch input stops at its next line
+        # The next line of the input running now, counted (None at its end): .import <<EOF's text.
+        self.next_input_line: Callable[[], str | None] = lambda: None
         self.quit: Quit | None = None  # set by .quit and .exit: see Quit
         self.error_prefix: str | None = None  # names a command-line argument in messages ("argv[2]:")
         self.dot_line = ""  # the dot-command line that runs now, as typed
         self.dot_offsets: list[int] = []  # where each of its words starts in it
         self.mode_once: OutputSettings | None = None  # .mode --once: the settings to restore
         self.saved_modes: dict[str, OutputSettings] = {}  # .mode --tag NAME
+
+    def error_location(self) -> str:
+        """Where the line running now comes from, as sqlite3 3.54 begins a dot-command's error
+        message: ``line 3:``, ``file.sql:3:`` in a .read file, ``argv[2]:`` on the command line."""
+        if self.error_prefix is not None:
+            return self.error_prefix
+        if self.input_source == "<stdin>":
+            return f"line {self.lineno}:"
+        return f"{self.input_source}:{self.lineno}:"
 
     @property
     def exit_code(self) -> int | None:
@@ -187,21 +198,13 @@ class Shell:
         self.stderr.write(message + "\n")
         self.stderr.flush()
 
-    def location(self) -> str:
-        """Where the line that runs now is, as sqlite3 3.54 starts its messages: ``line 3:``,
-        ``FILE:3:``, or ``argv[2]:`` for a command-line argument."""
-        if self.error_prefix is not None:
-            return self.error_prefix
-        if self.input_source == "<stdin>":
-            return f"line {self.lineno}:"
-        return f"{self.input_source}:{self.lineno}:"
-
-    def dot_error(self, index: int, brief: str, detail: str | None = None) -> int:
-        """sqlite3 3.54's complaint about word ``index`` of the dot-command line: the line, a
-        marker under the word with ``brief``, then ``detail``; returns 1."""
-        where = self.location()
+    def dot_error(self, index: int, brief: str | None, detail: str | None = None) -> int:
+        """sqlite3 3.54's complaint about word ``index`` of the dot-command line (0 is the
+        command's name): the line and a marker under the word with ``brief`` (none without a
+        brief, or past the last word), then ``detail``; returns 1."""
+        where = self.error_location()
         lines = []
-        if 0 <= index < len(self.dot_offsets):
+        if brief is not None and 0 <= index < len(self.dot_offsets):
             at = self.dot_offsets[index]
             lines.append(f"{where} {self.dot_line}")
             room = len(brief) + 5

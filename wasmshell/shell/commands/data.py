@@ -1,8 +1,9 @@
 """Dot-commands that move data in and out: .dump, .import, .backup, .save, .parameter.
 
-Each writes what sqlite3 (3.40) writes, byte for byte, so that scripts and
-dumps made by one shell work with the other: .dump's statements, .import's
-CSV dialect and its messages about short and long rows, and the TEMP table
+Each writes what sqlite3 3.54 writes, byte for byte, so that scripts and
+dumps made by one shell work with the other: .dump's statements (but for
+REALs, written so that they read back exactly), .import's CSV dialect and
+its messages about short and long rows, and the TEMP table
 ``sqlite_parameters`` that holds the values .parameter binds to statements.
 A database SQLite cannot read (a malformed schema, a damaged page) is dumped
 as sqlite3 3.54 writes it, and no file can make a dump that runs a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv as _csv
+import itertools
 import math
 import mmap
 import os
@@ -26,7 +28,8 @@ import apsw
 
 from ...sqltext import quote_identifier, quote_identifier_always, sql_string
 from ..output.base import OutputSettings, Renderer
-from ..output.values import c_string, dump_real, insert_literal, quote_literal, quote_value
+from ..output.qrf import ASCII, OFF, sql_text
+from ..output.values import c_string, dump_real, quote_value
 from ..parameters import stored_parameters
 from ..state import Shell
 from .args import integer_value
@@ -42,7 +45,7 @@ from .schema import (
 
 # -- .dump ------------------------------------------------------------------------
 #
-# A database SQLite reads is written as sqlite3 3.40 writes it. SQLite is asked
+# A database SQLite reads is written as sqlite3 3.54 writes it. SQLite is asked
 # in defensive mode, as sqlite3 3.54 opens every file, so a schema it cannot
 # parse (text after the statement, bad SQL, a missing table, NULL where SQL
 # belongs) fails to load instead of being read back raw, and a damaged page is
@@ -54,14 +57,20 @@ from .schema import (
 _CORRUPT = apsw.SQLITE_CORRUPT
 
 
-def dump_literal(value: Any, newlines: bool) -> str:
-    """One value of an INSERT statement in a dump; with ``newlines``, TEXT keeps its line ends.
-    A REAL reads back exactly (values.dump_real)."""
-    if type(value) is float:
+def dump_literal(value: Any, escape: str) -> str:
+    """One value of an INSERT statement in a dump: TEXT as ``%#Q`` writes it (with control
+    characters, ``unistr('...\\u000a...')``, or as it is when ``escape`` is OFF), a BLOB
+    as ``x'..'``; a REAL reads back exactly (values.dump_real)."""
+    t = type(value)
+    if t is float:
         return dump_real(value)
-    if newlines and type(value) is str:
-        return quote_literal(value)
-    return insert_literal(value)
+    if t is str:
+        return sql_text(c_text(value), escape)
+    if t is int:
+        return str(value)
+    if value is None:
+        return "NULL"
+    return "x'" + bytes(value).hex() + "'"
 
 
 def c_text(text: str) -> str:
@@ -71,8 +80,8 @@ def c_text(text: str) -> str:
 
 
 def _schema_statement(sql: str, tail: str) -> str:
-    """A CREATE statement and the text after it, as a dump writes it: sqlite3 3.40's line,
-    with what is left open closed (3.54) and no line a shell could misread."""
+    """A CREATE statement and the text after it, as a dump writes it: sqlite3's line, with
+    what is left open closed (3.54) and no line a shell could misread."""
     # (schema_line's own closing of comments has nothing left to do: only its IF NOT EXISTS)
     return schema_line(statement_lines(complete_sql(sql)), "") + tail
 
@@ -83,7 +92,7 @@ class DumpOptions:
 
     patterns: list[str] = field(default_factory=list)
     preserve_rowids: bool = False
-    newlines: bool = False
+    escape: str = ASCII  # how TEXT with control characters is written: .mode's --escape
     data_only: bool = False
     nosys: bool = False
 
@@ -207,16 +216,14 @@ def _rowid_column(conn: apsw.Connection, table: str, columns: list[_Column]) -> 
     return None
 
 
-def _table_rows(conn: apsw.Connection, columns: list[str], table: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of a table; TEXT that is not valid UTF-8 comes through byte for byte."""
-    done = 0
+def _write_table_rows(conn: apsw.Connection, columns: list[str], table: str, rows: _DumpRows) -> None:
+    """Write the rows of a table; TEXT that is not valid UTF-8 comes through byte for byte."""
     try:
-        for row in conn.execute(f"SELECT {','.join(columns)} FROM {table}"):
-            yield row
-            done += 1
+        # The cursor goes to the C loop as it is: no Python code runs per row.
+        rows.write_rows(conn.execute(f"SELECT {','.join(columns)} FROM {table}"))
         return
     except UnicodeDecodeError:
-        pass
+        done = rows.count  # the rows before it are written
     # Read the rest again with TEXT as bytes, so that it is written out unchanged.
     # Without typeof(), which may be redefined, and without comparing two TEXT
     # values (a column's collation may be redefined too): a BLOB equals itself
@@ -225,13 +232,14 @@ def _table_rows(conn: apsw.Connection, columns: list[str], table: str) -> Iterat
     raw = ",".join(is_text.format(c) for c in columns)
     as_bytes = "CASE WHEN {0} THEN CAST({1} AS BLOB) ELSE {1} END"
     raw += "," + ",".join(as_bytes.format(is_text.format(c), c) for c in columns)
-    for index, row in enumerate(conn.execute(f"SELECT {raw} FROM {table}")):
-        if index >= done:
-            half = len(columns)
-            yield tuple(
-                value.decode("utf-8", "surrogateescape") if is_text else value
-                for is_text, value in zip(row[:half], row[half:], strict=True)
-            )
+    half = len(columns)
+    rows.write_rows(
+        tuple(
+            value.decode("utf-8", "surrogateescape") if is_text else value
+            for is_text, value in zip(row[:half], row[half:], strict=True)
+        )
+        for row in itertools.islice(conn.execute(f"SELECT {raw} FROM {table}"), done, None)
+    )
 
 
 @contextlib.contextmanager
@@ -269,14 +277,16 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
         return
     selected = ([rowid] if rowid else []) + [quote_identifier(c.name) for c in info]
     head = "INSERT INTO " + quote_identifier(table)
-    if rowid:
+    if opts.preserve_rowids:
+        # sqlite3 3.54 names the columns, the rowid as "rowid"; here as the name that selects it:
+        # where "rowid" is also a column's name, 3.54's INSERT gives the rowid to that column.
         head += "(" + ",".join(selected) + ")"
     head += " VALUES("
 
     source = quote_identifier(table)
 
     def write_rows() -> None:
-        _DumpRows(shell.out, head, opts.newlines).write_rows(_table_rows(conn, selected, source))
+        _write_table_rows(conn, selected, source, _DumpRows(shell.out, head, opts.escape))
 
     try:
         write_rows()
@@ -291,28 +301,46 @@ def _dump_rows(shell: Shell, table: str, opts: DumpOptions, state: _DumpState) -
 class _DumpRows(Renderer):
     """The INSERT statements of one table's rows: insert mode's C loop with .dump's literals."""
 
-    def __init__(self, out: TextIO, head: str, newlines: bool) -> None:
+    def __init__(self, out: TextIO, head: str, escape: str) -> None:
         super().__init__(out, OutputSettings())
         self.head = head
-        self.newlines = newlines
+        self.escape = escape
 
     def literal(self, value: Any) -> str:
-        return dump_literal(value, self.newlines)
+        return dump_literal(value, self.escape)
 
     def row(self, values: Sequence[Any]) -> None:
         self.count += 1
         self.out.write(self.head + ",".join([self.literal(v) for v in values]) + ");\n")
 
     def c_layout(self) -> tuple[Any, ...]:
-        return ("dump", ",", ");\n", "NULL", self.literal, None, self.head, self.newlines)
+        return ("dump", ",", ");\n", "NULL", self.literal, None, self.head, self.escape == OFF)
+
+
+def _writable_schema(shell: Shell, state: _DumpState) -> None:
+    """Turn on writable_schema in the dump, once (it is turned off at its end)."""
+    if not state.writable_schema:
+        shell.out.write("PRAGMA writable_schema=ON;\n")
+        state.writable_schema = True
+
+
+def _count_rows(conn: apsw.Connection, table: str) -> int:
+    """How many rows ``table`` has; 0 if that cannot be read (sqlite3's db_int)."""
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    except apsw.Error:
+        return 0
 
 
 def _dump_table(shell: Shell, name: str, sql: str, opts: DumpOptions, state: _DumpState) -> None:
     """The CREATE statement of one table (or what stands for it) and then its rows."""
     write = shell.out.write
     if name == "sqlite_sequence" and not opts.nosys:
-        if not opts.data_only:
-            write("DELETE FROM sqlite_sequence;\n")
+        # Emptied and refilled only if it has rows, for then the tables read back before it
+        # made it (and it need not exist otherwise); also with --data-only, as sqlite3 3.54.
+        if _count_rows(shell.session.connection, "sqlite_sequence"):
+            _writable_schema(shell, state)
+            write("CREATE TABLE IF NOT EXISTS sqlite_sequence(name,seq);\nDELETE FROM sqlite_sequence;\n")
     elif name.startswith("sqlite_stat") and len(name) == 12 and not opts.nosys:
         if not opts.data_only:
             write("ANALYZE sqlite_schema;\n")
@@ -322,9 +350,7 @@ def _dump_table(shell: Shell, name: str, sql: str, opts: DumpOptions, state: _Du
         pass
     elif sql.startswith("CREATE VIRTUAL TABLE"):
         # A virtual table is recreated by writing its schema row: its module may not be loaded.
-        if not state.writable_schema:
-            write("PRAGMA writable_schema=ON;\n")
-            state.writable_schema = True
+        _writable_schema(shell, state)
         write(
             "INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)"
             f"VALUES('table',{sql_string(name)},{sql_string(name)},0,{sql_string(sql)});\n"
@@ -359,6 +385,20 @@ def _write_unreadable(shell: Shell, opts: DumpOptions, failure: apsw.Error, stat
             state.errors += 1
 
 
+_ORDER = {"view": 0, "trigger": 1, "index": 2}
+
+
+def _needs_writable_schema(shell: Shell, opts: DumpOptions, schema: list[_SchemaObject]) -> bool:
+    """Whether a virtual table is among the objects dumped: read back, the dump writes its row
+    of sqlite_schema, which SQLite refuses in defensive mode (sqlite3 3.54 warns of it)."""
+    limit = shell.session.connection.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
+    try:
+        chosen = _dump_chooser(schema, opts.patterns, limit)
+        return any(like("CREATE VIRTUAL TABLE%", o.sql, None, limit) and chosen(o.name) for o in schema)
+    except PatternError:  # sqlite3's query fails the same way: no warning
+        return False
+
+
 def _dump_objects(shell: Shell, opts: DumpOptions, schema: list[_SchemaObject], state: _DumpState) -> None:
     """The tables (CREATE and rows), then the indexes, triggers and views."""
     conn = shell.session.connection
@@ -372,10 +412,14 @@ def _dump_objects(shell: Shell, opts: DumpOptions, schema: list[_SchemaObject], 
             if table.name is not None:
                 _dump_table(shell, table.name, str(table.sql), opts, state)
         if not opts.data_only:
-            for o in schema:
-                if o.type in ("index", "trigger", "view") and o.sql is not None and chosen(o.name):
-                    sql = complete_sql(o.sql, line_follows=True)  # 3.40's "\n;" ends a -- comment
-                    write(statement_lines(sql) + ("\n;\n" if "--" in sql else ";\n"))
+            # sqlite3's ORDER BY type COLLATE NOCASE DESC: views, triggers, indexes, each in
+            # rowid order (a stable sort, as SQLite's sorter is here).
+            others = [o for o in schema if o.type in _ORDER and o.sql is not None and chosen(o.name)]
+            for o in sorted(others, key=lambda o: _ORDER[str(o.type)]):
+                # A -- comment left open is ended by a line break, and (as 3.54 writes it, a blank
+                # line after it) the ";" goes on a line of its own wherever "--" is in the SQL.
+                sql = complete_sql(str(o.sql))
+                write(statement_lines(sql) + ("\n;\n" if "--" in sql else ";\n"))
     except (apsw.Error, PatternError) as exc:  # as sqlite3's run_table_dump_query reports a failed query
         write(f"/**** ERROR: ({getattr(exc, 'result', 1)}) {comment_text(str(exc))} *****/\n")
         state.errors += 1
@@ -393,6 +437,8 @@ def dump_database(shell: Shell, opts: DumpOptions) -> int:
             schema, failure = [], exc
             # sqlite3 3.54 reads the schema once before it starts, and says why it could not.
             shell.error(f"sql error: {exc} ({getattr(exc, 'result', 1)})")
+        if failure is None and _needs_writable_schema(shell, opts, schema):
+            write("/* WARNING: Script requires that SQLITE_DBCONFIG_DEFENSIVE be disabled */\n")
         if not opts.data_only:
             write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n")
         _quietly(conn, "SAVEPOINT dump; PRAGMA writable_schema=ON")
@@ -421,22 +467,24 @@ def dump_database(shell: Shell, opts: DumpOptions) -> int:
 )
 def _dump(shell: Shell, args: list[str]) -> int:
     """Write the database, or the tables matching LIKE patterns, as SQL statements."""
-    opts = DumpOptions()
+    # sqlite3 3.54 takes --newlines and ignores it: TEXT with line ends is written with unistr().
     flags = {
         "preserve-rowids": "preserve_rowids",
-        "newlines": "newlines",
+        "newlines": None,
         "data-only": "data_only",
         "nosys": "nosys",
     }
-    for arg in args[1:]:
+    opts = DumpOptions(escape=shell.settings.escape)  # .mode's --escape (3.54)
+    for index, arg in enumerate(args[1:], 1):
         if not arg.startswith("-"):
             opts.patterns.append(arg)
             continue
         name = arg[2:] if arg.startswith("--") else arg[1:]
         if name not in flags:
-            shell.error(f'Unknown option "{arg}" on ".dump"')
+            shell.dot_error(index, "unknown option")
             return 1
-        setattr(opts, flags[name], True)
+        if flags[name] is not None:
+            setattr(opts, str(flags[name]), True)
     return dump_database(shell, opts)
 
 
@@ -471,11 +519,21 @@ class FieldReader:
     sets ``term`` to the byte that ended it (a separator, or EOF). ``line``
     counts row separators, for messages. Quirks are sqlite3's: a quoted field
     runs until a quote followed by a separator, and a UTF-8 byte-order mark
-    at the very start is skipped.
+    at the very start is skipped. In CSV, the byte after an escape byte (3.54's
+    --qesc inside quotes, --esc outside) is taken as it is; an escape at the
+    end of input stands for a byte 0xFF, as sqlite3's EOF does.
     """
 
     def __init__(
-        self, data: bytes | mmap.mmap, name: str, colsep: int, rowsep: int, csv: bool, warn: Any
+        self,
+        data: bytes | mmap.mmap,
+        name: str,
+        colsep: int,
+        rowsep: int,
+        csv: bool,
+        warn: Any,
+        escapes: tuple[int, int] = (0, 0),
+        line: int = 1,
     ) -> None:
         self.data = data
         self.name = name
@@ -483,8 +541,9 @@ class FieldReader:
         self.rowsep = rowsep
         self.csv = csv
         self.warn = warn
+        self.quoted_escape, self.plain_escape = escapes if csv else (0, 0)
         self.pos = 0
-        self.line = 1
+        self.line = line
         self.term = EOF
         self.started = False  # a field has been read, so no byte-order mark is looked for
         self._stop = re.compile(b"[" + re.escape(bytes([colsep])) + re.escape(bytes([rowsep])) + b"]")
@@ -500,20 +559,43 @@ class FieldReader:
         if self.csv and self.data[self.pos] == _QUOTE:
             self.pos += 1
             value = self._quoted()
+        elif self.plain_escape:
+            value = self._plain_escaped()
         else:
             value = self._plain()
         self.started = True
         return value
+
+    def _next_byte(self) -> int:
+        """The next byte, or EOF."""
+        if self.pos >= len(self.data):
+            return EOF
+        self.pos += 1
+        return self.data[self.pos - 1]
+
+    def _plain_escaped(self) -> bytes:
+        """``_plain`` with an escape byte, one byte at a time."""
+        out = bytearray()
+        c = self._next_byte()
+        while c not in (EOF, self.colsep, self.rowsep):
+            if c == self.plain_escape:
+                c = self._next_byte()
+            out.append(c & 0xFF)
+            c = self._next_byte()
+        return self._ended(bytes(out), c)
 
     def _plain(self) -> bytes:
         data = self.data
         start = self.pos
         match = self._stop.search(data, start)
         end = match.start() if match else len(data)
-        value = data[start:end]
-        self.term = data[end] if end < len(data) else EOF
         self.pos = end + 1 if end < len(data) else end
-        if self.term == self.rowsep:
+        return self._ended(data[start:end], data[end] if end < len(data) else EOF)
+
+    def _ended(self, value: bytes, term: int) -> bytes:
+        """An unquoted field ended by ``term``: a row's end is counted, and a CR before it dropped in CSV."""
+        self.term = term
+        if term == self.rowsep:
             self.line += 1
             if self.csv and value.endswith(b"\r"):
                 value = value[:-1]
@@ -521,11 +603,11 @@ class FieldReader:
 
     def _quoted(self) -> bytes:
         data, n = self.data, len(self.data)
-        colsep, rowsep = self.colsep, self.rowsep
+        colsep, rowsep, escape = self.colsep, self.rowsep, self.quoted_escape
         start_line = self.line
         out = bytearray()
         pc = ppc = 0
-        bulk_ok = _QUOTE not in (colsep, rowsep)
+        bulk_ok = _QUOTE not in (colsep, rowsep) and not escape
         while True:
             if bulk_ok and pc != _QUOTE and not (pc == _CR and ppc == _QUOTE):
                 # Up to the next quote nothing can end the field: copy the run at once.
@@ -545,6 +627,10 @@ class FieldReader:
                 c = EOF
             if c == rowsep:
                 self.line += 1
+            if c == escape and escape:
+                out.append(self._next_byte() & 0xFF)
+                ppc = pc = 0
+                continue
             if c == _QUOTE and pc == _QUOTE:
                 pc = 0
                 continue
@@ -604,44 +690,48 @@ def column_definitions(header: list[str]) -> tuple[str, list[tuple[str, str]]]:
     for i, (name, suffix) in enumerate(zip(names, suffixes, strict=True)):
         if i:
             parts.append(", " if i % 4 else ",\n ")
-        parts.append(quote_identifier_always(name + suffix) + " TEXT")
+        parts.append(quote_identifier_always(name + suffix))
     renames = [(n, n + s) for n, s in zip(names, suffixes, strict=True) if s]
     return "(\n" + "".join(parts) + ")", renames
 
 
 @dataclass
 class ImportOptions:
-    """What .import was asked to do."""
+    """What .import was asked to do. Separators and escapes are bytes, 0 where not given."""
 
     file: str = ""
     table: str = ""
     schema: str | None = None
     skip: int = 0
     verbose: int = 0
-    colsep: str = ""
-    rowsep: str = ""
-    ascii: bool = False
-    from_mode: bool = True
+    colsep: int = 0
+    rowsep: int = 0
+    ascii: bool = False  # fields without quotes (--ascii, or .mode ascii)
+    escapes: tuple[int, int] = (0, 0)  # --qesc (in quotes) and --esc (outside)
 
 
-def _import_usage(shell: Shell, message: str) -> None:
-    """sqlite3 writes .import's argument errors and its help to standard output."""
-    shell.out.write(message + "\n" + IMPORT_HELP)
+def _first_byte(text: str) -> int:
+    """The first byte of ``text`` (as sqlite3 takes ``azArg[i][0]``), 0 if it is empty."""
+    return text.encode("utf-8", "surrogateescape")[:1][0] if text else 0
 
 
 def _parse_import(shell: Shell, args: list[str]) -> ImportOptions | None:
     """Options and names from the .import line, or None after reporting a mistake."""
     opts = ImportOptions(ascii=shell.settings.mode == "ascii")
-    files: list[str] = []
+    file: str | None = None
+    table: str | None = None
     i = 1
     while i < len(args):
         arg = args[i][1:] if args[i].startswith("--") else args[i]
         last = i == len(args) - 1
         if not arg.startswith("-"):
-            if len(files) == 2:
-                _import_usage(shell, f'ERROR: extra argument: "{arg}".  Usage:')
+            if file is None:
+                file = arg
+            elif table is None:
+                table = arg
+            else:
+                shell.dot_error(i, "unknown argument")
                 return None
-            files.append(arg)
         elif arg == "-v":
             opts.verbose += 1
         elif arg == "-schema" and not last:
@@ -652,54 +742,91 @@ def _parse_import(shell: Shell, args: list[str]) -> ImportOptions | None:
             opts.skip = integer_value(args[i])
         elif arg in ("-ascii", "-csv"):
             opts.ascii = arg == "-ascii"
-            opts.colsep, opts.rowsep = ("\x1f", "\x1e") if opts.ascii else (",", "\n")
-            opts.from_mode = False
+            opts.colsep = opts.colsep or (0x1F if opts.ascii else ord(","))
+            opts.rowsep = opts.rowsep or (0x1E if opts.ascii else ord("\n"))
+        elif arg in ("-colsep", "-rowsep", "-esc", "-qesc"):
+            if last:
+                shell.dot_error(i, "missing argument")
+                return None
+            i += 1
+            byte = _first_byte(args[i])
+            if arg == "-colsep":
+                opts.colsep = byte
+            elif arg == "-rowsep":
+                opts.rowsep = byte
+            else:
+                quoted, plain = opts.escapes
+                opts.escapes = (byte, plain) if arg == "-qesc" else (quoted, byte)
         else:
-            _import_usage(shell, f'ERROR: unknown option: "{arg}".  Usage:')
+            shell.dot_error(i, "unknown option")
             return None
         i += 1
-    if len(files) < 2:
-        _import_usage(shell, f"ERROR: missing {'TABLE' if files else 'FILE'} argument. Usage:")
+    if file is None or table is None:
+        missing = "FILE" if file is None else "TABLE"
+        shell.dot_error(len(args), None, f"Missing {missing} argument\n")
         return None
-    opts.file, opts.table = files
+    opts.file, opts.table = file, table
     return opts
 
 
-def _separators_from_mode(shell: Shell, opts: ImportOptions) -> bool:
-    """Take the separators from the output mode, as sqlite3 does; False after an error."""
+def _separators(shell: Shell, opts: ImportOptions) -> bool:
+    """The separators not given take the first byte of the output mode's (else , and \\n), as
+    sqlite3 3.54 does; a CR row separator is a LF one outside --ascii. False after an error."""
     s = shell.settings
-    if byte_len(s.colsep) == 0:
-        shell.error("Error: non-null column separator required for import")
+    opts.colsep = opts.colsep or _first_byte(s.colsep) or ord(",")
+    if opts.colsep & 0x80:
+        shell.error("Error: .import column separator must be ASCII")
         return False
-    if byte_len(s.colsep) > 1:
-        shell.error("Error: multi-character column separators not allowed for import")
+    opts.rowsep = opts.rowsep or _first_byte(s.rowsep) or ord("\n")
+    if opts.rowsep == _CR and not opts.ascii:
+        opts.rowsep = ord("\n")
+    if opts.rowsep & 0x80:
+        shell.error("Error: .import row separator must be ASCII")
         return False
-    if byte_len(s.rowsep) == 0:
-        shell.error("Error: non-null row separator required for import")
-        return False
-    if s.mode == "csv" and s.rowsep == "\r\n":
-        # sqlite3 changes the setting itself: CSV output after this ends rows with \n.
-        s.rowsep = "\n"
-    if byte_len(s.rowsep) > 1:
-        shell.error("Error: multi-character row separators not allowed for import")
-        return False
-    opts.colsep, opts.rowsep = s.colsep, s.rowsep
     return True
 
 
-def _read_source(shell: Shell, name: str) -> bytes | mmap.mmap | None:
-    """The input: a file, mapped rather than read (a file of any size imports in flat
-    memory), or the output of ``|command``; None if it cannot be opened."""
+class _Source(NamedTuple):
+    """The text to import, the name messages give it, and the input line it starts after."""
+
+    data: bytes | mmap.mmap
+    name: str
+    lines_before: int = 0
+
+
+def _read_source(shell: Shell, name: str) -> _Source | None:
+    """The input: a file, mapped rather than read (a file of any size imports in flat memory),
+    the output of ``|command``, or the lines after the command up to ``<<MARK``'s mark; None
+    after an error."""
     if name.startswith("|"):
         shell.flush()
-        return subprocess.run(name[1:], shell=True, stdout=subprocess.PIPE, check=False).stdout
+        output = subprocess.run(name[1:], shell=True, stdout=subprocess.PIPE, check=False).stdout
+        return _Source(output, "<pipe>")
+    if name.startswith("<<") and len(name) > 2:
+        return _here_document(shell, name[2:])
     try:
         with open(name, "rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:
-                return b""
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                return _Source(b"", name)
+            return _Source(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ), name)
     except (OSError, ValueError):
+        shell.dot_error(0, None, f'cannot open "{name}"')
         return None
+
+
+def _here_document(shell: Shell, mark: str) -> _Source | None:
+    """The lines of the input after the command, up to one that starts with ``mark``; None
+    (after sqlite3's message) when the input ends first."""
+    start = shell.lineno
+    lines = []
+    while (line := shell.next_input_line()) is not None:
+        if line.startswith(mark):
+            return _Source("".join(lines).encode("utf-8", "surrogateescape"), shell.input_source, start)
+        lines.append(line if line.endswith("\n") else line + "\n")
+    end, shell.lineno = shell.lineno, start
+    shell.dot_error(0, None, f'Content terminator "{mark}" not found.')
+    shell.lineno = end
+    return None
 
 
 def _column_count(conn: apsw.Connection, sql: str, nparams: int = 0) -> int:
@@ -718,7 +845,7 @@ def _column_count(conn: apsw.Connection, sql: str, nparams: int = 0) -> int:
     return count
 
 
-def _create_from_header(shell: Shell, reader: FieldReader, opts: ImportOptions, target: str) -> bool:
+def _create_from_header(shell: Shell, reader: FieldReader, opts: ImportOptions) -> bool:
     """Create the missing table with columns named by the first row; False after an error."""
     header = []
     while (value := reader.read()) is not None:
@@ -738,7 +865,8 @@ def _create_from_header(shell: Shell, reader: FieldReader, opts: ImportOptions, 
             shell.out.write(message + "\n")
         else:
             shell.error(message)
-    create = f"CREATE TABLE {target}{columns}\n"
+    schema = quote_identifier_always(opts.schema or "main")
+    create = f"CREATE TABLE {schema}.{quote_identifier_always(opts.table)}{columns}\n"
     if opts.verbose:
         shell.out.write(create + "\n")
     try:
@@ -757,11 +885,12 @@ def _decode_row(values: list[bytes | None]) -> list[str | bytes | None] | None:
         return None
 
 
-def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> tuple[int, int, bool]:
-    """Insert a row per input line; return (rows added, rows failed, whether the last failed).
+def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> tuple[int, int]:
+    """Insert a row per input line; return (rows added, rows failed).
 
     Rows go to SQLite through executemany, which reuses one prepared
-    statement; a row that fails is reported with its line and the rest go on.
+    statement; a row that fails is reported with its line and the rest go
+    on (with .bail on, the import stops there, as sqlite3's does).
     """
     conn = shell.session.connection
     # Fields that are not valid UTF-8 go in as TEXT all the same, byte for byte.
@@ -769,15 +898,14 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
     feed = _RowFeed(shell, reader, ncol)
     rows = feed.rows()
     cursor = conn.cursor()
-    failed, last_failed_row = 0, -1
+    failed = 0
     while True:
         try:
             cursor.executemany(insert, rows)
         except apsw.Error as exc:
-            index = feed.handed() - 1
-            shell.error(f"{reader.name}:{feed.line_of(index)}: INSERT failed: {exc}")
-            failed, last_failed_row = failed + 1, index
-            if shell.interrupted:  # the whole import is rolled back
+            shell.error(f"{reader.name}:{feed.line_of(feed.handed() - 1)}: INSERT failed: {exc}")
+            failed += 1
+            if shell.interrupted or shell.flags.bail:  # an interrupted import is rolled back
                 break
             continue
         if feed.raw is None:
@@ -787,11 +915,12 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
             conn.execute(raw_insert, feed.raw)
         except apsw.Error as exc:
             shell.error(f"{reader.name}:{feed.line_of(index)}: INSERT failed: {exc}")
-            failed, last_failed_row = failed + 1, index
+            failed += 1
+            if shell.flags.bail:
+                break
         feed.raw = None
         rows = feed.rows()
-    handed = feed.handed()
-    return handed - failed, failed, handed > 0 and last_failed_row == handed - 1
+    return feed.handed() - failed, failed
 
 
 class _RowFeed:
@@ -858,8 +987,12 @@ class _RowFeed:
             value = reader.read()
             if i == 0 and (value is None or (self.stop_on_blank and not value)):
                 break
+            if value is None and reader.csv and i == ncol - 1:
+                value = b""  # CSV may end without a line end after a row's last field
             bound[i] = None if value is None else value.split(b"\0", 1)[0]
             if i < ncol - 1 and reader.term != reader.colsep:
+                if i == 0 and value in (b"\n", b"\r\n"):
+                    break  # a line end left after another row separator: no row (sqlite3 3.54)
                 error(
                     f"{reader.name}:{line}: expected {ncol} columns but found {i + 1}"
                     " - filling the rest with NULL"
@@ -893,6 +1026,8 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
     """
     if reader.colsep == reader.rowsep or reader.colsep >= 0x80 or reader.rowsep >= 0x80:
         return None
+    if reader.quoted_escape or reader.plain_escape:  # an escape byte changes what a line holds
+        return None
     return _BulkLines(reader, ncol).read
 
 
@@ -925,7 +1060,8 @@ class _BulkLines:
             return None
         chunk, text = plain
         rows = self._rows(text)
-        taken = next((k for k, row in enumerate(rows) if len(row) != self.ncol), len(rows))
+        wrong = list(map(self.ncol.__ne__, map(len, rows)))  # no Python code per row
+        taken = wrong.index(True) if True in wrong else len(rows)
         if taken == 0:
             return None
         if taken < text.count(self.rowsep) + 1:
@@ -943,12 +1079,16 @@ class _BulkLines:
         end = data.rfind(end_byte, pos, min(pos + _BULK_BYTES, len(data)))
         if end < 0:
             return None
-        odd = self.awkward.search(data, pos, end + 1)  # searched in place: no copy of a chunk to throw away
-        if odd is not None:  # plain lines up to the first awkward one
-            end = data.rfind(end_byte, pos, odd.start())
+        chunk = data[pos : end + 1]
+        # Counted first, at C speed: where there is no NUL and every CR ends a line, nothing to search.
+        if chunk.find(b"\0") >= 0 or (self.csv and chunk.count(b"\r") != chunk.count(b"\r" + end_byte)):
+            odd = self.awkward.search(chunk)
+            end = -1 if odd is None else chunk.rfind(end_byte, 0, odd.start())
             if end < 0:
                 return None
-        chunk = data[pos:end]
+        else:
+            end = len(chunk) - 1
+        chunk = chunk[:end]  # plain lines up to the first awkward one, the last line end left out
         try:
             return chunk, chunk.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -977,18 +1117,18 @@ def import_file(shell: Shell, opts: ImportOptions) -> int:
     """
     conn = shell.session.connection
     shell.interrupted = False  # as sqlite3: only a SIGINT from now on stops the import
-    if opts.from_mode and not _separators_from_mode(shell, opts):
+    if not _separators(shell, opts):
         return 1
-    data = _read_source(shell, opts.file)
-    if data is None:
-        shell.error(f'Error: cannot open "{opts.file}"')
+    source = _read_source(shell, opts.file)
+    if source is None:
         return 1
-    name = "<pipe>" if opts.file.startswith("|") else opts.file
-    colsep, rowsep = (ord(opts.colsep.encode("utf-8", "surrogateescape")[:1] or b"\0"),
-                      ord(opts.rowsep.encode("utf-8", "surrogateescape")[:1] or b"\0"))  # fmt: skip
-    reader = FieldReader(data, name, colsep, rowsep, not opts.ascii, shell.error)
-    if opts.verbose >= 2 or (opts.verbose >= 1 and opts.from_mode):
-        shell.out.write(f"Column separator {c_string(opts.colsep)}, row separator {c_string(opts.rowsep)}\n")
+    reader = FieldReader(
+        source.data, source.name, opts.colsep, opts.rowsep, not opts.ascii, shell.error, opts.escapes,
+        line=source.lines_before + 1,
+    )  # fmt: skip
+    if opts.verbose:
+        colsep, rowsep = c_string(chr(opts.colsep)), c_string(chr(opts.rowsep))
+        shell.out.write(f"Column separator {colsep}, row separator {rowsep}\n")
     for _ in range(opts.skip):
         while reader.read() is not None and reader.term == reader.colsep:
             pass
@@ -1003,30 +1143,44 @@ def import_file(shell: Shell, opts: ImportOptions) -> int:
         raise
     if begin:
         _quietly(conn, "ROLLBACK" if shell.interrupted else "COMMIT")
-    return status
+    if opts.verbose and status is not None:
+        added, failed = status
+        lines = reader.line - 1 - source.lines_before
+        shell.out.write(f"Added {added} rows with {failed} errors using {lines} lines of input\n")
+    return 1 if status is None or status[1] or shell.interrupted else 0
 
 
-def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> int:
-    """The part of an import inside its transaction: create the table if need be, insert."""
+def _table_exists(conn: apsw.Connection, schema: str | None, table: str) -> bool:
+    """Whether ``table`` is a table (not a view) of ``schema`` (or of any database), as
+    sqlite3_table_column_metadata finds one; or a view of that schema (main if none)."""
+    tables = "SELECT 1 FROM pragma_table_list WHERE name = ?1 COLLATE NOCASE AND type <> 'view'"
+    if conn.execute(tables + " AND (?2 IS NULL OR schema = ?2 COLLATE NOCASE)", (table, schema)).fetchall():
+        return True
+    schema_table = f"{quote_identifier_always(schema or 'main')}.sqlite_schema"
+    views = f"SELECT 1 FROM {schema_table} WHERE name = ? AND type = 'view'"
+    try:
+        return bool(conn.execute(views, (table,)).fetchall())
+    except apsw.Error:
+        return False
+
+
+def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> tuple[int, int] | None:
+    """The part of an import inside its transaction: create the table if need be, insert.
+    The rows added and the rows that failed; None after an error."""
     conn = shell.session.connection
+    if not _table_exists(conn, opts.schema, opts.table) and not _create_from_header(shell, reader, opts):
+        return None
+    try:
+        query = "SELECT count(*) FROM pragma_table_info(?, ?)"
+        ncol = int(conn.execute(query, (opts.table, opts.schema)).fetchall()[0][0])
+    except apsw.Error as exc:
+        shell.error(f"Error: {exc}")
+        return None
+    if ncol == 0:
+        return 0, 0
     target = quote_identifier_always(opts.table)
     if opts.schema is not None:
         target = f"{quote_identifier_always(opts.schema)}.{target}"
-    try:
-        ncol = _column_count(conn, f"SELECT * FROM {target}")
-    except apsw.Error as exc:
-        if not str(exc).startswith("no such table: "):
-            shell.error(f"Error: {exc}")
-            return 1
-        if not _create_from_header(shell, reader, opts, target):
-            return 1
-        try:
-            ncol = _column_count(conn, f"SELECT * FROM {target}")
-        except apsw.Error as again:
-            shell.error(f"Error: {again}")
-            return 1
-    if ncol == 0:
-        return 0
     insert = f"INSERT INTO {target} VALUES(" + ",".join("?" * ncol) + ")"
     if opts.verbose >= 2:
         shell.out.write(f"Insert using: {insert}\n")
@@ -1034,14 +1188,8 @@ def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> int:
         _column_count(conn, insert, ncol)
     except apsw.Error as exc:
         shell.error(f"Error: {exc}")
-        return 1
-    added, failed, last_failed = _insert_rows(shell, reader, ncol, insert)
-    if shell.interrupted:
-        return 1
-    if opts.verbose:
-        shell.out.write(f"Added {added} rows with {failed} errors using {reader.line - 1} lines of input\n")
-    # As in sqlite3, the command fails only if the last row did.
-    return 1 if last_failed else 0
+        return None
+    return _insert_rows(shell, reader, ncol, insert)
 
 
 @command(
@@ -1049,7 +1197,17 @@ def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> int:
     "import FILE TABLE",
     "Import data from FILE into TABLE",
     safe="cannot run .import in safe mode",
-    options=("--csv", "--ascii", "--skip N", "--schema SCHEMA"),
+    options=(
+        "--csv",
+        "--ascii",
+        "--colsep C",
+        "--rowsep C",
+        "--esc C",
+        "--qesc C",
+        "--skip N",
+        "--schema SCHEMA",
+        "-v",
+    ),
     arguments=("path", "table"),
     files=(".csv", ".tsv", ".txt"),
 )
@@ -1091,7 +1249,7 @@ def _backup_to(shell: Shell, args: list[str]) -> int:
     """Copy a database of this session (main by default) to a file with SQLite's backup API."""
     target = source = None
     fast = False
-    for arg in args[1:]:
+    for index, arg in enumerate(args[1:], 1):
         if arg.startswith("-"):
             option = arg[1:] if arg.startswith("--") else arg
             if option == "-async":
@@ -1100,7 +1258,7 @@ def _backup_to(shell: Shell, args: list[str]) -> int:
                 shell.error("Error: --append is not supported: it needs sqlite3's appendvfs")
                 return 1
             else:
-                shell.error(f"unknown option: {arg}")
+                shell.dot_error(index, "unknown option", "should be -append or -async")
                 return 1
         elif target is None:
             target = arg

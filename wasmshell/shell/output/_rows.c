@@ -133,7 +133,7 @@ typedef struct {
     const char *sep, *end, *null, *prefix;
     Py_ssize_t nsep, nend, nnull, nprefix;
     int numbers_plain; /* csv: numbers are never quoted (sqlite3 3.54) */
-    int keep_newlines; /* insert: TEXT with line ends written as it is (.dump --newlines) */
+    int raw_controls;  /* dump: TEXT with control characters written as it is (.mode --escape off) */
     PyObject *slow;    /* slow(value) -> str, for everything not done here */
 } Format;
 
@@ -158,7 +158,7 @@ static int append_literal(Buffer *b, const Format *f, PyObject *v) {
         Py_ssize_t n = PyBytes_GET_SIZE(v);
         const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(v);
         if (reserve(b, (size_t)n * 2 + 3) < 0) return -1;
-        b->data[b->len++] = 'X';
+        b->data[b->len++] = 'x';
         b->data[b->len++] = '\'';
         for (Py_ssize_t k = 0; k < n; k++) {
             b->data[b->len++] = hex[data[k] >> 4];
@@ -172,23 +172,42 @@ static int append_literal(Buffer *b, const Format *f, PyObject *v) {
     PyObject *keep;
     const char *text = utf8_of(v, &n, &keep);
     if (text == NULL) return -1;
-    int simple = memchr(text, 0, (size_t)n) == NULL &&
-                 (f->keep_newlines || (memchr(text, '\n', (size_t)n) == NULL && memchr(text, '\r', (size_t)n) == NULL));
-    int failed = 0;
-    if (simple) {
-        if (reserve(b, (size_t)n * 2 + 2) < 0) {
-            failed = 1;
-        } else {
-            b->data[b->len++] = '\'';
-            for (Py_ssize_t k = 0; k < n; k++) {
-                if (text[k] == '\'') b->data[b->len++] = '\'';
-                b->data[b->len++] = text[k];
+    /* TEXT with a control character is written with unistr() (%#Q), and a NUL cuts it: the
+     * slow way. Copied and checked in one pass; what was copied is dropped if it is not simple. */
+    int simple = 1, failed = reserve(b, (size_t)n * 2 + 2) < 0;
+    if (!failed) {
+        size_t start = b->len;
+        char *out = b->data + b->len;
+        *out++ = '\'';
+        for (Py_ssize_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)text[k];
+            if (c < 0x20 && (c == 0 || !f->raw_controls)) {
+                simple = 0;
+                break;
             }
-            b->data[b->len++] = '\'';
+            if (c == '\'') *out++ = '\'';
+            *out++ = (char)c;
         }
+        *out++ = '\'';
+        b->len = simple ? (size_t)(out - b->data) : start;
     }
     Py_XDECREF(keep);
     return failed ? -1 : simple;
+}
+
+/* The decimal digits of i, into out (24 bytes at least); their count. */
+static int integer_text(long long i, char *out) {
+    char digits[24];
+    int n = 0;
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    int len = 0;
+    if (i < 0) out[len++] = '-';
+    while (n) out[len++] = digits[--n];
+    return len;
 }
 
 /* Append one field: text is the value's text; numeric says it came from a number. */
@@ -207,8 +226,7 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
         long long i = PyLong_AsLongLong(v);
         if (!(i == -1 && PyErr_Occurred())) {
             char digits[24];
-            int n = snprintf(digits, sizeof digits, "%lld", i);
-            return append_field(b, f, digits, n, 1);
+            return append_field(b, f, digits, integer_text(i, digits), 1);
         }
         PyErr_Clear(); /* beyond 64 bits: Python's way */
     } else if (PyFloat_CheckExact(v)) {
@@ -248,16 +266,16 @@ static int append_value(Buffer *b, const Format *f, PyObject *v) {
 static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) {
     (void)module;
     static char *names[] = {"renderer", "rows",   "write",  "mode",          "colsep", "rowsep", "null",
-                            "slow",     "header", "prefix", "keep_newlines", NULL};
+                            "slow",     "header", "prefix", "raw_controls", NULL};
     PyObject *renderer, *rows, *write, *slow, *header;
     const char *mode_name;
     Format f;
     f.prefix = "";
     f.nprefix = 0;
-    f.keep_newlines = 0;
+    f.raw_controls = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOss#s#s#OO|s#p:write_rows", names, &renderer, &rows,
                                      &write, &mode_name, &f.sep, &f.nsep, &f.end, &f.nend, &f.null, &f.nnull,
-                                     &slow, &header, &f.prefix, &f.nprefix, &f.keep_newlines))
+                                     &slow, &header, &f.prefix, &f.nprefix, &f.raw_controls))
         return NULL;
     if (strcmp(mode_name, "list") == 0) {
         f.mode = MODE_LIST;
@@ -335,7 +353,7 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
 static PyMethodDef methods[] = {
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
      "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
-     "           keep_newlines=False)\n\n"
+     "           raw_controls=False)\n\n"
      "Format rows in list or csv mode (or .dump's: mode 'dump') and write them, adding to renderer.count;\n"
      "slow(value) formats what this does not; header is written before a first row,\n"
      "prefix before every row (dump: 'INSERT INTO t VALUES(')."},
