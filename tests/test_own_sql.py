@@ -20,6 +20,7 @@ import pytest
 import test_cli
 import test_cmd_schema
 from conftest import open_session, wat
+from test_cmd_data import _reals_as_sqlite3_writes
 
 home = test_cli.home  # an empty HOME and config directory: no real init file is read
 TABLE = "libsql_wasm_func_table"
@@ -210,5 +211,6 @@ def test_schema_commands_match_sqlite3_on_a_file_with_stored_builtin_names(tmp_p
         [sys.executable, "-m", "wasmshell", str(db)], input=script.encode(), capture_output=True, env=home
     )
     assert actual.stderr == expected.stderr
-    assert actual.stdout == expected.stdout
+    # .dump's REALs are lossless here (a deliberate difference): compared as 3.54 writes them
+    assert _reals_as_sqlite3_writes(actual.stdout) == expected.stdout
     assert actual.returncode == expected.returncode
