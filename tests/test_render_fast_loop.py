@@ -130,3 +130,52 @@ def test_real_text_is_sqlites_own_in_c_and_through_sql(value):
     assert (formatting.real_text(value), formatting.real_literal(value)) == (cast, literal)
     by_sql = SQL_FORMATTER(value, native.REAL_TEXT), SQL_FORMATTER(value, native.REAL_LITERAL)
     assert by_sql[0] == cast and (by_sql[1] == literal or math.isinf(value))
+
+
+@pytest.mark.parametrize("mode", ["box", "column", "table", "markdown", "psql"])
+def test_a_columnar_result_that_fails_midway_keeps_its_whole_rows(mode):
+    """The C cells take a row whole or not at all: a value that cannot be shown fails the
+    statement, and the rows before it are what both loops counted."""
+
+    class Unshowable:
+        pass
+
+    def failing():
+        yield (1, "a")
+        yield (2, Unshowable())
+
+    for fast in (True, False):
+        settings_ = OutputSettings(mode)
+        base.c_loops = fast
+        try:
+            renderer = render.renderer_for(io.StringIO(), settings_)
+            renderer.start(["x", "y"])
+            with pytest.raises(Exception):  # noqa: B017 - whatever render() raises for it
+                renderer.write_rows(failing())
+        finally:
+            base.c_loops = True
+        assert renderer.count == 1
+
+
+def test_columnar_cells_in_c_write_what_python_writes_for_wide_and_plain_tables():
+    """A million-row table goes through C when every cell is printable ASCII; a cell that is
+    not (wide, a line break) sends the table to the Python layout: both write the same."""
+    plain = [(i, f"name {i}", i * 0.25, None) for i in range(2000)]
+    mixed = [*plain[:5], (6, "日本語", 1.5, None), (7, "two\nlines", None, b"\x00\xff")]
+    for rows in (plain, mixed):
+        for mode in ("box", "column", "table", "markdown", "psql", "qbox"):
+            outputs = []
+            for fast in (True, False):
+                settings_ = OutputSettings(mode)
+                out = io.StringIO()
+                base.c_loops = fast
+                try:
+                    renderer = render.renderer_for(out, settings_)
+                    renderer.start(["a", "b", "c", "d"])
+                    renderer.write_rows(iter(rows))
+                    renderer.finish()
+                finally:
+                    base.c_loops = True
+                outputs.append(out.getvalue())
+            assert outputs[0] == outputs[1], mode
+            assert outputs[0].count("\n") >= len(rows)

@@ -1,6 +1,6 @@
 /*
  * The hot loops of output, in C: list, csv, tabs and ascii rows as they come,
- * and .dump's INSERT statements.
+ * .dump's INSERT statements, and the cells of the columnar modes (Cells).
  *
  * Writing a million rows in these modes spends most of its time
  * in Python-level formatting: a few type tests, a str() and a join per row.
@@ -350,6 +350,313 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
 }
 
 
+/* -- the columnar modes' cells -------------------------------------------------------------
+ *
+ * box, table, column and markdown must see every row before they write one. Cells keeps each
+ * value's text in one buffer (a million rows in tens of MB, not a Python object per value),
+ * with its width, and writes the common table in C: every cell printable ASCII and one line.
+ * Anything else is handed back to columnar.py's layout as (bytes, numeric) pairs. */
+
+typedef struct {
+    PyObject_HEAD
+    Buffer text;                 /* the cells' texts, one after the other */
+    size_t *start;               /* where cell k begins; start[n] is the end */
+    unsigned char *numeric;      /* cell k came from an INTEGER or a REAL */
+    Py_ssize_t n, cap, ncol, rows;
+    Py_ssize_t *widest;          /* per column: the widest cell (bytes = columns when simple) */
+    int simple;                  /* every cell so far is printable ASCII */
+    int plain_text;              /* TEXT is written as it is (no quoting) when printable */
+    PyObject *slow;              /* slow(value) -> str: qrf.render in the mode's style */
+    PyObject *null;              /* the NULL text (str) */
+} Cells;
+
+static void Cells_dealloc(Cells *self) {
+    PyMem_Free(self->text.data);
+    PyMem_Free(self->start);
+    PyMem_Free(self->numeric);
+    PyMem_Free(self->widest);
+    Py_XDECREF(self->slow);
+    Py_XDECREF(self->null);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Cells_init(Cells *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"ncol", "slow", "null", "plain_text", NULL};
+    Py_ssize_t ncol;
+    PyObject *slow, *null;
+    int plain_text;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "nOUp:Cells", names, &ncol, &slow, &null, &plain_text))
+        return -1;
+    if (ncol <= 0) {
+        PyErr_SetString(PyExc_ValueError, "Cells: ncol must be positive");
+        return -1;
+    }
+    self->ncol = ncol;
+    self->widest = PyMem_Calloc((size_t)ncol, sizeof(Py_ssize_t));
+    self->start = PyMem_Malloc(sizeof(size_t));
+    if (self->widest == NULL || self->start == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->start[0] = 0;
+    self->simple = 1;
+    self->plain_text = plain_text;
+    Py_INCREF(slow);
+    Py_XSETREF(self->slow, slow);
+    Py_INCREF(null);
+    Py_XSETREF(self->null, null);
+    return 0;
+}
+
+static int printable_ascii(const char *text, Py_ssize_t n) {
+    for (Py_ssize_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)text[k];
+        if (c < 0x20 || c > 0x7e) return 0;
+    }
+    return 1;
+}
+
+/* Room for one more cell's bookkeeping. */
+static int cells_grow(Cells *self) {
+    if (self->n < self->cap) return 0;
+    Py_ssize_t cap = self->cap ? self->cap * 2 : 1024;
+    size_t *start = PyMem_Realloc(self->start, sizeof(size_t) * (size_t)(cap + 1));
+    if (start == NULL) goto oom;
+    self->start = start;
+    unsigned char *numeric = PyMem_Realloc(self->numeric, (size_t)cap);
+    if (numeric == NULL) goto oom;
+    self->numeric = numeric;
+    self->cap = cap;
+    return 0;
+oom:
+    PyErr_NoMemory();
+    return -1;
+}
+
+/* Add one cell: its text, whether it came from a number, and whether it is known simple
+ * (-1: to be checked). */
+static int cells_add(Cells *self, const char *text, Py_ssize_t n, int numeric, int simple) {
+    if (cells_grow(self) < 0 || append(&self->text, text, (size_t)n) < 0) return -1;
+    Py_ssize_t k = self->n++;
+    self->start[k + 1] = self->text.len;
+    self->numeric[k] = (unsigned char)numeric;
+    if (simple < 0) simple = printable_ascii(text, n);
+    if (!simple) self->simple = 0;
+    Py_ssize_t col = k % self->ncol;
+    if (n > self->widest[col]) self->widest[col] = n;
+    return 0;
+}
+
+static int cells_add_str(Cells *self, PyObject *shown, int numeric) {
+    Py_ssize_t n;
+    PyObject *keep;
+    const char *text = utf8_of(shown, &n, &keep);
+    int failed = text == NULL ? -1 : cells_add(self, text, n, numeric, -1);
+    Py_XDECREF(keep);
+    return failed;
+}
+
+static int cells_add_value(Cells *self, PyObject *v) {
+    if (v == Py_None) return cells_add_str(self, self->null, 0);
+    if (PyLong_CheckExact(v)) {
+        long long i = PyLong_AsLongLong(v);
+        if (!(i == -1 && PyErr_Occurred())) {
+            char digits[24];
+            return cells_add(self, digits, integer_text(i, digits), 1, 1);
+        }
+        PyErr_Clear();
+    } else if (PyFloat_CheckExact(v)) {
+        char digits[64];
+        int n = sqlite_real(PyFloat_AS_DOUBLE(v), 0, digits, sizeof digits);
+        if (n >= 0) return cells_add(self, digits, n, 1, -1);
+    } else if (PyUnicode_CheckExact(v) && self->plain_text && PyUnicode_IS_ASCII(v)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(v);
+        const char *text = (const char *)PyUnicode_DATA(v);
+        if (printable_ascii(text, n)) return cells_add(self, text, n, 0, 1);
+    }
+    PyObject *shown = PyObject_CallOneArg(self->slow, v);
+    if (shown == NULL) return -1;
+    int failed = PyUnicode_Check(shown) ? cells_add_str(self, shown, PyLong_Check(v) || PyFloat_Check(v)) : -1;
+    if (!PyUnicode_Check(shown)) PyErr_SetString(PyExc_TypeError, "Cells: slow() must return str");
+    Py_DECREF(shown);
+    return failed;
+}
+
+/* add(rows): every row of an iterator; self.rows counts them, even when a row fails. */
+static PyObject *Cells_add(Cells *self, PyObject *rows) {
+    PyObject *iterator = PyObject_GetIter(rows);
+    if (iterator == NULL) return NULL;
+    PyObject *row;
+    int failed = 0;
+    while (!failed && (row = PyIter_Next(iterator)) != NULL) {
+        PyObject *values = PySequence_Fast(row, "Cells: a row must be a sequence");
+        Py_DECREF(row);
+        if (values == NULL) {
+            failed = 1;
+            break;
+        }
+        Py_ssize_t width = PySequence_Fast_GET_SIZE(values);
+        if (width != self->ncol) {
+            PyErr_SetString(PyExc_ValueError, "Cells: a row of the wrong width");
+            failed = 1;
+        }
+        PyObject **items = PySequence_Fast_ITEMS(values);
+        for (Py_ssize_t k = 0; k < width && !failed; k++)
+            if (cells_add_value(self, items[k]) < 0) failed = 1;
+        Py_DECREF(values);
+        if (failed) { /* a row is whole or not there */
+            self->n -= self->n % self->ncol;
+            self->text.len = self->start[self->n];
+        } else {
+            self->rows++;
+        }
+    }
+    Py_DECREF(iterator);
+    if (failed || PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* pairs(): the cells as columnar.py's layout takes them, [(bytes, numeric), ...]. */
+static PyObject *Cells_pairs(Cells *self, PyObject *unused) {
+    (void)unused;
+    PyObject *list = PyList_New(self->n);
+    if (list == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < self->n; k++) {
+        PyObject *text = PyBytes_FromStringAndSize(self->text.data + self->start[k],
+                                                   (Py_ssize_t)(self->start[k + 1] - self->start[k]));
+        PyObject *pair = text == NULL ? NULL : Py_BuildValue("(NO)", text, self->numeric[k] ? Py_True : Py_False);
+        if (pair == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, k, pair);
+    }
+    return list;
+}
+
+/* write(write, widths, aligns, start, colsep, end, rtrim): the rows, one line each, each cell
+ * padded to its column's width as aligns says (0: numbers right, the rest left; 1 left,
+ * 2 centre, 3 right); only for simple cells. */
+static PyObject *Cells_write(Cells *self, PyObject *args) {
+    PyObject *write, *widths, *aligns;
+    const char *start, *colsep, *end;
+    Py_ssize_t nstart, ncolsep, nend;
+    int rtrim;
+    if (!PyArg_ParseTuple(args, "OOOs#s#s#p:write", &write, &widths, &aligns, &start, &nstart, &colsep,
+                          &ncolsep, &end, &nend, &rtrim))
+        return NULL;
+    if (!self->simple) {
+        PyErr_SetString(PyExc_ValueError, "Cells.write: not every cell is simple");
+        return NULL;
+    }
+    Py_ssize_t ncol = self->ncol;
+    Py_ssize_t *w = PyMem_Calloc((size_t)ncol, sizeof(Py_ssize_t));
+    int *a = PyMem_Calloc((size_t)ncol, sizeof(int));
+    if (w == NULL || a == NULL) {
+        PyMem_Free(w);
+        PyMem_Free(a);
+        return PyErr_NoMemory();
+    }
+    int failed = 0;
+    for (Py_ssize_t j = 0; j < ncol && !failed; j++) {
+        PyObject *wj = PySequence_GetItem(widths, j), *aj = wj ? PySequence_GetItem(aligns, j) : NULL;
+        if (aj == NULL) failed = 1;
+        else {
+            w[j] = PyLong_AsSsize_t(wj);
+            a[j] = (int)PyLong_AsLong(aj);
+            if (PyErr_Occurred() || w[j] < self->widest[j]) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "Cells.write: a column too narrow");
+                failed = 1;
+            }
+        }
+        Py_XDECREF(wj);
+        Py_XDECREF(aj);
+    }
+    Buffer b = {NULL, 0, 0};
+    for (Py_ssize_t k = 0; k < self->n && !failed; k += ncol) {
+        if (append(&b, start, (size_t)nstart) < 0) failed = 1;
+        for (Py_ssize_t j = 0; j < ncol && !failed; j++) {
+            const char *text = self->text.data + self->start[k + j];
+            Py_ssize_t n = (Py_ssize_t)(self->start[k + j + 1] - self->start[k + j]);
+            Py_ssize_t room = w[j] - n, left;
+            int align = a[j] ? a[j] : (self->numeric[k + j] ? 3 : 1);
+            left = align == 3 ? room : align == 2 ? room / 2 : 0;
+            if (j && append(&b, colsep, (size_t)ncolsep) < 0) failed = 1;
+            if (failed || reserve(&b, (size_t)w[j]) < 0) {
+                failed = 1;
+                break;
+            }
+            memset(b.data + b.len, ' ', (size_t)left);
+            memcpy(b.data + b.len + left, text, (size_t)n);
+            memset(b.data + b.len + left + n, ' ', (size_t)(room - left));
+            b.len += (size_t)w[j];
+        }
+        if (failed) break;
+        if (rtrim)
+            while (b.len > 0 && b.data[b.len - 1] == ' ') b.len--;
+        if (append(&b, end, (size_t)nend) < 0 || (b.len >= FLUSH_AT && flush(&b, write) < 0)) failed = 1;
+    }
+    if (!failed && flush(&b, write) < 0) failed = 1;
+    PyMem_Free(b.data);
+    PyMem_Free(w);
+    PyMem_Free(a);
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Cells_get_simple(Cells *self, void *closure) {
+    (void)closure;
+    return PyBool_FromLong(self->simple);
+}
+
+static PyObject *Cells_get_rows(Cells *self, void *closure) {
+    (void)closure;
+    return PyLong_FromSsize_t(self->rows);
+}
+
+static PyObject *Cells_get_widths(Cells *self, void *closure) {
+    (void)closure;
+    PyObject *list = PyList_New(self->ncol);
+    if (list == NULL) return NULL;
+    for (Py_ssize_t j = 0; j < self->ncol; j++) {
+        PyObject *w = PyLong_FromSsize_t(self->widest[j]);
+        if (w == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, j, w);
+    }
+    return list;
+}
+
+static PyMethodDef Cells_methods[] = {
+    {"add", (PyCFunction)Cells_add, METH_O, "add(rows): the cells of every row, formatted."},
+    {"pairs", (PyCFunction)Cells_pairs, METH_NOARGS, "pairs() -> [(bytes, numeric), ...], row after row."},
+    {"write", (PyCFunction)Cells_write, METH_VARARGS,
+     "write(write, widths, aligns, start, colsep, end, rtrim): the rows, one line each (simple cells)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Cells_getset[] = {
+    {"simple", (getter)Cells_get_simple, NULL, "every cell is printable ASCII", NULL},
+    {"rows", (getter)Cells_get_rows, NULL, "the rows added", NULL},
+    {"widths", (getter)Cells_get_widths, NULL, "each column's widest cell, in bytes", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject CellsType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "wasmshell.shell.output._rows.Cells",
+    .tp_basicsize = sizeof(Cells),
+    .tp_dealloc = (destructor)Cells_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Cells(ncol, slow, null, plain_text): a columnar result's cells, kept as UTF-8 text.",
+    .tp_methods = Cells_methods,
+    .tp_getset = Cells_getset,
+    .tp_init = (initproc)Cells_init,
+    .tp_new = PyType_GenericNew,
+};
+
+
 static PyMethodDef methods[] = {
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
      "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
@@ -368,4 +675,15 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__rows(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__rows(void) {
+    if (PyType_Ready(&CellsType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&CellsType);
+    if (PyModule_AddObject(m, "Cells", (PyObject *)&CellsType) < 0) {
+        Py_DECREF(&CellsType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import qrf
-from .base import Renderer
+from .base import Renderer, c_output
 from .modes import BY_NAME, NO
 
 _SPACE = frozenset(b" \t\n\v\f\r")
@@ -239,21 +239,36 @@ class ColumnarRenderer(Renderer):
             texts = [qrf.title_limit(t, s.title_limit) for t in texts]
         self.names = [t.encode("utf-8", "surrogateescape") for t in texts]
         self.cells: list[tuple[bytes, bool]] = []  # (rendered value, numeric), row after row
+        # The cells kept in C (_rows.Cells): one buffer, and the common table written there too.
+        c = c_output()
+        vs = self.vs
+        self.fast = None
+        if c is not None and self.columns and not vs.special:
+            render = qrf.render
+            self.fast = c.Cells(len(self.columns), lambda v: render(v, vs), vs.null, vs.text == qrf.PLAIN)
 
     def row(self, values: Sequence[Any]) -> None:
         self.write_rows((values,))
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        vs, render, add = self.vs, qrf.render, self.cells.append
+        if self.fast is not None:
+            try:
+                self.fast.add(rows)
+            finally:
+                self.count = self.fast.rows
+            return
+        vs, render, cells = self.vs, qrf.render, self.cells
         plain_ints = not vs.special
         for values in rows:
-            self.count += 1
+            row = []  # a row is kept whole or not at all, as the C cells keep it
             for v in values:
                 t = type(v)
                 if t is int and plain_ints:
-                    add((str(v).encode(), True))
+                    row.append((str(v).encode(), True))
                 else:
-                    add((render(v, vs).encode("utf-8", "surrogateescape"), t is int or t is float))
+                    row.append((render(v, vs).encode("utf-8", "surrogateescape"), t is int or t is float))
+            cells.extend(row)
+            self.count += 1
 
     def finish(self) -> None:
         s = self.s
@@ -261,6 +276,14 @@ class ColumnarRenderer(Renderer):
             if s.rowcount:
                 self.out.write("(0 rows)\n")
             return
+        fast, self.fast = self.fast, None
+        if fast is not None:
+            if fast.simple:
+                layout = _Layout(self, fast)
+                if layout.fast:
+                    layout.write()
+                    return
+            self.cells = fast.pairs()  # a table of wrapped or wide cells: laid out here
         _Layout(self).write()
 
 
@@ -272,16 +295,18 @@ _MIN_SQUEEZE, _MIN_EX_SQUEEZE = 8, 16  # 3.54 narrows no column below these (scr
 class _Layout:
     """One result laid out: the widths and alignments of its columns, then its lines."""
 
-    def __init__(self, r: ColumnarRenderer) -> None:
+    def __init__(self, r: ColumnarRenderer, body: Any = None) -> None:
+        """``body``: the rows' cells kept in C (every one printable ASCII), else ``r.cells``."""
         s = r.s
         self.s = s
         self.out, self.ncol, self.count = r.out, len(r.columns), r.count
         self.style = BY_NAME[s.mode].style if s.mode in BY_NAME else "column"
         self.border = s.border != NO or self.style == "markdown"
         head = [(name, False) for name in r.names] if r.titles else []
-        self.cells = head + r.cells
+        self.body = body
+        self.cells = head + (r.cells if body is None else [])
         self.titles = r.titles
-        natural = [0] * self.ncol
+        natural = list(body.widths) if body is not None else [0] * self.ncol
         multi = False
         self.cell_widths = []  # each cell's width, for the one-line layout
         for k, (z, _num) in enumerate(self.cells):
@@ -308,15 +333,18 @@ class _Layout:
             self.widths.append(w)
         self.multi = multi
         self.margin = 2
-        self.split_rows = 0
-        if (
-            self.ncol == 1 and len(self.cells) > 1 and s.split and self.style == "column"
+        ncells = len(self.cells) + (body.rows * self.ncol if body is not None else 0)
+        split = (
+            self.ncol == 1 and ncells > 1 and s.split and self.style == "column"
             and not self.titles and _screen_width(s) > self.widths[0] + 3
-        ):  # fmt: skip
+        )  # fmt: skip
+        if split and body is None:
             self._split(_screen_width(s))
-        else:
+        elif not split:
             self._fit(_screen_width(s), natural)
         self.height = s.line_limit if s.line_limit > 0 else 1 << 62
+        # The rows can be written by C: one line each, no column split or narrowed
+        self.fast = body is not None and not split and not self.multi
 
     def _body_align(self, j: int) -> int:
         """Column ``j``'s alignment below the names: --align's letter, else right for a negative
@@ -412,6 +440,15 @@ class _Layout:
         elif self.border and style == "table":
             out.append(self._ascii_rule("+"))
         n, ncol = len(self.cells), self.ncol
+        if self.body is not None:  # the names here, the rows in C
+            if self.titles:
+                self._row(out, self.cells[:ncol], True, start, colsep, end)
+                if self.count:
+                    out.append(self._between(True, colsep))
+            self.out.write("".join(out))
+            out = []
+            self.body.write(self.out.write, self.widths, self.align, start, colsep, end, self.rtrim)
+            n = 0
         for i in range(0, n, ncol):
             title = self.titles and i == 0
             if self.multi or title:
