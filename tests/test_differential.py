@@ -538,6 +538,32 @@ def input_cases() -> Iterator[Case]:
     # Bytes that are not UTF-8 in SQL text: wasmshell reads them as U+FFFD (SQL reaches SQLite as
     # Python text), sqlite3 keeps them; this only checks that both run the statements.
     yield Case("input-invalid-utf8-in-literal", b"select 'ok' where length('\xff\xfe') > 0;\nselect 2;\n")
+    yield Case("input-batched-lines", _batched_lines_script(), args=())
+
+
+def _batched_lines_script() -> str:
+    """Many one-statement lines (read and batched in C) mixed with every kind of line that must
+    leave the batch: failing statements, semicolons in strings and names, comments, CR LF,
+    parameters, several statements on a line, text beyond ASCII, COMMIT, dot-commands."""
+    lines = ["create table t(a, b);", "begin;"]
+    for n in range(300):
+        lines.append(f"insert into t values({n}, 'row {n}');")
+        if n % 37 == 5:
+            lines.append("insert into t values(1, 'semi;colon', 'extra');")  # an error inside a batch
+        if n % 41 == 7:
+            lines += ["insert into t values(-1, 'a;b');", 'insert into "t" values(-2, "x");']
+        if n % 43 == 9:
+            lines += ["insert into t values(-3, 'é');", "insert into t values(-4, 'c') -- note;"]
+        if n % 47 == 11:
+            lines += [
+                "insert into t values(-5, 'd');\r",
+                "insert into t values(?, 'e');",
+                "select 1; select 2;",
+            ]
+        if n % 53 == 13:
+            lines += [".print mid", "insert into t values(-6, '[x');", "insert into [t] values(-7, 'f');"]
+    lines += ["commit;", "select count(*), sum(a), group_concat(b) from t;", "select * from t where a < 0;"]
+    return "\n".join(lines) + "\n"
 
 
 def explain_cases() -> Iterator[Case]:

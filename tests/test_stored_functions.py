@@ -8,6 +8,9 @@ through the installed command in test_cmd_wasm.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import apsw
 import pytest
 import wasmtime
@@ -618,3 +621,29 @@ def test_rows_written_straight_into_the_table_become_functions():
             db.execute("select add1(1)").fetchall()
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    "table", ["libsql_wasm_func_table", '"libsql_wasm_func_table"', "[LIBSQL_WASM_FUNC_TABLE]"]
+)
+def test_a_piped_script_that_writes_the_table_among_simple_lines_makes_functions(tmp_path, table):
+    """A script's one-statement lines run in batches; a line that writes the function table,
+    however its name is quoted, is seen by the engine, so the function works on the next line."""
+    body = wat("add1").replace("'", "''").replace("\n", "' || char(10) || '")  # one line of SQL
+    script = "\n".join(
+        [
+            "CREATE TABLE libsql_wasm_func_table (name text PRIMARY KEY, body text) WITHOUT ROWID;",
+            "CREATE TABLE t(a);",
+            *(f"INSERT INTO t VALUES({n});" for n in range(50)),
+            f"INSERT INTO {table} VALUES('add1', '{body}');",
+            *(f"INSERT INTO t VALUES({n});" for n in range(50)),
+            "SELECT add1(41), count(*) FROM t;",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "wasmshell", str(tmp_path / "f.db")],
+        input=script.encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert (done.stdout, done.stderr, done.returncode) == (b"42|100\n", b"", 0)

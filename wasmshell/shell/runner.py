@@ -21,6 +21,7 @@ import os
 import stat
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import apsw
 
@@ -83,6 +84,32 @@ class LineReader:
         os.close(self.fd)
 
     def __iter__(self) -> Iterator[str]:
+        self._ready: list[str] = []  # lines of the last chunk read, not yet taken
+        self._next = 0  # the first of them not taken
+        self._chunks = self._read()
+        return self
+
+    def __next__(self) -> str:
+        if self._next >= len(self._ready):
+            self._ready = next(self._chunks)  # StopIteration at the end
+            self._next = 0
+        line = self._ready[self._next]
+        self._next += 1
+        return line
+
+    def ready(self, most: int) -> list[str]:
+        """The lines already read and not yet taken (up to ``most``), taken without waiting
+        for more; ``give_back`` returns those not used."""
+        start = self._next
+        self._next = min(len(self._ready), start + most)
+        return self._ready[start : self._next]
+
+    def give_back(self, count: int) -> None:
+        """The last ``count`` lines ``ready`` gave are to be taken again."""
+        self._next -= count
+
+    def _read(self) -> Iterator[list[str]]:
+        """The lines of each chunk read, as a list (one line at a time after a NUL)."""
         pieces: list[bytes] = []  # the line read so far, in the chunks it came in
         size = 0
         dropping = False  # after a NUL: the rest of the line is not kept
@@ -101,7 +128,7 @@ class LineReader:
                     pieces.append(data[:last])
                     text = b"".join(pieces).decode("utf-8", "replace")
                     pieces, size = [data[last + 1 :]], len(data) - last - 1
-                    yield from text.split("\n")
+                    yield text.split("\n")
                 else:
                     pieces.append(data)
                     size += len(data)
@@ -129,10 +156,10 @@ class LineReader:
                 else:
                     text = b"".join(pieces).decode("utf-8", "replace")
                     pieces, size = [], 0
-                    yield text
+                    yield [text]
         tail = b"".join(pieces)
         if tail:
-            yield tail.decode("utf-8", "replace")
+            yield [tail.decode("utf-8", "replace")]
 
 
 def load_commands() -> list[Command]:
@@ -209,6 +236,15 @@ def input_limit(shell: Shell) -> int:
     """The longest line or statement input may hold: SQLite's own SQL length limit,
     beyond which no statement could run anyway."""
     return shell.session.connection.limit(apsw.SQLITE_LIMIT_SQL_LENGTH)
+
+
+def _take_lines() -> Any:
+    """The C reader of simple lines (_rows.take_lines), or None where it is not built or the
+    C loops are turned off."""
+    from .output.base import c_output
+
+    c = c_output()
+    return getattr(c, "take_lines", None)
 
 
 def sql_is_complete(sql: str) -> bool:
@@ -331,7 +367,7 @@ class InputRunner:
             lines.limit = self.limit
             if not self.prompted:
                 lines.stop = lambda: self.shell.interrupted
-        lines = iter(lines)
+        lines = iter(lines)  # (a LineReader is its own iterator)
 
         def next_line() -> str | None:  # a command reads on in this input (.import <<EOF)
             raw = next(lines, None)
@@ -340,6 +376,8 @@ class InputRunner:
             return raw
 
         self.shell.next_input_line = next_line
+        take = _take_lines()
+        reader = lines if take is not None and isinstance(lines, LineReader) else None
         try:
             for raw in lines:
                 if self.stop:
@@ -350,10 +388,25 @@ class InputRunner:
                     break
                 if not self._line(self._read_line(raw)):
                     return self.errors
+                if reader is not None and self.batch and self.may_batch and self.pending is None:
+                    self._take(take, reader)
         except InputTooBig as exc:  # a line too long to end, from the reader
             self._too_big(exc.size + (self.pending.size + 1 if self.pending else 0))
             return self.errors
         return self._end()
+
+    def _take(self, take: Any, reader: LineReader) -> None:
+        """After a line went into the batch: the simple lines already read after it (never
+        waiting for more), checked and batched in C (_rows.take_lines); the rest are left to
+        be read one by one."""
+        lines = reader.ready(BATCH_LINES - len(self.batch))
+        items, used = take(lines, 0, self.lineno)
+        reader.give_back(len(lines) - used)
+        if items:
+            self.batch.extend(items)
+            self.lineno = self.shell.lineno = items[-1][0]
+        if len(self.batch) >= BATCH_LINES:
+            self._flush_batch()
 
     def _read_line(self, raw: str) -> str:
         """Count the line and drop its line ending (LF or CR LF, as sqlite3)."""

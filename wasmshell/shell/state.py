@@ -117,6 +117,7 @@ class Shell:
         self.running = Running()
         self._cursor: Any = None
         self._wrote = False  # output may be waiting in a buffer (see _trace)
+        self._describe = False  # _trace keeps each statement's columns (see _run_rows)
         self._cursor_session: Session | None = None
         self.safe: SafeMode | None = None  # -safe (safe.py)
         self.restore_state = 0  # reading a dump into an empty database: see _detect_restore
@@ -365,7 +366,7 @@ class Shell:
             # it takes, as sqlite3 flushes before each line.
             self._wrote = False
             self.out.flush()
-        if self._shows_empty(True):  # the columns of an empty result are shown
+        if self._describe:  # the columns of an empty result are shown
             try:
                 self.running.description = _cursor.get_description()
             except apsw.Error:
@@ -478,6 +479,7 @@ class Shell:
     def _run_rows(self, statement: str, batched: bool = False, dialect: bool = True) -> None:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
         bindings = None if batched else self._bindings_for(statement)
+        self._describe = self._shows_empty(True)  # for _trace: the settings hold for this call
         cursor = self.session.execute(
             statement,
             bindings,

@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <strings.h>
 
 #define FLUSH_AT (64 * 1024)
 
@@ -350,6 +351,89 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
 }
 
 
+/* -- a script's simple lines ----------------------------------------------------------------
+ *
+ * A piped script is mostly lines like "INSERT INTO t VALUES(1,'a');": one whole statement
+ * each. take_lines() reads such lines from the input's iterator in one go, for runner.py to
+ * run as a batch, and stops at the first line that is anything else (returned for the usual
+ * path): a dot-command, a comment, a blank line, a statement that goes on, several on a line,
+ * a parameter, or a word that the engine or the dump reader must see on its own. */
+
+/* Whether a line (no line ending) is one simple complete statement. */
+static int simple_line(const char *z, Py_ssize_t n) {
+    if (n < 2 || z[n - 1] != ';') return 0;
+    unsigned char first = (unsigned char)z[0];
+    if (!((first | 0x20) >= 'a' && (first | 0x20) <= 'z')) return 0;
+    /* COMMIT or END may end a dump's transaction: runner.py looks at those itself. */
+    if ((first | 0x20) == 'c' || (first | 0x20) == 'e') return 0;
+    /* function, rollback, libsql_wasm_func_table (quoted too): the engine must see these */
+    for (Py_ssize_t k = 0; k + 8 <= n; k++) {
+        unsigned char c = (unsigned char)z[k] | 0x20;
+        if (c != 'f' && c != 'r' && c != 'l') continue;
+        if (strncasecmp(z + k, "function", 8) == 0 || strncasecmp(z + k, "rollback", 8) == 0) return 0;
+        if (k + 22 <= n && strncasecmp(z + k, "libsql_wasm_func_table", 22) == 0) return 0;
+    }
+    char quote = 0;
+    for (Py_ssize_t k = 0; k < n - 1; k++) {
+        unsigned char c = (unsigned char)z[k];
+        if (quote) {
+            if (c == (unsigned char)quote) quote = 0;
+            continue;
+        }
+        switch (c) {
+        case ';': case '?': case ':': case '@': case '$': case '#': case 0:
+            return 0;
+        case '\'': case '"': case '`':
+            quote = (char)c;
+            break;
+        case '[':
+            quote = ']';
+            break;
+        case '-':
+            if (z[k + 1] == '-') return 0;
+            break;
+        case '/':
+            if (z[k + 1] == '*') return 0;
+            break;
+        default:
+            if (c >= 0x80) return 0; /* any character beyond ASCII: the usual path */
+        }
+    }
+    return quote == 0;
+}
+
+/* take_lines(lines, start, lineno) -> (items, end): the simple lines of the list lines from
+ * index start on, as (line number, text), numbered after lineno; end is the index of the first
+ * line not taken (len(lines) if all were). Lines are as the reader yields them: no "\n". */
+static PyObject *take_lines(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *lines;
+    Py_ssize_t start, lineno;
+    if (!PyArg_ParseTuple(args, "O!nn:take_lines", &PyList_Type, &lines, &start, &lineno)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(lines), k = start < 0 ? 0 : start;
+    PyObject *items = PyList_New(0);
+    if (items == NULL) return NULL;
+    for (; k < count; k++) {
+        PyObject *line = PyList_GET_ITEM(lines, k);
+        if (!PyUnicode_Check(line) || !PyUnicode_IS_ASCII(line)) break;
+        const char *z = (const char *)PyUnicode_DATA(line);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+        Py_ssize_t end = n;
+        if (end && z[end - 1] == '\r') end--;
+        if (!simple_line(z, end)) break;
+        PyObject *text = end == n ? Py_NewRef(line) : PyUnicode_Substring(line, 0, end);
+        PyObject *item = text == NULL ? NULL : Py_BuildValue("(nN)", ++lineno, text);
+        if (item == NULL || PyList_Append(items, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(items);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    return Py_BuildValue("(Nn)", items, k);
+}
+
+
 /* -- the columnar modes' cells -------------------------------------------------------------
  *
  * box, table, column and markdown must see every row before they write one. Cells keeps each
@@ -658,6 +742,10 @@ static PyTypeObject CellsType = {
 
 
 static PyMethodDef methods[] = {
+    {"take_lines", (PyCFunction)take_lines, METH_VARARGS,
+     "take_lines(lines, start, lineno) -> (items, end)\n\n"
+     "The lines from lines[start] on that are each one simple statement, as (line number, text);\n"
+     "end is the index of the first line not taken."},
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
      "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
      "           raw_controls=False)\n\n"
