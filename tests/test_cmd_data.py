@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import apsw
 import pytest
 import test_cmd_schema
+from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cmd_schema import SQLITE3, WASMSHELL, Run, assert_same, make_database, run_both
@@ -520,3 +522,39 @@ def test_a_large_import_gives_what_sqlite3_gives(tmp_path):
     sqlite_run, shell_run = run_both(tmp_path, script, files={"big.csv": content})
     assert shell_run.stderr == sqlite_run.stderr and shell_run.stdout == sqlite_run.stdout
     assert _contents(shell_run.dir / "test.db") == _contents(sqlite_run.dir / "test.db")
+
+
+@pytest.mark.parametrize("c_part", [True, False], ids=["c-insert", "python-insert"])
+def test_import_into_a_table_whose_trigger_calls_wasm(tmp_path, c_part):
+    """Rows inserted by .import run the table's triggers, Wasm functions included (the C
+    inserter gives the GIL back while SQLite steps). A function that traps fails its row with
+    the trap's message, as sqlite3 reports any failed INSERT, and the import goes on: no
+    traceback, whichever inserter ran."""
+    rows = "".join(f"{n},{n % 3}\n" for n in range(1, 301))
+    (tmp_path / "rows.csv").write_text(rows)
+    divide = (SAMPLES / "divide.wat").read_text().replace("'", "''")
+    script = (
+        f"CREATE FUNCTION divide LANGUAGE wasm AS '{divide}';\n"
+        "CREATE TABLE t(a INTEGER, b INTEGER);\nCREATE TABLE log(q);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(divide(new.a, new.b)); END;\n"
+        ".import --csv rows.csv t\nSELECT count(*), sum(q) FROM log;\nSELECT count(*) FROM t;\n"
+    )
+    setup = "" if c_part else "import wasmshell.engine.native as n; n.bulk_inserter = lambda c: None\n"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            setup + "import sys\nfrom wasmshell.cli import main\nsys.exit(main(['f.db']))",
+        ],
+        input=script.encode(),
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    kept = [(n, n // (n % 3)) for n in range(1, 301) if n % 3]
+    assert done.stdout.decode() == f"{len(kept)}|{sum(q for _, q in kept)}\n{len(kept)}\n"
+    errors = done.stderr.decode().splitlines()
+    assert errors == [
+        f"rows.csv:{n}: INSERT failed: wasm trap in divide: integer divide by zero" for n in range(3, 301, 3)
+    ]
+    assert done.returncode == 1

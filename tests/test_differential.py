@@ -1137,10 +1137,43 @@ def schema_cases() -> Iterator[Case]:
     yield Case("schema-many-tables-split", script, args=("test.db",), db=many)
 
 
+def _plain_lines_csv() -> str:
+    """Thousands of plain CSV lines (inserted in C) with every kind of line that is not plain
+    among them: wrong field counts, quotes inside fields, open quotes, CR LF, NUL, text beyond
+    ASCII, empty lines; and rows whose INSERT fails (a duplicate key, a CHECK)."""
+    lines = []
+    for n in range(3000):
+        lines.append(f'{n},"name, {n}",{n * 0.5}')
+        if n % 400 == 17:
+            lines.append(f"{n},duplicate,1")  # UNIQUE fails
+        if n % 500 == 3:
+            lines += [f"{-n},short", f"{-n - 1},a,b,c,d", f'{-n - 2},"say ""hi""",x', f"{-n - 3},crlf,y\r"]
+        if n % 700 == 5:
+            lines += [f"{-n - 4},é,z", "", f"{-n - 5},,", f"{-n - 6},bad,-1"]  # CHECK fails
+    return "\n".join(lines) + "\n"
+
+
 def import_cases() -> Iterator[Case]:
     """.import of hostile input: NULs, quotes left open, huge fields, names with quotes,
     here-documents, separators and escapes given as options, targets that are no tables."""
     show = "SELECT quote(a), quote(b) FROM t;\n"
+    table = "CREATE TABLE t(a UNIQUE, b, c CHECK (c <> '-1'));\n"
+    count = "SELECT count(*), sum(a), group_concat(b, '|') FROM t;\n"
+    yield Case(
+        "import-plain-lines",
+        f"{table}.import --csv plain.csv t\n{count}",
+        files={"plain.csv": _plain_lines_csv()},
+    )
+    yield Case(
+        "import-plain-lines-bail",
+        f"{table}.bail on\n.import --csv plain.csv t\n{count}",
+        files={"plain.csv": _plain_lines_csv()},
+    )
+    yield Case(
+        "import-plain-lines-separators",
+        f"{table}.separator ; :\n.import plain.txt t\n{count}",
+        files={"plain.txt": _plain_lines_csv().replace(",", ";").replace("\n", ":")},
+    )
     yield Case(
         "import-nuls",
         ".import --csv nul.csv t\n" + show + "SELECT sql FROM sqlite_schema;\n",

@@ -285,6 +285,10 @@ static PyMethodDef methods[] = {
     {"raw_rows", py_raw_rows, METH_VARARGS,
      "raw_rows(sqlite3_pointer, connection, sql, bindings) -> (columns, rows) or None\n\n"
      "Run the first statement of sql again if it only reads, TEXT kept as bytes (surrogateescape)."},
+    {"insert_lines", py_insert_lines, METH_VARARGS,
+     "insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol) -> (lines, bytes, error)\n\n"
+     "Insert the rows of data's plain lines as TEXT; stop at a line that is not simple, or after\n"
+     "one whose INSERT failed (error: SQLite's message)."},
     {"register", py_register, METH_VARARGS,
      "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
      "resolve(module, name, nargs) returns the callable for the rest of the arguments."},

@@ -1,10 +1,11 @@
 """The optional C part (``_runwasm.c`` and its neighbours) and how the engine reaches it.
 
-Three things live there: ``run_wasm`` as a C SQLite function, which caches
+Four things live there: ``run_wasm`` as a C SQLite function, which caches
 the module's callable on the module argument with ``sqlite3_set_auxdata``
 so a constant module costs nothing per row; ``WasmCall``, the call of a
-Wasm function from SQL without ctypes; and ``raw_rows``, a statement run
-again with TEXT that is not UTF-8 kept as bytes. The part is built when a C
+Wasm function from SQL without ctypes; ``raw_rows``, a statement run
+again with TEXT that is not UTF-8 kept as bytes; and ``insert_lines``,
+.import's plain lines inserted without a Python object per row. The part is built when a C
 compiler and ``sqlite3ext.h`` are present at install time; without it the
 engine uses its pure-Python equivalents (and such TEXT is an error).
 """
@@ -137,6 +138,26 @@ def rows_keeping_bytes(
     if not _runwasm.loaded():
         return None
     return _runwasm.raw_rows(connection.sqlite3pointer(), connection, sql, bindings)
+
+
+def bulk_inserter(connection: apsw.Connection) -> Callable[..., tuple[int, int, str | None]] | None:
+    """``insert(sql, data, colsep, rowsep, csv, ncol) -> (lines, bytes, error)``: the rows of
+    plain lines inserted in C (see _bulkinsert.c); None without the C part."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    if not _runwasm.loaded():
+        return None
+    pointer = connection.sqlite3pointer()
+    insert_lines = _runwasm.insert_lines
+
+    def insert(
+        sql: str, data: Any, colsep: str, rowsep: str, csv: bool, ncol: int
+    ) -> tuple[int, int, str | None]:
+        return insert_lines(pointer, sql, data, colsep, rowsep, csv, ncol)
+
+    return insert
 
 
 REAL_TEXT, REAL_LITERAL = 0, 1  # "%!.17g" (CAST AS TEXT), "%.16g" (the shell's insert and json modes)

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, TextIO
 
 import apsw
 
+from ...engine import native
 from ...sqltext import quote_identifier, quote_identifier_always, sql_string
 from ..output.base import OutputSettings, Renderer
 from ..output.qrf import ASCII, OFF, sql_text
@@ -895,31 +896,32 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
     conn = shell.session.connection
     # Fields that are not valid UTF-8 go in as TEXT all the same, byte for byte.
     raw_insert = insert.replace("?", "CAST(? AS TEXT)")
-    feed = _RowFeed(shell, reader, ncol)
+    feed = _RowFeed(shell, reader, ncol, insert)
     rows = feed.rows()
     cursor = conn.cursor()
     failed = 0
     while True:
         try:
             cursor.executemany(insert, rows)
-        except apsw.Error as exc:
+        except Exception as exc:  # a function a trigger calls may raise anything
             shell.error(f"{reader.name}:{feed.line_of(feed.handed() - 1)}: INSERT failed: {exc}")
             failed += 1
             if shell.interrupted or shell.flags.bail:  # an interrupted import is rolled back
                 break
             continue
-        if feed.raw is None:
+        if feed.raw is None or feed.stopped:
             break
         index = feed.handed() - 1  # the row that is not UTF-8
         try:
             conn.execute(raw_insert, feed.raw)
-        except apsw.Error as exc:
+        except Exception as exc:  # a function a trigger calls may raise anything
             shell.error(f"{reader.name}:{feed.line_of(index)}: INSERT failed: {exc}")
             failed += 1
             if shell.flags.bail:
                 break
         feed.raw = None
         rows = feed.rows()
+    failed += feed.failed
     return feed.handed() - failed, failed
 
 
@@ -933,10 +935,14 @@ class _RowFeed:
     values from one row to the next.
     """
 
-    def __init__(self, shell: Shell, reader: FieldReader, ncol: int) -> None:
-        self.shell, self.reader, self.ncol = shell, reader, ncol
+    def __init__(self, shell: Shell, reader: FieldReader, ncol: int, insert: str) -> None:
+        self.shell, self.reader, self.ncol, self.insert = shell, reader, ncol, insert
         self.stop_on_blank = shell.settings.mode == "ascii"
         self.bulk = _bulk_reader(reader, ncol) if not self.stop_on_blank else None
+        # Plain lines inserted in C, no Python object per row (engine.native.bulk_inserter)
+        self.fast = native.bulk_inserter(shell.session.connection) if self.bulk is not None else None
+        self.failed = 0  # rows whose INSERT failed in C
+        self.stopped = False  # one did, under .bail or an interrupt: the import ends
         self.bound: list[bytes | None] = [None] * ncol
         self.raw: list[bytes | None] | None = None  # a row that is not UTF-8, for its own INSERT
         self._done = 0  # rows handed over before the current batch
@@ -963,8 +969,12 @@ class _RowFeed:
         while True:
             if self.shell.interrupted:  # between statements, where sqlite3_interrupt cannot reach
                 raise apsw.InterruptError("interrupted")
-            lines = self.bulk() if self.bulk is not None else None
-            if lines is not None:  # the usual case: many plain lines at once
+            if self.fast is not None and self._insert_fast():
+                if self.stopped:
+                    return
+                continue
+            lines = self.bulk.read() if self.bulk is not None else None
+            if lines is not None:  # many plain lines at once
                 yield from self._start(lines, reader.line - len(lines))
                 continue
             line = reader.line
@@ -978,6 +988,35 @@ class _RowFeed:
                 yield from self._start([decoded], line)
             if reader.term == EOF:
                 return
+
+    def _insert_fast(self) -> bool:
+        """Insert the plain lines from the reader's position in C (the usual case); False when
+        the next line is not plain, for the readers here. A row whose INSERT fails is reported
+        (sqlite3's message, its line) and the lines after it go on."""
+        reader, bulk = self.reader, self.bulk
+        if not reader.started or reader.pos >= len(reader.data):
+            return False
+        assert bulk is not None
+        plain = bulk.plain_chunk(reader.pos)
+        if plain is None:
+            return False
+        chunk = plain[0] + bytes([reader.rowsep])
+        assert self.fast is not None
+        lines, used, error = self.fast(
+            self.insert, chunk, chr(reader.colsep), chr(reader.rowsep), reader.csv, self.ncol
+        )
+        if lines == 0:
+            return False
+        first = reader.line
+        reader.pos += used
+        reader.line += lines
+        reader.term = reader.rowsep
+        self._done += lines
+        if error is not None:
+            self.shell.error(f"{reader.name}:{first + lines - 1}: INSERT failed: {error}")
+            self.failed += 1
+            self.stopped = self.shell.interrupted or self.shell.flags.bail
+        return True
 
     def _read_row(self, line: int) -> list[bytes | None] | None:
         """The next row's fields as sqlite3 binds them, or None when a line gave no row."""
@@ -1014,7 +1053,7 @@ class _RowFeed:
 _BULK_BYTES = 1 << 20
 
 
-def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]] | None] | None:
+def _bulk_reader(reader: FieldReader, ncol: int) -> _BulkLines | None:
     """A reader of many plain lines at once, the usual case; None where fields need care.
 
     Each call takes up to a megabyte of whole lines that are simple (no NUL;
@@ -1028,7 +1067,7 @@ def _bulk_reader(reader: FieldReader, ncol: int) -> Callable[[], list[list[str]]
         return None
     if reader.quoted_escape or reader.plain_escape:  # an escape byte changes what a line holds
         return None
-    return _BulkLines(reader, ncol).read
+    return _BulkLines(reader, ncol)
 
 
 class _BulkLines:
@@ -1055,7 +1094,7 @@ class _BulkLines:
         pos = reader.pos
         if not reader.started or pos >= len(self.data):
             return None
-        plain = self._plain_chunk(pos)
+        plain = self.plain_chunk(pos)
         if plain is None:
             return None
         chunk, text = plain
@@ -1072,7 +1111,7 @@ class _BulkLines:
         reader.line += taken
         return rows[:taken]
 
-    def _plain_chunk(self, pos: int) -> tuple[bytes, str] | None:
+    def plain_chunk(self, pos: int) -> tuple[bytes, str] | None:
         """Whole lines from ``pos``, up to a megabyte, before the first awkward one or bytes that
         are not UTF-8: their bytes (the last line end left out) and text; None if there are none."""
         data, end_byte = self.data, self.end_byte

@@ -1,0 +1,139 @@
+/*
+ * insert_lines: .import's plain lines, split, bound and inserted in C.
+ *
+ * The shell reads a file's lines in big chunks and, where they are plain
+ * (whole UTF-8 lines, no NUL, in CSV no CR but before a line end and quotes
+ * only around whole fields), hands them here: each line's fields are bound as
+ * TEXT to one prepared INSERT and stepped, with no Python object per row. A
+ * line that is not that simple, or has the wrong number of fields, stops the
+ * run where it is, for the shell's own field reader; a row whose INSERT fails
+ * stops it too, after the line, with SQLite's message, for the shell to report
+ * as sqlite3 does and go on.
+ */
+#include "_runwasm.h"
+
+SQLITE_EXTENSION_INIT3
+
+/* The fields of one line z[0..n) into start/len (ncol of them); 1 if it has exactly ncol
+ * simple fields, else 0. */
+static int split_line(const char *z, Py_ssize_t n, char colsep, int csv, int ncol, const char **start,
+                      int *len) {
+    Py_ssize_t k = 0;
+    for (int i = 0; i < ncol; i++) {
+        if (csv && k < n && z[k] == '"') {
+            Py_ssize_t close = k + 1;
+            while (close < n && z[close] != '"') close++;
+            if (close >= n) return 0; /* a quote left open: not simple */
+            start[i] = z + k + 1;
+            len[i] = (int)(close - k - 1);
+            k = close + 1;
+        } else {
+            Py_ssize_t end = k;
+            while (end < n && z[end] != colsep) {
+                if (csv && z[end] == '"') return 0; /* a quote inside a field */
+                end++;
+            }
+            start[i] = z + k;
+            len[i] = (int)(end - k);
+            k = end;
+        }
+        if (i < ncol - 1) {
+            if (k >= n || z[k] != colsep) return 0; /* too few fields */
+            k++;
+        }
+    }
+    return k == n; /* more fields, or bytes after a closing quote: not simple */
+}
+
+/* insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol)
+ *   -> (lines, bytes, error)
+ * Insert the rows of the lines of data (each ended by rowsep) from the start; lines is how
+ * many were used (inserted, or the one whose INSERT failed), bytes where the next line
+ * begins, error SQLite's message for the last line's failed INSERT, or None. */
+PyObject *py_insert_lines(PyObject *module, PyObject *args) {
+    (void)module;
+    unsigned long long pointer;
+    const char *sql, *colseps, *rowseps;
+    Py_buffer data;
+    int csv, ncol;
+    Py_ssize_t ncolsep, nrowsep;
+    if (!PyArg_ParseTuple(args, "Ksy*s#s#pi:insert_lines", &pointer, &sql, &data, &colseps, &ncolsep, &rowseps,
+                          &nrowsep, &csv, &ncol))
+        return NULL;
+    PyObject *result = NULL;
+    const char **start = NULL;
+    int *len = NULL;
+    if (sqlite3_api == NULL || ncol <= 0 || ncolsep != 1 || nrowsep != 1) {
+        PyErr_SetString(PyExc_ValueError, "insert_lines: not available for these arguments");
+        goto out;
+    }
+    start = PyMem_Malloc(sizeof(char *) * (size_t)ncol);
+    len = PyMem_Malloc(sizeof(int) * (size_t)ncol);
+    if (start == NULL || len == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    sqlite3_stmt *stmt = NULL;
+    const char *z = data.buf;
+    Py_ssize_t size = data.len, pos = 0, lines = 0;
+    char colsep = colseps[0], rowsep = rowseps[0];
+    int rc = SQLITE_OK;
+    char *message = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    while (rc == SQLITE_OK && pos < size) {
+        const char *line = z + pos;
+        const char *end = memchr(line, rowsep, (size_t)(size - pos));
+        if (end == NULL) break; /* only whole lines */
+        Py_ssize_t n = end - line;
+        if (csv && n > 0 && line[n - 1] == '\r') n--;
+        if (!split_line(line, n, colsep, csv, ncol, start, len)) break;
+        for (int i = 0; i < ncol; i++) sqlite3_bind_text(stmt, i + 1, start[i], len[i], SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        lines++;
+        pos = end - z + 1;
+        if (step != SQLITE_DONE && step != SQLITE_ROW) {
+            sqlite3_reset(stmt);
+            message = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+            break;
+        }
+        sqlite3_reset(stmt);
+    }
+    if (rc != SQLITE_OK) message = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    sqlite3_finalize(stmt);
+    Py_END_ALLOW_THREADS
+    if (rc != SQLITE_OK) {
+        PyErr_Format(PyExc_RuntimeError, "insert_lines: %s", message ? message : "cannot prepare");
+        sqlite3_free(message);
+        goto out;
+    }
+    if (PyErr_Occurred()) {
+        /* A Python function the row called (a Wasm function in a trigger, say) raised: its
+         * exception is the row's error, as APSW would have raised it; one that is not an
+         * Exception (SystemExit, KeyboardInterrupt) goes on up. */
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        PyErr_NormalizeException(&type, &value, &traceback);
+        if (!PyErr_GivenExceptionMatches(type, PyExc_Exception)) {
+            PyErr_Restore(type, value, traceback);
+            sqlite3_free(message);
+            goto out;
+        }
+        PyObject *text = PyObject_Str(value);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(traceback);
+        if (text != NULL) result = Py_BuildValue("(nnN)", lines, pos, text);
+    } else if (message != NULL) {
+        result = Py_BuildValue("(nns)", lines, pos, message);
+    } else {
+        result = Py_BuildValue("(nnO)", lines, pos, Py_None);
+    }
+    sqlite3_free(message);
+out:
+    PyMem_Free(start);
+    PyMem_Free(len);
+    PyBuffer_Release(&data);
+    return result;
+}
