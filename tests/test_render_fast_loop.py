@@ -162,7 +162,9 @@ def test_columnar_cells_in_c_write_what_python_writes_for_wide_and_plain_tables(
     not (wide, a line break) sends the table to the Python layout: both write the same."""
     plain = [(i, f"name {i}", i * 0.25, None) for i in range(2000)]
     mixed = [*plain[:5], (6, "日本語", 1.5, None), (7, "two\nlines", None, b"\x00\xff")]
-    for rows in (plain, mixed):
+    # beyond ASCII but one line: measured in C (wide, combining and zero-width characters)
+    wide = [(i, f"日本語 {i} é\u0301 \u200b😀 Ελληνικά", "\ufeffbom", b"ok") for i in range(300)]
+    for rows in (plain, mixed, wide):
         for mode in ("box", "column", "table", "markdown", "psql", "qbox"):
             outputs = []
             for fast in (True, False):

@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -438,38 +439,44 @@ static PyObject *take_lines(PyObject *module, PyObject *args) {
  *
  * box, table, column and markdown must see every row before they write one. Cells keeps each
  * value's text in one buffer (a million rows in tens of MB, not a Python object per value),
- * with its width, and writes the common table in C: every cell printable ASCII and one line.
- * Anything else is handed back to columnar.py's layout as (bytes, numeric) pairs. */
+ * with its width, and writes the common table in C: every cell one line without control
+ * characters (a cell beyond ASCII measured by measure(code), qrf.code_width). Anything else
+ * is handed back to columnar.py's layout as (bytes, numeric) pairs. */
 
 typedef struct {
     PyObject_HEAD
     Buffer text;                 /* the cells' texts, one after the other */
     size_t *start;               /* where cell k begins; start[n] is the end */
     unsigned char *numeric;      /* cell k came from an INTEGER or a REAL */
+    int *width;                  /* cell k's width in columns (when simple) */
     Py_ssize_t n, cap, ncol, rows;
-    Py_ssize_t *widest;          /* per column: the widest cell (bytes = columns when simple) */
-    int simple;                  /* every cell so far is printable ASCII */
+    Py_ssize_t *widest;          /* per column: the widest cell */
+    int simple;                  /* every cell so far is one line without control characters */
     int plain_text;              /* TEXT is written as it is (no quoting) when printable */
     PyObject *slow;              /* slow(value) -> str: qrf.render in the mode's style */
     PyObject *null;              /* the NULL text (str) */
+    PyObject *measure;           /* measure(text) -> its width, for text beyond ASCII */
 } Cells;
 
 static void Cells_dealloc(Cells *self) {
     PyMem_Free(self->text.data);
     PyMem_Free(self->start);
     PyMem_Free(self->numeric);
+    PyMem_Free(self->width);
     PyMem_Free(self->widest);
     Py_XDECREF(self->slow);
     Py_XDECREF(self->null);
+    Py_XDECREF(self->measure);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static int Cells_init(Cells *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"ncol", "slow", "null", "plain_text", NULL};
+    static char *names[] = {"ncol", "slow", "null", "plain_text", "measure", NULL};
     Py_ssize_t ncol;
-    PyObject *slow, *null;
+    PyObject *slow, *null, *measure;
     int plain_text;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "nOUp:Cells", names, &ncol, &slow, &null, &plain_text))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "nOUpO:Cells", names, &ncol, &slow, &null, &plain_text,
+                                     &measure))
         return -1;
     if (ncol <= 0) {
         PyErr_SetString(PyExc_ValueError, "Cells: ncol must be positive");
@@ -489,6 +496,8 @@ static int Cells_init(Cells *self, PyObject *args, PyObject *kwargs) {
     Py_XSETREF(self->slow, slow);
     Py_INCREF(null);
     Py_XSETREF(self->null, null);
+    Py_INCREF(measure);
+    Py_XSETREF(self->measure, measure);
     return 0;
 }
 
@@ -510,6 +519,9 @@ static int cells_grow(Cells *self) {
     unsigned char *numeric = PyMem_Realloc(self->numeric, (size_t)cap);
     if (numeric == NULL) goto oom;
     self->numeric = numeric;
+    int *width = PyMem_Realloc(self->width, sizeof(int) * (size_t)cap);
+    if (width == NULL) goto oom;
+    self->width = width;
     self->cap = cap;
     return 0;
 oom:
@@ -517,25 +529,76 @@ oom:
     return -1;
 }
 
-/* Add one cell: its text, whether it came from a number, and whether it is known simple
- * (-1: to be checked). */
-static int cells_add(Cells *self, const char *text, Py_ssize_t n, int numeric, int simple) {
+/* Add one cell: its text, whether it came from a number, and its width: -1 to be found
+ * (printable ASCII: its length), -2 for a cell that is not simple. */
+static int cells_add(Cells *self, const char *text, Py_ssize_t n, int numeric, Py_ssize_t width) {
     if (cells_grow(self) < 0 || append(&self->text, text, (size_t)n) < 0) return -1;
     Py_ssize_t k = self->n++;
     self->start[k + 1] = self->text.len;
     self->numeric[k] = (unsigned char)numeric;
-    if (simple < 0) simple = printable_ascii(text, n);
-    if (!simple) self->simple = 0;
+    if (width == -1) width = printable_ascii(text, n) ? n : -2;
+    if (width < 0 || width > INT_MAX) {
+        self->simple = 0;
+        width = 0;
+    }
+    self->width[k] = (int)width;
     Py_ssize_t col = k % self->ncol;
-    if (n > self->widest[col]) self->widest[col] = n;
+    if (width > self->widest[col]) self->widest[col] = width;
     return 0;
+}
+
+/* Columns of each code point of the Basic Multilingual Plane, as measure(code) says: asked
+ * once per code point (-1: not asked yet). */
+static signed char bmp_width[0x10000];
+static int bmp_width_ready = 0;
+
+static int code_columns(Cells *self, unsigned int code) {
+    if (code < 0x10000 && bmp_width[code] >= 0) return bmp_width[code];
+    PyObject *w = PyObject_CallFunction(self->measure, "I", code);
+    if (w == NULL) return -1;
+    long width = PyLong_AsLong(w);
+    Py_DECREF(w);
+    if (width < 0 || width > 2) return PyErr_Occurred() ? -1 : 1;
+    if (code < 0x10000) bmp_width[code] = (signed char)width;
+    return (int)width;
+}
+
+/* The width of valid UTF-8 text with no control character, each code point measured by
+ * measure(code) (qrf.code_width); -2 if it has a control character or DEL, or bytes that are
+ * not UTF-8 (surrogates in its str); -3 on error. */
+static Py_ssize_t measured(Cells *self, const char *text, Py_ssize_t n, int keep) {
+    if (keep) return -2; /* bytes that are not UTF-8: measured byte by byte in Python */
+    if (!bmp_width_ready) {
+        memset(bmp_width, -1, sizeof bmp_width);
+        bmp_width_ready = 1;
+    }
+    Py_ssize_t width = 0;
+    for (Py_ssize_t k = 0; k < n;) {
+        unsigned char c = (unsigned char)text[k];
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) return -2;
+            width++;
+            k++;
+            continue;
+        }
+        int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        unsigned int code = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+        for (int i = 1; i < len && k + i < n; i++) code = code << 6 | ((unsigned char)text[k + i] & 0x3F);
+        int columns = code_columns(self, code);
+        if (columns < 0) return -3;
+        width += columns;
+        k += len;
+    }
+    return width;
 }
 
 static int cells_add_str(Cells *self, PyObject *shown, int numeric) {
     Py_ssize_t n;
     PyObject *keep;
     const char *text = utf8_of(shown, &n, &keep);
-    int failed = text == NULL ? -1 : cells_add(self, text, n, numeric, -1);
+    if (text == NULL) return -1;
+    Py_ssize_t width = printable_ascii(text, n) ? n : measured(self, text, n, keep != NULL);
+    int failed = width == -3 ? -1 : cells_add(self, text, n, numeric, width);
     Py_XDECREF(keep);
     return failed;
 }
@@ -546,17 +609,30 @@ static int cells_add_value(Cells *self, PyObject *v) {
         long long i = PyLong_AsLongLong(v);
         if (!(i == -1 && PyErr_Occurred())) {
             char digits[24];
-            return cells_add(self, digits, integer_text(i, digits), 1, 1);
+            return cells_add(self, digits, integer_text(i, digits), 1, -1);
         }
         PyErr_Clear();
     } else if (PyFloat_CheckExact(v)) {
         char digits[64];
         int n = sqlite_real(PyFloat_AS_DOUBLE(v), 0, digits, sizeof digits);
         if (n >= 0) return cells_add(self, digits, n, 1, -1);
-    } else if (PyUnicode_CheckExact(v) && self->plain_text && PyUnicode_IS_ASCII(v)) {
-        Py_ssize_t n = PyUnicode_GET_LENGTH(v);
-        const char *text = (const char *)PyUnicode_DATA(v);
-        if (printable_ascii(text, n)) return cells_add(self, text, n, 0, 1);
+    } else if (PyUnicode_CheckExact(v) && self->plain_text) {
+        if (PyUnicode_IS_ASCII(v)) {
+            Py_ssize_t n = PyUnicode_GET_LENGTH(v);
+            const char *text = (const char *)PyUnicode_DATA(v);
+            if (printable_ascii(text, n)) return cells_add(self, text, n, 0, n);
+        } else {
+            /* TEXT beyond ASCII is written as it is when it has no control character */
+            Py_ssize_t n;
+            const char *text = PyUnicode_AsUTF8AndSize(v, &n);
+            if (text == NULL) {
+                PyErr_Clear(); /* surrogates: the slow way */
+            } else {
+                Py_ssize_t width = measured(self, text, n, 0);
+                if (width == -3) return -1;
+                if (width >= 0) return cells_add(self, text, n, 0, width);
+            }
+        }
     }
     PyObject *shown = PyObject_CallOneArg(self->slow, v);
     if (shown == NULL) return -1;
@@ -662,18 +738,18 @@ static PyObject *Cells_write(Cells *self, PyObject *args) {
         for (Py_ssize_t j = 0; j < ncol && !failed; j++) {
             const char *text = self->text.data + self->start[k + j];
             Py_ssize_t n = (Py_ssize_t)(self->start[k + j + 1] - self->start[k + j]);
-            Py_ssize_t room = w[j] - n, left;
+            Py_ssize_t room = w[j] - self->width[k + j], left;
             int align = a[j] ? a[j] : (self->numeric[k + j] ? 3 : 1);
             left = align == 3 ? room : align == 2 ? room / 2 : 0;
             if (j && append(&b, colsep, (size_t)ncolsep) < 0) failed = 1;
-            if (failed || reserve(&b, (size_t)w[j]) < 0) {
+            if (failed || reserve(&b, (size_t)(room + n)) < 0) {
                 failed = 1;
                 break;
             }
             memset(b.data + b.len, ' ', (size_t)left);
             memcpy(b.data + b.len + left, text, (size_t)n);
             memset(b.data + b.len + left + n, ' ', (size_t)(room - left));
-            b.len += (size_t)w[j];
+            b.len += (size_t)(room + n);
         }
         if (failed) break;
         if (rtrim)
@@ -722,9 +798,9 @@ static PyMethodDef Cells_methods[] = {
 };
 
 static PyGetSetDef Cells_getset[] = {
-    {"simple", (getter)Cells_get_simple, NULL, "every cell is printable ASCII", NULL},
+    {"simple", (getter)Cells_get_simple, NULL, "every cell is one line without control characters", NULL},
     {"rows", (getter)Cells_get_rows, NULL, "the rows added", NULL},
-    {"widths", (getter)Cells_get_widths, NULL, "each column's widest cell, in bytes", NULL},
+    {"widths", (getter)Cells_get_widths, NULL, "each column's widest cell, in columns", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -733,7 +809,7 @@ static PyTypeObject CellsType = {
     .tp_basicsize = sizeof(Cells),
     .tp_dealloc = (destructor)Cells_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Cells(ncol, slow, null, plain_text): a columnar result's cells, kept as UTF-8 text.",
+    .tp_doc = "Cells(ncol, slow, null, plain_text, measure): a columnar result's cells, kept as UTF-8.",
     .tp_methods = Cells_methods,
     .tp_getset = Cells_getset,
     .tp_init = (initproc)Cells_init,

@@ -245,7 +245,9 @@ class ColumnarRenderer(Renderer):
         self.fast = None
         if c is not None and self.columns and not vs.special:
             render = qrf.render
-            self.fast = c.Cells(len(self.columns), lambda v: render(v, vs), vs.null, vs.text == qrf.PLAIN)
+            self.fast = c.Cells(
+                len(self.columns), lambda v: render(v, vs), vs.null, vs.text == qrf.PLAIN, qrf.code_width
+            )
 
     def row(self, values: Sequence[Any]) -> None:
         self.write_rows((values,))
