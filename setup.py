@@ -17,6 +17,7 @@ setup(
                 "wasmshell/engine/_runwasm.c",
                 "wasmshell/engine/_wasmcall.c",
                 "wasmshell/engine/_rawrows.c",
+                "wasmshell/engine/_stmtinfo.c",
             ],
             depends=["wasmshell/engine/_runwasm.h"],
             optional=True,

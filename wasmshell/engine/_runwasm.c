@@ -285,6 +285,10 @@ static PyMethodDef methods[] = {
     {"raw_rows", py_raw_rows, METH_VARARGS,
      "raw_rows(sqlite3_pointer, connection, sql, bindings) -> (columns, rows) or None\n\n"
      "Run the first statement of sql again if it only reads, TEXT kept as bytes (surrogateescape)."},
+    {"stmt_status", py_stmt_status, METH_VARARGS,
+     "stmt_status(sqlite3_pointer, sql, reset) -> the counters of the statement of that text, or None"},
+    {"explain_rows", py_explain_rows, METH_VARARGS,
+     "explain_rows(sqlite3_pointer, sql, full) -> (query plan rows, bytecode rows or None), or None"},
     {"register", py_register, METH_VARARGS,
      "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
      "resolve(module, name, nargs) returns the callable for the rest of the arguments."},

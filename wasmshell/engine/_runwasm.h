@@ -21,4 +21,10 @@ PyObject *py_deadline_callback(PyObject *module, PyObject *args);
 /* raw_rows(sqlite3_pointer, connection, sql, bindings), in _rawrows.c */
 PyObject *py_raw_rows(PyObject *module, PyObject *args);
 
+/* stmt_status(sqlite3_pointer, sql, reset), in _stmtinfo.c */
+PyObject *py_stmt_status(PyObject *module, PyObject *args);
+
+/* explain_rows(sqlite3_pointer, sql, full), in _stmtinfo.c */
+PyObject *py_explain_rows(PyObject *module, PyObject *args);
+
 #endif
