@@ -90,8 +90,13 @@ class Watch:
 
     def before(self, shell: Shell, cursor: apsw.Cursor, sql: str) -> None:
         """A statement was prepared and is about to run: show its plan (.eqp), start its counters."""
+        try:
+            explain = cursor.is_explain
+        except apsw.Error:  # a statement of the Wasm dialect, which the engine runs itself
+            self.sql = None
+            return
         self.sql = sql
-        if self.eqp and not shell.dot_running and not cursor.is_explain:
+        if self.eqp and not shell.dot_running and not explain:
             show_plan(shell, sql, self.eqp)
         if self.stats & (VMSTEP | STMT):
             native.statement_status(shell.session.connection, sql, reset=True)

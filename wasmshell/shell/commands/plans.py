@@ -220,20 +220,24 @@ def _advise(shell: Shell, sql: str, startline: int | None, verbose: bool, sample
         return 1
     conn = shell.session.connection
     path = conn.filename
-    copy = None
-    if not path or not os.path.isfile(path) or conn.in_transaction:
-        with tempfile.NamedTemporaryFile(suffix=".db", delete=False) as f:
-            f.write(conn.serialize("main") or b"")
-            copy = path = f.name
-    try:
-        command = [program, "-verbose", str(int(verbose)), "-sample", str(sample), "-sql", sql, path]
-        done = subprocess.run(command, capture_output=True, check=False)
-    finally:
-        if copy is not None:
-            os.unlink(copy)
+    with tempfile.TemporaryDirectory(prefix="wasmshell-expert-") as where:
+        if not path or not os.path.isfile(path) or conn.in_transaction:
+            path = os.path.join(where, "copy.db")  # an in-memory or uncommitted database: a copy
+            with open(path, "wb") as f:
+                f.write(conn.serialize("main") or b"")
+        script = os.path.join(where, "queries.sql")  # a file: SQL of any size (argv has a limit)
+        with open(script, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(sql)
+        command = [program, "-verbose", str(int(verbose)), "-sample", str(sample), "-file", script, path]
+        try:
+            done = subprocess.run(command, capture_output=True, check=False)
+        except OSError as exc:
+            shell.error(f"Error: cannot run sqlite3_expert: {exc.strerror or exc}")
+            return 1
     report = _EXPERT_HEADINGS.sub(r"\1", done.stdout.decode("utf-8", "surrogateescape"))
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().removeprefix("Error: ")
+        message = message or f"sqlite3_expert ended with status {done.returncode}"
         shell.report_sql_error(Exception(message), True, sql, sql, startline)
         return 1
     if shell.settings.mode == "pretty":
