@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .base import OutputSettings, Renderer
-from .explain import _c_int
 from .values import text_of
 
 if TYPE_CHECKING:
@@ -32,9 +31,8 @@ def plan_tree(rows: Sequence[Sequence[Any]], title: str = "QUERY PLAN") -> Tree 
     from rich.text import Text
     from rich.tree import Tree
 
-    steps = [
-        (_c_int(r[0]), _c_int(r[1]), text_of(r[3], "")) for r in rows if len(r) >= 4 and r[3] is not None
-    ]
+    # EXPLAIN QUERY PLAN's id and parent are always integers (SQLite makes them)
+    steps = [(int(r[0]), int(r[1]), text_of(r[3], "")) for r in rows if len(r) >= 4 and r[3] is not None]
     if not steps:
         return None
     root = Tree(Text(title, style="bold"), guide_style="dim")
