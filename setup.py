@@ -18,6 +18,7 @@ setup(
                 "wasmshell/engine/_wasmcall.c",
                 "wasmshell/engine/_rawrows.c",
                 "wasmshell/engine/_bulkinsert.c",
+                "wasmshell/engine/_stmtinfo.c",
             ],
             depends=["wasmshell/engine/_runwasm.h"],
             optional=True,

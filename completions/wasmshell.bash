@@ -11,7 +11,7 @@
 # with one dash or two, so -wasm-timeout and --csv work too.
 _wasmshell_flags='-ascii -bail -batch -box -column -csv -echo -header -help
     -html -interactive -json -line -list -markdown -noheader -quote -readonly
-    -safe -table -tabs -version'
+    -safe -stats -table -tabs -version'
 _wasmshell_value_options='-cmd -init -newline -nullvalue -separator
     --wasm-memory --wasm-timeout'
 

@@ -70,6 +70,7 @@ complete -c wasmshell -o quote -l quote -d "set '.mode quote'"
 complete -c wasmshell -o readonly -l readonly -d 'open the database read-only'
 complete -c wasmshell -o safe -l safe -d 'enable safe-mode: refuse what touches files or runs programs'
 complete -c wasmshell -o separator -l separator -x -d "set output column separator. Default: '|'"
+complete -c wasmshell -o stats -l stats -d 'print memory stats before each finalize'
 complete -c wasmshell -o table -l table -d "set '.mode table'"
 complete -c wasmshell -o tabs -l tabs -d "set '.mode tabs'"
 complete -c wasmshell -o version -l version -d 'show wasmshell, SQLite and wasmtime versions'

@@ -83,6 +83,7 @@ OPTIONS include:
    -readonly            open the database read-only
    -safe                enable safe-mode: refuse what touches files or runs programs
    -separator SEP       set output column separator. Default: '|'
+   -stats               print memory stats before each finalize
    -table               set '.mode table'
    -tabs                set '.mode tabs'
    -version             show wasmshell, SQLite and wasmtime versions

@@ -450,7 +450,8 @@ def test_modes_after_mode(md):
 
 @pytest.mark.parametrize("command", ["headers", "echo", "bail", "timer", "changes"])
 def test_on_off_after_switches(md, command):
-    extra = ["always"] if command == "headers" else []  # sqlite3 3.54's .headers always
+    # sqlite3 3.54's .headers always and .timer once
+    extra = {"headers": ["always"], "timer": ["once"]}.get(command, [])
     assert sorted(texts(f".{command} ", md)) == sorted(["off", "on", *extra])
     assert texts(f".{command} of", md) == ["off"]
 

@@ -1229,6 +1229,88 @@ def import_cases() -> Iterator[Case]:
     )
 
 
+def plan_command_cases() -> Iterator[Case]:
+    """.eqp, .explain, .expert, .stats vmstep, .scanstats and .timer's words and messages, where
+    sqlite3 3.54 prints no machine-dependent numbers (test_plans.py checks the shape of those)."""
+    setup = (
+        "create table t(a integer primary key, b text, c);\ncreate index tb on t(b);\n"
+        "insert into t values (1, 'x', 2), (2, 'y', 3), (3, 'z', 4);\n"
+    )
+    queries = (
+        "select * from t where b = 'x';\nselect 1;\n"
+        "select * from t t1 join t t2 on t1.c = t2.c order by t1.b;\n"
+        "select a from t where a in (select c from t);\ninsert into t values (4, 'w', 5);\n"
+        "explain query plan select * from t;\nexplain select 1;\n"
+        "select * from nosuch;\nselect abs(-9223372036854775808) from t;\n"
+        "select 1; select 2 from t; pragma user_version;\n"
+    )
+    cases = {
+        "eqp-on": ".eqp on\n" + queries,
+        "eqp-on-modes": "".join(f".mode {m}\n.eqp on\nselect a, b from t where b = 'y';\n" for m in MODES),
+        "eqp-trigger": ".eqp trigger\ncreate table log(x);\n"
+        "create trigger tr after insert on t begin insert into log select a from t where c = new.c; end;\n"
+        "insert into t values (9, 'q', 1);\n" + queries,
+        "eqp-full-constant": ".eqp full\nselect 1;\nselect 1 + 2 as x, 'y';\n",
+        "eqp-full-scan": ".eqp full\nselect * from t where b = 'x';\n",
+        "eqp-words": ".eqp\n.eqp bogus\n.show\n.eqp on x\n.eqp full\n.show\n.eqp trigger\n.show\n"
+        ".eqp trace\n.show\n.eqp 1\n.show\n.eqp yes\n.eqp off\n.show\n",
+        "eqp-bail": ".eqp on\n.bail on\nselect 1;\nselect abs(-9223372036854775808);\nselect 2;\n",
+        "eqp-in-read": ".eqp on\n.read q.sql\nselect 5;\n",
+        "eqp-parameters": ".parameter set :v 2\n.eqp on\nselect * from t where a = :v;\n"
+        "select * from t where b > ?1;\n",
+        "eqp-comment-first": ".eqp on\n-- a comment\nselect 1;\n/* c */ select a from t;\n"
+        "select 1 -- tail\n;\n",
+        "eqp-odd-names": '.eqp on\ncreate table "we""ird\n\tname"("col;x" int);\n'
+        'select * from "we""ird\n\tname" where "col;x" > 1;\n',
+        "explain-words": ".explain off\nexplain select 1;\nexplain query plan select * from t;\n"
+        ".explain\n.show\n.explain bogus\n.show\n.explain on\nexplain select 1;\n.show\n"
+        ".explain auto x\n.show\n",
+        "explain-long-p4": "explain select 'a text longer than its column', x'00ff' || 'another long one';\n",
+        "eqp-full-modes": "".join(
+            f".mode {m}\n.eqp full\nselect a from t where b > 'x';\n" for m in MODES[:6]
+        ),
+        "eqp-and-stats": ".eqp on\n.stats vmstep\nselect 1;\nselect * from t;\n",
+        "stats-vmstep": ".stats vmstep\n" + queries + ".show\n",
+        "stats-words": ".stats bogus\n.stats on extra\n.stats --once\n.stats on off\n.show\n"
+        ".stats 1\n.show\n.stats On\n.stats -on\n.show\n.stats stmt mem reset io\n.show\n"
+        ".stats all\n.show\n.stats xstmt xmem\n.show\n.stats 0\n.show\n.stats vmstep --vmstep\n.show\n"
+        ".stats --once vmstep\n.show\n",
+        "stats-off-switch": ".stats on\n.stats off\nselect 1;\n.show\n",
+        "scanstats": ".scanstats on\nselect 1;\nselect 2; select 3;\n.scanstats vm\nselect 4;\n"
+        ".scanstats est\nselect abs(-9223372036854775808);\n.scanstats off\nselect 5;\n.scanstats\n"
+        ".scanstats x y\n.scanstatus on\nselect 6;\n.scanstats bogus\nselect 7;\n",
+        "scanstats-bail": ".bail on\n.scanstats on\nselect 1;\nselect 2;\n",
+        "timer-words": ".timer\n.timer bogus\nselect 1;\n.timer on x\n.timer off\nselect 2;\n.time on\n",
+        "expert": ".expert\nselect * from t where c = 5 and b > 'a';\n.expert --verbose\n"
+        "select * from t where a = 1; select * from t where c = 1 order by b;\nselect 1;\n"
+        ".expert -sample 50\nselect * from t where c = 1;\n.expert\nselect * from nosuch;\n"
+        ".expert -bogus\n.expert -sample\n.expert -sample 101\n.expert\n.print after\nselect 2;\n"
+        ".expert\ncreate table u(x);\n.expert\ninsert into t values (10, 'a', 1);\nselect count(*) from t;\n",
+        "expert-memory-uncommitted": "begin;\ncreate table m(k, v);\n.expert\n"
+        "select v from m where k = 1;\ncommit;\n",
+    }
+    for name, script in cases.items():
+        xfail = None
+        if name == "eqp-and-stats":
+            xfail = (
+                "with .eqp on, sqlite3 runs the statement compiled for its plan: its Explain opcodes count"
+            )
+        files = {"q.sql": "select 1;\n.print x\nselect 2;\n"}
+        yield Case(f"plan-{name}", setup + script, files=files, xfail=xfail)
+    # the switches, and SQL given on the command line
+    for args in (("-eqp",), ("-eqpfull",), ("-stats", "-batch"), ("-scanstats",)):
+        yield Case(
+            f"plan-switch{args[0]}", ".show\nselect 1;\n" if args[0] != "-stats" else ".show\n", args=args
+        )
+    yield Case("plan-switch-eqp-sql-argument", args=("-eqp", ":memory:", "select 1", ".eqp off", "select 2"))
+    yield Case("plan-safe-expert", ".expert\nselect 1;\n", args=("-safe",))
+    yield Case(
+        "plan-safe-others",
+        ".eqp on\n.timer off\n.explain off\nselect 1;\n.eqp off\n.stats vmstep\nselect 2;\n",
+        args=("-safe",),
+    )
+
+
 ALL_CASES = [
     *value_cases(),
     *mode_option_cases(),
@@ -1254,6 +1336,7 @@ ALL_CASES = [
     *read_cases(),
     *schema_cases(),
     *import_cases(),
+    *plan_command_cases(),
 ]
 
 

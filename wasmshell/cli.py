@@ -86,6 +86,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("cmd", "COMMAND", 'run "COMMAND" before reading stdin', repeats=True),
     _switch("csv"),
     Option("echo", help="print inputs before execution"),
+    Option("eqp", help="show each statement's query plan (as .eqp on)", hidden=True),
+    Option("eqpfull", help="show each statement's query plan and bytecode (as .eqp full)", hidden=True),
     Option("init", "FILENAME", "read/process named file", files=True),
     Option("header", help="turn headers on or off", negatable=True),
     Option("help", help="show this message", alone=True),
@@ -101,7 +103,9 @@ OPTIONS: tuple[Option, ...] = (
     _switch("quote"),
     Option("readonly", help="open the database read-only"),
     Option("safe", help="enable safe-mode: refuse what touches files or runs programs"),
+    Option("scanstats", help="show each statement's scan counters (as .scanstats on)", hidden=True),
     Option("separator", "SEP", "set output column separator. Default: '|'"),
+    Option("stats", help="print memory stats before each finalize"),
     _switch("table"),
     _switch("tabs"),
     Option("version", help="show wasmshell, SQLite and wasmtime versions", alone=True),
@@ -378,6 +382,8 @@ def _apply_setting(shell: Shell, name: str, value: str | None) -> None:
         shell.flags.bail = True
     elif name == "echo":
         shell.flags.echo = True
+    elif name in ("eqp", "eqpfull", "stats", "scanstats"):
+        _watch_switch(shell, name)
     elif name == "safe":
         from .shell.safe import enter_safe_mode
 
@@ -388,6 +394,20 @@ def _apply_setting(shell: Shell, name: str, value: str | None) -> None:
         settings.colsep = value or ""
     elif name == "newline":
         settings.rowsep = value or ""
+
+
+def _watch_switch(shell: Shell, name: str) -> None:
+    """-eqp, -eqpfull, -stats and -scanstats: as .eqp on, .eqp full, .stats on, .scanstats on
+    (without .scanstats's warning, as sqlite3)."""
+    from .shell import watch
+
+    if name == "stats":
+        shell.watch.stats = watch.STATS_ON
+    elif name == "scanstats":
+        shell.watch.scanstats = 1
+    else:
+        shell.watch.eqp = watch.EQP_FULL if name == "eqpfull" else watch.EQP_ON
+    shell.watch_changed()
 
 
 def _run_stdin(shell: Shell) -> int:

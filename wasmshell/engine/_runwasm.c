@@ -289,6 +289,10 @@ static PyMethodDef methods[] = {
      "insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol) -> (lines, bytes, error)\n\n"
      "Insert the rows of data's plain lines as TEXT; stop at a line that is not simple, or after\n"
      "one whose INSERT failed (error: SQLite's message)."},
+    {"stmt_status", py_stmt_status, METH_VARARGS,
+     "stmt_status(sqlite3_pointer, sql, reset) -> the counters of the statement of that text, or None"},
+    {"explain_rows", py_explain_rows, METH_VARARGS,
+     "explain_rows(sqlite3_pointer, sql, full) -> (query plan rows, bytecode rows or None), or None"},
     {"register", py_register, METH_VARARGS,
      "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
      "resolve(module, name, nargs) returns the callable for the rest of the arguments."},

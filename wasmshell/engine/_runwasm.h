@@ -24,4 +24,10 @@ PyObject *py_raw_rows(PyObject *module, PyObject *args);
 /* insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol), in _bulkinsert.c */
 PyObject *py_insert_lines(PyObject *module, PyObject *args);
 
+/* stmt_status(sqlite3_pointer, sql, reset), in _stmtinfo.c */
+PyObject *py_stmt_status(PyObject *module, PyObject *args);
+
+/* explain_rows(sqlite3_pointer, sql, full), in _stmtinfo.c */
+PyObject *py_explain_rows(PyObject *module, PyObject *args);
+
 #endif

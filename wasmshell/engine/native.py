@@ -198,3 +198,41 @@ def sql_real_formatter() -> Callable[[float, int], str]:
         return cursor.execute("SELECT printf(?1, ?2)", (_FORMATS[style], value)).fetchone()[0]
 
     return sql_format
+
+
+# What statement_status gives, in this order.
+STATEMENT_COUNTERS = (
+    "vm_steps",
+    "fullscan",
+    "sorts",
+    "autoindex",
+    "filter_hit",
+    "filter_miss",
+    "reprepares",
+    "runs",
+    "memory",
+)
+
+
+def statement_status(connection: apsw.Connection, sql: str, reset: bool = False) -> tuple[int, ...] | None:
+    """SQLite's counters of the prepared statement whose text is ``sql`` (sqlite3_stmt_status),
+    in the order of STATEMENT_COUNTERS, set back to 0 if ``reset``; None without the C part or
+    when no statement of that text is prepared on the connection."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    return _runwasm.stmt_status(connection.sqlite3pointer(), sql, reset)
+
+
+def explain_rows(
+    connection: apsw.Connection, sql: str, full: bool
+) -> tuple[list[Any], list[Any] | None] | None:
+    """The query plan of the first statement of ``sql`` (EXPLAIN QUERY PLAN's rows) and, if
+    ``full``, its bytecode (EXPLAIN's rows), both of one statement as sqlite3's .eqp shows
+    them; None without the C part or when ``sql`` does not prepare."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    return _runwasm.explain_rows(connection.sqlite3pointer(), sql, full)

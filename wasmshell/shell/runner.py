@@ -168,7 +168,7 @@ def load_commands() -> list[Command]:
     The runner imports them (they import the registry, never the runner), so
     the registry is complete from the moment a command can run.
     """
-    from .commands import core, data, output, schema, wasm  # noqa: F401
+    from .commands import core, data, output, plans, schema, wasm  # noqa: F401
 
     return all_commands()
 
@@ -182,6 +182,9 @@ def run_command(shell: Shell, line: str) -> int:
     # where each word's text starts in the line (after its quote), in bytes as sqlite3 counts,
     # for messages that point at it
     shell.dot_offsets = [byte_len(line[: 1 + word.start + bool(word.quote)]) for word in words]
+    if shell.expert is not None:  # any dot-command cancels .expert (sqlite3)
+        shell.expert = None
+        shell.watch_changed()
     if not args:
         return 0
     cmd = find(args[0])
@@ -192,12 +195,14 @@ def run_command(shell: Shell, line: str) -> int:
         reason = cmd.refusal(shell, args)
         if reason is not None:
             refuse(shell, reason)
+    shell.dot_running = True  # until a dot-command ends, its SQL shows no .eqp plan (sqlite3)
     try:
         return cmd.handler(shell, args)
     except OSError as exc:
         shell.error(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
     finally:
+        shell.dot_running = False
         shell.after_command()
 
 

@@ -22,6 +22,7 @@ from ..sqltext import split_statements
 from .output.base import OutputSettings
 from .output.modes import BY_NAME, COUNTED, TITLED
 from .output.render import renderer_for
+from .watch import Watch
 
 if TYPE_CHECKING:
     from .safe import SafeMode
@@ -77,7 +78,7 @@ class Flags:
     def __init__(self) -> None:
         self.bail = False
         self.echo = False
-        self.timer = False
+        self.timer = 0  # .timer: 0 off, 1 once (for the next SQL text), 2 on
         self.changes = False
         self.interactive = False
 
@@ -135,6 +136,15 @@ class Shell:
         self.dot_offsets: list[int] = []  # where each of its words starts in it
         self.mode_once: OutputSettings | None = None  # .mode --once: the settings to restore
         self.saved_modes: dict[str, OutputSettings] = {}  # .mode --tag NAME
+        self.watch = Watch()  # .eqp, .explain, .stats, .scanstats (watch.py)
+        self.expert: Callable[[Shell, str, int | None], int] | None = None  # .expert: takes the next SQL
+        self.watching = False  # the runner's hooks for those run: see watch_changed
+        self.dot_running = False  # a dot-command runs (sqlite3 shows no .eqp plan for its SQL)
+
+    def watch_changed(self) -> None:
+        """Note a change of .eqp, .stats, .scanstats or .expert: whether the statement runner
+        must call their hooks (with all of them off it never does, and costs nothing)."""
+        self.watching = self.watch.active or self.expert is not None
 
     def error_location(self) -> str:
         """Where the line running now comes from, as sqlite3 3.54 begins a dot-command's error
@@ -259,6 +269,8 @@ class Shell:
         """
         flags = self.flags
         self._wrote = True
+        if self.expert is not None:
+            return self.expert(self, sql, startline)
         if flags.timer:
             started, cpu = time.perf_counter(), os.times()
         failed = 0
@@ -277,10 +289,7 @@ class Shell:
             self.after_sql()
         if flags.timer:
             done = os.times()
-            self.out.write(
-                f"Run Time: real {time.perf_counter() - started:.3f} "
-                f"user {done.user - cpu.user:.6f} sys {done.system - cpu.system:.6f}\n"
-            )
+            self.show_timer(time.perf_counter() - started, done.user - cpu.user, done.system - cpu.system)
         if flags.changes and not failed:
             conn = self.session.connection
             self.out.write(f"changes: {conn.changes()}   total_changes: {conn.total_changes()}\n")
@@ -289,6 +298,17 @@ class Shell:
         if flags.interactive:
             self.out.flush()
         return failed
+
+    def show_timer(self, real: float, user: float, system: float) -> None:
+        """Write the time an SQL text took (.timer), as sqlite3 does; .timer once ends here."""
+        if self.settings.mode == "pretty":
+            from .output.insight import write_timer
+
+            write_timer(self.out, real, user, system)
+        else:
+            self.out.write(f"Run Time: real {real:.6f} user {user:.6f} sys {system:.6f}\n")
+        if self.flags.timer == 1:
+            self.flags.timer = 0
 
     def may_end_dump(self, line: str) -> bool:
         """While a dump is read with defensive mode off: whether ``line`` may end its transaction
@@ -361,6 +381,8 @@ class Shell:
         self.running.prepared = True
         self.running.started += 1
         self.running.sql = sql
+        if self.watching:
+            self.watch.before(self, _cursor, sql)
         if self._wrote:
             # What was written so far is out before this statement runs, however long
             # it takes, as sqlite3 flushes before each line.
@@ -382,7 +404,7 @@ class Shell:
         if self._shows_empty(True):  # each statement's result is shown even without rows
             return False
         once = self.out_count or self.mode_once is not None
-        return not (flags.echo or flags.timer or flags.changes or once or self.safe)
+        return not (flags.echo or flags.timer or flags.changes or once or self.safe or self.watching)
 
     def _shows_empty(self, has_columns: bool) -> bool:
         """Whether the mode shows a statement that gave no rows: count mode any statement (0);
@@ -480,17 +502,18 @@ class Shell:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
         bindings = None if batched else self._bindings_for(statement)
         self._describe = self._shows_empty(True)  # for _trace: the settings hold for this call
-        cursor = self.session.execute(
-            statement,
-            bindings,
-            cursor=self._session_cursor(),
-            can_cache=not batched,
-            dialect=dialect and not batched,  # batched lines passed engine_must_see
-        )
-        rows = iter(cursor)
         renderer = None
         current = 0
+        ended = False  # the statement ran to its end (for .stats and .scanstats)
         try:
+            cursor = self.session.execute(
+                statement,
+                bindings,
+                cursor=self._session_cursor(),
+                can_cache=not batched,
+                dialect=dialect and not batched,  # batched lines passed engine_must_see
+            )
+            rows = iter(cursor)
             try:
                 pending = next(rows, _END)
                 # One renderer per statement; a batch holds several, told apart by _trace.
@@ -516,10 +539,13 @@ class Shell:
                 renderer = self._rerun_keeping_bytes(exc, renderer, bindings, cursor)
                 if batched:  # the batch's later statements never ran
                     raise _ResumeBatch(self.running.started) from None
+            ended = True
         finally:
             self.running.description = ()
             if renderer is not None:
                 renderer.finish()
+            if self.watching:
+                self.watch.after(self, failed=not ended)
 
     def _session_cursor(self) -> Any:
         """The cursor statements run on, made once per session so that _trace sees them."""
@@ -550,10 +576,11 @@ class Shell:
         renderer.write_rows(this_statement())
         return pending
 
-    def _renderer(self, *args: Any) -> Any:
-        """A renderer of rows to the current output (which then holds output to flush)."""
+    def _renderer(self, explain: int = 0, sql: str | None = None) -> Any:
+        """A renderer of rows to the current output (which then holds output to flush); an
+        EXPLAIN has its own layout unless .explain is off."""
         self._wrote = True
-        return renderer_for(self.out, self.settings, *args)
+        return renderer_for(self.out, self.settings, explain if self.watch.explain else 0, sql)
 
     def _rerun_keeping_bytes(
         self, exc: UnicodeDecodeError, renderer: Any, bindings: list[Any] | None, cursor: Any
@@ -594,7 +621,7 @@ class Shell:
         """Write an SQL error as sqlite3 3.54 does: ``Parse error near line 3 of f.sql: ...`` with
         the code and context when it failed to prepare, ``Error near line 5: ...`` when it failed
         running."""
-        kind = "Error" if prepared else "Parse error"
+        kind = getattr(exc, "kind", None) or ("Error" if prepared else "Parse error")
         where = ""
         if startline is not None:
             source = self.input_source
@@ -614,7 +641,7 @@ class Shell:
             except Exception as exc:
                 self.show_guest_output()
                 prepared = self.running.prepared
-                kind = "Error" if prepared else "Parse error"
+                kind = getattr(exc, "kind", None) or ("Error" if prepared else "Parse error")
                 where = f" in {ordinal(position)} command line argument" if position else ""
                 self.error(f"{kind}{where}: {describe_error(exc, prepared, statement, sql)}")
                 return 1  # sqlite3 3.54 exits 1 whatever the error's code

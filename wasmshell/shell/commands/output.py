@@ -9,6 +9,7 @@ from ..output import modes, qrf
 from ..output.base import OutputSettings
 from ..output.values import c_string
 from ..state import Redirect, Shell, text_stream
+from ..watch import EQP_NAMES, stats_setting
 from .args import boolean_value, integer_value
 from .registry import command, usage_error
 
@@ -575,7 +576,6 @@ def _flag(name: str, usage: str, help: str) -> None:
 
 _flag("echo", "echo on|off", "Turn command echo on or off")
 _flag("bail", "bail on|off", "Stop after hitting an error.  Default OFF")
-_flag("timer", "timer on|off", "Turn SQL timer on or off")
 _flag("changes", "changes on|off", "Show number of rows changed by SQL")
 
 
@@ -587,15 +587,15 @@ def _show(shell: Shell, args: list[str]) -> int:
     on = {True: "on", False: "off"}
     lines = [
         ("echo", on[shell.flags.echo]),
-        ("eqp", "off"),
-        ("explain", "auto"),
+        ("eqp", EQP_NAMES[shell.watch.eqp]),
+        ("explain", "auto" if shell.watch.explain else "off"),
         ("headers", "always" if s.headers_always else on[s.headers]),
         ("mode", s.mode),
         ("nullvalue", c_string(s.null)),
         ("output", shell.redirect_name or "stdout"),
         ("colseparator", c_string(s.colsep)),
         ("rowseparator", c_string(s.rowsep)),
-        ("stats", "off"),
+        ("stats", stats_setting(shell.watch.stats)),
         ("width", "".join(f"{w} " for w in s.widths)),
         ("filename", shell.path),
     ]

@@ -112,16 +112,17 @@ class ExplainRenderer(Renderer):
         w("  ".join(_fit(name, width) for name, width in zip(self.columns, _EXPLAIN_WIDTHS, strict=True)))
         w("\n" + "  ".join("-" * width for width in _EXPLAIN_WIDTHS) + "\n")
         for op, indent in zip(self.program, self._indents(), strict=True):
-            cells = []
+            line = []
             for i, value in enumerate(op):
                 width = 0 if i == last else _EXPLAIN_WIDTHS[i]
-                if value is None:
-                    cell = _fit("", width)  # NULL is empty here, whatever .nullvalue says (3.54)
-                else:
-                    text = text_of(value, "")
-                    cell = _fit(text, max(width, display_width(text)))
-                cells.append(" " * indent + cell if i == 1 else cell)
-            w("  ".join(cells) + "\n")
+                text = "" if value is None else text_of(value, "")  # NULL: empty, whatever .nullvalue says
+                size = display_width(text)
+                if i == 1:
+                    line.append(" " * indent)
+                line.append(_fit(text, max(width, size)))
+                if i < last:  # a value wider than its column is followed by one space, not two (3.54)
+                    line.append(" " if size > width else "  ")
+            w("".join(line) + "\n")
 
 
 def display_width(text: str) -> int:

@@ -41,6 +41,10 @@ def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: s
     comment (sqlite3 3.54). ``sql`` is the statement's text.
     """
     if explain == 2:
+        if settings.mode == "pretty":  # the table view draws the plan as a tree
+            from .insight import PrettyEqpRenderer
+
+            return PrettyEqpRenderer(out, settings)
         return EqpRenderer(out, settings)
     if explain == 1:
         return ExplainRenderer(out, settings, mode_renderer)
