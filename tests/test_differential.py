@@ -1311,7 +1311,29 @@ def plan_command_cases() -> Iterator[Case]:
     )
 
 
+def shell_function_cases() -> Iterator[Case]:
+    """The SQL functions sqlite3's shell defines: strtod, dtostr, shell_add_schema,
+    shell_module_schema, shell_putsnl, usleep, edit (with an editor that does nothing, and one
+    that fails), with odd arguments."""
+    yield Case(
+        "shell-functions",
+        "select strtod('1.5e3x'), strtod('0x1p4'), strtod(NULL), strtod(x'41'), strtod(' -2');\n"
+        "select dtostr(0.1), dtostr(1e300, 5), dtostr('abc'), dtostr(NULL), dtostr(3, 0);\n"
+        "select dtostr(-0.0, 9999);\n"
+        'create table t(x); create view v as select x as "a*/b" from t;\n'
+        "select shell_add_schema(sql, 'aux', name), shell_add_schema(sql, 'my db', name),"
+        " shell_add_schema(sql, 'temp', name), shell_add_schema(sql, NULL, name) from sqlite_schema;\n"
+        "select shell_add_schema(NULL, 'x', 'y'), shell_add_schema(5, 'x', 'y');\n"
+        "select shell_add_schema('CREATE', 'a', 'b');\n"
+        "select shell_module_schema('json_each'), shell_module_schema('nosuch'), shell_module_schema(NULL);\n"
+        "select shell_putsnl('line'), shell_putsnl(NULL), shell_putsnl(x'4142'), usleep(1500), usleep(-5);\n"
+        "select edit('abc', 'true'), edit(x'00ff', 'true'), edit('a'||char(13,10)||'b', 'true');\n"
+        "select edit(NULL, 'true');\nselect edit('x', 'false');\n",
+    )
+
+
 ALL_CASES = [
+    *shell_function_cases(),
     *value_cases(),
     *mode_option_cases(),
     *random_real_cases(),

@@ -180,6 +180,9 @@ class Shell:
         # SQL's load_extension(), as sqlite3 has it (not under -safe); SQLite keeps it from views
         # and triggers, as it does readfile() and writefile().
         conn.enable_load_extension(True)
+        from . import sqlfuncs
+
+        sqlfuncs.register(self, conn)  # sqlite3's own: edit(), shell_putsnl(), strtod() ...
         if self.safe is not None:
             self.safe.guard(self, session)
         return session
