@@ -4,6 +4,7 @@ owned by the shell core, init files, exit statuses and errors."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -457,3 +458,92 @@ def test_history_path(monkeypatch, state, home, expected):
     assert history_path() == expected
     monkeypatch.setenv("WASMSHELL_HISTORY", "/my/history")
     assert history_path() == "/my/history"
+
+
+# --- sqlite3 3.54's command-line options, where the differential corpus cannot go ---------------
+
+
+def test_nofollow_refuses_a_symbolic_link_and_leaves_the_file(tmp_path, home):
+    db = tmp_path / "real.db"
+    run(str(db), "create table t(a); insert into t values (1)", env=home)
+    before = db.read_bytes()
+    (tmp_path / "link.db").symlink_to(db)
+    out, err, status = run("-nofollow", str(tmp_path / "link.db"), "delete from t", env=home)
+    assert (out, status) == ("", 1)
+    assert err == f'Error: unable to open database "{tmp_path / "link.db"}": unable to open database file\n'
+    assert db.read_bytes() == before
+    assert run("-nofollow", str(db), "select a from t", env=home) == ("1\n", "", 0)
+
+
+def test_interactive_on_a_pipe_has_sqlite3s_banner_and_prompts(home):
+    """No editor on a pipe: the banner, a prompt before each line (the continuation prompt
+    inside a statement), nothing echoed, no warning about the terminal."""
+    import apsw
+
+    out, err, status = run("-interactive", stdin="select 1;\nselect\n2;\n.print hi\n", env=home)
+    banner = f"SQLite version {apsw.sqlite_lib_version()} {apsw.sqlite3_sourceid()[:19]}\n"
+    main, more = "wasmshell> ", "   ...> "
+    assert out == f'{banner}Enter ".help" for usage hints.\n{main}1\n{main}{more}2\n{main}hi\n{main}\n'
+    assert (err, status) == ("", 0)
+
+
+def test_test_argv_prints_the_arguments(home):
+    out, err, status = run("-test-argv", "a b", "-x", env=home)
+    assert (err, status) == ("", 0)
+    assert out.splitlines()[1:] == ['argv[1] = "-test-argv"', 'argv[2] = "a b"', 'argv[3] = "-x"']
+
+
+OPENER = """#!/bin/sh
+n=$(ls "$OPENED" | wc -l)
+cp "$1" "$OPENED/$n-$(basename "$1" | sed 's/.*\\.//')"
+"""
+
+
+def test_excel_www_and_editor_hand_a_temp_file_to_xdg_open_as_sqlite3(tmp_path):
+    """.excel, .output -w and .once -e write a temporary file, give it to xdg-open (a fake one
+    here) and delete it after 10 seconds, waiting for that at the end: as the reference shell
+    does. (.www's pages differ: sqlite3 puts each result in a table of its own.)"""
+    from reference_shell import REFERENCE, quiet_env, run_shell
+
+    if REFERENCE is None:
+        pytest.skip("APSW ships no sqlite3 shell here")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").write_text(OPENER)
+    (bin_dir / "xdg-open").chmod(0o755)
+    script = (
+        b".excel\nselect 1 as a, 'x,y' as b;\n"
+        b".once -e\nselect 'text';\n.output -w --plain\nselect 'plain page';\n.output\n"
+        b".headers on\n.once -x\nselect 2 as n;\n.print done\n"
+    )
+    results = {}
+    for name, program in (("sqlite3", REFERENCE), ("wasmshell", WASMSHELL)):
+        opened = tmp_path / f"opened-{name}"
+        opened.mkdir()
+        env = dict(quiet_env(tmp_path), PATH=f"{bin_dir}:{os.environ['PATH']}", OPENED=str(opened))
+        result = run_shell(program, [], script, tmp_path, env, timeout=60)
+        copies = {p.name: p.read_bytes() for p in sorted(opened.iterdir())}
+        results[name] = (result, copies)
+    (want, want_files), (got, got_files) = results["sqlite3"], results["wasmshell"]
+    assert len(want_files) == 4 and got_files == want_files
+    waiting = rb"Waiting about \d\.\d seconds to delete temp file\(s\)\n"
+    import re
+
+    assert re.fullmatch(rb"done\n" + waiting, got.stdout), got.stdout
+    assert re.fullmatch(rb"done\n" + waiting, want.stdout), want.stdout
+    assert (got.stderr, got.status) == (want.stderr, want.status) == (b"", 0)
+    home = Path(os.path.expanduser("~"))
+    assert not [p for p in home.glob("temp-*") if p.stat().st_mtime > tmp_path.stat().st_mtime]
+
+
+def test_a_failing_opener_is_reported_and_its_file_deleted(tmp_path, home):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").write_text("#!/bin/sh\nexit 3\n")
+    (bin_dir / "xdg-open").chmod(0o755)
+    env = dict(home, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    out, err, status = run(stdin=".excel\nselect 1;\n.print after\n", env=env)
+    assert (out, status) == ("after\n", 0)
+    match = re.fullmatch(r"Failed: \[xdg-open (\S+/temp-[0-9a-z]{31}\.csv) 2>/dev/null\]\n", err)
+    assert match, err
+    assert not Path(match.group(1)).exists()

@@ -626,6 +626,7 @@ def _apply_options(shell: Shell, opts: Options) -> int | None:
             return 1
         elif name == "help":
             shell.stderr.write(HELP)  # sqlite3 3.54 writes it on stderr
+            shell.stderr.flush()
             return 0
         elif name == "version":
             from .version import version_text

@@ -10,7 +10,6 @@ import apsw
 
 from .. import opening
 from ..opening import OpenError, OpenSpec
-from ..safe import refuse
 from ..state import Shell
 from .args import integer_value, option_match
 from .registry import DATABASE_FILES, command
@@ -27,8 +26,12 @@ _MODES = {
 }
 
 
-def _arguments(shell: Shell, args: list[str]) -> tuple[OpenSpec, bool, str | None] | None:
-    """The options and FILE of ``.open``, or None after saying what is wrong (sqlite3's words)."""
+Parsed = tuple[OpenSpec, bool, str | None]  # the spec, --new, FILE
+
+
+def _arguments(shell: Shell, args: list[str], report: bool = True) -> Parsed | None:
+    """The options and FILE of ``.open``, or None after saying what is wrong (sqlite3's words;
+    nothing is said without ``report``)."""
     rw = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
     spec = OpenSpec(flags=apsw.SQLITE_OPEN_READONLY if shell.safe else rw)
     new = False
@@ -54,11 +57,9 @@ def _arguments(shell: Shell, args: list[str]) -> tuple[OpenSpec, bool, str | Non
             # closes the database: --maxsize of .open changes nothing.
             integer_value(args[i + 1])
             i += 1
-        elif arg[:1] == "-":
-            shell.error(f"unknown option: {arg}")
-            return None
-        elif path is not None:
-            shell.error(f'extra argument: "{arg}"')
+        elif arg[:1] == "-" or path is not None:
+            if report:
+                shell.error(f"unknown option: {arg}" if arg[:1] == "-" else f'extra argument: "{arg}"')
             return None
         else:
             path = arg
@@ -74,11 +75,23 @@ def _delete(path: str) -> None:
         os.remove(path)
 
 
+def _safety(shell: Shell, args: list[str]) -> str | None:
+    """Under -safe .open makes an in-memory database or reads a hex dump, nothing else (as
+    sqlite3; a mistake in the arguments is reported by .open as usual)."""
+    parsed = _arguments(shell, args, report=False)
+    if parsed is None:
+        return None
+    spec, _new, path = parsed
+    if spec.mode == opening.HEXDB or path is None or path == ":memory:":
+        return None
+    return "cannot open disk-based database files in safe mode"
+
+
 @command(
     "open",
     "open ?OPTIONS? ?FILE?",
     "Close existing database and reopen FILE",
-    safe=True,  # under -safe only an in-memory database or a hex dump (see below), as in sqlite3
+    safe=_safety,
     options=OPEN_OPTIONS,
     arguments=("path",),
     files=DATABASE_FILES,
@@ -89,11 +102,8 @@ def _open(shell: Shell, args: list[str]) -> int:
         return 1
     spec, new, path = parsed
     old = shell.session
-    if path is not None or spec.mode == opening.HEXDB:
-        if new and path is not None and not shell.safe:
-            _delete(path)
-        if shell.safe and spec.mode != opening.HEXDB and path is not None and path != ":memory:":
-            refuse(shell, "cannot open disk-based database files in safe mode")
+    if new and path is not None and not shell.safe:
+        _delete(path)
     old.close()
     name = path or ""
     try:
