@@ -9,10 +9,12 @@
 
 # The options as `wasmshell --help` spells them. wasmshell takes each of them
 # with one dash or two, so -wasm-timeout and --csv work too.
-_wasmshell_flags='-ascii -bail -batch -box -column -csv -echo -header -help
-    -html -interactive -json -line -list -markdown -noheader -quote -readonly
-    -safe -stats -table -tabs -version'
-_wasmshell_value_options='-cmd -init -newline -nullvalue -separator
+_wasmshell_flags='-append -ascii -bail -batch -box -column -csv -deserialize
+    -echo -header -help -html -ifexists -interactive -json -line -list -markdown
+    -memtrace -no-rowid-in-view -nofollow -noheader -noinit -pcachetrace -quote
+    -readonly -safe -stats -table -tabs -unsafe-testing -version -vfstrace'
+_wasmshell_value_options='-cmd -cmdline-edit -escape -init -lookaside -maxsize
+    -mmap -newline -nonce -nullvalue -pagecache -screenwidth -separator -vfs
     --wasm-memory --wasm-timeout'
 
 # Put back together the words bash split at COMP_WORDBREAKS characters

@@ -10,7 +10,7 @@
 # dash or two.
 function __wasmshell_wants_database
     # The options that take a value, without their dashes.
-    set -l value_options cmd init newline nullvalue separator wasm-timeout wasm-memory
+    set -l value_options cmd cmdline-edit escape init lookaside maxsize mmap newline nonce nullvalue pagecache screenwidth separator vfs wasm-timeout wasm-memory
     set -l tokens (commandline -opc)
     set -l expect_value 0
     for token in $tokens[2..-1]
@@ -46,33 +46,52 @@ complete -c wasmshell -n __wasmshell_wants_database -a '(__wasmshell_databases)'
 
 # The options as `wasmshell --help` spells them: -csv, -init FILENAME,
 # --wasm-timeout MS; -o and -l let both spellings complete.
+complete -c wasmshell -o append -l append -d 'append the database to the end of the file'
 complete -c wasmshell -o ascii -l ascii -d "set '.mode ascii'"
 complete -c wasmshell -o bail -l bail -d 'stop after hitting an error'
 complete -c wasmshell -o batch -l batch -d 'force batch I/O'
 complete -c wasmshell -o box -l box -d "set '.mode box'"
-complete -c wasmshell -o column -l column -d "set '.mode column'"
 complete -c wasmshell -o cmd -l cmd -x -d 'run "COMMAND" before reading stdin'
+complete -c wasmshell -o cmdline-edit -l cmdline-edit -x -d 'enable or disable command-line editing'
+complete -c wasmshell -o column -l column -d "set '.mode column'"
 complete -c wasmshell -o csv -l csv -d "set '.mode csv -limits off'"
+complete -c wasmshell -o deserialize -l deserialize -d 'open the database using sqlite3_deserialize()'
 complete -c wasmshell -o echo -l echo -d 'print inputs before execution'
+complete -c wasmshell -o escape -l escape -x -d 'ctrl-char escape; T is one of: symbol, ascii, off'
 complete -c wasmshell -o init -l init -r -F -d 'read/process named file'
 complete -c wasmshell -o header -l header -d 'turn headers on or off'
 complete -c wasmshell -o noheader -l noheader -d 'turn headers on or off'
 complete -c wasmshell -o help -l help -d 'show this message'
 complete -c wasmshell -o html -l html -d "set '.mode html'"
+complete -c wasmshell -o ifexists -l ifexists -d 'only open if database already exists'
 complete -c wasmshell -o interactive -l interactive -d 'force interactive I/O'
 complete -c wasmshell -o json -l json -d "set '.mode json'"
 complete -c wasmshell -o line -l line -d "set '.mode line'"
 complete -c wasmshell -o list -l list -d "set '.mode list'"
+complete -c wasmshell -o lookaside -l lookaside -x -d 'use N entries of SZ bytes for lookaside memory'
 complete -c wasmshell -o markdown -l markdown -d "set '.mode markdown'"
+complete -c wasmshell -o maxsize -l maxsize -x -d 'maximum size for a --deserialize database'
+complete -c wasmshell -o memtrace -l memtrace -d 'trace all memory allocations and deallocations'
+complete -c wasmshell -o mmap -l mmap -x -d 'default mmap size set to N'
 complete -c wasmshell -o newline -l newline -x -d 'set output row separator. Default: \'\\n\''
+complete -c wasmshell -o nofollow -l nofollow -d 'refuse to open symbolic links to database files'
+complete -c wasmshell -o noinit -l noinit -d 'Do not read the ~/.sqliterc file at startup'
+complete -c wasmshell -o nonce -l nonce -x -d 'set the safe-mode escape nonce'
+complete -c wasmshell -o no-rowid-in-view -l no-rowid-in-view -d 'Disable rowid-in-view using sqlite3_config()'
 complete -c wasmshell -o nullvalue -l nullvalue -x -d "set text string for NULL values. Default ''"
+complete -c wasmshell -o pagecache -l pagecache -x -d 'use N slots of SZ bytes each for page cache memory'
+complete -c wasmshell -o pcachetrace -l pcachetrace -d 'trace all page cache operations'
 complete -c wasmshell -o quote -l quote -d "set '.mode quote'"
 complete -c wasmshell -o readonly -l readonly -d 'open the database read-only'
 complete -c wasmshell -o safe -l safe -d 'enable safe-mode: refuse what touches files or runs programs'
+complete -c wasmshell -o screenwidth -l screenwidth -x -d 'use N as the default screenwidth '
 complete -c wasmshell -o separator -l separator -x -d "set output column separator. Default: '|'"
 complete -c wasmshell -o stats -l stats -d 'print memory stats before each finalize'
 complete -c wasmshell -o table -l table -d "set '.mode table'"
 complete -c wasmshell -o tabs -l tabs -d "set '.mode tabs'"
+complete -c wasmshell -o unsafe-testing -l unsafe-testing -d 'allow unsafe commands and modes for testing'
 complete -c wasmshell -o version -l version -d 'show wasmshell, SQLite and wasmtime versions'
+complete -c wasmshell -o vfs -l vfs -x -d 'use NAME as the default VFS'
+complete -c wasmshell -o vfstrace -l vfstrace -d 'enable tracing of all VFS calls'
 complete -c wasmshell -l wasm-timeout -o wasm-timeout -x -d 'time limit of one Wasm call (default 5000)'
 complete -c wasmshell -l wasm-memory -o wasm-memory -x -d 'memory limit of one Wasm instance (default 64)'

@@ -4,6 +4,7 @@ owned by the shell core, init files, exit statuses and errors."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,45 +49,65 @@ def test_version_names_wasmshell_sqlite_and_wasmtime(home):
 
 
 def test_help_lists_options(home):
-    out, _, status = run("-help", env=home)
+    _, out, status = run("-help", env=home)
     assert status == 0
     for option in ("-bail", "-cmd", "-init", "-readonly", "-csv", "--wasm-timeout"):
         assert option in out
 
 
 HELP_TEXT = """\
-Usage: wasmshell [OPTIONS] FILENAME [SQL...]
+Usage: wasmshell [OPTIONS] [FILENAME [SQL...]]
 FILENAME is the name of an SQLite database. A new database is created
 if the file does not previously exist. Defaults to :memory:.
 Each SQL argument (SQL or a dot-command) runs in order, then wasmshell exits.
 OPTIONS include:
+   --                   treat no subsequent arguments as options
+   -append              append the database to the end of the file
    -ascii               set '.mode ascii'
    -bail                stop after hitting an error
    -batch               force batch I/O
    -box                 set '.mode box'
-   -column              set '.mode column'
    -cmd COMMAND         run "COMMAND" before reading stdin
+   -cmdline-edit BOOL   enable or disable command-line editing
+   -column              set '.mode column'
    -csv                 set '.mode csv -limits off'
+   -deserialize         open the database using sqlite3_deserialize()
    -echo                print inputs before execution
+   -escape T            ctrl-char escape; T is one of: symbol, ascii, off
    -init FILENAME       read/process named file
    -[no]header          turn headers on or off
    -help                show this message
    -html                set '.mode html'
+   -ifexists            only open if database already exists
    -interactive         force interactive I/O
    -json                set '.mode json'
    -line                set '.mode line'
    -list                set '.mode list'
+   -lookaside SIZE N    use N entries of SZ bytes for lookaside memory
    -markdown            set '.mode markdown'
+   -maxsize N           maximum size for a --deserialize database
+   -memtrace            trace all memory allocations and deallocations
+   -mmap N              default mmap size set to N
    -newline SEP         set output row separator. Default: '\\n'
+   -nofollow            refuse to open symbolic links to database files
+   -noinit              Do not read the ~/.sqliterc file at startup
+   -nonce STRING        set the safe-mode escape nonce
+   -no-rowid-in-view    Disable rowid-in-view using sqlite3_config()
    -nullvalue TEXT      set text string for NULL values. Default ''
+   -pagecache SIZE N    use N slots of SZ bytes each for page cache memory
+   -pcachetrace         trace all page cache operations
    -quote               set '.mode quote'
    -readonly            open the database read-only
    -safe                enable safe-mode: refuse what touches files or runs programs
+   -screenwidth N       use N as the default screenwidth\x20
    -separator SEP       set output column separator. Default: '|'
    -stats               print memory stats before each finalize
    -table               set '.mode table'
    -tabs                set '.mode tabs'
+   -unsafe-testing      allow unsafe commands and modes for testing
    -version             show wasmshell, SQLite and wasmtime versions
+   -vfs NAME            use NAME as the default VFS
+   -vfstrace            enable tracing of all VFS calls
    --wasm-timeout MS    time limit of one Wasm call (default 5000)
    --wasm-memory MB     memory limit of one Wasm instance (default 64)
 """
@@ -94,20 +115,24 @@ OPTIONS include:
 
 def test_help_text_is_as_it_was(home):
     """-help is made from the table of options; its text stays as sqlite3 users know it."""
-    assert run("-help", env=home) == (HELP_TEXT, "", 0)
-    assert run("--help", env=home)[0] == HELP_TEXT
+    assert run("-help", env=home) == ("", HELP_TEXT, 0)  # on stderr, as sqlite3 3.54
+    assert run("--help", env=home)[1] == HELP_TEXT
 
 
 def test_every_option_is_taken_with_one_dash_or_two(home):
-    from wasmshell.cli import FLAG_OPTIONS, OPTIONS, VALUE_OPTIONS, parse_args
+    from wasmshell.cli import BY_NAME, FLAG_OPTIONS, OPTIONS, VALUE_OPTIONS, parse_args
 
     assert set(FLAG_OPTIONS) | set(VALUE_OPTIONS) == {name for option in OPTIONS for name in option.names}
     for name in VALUE_OPTIONS:
         for dashes in ("-", "--"):
-            parse_args([f"{dashes}{name}", "5"])
+            opts = parse_args([f"{dashes}{name}", *["5"] * BY_NAME[name].values])
+            assert not any(action == "unknown" for action, _, _ in opts.actions)
     for name in FLAG_OPTIONS:
+        if name in ("-", "test-argv"):  # the end of the options; a test option that exits
+            continue
         for dashes in ("-", "--"):
-            parse_args([f"{dashes}{name}"])
+            opts = parse_args([f"{dashes}{name}"])
+            assert not any(action == "unknown" for action, _, _ in opts.actions)
 
 
 def test_every_mode_switch_is_an_option():
@@ -243,8 +268,16 @@ def test_open_new_empties_the_file(tmp_path, home):
 
 
 def test_open_readonly_missing_file_is_an_error(tmp_path, home):
-    _, err, status = run(stdin=f".open --readonly {tmp_path / 'none.db'}\n", env=home)
-    assert status == 1 and "unable to open database" in err
+    """As sqlite3 3.54: the error, then an in-memory database in its place (.open's status
+    is 0); the file is not made."""
+    missing = tmp_path / "none.db"
+    out, err, status = run(stdin=f".open --readonly {missing}\nselect 1;\n", env=home)
+    assert (out, status) == ("1\n", 0)
+    assert err == (
+        f'Error: unable to open database "{missing}": unable to open database file\n'
+        f'Notice: using substitute in-memory database instead of "{missing}"\n'
+    )
+    assert not missing.exists()
 
 
 def test_read_runs_a_file_and_nested_reads(tmp_path, home):
@@ -426,3 +459,92 @@ def test_history_path(monkeypatch, state, home, expected):
     assert history_path() == expected
     monkeypatch.setenv("WASMSHELL_HISTORY", "/my/history")
     assert history_path() == "/my/history"
+
+
+# --- sqlite3 3.54's command-line options, where the differential corpus cannot go ---------------
+
+
+def test_nofollow_refuses_a_symbolic_link_and_leaves_the_file(tmp_path, home):
+    db = tmp_path / "real.db"
+    run(str(db), "create table t(a); insert into t values (1)", env=home)
+    before = db.read_bytes()
+    (tmp_path / "link.db").symlink_to(db)
+    out, err, status = run("-nofollow", str(tmp_path / "link.db"), "delete from t", env=home)
+    assert (out, status) == ("", 1)
+    assert err == f'Error: unable to open database "{tmp_path / "link.db"}": unable to open database file\n'
+    assert db.read_bytes() == before
+    assert run("-nofollow", str(db), "select a from t", env=home) == ("1\n", "", 0)
+
+
+def test_interactive_on_a_pipe_has_sqlite3s_banner_and_prompts(home):
+    """No editor on a pipe: the banner, a prompt before each line (the continuation prompt
+    inside a statement), nothing echoed, no warning about the terminal."""
+    import apsw
+
+    out, err, status = run("-interactive", stdin="select 1;\nselect\n2;\n.print hi\n", env=home)
+    banner = f"SQLite version {apsw.sqlite_lib_version()} {apsw.sqlite3_sourceid()[:19]}\n"
+    main, more = "wasmshell> ", "   ...> "
+    assert out == f'{banner}Enter ".help" for usage hints.\n{main}1\n{main}{more}2\n{main}hi\n{main}\n'
+    assert (err, status) == ("", 0)
+
+
+def test_test_argv_prints_the_arguments(home):
+    out, err, status = run("-test-argv", "a b", "-x", env=home)
+    assert (err, status) == ("", 0)
+    assert out.splitlines()[1:] == ['argv[1] = "-test-argv"', 'argv[2] = "a b"', 'argv[3] = "-x"']
+
+
+OPENER = """#!/bin/sh
+n=$(ls "$OPENED" | wc -l)
+cp "$1" "$OPENED/$n-$(basename "$1" | sed 's/.*\\.//')"
+"""
+
+
+def test_excel_www_and_editor_hand_a_temp_file_to_xdg_open_as_sqlite3(tmp_path):
+    """.excel, .output -w and .once -e write a temporary file, give it to xdg-open (a fake one
+    here) and delete it after 10 seconds, waiting for that at the end: as the reference shell
+    does. (.www's pages differ: sqlite3 puts each result in a table of its own.)"""
+    from reference_shell import REFERENCE, quiet_env, run_shell
+
+    if REFERENCE is None:
+        pytest.skip("APSW ships no sqlite3 shell here")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").write_text(OPENER)
+    (bin_dir / "xdg-open").chmod(0o755)
+    script = (
+        b".excel\nselect 1 as a, 'x,y' as b;\n"
+        b".once -e\nselect 'text';\n.output -w --plain\nselect 'plain page';\n.output\n"
+        b".headers on\n.once -x\nselect 2 as n;\n.print done\n"
+    )
+    results = {}
+    for name, program in (("sqlite3", REFERENCE), ("wasmshell", WASMSHELL)):
+        opened = tmp_path / f"opened-{name}"
+        opened.mkdir()
+        env = dict(quiet_env(tmp_path), PATH=f"{bin_dir}:{os.environ['PATH']}", OPENED=str(opened))
+        result = run_shell(program, [], script, tmp_path, env, timeout=60)
+        copies = {p.name: p.read_bytes() for p in sorted(opened.iterdir())}
+        results[name] = (result, copies)
+    (want, want_files), (got, got_files) = results["sqlite3"], results["wasmshell"]
+    assert len(want_files) == 4 and got_files == want_files
+    waiting = rb"Waiting about \d\.\d seconds to delete temp file\(s\)\n"
+    import re
+
+    assert re.fullmatch(rb"done\n" + waiting, got.stdout), got.stdout
+    assert re.fullmatch(rb"done\n" + waiting, want.stdout), want.stdout
+    assert (got.stderr, got.status) == (want.stderr, want.status) == (b"", 0)
+    home = Path(os.path.expanduser("~"))
+    assert not [p for p in home.glob("temp-*") if p.stat().st_mtime > tmp_path.stat().st_mtime]
+
+
+def test_a_failing_opener_is_reported_and_its_file_deleted(tmp_path, home):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").write_text("#!/bin/sh\nexit 3\n")
+    (bin_dir / "xdg-open").chmod(0o755)
+    env = dict(home, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    out, err, status = run(stdin=".excel\nselect 1;\n.print after\n", env=env)
+    assert (out, status) == ("after\n", 0)
+    match = re.fullmatch(r"Failed: \[xdg-open (\S+/temp-[0-9a-z]{31}\.csv) 2>/dev/null\]\n", err)
+    assert match, err
+    assert not Path(match.group(1)).exists()

@@ -35,11 +35,11 @@ def help_options() -> dict[str, bool]:
     """Every option ``wasmshell --help`` lists, spelled as it spells them, mapped to
     whether it takes a value (``-cmd COMMAND``); ``-[no]header`` is two options."""
     command = [str(WASMSHELL)] if WASMSHELL.exists() else [sys.executable, "-m", "wasmshell"]
-    text = subprocess.run([*command, "--help"], capture_output=True, text=True, check=True, timeout=60).stdout
+    text = subprocess.run([*command, "--help"], capture_output=True, text=True, check=True, timeout=60).stderr
     options = {}
     for line in text.splitlines():
         match = re.match(r"\s+(--?[\w\[\]-]+)( [A-Z]+)?\s", line)
-        if match:
+        if match and match.group(1) != "--":  # the end of the options, not an option to complete
             spelling, takes_value = match.group(1), match.group(2) is not None
             for option in (spelling.replace("[no]", ""), spelling.replace("[no]", "no")):
                 options[option] = takes_value

@@ -1332,6 +1332,229 @@ def shell_function_cases() -> Iterator[Case]:
     )
 
 
+def cli_option_cases() -> Iterator[Case]:
+    """sqlite3 3.54's command-line options and .open's, and the input quirks SQLite's tests
+    found: each as an attacker might use it (missing values, odd values, files that are not
+    databases, a file named like an option)."""
+    db = "create table t(a, b); insert into t values (1, 'x'), (2, 'y');"
+    script = {"-csv": "select 'script';\n"}
+    argv_cases: dict[str, tuple[str, ...]] = {
+        "end-then-option-named-file": ("--", "-csv", "select 1"),
+        "end-after-database": ("test.db", "--", "-csv", "select 1"),
+        "lone-dash-ends-options": ("test.db", "-", "-csv", "select 1"),
+        "lone-dash-then-database": ("-", "test.db", "select count(*) from t"),
+        "option-before-end": ("-header", "--", "test.db", "select * from t"),
+        "option-after-end": ("--", "test.db", "select * from t", "-header"),
+        "triple-dash": ("---",),
+        "nofollow-new-file": ("-nofollow", "new.db", "create table t(a)"),
+        "nofollow-plain-file": ("-nofollow", "test.db", "select * from t"),
+        "ifexists-missing": ("-ifexists", "new.db", "select 1"),
+        "ifexists-missing-after-cmd": (
+            "-ifexists",
+            "new.db",
+            "-cmd",
+            ".print hi",
+            ".print there",
+            "select 1",
+        ),
+        "exclusive-new-file": ("-exclusive", "new.db", "select 1"),
+        "readonly-missing": ("-readonly", "new.db", "select 1"),
+        "vfs-unknown": ("-vfs", "nosuch", "select 1"),
+        "vfs-dotfile": ("-vfs", "unix-dotfile", "test.db", "select * from t"),
+        "vfs-a-file-not-an-extension": ("-vfs", "test.db", "select 1"),
+        "mmap-negative": ("-mmap", "-1", ":memory:", "pragma mmap_size"),
+        "mmap-size": ("-mmap", "1000000", "test.db", "pragma mmap_size"),
+        "mmap-not-a-number": ("-mmap", "abc", "test.db", "pragma mmap_size"),
+        "maxsize-zero": ("-maxsize", "0", "test.db", "select * from t"),
+        "deserialize": ("-deserialize", "test.db", "insert into t values (3, 'z')", "select * from t"),
+        "deserialize-leaves-file": ("-deserialize", "test.db", "delete from t", "select count(*) from t"),
+        "deserialize-not-a-database": (
+            "-deserialize",
+            "notdb.bin",
+            "select 1",
+            "select * from sqlite_schema",
+        ),
+        "deserialize-missing": ("-deserialize", "nosuch.db", "select 1"),
+        "deserialize-maxsize-full": (
+            "-deserialize",
+            "-maxsize",
+            "100",
+            "test.db",
+            "insert into t select 1, zeroblob(100000)",
+        ),
+        "deserialize-maxsize-room": (
+            "-deserialize",
+            "-maxsize",
+            "100000",
+            "test.db",
+            "insert into t select 1, zeroblob(1000)",
+            "select count(*) from t",
+        ),
+        "deserialize-script-file": ("-deserialize", "notdb.txt", "select 1"),
+        "append-new": ("-append", "app.db", "create table z(a); insert into z values (7)", "select * from z"),
+        "append-to-text": (
+            "-append",
+            "base.txt",
+            "create table z(a); insert into z values (7)",
+            ".open base.txt",
+            "select * from z",
+        ),
+        "pagecache-power-of-two": ("-pagecache", "4096", "10", ":memory:", "select 1"),
+        "pagecache": ("-pagecache", "4000", "10", ":memory:", "select 1"),
+        "pagecache-negative": ("-pagecache", "100000", "-5", ":memory:", "select 1"),
+        "lookaside": ("-lookaside", "100", "10", ":memory:", "select 1"),
+        "lookaside-no-values": ("-lookaside",),
+        "lookaside-one-value": ("-lookaside", "5"),
+        "heap": ("-heap", "100", ":memory:", "select 2"),
+        "threadsafe-passes-over-next": ("-threadsafe", "0", "-csv", ":memory:", "select 2, 3"),
+        "nonce-passes-over-next": ("-nonce", "abc", "-csv", "-header", ":memory:", "select 2, 3"),
+        "cmdline-edit-passes-over-next": ("-cmdline-edit", "on", "-csv", ":memory:", "select 2, 3"),
+        "cmdline-edit-not-boolean": ("-cmdline-edit", "xyz", ":memory:", "select 1"),
+        "accepted-no-ops": ("-utf8", "-no-utf8", "-no-rowid-in-view", ":memory:", "select 3"),
+        "multiplex-unknown": ("-multiplex", ":memory:", "select 1"),
+        "zip-unknown": ("-zip", "x.zip", "select 1"),
+        "archive-unknown": ("-A",),
+        "escape-ascii": ("-escape", "ascii", ":memory:", "select char(1)"),
+        "escape-off": ("-escape", "off", ":memory:", "select char(1)"),
+        "escape-any-case": ("-escape", "SYMBOL", ":memory:", "select char(1)"),
+        "escape-bad": ("-escape", "bad", ":memory:", "select char(1)"),
+        "escape-last": (":memory:", "select char(1)", "-escape"),
+        "maxsize-last": ("-maxsize",),
+        "screenwidth-too-small": ("-screenwidth", "1", ":memory:", "select 1"),
+        "screenwidth-not-a-number": ("-screenwidth", "x"),
+        "screenwidth-no-value": ("-screenwidth",),
+        "screenwidth-split": (
+            "-screenwidth",
+            "30",
+            ":memory:",
+            ".mode split",
+            "select value from generate_series(1, 40)",
+        ),
+        "nonce-no-value": ("-nonce",),
+        "vfs-no-value": ("-vfs",),
+        "mmap-no-value": ("-mmap",),
+        "cmdline-edit-no-value": ("-cmdline-edit",),
+        "bail-cmd-sql-ends-run": ("-bail", "-cmd", "select 1", ":memory:", "select 2"),
+        "unknown-before-help": ("-frob", "-help"),
+        "unknown-after-cmd": ("-cmd", ".print first", "-frob"),
+        "unsafe-testing": ("-unsafe-testing", ":memory:", "pragma trusted_schema"),
+        "script-file-as-database": ("script.sql", "select 2"),
+        "script-file-argument": ("test.db", "script.sql", "select 2"),
+    }
+    files = {
+        **script,
+        "notdb.bin": "hello world",
+        "notdb.txt": "hello world\n",
+        "base.txt": "some text\n",
+        "script.sql": "select 'from script';\nselect nosuch;\nselect 3;\n",
+    }
+    for name, args in argv_cases.items():
+        yield Case(f"cli-{name}", "", args=args, files=files, db=db, prog_name=True, outputs=("test.db",))
+    stdin_cases = {
+        "ifexists-missing-stdin": (("-ifexists", "new.db"), ".print hi\nselect 1;\n.print after\n"),
+        "ifexists-missing-dot-only": (("-ifexists", "new.db"), ".print hi\n"),
+        "bail-cmd-sql-stdin": (("-bail", "-cmd", "select 1"), "select 3;\n"),
+        "bail-cmd-dot": (("-bail", "-cmd", ".print x"), "select 3;\n"),
+        "cmd-quit": (("-cmd", ".quit"), "select 3;\n"),
+        "noinit": (("-noinit", "-init", "init.sql"), "select 1;\n"),
+        "end-then-stdin": (("--",), "select 5;\n"),
+    }
+    for name, (args, stdin) in stdin_cases.items():
+        yield Case(f"cli-{name}", stdin, args=args, files={"init.sql": "select 'init';\n"}, prog_name=True)
+    yield from _open_cases(db)
+    # SQLite's own tests: 0x1C-0x1F are not white space in a dot-command, 0x85 and 0xA0 are bytes.
+    yield Case("cli-dot-words-file-separators", b".print a\x1cb c\n.print a\x1fb\x1ec\x1dd\n")
+    yield Case("cli-dot-words-latin1-bytes", b".print a\xa0b\n.print a\x85b c\n.print a\xc2\xa0b\n")
+    yield Case("cli-separator-unit-separator", b".separator \x1f\nselect 1, 2;\n")
+    yield Case("cli-print-escaped-byte", '.print "\\x85" \\xa0\n')
+
+
+def _open_cases(db: str) -> Iterator[Case]:
+    """.open's options, fed good and bad files and hex dumps."""
+    dump = (
+        "| size 8192 pagesize 4096 filename t.db\n| page 1 offset 0\n"
+        "|      0: 53 51 4c 69 74 65 20 66 6f 72 6d 61 74 20 33 00   SQLite format 3.\n"
+        "|     16: 10 00 01 01 00 40 20 20 00 00 00 02 00 00 00 02   .....@  ........\n"
+        "|     32: 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 04   ................\n"
+        "|     48: 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 00   ................\n"
+        "|     80: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02   ................\n"
+        "|     96: 00 2e 76 b9 0d 00 00 00 01 0f d2 00 0f d2 00 00   ..v.............\n"
+        "|   4048: 00 00 2c 01 06 17 11 11 01 45 74 61 62 6c 65 74   ..,......Etablet\n"
+        "|   4064: 74 02 43 52 45 41 54 45 20 54 41 42 4c 45 20 74   t.CREATE TABLE t\n"
+        "|   4080: 28 61 2c 20 62 29 00 00 00 00 00 00 00 00 00 00   (a, b)..........\n"
+        "| page 2 offset 4096\n"
+        "|      0: 0d 00 00 00 02 0f f4 00 0f fa 0f f4 00 00 00 00   ................\n"
+        "|   4080: 00 00 00 00 04 02 03 01 09 79 04 01 03 01 09 78   .........y.....x\n"
+        "| end t.db\n"
+    )
+    stdin_cases = {
+        "hexdb": ".open --hexdb\n" + dump + "select * from t;\n.databases\n",
+        "hexdb-garbage": (
+            "select 0;\n.open --hexdb\ngarbage\nmore\n| end x\nselect 2;\n.print ok\nselect nosuch;\n"
+        ),
+        "hexdb-bad-pagesize": (
+            ".open --hexdb\n| size 8192 pagesize 1000 filename x\n| page 1 offset 0\n| end x\nselect 1;\n"
+        ),
+        "hexdb-nothing": ".open --hexdb\n",
+        "hexdb-negative-size": ".open --hexdb\n| size -5 pagesize 512\nselect 1;\n| end y\nselect 2;\n",
+        "hexdb-bad-digits-no-end": (
+            ".open --hexdb\n| size 100 pagesize 512\n|   0: 53 51 zz\n| end\nselect 3;\n"
+        ),
+        "hexdb-offsets-outside": (
+            ".open --hexdb\n| size 1024 pagesize 512\n| page 1 offset 99999999\n"
+            "|   0: 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10\n| page 1 offset -600\n"
+            "|   0: 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10\n| end x\nselect 3;\n"
+        ),
+        "ifexists-missing": ".open --ifexists new.db\nselect 1;\n.print after\n",
+        "readonly-missing": ".open --readonly new.db\nselect 1;\n",
+        "readonly": ".open --readonly test.db\ninsert into t values (3, 3);\nselect count(*) from t;\n",
+        "zip-unknown": ".open --zip x.zip\nselect 1;\n",
+        "exclusive": ".open --exclusive test.db\nselect * from t;\n",
+        "normal": ".open --normal test.db\nselect * from t;\n",
+        "unknown-option": ".open --bogus test.db\nselect * from t;\n",
+        "extra-argument": ".open test.db other.db\nselect 2;\n",
+        "maxsize-no-value": ".open --maxsize\nselect 2;\n",
+        "maxsize-no-effect": (
+            ".open --deserialize --maxsize 100 test.db\n"
+            "insert into t select 1, zeroblob(100000);\nselect count(*) from t;\n"
+        ),
+        "deserialize-not-written": (
+            ".open --deserialize test.db\ninsert into t values (3, 3);\n"
+            ".open test.db\nselect count(*) from t;\n"
+        ),
+        "deserialize-missing": ".open --deserialize nosuch.db\n.databases\nselect 1;\n",
+        "no-file": ".open\n.databases\n",
+        "new": ".open --new test.db\nselect count(*) from sqlite_schema;\n",
+        "append": (
+            ".open --append app.db\ncreate table z(a);\ninsert into z values (5);\n"
+            ".open app.db\nselect * from z;\n"
+        ),
+        "not-a-database": ".open notdb.txt\nselect 1;\nselect * from sqlite_schema;\n",
+        "a-directory": ".open sub\nselect 1;\n",
+    }
+    files = {"app.db": "leading text\n", "notdb.txt": "hello\n", "sub/x": "x"}
+    for name, stdin in stdin_cases.items():
+        yield Case(f"open-{name}", stdin, files=files, db=db, outputs=("test.db", "app.db"))
+    for name, stdin in {
+        "new-readonly": ".open --new --readonly x.db\n",
+        "append": ".open --append x.db\n",
+        "memory": ".open :memory:\nselect 6;\n",
+        "hexdb": ".open --hexdb\n| size 512 pagesize 512\n| end x\nselect 5;\n",
+        "excel": ".excel\nselect 1;\n",
+        "www": ".www\nselect 1;\n",
+        "once-e": ".once -e\nselect 1;\n",
+    }.items():
+        yield Case(f"open-safe-{name}", stdin, args=("-safe",))
+    for name, stdin in {
+        "excel-surplus": ".excel foo\n.print x\n",
+        "excel-option": ".excel -x\n.print x\n",
+        "once-two-views": ".once -x -w\n.print x\n",
+        "once-keep-view": ".once --keep -w\n.print x\n",
+        "output-view-and-file": ".output -e file.txt\n.print x\n",
+    }.items():
+        yield Case(f"view-{name}", stdin)
+
+
 ALL_CASES = [
     *shell_function_cases(),
     *value_cases(),
@@ -1359,6 +1582,7 @@ ALL_CASES = [
     *schema_cases(),
     *import_cases(),
     *plan_command_cases(),
+    *cli_option_cases(),
 ]
 
 

@@ -47,7 +47,7 @@ def test_every_option_is_in_help_and_in_the_readme():
     from wasmshell.cli import FLAG_OPTIONS, OPTIONS, VALUE_OPTIONS
 
     hidden = {option.name for option in OPTIONS if option.hidden}  # taken but not listed, as sqlite3's -psql
-    shown = subprocess.run([WASMSHELL, "--help"], capture_output=True, text=True).stdout
+    shown = subprocess.run([WASMSHELL, "--help"], capture_output=True, text=True).stderr
     for name in (*VALUE_OPTIONS, *FLAG_OPTIONS):
         if name in hidden:
             continue

@@ -16,7 +16,8 @@ from pathlib import Path
 from .cli import OPTIONS as ALL_OPTIONS
 from .cli import PROG, Option
 
-OPTIONS = tuple(option for option in ALL_OPTIONS if not option.hidden)  # those -help lists
+# Those -help lists, but "--" (the end of the options)
+OPTIONS = tuple(option for option in ALL_OPTIONS if not option.hidden and option.complete)
 
 # Where the checked-in scripts are, in a checkout.
 COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"

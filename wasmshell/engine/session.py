@@ -94,12 +94,23 @@ class Session:
         *,
         limits: Limits | None = None,
         readonly: bool = False,
+        flags: int | None = None,
+        vfs: str | None = None,
+        contents: bytes | None = None,
     ) -> None:
-        flags = (
-            apsw.SQLITE_OPEN_READONLY if readonly else (apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
-        )
+        """Open ``path``: read-only, or with SQLite's open ``flags`` (then ``readonly`` is not
+        looked at) through the VFS ``vfs``; ``contents``, if given, is the database's image,
+        read into memory (sqlite3_deserialize) in place of the file's."""
+        if flags is None:
+            flags = (
+                apsw.SQLITE_OPEN_READONLY
+                if readonly
+                else (apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
+            )
         flags |= apsw.SQLITE_OPEN_URI
-        self.connection = apsw.Connection(path, flags=flags)
+        self.connection = apsw.Connection(path, flags=flags, vfs=vfs)
+        if contents is not None:
+            self.connection.deserialize("main", contents)
         self.path = path
         self._limits = (limits or Limits()).checked()
         self._interrupted = False
@@ -1245,6 +1256,14 @@ def _schema_elsewhere(filename: str, query: str) -> list[tuple[bytes]]:
         conn.close()
 
 
-def connect(path: str = ":memory:", *, limits: Limits | None = None, readonly: bool = False) -> Session:
-    """Open a SQLite database with Wasm functions ready; ``:memory:`` by default."""
-    return Session(path, limits=limits, readonly=readonly)
+def connect(
+    path: str = ":memory:",
+    *,
+    limits: Limits | None = None,
+    readonly: bool = False,
+    flags: int | None = None,
+    vfs: str | None = None,
+    contents: bytes | None = None,
+) -> Session:
+    """Open a SQLite database with Wasm functions ready; ``:memory:`` by default (see Session)."""
+    return Session(path, limits=limits, readonly=readonly, flags=flags, vfs=vfs, contents=contents)

@@ -52,8 +52,9 @@ class LineReader:
     Lines are read as sqlite3 reads them, as C strings: a NUL ends a line's
     text, the rest of that line is dropped as it arrives, and the next line
     continues where the NUL was. A line longer than ``limit`` bytes raises
-    InputTooBig. Bytes that are not UTF-8 become U+FFFD (SQLite takes only
-    valid text).
+    InputTooBig. Bytes that are not UTF-8 are kept as the bytes they are
+    (surrogateescape), as sqlite3 keeps them in a dot-command's arguments;
+    ``raw`` says some were read, and SQL gets them as U+FFFD (``sql_text``).
 
     ``before_wait`` is called each time the next line is not yet available,
     so that nothing read is held back while waiting for more input (a program
@@ -69,6 +70,14 @@ class LineReader:
         self.limit = limit  # process_input sets SQLite's SQL length limit
         self.before_wait: Callable[[], None] | None = None
         self.stop: Callable[[], bool] | None = None
+        self.raw = False  # bytes that are not UTF-8 were read
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.raw = True
+            return data.decode("utf-8", "surrogateescape")
 
     @classmethod
     def open(cls, path: str) -> LineReader:
@@ -126,7 +135,7 @@ class LineReader:
                 last = data.rfind(b"\n")
                 if last >= 0:
                     pieces.append(data[:last])
-                    text = b"".join(pieces).decode("utf-8", "replace")
+                    text = self._decode(b"".join(pieces))
                     pieces, size = [data[last + 1 :]], len(data) - last - 1
                     yield text.split("\n")
                 else:
@@ -154,12 +163,18 @@ class LineReader:
                 if dropping:
                     dropping = False  # the next line continues where the NUL was
                 else:
-                    text = b"".join(pieces).decode("utf-8", "replace")
+                    text = self._decode(b"".join(pieces))
                     pieces, size = [], 0
                     yield [text]
         tail = b"".join(pieces)
         if tail:
-            yield [tail.decode("utf-8", "replace")]
+            yield [self._decode(tail)]
+
+
+def sql_text(line: str) -> str:
+    """A line read with bytes that are not UTF-8 kept, as SQL text: those bytes become U+FFFD
+    (SQLite takes only valid text from Python)."""
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def load_commands() -> list[Command]:
@@ -168,7 +183,7 @@ def load_commands() -> list[Command]:
     The runner imports them (they import the registry, never the runner), so
     the registry is complete from the moment a command can run.
     """
-    from .commands import core, data, output, plans, schema, wasm  # noqa: F401
+    from .commands import core, data, opening, output, plans, schema, viewers, wasm  # noqa: F401
 
     return all_commands()
 
@@ -240,7 +255,8 @@ def _read(shell: Shell, args: list[str]) -> int:
 def input_limit(shell: Shell) -> int:
     """The longest line or statement input may hold: SQLite's own SQL length limit,
     beyond which no statement could run anyway."""
-    return shell.session.connection.limit(apsw.SQLITE_LIMIT_SQL_LENGTH)
+    session = shell.open_session()  # a database to be opened when first needed stays so
+    return session.connection.limit(apsw.SQLITE_LIMIT_SQL_LENGTH) if session else 1_000_000_000
 
 
 def _take_lines() -> Any:
@@ -364,10 +380,12 @@ class InputRunner:
         self.batch: list[tuple[int, str]] = []
         self.may_batch = not prompted and shell.can_batch()
         self.stop = False  # a batch failed under .bail: stop at the next step
+        self.reader: LineReader | None = None  # the input, when it is one (see LineReader.raw)
 
     def run(self, lines: Iterable[str]) -> int:
         """Run every line; return the number of errors."""
         if isinstance(lines, LineReader):
+            self.reader = lines
             lines.before_wait = self._before_wait
             lines.limit = self.limit
             if not self.prompted:
@@ -422,6 +440,8 @@ class InputRunner:
 
     def _line(self, line: str) -> bool:
         """One line: a step of pending SQL, a dot-command, a blank line or new SQL."""
+        if self.reader is not None and self.reader.raw and (self.pending is not None or line[:1] != "."):
+            line = sql_text(line)  # a dot-command keeps the bytes; SQL cannot
         if self.pending is not None:
             self.pending.add(
                 line

@@ -58,7 +58,9 @@ def enter_safe_mode(shell: Shell) -> None:
     """Turn on safe mode: from now on, and on every connection ``shell`` opens."""
     if shell.safe is None:
         shell.safe = SafeMode()
-        guard(shell, shell.session)
+        session = shell.open_session()
+        if session is not None:  # else Shell.open guards it when it is opened
+            guard(shell, session)
 
 
 def guard(shell: Shell, session: Session) -> None:

@@ -104,7 +104,10 @@ class Shell:
         stderr: TextIO | None = None,
         readonly: bool = False,
         limits: Limits | None = None,
+        opener: Callable[[Shell], Session] | None = None,
     ) -> None:
+        """A shell on the database ``path``; with ``opener``, it is opened by that, when first used
+        (sqlite3 opens a file that does not exist yet only when something needs the database)."""
         self.stdout = stdout or fd_stream(sys.stdout.fileno())
         self.stderr = stderr or fd_stream(sys.stderr.fileno())
         self.settings = OutputSettings()
@@ -123,7 +126,14 @@ class Shell:
         self.safe: SafeMode | None = None  # -safe (safe.py)
         self.restore_state = 0  # reading a dump into an empty database: see _detect_restore
         self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
-        self.session: Session = self.open(path, readonly=readonly, limits=limits or Limits())
+        self.unsafe_testing = False  # -unsafe-testing: schemas trusted, defensive mode off
+        self.temp_files: Any = None  # .excel, .www, .output -e: see commands/launch.py
+        self._opener = opener
+        self._limits = limits or Limits()  # of the first session
+        self._pending_path = path
+        self._session: Session | None = None
+        if opener is None:
+            self._session = self.open(path, readonly=readonly, limits=limits or Limits())
         self.input_depth = 0  # inputs being read, one inside the other (stdin, .read, ...)
         self.input_source = "<stdin>"  # the one being read: a file's name in error messages
         self.lineno = 0  # the line of the innermost input that runs now (a dot-command's)
@@ -163,20 +173,50 @@ class Shell:
     # -- database --------------------------------------------------------------
 
     @property
-    def path(self) -> str:
-        """The file of the database open now, as it was named."""
-        return self.session.path
+    def session(self) -> Session:
+        """The session on the database; opened now if it was to be opened when first needed."""
+        session = self._session
+        if session is None:
+            opener, self._opener = self._opener, None
+            assert opener is not None
+            session = self._session = opener(self)
+        return session
 
-    def open(self, path: str, *, readonly: bool = False, limits: Limits | None = None) -> Session:
+    @session.setter
+    def session(self, session: Session) -> None:
+        self._session, self._opener = session, None
+
+    def open_session(self) -> Session | None:
+        """The session, if the database was opened already (None while it waits to be)."""
+        return self._session
+
+    @property
+    def path(self) -> str:
+        """The file of the database open now (or to be opened), as it was named."""
+        return self._session.path if self._session is not None else self._pending_path
+
+    def open(
+        self,
+        path: str,
+        *,
+        readonly: bool = False,
+        limits: Limits | None = None,
+        flags: int | None = None,
+        vfs: str | None = None,
+        contents: bytes | None = None,
+    ) -> Session:
         """Open ``path`` as a session (errors propagate), with the limits of the session
-        open now unless ``limits`` are given."""
-        session = connect(path, limits=limits or self.session.limits, readonly=readonly)
+        open now unless ``limits`` are given; ``flags``, ``vfs`` and ``contents`` as connect's."""
+        if limits is None:
+            limits = self._session.limits if self._session is not None else self._limits
+        session = connect(path, limits=limits, readonly=readonly, flags=flags, vfs=vfs, contents=contents)
         conn = session.connection
         conn.set_busy_timeout(0)
         # As sqlite3 3.54 opens every file: a file's schema cannot be edited by SQL
-        # (defensive), and its views and triggers call only innocuous functions.
-        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
-        conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)
+        # (defensive), and its views and triggers call only innocuous functions
+        # (-unsafe-testing turns both around).
+        conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 0 if self.unsafe_testing else 1)
+        conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1 if self.unsafe_testing else 0)
         # SQL's load_extension(), as sqlite3 has it (not under -safe); SQLite keeps it from views
         # and triggers, as it does readfile() and writefile().
         conn.enable_load_extension(True)
@@ -190,7 +230,8 @@ class Shell:
     def interrupt(self) -> None:
         """Stop what runs now (called from another thread on Ctrl-C or SIGINT)."""
         self.interrupted = True  # before the statement can fail, so the input stops after it
-        self.session.interrupt()
+        if self._session is not None:
+            self._session.interrupt()
 
     # -- output ----------------------------------------------------------------
 

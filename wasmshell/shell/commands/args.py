@@ -30,20 +30,26 @@ def resolve_backslashes(text: str) -> str:
                 while len(digits) < 2 and i + 1 < n and text[i + 1] in "0123456789abcdefABCDEF":
                     i += 1
                     digits += text[i]
-                out.append(chr(int(digits or "0", 16)))
+                out.append(_byte(int(digits or "0", 16)))
             elif ch in "01234567":
                 value = int(ch)
                 for _ in range(2):
                     if i + 1 < n and text[i + 1] in "01234567":
                         i += 1
                         value = value * 8 + int(text[i])
-                out.append(chr(value))
+                out.append(_byte(value))
             else:
                 out.append(ch)
         else:
             out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _byte(value: int) -> str:
+    """The byte ``value`` as text: a byte above 0x7F is not a character of its own, and is kept as
+    the byte it is (surrogateescape), as sqlite3 writes it."""
+    return chr(value) if value < 0x80 else chr(0xDC00 + (value & 0xFF))
 
 
 class Word(NamedTuple):
@@ -59,15 +65,15 @@ class Word(NamedTuple):
 def line_words(line: str, start: int = 0) -> list[Word]:
     """Split a dot-command line from ``start`` into words, as sqlite3's shell does.
 
-    White space separates words; quotes group, and double quotes take
-    backslash escapes (words without quotes do not, since sqlite3 3.54). A
-    quote left open runs to the end of the line.
+    White space (C's, as sqlite3's: not 0x1C-0x1F, 0x85 or 0xA0) separates words;
+    quotes group, and double quotes take backslash escapes (words without quotes do
+    not, since sqlite3 3.54). A quote left open runs to the end of the line.
     """
     words: list[Word] = []
     i = start
     n = len(line)
     while i < n:
-        while i < n and line[i].isspace():
+        while i < n and line[i] in _C_SPACE:
             i += 1
         if i >= n:
             break
@@ -84,7 +90,7 @@ def line_words(line: str, start: int = 0) -> list[Word]:
             i = min(i + 1, n)
             words.append(Word(resolve_backslashes(text) if delim == '"' else text, begin, i, delim, closed))
         else:
-            while i < n and not line[i].isspace():
+            while i < n and line[i] not in _C_SPACE:
                 i += 1
             words.append(Word(line[begin:i], begin, i, "", True))
     return words

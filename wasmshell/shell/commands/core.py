@@ -1,6 +1,6 @@
-"""Dot-commands about the session: help, quitting, opening databases, the host system.
+"""Dot-commands about the session: help, quitting, the host system.
 
-(``.read`` is the input runner's own, in runner.py.)
+(``.read`` is the input runner's own, in runner.py; ``.open`` is opening.py's.)
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import subprocess
 import apsw
 
 from ..state import QUIT, Quit, Shell
-from .args import option_match
-from .registry import DATABASE_FILES, command, help_lines, usage_error
+from .registry import command, help_lines, usage_error
 
 
 @command(
@@ -52,66 +51,6 @@ def _exit(shell: Shell, args: list[str]) -> int:
     if code:
         shell.quit = Quit(code)
     return QUIT
-
-
-def _open_args(args: list[str]) -> tuple[bool, bool, str | None] | str:
-    """``.open``'s arguments: (readonly, new, FILE or None), or what is wrong with them."""
-    readonly = False
-    new = False
-    path = None
-    for arg in args[1:]:
-        if option_match(arg, "readonly"):
-            readonly = True
-        elif option_match(arg, "new"):
-            new = True
-        elif arg.startswith("-"):
-            return f"unknown option: {arg}"
-        elif path is None:
-            path = arg
-        else:
-            return f'extra argument: "{arg}"'
-    return readonly, new, path
-
-
-def _open_safety(shell: Shell, args: list[str]) -> str | None:
-    """Safe mode lets .open make an in-memory database only (sqlite3 does the same)."""
-    parsed = _open_args(args)
-    if isinstance(parsed, str) or parsed[2] in (None, ":memory:"):
-        return None  # no file; or a mistake, which .open reports as usual
-    return "cannot open disk-based database files in safe mode"
-
-
-@command(
-    "open",
-    "open ?OPTIONS? ?FILE?",
-    "Close existing database and reopen FILE",
-    safe=_open_safety,
-    options=("--readonly", "--new"),
-    arguments=("path",),
-    files=DATABASE_FILES,
-)
-def _open(shell: Shell, args: list[str]) -> int:
-    parsed = _open_args(args)
-    if isinstance(parsed, str):
-        shell.error(parsed)
-        return 1
-    readonly, new, path = parsed
-    path = path or ":memory:"
-    if readonly and not os.path.exists(path) and path != ":memory:":
-        shell.error(f'Error: unable to open database "{path}": unable to open database file')
-        return 1
-    if new and path != ":memory:" and os.path.exists(path):
-        os.remove(path)
-    try:
-        session = shell.open(path, readonly=readonly)
-        session.execute("select count(*) from sqlite_schema").fetchall()
-    except (apsw.Error, OSError) as exc:
-        shell.error(f'Error: unable to open database "{path}": {exc}')
-        return 1
-    old = shell.session
-    shell.session = session
-    old.close()
-    return 0
 
 
 @command(

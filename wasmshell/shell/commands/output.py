@@ -621,10 +621,12 @@ def open_output(shell: Shell, target: str) -> None:
         shell.redirect = Redirect(stream, stream.close)
 
 
-def _redirect(shell: Shell, args: list[str], once: bool) -> int:
-    """.output and .once, as sqlite3 3.54 takes them (its options and messages)."""
+def redirect(shell: Shell, args: list[str], once: bool, view: str = "") -> int:
+    """.output and .once, as sqlite3 3.54 takes them (its options and messages); ``view`` is
+    .excel's "x" or .www's "w" (see viewers.py), as -x and -w of .output and .once."""
     target: str | None = None
-    bom = keep = False
+    bom = keep = plain = False
+    command_view = view  # .excel and .www take no -e, -x, -w
     i = 1
     while i < len(args):
         arg = args[i]
@@ -632,8 +634,14 @@ def _redirect(shell: Shell, args: list[str], once: bool) -> int:
             z = arg[1:] if arg.startswith("--") else arg
             if z == "-bom":
                 bom = True
-            elif z in ("-plain", "-show"):
-                pass  # for -w (a browser), and output captured to "memory", which is not kept
+            elif z == "-plain":
+                plain = True
+            elif not command_view and z in ("-e", "-x", "-w"):
+                if keep or view:
+                    return shell.dot_error(i, "incompatible with prior options")
+                view = z[1]
+            elif z == "-show":
+                pass  # output captured to "memory", which this shell does not keep
             elif z == "-keep":
                 keep = True
             elif z == "-error-prefix":
@@ -643,7 +651,7 @@ def _redirect(shell: Shell, args: list[str], once: bool) -> int:
                 shell.error_prefix = args[i] or None
             else:
                 return shell.dot_error(i, "unknown option")
-        elif target is None:
+        elif target is None and not view:
             if keep:
                 return shell.dot_error(i, "incompatible with prior options")
             if arg == "memory" and once:
@@ -655,11 +663,20 @@ def _redirect(shell: Shell, args: list[str], once: bool) -> int:
         else:
             return shell.dot_error(i, "surplus argument")
         i += 1
-    if keep and target is None:
+    if keep and target is None and not view:
         return 0
     target = target or "stdout"
     shell.reset_output()
     shell.out_count = 2 if once else 0
+    if view:
+        from . import viewers
+
+        try:
+            viewers.start(shell, view, plain, bom)
+        except OSError as exc:
+            shell.error(f"Error: cannot write to temporary file: {exc.strerror or exc}")
+            return 1
+        return 0
     if target == "stdout":
         shell.redirect_name = "stdout"
         return 0
@@ -687,11 +704,23 @@ def _usage(name: str) -> str:
     return f".{cmd.usage:<22} {cmd.help}"
 
 
-@command("output", "output ?FILE?", "Send output to FILE or stdout if FILE is omitted", arguments=("path",))
+@command(
+    "output",
+    "output ?FILE?",
+    "Send output to FILE or stdout if FILE is omitted",
+    options=("--bom", "-e", "--keep", "--plain", "-w", "-x"),
+    arguments=("path",),
+)
 def _output(shell: Shell, args: list[str]) -> int:
-    return _redirect(shell, args, once=False)
+    return redirect(shell, args, once=False)
 
 
-@command("once", "once ?FILE?", "Output for the next SQL command only to FILE", arguments=("path",))
+@command(
+    "once",
+    "once ?OPTIONS? ?FILE?",
+    "Output for the next SQL command only to FILE",
+    options=("--bom", "-e", "--plain", "-w", "-x"),
+    arguments=("path",),
+)
 def _once(shell: Shell, args: list[str]) -> int:
-    return _redirect(shell, args, once=True)
+    return redirect(shell, args, once=True)

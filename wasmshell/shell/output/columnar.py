@@ -553,6 +553,9 @@ def _aligned(text: str, room: int, align: int, number: bool) -> str:
     return text + " " * room
 
 
+TTY_WIDTH = 0  # -screenwidth N: the width --sw auto takes, in place of the terminal's
+
+
 def _screen_width(s: Any) -> int:
     """The width the table is to fit: --sw N, or with --sw auto the terminal's as sqlite3 3.54
     asks for it: of stdin, else stdout, else stderr; 80 when none is a terminal."""
@@ -560,6 +563,8 @@ def _screen_width(s: Any) -> int:
         return s.screenwidth
     if not s.auto_width:
         return 0
+    if TTY_WIDTH > 0:
+        return TTY_WIDTH
     import os
 
     for fd in (0, 1, 2):
