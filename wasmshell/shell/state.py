@@ -134,6 +134,7 @@ class Shell:
         self.dot_offsets: list[int] = []  # where each of its words starts in it
         self.mode_once: OutputSettings | None = None  # .mode --once: the settings to restore
         self.saved_modes: dict[str, OutputSettings] = {}  # .mode --tag NAME
+        self.tools: Any = None  # what commands/info.py's commands keep (.auth, .trace, .connection ...)
 
     def error_location(self) -> str:
         """Where the line running now comes from, as sqlite3 3.54 begins a dot-command's error
@@ -166,6 +167,8 @@ class Shell:
         # (defensive), and its views and triggers call only innocuous functions.
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 1)
         conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)
+        # sqlite3 is built with SQLite's default of 10 attached databases; APSW's SQLite allows 125.
+        conn.limit(apsw.SQLITE_LIMIT_ATTACHED, 10)
         # SQL's load_extension(), as sqlite3 has it (not under -safe); SQLite keeps it from views
         # and triggers, as it does readfile() and writefile().
         conn.enable_load_extension(True)
@@ -381,7 +384,8 @@ class Shell:
         if self._shows_empty(True):  # each statement's result is shown even without rows
             return False
         once = self.out_count or self.mode_once is not None
-        return not (flags.echo or flags.timer or flags.changes or once or self.safe)
+        watched = self.tools is not None and self.tools.watching()  # .auth, .trace ... see each try
+        return not (flags.echo or flags.timer or flags.changes or once or self.safe or watched)
 
     def _shows_empty(self, has_columns: bool) -> bool:
         """Whether the mode shows a statement that gave no rows: count mode any statement (0);

@@ -17,8 +17,8 @@ from .registry import DATABASE_FILES, command, help_lines, usage_error
 
 @command(
     "help",
-    "help ?PATTERN?",
-    "Show help text for commands matching PATTERN",
+    "help ?-all? ?PATTERN?",
+    "Show help text for PATTERN",
     safe=True,
     arguments=("command",),
 )
@@ -27,9 +27,9 @@ def _help(shell: Shell, args: list[str]) -> int:
     if pattern and pattern.startswith("."):
         pattern = pattern[1:]
     lines = help_lines(pattern)
-    if pattern and not lines:
-        shell.error(f"Nothing matches '{pattern}'")
-        return 1
+    if pattern and not lines:  # not an error, and on stdout, as sqlite3 says it
+        shell.out.write(f"Nothing matches '{args[1]}'\n")
+        return 0
     shell.out.write("".join(line + "\n" for line in lines))
     return 0
 
