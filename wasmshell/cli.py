@@ -402,8 +402,10 @@ def _run_stdin(shell: Shell) -> int:
 
 def _finish(shell: Shell, body: Callable[..., int], *args: Any) -> int:
     """Run ``body``, then send pending output, returning 1 if it cannot be written."""
+    from .shell.commands.testcase import test_summary
+
     try:
-        return body(*args)
+        return test_summary(shell, body(*args))  # (.check's count, if it ran)
     except KeyboardInterrupt:
         return 130
     finally:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import apsw
 
@@ -150,14 +149,22 @@ def _cd(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("shell", "shell CMD ARGS...", "Run CMD ARGS... in a system shell", aliases=("system",))
-def _shell(shell: Shell, args: list[str]) -> int:
+def _system(shell: Shell, args: list[str]) -> int:
+    """Run the words as one command line of /bin/sh, as C's system() does; a word with a space
+    in it is put in double quotes (only that: sqlite3 escapes nothing)."""
     if len(args) < 2:
-        return usage_error(shell, "shell")
-    cmd = " ".join(f'"{a}"' if " " in a and not a.startswith('"') else a for a in args[1:])
+        shell.error("Usage: .system COMMAND")
+        return 1
+    line = " ".join(f'"{word}"' if " " in word else word for word in args[1:])
     shell.flush()
-    subprocess.run(cmd, shell=True, check=False)
+    status = os.system(line)  # the wait status, which sqlite3 reports as it is
+    if status:
+        shell.error(f"System command returns {status}")
     return 0
+
+
+command("shell", "shell CMD ARGS...", "Run CMD ARGS... in a system shell")(_system)
+command("system", "system CMD ARGS...", "Run CMD ARGS... in a system shell")(_system)
 
 
 @command("timeout", "timeout MS", "Try opening locked tables for MS milliseconds", safe=True)

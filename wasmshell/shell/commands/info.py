@@ -18,6 +18,7 @@ import apsw
 from ..safe import SafeModeRefusal
 from .args import boolean_value, integer_value
 from .registry import command
+from .testcase import release_capture
 from .tools import atoi, int32, tools
 
 if TYPE_CHECKING:
@@ -187,6 +188,7 @@ def _nonce(shell: Shell, args: list[str]) -> int:
         return 1
     # No nonce can match: wasmshell has no -nonce option to set one. sqlite3 ends at once.
     shell.error(f'line {shell.lineno}: incorrect nonce: "{args[1]}"')
+    release_capture(shell)
     raise SafeModeRefusal(1)
 
 

@@ -164,6 +164,7 @@ PREFERRED = {
     "n": "nullvalue",
     "o": "output",
     "p": "print",
+    "sh": "shell",
     "t": "tables",
     "w": "width",
 }

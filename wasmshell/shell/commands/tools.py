@@ -10,6 +10,7 @@ them (shown in a mode, failures unsaid).
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -63,6 +64,11 @@ class Tools:
     log_file: TextIO | None = None
     slots: list[Slot] = field(default_factory=lambda: [Slot() for _ in range(5)])
     active: int = 0  # the slot whose connection is shell.session
+    capture: io.StringIO | None = None  # .testcase: what stdout and stderr got since
+    uncaptured: tuple[TextIO, TextIO] | None = None  # the shell's stdout and stderr meanwhile
+    testcase: str = ""  # the name of the test case that runs, "" if none
+    tests_run: int = 0  # .check commands run, and how many of them failed
+    tests_failed: int = 0
     scanstatus: bool = False  # .dbconfig stmt_scanstatus (APSW cannot set SQLite's own)
     progress_on: bool = False
 
