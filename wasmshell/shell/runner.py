@@ -179,6 +179,7 @@ def run_command(shell: Shell, line: str) -> int:
     "read FILE",
     "Read input from FILE or command output",
     safe="cannot run .read in safe mode",
+    prefix=3,  # (.r and .re run nothing in sqlite3)
     arguments=("path",),
     files=(".sql",),
 )

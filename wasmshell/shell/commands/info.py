@@ -113,6 +113,7 @@ _LIMITS = (
     "limit",
     "limit ?LIMIT? ?VAL?",
     "Display or change the value of an SQLITE_LIMIT",
+    aliases=("limits",),
     safe=True,
     prefix=5,
     arguments=("words",),

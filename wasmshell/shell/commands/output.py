@@ -563,8 +563,8 @@ def _print(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-def _flag(name: str, usage: str, help: str) -> None:
-    @command(name, usage, help, safe=True, arguments=("words",), words=SWITCHES)
+def _flag(name: str, usage: str, help: str, prefix: int = 1) -> None:
+    @command(name, usage, help, safe=True, arguments=("words",), words=SWITCHES, prefix=prefix)
     def handler(shell: Shell, args: list[str]) -> int:
         value = _switch(shell, args, name)
         if value is None:
@@ -576,7 +576,7 @@ def _flag(name: str, usage: str, help: str) -> None:
 _flag("echo", "echo on|off", "Turn command echo on or off")
 _flag("bail", "bail on|off", "Stop after hitting an error.  Default OFF")
 _flag("timer", "timer on|off", "Turn SQL timer on or off")
-_flag("changes", "changes on|off", "Show number of rows changed by SQL")
+_flag("changes", "changes on|off", "Show number of rows changed by SQL", prefix=3)  # (.ch: no command)
 
 
 @command("show", "show", "Show the current values for various settings", safe=True)

@@ -19,6 +19,8 @@ import fnmatch
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+import apsw
+
 if TYPE_CHECKING:
     from ..state import Shell
 
@@ -154,18 +156,26 @@ def command(
 
 # Prefixes that sqlite3 resolves although several commands start with them.
 PREFERRED = {
+    "c": "clone",
     "d": "dump",
     "e": "echo",
+    "f": "filectrl",
     "h": "headers",
     "i": "import",
+    "l": "load",
     "lo": "load",
     "loa": "load",
     "m": "mode",
     "n": "nullvalue",
     "o": "output",
     "p": "print",
+    "pr": "prompt",
+    "pro": "progress",
     "sh": "shell",
     "t": "tables",
+    "v": "version",
+    "vf": "vfsinfo",
+    "vfs": "vfsinfo",
     "w": "width",
 }
 
@@ -224,10 +234,10 @@ def help_lines(pattern: str | None = None) -> list[str]:
         return [help_line(cmd), *cmd.details]
     if hits:
         return [help_line(cmd) for cmd in hits]
-    like = pattern.lower()
+    like = f"%{pattern}%"
     return [
         line
         for cmd in listed
-        if any(like in text.lower() for text in (help_line(cmd), *cmd.details))
+        if any(apsw.strlike(like, text) == 0 for text in (help_line(cmd), *cmd.details))
         for line in (help_line(cmd), *cmd.details)
     ]
