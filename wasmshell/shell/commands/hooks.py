@@ -116,7 +116,8 @@ def _auth(shell: Shell, args: list[str]) -> int:
     if on is None:
         shell.error("Usage: .auth ON|OFF [--deny GLOB] [--ignore]")
         return 1
-    set_authorizer(shell, on)
+    if shell.safe is None:  # under -safe, sqlite3 puts its safe-mode authorizer back at once
+        set_authorizer(shell, on)
     return 0
 
 

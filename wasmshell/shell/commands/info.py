@@ -19,7 +19,7 @@ from ..safe import SafeModeRefusal
 from .args import boolean_value, integer_value
 from .registry import command
 from .testcase import release_capture
-from .tools import atoi, int32, tools
+from .tools import atoi, int32
 
 if TYPE_CHECKING:
     from ..state import Shell
@@ -64,21 +64,17 @@ _DBCONFIG = (
 )
 def _dbconfig(shell: Shell, args: list[str]) -> int:
     conn = shell.session.connection
-    state = tools(shell)
     for name, op in _DBCONFIG:
         if len(args) > 1 and args[1] != name:
             continue
+        scanstatus = False  # sqlite3 puts it back to .scanstats's setting (off) before each command
         if len(args) >= 3:
             value = atoi(args[2]) if name == "fp_digits" else int(boolean_value(args[2], shell.error))
             if op == apsw.SQLITE_DBCONFIG_STMT_SCANSTATUS:
-                state.scanstatus = bool(value)
+                scanstatus = bool(value)  # (which APSW's config() does not take)
             else:  # (a value SQLite refuses, as an fp_digits out of range, leaves it as it was)
                 conn.config(op, value)
-        if op == apsw.SQLITE_DBCONFIG_STMT_SCANSTATUS:
-            # APSW's config() does not take this one: it is kept here, for .scanstats to read.
-            value = int(state.scanstatus)
-        else:
-            value = conn.config(op, -1)
+        value = int(scanstatus) if op == apsw.SQLITE_DBCONFIG_STMT_SCANSTATUS else conn.config(op, -1)
         shown = str(value) if name == "fp_digits" else ("on" if value else "off")
         shell.out.write(f"{name:>19} {shown}\n")
         if len(args) > 1:

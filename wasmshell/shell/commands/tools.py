@@ -69,7 +69,6 @@ class Tools:
     testcase: str = ""  # the name of the test case that runs, "" if none
     tests_run: int = 0  # .check commands run, and how many of them failed
     tests_failed: int = 0
-    scanstatus: bool = False  # .dbconfig stmt_scanstatus (APSW cannot set SQLite's own)
     progress_on: bool = False
 
     def watching(self) -> bool:
