@@ -209,8 +209,25 @@ def _progress(shell: Shell, args: list[str]) -> int:
     conn = shell.session.connection
     # SQLite calls no handler for N of 0 or less.
     conn.set_progress_handler(_progress_handler(shell, progress) if every > 0 else None, max(every, 0))
+    if every > 0:
+        conn.trace_v2(apsw.SQLITE_TRACE_STMT, _statement_starts(progress), id=Progress)
+    else:
+        conn.trace_v2(0, None, id=Progress)
     tools(shell).progress_on = every > 0
     return 0
+
+
+def _statement_starts(progress: Progress) -> Callable[[dict[str, Any]], None]:
+    """sqlite3 times --timeout from the start of each input's SQL, and --reset counts from
+    there: here, from the start of each statement (a trigger's are part of theirs)."""
+
+    def started(event: dict[str, Any]) -> None:
+        if not event.get("trigger"):
+            progress.started = time.monotonic()
+            if progress.reset:
+                progress.count = 0
+
+    return started
 
 
 # -- .trace, .log -------------------------------------------------------------------

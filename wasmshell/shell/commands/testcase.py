@@ -42,7 +42,7 @@ def release_capture(shell: Shell) -> None:
     shell.stdout.write(kept)
 
 
-def testcase_glob(pattern: str, text: str) -> bool:
+def check_glob(pattern: str, text: str) -> bool:
     """Whether ``text`` matches a .check --glob pattern: ``*``, ``?``, ``[...]`` (``^`` to
     negate, ranges), ``#`` for an integer, and white space for any run of white space; white
     space may end the text. (As in sqlite3, the character after a star is matched as itself.)"""
@@ -201,9 +201,9 @@ def _check_pattern(shell: Shell, given: str) -> str:
 
 def _check_passes(kind: str, pattern: str, got: str) -> bool:
     if kind == "glob":
-        return testcase_glob(f"*{pattern}*", got)
+        return check_glob(f"*{pattern}*", got)
     if kind == "notglob":
-        return not testcase_glob(f"*{pattern}*", got)
+        return not check_glob(f"*{pattern}*", got)
     if kind == "exact":
         return got == pattern
     return pattern.strip("\r\n") == got.strip("\r\n")
