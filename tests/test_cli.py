@@ -299,7 +299,7 @@ def test_help_lists_every_command_with_help_text(home):
     for cmd in commands:
         assert cmd.help.strip(), f".{cmd.name} has no help text"
         # sqlite3's undocumented commands (.binary) run but are not listed
-        assert (f"\n.{cmd.usage} " in "\n" + out) != cmd.hidden
+        assert (f"\n.{cmd.usage}" in "\n" + out) != cmd.hidden
 
 
 def test_help_with_pattern(home):
