@@ -1342,6 +1342,16 @@ def info_command_cases() -> Iterator[Case]:
         '.check --glob "a b[[]x?"\n.testcase e\n.print exact\n.check --exact "exact"\n'
         ".testcase k\n.print one\n.check --keep one\n.print two\n.check \"one\ntwo\"\nSELECT 'out';\n",
     )
+    yield Case(
+        "info-imposter",
+        ".imposter\n.imposter a\n.imposter off\n.imposter nosuch x\nCREATE TABLE t(a, b, c);\n"
+        "CREATE INDEX i ON t(b, c+1);\nINSERT INTO t VALUES(1,2,3),(4,5,6);\n.imposter i imp\n"
+        "SELECT * FROM imp;\n.imposter i imp\n.imposter t x\n"
+        "CREATE TABLE w(k PRIMARY KEY, v, u) WITHOUT ROWID;\nINSERT INTO w VALUES(1, 2, 3);\n"
+        ".imposter w wimp\nSELECT * FROM wimp;\nCREATE INDEX wi ON w(u);\n.imposter WI wiimp\n"
+        'SELECT * FROM wiimp;\n.imposter i "a\\"b"\nSELECT * FROM "a""b";\n.schema\n.imposter OFF\n'
+        ".dbinfo\n.dbinfo main\n",
+    )
     yield Case("info-testcase-passing", ".testcase a\nSELECT 1;\n.check 1\n")
     yield Case("info-testcase-unchecked", ".testcase a\nSELECT 1;\n")
     yield Case("info-testcase-nonce", ".testcase a\nSELECT 1;\n.nonce x\nSELECT 2;\n")
@@ -1384,6 +1394,7 @@ def info_command_cases() -> Iterator[Case]:
         "testcase",
         "trace",
         "vfsname",
+        "imposter",
     ]
     # (.v is .version; .vf and .vfs are .vfsinfo, whose sizes are the machine's; .p and .s are
     # .prompt and .scanstats, not among these)

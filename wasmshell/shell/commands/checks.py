@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
+from ...engine import native
 from ..output import modes
 from .registry import command, help_lines
 from .tools import show_query, sql_text, sqlite_message
@@ -330,4 +331,73 @@ def _lint(shell: Shell, args: list[str]) -> int:
         shell.error(f"Usage {args[0]} sub-command ?switches...?\nWhere sub-commands are:\n    fkey-indexes")
         return 0  # (sqlite3's exit status does not change)
     _lint_fkey_indexes(shell, args)
+    return 0
+
+
+# -- .imposter ----------------------------------------------------------------------
+
+
+def _imposter_columns(conn: apsw.Connection, index: str, without_rowid: bool) -> tuple[str, int] | None:
+    """The imposter's column list, as sqlite3 names them (a rowid ``_ROWID_``, an expression
+    ``exprN``), and how much of it is the key; None if ``index`` has no columns."""
+    columns: list[str] = []
+    key = 0
+    try:
+        rows = conn.execute(f"PRAGMA index_xinfo={sql_text(index)}").fetchall()
+    except apsw.Error:
+        return None
+    for number, (_, cid, name, _, _, in_key) in enumerate(rows, 1):
+        if name is None:
+            name = "_ROWID_" if cid == -1 else f"expr{number}"
+        if without_rowid and not key and in_key == 0 and columns:
+            key = len(",".join(columns))
+        columns.append('"' + name.replace('"', '""') + '"')
+    if not columns:
+        return None
+    listed = ",".join(columns)
+    return listed, key or len(listed)
+
+
+@command(
+    "imposter",
+    "imposter INDEX TABLE",
+    "Create imposter table TABLE on index INDEX",
+    safe=True,
+    arguments=("words",),
+)
+def _imposter(shell: Shell, args: list[str]) -> int:
+    if not (len(args) == 3 or (len(args) == 2 and args[1].lower() == "off")):
+        shell.error("Usage: .imposter INDEX IMPOSTER\n       .imposter off")
+        return 1
+    conn = shell.session.connection
+    if len(args) == 2:
+        native.imposter(conn, "main", 0, 1)
+        return 0
+    index, name = args[1], args[2]
+    found = conn.execute(
+        "SELECT rootpage, 0 FROM sqlite_schema WHERE type='index' AND lower(name)=lower(?1) "
+        "UNION ALL SELECT rootpage, 1 FROM sqlite_schema WHERE type='table' AND lower(name)=lower(?1)"
+        "   AND sql LIKE '%without%rowid%'",
+        (index,),
+    ).fetchone()
+    root, without_rowid = (found[0] or 0, bool(found[1])) if found else (0, False)
+    columns = _imposter_columns(conn, index, without_rowid)
+    if columns is None or not root:
+        shell.error(f'no such index: "{index}"')
+        return 1
+    listed, key = columns
+    quoted = '"' + name.replace('"', '""') + '"'
+    sql = f"CREATE TABLE {quoted}({listed},PRIMARY KEY({listed[:key]}))WITHOUT ROWID"
+    rc = native.imposter(conn, "main", 2, int(root))
+    if rc != 0:
+        shell.error(f"SQLITE_TESTCTRL_IMPOSTER returns {rc}")
+        return 1
+    try:
+        conn.execute(sql)
+    except apsw.Error as exc:
+        shell.error(f"Error in [{sql}]: {sqlite_message(exc)}")
+    else:
+        shell.stdout.write(f"{sql};\n")
+    finally:
+        native.imposter(conn, "main", 0, 0)
     return 0
