@@ -1352,6 +1352,17 @@ def info_command_cases() -> Iterator[Case]:
         'SELECT * FROM wiimp;\n.imposter i "a\\"b"\nSELECT * FROM "a""b";\n.schema\n.imposter OFF\n'
         ".dbinfo\n.dbinfo main\n",
     )
+    hostile = HOSTILE_SCHEMA.split("CREATE VIEW zopen")[0]
+    yield Case(
+        "info-hostile-names",
+        'INSERT INTO "a""b" VALUES(1);\nINSERT INTO "new\nline" VALUES(\'x\x01y\');\n'
+        '.clone c.db\n.trace stdout\nSELECT * FROM "ctl\x01x";\nSELECT \'a\x02b\' AS "c\nd";\n'
+        '.trace off\n.lint fkey-indexes -v\n.imposter "idx\'q" "imp\nx"\n'
+        '.auth on\nSELECT * FROM [sq\'l];\n.auth off\n.open c.db\n.schema\nSELECT * FROM "a""b";\n',
+        args=("test.db",),
+        db=hostile,
+    )
+    yield Case("info-dbtotxt-hostile", ".dbtotxt\n", args=("test.db",), db=hostile)
     yield Case("info-testcase-passing", ".testcase a\nSELECT 1;\n.check 1\n")
     yield Case("info-testcase-unchecked", ".testcase a\nSELECT 1;\n")
     yield Case("info-testcase-nonce", ".testcase a\nSELECT 1;\n.nonce x\nSELECT 2;\n")

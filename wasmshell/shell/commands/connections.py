@@ -94,22 +94,35 @@ def _switch(shell: Shell, state: Tools, index: int) -> None:
 # -- .clone, .restore ---------------------------------------------------------------
 
 
+def _code(exc: apsw.Error) -> int:
+    """SQLite's extended result code of an error (1, SQLITE_ERROR, for APSW's own errors)."""
+    return getattr(exc, "extendedresult", 1)
+
+
 def _clone_rows(shell: Shell, source: apsw.Connection, target: apsw.Connection, table: str) -> None:
     """Copy the rows of ``table`` as sqlite3's .clone does, row by row, going on past errors
     (and, if reading forwards fails, reading backwards)."""
     query = f'SELECT * FROM "{table.replace(chr(34), chr(34) * 2)}"'
+    described: list[int] = []
+
+    def prepared(cursor: apsw.Cursor, _sql: str, _bindings: Any) -> bool:
+        described.append(len(cursor.get_description()))  # (a table without rows ends at once)
+        return True
+
+    cursor = source.cursor()
+    cursor.exec_trace = prepared
     try:
-        cursor = source.cursor().execute(query)
-        columns = len(cursor.get_description())
+        cursor.execute(query)
     except apsw.Error as exc:
-        shell.error(f"Error {exc.extendedresult}: {sqlite_message(exc)} on [{query}]")
+        shell.error(f"Error {_code(exc)}: {sqlite_message(exc)} on [{query}]")
         return
+    columns = described[0]
     # sqlite3 puts the name in as it is (%s): a name with a double quote makes a bad statement.
     insert = f'INSERT OR IGNORE INTO "{table}" VALUES(' + ",".join("?" * columns) + ");"
     try:
         target.cursor().execute("EXPLAIN " + insert, (None,) * columns).fetchall()
     except apsw.Error as exc:
-        shell.error(f"Error {exc.extendedresult}: {sqlite_message(exc)} on [{insert}]")
+        shell.error(f"Error {_code(exc)}: {sqlite_message(exc)} on [{insert}]")
         return
     for attempt in (cursor, None):
         rows = attempt
@@ -125,7 +138,7 @@ def _clone_rows(shell: Shell, source: apsw.Connection, target: apsw.Connection, 
                 try:
                     target.execute(insert, values)
                 except apsw.Error as exc:
-                    shell.error(f"Error {exc.extendedresult}: {sqlite_message(exc)}")
+                    shell.error(f"Error {_code(exc)}: {sqlite_message(exc)}")
             return
         except apsw.Error:
             continue  # reading failed part way (a damaged file): try from the other end
@@ -139,7 +152,7 @@ def _clone_schema(
     try:
         rows = source.cursor().execute(query).fetchall()
     except apsw.Error as exc:
-        shell.error(f"Error: ({exc.extendedresult}) {sqlite_message(exc)} on [{query}]")
+        shell.error(f"Error: ({_code(exc)}) {sqlite_message(exc)} on [{query}]")
         return
     for name, sql in rows:
         if name is None or sql is None:
