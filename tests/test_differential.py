@@ -1363,6 +1363,12 @@ def info_command_cases() -> Iterator[Case]:
         db=hostile,
     )
     yield Case("info-dbtotxt-hostile", ".dbtotxt\n", args=("test.db",), db=hostile)
+    yield Case(
+        "info-testcase-keeps-hooks-output",
+        '.trace stdout\n.testcase a\nSELECT 1;\n.check "SELECT 1;\n1"\n.trace off\n.log stdout\n'
+        '.testcase b\nSELECT x;\n.check --glob "*no such column*"\n.auth on\n.testcase c\nSELECT 2;\n'
+        '.check --glob "*SELECT NULL*2*"\n',
+    )
     yield Case("info-testcase-passing", ".testcase a\nSELECT 1;\n.check 1\n")
     yield Case("info-testcase-unchecked", ".testcase a\nSELECT 1;\n")
     yield Case("info-testcase-nonce", ".testcase a\nSELECT 1;\n.nonce x\nSELECT 2;\n")

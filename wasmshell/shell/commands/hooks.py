@@ -237,9 +237,10 @@ def _trace_callback(state: Tools) -> Callable[[dict[str, Any]], None]:
     statements: dict[int, str] = {}  # the text of each statement by APSW's id, for its rows
 
     def trace(event: dict[str, Any]) -> None:
-        out = state.trace_out
-        if out is None:
+        where = state.trace_out
+        if where is None:
             return
+        out = where()
         code = event["code"]
         if code == apsw.SQLITE_TRACE_STMT and not event.get("trigger"):
             statements[event["id"]] = event["sql"]
@@ -322,8 +323,9 @@ def _trace(shell: Shell, args: list[str]) -> int:
 
 def _log(state: Tools) -> Callable[[int, str], None]:
     def log(code: int, message: str) -> None:
-        out = state.log_out
-        if out is not None:
+        where = state.log_out
+        if where is not None:
+            out = where()
             out.write(f"({code}) {message}\n")
             out.flush()
 

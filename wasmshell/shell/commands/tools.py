@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -56,11 +57,11 @@ class Tools:
     auth_ignore: str | None = None  # .auth --ignore GLOB
     auth_base: Any = None  # the authorizer .auth on went in front of (safe mode's), to put back
     progress: Progress = field(default_factory=Progress)
-    trace_out: TextIO | None = None
+    trace_out: Callable[[], TextIO] | None = None
     trace_file: TextIO | None = None  # a file .trace opened, to close when it changes
     trace_expanded: bool = False
     trace_mask: int = 0  # the SQLITE_TRACE_ events asked for
-    log_out: TextIO | None = None
+    log_out: Callable[[], TextIO] | None = None
     log_file: TextIO | None = None
     slots: list[Slot] = field(default_factory=lambda: [Slot() for _ in range(5)])
     active: int = 0  # the slot whose connection is shell.session
@@ -95,13 +96,14 @@ def atoi(text: str) -> int:
     return int32(int(found.group(1))) if found else 0
 
 
-def output_file(shell: Shell, name: str) -> tuple[TextIO | None, TextIO | None]:
-    """sqlite3's output_file_open for .trace and .log: (stream, file to close), where stdout
-    and stderr are the shell's, "off" and anything else under -safe is nothing."""
+def output_file(shell: Shell, name: str) -> tuple[Callable[[], TextIO] | None, TextIO | None]:
+    """sqlite3's output_file_open for .trace and .log: (where to write, file to close). stdout
+    and stderr are the shell's as they are when written to (a .testcase keeps what goes
+    there); "off", and anything but those two under -safe, is nowhere."""
     if name == "stdout":
-        return shell.stdout, None
+        return (lambda: shell.stdout), None
     if name == "stderr":
-        return shell.stderr, None
+        return (lambda: shell.stderr), None
     if name == "off" or shell.safe is not None:
         return None, None
     try:
@@ -109,7 +111,7 @@ def output_file(shell: Shell, name: str) -> tuple[TextIO | None, TextIO | None]:
     except OSError:
         shell.error(f'Error: cannot open "{name}"')
         return None, None
-    return stream, stream
+    return (lambda: stream), stream
 
 
 def close(stream: TextIO | None) -> None:
