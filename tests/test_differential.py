@@ -38,6 +38,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1184,6 +1185,20 @@ FKEY_SCHEMA = (
 )
 
 
+def _damaged_database() -> bytes:
+    """A database file whose second page has been written over."""
+    with tempfile.TemporaryDirectory() as where:
+        path = Path(where) / "d.db"
+        conn = sqlite3.connect(path)
+        conn.executescript("CREATE TABLE t(a, b); CREATE INDEX i ON t(b); CREATE TABLE u(z);")
+        conn.executemany("INSERT INTO t VALUES(?, ?)", ((k, "x" * 50) for k in range(300)))
+        conn.commit()
+        conn.close()
+        data = bytearray(path.read_bytes())
+    data[4096 * 2 + 100 : 4096 * 2 + 400] = b"A" * 300
+    return bytes(data)
+
+
 def info_command_cases() -> Iterator[Case]:
     yield Case(
         "info-dbconfig",
@@ -1369,6 +1384,37 @@ def info_command_cases() -> Iterator[Case]:
         '.testcase b\nSELECT x;\n.check --glob "*no such column*"\n.auth on\n.testcase c\nSELECT 2;\n'
         '.check --glob "*SELECT NULL*2*"\n',
     )
+    intck = ".intck\n.intck 1\n.intck 2\n.intck register\n.intck x\n.intck -1\n.intck 0\n.intck 1 2\n"
+    yield Case("info-intck-empty", intck)
+    yield Case(
+        "info-intck",
+        "CREATE TABLE a(x, y);\nINSERT INTO a VALUES(1, 2), (3, 4), (5, NULL);\n"
+        "CREATE INDEX ai ON a(y) WHERE y > 2;\nCREATE INDEX e ON a(x + y);\nCREATE TABLE u(k UNIQUE);\n"
+        "CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT);\nINSERT INTO s DEFAULT VALUES;\n"
+        "CREATE TABLE w(k PRIMARY KEY, v) WITHOUT ROWID;\nINSERT INTO w VALUES(1, 'a'), (2, 'b');\n"
+        "CREATE INDEX wv ON w(v);\nCREATE VIEW v AS SELECT 1;\n" + intck,
+    )
+    damage = (
+        ".imposter i imp\nINSERT INTO imp VALUES('z', 7);\nDELETE FROM imp WHERE b='x';\n.imposter off\n"
+        ".intck\n.intck 1\n"
+    )
+    for kind, table in (("rowid", "t(a, b)"), ("without-rowid", "t(a PRIMARY KEY, b) WITHOUT ROWID")):
+        yield Case(f"info-intck-damaged-index-{kind}",
+                   f"CREATE TABLE {table};\nINSERT INTO t VALUES(1,'x'),(2,'y');\nCREATE INDEX i ON t(b);\n"
+                   + damage)  # fmt: skip
+    yield Case(
+        "info-damaged-file",
+        ".intck\n.sha3sum\n.lint fkey-indexes\n.dbtotxt\n.filectrl data_version\n.clone x.db\n"
+        "SELECT 'alive';\n",
+        args=("d.db",),
+        files={"d.db": _damaged_database()},
+    )
+    yield Case(
+        "info-not-a-database",
+        ".intck\n.sha3sum\n.dbtotxt\n.clone x.db\n.lint fkey-indexes\n.imposter i j\n.vfsname\n",
+        args=("junk.db",),
+        files={"junk.db": "hello, not a database\n" * 50},
+    )
     yield Case("info-testcase-passing", ".testcase a\nSELECT 1;\n.check 1\n")
     yield Case("info-testcase-unchecked", ".testcase a\nSELECT 1;\n")
     yield Case("info-testcase-nonce", ".testcase a\nSELECT 1;\n.nonce x\nSELECT 2;\n")
@@ -1412,6 +1458,7 @@ def info_command_cases() -> Iterator[Case]:
         "trace",
         "vfsname",
         "imposter",
+        "intck",
     ]
     # (.v is .version; .vf and .vfs are .vfsinfo, whose sizes are the machine's; .p and .s are
     # .prompt and .scanstats, not among these)

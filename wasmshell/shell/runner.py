@@ -141,7 +141,7 @@ def load_commands() -> list[Command]:
     The runner imports them (they import the registry, never the runner), so
     the registry is complete from the moment a command can run.
     """
-    from .commands import checks, connections, core, data, hooks, info, output, schema, testcase, wasm  # noqa: F401
+    from .commands import checks, connections, core, data, hooks, info, intck, output, schema, testcase, wasm  # noqa: F401
 
     return all_commands()
 

@@ -374,12 +374,15 @@ def _imposter(shell: Shell, args: list[str]) -> int:
         native.imposter(conn, "main", 0, 1)
         return 0
     index, name = args[1], args[2]
-    found = conn.execute(
-        "SELECT rootpage, 0 FROM sqlite_schema WHERE type='index' AND lower(name)=lower(?1) "
-        "UNION ALL SELECT rootpage, 1 FROM sqlite_schema WHERE type='table' AND lower(name)=lower(?1)"
-        "   AND sql LIKE '%without%rowid%'",
-        (index,),
-    ).fetchone()
+    try:
+        found = conn.execute(
+            "SELECT rootpage, 0 FROM sqlite_schema WHERE type='index' AND lower(name)=lower(?1) "
+            "UNION ALL SELECT rootpage, 1 FROM sqlite_schema WHERE type='table' AND lower(name)=lower(?1)"
+            "   AND sql LIKE '%without%rowid%'",
+            (index,),
+        ).fetchone()
+    except apsw.Error:  # (a file that is not a database: no index in it)
+        found = None
     root, without_rowid = (found[0] or 0, bool(found[1])) if found else (0, False)
     columns = _imposter_columns(conn, index, without_rowid)
     if columns is None or not root:

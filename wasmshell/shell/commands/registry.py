@@ -165,6 +165,7 @@ PREFERRED = {
     "im": "import",
     "imp": "import",
     "impo": "import",
+    "in": "indexes",
     "l": "load",
     "lo": "load",
     "loa": "load",
