@@ -1,6 +1,7 @@
 """Dot-commands that check or describe database content, as sqlite3 3.54 has them: .sha3sum
 (a hash of tables' content), .diskused (space per table), .dbtotxt (a hex dump of the
-pages) and .lint fkey-indexes (foreign keys no index serves).
+pages), .lint fkey-indexes (foreign keys no index serves) and .imposter (a table over an
+index's b-tree, made with SQLite's test control, which only the C part reaches).
 """
 
 from __future__ import annotations
