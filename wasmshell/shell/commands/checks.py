@@ -393,6 +393,9 @@ def _imposter(shell: Shell, args: list[str]) -> int:
     quoted = '"' + name.replace('"', '""') + '"'
     sql = f"CREATE TABLE {quoted}({listed},PRIMARY KEY({listed[:key]}))WITHOUT ROWID"
     rc = native.imposter(conn, "main", 2, int(root))
+    if rc is None:
+        shell.error("Error: .imposter needs wasmshell's C part, which is not built here")
+        return 1
     if rc != 0:
         shell.error(f"SQLITE_TESTCTRL_IMPOSTER returns {rc}")
         return 1
