@@ -38,6 +38,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1555,6 +1556,315 @@ def _open_cases(db: str) -> Iterator[Case]:
         yield Case(f"view-{name}", stdin)
 
 
+# --------------------------------------------------------------------------
+# Dot-commands that inspect or configure the connection (commands/info.py, hooks.py,
+# connections.py, checks.py, testcase.py). What depends on the machine (.vfslist's struct
+# sizes, timings, .diskused, which the reference is built without) is in test_cmd_info.py.
+
+FKEY_SCHEMA = (
+    "CREATE TABLE p(id INTEGER PRIMARY KEY, b TEXT COLLATE NOCASE UNIQUE, c, d, UNIQUE(c, d));\n"
+    "CREATE TABLE ch(pid REFERENCES p, q REFERENCES p(b));\n"
+    'CREATE TABLE "o""dd\nname"("we ird" REFERENCES p(b), "x\'y" REFERENCES p);\n'
+    "CREATE TABLE two(x, y, FOREIGN KEY(x, y) REFERENCES p(c, d));\n"
+    "CREATE TABLE served(r REFERENCES p);\nCREATE INDEX served_r ON served(r);\n"
+)
+
+
+def _damaged_database() -> bytes:
+    """A database file whose second page has been written over."""
+    with tempfile.TemporaryDirectory() as where:
+        path = Path(where) / "d.db"
+        conn = sqlite3.connect(path)
+        conn.executescript("CREATE TABLE t(a, b); CREATE INDEX i ON t(b); CREATE TABLE u(z);")
+        conn.executemany("INSERT INTO t VALUES(?, ?)", ((k, "x" * 50) for k in range(300)))
+        conn.commit()
+        conn.close()
+        data = bytearray(path.read_bytes())
+    data[4096 * 2 + 100 : 4096 * 2 + 400] = b"A" * 300
+    return bytes(data)
+
+
+def info_command_cases() -> Iterator[Case]:
+    yield Case(
+        "info-dbconfig",
+        ".dbconfig\n.dbconfig defensive off\n.dbconfig enable_fkey yes\n.dbconfig enable_fkey\n"
+        ".dbconfig trigger_eqp 1\n.dbconfig stmt_scanstatus on\n.dbconfig stmt_scanstatus\n"
+        ".dbconfig fp_digits 99999999999\n.dbconfig fp_digits -3\n.dbconfig fp_digits 12x\n"
+        ".dbconfig nosuch\n.dbconfig nosuch on\n.dbconfig enable_view maybe\n.dbconfig\n",
+    )
+    yield Case(
+        "info-limit",
+        ".limit\n.limit len 10\n.limit length\n.limit l\n.limit T\n.limit x\n.limit a b c\n"
+        ".limit sql_length -5\n.limit sql_length\n.limit column 99999999999\n.limit column\n"
+        ".limit variable_number 0x10\n.limit VARIABLE\n.limits attached 3\n.lim att\n"
+        ".limit worker_threads -1\n.limit worker 4294967297\n.limit worker\n.limit trigger_s\n",
+    )
+    yield Case(
+        "info-limit-effects",
+        ".limit length 10\n.limit length\nSELECT length(zeroblob(20));\nSELECT zeroblob(40);\n"
+        ".limit column 2\nCREATE TABLE t(a, b, c);\nSELECT 1, 2, 3;\n.limit expr_depth 3\n"
+        "SELECT 1+(1+(1+(1+1)));\n.limit attached 0\nATTACH ':memory:' AS x;\n"
+        ".limit function_arg 1\nSELECT max(1, 2);\nSELECT 'still here';\n",
+    )
+    yield Case(
+        "info-crlf-binary",
+        ".crlf\n.crlf on\n.crnl off\n.crlf maybe\n.crl\n.binary on\n.bin\n.bi\nSELECT 1;\n",
+    )
+    yield Case("info-nonce-usage", ".nonce\n.nonce a b\nSELECT 1;\n")
+    yield Case("info-nonce-wrong", "SELECT 1;\n.nonce guess\nSELECT 2;\n")
+    yield Case(
+        "info-vfsname",
+        "SELECT count(*) FROM sqlite_schema;\n.vfsname\n.vfsname main\n.vfsname temp\n"
+        ".vfsname nosuch\n.vfsinfo nosuch\n",
+        args=("test.db",),
+        db="CREATE TABLE t(a);",
+    )
+    yield Case(
+        "info-filectrl",
+        "SELECT count(*) FROM sqlite_schema;\n.filectrl size_limit\n.filectrl size_limit 100000\n"
+        ".filectrl size_limit\n.filectrl reserve_bytes\n.filectrl data_version\n.filectrl has_moved\n"
+        ".filectrl persist_wal\n.filectrl persist_wal on\n.filectrl persist_wal\n.filectrl psow\n"
+        ".filectrl psow off\n.filectrl chunk_size 10\n.filectrl lock_timeout 10\n"
+        ".filectrl --schema nosuch persist_wal\n.filectrl --schema temp psow\n.filectrl -size_limit\n"
+        ".filectrl --psow\n",
+        args=("test.db",),
+        db="CREATE TABLE t(a);",
+    )
+    yield Case(
+        "info-filectrl-errors",
+        ".filectrl\n.filectrl --help\n.filectrl nosuch\n.filectrl p\n.filectrl size_limit 1 2\n"
+        ".filectrl chunk_size\n.filectrl has_moved x\n.filectrl tempfilename x\n"
+        ".filectrl --schema main\n.filectrl -schema\nSELECT 'after';\n",
+    )
+    auth = (
+        ".auth\n.auth on off\n.auth --deny\n.auth on --ignore\n.auth maybe\n"
+        '.auth on\nCREATE TABLE "a\'b"(x, "y""z");\nINSERT INTO "a\'b" VALUES(1, 2);\n'
+        'SELECT * FROM "a\'b";\nCREATE VIEW v AS SELECT x FROM "a\'b";\nSELECT * FROM v;\n'
+        '.auth on --deny "READ *y*"\nSELECT x FROM "a\'b";\nSELECT "y""z" FROM "a\'b";\n'
+        '.auth on --deny \'\' --ignore \'READ *[y]*\'\nSELECT x, "y""z" FROM "a\'b";\n'
+        ".auth on --ignore '' --deny 'INSERT *'\nINSERT INTO \"a'b\" VALUES(3, 4);\n"
+        ".auth on --deny '*'\nSELECT 1;\nBEGIN;\n.auth off\nSELECT count(*) FROM \"a'b\";\n"
+    )
+    yield Case("info-auth", auth)
+    yield Case(
+        "info-progress",
+        "CREATE TABLE t(a);\nINSERT INTO t VALUES(1),(2),(3);\n.progress 1 --limit 3 --quiet\n"
+        "SELECT sum(a) FROM t;\n.progress 1 --reset --limit 5 -q\nSELECT sum(a) FROM t;\n"
+        "SELECT sum(a) FROM t;\n.progress 1 --once --limit 2 -q\nSELECT sum(a) FROM t;\n"
+        "SELECT sum(a) FROM t;\n.progress 0\nSELECT 5;\n.progress -5\nSELECT 6;\n"
+        ".progress 99999999999999 --limit 99999999999\nSELECT 7;\n.progress --bogus\n"
+        ".progress --limit\n.progress --timeout\n.progress 3\nSELECT 8;\n.progress\nSELECT 9;\n",
+    )
+    yield Case(
+        "info-trace",
+        ".trace stdout\nCREATE TABLE t(a);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END;\n"
+        "INSERT INTO t VALUES(1);\nSELECT * FROM t;\nSELECT 1;  -- c\nSELECT 1;;;\nSELECT ';';\n"
+        ".trace off\nSELECT 2;\n.trace stdout --row\nSELECT * FROM t;\n.trace --stmt --row\n"
+        "SELECT 3;\n.trace --bogus\n.trace stderr --close --plain\nSELECT 4;\n.trace off\n"
+        "SELECT 'untraced';\n",
+    )
+    yield Case(
+        "info-trace-file",
+        ".trace t.txt\nSELECT 1;\nCREATE TABLE x(y);\n.trace off\nSELECT 2;\n.trace /nonexistent/t.txt\n",
+        outputs=("t.txt",),
+    )
+    yield Case(
+        "info-log",
+        ".log stdout\nSELECT * FROM nosuch;\nCREATE TABLE t(a PRIMARY KEY);\nINSERT INTO t VALUES(1);\n"
+        "INSERT INTO t VALUES(1);\n.log off\nSELECT * FROM nosuch2;\n.log\n.log a b\n.log on\n"
+        "SELECT x;\n.log l.txt\nSELECT y;\n.log off\n",
+        outputs=("l.txt",),
+    )
+    yield Case(
+        "info-connection",
+        "CREATE TABLE a(x);\n.connection 1\n.connection\nCREATE TABLE b(y);\n.tables\n.connection\n"
+        ".connection 2\n.connection\n.connection 0\n.tables\n.connection\n.connection close 0\n"
+        ".connection close 1\n.connection\n.connection 9\n.connection\n.connection x\n"
+        ".connection close\n.connection 12\n.connection close 7\n.connection close x\n"
+        ".open y.db\n.connection\n.connection 3\nSELECT 1;\n.databases\n.connection 4\n"
+        ".connection 0\n.connection\n.connection 3\n.tables\n",
+    )
+    clone = (
+        "CREATE TABLE a(x);\nINSERT INTO a VALUES(1),(2.5),('t\x01x'),(x'00ff'),(NULL);\n"
+        "CREATE INDEX i ON a(x);\nCREATE VIEW v AS SELECT * FROM a;\n"
+        'CREATE TABLE "q""t"(z);\nINSERT INTO "q""t" VALUES(3);\n'
+        "CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT, w);\nINSERT INTO s(w) VALUES('w');\n"
+        "CREATE TRIGGER tr AFTER INSERT ON a BEGIN SELECT 1; END;\n"
+        ".clone c.db\n.clone c.db\n.clone existing.db\n.clone /nonexistent/x.db\n.clone\n.clone a b\n"
+        ".open c.db\n.dump\n"
+    )
+    yield Case("info-clone", clone, files={"existing.db": "not a database\n"}, outputs=("existing.db",))
+    restore = (
+        "CREATE TABLE a(x);\nINSERT INTO a VALUES(1);\n.backup b.db\nDROP TABLE a;\nCREATE TABLE z(q);\n"
+        ".restore b.db\n.tables\nSELECT * FROM a;\n.restore notdb.txt\n.tables\n"
+        ".restore nosuch notdb.txt\n.restore temp b.db\n.tables\n.restore a b c\n.restore\n"
+        "BEGIN;\nINSERT INTO a VALUES(2);\n.restore b.db\nCOMMIT;\nSELECT * FROM a;\n"
+        ".restore /nonexistent/dir/x.db\n.restore empty.db\n.tables\n"
+    )
+    yield Case("info-restore", restore, files={"notdb.txt": "hello world\n" * 100, "empty.db": ""})
+    yield Case(
+        "info-sha3sum",
+        ".sha3sum\n.sha3sum --debug\n.sha3sum --schema\n.sha3sum --sha3-512 a%\n"
+        ".sha3sum --sha3-384 %\n.sha3sum sqlite_%\n.sha3sum -sha3-256 --schema ctl%\n"
+        ".sha3sum --bogus\n.sha3sum a b\n.headers on\n.mode box\n.sha3sum %e%\n",
+        args=("test.db",),
+        db=HOSTILE_SCHEMA.split("CREATE VIEW zopen")[0]
+        + "INSERT INTO \"a\"\"b\" VALUES(1), (2.5), (NULL), (x'00'), ('t');\n"
+        + "INSERT INTO \"new\nline\" VALUES(CAST(x'ff' AS TEXT));\nINSERT INTO sqliteXfoo VALUES(1);\n",
+    )
+    yield Case("info-sha3sum-empty", ".sha3sum\n.sha3sum --debug\nCREATE TABLE t(a);\n.sha3sum\n")
+    yield Case(
+        "info-dbtotxt",
+        ".dbtotxt\nCREATE TABLE a(x);\nINSERT INTO a VALUES('a{b}c\"d\\\\e'), (x'00017f80ff');\n"
+        ".dbtotxt\n.dbtotxt extra words\n",
+    )
+    yield Case(
+        "info-dbtotxt-file",
+        ".dbtotxt\n",
+        args=("test.db",),
+        db="CREATE TABLE t(a, b);\nINSERT INTO t VALUES(1, 'x'), (2, 'y');\nCREATE INDEX i ON t(b);",
+    )
+    yield Case(
+        "info-lint",
+        ".lint\n.lint x\n.lint fkey-indexes\n.li fkey\n.lint fkey-indexes -verbose\n"
+        ".lint fkey-indexes -groupbyparent\n.lint f -g -v\n.lint f --bogus\n.lint FKEY\n",
+        args=("test.db",),
+        db=FKEY_SCHEMA,
+    )
+    yield Case(
+        "info-testcase",
+        ".check\n.testcase t1\nSELECT 1;\n.check 1\n.testcase t2\nSELECT 2;\nSELECT x;\n.check 3\n"
+        '.testcase\n.print hi\n.check --glob "h*"\n.testcase t4\n.check <<END\nfoo\nEND\n'
+        ".testcase a b\n.testcase --error-prefix\n.testcase x\nSELECT 12;\n.check --glob --exact 1\n"
+        '.check --glob "#"\n.testcase y\nSELECT -45;\n.check --notglob "#"\n.testcase w\n'
+        'SELECT 1, -23;\n.check --glob "1|#"\n.testcase v\n.print "a  b[x]"\n'
+        '.check --glob "a b[[]x?"\n.testcase e\n.print exact\n.check --exact "exact"\n'
+        ".testcase k\n.print one\n.check --keep one\n.print two\n.check \"one\ntwo\"\nSELECT 'out';\n",
+    )
+    yield Case(
+        "info-imposter",
+        ".imposter\n.imposter a\n.imposter off\n.imposter nosuch x\nCREATE TABLE t(a, b, c);\n"
+        "CREATE INDEX i ON t(b, c+1);\nINSERT INTO t VALUES(1,2,3),(4,5,6);\n.imposter i imp\n"
+        "SELECT * FROM imp;\n.imposter i imp\n.imposter t x\n"
+        "CREATE TABLE w(k PRIMARY KEY, v, u) WITHOUT ROWID;\nINSERT INTO w VALUES(1, 2, 3);\n"
+        ".imposter w wimp\nSELECT * FROM wimp;\nCREATE INDEX wi ON w(u);\n.imposter WI wiimp\n"
+        'SELECT * FROM wiimp;\n.imposter i "a\\"b"\nSELECT * FROM "a""b";\n.schema\n.imposter OFF\n'
+        ".dbinfo\n.dbinfo main\n",
+    )
+    hostile = HOSTILE_SCHEMA.split("CREATE VIEW zopen")[0]
+    yield Case(
+        "info-hostile-names",
+        'INSERT INTO "a""b" VALUES(1);\nINSERT INTO "new\nline" VALUES(\'x\x01y\');\n'
+        '.clone c.db\n.trace stdout\nSELECT * FROM "ctl\x01x";\nSELECT \'a\x02b\' AS "c\nd";\n'
+        '.trace off\n.lint fkey-indexes -v\n.imposter "idx\'q" "imp\nx"\n'
+        '.auth on\nSELECT * FROM [sq\'l];\n.auth off\n.open c.db\n.schema\nSELECT * FROM "a""b";\n',
+        args=("test.db",),
+        db=hostile,
+    )
+    yield Case("info-dbtotxt-hostile", ".dbtotxt\n", args=("test.db",), db=hostile)
+    yield Case(
+        "info-testcase-keeps-hooks-output",
+        '.trace stdout\n.testcase a\nSELECT 1;\n.check "SELECT 1;\n1"\n.trace off\n.log stdout\n'
+        '.testcase b\nSELECT x;\n.check --glob "*no such column*"\n.auth on\n.testcase c\nSELECT 2;\n'
+        '.check --glob "*SELECT NULL*2*"\n',
+    )
+    intck = ".intck\n.intck 1\n.intck 2\n.intck register\n.intck x\n.intck -1\n.intck 0\n.intck 1 2\n"
+    yield Case("info-intck-empty", intck)
+    yield Case(
+        "info-intck",
+        "CREATE TABLE a(x, y);\nINSERT INTO a VALUES(1, 2), (3, 4), (5, NULL);\n"
+        "CREATE INDEX ai ON a(y) WHERE y > 2;\nCREATE INDEX e ON a(x + y);\nCREATE TABLE u(k UNIQUE);\n"
+        "CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT);\nINSERT INTO s DEFAULT VALUES;\n"
+        "CREATE TABLE w(k PRIMARY KEY, v) WITHOUT ROWID;\nINSERT INTO w VALUES(1, 'a'), (2, 'b');\n"
+        "CREATE INDEX wv ON w(v);\nCREATE VIEW v AS SELECT 1;\n" + intck,
+    )
+    damage = (
+        ".imposter i imp\nINSERT INTO imp VALUES('z', 7);\nDELETE FROM imp WHERE b='x';\n.imposter off\n"
+        ".intck\n.intck 1\n"
+    )
+    for kind, table in (("rowid", "t(a, b)"), ("without-rowid", "t(a PRIMARY KEY, b) WITHOUT ROWID")):
+        yield Case(f"info-intck-damaged-index-{kind}",
+                   f"CREATE TABLE {table};\nINSERT INTO t VALUES(1,'x'),(2,'y');\nCREATE INDEX i ON t(b);\n"
+                   + damage)  # fmt: skip
+    yield Case(
+        "info-damaged-file",
+        ".intck\n.sha3sum\n.lint fkey-indexes\n.dbtotxt\n.filectrl data_version\n.clone x.db\n"
+        "SELECT 'alive';\n",
+        args=("d.db",),
+        files={"d.db": _damaged_database()},
+    )
+    yield Case(
+        "info-not-a-database",
+        ".intck\n.sha3sum\n.dbtotxt\n.clone x.db\n.lint fkey-indexes\n.imposter i j\n.vfsname\n",
+        args=("junk.db",),
+        files={"junk.db": "hello, not a database\n" * 50},
+    )
+    yield Case("info-testcase-passing", ".testcase a\nSELECT 1;\n.check 1\n")
+    yield Case("info-testcase-unchecked", ".testcase a\nSELECT 1;\n")
+    yield Case("info-testcase-nonce", ".testcase a\nSELECT 1;\n.nonce x\nSELECT 2;\n")
+    yield Case(
+        "info-system",
+        '.system echo hi\n.sh echo "a b" c\n.system "echo x" y\n.sys exit 3\n.shell\n.system\n'
+        ".shel kill -9 $$\nSELECT 1;\n",
+    )
+    for line in (".clone x.db", ".restore x.db", ".system ls", ".shell ls", ".sys ls", ".c x.db"):
+        yield Case(f"info-safe-refuses-{line[1:].replace(' ', '-')}", f"SELECT 1;\n{line}\nSELECT 2;\n",
+                   args=("-safe",), outputs=("x.db",))  # fmt: skip
+    yield Case(
+        "info-safe-allows",
+        "CREATE TABLE a(x);\n.log x.log\n.log on\nSELECT * FROM nosuch;\n.log off\n.trace t.txt\n"
+        "SELECT 1;\n.trace stdout\nSELECT 2;\n.trace off\n.auth on\nSELECT 3;\nATTACH 'z.db' AS z;\n",
+        args=("-safe",),
+        outputs=("x.log", "t.txt", "z.db"),
+    )
+    commands = [
+        "auth",
+        "binary",
+        "check",
+        "clone",
+        "connection",
+        "crlf",
+        "crnl",
+        "dbconfig",
+        "dbtotxt",
+        "filectrl",
+        "limit",
+        "limits",
+        "lint",
+        "log",
+        "nonce",
+        "progress",
+        "restore",
+        "sha3sum",
+        "shell",
+        "system",
+        "testcase",
+        "trace",
+        "vfsname",
+        "imposter",
+        "intck",
+    ]
+    # (.v is .version; .vf and .vfs are .vfsinfo, whose sizes are the machine's; .p and .s are
+    # .prompt and .scanstats, not among these)
+    abbreviations = {name[:k] for name in commands for k in range(1, len(name) + 1)}
+    prefixes = sorted(abbreviations - {"v", "vf", "vfs", "p", "s"})
+    for prefix in prefixes:
+        yield Case(f"info-prefix-{prefix}", f"SELECT 1;\n.{prefix}\nSELECT 2;\n")
+    helps = [
+        *(name for name in commands if name != "limits"),
+        "vfsinfo",
+        "vfslist",
+        "diskused",
+        "dbinfo",
+        "binary",
+        "vfs",
+        "fkey",
+        "SQLITE_DENY",
+    ]
+    yield Case("info-help", "".join(f".help {name}\n" for name in helps))
+
+
 ALL_CASES = [
     *shell_function_cases(),
     *value_cases(),
@@ -1583,6 +1893,7 @@ ALL_CASES = [
     *import_cases(),
     *plan_command_cases(),
     *cli_option_cases(),
+    *info_command_cases(),
 ]
 
 

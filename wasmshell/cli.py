@@ -560,6 +560,7 @@ def _open(opts: Options) -> Shell:
     opened now, and any other database when first needed; if it cannot be opened then,
     sqlite3's message is written and the shell ends with status 1."""
     from .engine import Limits
+    from .shell import sqlfuncs  # noqa: F401 - sqlite3's SQL functions, on every connection
     from .shell.opening import OpenError, open_session
     from .shell.state import Shell
 
@@ -716,8 +717,10 @@ def _run_stdin(shell: Shell) -> int:
 
 def _finish(shell: Shell, body: Callable[..., int], *args: Any) -> int:
     """Run ``body``, then send pending output, returning 1 if it cannot be written."""
+    from .shell.commands.testcase import test_summary
+
     try:
-        return body(*args)
+        return test_summary(shell, body(*args))  # (.check's count, if it ran)
     except KeyboardInterrupt:
         return 130
     finally:

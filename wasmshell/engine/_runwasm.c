@@ -274,7 +274,26 @@ static PyObject *py_register(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, db, schema, on, tnum), which APSW does not
+ * offer: the sqlite3 shell's .imposter makes a table over an index's b-tree with it. */
+static PyObject *py_imposter(PyObject *self, PyObject *args) {
+    (void)self;
+    unsigned long long pointer;
+    const char *schema;
+    int on, tnum;
+    if (!PyArg_ParseTuple(args, "Ksii:imposter", &pointer, &schema, &on, &tnum)) return NULL;
+    if (sqlite3_api == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+        return NULL;
+    }
+    int rc = sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, (sqlite3 *)(uintptr_t)pointer, schema, on, tnum);
+    return PyLong_FromLong(rc);
+}
+
 static PyMethodDef methods[] = {
+    {"imposter", py_imposter, METH_VARARGS,
+     "imposter(sqlite3_pointer, schema, on, tnum) -> SQLite's result code\n\n"
+     "sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, ...): the next CREATE TABLE is over b-tree tnum."},
     {"loaded", py_loaded, METH_NOARGS, "Whether SQLite's routine table has been received."},
     {"real_text", py_real_text, METH_VARARGS,
      "real_text(value, style=0) -> str, or None before the routine table is received\n\n"

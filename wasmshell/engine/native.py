@@ -67,6 +67,18 @@ def load_extension(connection: apsw.Connection, path: str, entry: str | None = N
         connection.config(option, before)
 
 
+def imposter(connection: apsw.Connection, schema: str, on: int, tnum: int) -> int | None:
+    """SQLite's SQLITE_TESTCTRL_IMPOSTER test control on ``connection`` (on: 0 off, 1 on,
+    2 on and writable): SQLite's result code, or None where the C part is not built."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    if not _runwasm.loaded() and not _load(connection, _runwasm.__file__):
+        return None
+    return _runwasm.imposter(connection.sqlite3pointer(), schema, on, tnum)
+
+
 def wasm_call(
     raw: Any,
     params: list[str],

@@ -83,6 +83,18 @@ if TYPE_CHECKING:
     from .runtime import CompiledModule, Instance, Runtime
 
 
+def _open(path: str, readonly: bool, flags: int | None, vfs: str | None, contents: bytes | None) -> Any:
+    """The APSW connection a Session is made on (see Session)."""
+    if flags is None:
+        flags = (
+            apsw.SQLITE_OPEN_READONLY if readonly else (apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
+        )
+    connection = apsw.Connection(path, flags=flags | apsw.SQLITE_OPEN_URI, vfs=vfs)
+    if contents is not None:
+        connection.deserialize("main", contents)
+    return connection
+
+
 class Session:
     """A SQLite connection plus the Wasm functions registered on it."""
 
@@ -101,23 +113,13 @@ class Session:
         """Open ``path``: read-only, or with SQLite's open ``flags`` (then ``readonly`` is not
         looked at) through the VFS ``vfs``; ``contents``, if given, is the database's image,
         read into memory (sqlite3_deserialize) in place of the file's."""
-        if flags is None:
-            flags = (
-                apsw.SQLITE_OPEN_READONLY
-                if readonly
-                else (apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
-            )
-        flags |= apsw.SQLITE_OPEN_URI
-        self.connection = apsw.Connection(path, flags=flags, vfs=vfs)
-        if contents is not None:
-            self.connection.deserialize("main", contents)
+        self.connection = _open(path, readonly, flags, vfs, contents)
         self.path = path
         self._limits = (limits or Limits()).checked()
         self._interrupted = False
         self.signals: Any = None  # shared with the C time-limit check; made with the runtime
         self._output: list[bytes] = []
-        self._output_size = 0
-        self._output_dropped = 0
+        self._output_size = self._output_dropped = 0
         self._runtime: Runtime | None = None
         # by module, and (module, name) for a function run in fresh instances
         self._instances: dict[CompiledModule | tuple[CompiledModule, str], Instance] = {}

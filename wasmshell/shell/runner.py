@@ -183,7 +183,22 @@ def load_commands() -> list[Command]:
     The runner imports them (they import the registry, never the runner), so
     the registry is complete from the moment a command can run.
     """
-    from .commands import core, data, opening, output, plans, schema, viewers, wasm  # noqa: F401
+    from .commands import (  # noqa: F401
+        checks,
+        connections,
+        core,
+        data,
+        hooks,
+        info,
+        intck,
+        opening,
+        output,
+        plans,
+        schema,
+        testcase,
+        viewers,
+        wasm,
+    )
 
     return all_commands()
 
@@ -226,6 +241,7 @@ def run_command(shell: Shell, line: str) -> int:
     "read FILE",
     "Read input from FILE or command output",
     safe="cannot run .read in safe mode",
+    prefix=3,  # (.r and .re run nothing in sqlite3)
     arguments=("path",),
     files=(".sql",),
 )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from .commands.schema import fake_schema, with_schema_name
+from .state import CONNECTION_SETUP
 
 if TYPE_CHECKING:
     from .state import Shell
@@ -172,3 +173,6 @@ def _temp_filename(suffix: Any) -> str:
 
     ending = _text(suffix) or ""
     return os.path.join(tempfile.gettempdir(), f"temp{os.urandom(8).hex()}.{ending}".rstrip("."))
+
+
+CONNECTION_SETUP.append(register)

@@ -27,6 +27,9 @@ from .watch import Watch
 if TYPE_CHECKING:
     from .safe import SafeMode
 
+# What is done to each connection a shell opens, besides what Shell.open does: filled in
+# by the modules that know (sqlfuncs.py), which the command line imports.
+CONNECTION_SETUP: list[Callable[[Shell, Any], None]] = []
 QUIT = 2  # a dot-command's status when it stops the input being read (.quit, .exit)
 RESTORE_DONE = 7  # Shell.restore_state once nothing is left to do (see _detect_restore)
 _END = object()  # no more rows
@@ -150,6 +153,7 @@ class Shell:
         self.expert: Callable[[Shell, str, int | None], int] | None = None  # .expert: takes the next SQL
         self.watching = False  # the runner's hooks for those run: see watch_changed
         self.dot_running = False  # a dot-command runs (sqlite3 shows no .eqp plan for its SQL)
+        self.tools: Any = None  # what commands/info.py's commands keep (.auth, .trace, .connection ...)
 
     def watch_changed(self) -> None:
         """Note a change of .eqp, .stats, .scanstats or .expert: whether the statement runner
@@ -217,12 +221,13 @@ class Shell:
         # (-unsafe-testing turns both around).
         conn.config(apsw.SQLITE_DBCONFIG_DEFENSIVE, 0 if self.unsafe_testing else 1)
         conn.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1 if self.unsafe_testing else 0)
+        # sqlite3 is built with SQLite's default of 10 attached databases; APSW's SQLite allows 125.
+        conn.limit(apsw.SQLITE_LIMIT_ATTACHED, 10)
         # SQL's load_extension(), as sqlite3 has it (not under -safe); SQLite keeps it from views
         # and triggers, as it does readfile() and writefile().
         conn.enable_load_extension(True)
-        from . import sqlfuncs
-
-        sqlfuncs.register(self, conn)  # sqlite3's own: edit(), shell_putsnl(), strtod() ...
+        for setup in CONNECTION_SETUP:  # sqlite3's own SQL functions (sqlfuncs.py) ...
+            setup(self, conn)
         if self.safe is not None:
             self.safe.guard(self, session)
         return session
@@ -448,7 +453,8 @@ class Shell:
         if self._shows_empty(True):  # each statement's result is shown even without rows
             return False
         once = self.out_count or self.mode_once is not None
-        return not (flags.echo or flags.timer or flags.changes or once or self.safe or self.watching)
+        watched = self.watching or (self.tools is not None and self.tools.watching())  # .eqp, .auth ...
+        return not (flags.echo or flags.timer or flags.changes or once or self.safe or watched)
 
     def _shows_empty(self, has_columns: bool) -> bool:
         """Whether the mode shows a statement that gave no rows: count mode any statement (0);

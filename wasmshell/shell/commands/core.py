@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import apsw
 
@@ -16,8 +15,8 @@ from .registry import command, help_lines, usage_error
 
 @command(
     "help",
-    "help ?PATTERN?",
-    "Show help text for commands matching PATTERN",
+    "help ?-all? ?PATTERN?",
+    "Show help text for PATTERN",
     safe=True,
     arguments=("command",),
 )
@@ -26,9 +25,9 @@ def _help(shell: Shell, args: list[str]) -> int:
     if pattern and pattern.startswith("."):
         pattern = pattern[1:]
     lines = help_lines(pattern)
-    if pattern and not lines:
-        shell.error(f"Nothing matches '{pattern}'")
-        return 1
+    if pattern and not lines:  # not an error, and on stdout, as sqlite3 says it
+        shell.out.write(f"Nothing matches '{args[1]}'\n")
+        return 0
     shell.out.write("".join(line + "\n" for line in lines))
     return 0
 
@@ -89,14 +88,22 @@ def _cd(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("shell", "shell CMD ARGS...", "Run CMD ARGS... in a system shell", aliases=("system",))
-def _shell(shell: Shell, args: list[str]) -> int:
+def _system(shell: Shell, args: list[str]) -> int:
+    """Run the words as one command line of /bin/sh, as C's system() does; a word with a space
+    in it is put in double quotes (only that: sqlite3 escapes nothing)."""
     if len(args) < 2:
-        return usage_error(shell, "shell")
-    cmd = " ".join(f'"{a}"' if " " in a and not a.startswith('"') else a for a in args[1:])
+        shell.error("Usage: .system COMMAND")
+        return 1
+    line = " ".join(f'"{word}"' if " " in word else word for word in args[1:])
     shell.flush()
-    subprocess.run(cmd, shell=True, check=False)
+    status = os.system(line)  # the wait status, which sqlite3 reports as it is
+    if status:
+        shell.error(f"System command returns {status}")
     return 0
+
+
+command("shell", "shell CMD ARGS...", "Run CMD ARGS... in a system shell")(_system)
+command("system", "system CMD ARGS...", "Run CMD ARGS... in a system shell")(_system)
 
 
 @command("timeout", "timeout MS", "Try opening locked tables for MS milliseconds", safe=True)

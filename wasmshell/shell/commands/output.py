@@ -564,8 +564,8 @@ def _print(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-def _flag(name: str, usage: str, help: str) -> None:
-    @command(name, usage, help, safe=True, arguments=("words",), words=SWITCHES)
+def _flag(name: str, usage: str, help: str, prefix: int = 1) -> None:
+    @command(name, usage, help, safe=True, arguments=("words",), words=SWITCHES, prefix=prefix)
     def handler(shell: Shell, args: list[str]) -> int:
         value = _switch(shell, args, name)
         if value is None:
@@ -576,7 +576,7 @@ def _flag(name: str, usage: str, help: str) -> None:
 
 _flag("echo", "echo on|off", "Turn command echo on or off")
 _flag("bail", "bail on|off", "Stop after hitting an error.  Default OFF")
-_flag("changes", "changes on|off", "Show number of rows changed by SQL")
+_flag("changes", "changes on|off", "Show number of rows changed by SQL", prefix=3)  # (.ch: no command)
 
 
 @command("show", "show", "Show the current values for various settings", safe=True)
@@ -665,7 +665,11 @@ def redirect(shell: Shell, args: list[str], once: bool, view: str = "") -> int:
         i += 1
     if keep and target is None and not view:
         return 0
-    target = target or "stdout"
+    return _send_output(shell, target or "stdout", once, view, plain, bom)
+
+
+def _send_output(shell: Shell, target: str, once: bool, view: str, plain: bool, bom: bool) -> int:
+    """Where .output or .once sends output from now on: ``target``, or a viewer's file."""
     shell.reset_output()
     shell.out_count = 2 if once else 0
     if view:
@@ -724,3 +728,13 @@ def _output(shell: Shell, args: list[str]) -> int:
 )
 def _once(shell: Shell, args: list[str]) -> int:
     return redirect(shell, args, once=True)
+
+
+@command("excel", "excel", "Display the output of next command in spreadsheet")
+def _excel(shell: Shell, args: list[str]) -> int:
+    return redirect(shell, args, once=True, view="x")  # see viewers.py
+
+
+@command("www", "www", "Display output of the next command in web browser")
+def _www(shell: Shell, args: list[str]) -> int:
+    return redirect(shell, args, once=True, view="w")

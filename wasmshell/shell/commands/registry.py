@@ -19,6 +19,8 @@ import fnmatch
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+import apsw
+
 if TYPE_CHECKING:
     from ..state import Shell
 
@@ -67,6 +69,12 @@ class Command(NamedTuple):
     repeated: bool = False  # every argument is of the kind of the first
     words: tuple[str, ...] = ()  # the words an argument of kind "words" takes
     files: tuple[str, ...] = ()  # suffixes of the files it most likely wants
+    # Lines .help shows under the command's own when it is the one asked for, as written.
+    details: tuple[str, ...] = ()
+    # A longer text that .help shows instead, when the command is the one asked for.
+    manual: str | None = None
+    hidden: bool = False  # runs, but .help does not list it (sqlite3's undocumented commands)
+    prefix: int = 1  # the shortest abbreviation that runs it (sqlite3 wants 3 letters of some)
 
     def refusal(self, shell: Shell, args: list[str]) -> str | None:
         """Why safe mode refuses ``args`` (sqlite3's message), or None."""
@@ -104,6 +112,10 @@ def command(
     repeated: bool = False,
     words: tuple[str, ...] = (),
     files: tuple[str, ...] = (),
+    details: tuple[str, ...] = (),
+    manual: str | None = None,
+    hidden: bool = False,
+    prefix: int = 1,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as ``.name``, with what completion needs to know.
 
@@ -118,7 +130,23 @@ def command(
         assert not unknown, f".{name}: unknown argument kind {unknown}"
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, usage, help, handler, aliases, safe, options, arguments, repeated, words, files)
+        cmd = Command(
+            name,
+            usage,
+            help,
+            handler,
+            aliases,
+            safe,
+            options,
+            arguments,
+            repeated,
+            words,
+            files,
+            details,
+            manual,
+            hidden,
+            prefix,
+        )
         for n in (name, *aliases):
             REGISTRY[n] = cmd
         return handler
@@ -128,17 +156,30 @@ def command(
 
 # Prefixes that sqlite3 resolves although several commands start with them.
 PREFERRED = {
+    "c": "clone",
     "d": "dump",
     "e": "echo",
+    "f": "filectrl",
     "h": "headers",
     "i": "import",
+    "im": "import",
+    "imp": "import",
+    "impo": "import",
+    "in": "indexes",
+    "l": "load",
     "lo": "load",
     "loa": "load",
     "m": "mode",
     "n": "nullvalue",
     "o": "output",
     "p": "print",
+    "pr": "prompt",
+    "pro": "progress",
+    "sh": "shell",
     "t": "tables",
+    "v": "version",
+    "vf": "vfsinfo",
+    "vfs": "vfsinfo",
     "w": "width",
 }
 
@@ -149,7 +190,7 @@ def find(name: str) -> Command | None:
         return REGISTRY[name]
     if name in PREFERRED:
         return REGISTRY.get(PREFERRED[name])
-    matches = {cmd.name: cmd for n, cmd in REGISTRY.items() if n.startswith(name)}
+    matches = {cmd.name: cmd for n, cmd in REGISTRY.items() if n.startswith(name) and len(name) >= cmd.prefix}
     if len(matches) == 1:
         return next(iter(matches.values()))
     return None
@@ -167,16 +208,40 @@ def all_commands() -> list[Command]:
     return sorted({cmd.name: cmd for cmd in REGISTRY.values()}.values(), key=lambda c: c.name)
 
 
+def help_line(cmd: Command) -> str:
+    """The command's line in .help: usage, then help from the 26th column, as sqlite3 3.54 has
+    them (a usage too long for that gets a line of its own)."""
+    if len(cmd.usage) <= 23:
+        return f".{cmd.usage:<23} {cmd.help}"
+    return f".{cmd.usage}\n{'':24} {cmd.help}"
+
+
 def help_lines(pattern: str | None = None) -> list[str]:
-    """Help text for every command, or those matching ``pattern``, sorted by name."""
-    lines = []
-    for cmd in all_commands():
-        name = cmd.name
-        if pattern and not (
-            name.startswith(pattern) or fnmatch.fnmatch(name, pattern) or pattern in cmd.help
-        ):
-            continue
-        lines.append(
-            f".{cmd.usage:<22} {cmd.help}" if len(cmd.usage) < 22 else f".{cmd.usage}\n{'':23} {cmd.help}"
-        )
-    return lines
+    """What .help shows for ``pattern``, line by line, as sqlite3 3.54's .help chooses it.
+
+    Without a pattern, every listed command's line; with ``-all``, with its details too. Else
+    the commands whose names start with the pattern (a GLOB): one alone is shown with its
+    details (or its manual); if none, the listed commands with the pattern anywhere in their
+    text (LIKE), in full.
+    """
+    listed = [cmd for cmd in all_commands() if not cmd.hidden]
+    if pattern is None:
+        return [help_line(cmd) for cmd in listed]
+    if pattern in ("-a", "-all", "--all"):
+        return [line for cmd in listed for line in (help_line(cmd), *cmd.details)]
+    glob = pattern.removeprefix(".") + "*"
+    hits = [cmd for cmd in listed if fnmatch.fnmatchcase(help_line(cmd)[1:], glob)]
+    if len(hits) == 1:
+        cmd = hits[0]
+        if cmd.manual is not None:
+            return [cmd.manual.rstrip("\n")]
+        return [help_line(cmd), *cmd.details]
+    if hits:
+        return [help_line(cmd) for cmd in hits]
+    like = f"%{pattern}%"
+    return [
+        line
+        for cmd in listed
+        if any(apsw.strlike(like, text) == 0 for text in (help_line(cmd), *cmd.details))
+        for line in (help_line(cmd), *cmd.details)
+    ]

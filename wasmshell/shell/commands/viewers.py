@@ -25,7 +25,6 @@ import time
 from typing import TYPE_CHECKING
 
 from ..state import Redirect, Shell, text_stream
-from .registry import command
 
 if TYPE_CHECKING:
     from ..output.base import OutputSettings
@@ -153,19 +152,3 @@ def finish(shell: Shell) -> None:
     rest of their time first (as sqlite3, which says how long on stdout)."""
     if shell.temp_files is not None:
         shell.temp_files.clear(KEEP_SECONDS, True, shell.stdout)
-
-
-def _view_command(shell: Shell, args: list[str], view: str) -> int:
-    from .output import redirect
-
-    return redirect(shell, args, once=True, view=view)
-
-
-@command("excel", "excel", "Display the output of next command in spreadsheet")
-def _excel(shell: Shell, args: list[str]) -> int:
-    return _view_command(shell, args, "x")
-
-
-@command("www", "www", "Display output of the next command in web browser")
-def _www(shell: Shell, args: list[str]) -> int:
-    return _view_command(shell, args, "w")
