@@ -242,6 +242,19 @@ def assert_arg_message(msg: str, func: str, position: int, *type_names: str):
         assert re.search(re.escape(name), msg, re.IGNORECASE), f"no {name!r} in {msg!r}"
 
 
+# Code for a child process: its own peak resident memory in KiB. VmHWM, not ru_maxrss:
+# Linux keeps a forked child's pre-exec peak (the whole test run's) in ru_maxrss.
+PEAK_KB = """
+def peak_kb():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
+
 def run_python(code: str, *, timeout: float = 60, stdin: bytes | None = None, env_extra=None):
     """Run ``code`` in a fresh interpreter (for things that could crash or hang
     the test process), with ``env_extra`` added to the environment. Returns the

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import make_limits, one, open_session, rows, run_python, run_wasm, wat
+from conftest import PEAK_KB, make_limits, one, open_session, rows, run_python, run_wasm, wat
 
 from wasmshell import Interrupted, ModuleError, TimeLimitExceeded, WasmTrap
 
@@ -98,15 +98,15 @@ def test_bad_output_requests_are_error_codes(session):
 def test_a_flood_of_output_keeps_memory_flat():
     """330 MB of output in one call grew the process by as much."""
     proc = run_python(
-        """
-import resource
+        PEAK_KB
+        + """
 from conftest import open_session, wat
 s = open_session(timeout_ms=60000)
 s.register_module(wat("wasi_flood"), names=["flood"])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 print(s.execute("select flood(5000)").fetchall())  # 320 MiB
 out = s.take_output()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kb()
 print(len(out), (after - before) // 1024)
 """,
         timeout=120,
@@ -174,8 +174,8 @@ def test_a_module_with_too_many_tables_is_refused_for_what_it_is(session):
 def test_table_bombs_keep_memory_flat():
     """table.grow of 100,000,000 funcref elements took 1.5 GB under a 64 MiB memory limit."""
     proc = run_python(
-        """
-import resource
+        PEAK_KB
+        + """
 from conftest import open_session, wat
 from wasmshell import WasmError
 s = open_session()
@@ -185,7 +185,7 @@ for sql in ["select grow(100000000)", "select fill(100000000)", "select grow(200
         s.execute(sql).fetchall()
     except WasmError:
         pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(peak_kb() // 1024)
 """,
         timeout=120,
     )
@@ -197,8 +197,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 # A stream of modules
 
 
-STREAM_OF_MODULES = """
-import resource
+STREAM_OF_MODULES = (
+    PEAK_KB
+    + """
 from conftest import open_session
 s = open_session()
 SQL = (
@@ -215,9 +216,10 @@ assert s.execute(SQL, (0, 1000)).fetchone()[0] == sum(range(1000))
 early = mappings()
 assert s.execute(SQL, (1000, 21000)).fetchone()[0] == sum(range(1000, 21000))
 late = mappings()
-print(early, late, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(early, late, peak_kb() // 1024)
 print(s.execute(SQL, (5, 6)).fetchone()[0])
 """
+)
 
 
 def test_a_new_module_on_every_row_leaves_nothing_behind():

@@ -10,7 +10,7 @@ import threading
 import apsw
 import pytest
 import test_cli
-from conftest import ROOT, SAMPLES, open_session, rows
+from conftest import PEAK_KB, ROOT, SAMPLES, open_session, rows
 
 from wasmshell.engine.dialect import CreateFunction, DropFunction
 from wasmshell.engine.errors import (
@@ -350,16 +350,19 @@ def test_a_looping_table_function_is_stopped_by_interrupt_inside_wasm():
             timer.cancel()
 
 
-MEMORY_SCRIPT = """
-import resource, sys
+MEMORY_SCRIPT = (
+    PEAK_KB
+    + """
+import sys
 from wasmshell import connect
 s = connect()
 s.register_module(open(sys.argv[1]).read())
 n = int(sys.argv[2])
 total, = s.execute("SELECT sum(value) FROM int_range(1, ?, 1)", (n,)).fetchone()
 assert total == n * (n + 1) // 2, total
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(peak_kb())
 """
+)
 
 
 def peak_kib(n: int) -> int:
