@@ -1312,6 +1312,11 @@ def plan_command_cases() -> Iterator[Case]:
     )
 
 
+def help_cases() -> Iterator[Case]:
+    """The usage messages that differ from what .help says of a command."""
+    yield Case("help-usage-words", ".load\n.headers\n.headers on off\n.help headers\n.help quit\n.help eqp\n")
+
+
 def shell_function_cases() -> Iterator[Case]:
     """The SQL functions sqlite3's shell defines: strtod, dtostr, shell_add_schema,
     shell_module_schema, shell_putsnl, usleep, edit (with an editor that does nothing, and one
@@ -1866,6 +1871,7 @@ def info_command_cases() -> Iterator[Case]:
 
 
 ALL_CASES = [
+    *help_cases(),
     *shell_function_cases(),
     *value_cases(),
     *mode_option_cases(),
@@ -2047,3 +2053,22 @@ def test_renderer_same_as_sqlite3(name: str) -> None:
     assert actual.decode("utf-8", "surrogateescape").splitlines(keepends=True) == expected.decode(
         "utf-8", "surrogateescape"
     ).splitlines(keepends=True)
+
+
+# Wasm's commands, which sqlite3 has not: their lines (and a line that continues one) are left
+# out of wasmshell's .help before it is compared with sqlite3's.
+WASM_COMMANDS = (".funcs", ".init_wasm_func_table", ".loadwasm", ".maxrows", ".wasmlimits", ".wat")
+
+
+@pytest.mark.skipif(SQLITE3 is None, reason="no reference shell")
+def test_help_lists_sqlite3s_commands_as_sqlite3_does(tmp_path: Path) -> None:
+    expected, actual = run_both(Case("help", ".help\n"), tmp_path)
+    kept, skipping = [], False
+    for line in actual.stdout.decode().splitlines(keepends=True):
+        if line.startswith("."):
+            skipping = line.split()[0] in WASM_COMMANDS
+        if not skipping:
+            kept.append(line)
+    assert len(kept) < len(actual.stdout.decode().splitlines())  # the Wasm commands are listed
+    assert "".join(kept) == expected.stdout.decode()
+    assert (actual.stderr, actual.status) == (expected.stderr, expected.status)

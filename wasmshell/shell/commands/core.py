@@ -32,7 +32,7 @@ def _help(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("quit", "quit", "Stop interpreting input (in a .read file, just that file)", safe=True)
+@command("quit", "quit", "Stop interpreting input stream, exit if primary.", safe=True)
 def _quit(shell: Shell, args: list[str]) -> int:
     if shell.input_depth <= 1 and shell.quit is None:  # not in a .read file; an exit code stays
         shell.quit = Quit()
@@ -54,14 +54,15 @@ def _exit(shell: Shell, args: list[str]) -> int:
 
 @command(
     "load",
-    "load FILE ?ENTRYPOINT?",
-    "Load a SQLite extension library (a shared library, not Wasm: see .loadwasm)",
+    "load FILE ?ENTRY?",
+    "Load an extension library",  # a shared library; Wasm modules are .loadwasm's
     arguments=("path",),
     files=(".so", ".dylib", ".dll"),
 )
 def _load(shell: Shell, args: list[str]) -> int:
     if len(args) < 2 or not args[1]:
-        return usage_error(shell, "load")
+        shell.error("Usage: .load FILE ?ENTRYPOINT?")  # (sqlite3's words here, not its .help's)
+        return 1
     try:
         shell.session.load_extension(args[1], args[2] if len(args) > 2 else None)
     except apsw.Error as exc:

@@ -513,8 +513,8 @@ def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
 
 @command(
     "headers",
-    "headers off|on|always",
-    "Turn display of headers on or off (always: also for a result without rows)",
+    "headers on|off",
+    "Turn display of headers on or off",
     safe=True,
     arguments=("words",),
     words=(*SWITCHES, "always"),
@@ -522,7 +522,8 @@ def _switch(shell: Shell, args: list[str], name: str) -> bool | None:
 def _headers(shell: Shell, args: list[str]) -> int:
     s = shell.settings
     if len(args) != 2:
-        return usage_error(shell, "headers")
+        shell.error("Usage: .headers off|on|always")  # (what it takes; .help says on|off)
+        return 1
     if args[1] == "always":
         s.titles = modes.TITLES_ALWAYS
     else:
@@ -540,7 +541,9 @@ def _nullvalue(shell: Shell, args: list[str]) -> int:
     return 0
 
 
-@command("separator", "separator COL ?ROW?", "Change the column and row separators", safe=True)
+@command(
+    "separator", "separator COL ?ROW?", "Change the column and row separators", safe=True, hidden=True
+)  # (.separator, .show and .width are not in sqlite3 3.54's .help)
 def _separator(shell: Shell, args: list[str]) -> int:
     rc = 0
     if not 2 <= len(args) <= 3:
@@ -552,7 +555,9 @@ def _separator(shell: Shell, args: list[str]) -> int:
     return rc
 
 
-@command("width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output", safe=True)
+@command(
+    "width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output", safe=True, hidden=True
+)
 def _width(shell: Shell, args: list[str]) -> int:
     shell.settings.widths = [max(-_MAX_WIDTH, min(_MAX_WIDTH, integer_value(arg))) for arg in args[1:]]
     return 0
@@ -579,7 +584,7 @@ _flag("bail", "bail on|off", "Stop after hitting an error.  Default OFF")
 _flag("changes", "changes on|off", "Show number of rows changed by SQL", prefix=3)  # (.ch: no command)
 
 
-@command("show", "show", "Show the current values for various settings", safe=True)
+@command("show", "show", "Show the current values for various settings", safe=True, hidden=True)
 def _show(shell: Shell, args: list[str]) -> int:
     if len(args) != 1:
         return usage_error(shell, "show")

@@ -27,7 +27,8 @@ def _changed(shell: Shell) -> int:
 @command(
     "eqp",
     "eqp on|off|full|...",
-    "Enable or disable automatic EXPLAIN QUERY PLAN (trigger: also the plans of triggers)",
+    "Enable or disable automatic EXPLAIN QUERY PLAN",
+    details=("   Other Modes:", '      trigger               Like "full" but also show trigger bytecode'),
     safe=True,
     arguments=("words",),
     words=("on", "off", "full", "trigger"),
@@ -78,7 +79,7 @@ _STATS_WORDS = {
 @command(
     "stats",
     "stats ?ARG?",
-    "Show stats or turn stats on or off (on, off, stmt, vmstep, xstmt, mem, xmem, io, all, reset, --once)",
+    "Show stats or turn stats on or off",
     safe=True,
     arguments=("words",),
     repeated=True,
@@ -160,7 +161,7 @@ def _timer(shell: Shell, args: list[str]) -> int:
 
 @command(
     "expert",
-    "expert ?--verbose? ?--sample PCT?",
+    "expert",
     "EXPERIMENTAL. Suggest indexes for queries",
     safe=True,  # refused under -safe by the command itself, with sqlite3's message
     options=("--verbose", "--sample PCT"),
