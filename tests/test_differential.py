@@ -1312,6 +1312,19 @@ def plan_command_cases() -> Iterator[Case]:
     )
 
 
+def nonce_cases() -> Iterator[Case]:
+    """-nonce and .nonce: the right nonce lifts safe mode for the next command or SQL only; a
+    wrong one, or none set, ends the shell."""
+    files = {"n.sql": "select 'read';\n"}
+    safe = ("-safe", "-nonce", "abc")
+    yield Case("nonce-lifts-one-command", ".nonce abc\n.read n.sql\n.read n.sql\n", args=safe, files=files)
+    yield Case("nonce-then-sql", ".nonce abc\nselect 5;\n.read n.sql\n", args=safe, files=files)
+    yield Case("nonce-wrong", "select 1;\n.nonce abd\nselect 2;\n", args=safe)
+    yield Case("nonce-none-set", ".nonce abc\nselect 2;\n", args=("-safe",))
+    yield Case("nonce-usage", ".nonce\n.nonce a b\nselect 3;\n", args=safe)
+    yield Case("nonce-without-safe", ".nonce abc\n.read n.sql\n", args=("-nonce", "abc"), files=files)
+
+
 def help_cases() -> Iterator[Case]:
     """The usage messages that differ from what .help says of a command."""
     yield Case("help-usage-words", ".load\n.headers\n.headers on off\n.help headers\n.help quit\n.help eqp\n")
@@ -1871,6 +1884,7 @@ def info_command_cases() -> Iterator[Case]:
 
 
 ALL_CASES = [
+    *nonce_cases(),
     *help_cases(),
     *shell_function_cases(),
     *value_cases(),

@@ -582,6 +582,7 @@ def _open(opts: Options) -> Shell:
     interactive = opts.interactive if opts.interactive is not None else not opts.sql and sys.stdin.isatty()
     shell.flags.interactive = interactive  # for the init file; -interactive may follow
     shell.unsafe_testing = opts.unsafe_testing
+    shell.nonce = opts.nonce
     shell.flags.bail = opts.bail
     if opts.screenwidth:
         from .shell.output import columnar

@@ -221,10 +221,12 @@ def run_command(shell: Shell, line: str) -> int:
     if cmd is None:
         shell.error(f'Error: unknown command or invalid arguments:  "{args[0]}". Enter ".help" for help')
         return 1
-    if shell.safe is not None:
+    if shell.safe is not None and not shell.safe_lifted:
         reason = cmd.refusal(shell, args)
         if reason is not None:
             refuse(shell, reason)
+    if cmd.name != "nonce":
+        shell.safe_lifted = False  # (this command is the one .nonce lifted safe mode for)
     shell.dot_running = True  # until a dot-command ends, its SQL shows no .eqp plan (sqlite3)
     try:
         return cmd.handler(shell, args)

@@ -154,6 +154,8 @@ class Shell:
         self.watching = False  # the runner's hooks for those run: see watch_changed
         self.dot_running = False  # a dot-command runs (sqlite3 shows no .eqp plan for its SQL)
         self.tools: Any = None  # what commands/info.py's commands keep (.auth, .trace, .connection ...)
+        self.nonce: str | None = None  # -nonce: what .nonce must say to lift safe mode
+        self.safe_lifted = False  # .nonce said it: the next command or SQL runs outside safe mode
 
     def watch_changed(self) -> None:
         """Note a change of .eqp, .stats, .scanstats or .expert: whether the statement runner
@@ -279,7 +281,9 @@ class Shell:
         return 1
 
     def after_sql(self) -> None:
-        """A .once redirect ends after the next SQL text, and so do .mode --once's settings."""
+        """A .once redirect ends after the next SQL text, and so do .mode --once's settings and
+        .nonce's lifting of safe mode."""
+        self.safe_lifted = False
         if self.mode_once is not None:
             self.settings, self.mode_once = self.mode_once, None
         if self.out_count:
@@ -334,7 +338,7 @@ class Shell:
             self.show_guest_output()
             if failed:
                 break
-        if self.out_count or self.mode_once is not None:
+        if self.out_count or self.mode_once is not None or self.safe_lifted:
             self.after_sql()
         if flags.timer:
             done = os.times()

@@ -183,10 +183,12 @@ def _nonce(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:
         shell.error("Usage: .nonce NONCE")
         return 1
-    # No nonce can match: wasmshell has no -nonce option to set one. sqlite3 ends at once.
-    shell.error(f'line {shell.lineno}: incorrect nonce: "{args[1]}"')
-    release_capture(shell)
-    raise SafeModeRefusal(1)
+    if shell.nonce is None or args[1] != shell.nonce:  # sqlite3 ends at once
+        shell.error(f'line {shell.lineno}: incorrect nonce: "{args[1]}"')
+        release_capture(shell)
+        raise SafeModeRefusal(1)
+    shell.safe_lifted = True  # for the next command or SQL only (see run_command, after_sql)
+    return 0
 
 
 # -- .vfsinfo, .vfslist, .vfsname -----------------------------------------------------
