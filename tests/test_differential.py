@@ -1312,6 +1312,22 @@ def plan_command_cases() -> Iterator[Case]:
     )
 
 
+def utf16_cases() -> Iterator[Case]:
+    """A UTF-16 database's schema is read as text (SQLite's shell1-4.1)."""
+    for encoding in ("UTF-16le", "UTF-16be"):
+        db = (
+            f"PRAGMA encoding='{encoding}'; CREATE TABLE t1(x); INSERT INTO t1 VALUES(null),(''),(1),(2.25),"
+            '(\'hello\'),(x\'807f\'); CREATE TABLE "t\u00e4 ""q"""("\u00ff" INTEGER PRIMARY KEY, [a\nb]);'
+            ' INSERT INTO "t\u00e4 ""q""" VALUES(5,\'\u65e5\'); CREATE INDEX "i\'x" ON t1(x);'
+            ' CREATE VIEW "v\u00e9" AS SELECT * FROM t1;'
+            " CREATE TRIGGER tr AFTER INSERT ON t1 BEGIN SELECT 1; END;"
+        )
+        script = ".dump\n.dump --preserve-rowids t%\n.schema\n.schema --indent v%\n"
+        script += ".fullschema\n.tables\n.indexes\n"
+        yield Case(f"utf16-database-{encoding}", script, args=("test.db",), db=db)
+    yield Case("testcase-output-ends-it", ".testcase z\nselect 1;\n.output\nselect 2;\n.check 1\n")
+
+
 def nonce_cases() -> Iterator[Case]:
     """-nonce and .nonce: the right nonce lifts safe mode for the next command or SQL only; a
     wrong one, or none set, ends the shell."""
@@ -1884,6 +1900,7 @@ def info_command_cases() -> Iterator[Case]:
 
 
 ALL_CASES = [
+    *utf16_cases(),
     *nonce_cases(),
     *help_cases(),
     *shell_function_cases(),

@@ -40,6 +40,8 @@ from .schema import (
     byte_len,
     comment_text,
     complete_sql,
+    name_value,
+    raw_text,
     schema_line,
     statement_lines,
 )
@@ -143,6 +145,8 @@ def _text_of(value: Any) -> str | None:
     """A value of sqlite_schema read as BLOB, as the C string sqlite3 sees (bytes not UTF-8 kept)."""
     if value is None:
         return None
+    if isinstance(value, str):  # a UTF-16 database's (see schema.raw_text)
+        return c_text(value)
     return c_text(bytes(value).decode("utf-8", "surrogateescape"))
 
 
@@ -153,10 +157,9 @@ def _read_schema(conn: apsw.Connection) -> list[_SchemaObject]:
     for byte instead of failing to decode (CAST is an operator: nothing a
     connection can redefine).
     """
-    query = (
-        "SELECT CAST(name AS BLOB), CAST(type AS BLOB), CAST(sql AS BLOB), CAST(tbl_name AS BLOB)"
-        " FROM sqlite_schema ORDER BY rowid"
-    )
+    raw = raw_text(conn)
+    columns = ", ".join(raw(name) for name in ("name", "type", "sql", "tbl_name"))
+    query = f"SELECT {columns} FROM sqlite_schema ORDER BY rowid"
     return [_SchemaObject(*map(_text_of, row)) for row in conn.execute(query)]
 
 
@@ -181,9 +184,10 @@ class _Column(NamedTuple):
 def _table_info(conn: apsw.Connection, table: str) -> list[_Column]:
     """The columns of ``table`` (sqlite3's ``PRAGMA table_info``); names that are not UTF-8
     come through byte for byte, the table's name is passed as a value, not in the SQL."""
-    query = "SELECT CAST(name AS BLOB), CAST(type AS BLOB), pk FROM pragma_table_info(CAST(? AS TEXT))"
+    raw = raw_text(conn)
+    query = f"SELECT {raw('name')}, {raw('type')}, pk FROM pragma_table_info(CAST(? AS TEXT))"
     try:
-        rows = conn.execute(query, (table.encode("utf-8", "surrogateescape"),)).fetchall()
+        rows = conn.execute(query, (name_value(conn, table),)).fetchall()
     except apsw.Error:
         return []
     return [_Column(str(_text_of(name)), _text_of(kind) or "", pk) for name, kind, pk in rows]
@@ -204,7 +208,7 @@ def _rowid_column(conn: apsw.Connection, table: str, columns: list[_Column]) -> 
     if len(pk) == 1 and pk[0].type.upper() == "INTEGER":
         # An INTEGER PRIMARY KEY is the rowid itself unless it has an index of its own.
         query = "SELECT 1 FROM pragma_index_list(CAST(? AS TEXT)) WHERE origin = 'pk'"
-        if not conn.execute(query, (table.encode("utf-8", "surrogateescape"),)).fetchall():
+        if not conn.execute(query, (name_value(conn, table),)).fetchall():
             return None
     lowered = {c.name.lower() for c in columns}
     for name in ("rowid", "_rowid_", "oid"):

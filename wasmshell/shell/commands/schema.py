@@ -15,7 +15,7 @@ the listing back would take for a command gets ``/**/`` in front
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import apsw
@@ -37,6 +37,23 @@ _SPACE = " \t\n\v\f\r"
 def database_names(conn: apsw.Connection) -> list[str]:
     """The schema names of the attached databases, main first."""
     return [row[1] for row in conn.execute("PRAGMA database_list") if row[1] is not None]
+
+
+def raw_text(conn: apsw.Connection) -> Callable[[str], str]:
+    """How to select a TEXT column of this database so that it reads back exactly: as a BLOB
+    (``CAST(x AS BLOB)``) in a UTF-8 database, where bytes that are not UTF-8 then come through;
+    as it is in a UTF-16 one, where the BLOB would be UTF-16 and SQLite's text is always valid."""
+    if conn.execute("PRAGMA encoding").get == "UTF-8":
+        return lambda expr: f"CAST({expr} AS BLOB)"
+    return lambda expr: expr
+
+
+def name_value(conn: apsw.Connection, name: str) -> str | bytes:
+    """``name`` to bind for ``CAST(? AS TEXT)``: its bytes in a UTF-8 database (so that a name
+    that is not UTF-8 is found), the text in a UTF-16 one (where CAST reads bytes as UTF-16)."""
+    if conn.execute("PRAGMA encoding").get == "UTF-8":
+        return name.encode("utf-8", "surrogateescape")
+    return name
 
 
 def stored_text(value: Any) -> Any:
@@ -284,12 +301,9 @@ _SCHEMA_PREFIXES = ("TABLE", "INDEX", "UNIQUE INDEX", "VIEW", "TRIGGER", "VIRTUA
 def fake_schema(conn: apsw.Connection, schema: str | None, name: str) -> str | None:
     """``name(col1,col2,...)`` for a view or virtual table, or None if it has no columns; each
     ``*/`` written ``**``, so that the text can stand in a comment."""
-    query = "SELECT CAST(name AS BLOB) FROM pragma_table_info(CAST(? AS TEXT), ?)"
+    query = f"SELECT {raw_text(conn)('name')} FROM pragma_table_info(CAST(? AS TEXT), ?)"
     try:
-        columns = [
-            stored_text(c)
-            for (c,) in conn.execute(query, (name.encode("utf-8", "surrogateescape"), schema or "main"))
-        ]
+        columns = [stored_text(c) for (c,) in conn.execute(query, (name_value(conn, name), schema or "main"))]
     except apsw.Error:
         return None
     if not columns:
@@ -362,9 +376,10 @@ def _schema_rows(conn: apsw.Connection, pattern: str | None, nosys: bool) -> lis
     (``like``, ``glob``, ``lower``, ``printf``) is called."""
     limit = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
     rows = []
+    raw = raw_text(conn)
     for number, db in enumerate(database_names(conn), 1):
         query = (
-            "SELECT rowid, CAST(sql AS BLOB), CAST(tbl_name AS BLOB), CAST(name AS BLOB)"
+            f"SELECT rowid, {raw('sql')}, {raw('tbl_name')}, {raw('name')}"
             f" FROM {quote_identifier_always(db)}.sqlite_schema"
         )
         for rowid, sql, tbl_name, name in conn.execute(query):
@@ -478,8 +493,9 @@ def _fullschema_statements(conn: apsw.Connection) -> Iterator[str]:
     """The CREATE statements of main and temp, as .fullschema lists them: no sqlite_ objects, in
     rowid order across both, each with what it leaves open closed."""
     rows = []
+    raw = raw_text(conn)
     for db in ("main", "temp"):
-        query = f"SELECT rowid, type, CAST(name AS BLOB), CAST(sql AS BLOB) FROM {db}.sqlite_schema"
+        query = f"SELECT rowid, type, {raw('name')}, {raw('sql')} FROM {db}.sqlite_schema"
         rows += [
             (rowid, kind, stored_text(name), stored_text(sql))
             for rowid, kind, name, sql in conn.execute(query)
@@ -550,8 +566,9 @@ def _table_names(conn: apsw.Connection, pattern: str | None) -> list[str]:
     .tables query selects and sorts them; matched here, not with SQL's LIKE (see _schema_rows)."""
     limit = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
     names = []
+    raw = raw_text(conn)
     for db in database_names(conn):
-        query = f"SELECT type, CAST(name AS BLOB) FROM {quote_identifier_always(db)}.sqlite_schema"
+        query = f"SELECT type, {raw('name')} FROM {quote_identifier_always(db)}.sqlite_schema"
         for kind, name in ((k, stored_text(n)) for k, n in conn.execute(query)):
             if kind not in ("table", "view") or name is None or _is_system_name(name):
                 continue
@@ -628,7 +645,8 @@ def _index_names(conn: apsw.Connection, options: _IndexOptions) -> list[str]:
     """The indexes of every table, ``schema.name`` outside main, as .indexes selects and sorts
     them. SQLite lists them; the names are matched here (no SQL function is called)."""
     query = (
-        "SELECT t.schema, CAST(i.name AS BLOB) FROM pragma_table_list t, pragma_index_list(t.name,t.schema) i"
+        f"SELECT t.schema, {raw_text(conn)('i.name')}"
+        " FROM pragma_table_list t, pragma_index_list(t.name,t.schema) i"
     )
     if options.expressions:
         query += " WHERE" + _EXPRESSION_TEST
