@@ -1325,6 +1325,21 @@ def utf16_cases() -> Iterator[Case]:
         script = ".dump\n.dump --preserve-rowids t%\n.schema\n.schema --indent v%\n"
         script += ".fullschema\n.tables\n.indexes\n"
         yield Case(f"utf16-database-{encoding}", script, args=("test.db",), db=db)
+    # An empty result's column names after the table changed (modeA.sql 910, import01.sql 140)
+    again = "SELECT * FROM t1;\nDROP TABLE IF EXISTS t1;\n"
+    again += "CREATE TABLE t1(ab INT, text_column TEXT, int_col INT);\n"
+    for mode in (".mode psql", ".mode box\n.headers always", ".mode table --titles always", ".mode count"):
+        yield Case(
+            f"empty-result-after-schema-change-{mode}",
+            f"CREATE TABLE t1(a,b,c);\n{mode}\n{again}SELECT * FROM t1;\nALTER TABLE t1 RENAME ab TO x;\n"
+            "SELECT * FROM t1;\n",
+        )
+    yield Case(
+        "empty-result-after-import-recreates",
+        "CREATE TABLE t1(a,b,c);\n.mode psql\nSELECT * FROM t1;\nDROP TABLE t1;\n"
+        ".import -csv h.csv t1\nSELECT * FROM t1 WHERE 0;\nSELECT * FROM t1;\n",
+        files={"h.csv": '"abc","def","xy z"\nThis,is,a\n'},
+    )
     yield Case("testcase-output-ends-it", ".testcase z\nselect 1;\n.output\nselect 2;\n.check 1\n")
 
 

@@ -564,7 +564,9 @@ class Shell:
                 statement,
                 bindings,
                 cursor=self._session_cursor(),
-                can_cache=not batched,
+                # A cached statement learns of a schema change only when stepped, after _trace
+                # took its columns: an empty result would show the columns it had before.
+                can_cache=not batched and not self._describe,
                 dialect=dialect and not batched,  # batched lines passed engine_must_see
             )
             rows = iter(cursor)
