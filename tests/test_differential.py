@@ -1312,8 +1312,53 @@ def plan_command_cases() -> Iterator[Case]:
     )
 
 
-def utf16_cases() -> Iterator[Case]:
-    """A UTF-16 database's schema is read as text (SQLite's shell1-4.1)."""
+def _database_bytes(sql: str) -> bytes:
+    """The bytes of a database file made by running ``sql`` (a case's input file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "made.db"
+        conn = sqlite3.connect(path)
+        conn.executescript(sql)
+        conn.close()
+        return path.read_bytes()
+
+
+def shell_test_cases() -> Iterator[Case]:
+    """What SQLite's own shell tests (test/shell*.test, bench/shell_tests.py) found."""
+    # .testcase / .check, the way SQLite's test/*.sql scripts test the shell
+    table = "create table t(a,b); insert into t values(1,'x'),(22,'yy');\n"
+    yield Case(
+        "testcase-pass-fail",
+        table + ".testcase one\nselect * from t;\n.check <<END\n1|x\n22|yy\nEND\n"
+        ".testcase two\nselect 5;\n.check 6\nselect 'after';\n",
+    )
+    yield Case("testcase-errors-captured", ".testcase e\nselect nosuch;\n.print hi\n.check <<EOF\nhi\nEOF\n")
+    yield Case("testcase-unnamed", "select 0;\n.testcase\nselect 1;\n.check 2\n")
+    script = ".testcase\nselect 1;\n.check 2\n.testcase x\n.check --glob ''\n"
+    yield Case("testcase-in-read-file", ".read t.sql\nselect 'back';\n", files={"t.sql": script})
+    yield Case("testcase-command-line", "", args=(":memory:", ".testcase", "select 3", ".check 4"))
+    yield Case("testcase-keep", ".testcase k\nselect 1;\n.check --keep 1\nselect 2;\n.check <<X\n1\n2\nX\n")
+    for option, pattern in [
+        ("--glob", "a?c"), ("--glob", "[a-c]b*"), ("--glob", "[^x]bc"), ("--glob", "n=#;"),
+        ("--glob", "n=# ;"), ("--glob", "[]]"), ("--notglob", "abc"), ("--notglob", "zz"),
+        ("--exact", "abc"), ("--exact", "'abc\n'"), ("", "' abc '"),
+    ]:  # fmt: skip
+        yield Case(
+            f"check{option}-{pattern}",
+            f".testcase g\n.print abc   n=-42 ;\n.check {option} {pattern}\n.testcase h\nselect ']';\n"
+            f".check {option} {pattern}\n",
+        )
+    for args in ["--glob --exact x", "--glob --glob x", "x y", "--keep", "", "-show x"]:
+        yield Case(f"check-options-{args}", f".testcase o\nselect 1;\n.check {args}\nselect 2;\n")
+    yield Case("check-without-testcase", ".check 1\nselect 'on';\n")
+    yield Case("check-unclosed-here-text", ".testcase u\nselect 1;\n.check <<END\n1\n")
+    yield Case(
+        "testcase-options",
+        ".testcase a b\n.testcase --error-prefix\n.testcase --error-prefix P: p\n"
+        ".mode nosuch\n.check --glob *nosuch*\n.mode nosuch\n",
+    )
+    # A UTF-16 database (shell1-4.1): its schema read as text, not as UTF-16 bytes
     for encoding in ("UTF-16le", "UTF-16be"):
         db = (
             f"PRAGMA encoding='{encoding}'; CREATE TABLE t1(x); INSERT INTO t1 VALUES(null),(''),(1),(2.25),"
@@ -1340,9 +1385,76 @@ def utf16_cases() -> Iterator[Case]:
         ".import -csv h.csv t1\nSELECT * FROM t1 WHERE 0;\nSELECT * FROM t1;\n",
         files={"h.csv": '"abc","def","xy z"\nThis,is,a\n'},
     )
+    # .restore (shell1-3.20.*)
+    source = {"src.db": _database_bytes("CREATE TABLE t(x); INSERT INTO t VALUES(1),('two');")}
+    restore = (
+        "create table a(b);\n.restore\n.restore FOO BAR\n.restore FOO BAR BAD\n.restore src.db\n.tables\n"
+        "select * from t;\nattach ':memory:' as aux;\n.restore aux src.db\nselect * from aux.t;\n"
+        ".restore temp src.db\nselect * from temp.t;\n.restore nosuchdir/x.db\n.res missing.db\n.tables\n"
+    )
+    yield Case("restore", restore, args=("test.db",), files=source, outputs=("missing.db",))
+    one_row = "CREATE TABLE t(x); INSERT INTO t VALUES(1);"
+    bad = {"bad.db": b"not a database" * 100}
+    yield Case(
+        "restore-not-a-database", ".restore bad.db\nselect count(*) from t;\n", ("test.db",), bad, one_row
+    )
+    yield Case("restore-safe", ".restore src.db\nselect 1;\n", args=("-safe",), files=source)
+    yield Case("restore-onto-itself", ".restore test.db\nselect * from t;\n", args=("test.db",), db=one_row)
+    # .lint fkey-indexes (shell6.test)
+    schema = (
+        "CREATE TABLE p1(a PRIMARY KEY, b UNIQUE COLLATE nocase);\n"
+        'CREATE TABLE "P \'q""*[x]"(id INTEGER PRIMARY KEY, k TEXT COLLATE rtrim, UNIQUE(k));\n'
+        "CREATE TABLE nopk(a, b);\nCREATE VIEW pv AS SELECT 1 AS a;\n"
+        'CREATE TABLE c1(x REFERENCES p1, y REFERENCES p1(b), z REFERENCES "P \'q""*[x]"(k));\n'
+        'CREATE TABLE "c \'two"(a, b, q REFERENCES nopk, r REFERENCES missing, s REFERENCES pv(a),'
+        ' t REFERENCES "P \'Q""*[X]", FOREIGN KEY(b, a) REFERENCES p1(a, b));\n'
+        "CREATE TABLE c3(id INTEGER PRIMARY KEY REFERENCES p1, w REFERENCES p1) WITHOUT ROWID;\n"
+        "CREATE INDEX c1y ON c1(y);\n"
+    )
+    for options in ("", " -verbose", " -groupbyparent", " -v -g", " -GROUP --verbose", " x", " -"):
+        yield Case(f"lint-fkey-indexes{options}", schema + f".lint fkey-indexes{options}\nselect 'next';\n")
+    for line in (".lint", ".lint f", ".lint FKEY", ".lint other", ".lint ''", ".lin fkey-indexes -verbose"):
+        yield Case(f"lint-{line}", schema + f"{line}\nselect 'next';\n")
+    yield Case("lint-usage-bail", ".lint\nselect 'on';\n", args=("-bail",))
+    yield Case(
+        "lint-fkey-indexes-apply",
+        "CREATE TABLE p(a PRIMARY KEY);\nCREATE TABLE c(x REFERENCES p, y);\n.once idx.sql\n"
+        ".lint fkey-indexes\n.read idx.sql\n.lint fkey-indexes -verbose\n",
+    )
     yield Case("testcase-output-ends-it", ".testcase z\nselect 1;\n.output\nselect 2;\n.check 1\n")
 
 
+ALL_CASES = [
+    *value_cases(),
+    *mode_option_cases(),
+    *random_real_cases(),
+    *header_cases(),
+    *nullvalue_cases(),
+    *separator_cases(),
+    *width_cases(),
+    *multiline_cases(),
+    *empty_result_cases(),
+    *consecutive_cases(),
+    *random_text_cases(),
+    *invalid_utf8_cases(),
+    *insert_cases(),
+    *corpus_cases(),
+    *input_cases(),
+    *explain_cases(),
+    *error_cases(),
+    *option_cases(),
+    *sql_argument_cases(),
+    *dot_command_cases(),
+    *output_cases(),
+    *read_cases(),
+    *schema_cases(),
+    *import_cases(),
+    *plan_command_cases(),
+    *shell_test_cases(),
+]
+
+
+@pytest.mark.parametrize("case", params(ALL_CASES))
 def nonce_cases() -> Iterator[Case]:
     """-nonce and .nonce: the right nonce lifts safe mode for the next command or SQL only; a
     wrong one, or none set, ends the shell."""
@@ -1915,7 +2027,7 @@ def info_command_cases() -> Iterator[Case]:
 
 
 ALL_CASES = [
-    *utf16_cases(),
+    *shell_test_cases(),
     *nonce_cases(),
     *help_cases(),
     *shell_function_cases(),

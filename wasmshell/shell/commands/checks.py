@@ -305,10 +305,11 @@ def _lint_fkey_indexes(shell: Shell, args: list[str]) -> None:
             ):
                 out.write(f"-- Parent table {parent}\n")
                 previous = parent
+            shown = "(null)" if target is None else target  # as C's printf writes NULL
             if not served:
-                out.write(f"{indent}{create} --> {target}\n")
+                out.write(f"{indent}{create} --> {shown}\n")
             elif verbose:
-                out.write(f"{indent}/* no extra indexes required for {child} -> {target} */\n")
+                out.write(f"{indent}/* no extra indexes required for {child} -> {shown} */\n")
     except apsw.Error as exc:
         shell.error(sqlite_message(exc))
 

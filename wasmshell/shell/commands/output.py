@@ -675,6 +675,9 @@ def redirect(shell: Shell, args: list[str], once: bool, view: str = "") -> int:
 
 def _send_output(shell: Shell, target: str, once: bool, view: str, plain: bool, bom: bool) -> int:
     """Where .output or .once sends output from now on: ``target``, or a viewer's file."""
+    from .testcase import stop_capture
+
+    stop_capture(shell)  # as sqlite3: a .testcase's capture ends, what it kept dropped
     shell.reset_output()
     shell.out_count = 2 if once else 0
     if view:

@@ -42,6 +42,12 @@ def release_capture(shell: Shell) -> None:
     shell.stdout.write(kept)
 
 
+def _source(shell: Shell) -> str:
+    """The input's name as sqlite3 gives it here: ``<cmdline>`` for a command-line argument."""
+    prefix = shell.error_prefix or ""
+    return "<cmdline>" if prefix.startswith("argv[") else shell.input_source
+
+
 def check_glob(pattern: str, text: str) -> bool:
     """Whether ``text`` matches a .check --glob pattern: ``*``, ``?``, ``[...]`` (``^`` to
     negate, ranges), ``#`` for an integer, and white space for any run of white space; white
@@ -162,7 +168,7 @@ def _testcase(shell: Shell, args: list[str]) -> int:
         i += 1
     shell.reset_output()
     start_capture(shell)
-    tools(shell).testcase = name if name is not None else f"{shell.input_source}:{shell.lineno}"
+    tools(shell).testcase = name if name is not None else f"{_source(shell)}:{shell.lineno}"
     return 0
 
 
@@ -252,7 +258,7 @@ def _check(shell: Shell, args: list[str]) -> int:
         stderr = state.uncaptured[1] if state.uncaptured is not None else shell.stderr
         shell.out.flush()
         stderr.write(
-            f"{shell.input_source}:{line}: .check failed for testcase {state.testcase}\n"
+            f"{_source(shell)}:{line}: .check failed for testcase {state.testcase}\n"
             f"Expected: [{pattern}]\nGot:      [{got}]\n"
         )
         stderr.flush()
