@@ -1424,7 +1424,25 @@ def shell_test_cases() -> Iterator[Case]:
     yield Case("testcase-output-ends-it", ".testcase z\nselect 1;\n.output\nselect 2;\n.check 1\n")
 
 
+def selftest_cases() -> Iterator[Case]:
+    """.selftest: the default checks, --init's table (hashes of the schema and of tables with
+    odd names), checks that fail, error, or name an unknown operation, an empty table."""
+    script = (
+        'create table t(a, "b c"); insert into t values (1, 2.5), (null, \'x\');\ncreate table "q""t"(z);\n'
+        ".selftest\n.selftest --init\n.selftest\n.selftest -v\nselect * from selftest;\n"
+        "insert into selftest values"
+        " (1000, 'run', 'select 1, null, 2.5 union all select 2, 3, 4', '1,,2.5|2,3,4'),"
+        " (1010, 'run', 'select nosuch', ''), (1020, 'bogus', 'x', 'y'), (1030, 'run', 'select 5', '6');\n"
+        ".selftest\n.selftest --bad\n.selftest --init\nselect count(*) from selftest;\n"
+        "delete from selftest;\n"
+        ".selftest\n.selftest -v -v\n"
+    )
+    yield Case("selftest", script)
+    yield Case("selftest-file", script, args=("test.db",))
+
+
 ALL_CASES = [
+    *selftest_cases(),
     *value_cases(),
     *mode_option_cases(),
     *random_real_cases(),

@@ -195,6 +195,7 @@ def load_commands() -> list[Command]:
         output,
         plans,
         schema,
+        selftest,
         testcase,
         viewers,
         wasm,
