@@ -565,8 +565,9 @@ class Shell:
                 bindings,
                 cursor=self._session_cursor(),
                 # A cached statement learns of a schema change only when stepped, after _trace
-                # took its columns: an empty result would show the columns it had before.
-                can_cache=not batched and not self._describe,
+                # took its columns: an empty result would show the columns it had before. (.stats
+                # reads a statement's counters from the cache: then it stays cached.)
+                can_cache=not batched and (not self._describe or self.watching),
                 dialect=dialect and not batched,  # batched lines passed engine_must_see
             )
             rows = iter(cursor)

@@ -30,7 +30,14 @@ _TABLE = (
 )
 
 
-@command("selftest", "selftest ?OPTIONS?", "Run tests defined in the SELFTEST table", prefix=4, hidden=True)
+@command(
+    "selftest",
+    "selftest ?OPTIONS?",
+    "Run tests defined in the SELFTEST table",
+    safe=True,
+    prefix=4,
+    hidden=True,
+)
 def _selftest(shell: Shell, args: list[str]) -> int:
     init = False
     verbose = 0
