@@ -1085,6 +1085,13 @@ def mode_option_cases() -> Iterator[Case]:
         ".mode html\n.mode\n.headers always\n.show\n.mode insert t1\n.mode\nselect 1;\n",
     )
     yield Case("mode-switch-psql", ".mode\nselect 1 as a;\n", args=("-psql",))
+    # names in CSV in box mode when no separator was ever set (sqlite3's NULL: taken as ",")
+    names = 'select 1 as xyz, 2 as "a,b", 3 as "a|b", 4 as "";\n'
+    yield Case(
+        "mode-titles-csv-unset-separator",
+        f".mode box --titles csv\n{names}.mode tty\n.mode box --titles csv\n{names}"
+        f".mode list --reset\n.mode box --titles csv\n{names}.separator ''\n.mode box --titles csv\n{names}",
+    )
     split = "select value from generate_series(1, 95);\n.mode split --sw 40\nselect value * 1000 from t;\n"
     yield Case(
         "mode-split-many",

@@ -21,7 +21,7 @@ class OutputSettings:
     """
 
     __slots__ = (
-        "align", "auto_width", "blob", "border", "char_limit", "colsep", "escape", "fpfmt",
+        "_colsep", "align", "auto_width", "blob", "border", "char_limit", "colsep_unset", "escape", "fpfmt",
         "headers_set", "ifmt", "line_limit", "maxrows", "mode", "multiinsert", "null", "rowcount",
         "rowsep", "screenwidth", "split", "table", "text", "textjsonb", "title_limit", "title_text",
         "titles", "widths", "wordwrap", "wrap",
@@ -41,6 +41,7 @@ class OutputSettings:
         values come from ``modes.change``."""
         self.mode = "list"
         self.colsep = self.rowsep = self.null = self.table = ""
+        self.colsep_unset = True  # sqlite3's NULL separator: "" to show, "," to CSV's quoting
         self.text = self.title_text = "plain"  # how TEXT and the names are encoded (qrf.py)
         self.blob = "auto"  # how a BLOB is shown; auto: as the TEXT encoding implies
         self.escape = "auto"  # control characters: auto (as ascii), off, ascii, symbol
@@ -55,6 +56,16 @@ class OutputSettings:
         self.wrap = 0  # columnar modes wrap longer values at this width (0: never)
         self.rowcount = self.split = False
         self.fpfmt = self.ifmt = ""  # printf formats of REALs and INTEGERs ("": SQLite's text)
+
+    @property
+    def colsep(self) -> str:
+        """The column separator (.separator, .mode's --colsep, or the mode's own)."""
+        return self._colsep
+
+    @colsep.setter
+    def colsep(self, value: str) -> None:
+        self._colsep = value
+        self.colsep_unset = False
 
     def copy(self) -> OutputSettings:
         """An independent copy (a saved mode, or one .mode --once restores)."""

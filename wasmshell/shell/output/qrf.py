@@ -94,7 +94,7 @@ class ValueStyle:
             blob,
             escape=s.escape,
             null=s.null if null is None else null,
-            colsep=s.colsep,
+            colsep="," if s.colsep_unset else s.colsep,  # (sqlite3's formatter takes NULL as ",")
             literal_reals=literal_reals,
             char_limit=s.char_limit,
             ifmt=s.ifmt,
