@@ -19,6 +19,7 @@ setup(
                 "wasmshell/engine/_rawrows.c",
                 "wasmshell/engine/_bulkinsert.c",
                 "wasmshell/engine/_stmtinfo.c",
+                "wasmshell/engine/_scan.c",
             ],
             depends=["wasmshell/engine/_runwasm.h"],
             optional=True,

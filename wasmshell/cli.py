@@ -420,17 +420,12 @@ def default_init_file() -> str | None:
     ($XDG_CONFIG_HOME/wasmshell, else ~/.config/wasmshell, on every system), else
     ~/.wasmshellrc."""
     home = os.path.expanduser("~")
-    config = os.environ.get("XDG_CONFIG_HOME")
-    if config and not os.path.isabs(config):
-        # platformdirs ignores a relative $XDG_CONFIG_HOME (as the XDG spec says);
-        # wasmshell always took it as it was, and still does.
-        directory = os.path.join(config, "wasmshell")
-    else:
-        # platformdirs' Unix rules, also on macOS, where its default would be ~/Library.
-        # Importing it costs about 7 ms of every start (it imports tempfile).
-        from platformdirs.unix import Unix
-
-        directory = Unix("wasmshell").user_config_dir
+    # The XDG rule (platformdirs' Unix one, here also on macOS, where its default would be
+    # ~/Library), written out: importing platformdirs costs about 7 ms of every start, as much
+    # as a piped script of 5,000 INSERTs. A relative $XDG_CONFIG_HOME, which the spec says to
+    # ignore, wasmshell always took as it was, and still does.
+    config = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.join(home, ".config")
+    directory = os.path.join(config, "wasmshell")
     for candidate in (os.path.join(directory, "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
         if os.path.isfile(candidate):
             return candidate
@@ -482,7 +477,7 @@ def run(opts: Options) -> int:
         return int(exc.code or 0)
     finally:
         watcher.close()
-        if shells:
+        if shells and shells[0].temp_files is not None:  # files an .excel or .www left
             from .shell.commands.viewers import finish
 
             finish(shells[0])
@@ -718,10 +713,13 @@ def _run_stdin(shell: Shell) -> int:
 
 def _finish(shell: Shell, body: Callable[..., int], *args: Any) -> int:
     """Run ``body``, then send pending output, returning 1 if it cannot be written."""
-    from .shell.commands.testcase import test_summary
-
     try:
-        return test_summary(shell, body(*args))  # (.check's count, if it ran)
+        status = body(*args)
+        if shell.tools is None:  # no .testcase or .check ran
+            return status
+        from .shell.commands.testcase import test_summary
+
+        return test_summary(shell, status)  # (.check's count, if it ran)
     except KeyboardInterrupt:
         return 130
     finally:

@@ -39,6 +39,23 @@ _KEYWORDS = {
     "trigger": _TRIGGER,
     "end": _END,
 }
+
+
+class LazyPattern:
+    """A regular expression compiled when first used: compiling the patterns of the modules a
+    start imports costs milliseconds, and most starts use few of them. Its methods are the
+    compiled pattern's (``search``, ``match``, ``finditer``, ``sub``, ...)."""
+
+    def __init__(self, pattern: Any, flags: int = 0) -> None:
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = re.compile(*self._source)
+        for method in ("search", "match", "fullmatch", "finditer", "findall", "sub", "split"):
+            setattr(self, method, getattr(compiled, method))  # found directly from now on
+        return getattr(compiled, name)
+
+
 # SQLite's identifier characters: ASCII letters, digits, _ and $, and any byte >= 0x80,
 # written as a negated class (``[^...]``): a class with a range up to U+10FFFF takes
 # re.compile some milliseconds each time it appears, and this module is imported at start-up.
@@ -215,10 +232,10 @@ _KINDS = (  # in the order they are tried
     ("param", rf"\?[0-9]*|[:@$#](?:(?:[{_IDCHAR}]|::)+(?:\([^)\s]*\))?|\([^)\s]*\))"),
     ("op", r"\|\||->>|->|<<|>>|<=|>=|==|!=|<>|."),
 )
-_LEXEME = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS), re.DOTALL)
+_LEXEME = LazyPattern("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS), re.DOTALL)
 # The same tokens less white space and operators, which never hold a parameter:
 # skipping them in the regex engine's own search makes parameter_names twice as fast.
-_PARAMETER_SCAN = re.compile(
+_PARAMETER_SCAN = LazyPattern(
     "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS if kind not in ("space", "op")), re.DOTALL
 )
 # The closing mark of each kind of quote.

@@ -9,6 +9,10 @@
  * run where it is, for the shell's own field reader; a row whose INSERT fails
  * stops it too, after the line, with SQLite's message, for the shell to report
  * as sqlite3 does and go on.
+ *
+ * run_plain: a piped script's statements that print nothing (INSERTs, CREATEs,
+ * ...), prepared and stepped in C in one call, stopping where a statement has
+ * result columns or fails, for the shell to show or report it as sqlite3 does.
  */
 #include "_runwasm.h"
 
@@ -135,5 +139,113 @@ out:
     PyMem_Free(start);
     PyMem_Free(len);
     PyBuffer_Release(&data);
+    return result;
+}
+
+/* The exception a Python function called by the statement raised (a Wasm function that
+ * trapped, say), taken; NULL when there is none, or when it is not an Exception (SystemExit,
+ * KeyboardInterrupt), which is then left set to go on up. */
+static PyObject *take_exception(int *fatal) {
+    *fatal = 0;
+    if (!PyErr_Occurred()) return NULL;
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (!PyErr_GivenExceptionMatches(type, PyExc_Exception)) {
+        PyErr_Restore(type, value, traceback);
+        *fatal = 1;
+        return NULL;
+    }
+    if (traceback != NULL) PyException_SetTraceback(value, traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+}
+
+/* run_plain(sqlite3_pointer, sql) -> (done, outcome, code, error, offset)
+ * Prepare and run the statements of sql (UTF-8) one after the other, as sqlite3_exec would,
+ * while they give no result columns. done is how many ran to their end; outcome says why it
+ * stopped: RUN_ALL (no statement left), RUN_ROWS (the next statement has result columns: it was
+ * not stepped, the caller runs it), RUN_PARSE or RUN_STEP (the next statement failed to prepare,
+ * or while running: code is SQLite's extended result code, error its message or the exception a
+ * Python function it called raised, offset the error's byte offset in that statement's text, or
+ * -1). The GIL is released while SQLite works, so Ctrl-C's watcher can interrupt it. */
+enum { RUN_ALL, RUN_ROWS, RUN_PARSE, RUN_STEP };
+
+PyObject *py_run_plain(PyObject *module, PyObject *args) {
+    (void)module;
+    unsigned long long pointer;
+    Py_buffer sql;
+    if (!PyArg_ParseTuple(args, "Ky*:run_plain", &pointer, &sql)) return NULL;
+    if (!PyBytes_Check(PyTuple_GET_ITEM(args, 1)) || memchr(sql.buf, 0, (size_t)sql.len) != NULL) {
+        PyBuffer_Release(&sql);
+        PyErr_SetString(PyExc_ValueError, "run_plain: the SQL must be bytes without NUL");
+        return NULL;
+    }
+    if (sqlite3_api == NULL) {
+        PyBuffer_Release(&sql);
+        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+        return NULL;
+    }
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    const char *z = sql.buf, *end = z + sql.len;
+    Py_ssize_t done = 0;
+    int outcome = RUN_ALL, code = SQLITE_OK, offset = -1;
+    char *message = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    while (z < end) {
+        while (z < end && (*z == ' ' || *z == '\t' || *z == '\n' || *z == '\r' || *z == '\f' || *z == '\v')) z++;
+        if (z >= end) break;
+        sqlite3_stmt *stmt = NULL;
+        const char *tail = NULL;
+        /* -1: up to the NUL that ends a bytes object (a length would have SQLite copy the
+         * rest of the text at each statement) */
+        int rc = sqlite3_prepare_v2(db, z, -1, &stmt, &tail);
+        if (rc != SQLITE_OK) {
+            outcome = RUN_PARSE;
+            code = sqlite3_extended_errcode(db);
+            message = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+            offset = sqlite3_error_offset(db);
+            break;
+        }
+        if (stmt == NULL) { /* only comments were left */
+            z = tail;
+            continue;
+        }
+        if (sqlite3_column_count(stmt) > 0) {
+            sqlite3_finalize(stmt);
+            outcome = RUN_ROWS;
+            break;
+        }
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        }
+        if (rc != SQLITE_DONE) {
+            outcome = RUN_STEP;
+            code = sqlite3_extended_errcode(db);
+            message = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+            sqlite3_finalize(stmt);
+            break;
+        }
+        sqlite3_finalize(stmt);
+        done++;
+        z = tail;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&sql);
+    int fatal;
+    PyObject *raised = take_exception(&fatal);
+    if (fatal) {
+        sqlite3_free(message);
+        return NULL;
+    }
+    PyObject *result;
+    if (raised != NULL) {
+        result = Py_BuildValue("(niiNi)", done, outcome, code, raised, offset);
+    } else if (message != NULL) {
+        result = Py_BuildValue("(niisi)", done, outcome, code, message, offset);
+    } else {
+        result = Py_BuildValue("(niiOi)", done, outcome, code, Py_None, offset);
+    }
+    sqlite3_free(message);
     return result;
 }

@@ -24,6 +24,12 @@ PyObject *py_raw_rows(PyObject *module, PyObject *args);
 /* insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol), in _bulkinsert.c */
 PyObject *py_insert_lines(PyObject *module, PyObject *args);
 
+/* run_plain(sqlite3_pointer, sql), in _bulkinsert.c */
+PyObject *py_run_plain(PyObject *module, PyObject *args);
+
+/* word_starts(data, stems), in _scan.c */
+PyObject *py_word_starts(PyObject *module, PyObject *args);
+
 /* stmt_status(sqlite3_pointer, sql, reset), in _stmtinfo.c */
 PyObject *py_stmt_status(PyObject *module, PyObject *args);
 

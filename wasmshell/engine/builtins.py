@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apsw
 
@@ -127,6 +127,25 @@ def _beginnings(stems: tuple[bytes, ...]) -> re.Pattern[bytes]:
     return re.compile(b"|".join(re.escape(stem) for stem in (*stems, b"_list")))
 
 
+def _mentions_stem(data: bytes, stems: tuple[bytes, ...]) -> bool:
+    """Whether a word of ``data`` may begin with one of ``stems``, or it names a list: in C
+    (only where words begin), else by a regular expression (anywhere)."""
+    if _word_starts is None:
+        return _beginnings(stems).search(data) is not None
+    return b"_list" in data or (bool(stems) and _word_starts(data, stems))
+
+
+def _c_word_starts() -> Any:
+    try:
+        from ._runwasm import word_starts
+    except ImportError:
+        return None
+    return word_starts
+
+
+_word_starts = _c_word_starts()
+
+
 class Builtins:
     """A connection's share of ``EXTENSIONS``: those not loaded yet, loaded when named."""
 
@@ -164,8 +183,8 @@ class Builtins:
     def load_mentioned(self, sql: str) -> bool:
         """Load the extensions whose names ``sql`` has as words; True if one was loaded."""
         data = sql.encode("utf-8", "surrogatepass").lower()
-        if _beginnings(tuple(self._stems)).search(data) is None:
-            return False  # the usual case: one search finds no beginning of any word
+        if not _mentions_stem(data, tuple(self._stems)):
+            return False  # the usual case: one pass finds no beginning of any word
         if b"_list" in data and any(word in data for word in _LISTS):
             return self._load(sorted(self.waiting))
         wanted = {

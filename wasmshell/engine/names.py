@@ -15,6 +15,8 @@ import re
 
 import apsw
 
+from ..sqltext import LazyPattern
+
 RUN_WASM = "run_wasm"
 MAX_NAME_BYTES = 255  # sqlite3_create_function refuses longer names
 
@@ -27,7 +29,7 @@ _IDENTIFIER = re.compile(
 )
 # Lines of ASCII identifiers of at most 255 characters (one a line: none has a line end).
 _ASCII_IDENTIFIERS = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,254}(?:\n[A-Za-z_][A-Za-z0-9_$]{0,254})*")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_UNPRINTABLE = LazyPattern(r"[\x00-\x1f\x7f\ud800-\udfff]")
 SHOWN_LENGTH = 60
 
 
@@ -97,13 +99,15 @@ def sqlite_function_names(connection: apsw.Connection) -> set[str]:
     of the application, and the Wasm functions registered on it. The PRAGMA
     reads no database, so it works while the file is locked.
     """
-    return {fold(str(row[0])) for row in connection.execute("PRAGMA function_list")}
+    # (not kept in the statement cache: its program holds a row per function, in lookaside memory
+    # that every later statement would then go without)
+    return {fold(str(row[0])) for row in connection.execute("PRAGMA function_list", can_cache=False)}
 
 
 def sqlite_module_names(connection: apsw.Connection) -> set[str]:
     """The folded names of the virtual table modules ``connection`` has now (``PRAGMA module_list``):
     SQLite's (rtree, fts5, ...), extensions', the application's and this session's table functions."""
-    return {fold(str(row[0])) for row in connection.execute("PRAGMA module_list")}
+    return {fold(str(row[0])) for row in connection.execute("PRAGMA module_list", can_cache=False)}
 
 
 @functools.lru_cache(maxsize=256)

@@ -172,6 +172,24 @@ def bulk_inserter(connection: apsw.Connection) -> Callable[..., tuple[int, int, 
     return insert
 
 
+# How run_plain stopped (see _bulkinsert.c).
+RUN_ALL, RUN_ROWS, RUN_PARSE, RUN_STEP = range(4)
+
+
+def plain_runner(connection: apsw.Connection) -> Callable[[bytes], tuple[int, int, int, Any, int]] | None:
+    """``run(sql) -> (done, outcome, code, error, offset)``: SQL's statements run in C while they
+    give no result columns (see _bulkinsert.c); None without the C part."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    if not _runwasm.loaded():
+        return None
+    pointer = connection.sqlite3pointer()
+    run_plain = _runwasm.run_plain
+    return lambda sql: run_plain(pointer, sql)
+
+
 REAL_TEXT, REAL_LITERAL = 0, 1  # "%!.17g" (CAST AS TEXT), "%.16g" (the shell's insert and json modes)
 _FORMATS = {REAL_TEXT: "%!.17g", REAL_LITERAL: "%.16g"}
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from ..sqltext import quote_identifier_always, split_statements
+from ..sqltext import LazyPattern, quote_identifier_always, split_statements
 from . import native, tables
 from .builtins import Builtins, reserved_functions, reserved_tables
 from .catalog import Catalog
@@ -69,9 +69,9 @@ MAX_NOTES = 100
 _WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
 # A statement that may change the schema (read before its words are: most statements do not).
 # Statements that may write a row (a CHECK then runs): before them, a schema changed elsewhere is noticed.
-_WRITES = re.compile(r"(?<![A-Za-z0-9_$])(?:insert|update|replace)(?![A-Za-z0-9_$])", re.IGNORECASE)
+_WRITES = LazyPattern(r"(?<![A-Za-z0-9_$])(?:insert|update|replace)(?![A-Za-z0-9_$])", re.IGNORECASE)
 _NOT_DETERMINISTIC = "non-deterministic functions prohibited"
-_SCHEMA_CHANGE = re.compile(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
+_SCHEMA_CHANGE = LazyPattern(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
 _MISSING_BUILTIN = re.compile(r"\Ano such (?:function|table|module|collation sequence): ")
 _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
 _NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
@@ -99,6 +99,7 @@ class Session:
     """A SQLite connection plus the Wasm functions registered on it."""
 
     native_run_wasm: bool  # run_wasm is the C function of native.py
+    _runner: Any = None  # native.plain_runner, made when first needed (False: none)
 
     def __init__(
         self,
@@ -262,6 +263,22 @@ class Session:
         ``can_cache=False`` keeps one-off statements out of the statement cache;
         ``dialect=False`` promises ``engine_must_see(sql)`` is false.
         """
+        self._before(sql)
+        if cursor is None:
+            cursor = self.connection.cursor()
+        if trace is not None:
+            cursor.exec_trace = trace
+        if dialect and engine_must_see(sql):
+            if may_change_functions(sql):
+                # look at the function table again before the next statement
+                self._maintenance = self._resync = True
+            if holds_function_statement(sql):
+                return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
+        return self._run(cursor, sql, bindings, can_cache)
+
+    def _before(self, sql: str) -> None:
+        """What must be in place before ``sql`` runs: the function table read again, the
+        built-in and stored functions it names registered, a schema change checked."""
         self.interrupted = False
         if self._maintenance or self._unread:
             self._maintain()
@@ -275,17 +292,28 @@ class Session:
             if _WRITES.search(sql) is not None:
                 self._notice_schema_elsewhere()  # a CHECK another connection added
             self.before_schema_change(sql)
-        if cursor is None:
-            cursor = self.connection.cursor()
-        if trace is not None:
-            cursor.exec_trace = trace
-        if dialect and engine_must_see(sql):
-            if may_change_functions(sql):
-                # look at the function table again before the next statement
-                self._maintenance = self._resync = True
-            if holds_function_statement(sql):
-                return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
-        return self._run(cursor, sql, bindings, can_cache)
+
+    def run_plain(self, sql: str) -> tuple[int, int, BaseException | None] | None:
+        """Run ``sql``'s statements in C while they give no result columns, as ``execute`` would
+        (``engine_must_see(sql)`` is false, and nothing is bound). Returns ``(done, outcome,
+        error)``: how many statements ran to their end, why it stopped (``native.RUN_*``) and,
+        for a failure, the error ``execute`` would have raised; None where this cannot be
+        done here (no C part, SQL that is not UTF-8 or holds a NUL): ``execute`` then."""
+        if self._runner is None:
+            self._runner = native.plain_runner(self.connection) or False
+        if self._runner is False:
+            return None
+        try:
+            data = sql.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        if b"\0" in data:
+            return None
+        self._before(sql)
+        done, outcome, code, error, offset = self._runner(data)
+        if isinstance(error, str):
+            error = _sqlite_error(code, error, offset)
+        return done, outcome, error
 
     def _run(self, cursor: apsw.Cursor, sql: str, bindings: Any, can_cache: bool) -> apsw.Cursor:
         """Run ``sql`` on ``cursor``; again after what it missed is registered (a stored function
@@ -1169,6 +1197,13 @@ def _with_note(exc: apsw.SQLError, note: str) -> apsw.SQLError:
         if hasattr(exc, attribute):
             setattr(better, attribute, getattr(exc, attribute))
     return better
+
+
+def _sqlite_error(code: int, message: str, offset: int) -> apsw.Error:
+    """The exception APSW raises for SQLite's error ``code`` (extended) with ``message``."""
+    error = type(apsw.exception_for(code))(message)
+    error.result, error.extendedresult, error.error_offset = code & 0xFF, code, offset
+    return error
 
 
 def _export_for(compiled: CompiledModule, name: str) -> str:

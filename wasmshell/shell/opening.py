@@ -15,11 +15,12 @@ that any flag but read-only also means "do not create the file".
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import apsw
+
+from ..sqltext import LazyPattern
 
 if TYPE_CHECKING:
     from ..engine import Session
@@ -180,9 +181,9 @@ def _register_append_vfs() -> None:
 # --- .dbtotxt's hex dump ------------------------------------------------------------------------
 
 # As sqlite3's sscanf formats read them: white space anywhere a space is, numbers with a sign.
-_SIZE_LINE = re.compile(r"\|\s*size\s*([-+]?\d+)\s*pagesize\s*([-+]?\d+)")
-_PAGE_LINE = re.compile(r"\|\s*page\s*([-+]?\d+)\s*offset\s*([-+]?\d+)")
-_DATA_LINE = re.compile(r"\|\s*([-+]?\d+):" + r"\s*([0-9a-fA-F]+)" * 16)
+_SIZE_LINE = LazyPattern(r"\|\s*size\s*([-+]?\d+)\s*pagesize\s*([-+]?\d+)")
+_PAGE_LINE = LazyPattern(r"\|\s*page\s*([-+]?\d+)\s*offset\s*([-+]?\d+)")
+_DATA_LINE = LazyPattern(r"\|\s*([-+]?\d+):" + r"\s*([0-9a-fA-F]+)" * 16)
 _END = "| end "
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from .commands.schema import fake_schema, with_schema_name
 from .state import CONNECTION_SETUP
 
 if TYPE_CHECKING:
@@ -110,6 +109,8 @@ def _add_schema(conn: apsw.Connection, sql: Any, schema: Any, name: Any) -> Any:
     text = _text(sql)
     if text is None:
         return sql
+    from .commands.schema import with_schema_name  # (not needed at every start)
+
     return with_schema_name(conn, text, _text(schema), _text(name))
 
 
@@ -117,6 +118,8 @@ def _module_schema(conn: apsw.Connection, name: Any) -> str | None:
     """shell_module_schema(X): ``/* X(columns) */`` for a table-valued function or eponymous
     virtual table, or NULL."""
     text = _text(name)
+    from .commands.schema import fake_schema
+
     fake = fake_schema(conn, None, text) if text is not None else None
     return None if fake is None else f"/* {fake} */"
 

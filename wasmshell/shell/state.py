@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 import apsw
 
-from ..engine import Interrupted, Limits, Session, connect
+from ..engine import Interrupted, Limits, Session, connect, native
 from ..sqltext import split_statements
 from .output.base import OutputSettings
 from .output.modes import BY_NAME, COUNTED, TITLED
@@ -474,7 +474,7 @@ class Shell:
         style = BY_NAME[s.mode].style if s.mode in BY_NAME else ""
         return (s.headers_always and style in TITLED) or (s.rowcount and style in COUNTED)
 
-    def run_batch(self, items: list[tuple[int, str]]) -> int:
+    def run_batch(self, items: list[tuple[int, str]], query: bool = True) -> int:
         """Run one-statement lines ``(line number, text)`` in one call; return the error count.
 
         A script of many short statements spends most of its time crossing
@@ -482,23 +482,80 @@ class Shell:
         Output and errors are the same as running the lines one by one: a
         failing line is reported and the lines after it still run.
         """
-        errors = self._run_batch(items)
+        errors = self._run_batch(items, query)
         if self.restore_state < RESTORE_DONE:  # a dump being read: has its transaction ended?
             self._detect_restore("")
         return errors
 
-    def _run_batch(self, items: list[tuple[int, str]]) -> int:
+    def _run_batch(self, items: list[tuple[int, str]], query: bool) -> int:
+        """Runs of lines that look like queries (``looks_like_query``; ``query``: one may) go
+        through APSW, their rows shown, the rest through C (``Session.run_plain``), which hands
+        back a statement that has rows."""
         errors = 0
         self._wrote = True
+        if not query:  # the usual script: nothing but statements to run
+            return self._run_plain(items)[0]
+        start = 0
+        while start < len(items):
+            query = looks_like_query(items[start][1])
+            end = start + 1
+            while end < len(items) and looks_like_query(items[end][1]) == query:
+                end += 1
+            run = items[start:end]
+            failed, stopped = self._run_queries(run) if query else self._run_plain(run)
+            errors += failed
+            if stopped:
+                break
+            start = end
+        return errors
+
+    def _run_plain(self, items: list[tuple[int, str]]) -> tuple[int, bool]:
+        """Lines run in C while their statements show nothing; a statement that has rows goes
+        through APSW. Returns the error count and whether to stop (.bail, Ctrl-C)."""
+        errors = 0
+        while items:
+            if self._wrote:  # what was written so far is out before the next statement runs
+                self._wrote = False
+                self.out.flush()
+            ran = self.session.run_plain("\n".join([text for _, text in items]))
+            if ran is None:  # not here (no C part, text that is not UTF-8)
+                failed, stopped = self._run_queries(items)
+                return errors + failed, stopped
+            done, outcome, error = ran
+            self.show_guest_output()
+            if outcome == native.RUN_ALL:
+                return errors, False
+            items = items[done:]
+            if outcome == native.RUN_ROWS:
+                failed, stopped = self._run_queries(items[:1])
+                errors += failed
+                if stopped:
+                    return errors, True
+                items = items[1:]
+                continue
+            prepared = outcome == native.RUN_STEP
+            if error is None or (not prepared and self.session.load_missing(error)):
+                continue  # a name one of sqlite3's built-in extensions has, now loaded: again
+            errors += 1
+            line, statement = items[0]
+            self.report_sql_error(error, prepared, statement, statement, line)
+            if self.flags.bail or self.interrupted:
+                return errors, True
+            items = items[1:]
+        return errors, False
+
+    def _run_queries(self, items: list[tuple[int, str]]) -> tuple[int, bool]:
+        """Lines run through APSW, their rows shown; the error count and whether to stop."""
+        errors = 0
         while items:
             self.running.started = 0
             try:
                 self._run_rows("\n".join(text for _, text in items), batched=True)
                 self.show_guest_output()
-                return errors
+                return errors, False
             except OSError as exc:
                 self.report_output_error(exc)
-                return errors + 1
+                return errors + 1, True
             except _ResumeBatch as resume:
                 self.show_guest_output()
                 items = items[resume.started :]
@@ -512,9 +569,9 @@ class Shell:
                 line, text = items[index]
                 self.report_sql_error(exc, prepared, text, text, line)
                 if self.flags.bail or self.interrupted:
-                    return errors
+                    return errors, True
                 items = items[index + 1 :]
-        return errors
+        return errors, False
 
     def _locate_failure(self, items: list[tuple[int, str]], exc: BaseException) -> tuple[int, bool]:
         """Which statement of a batch failed, and whether it had been prepared.
@@ -566,8 +623,10 @@ class Shell:
                 cursor=self._session_cursor(),
                 # A cached statement learns of a schema change only when stepped, after _trace
                 # took its columns: an empty result would show the columns it had before. (.stats
-                # reads a statement's counters from the cache: then it stays cached.)
-                can_cache=not batched and (not self._describe or self.watching),
+                # reads a statement's counters from the cache: then it stays cached. A PRAGMA such
+                # as function_list is a program of its rows, in lookaside memory a cached one keeps
+                # from every later statement.)
+                can_cache=not batched and (self.watching or not (self._describe or _is_pragma(statement))),
                 dialect=dialect and not batched,  # batched lines passed engine_must_see
             )
             rows = iter(cursor)
@@ -707,6 +766,21 @@ class Shell:
 
 
 # Modes that show a query's names even when it gives no rows, unless .headers said otherwise.
+
+
+# Statements that likely give rows, by their first word (as _rows.c's query_like).
+_QUERY_WORDS = ("select", "values", "with", "pragma", "explain")
+
+
+def looks_like_query(line: str) -> bool:
+    """Whether a line's statement may give rows: its first word, or RETURNING in it. (Only the
+    path a statement takes depends on this, not what it does.)"""
+    line = line.lower()
+    return line.startswith(_QUERY_WORDS) or "returning" in line
+
+
+def _is_pragma(statement: str) -> bool:
+    return statement.lstrip()[:6].lower() == "pragma"
 
 
 def error_code(exc: BaseException) -> int:

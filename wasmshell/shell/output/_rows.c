@@ -403,15 +403,30 @@ static int simple_line(const char *z, Py_ssize_t n) {
     return quote == 0;
 }
 
-/* take_lines(lines, start, lineno) -> (items, end): the simple lines of the list lines from
- * index start on, as (line number, text), numbered after lineno; end is the index of the first
- * line not taken (len(lines) if all were). Lines are as the reader yields them: no "\n". */
+/* Whether a simple line's statement may give rows (state.py's _looks_like_query): it begins
+ * with SELECT, VALUES, WITH, PRAGMA or EXPLAIN, or has RETURNING in it (in any case). */
+static int query_like(const char *z, Py_ssize_t n) {
+    static const char *const words[] = {"select", "values", "with", "pragma", "explain"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t size = strlen(words[w]);
+        if ((size_t)n >= size && strncasecmp(z, words[w], size) == 0) return 1;
+    }
+    for (Py_ssize_t k = 0; k + 9 <= n; k++)
+        if ((z[k] | 0x20) == 'r' && strncasecmp(z + k, "returning", 9) == 0) return 1;
+    return 0;
+}
+
+/* take_lines(lines, start, lineno) -> (items, end, query): the simple lines of the list lines
+ * from index start on, as (line number, text), numbered after lineno; end is the index of the
+ * first line not taken (len(lines) if all were); query whether one of them may give rows (see
+ * query_like). Lines are as the reader yields them: no "\n". */
 static PyObject *take_lines(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *lines;
     Py_ssize_t start, lineno;
     if (!PyArg_ParseTuple(args, "O!nn:take_lines", &PyList_Type, &lines, &start, &lineno)) return NULL;
     Py_ssize_t count = PyList_GET_SIZE(lines), k = start < 0 ? 0 : start;
+    int query = 0;
     PyObject *items = PyList_New(0);
     if (items == NULL) return NULL;
     for (; k < count; k++) {
@@ -422,6 +437,7 @@ static PyObject *take_lines(PyObject *module, PyObject *args) {
         Py_ssize_t end = n;
         if (end && z[end - 1] == '\r') end--;
         if (!simple_line(z, end)) break;
+        query = query || query_like(z, end);
         PyObject *text = end == n ? Py_NewRef(line) : PyUnicode_Substring(line, 0, end);
         PyObject *item = text == NULL ? NULL : Py_BuildValue("(nN)", ++lineno, text);
         if (item == NULL || PyList_Append(items, item) < 0) {
@@ -431,7 +447,7 @@ static PyObject *take_lines(PyObject *module, PyObject *args) {
         }
         Py_DECREF(item);
     }
-    return Py_BuildValue("(Nn)", items, k);
+    return Py_BuildValue("(NnO)", items, k, query ? Py_True : Py_False);
 }
 
 
