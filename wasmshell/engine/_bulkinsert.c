@@ -219,6 +219,13 @@ PyObject *py_run_plain(PyObject *module, PyObject *args) {
         }
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         }
+        /* A Python function the statement called may have raised though the statement ran on
+         * (a hook's exception SQLite cannot see): it fails here, as it would through APSW,
+         * before anything else runs with the exception pending. */
+        Py_BLOCK_THREADS
+        int raised = PyErr_Occurred() != NULL;
+        Py_UNBLOCK_THREADS
+        if (raised && rc == SQLITE_DONE) rc = SQLITE_ERROR;
         if (rc != SQLITE_DONE) {
             outcome = RUN_STEP;
             code = sqlite3_extended_errcode(db);

@@ -274,21 +274,6 @@ static PyObject *py_register(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* sqlite3_db_config(db, SQLITE_DBCONFIG_LOOKASIDE, NULL, size, count), which APSW does not offer:
- * SQLite's result code (SQLITE_BUSY once the connection has lookaside memory in use). */
-static PyObject *py_lookaside(PyObject *self, PyObject *args) {
-    (void)self;
-    unsigned long long pointer;
-    int size, count;
-    if (!PyArg_ParseTuple(args, "Kii:lookaside", &pointer, &size, &count)) return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
-    int rc = sqlite3_db_config((sqlite3 *)(uintptr_t)pointer, SQLITE_DBCONFIG_LOOKASIDE, NULL, size, count);
-    return PyLong_FromLong(rc);
-}
-
 /* sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, db, schema, on, tnum), which APSW does not
  * offer: the sqlite3 shell's .imposter makes a table over an index's b-tree with it. */
 static PyObject *py_imposter(PyObject *self, PyObject *args) {
@@ -309,9 +294,6 @@ static PyMethodDef methods[] = {
     {"imposter", py_imposter, METH_VARARGS,
      "imposter(sqlite3_pointer, schema, on, tnum) -> SQLite's result code\n\n"
      "sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, ...): the next CREATE TABLE is over b-tree tnum."},
-    {"lookaside", py_lookaside, METH_VARARGS,
-     "lookaside(sqlite3_pointer, size, count) -> SQLite's result code\n\n"
-     "sqlite3_db_config(SQLITE_DBCONFIG_LOOKASIDE): the connection's lookaside memory, count slots of size."},
     {"loaded", py_loaded, METH_NOARGS, "Whether SQLite's routine table has been received."},
     {"real_text", py_real_text, METH_VARARGS,
      "real_text(value, style=0) -> str, or None before the routine table is received\n\n"

@@ -600,9 +600,30 @@ class Shell:
             self.report_output_error(exc)
             return 1
         except Exception as exc:
-            self.report_sql_error(exc, self.running.prepared, statement, buffer, startline)
+            prepared = self.running.prepared
+            if prepared and (again := self._fails_to_prepare(statement, exc)) is not None:
+                exc, prepared = again, False
+            self.report_sql_error(exc, prepared, statement, buffer, startline)
             return 1
         return 0
+
+    def _fails_to_prepare(self, statement: str, exc: BaseException) -> BaseException | None:
+        """After ``statement`` failed while running: the error again if it now fails to prepare
+        with the same message, its offset in ``statement``. APSW's statement cache had it
+        prepared before a schema change (a table dropped, an index made), which SQLite then met
+        only when stepping it; sqlite3, which caches nothing, fails to prepare it."""
+        if not isinstance(exc, apsw.SQLError):
+            return None
+        try:
+            self.session.connection.cursor().execute("EXPLAIN " + statement, can_cache=False).fetchall()
+        except apsw.SQLError as again:
+            if str(again) == str(exc):
+                offset = getattr(again, "error_offset", -1)
+                again.error_offset = offset - len("EXPLAIN ") if offset >= len("EXPLAIN ") else -1
+                return again
+        except Exception:  # anything else: the error stands as it was
+            pass
+        return None
 
     def report_output_error(self, exc: OSError) -> None:
         """Output could not be written (a full disk, a closed pipe): say so on stderr."""
@@ -623,10 +644,8 @@ class Shell:
                 cursor=self._session_cursor(),
                 # A cached statement learns of a schema change only when stepped, after _trace
                 # took its columns: an empty result would show the columns it had before. (.stats
-                # reads a statement's counters from the cache: then it stays cached. A PRAGMA such
-                # as function_list is a program of its rows, in lookaside memory a cached one keeps
-                # from every later statement.)
-                can_cache=not batched and (self.watching or not (self._describe or _is_pragma(statement))),
+                # reads a statement's counters from the cache: then it stays cached.)
+                can_cache=not batched and (not self._describe or self.watching),
                 dialect=dialect and not batched,  # batched lines passed engine_must_see
             )
             rows = iter(cursor)
@@ -757,6 +776,8 @@ class Shell:
             except Exception as exc:
                 self.show_guest_output()
                 prepared = self.running.prepared
+                if prepared and (again := self._fails_to_prepare(statement, exc)) is not None:
+                    exc, prepared = again, False
                 kind = getattr(exc, "kind", None) or ("Error" if prepared else "Parse error")
                 where = f" in {ordinal(position)} command line argument" if position else ""
                 self.error(f"{kind}{where}: {describe_error(exc, prepared, statement, sql)}")
@@ -777,10 +798,6 @@ def looks_like_query(line: str) -> bool:
     path a statement takes depends on this, not what it does.)"""
     line = line.lower()
     return line.startswith(_QUERY_WORDS) or "returning" in line
-
-
-def _is_pragma(statement: str) -> bool:
-    return statement.lstrip()[:6].lower() == "pragma"
 
 
 def error_code(exc: BaseException) -> int:

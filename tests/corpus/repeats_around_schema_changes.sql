@@ -1,0 +1,18 @@
+create table t(x);
+select * from t;
+drop table t;
+select * from t;
+create table t(y);
+select * from t;
+create index i on t(y);
+create index i on t(y);
+insert into t values(1);
+alter table t rename to u;
+insert into t values(1);
+select * from u;
+drop index i;
+drop index i;
+create view v as select * from u;
+select * from v;
+drop view v;
+select * from v;
