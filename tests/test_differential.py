@@ -2255,3 +2255,48 @@ def test_help_lists_sqlite3s_commands_as_sqlite3_does(tmp_path: Path) -> None:
     assert len(kept) < len(actual.stdout.decode().splitlines())  # the Wasm commands are listed
     assert "".join(kept) == expected.stdout.decode()
     assert (actual.stderr, actual.status) == (expected.stderr, expected.status)
+
+
+# What .help shows for a pattern: a command's details or manual page, the hidden commands
+# (0), a LIKE over every line (%), prefixes shared by several commands, nothing at all.
+# (wasmshell has no .testctrl yet: see README's comparison.)
+HELP_PATTERNS = [
+    "-all", "0", "%", "_", "1", "show", "SHOW", "Render", "xyz", "s*w", "d", "du", ".dump", "o",
+    "mode", "import", "once", "output", "stats", "dump", "open", "backup", "indexes", "schema",
+    "parameter", "read", "excel", "www", "ww", "selftest", "width", "auth", "eqp", "trace", "check",
+]
+
+
+@pytest.mark.parametrize("pattern", HELP_PATTERNS)
+def test_help_for_a_pattern_as_sqlite3(pattern: str, tmp_path: Path) -> None:
+    expected, actual = run_both(Case("help", f".help {pattern}\n"), tmp_path)
+    kept, skipping = [], False
+    for line in actual.stdout.decode().splitlines(keepends=True):
+        if line.startswith("."):
+            skipping = line.split()[0] in WASM_COMMANDS
+        if not skipping:
+            kept.append(line)
+    reference, skipping = [], False
+    for line in expected.stdout.decode().splitlines(keepends=True):
+        if line.startswith("."):
+            skipping = line.split()[0] == ".testctrl"
+        if not skipping:
+            reference.append(line)
+    assert "".join(kept) == "".join(reference)
+    assert (actual.stderr, actual.status) == (expected.stderr, expected.status)
+
+
+# .prompt's options and prompts, read left to right (its default prompts are wasmshell's own,
+# so no script here shows them).
+PROMPT_SCRIPTS = {
+    "prompt-options-and-prompts": '.prompt x "y"\n.prompt "a" "b" "c"\n.prompt --show\n.prompt "--show"\n',
+    "prompt-after-double-dash": '.prompt "m" "c"\n.prompt -- -q\n.prompt --show\n.prompt a_b 12\n.prompt --show\n',
+    "prompt-refusals": '.prompt "m" "c"\n.prompt --bogus\n.prompt x y\n.prompt\n.prompt abc ABC\n.prompt --show\n',
+    "prompt-colour-options": '.prompt "m> " "c> " --no-color --show --color --show\n',
+}
+
+
+@pytest.mark.parametrize("script", PROMPT_SCRIPTS.values(), ids=PROMPT_SCRIPTS.keys())
+def test_prompt_as_sqlite3(script: str, tmp_path: Path) -> None:
+    expected, actual = run_both(Case("prompt", script), tmp_path)
+    assert actual == expected

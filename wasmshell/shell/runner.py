@@ -246,6 +246,7 @@ def run_command(shell: Shell, line: str) -> int:
     prefix=3,  # (.r and .re run nothing in sqlite3)
     arguments=("path",),
     files=(".sql",),
+    details=('    If FILE begins with "|", it is a command that generates the input.',),
 )
 def _read(shell: Shell, args: list[str]) -> int:
     if len(args) != 2:

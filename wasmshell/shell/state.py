@@ -41,6 +41,9 @@ class Quit(NamedTuple):
     code: int | None = None  # the exit status .exit gave; None: the usual one
 
 
+DEFAULT_PROMPTS = ("wasmshell> ", "   ...> ")  # main, continuation
+
+
 class _ResumeBatch(Exception):
     """A batch stopped after its ``started``-th statement, which was handled: run the rest."""
 
@@ -118,7 +121,7 @@ class Shell:
         self.redirect: Redirect | None = None
         self.redirect_name: str | None = None
         self.out_count = 0  # .once: output goes back to stdout when this reaches 0
-        self.prompts = ("wasmshell> ", "   ...> ")
+        self.prompts = DEFAULT_PROMPTS
         self.mode_set = False  # an explicit mode was chosen (.mode or a switch)
         self.completer: Any = None
         self.running = Running()

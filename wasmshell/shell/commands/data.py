@@ -469,6 +469,15 @@ def dump_database(shell: Shell, opts: DumpOptions) -> int:
     safe=True,
     arguments=("relation",),
     repeated=True,
+    details=(
+        "   Options:",
+        "     --data-only            Output only INSERT statements",
+        "     --newlines             Allow unescaped newline characters in output",
+        '     --nosys                Omit system tables (ex: "sqlite_stat1")',
+        "     --preserve-rowids      Include ROWID values in the output",
+        "   OBJECTS is a LIKE pattern for tables, indexes, triggers or views to dump",
+        "   Additional LIKE patterns can be given in subsequent arguments",
+    ),
 )
 def _dump(shell: Shell, args: list[str]) -> int:
     """Write the database, or the tables matching LIKE patterns, as SQL statements."""
@@ -1338,6 +1347,11 @@ def _backup_to(shell: Shell, args: list[str]) -> int:
     'Backup DB (default "main") to FILE',
     arguments=("database+path", "path"),
     files=DATABASE_FILES,
+    details=(
+        "   Options:",
+        "       --append            Use the appendvfs",
+        "       --async             Write to FILE without journal and fsync()",
+    ),
 )
 def _backup(shell: Shell, args: list[str]) -> int:
     """Write a copy of a database to FILE."""
@@ -1435,6 +1449,14 @@ def _list_parameters(shell: Shell) -> None:
     safe=True,
     arguments=("words",),
     words=("clear", "init", "list", "set", "unset"),
+    details=(
+        "   clear                   Erase all bindings",
+        "   init                    Initialize the TEMP table that holds bindings",
+        "   list                    List the current parameter bindings",
+        "   set PARAMETER VALUE     Given SQL parameter PARAMETER a value of VALUE",
+        "                           PARAMETER should start with one of: $ : @ ?",
+        "   unset PARAMETER         Remove PARAMETER from the binding table",
+    ),
 )
 def _parameter(shell: Shell, args: list[str]) -> int:
     """Set, list, unset or clear the values bound to statements' parameters (:x, @x, $x, ?N)."""

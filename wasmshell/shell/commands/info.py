@@ -166,6 +166,7 @@ def _crlf(shell: Shell, args: list[str]) -> int:
     safe=True,
     prefix=3,
     hidden=True,
+    deprecated=True,
 )
 def _binary(shell: Shell, args: list[str]) -> int:
     shell.error('The ".binary" command is deprecated.')

@@ -95,6 +95,19 @@ def _safety(shell: Shell, args: list[str]) -> str | None:
     options=OPEN_OPTIONS,
     arguments=("path",),
     files=DATABASE_FILES,
+    details=(
+        "     Options:",
+        "        --append        Use appendvfs to append database to the end of FILE",
+        "        --deserialize   Load into memory using sqlite3_deserialize()",
+        '        --hexdb         Load the output of "dbtotxt" as an in-memory db',
+        "        --ifexist       Only open if FILE already exists",
+        "        --maxsize N     Maximum size for --hexdb or --deserialized database",
+        "        --new           Initialize FILE to an empty database",
+        "        --normal        FILE is an ordinary SQLite database",
+        "        --nofollow      Do not follow symbolic links",
+        "        --readonly      Open FILE readonly",
+        "        --zip           FILE is a ZIP archive",
+    ),
 )
 def _open(shell: Shell, args: list[str]) -> int:
     parsed = _arguments(shell, args)

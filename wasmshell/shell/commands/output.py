@@ -8,9 +8,9 @@ from collections.abc import Callable
 from ..output import modes, qrf
 from ..output.base import OutputSettings
 from ..output.values import c_string
-from ..state import Redirect, Shell, text_stream
+from ..state import DEFAULT_PROMPTS, Redirect, Shell, text_stream
 from ..watch import EQP_NAMES, stats_setting
-from .args import boolean_value, integer_value
+from .args import boolean_value, dot_words, integer_value
 from .registry import command, usage_error
 
 # The words .mode takes: every mode's name, the interactive table view's, batch and tty.
@@ -480,14 +480,46 @@ def _tag(shell: Shell, name: str, i: int) -> bool:
 _MAX_SAVED_MODES = 25
 
 
-@command("prompt", "prompt MAIN CONTINUE", "Replace the standard prompts", safe=True)
+@command(
+    "prompt",
+    "prompt MAIN CONTINUE",
+    "Replace the standard prompts",
+    safe=True,
+    options=("--hard-reset", "--no-color", "--color", "--reset", "--show", "--"),
+    details=(
+        "   --hard-reset              Unset SQLITE_PS1/2 and then --reset",
+        "   --no-color                Disable color prompts. Use --color to re-enable",
+        "   --reset                   Revert to default prompts",
+        "   --show                    Show the current prompt strings",
+        "   --                        No more options. Subsequent args are prompts",
+    ),
+)
 def _prompt(shell: Shell, args: list[str]) -> int:
-    if len(args) < 2:
-        return 0  # sqlite3 changes nothing, and says nothing
-    main = args[1]
-    cont = args[2] if len(args) > 2 else shell.prompts[1]
-    shell.prompts = (main, cont)
-    return 0
+    """As sqlite3 3.54: options and prompts from left to right, options acted on as met; the
+    first prompt is the main one, the second the continuation. A bare word of lower-case
+    letters is taken for a mistyped option and refused. (wasmshell reads no SQLITE_PS1/2 and
+    colours no prompt: --hard-reset is --reset, --color and --no-color change nothing.)"""
+    words = dot_words(shell.dot_line[1:])  # (whether each argument was quoted)
+    quoted = [word.quote != "" for word in words] if len(words) == len(args) else [True] * len(args)
+    rc, given, options = 0, 0, True
+    for index, text in enumerate(args[1:], start=1):
+        if options and text.startswith("-"):
+            if text == "--":
+                options = False
+            elif text in ("--reset", "--hard-reset"):
+                shell.prompts = DEFAULT_PROMPTS
+            elif text == "--show":
+                shell.out.write(f"Main prompt:  '{shell.prompts[0]}'\nContinuation: '{shell.prompts[1]}'\n")
+            elif text not in ("--color", "--no-color"):
+                rc = shell.dot_error(index, "unknown option")
+        elif not quoted[index] and text.isascii() and text.isalpha() and text.islower():
+            rc = shell.dot_error(index, "use quotes around the prompt string")
+        elif given < 2:
+            shell.prompts = (text, shell.prompts[1]) if given == 0 else (shell.prompts[0], text)
+            given += 1
+        else:
+            rc = shell.dot_error(index, "extra argument")
+    return rc
 
 
 @command(
@@ -556,7 +588,12 @@ def _separator(shell: Shell, args: list[str]) -> int:
 
 
 @command(
-    "width", "width NUM1 NUM2 ...", "Set minimum column widths for columnar output", safe=True, hidden=True
+    "width",
+    "width NUM1 NUM2 ...",
+    "Set minimum column widths for columnar output",
+    safe=True,
+    hidden=True,
+    details=("     Negative values right-justify",),
 )
 def _width(shell: Shell, args: list[str]) -> int:
     shell.settings.widths = [max(-_MAX_WIDTH, min(_MAX_WIDTH, integer_value(arg))) for arg in args[1:]]
@@ -738,11 +775,21 @@ def _once(shell: Shell, args: list[str]) -> int:
     return redirect(shell, args, once=True)
 
 
-@command("excel", "excel", "Display the output of next command in spreadsheet")
+@command(
+    "excel",
+    "excel",
+    "Display the output of next command in spreadsheet",
+    details=("   --bom                   Put a UTF8 byte-order mark on intermediate file",),
+)
 def _excel(shell: Shell, args: list[str]) -> int:
     return redirect(shell, args, once=True, view="x")  # see viewers.py
 
 
-@command("www", "www", "Display output of the next command in web browser")
+@command(
+    "www",
+    "www",
+    "Display output of the next command in web browser",
+    details=("    --plain                 Show results as text/plain, not as HTML",),
+)
 def _www(shell: Shell, args: list[str]) -> int:
     return redirect(shell, args, once=True, view="w")

@@ -84,6 +84,12 @@ _STATS_WORDS = {
     arguments=("words",),
     repeated=True,
     words=("on", "off", "stmt", "vmstep", "xstmt", "mem", "xmem", "io", "all", "reset", "--once"),
+    details=(
+        "   off                      Turn off automatic stat display",
+        "   on                       Turn on automatic stat display",
+        "   stmt                     Show statement stats",
+        "   vmstep                   Show the virtual machine step count only",
+    ),
 )
 def _stats(shell: Shell, args: list[str]) -> int:
     """Which statistics follow each statement; alone, all of them now (as ``.stats all --once``)."""

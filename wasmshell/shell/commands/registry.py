@@ -73,7 +73,8 @@ class Command(NamedTuple):
     details: tuple[str, ...] = ()
     # A longer text that .help shows instead, when the command is the one asked for.
     manual: str | None = None
-    hidden: bool = False  # runs, but .help does not list it (sqlite3's undocumented commands)
+    hidden: bool = False  # runs, but .help lists it only for "0" (sqlite3's undocumented commands)
+    deprecated: bool = False  # hidden even from .help 0
     prefix: int = 1  # the shortest abbreviation that runs it (sqlite3 wants 3 letters of some)
 
     def refusal(self, shell: Shell, args: list[str]) -> str | None:
@@ -115,6 +116,7 @@ def command(
     details: tuple[str, ...] = (),
     manual: str | None = None,
     hidden: bool = False,
+    deprecated: bool = False,
     prefix: int = 1,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as ``.name``, with what completion needs to know.
@@ -145,6 +147,7 @@ def command(
             details,
             manual,
             hidden,
+            deprecated,
             prefix,
         )
         for n in (name, *aliases):
@@ -208,6 +211,13 @@ def all_commands() -> list[Command]:
     return sorted({cmd.name: cmd for cmd in REGISTRY.values()}.values(), key=lambda c: c.name)
 
 
+def _manual(name: str) -> str | None:
+    """The manual page .help shows for a command of sqlite3 that has one (manuals.py)."""
+    from .manuals import MANUALS
+
+    return MANUALS.get(name)
+
+
 def help_line(cmd: Command) -> str:
     """The command's line in .help: usage, then help from the 26th column, as sqlite3 3.54 has
     them (a usage too long for that gets a line of its own)."""
@@ -219,22 +229,27 @@ def help_line(cmd: Command) -> str:
 def help_lines(pattern: str | None = None) -> list[str]:
     """What .help shows for ``pattern``, line by line, as sqlite3 3.54's .help chooses it.
 
-    Without a pattern, every listed command's line; with ``-all``, with its details too. Else
-    the commands whose names start with the pattern (a GLOB): one alone is shown with its
-    details (or its manual); if none, the listed commands with the pattern anywhere in their
-    text (LIKE), in full.
+    Without a pattern (or with ``-all``), every listed command's line; with ``0``, the
+    hidden commands sqlite3 documents, with their details. Else the listed commands whose
+    names start with the pattern (a GLOB): one alone is shown with its details (or its
+    manual page); if none, the listed commands with the pattern anywhere in their text
+    (LIKE), in full.
     """
     listed = [cmd for cmd in all_commands() if not cmd.hidden]
-    if pattern is None:
+    if pattern is None or pattern in ("-a", "-all", "--all"):
         return [help_line(cmd) for cmd in listed]
-    if pattern in ("-a", "-all", "--all"):
-        return [line for cmd in listed for line in (help_line(cmd), *cmd.details)]
+    if pattern == "0":
+        hidden = [cmd for cmd in all_commands() if cmd.hidden and not cmd.deprecated]
+        return [line for cmd in hidden for line in (help_line(cmd), *cmd.details)]
     glob = pattern.removeprefix(".") + "*"
     hits = [cmd for cmd in listed if fnmatch.fnmatchcase(help_line(cmd)[1:], glob)]
     if len(hits) == 1:
         cmd = hits[0]
-        if cmd.manual is not None:
-            return [cmd.manual.rstrip("\n")]
+        manual = cmd.manual if cmd.manual is not None else _manual(cmd.name)
+        if manual is not None:
+            return [manual.rstrip("\n")]
+        if cmd is listed[-1] and cmd.details:  # sqlite3's loop stops a line short of its table's end
+            return [help_line(cmd), *cmd.details[:-1]]
         return [help_line(cmd), *cmd.details]
     if hits:
         return [help_line(cmd) for cmd in hits]

@@ -454,6 +454,11 @@ def _write_listing(shell: Shell, texts: Iterator[str], end: str) -> None:
     safe=True,
     options=("--indent", "--nosys"),
     arguments=("relation",),
+    details=(
+        "   Options:",
+        "      --indent             Try to pretty-print the schema",
+        '      --nosys              Omit objects whose names start with "sqlite_"',
+    ),
 )
 def _schema(shell: Shell, args: list[str]) -> int:
     """Show the CREATE statements of the objects whose table matches PATTERN."""
@@ -700,6 +705,11 @@ def _index_options(shell: Shell, args: list[str]) -> _IndexOptions | None:
     safe=True,
     options=("-a", "--all", "--expr", "--sys"),
     arguments=("table",),
+    details=(
+        "   -a|--all                Also show system-generated indexes",
+        "   --expr                  Show only expression indexes",
+        "   --sys                   Show only system-generated indexes",
+    ),
 )
 def _indexes(shell: Shell, args: list[str]) -> int:
     """List the indexes whose names hold PATTERN, in columns as sqlite3 does."""

@@ -37,6 +37,11 @@ _TABLE = (
     safe=True,
     prefix=4,
     hidden=True,
+    details=(
+        "    Options:",
+        "       --init               Create a new SELFTEST table",
+        "       -v                   Verbose output",
+    ),
 )
 def _selftest(shell: Shell, args: list[str]) -> int:
     init = False
