@@ -2261,9 +2261,41 @@ def test_help_lists_sqlite3s_commands_as_sqlite3_does(tmp_path: Path) -> None:
 # (0), a LIKE over every line (%), prefixes shared by several commands, nothing at all.
 # (wasmshell has no .testctrl yet: see README's comparison.)
 HELP_PATTERNS = [
-    "-all", "0", "%", "_", "1", "show", "SHOW", "Render", "xyz", "s*w", "d", "du", ".dump", "o",
-    "mode", "import", "once", "output", "stats", "dump", "open", "backup", "indexes", "schema",
-    "parameter", "read", "excel", "www", "ww", "selftest", "width", "auth", "eqp", "trace", "check",
+    "-all",
+    "0",
+    "%",
+    "_",
+    "1",
+    "show",
+    "SHOW",
+    "Render",
+    "xyz",
+    "s*w",
+    "d",
+    "du",
+    ".dump",
+    "o",
+    "mode",
+    "import",
+    "once",
+    "output",
+    "stats",
+    "dump",
+    "open",
+    "backup",
+    "indexes",
+    "schema",
+    "parameter",
+    "read",
+    "excel",
+    "www",
+    "ww",
+    "selftest",
+    "width",
+    "auth",
+    "eqp",
+    "trace",
+    "check",
 ]
 
 
@@ -2290,8 +2322,12 @@ def test_help_for_a_pattern_as_sqlite3(pattern: str, tmp_path: Path) -> None:
 # so no script here shows them).
 PROMPT_SCRIPTS = {
     "prompt-options-and-prompts": '.prompt x "y"\n.prompt "a" "b" "c"\n.prompt --show\n.prompt "--show"\n',
-    "prompt-after-double-dash": '.prompt "m" "c"\n.prompt -- -q\n.prompt --show\n.prompt a_b 12\n.prompt --show\n',
-    "prompt-refusals": '.prompt "m" "c"\n.prompt --bogus\n.prompt x y\n.prompt\n.prompt abc ABC\n.prompt --show\n',
+    "prompt-after-double-dash": (
+        '.prompt "m" "c"\n.prompt -- -q\n.prompt --show\n.prompt a_b 12\n.prompt --show\n'
+    ),
+    "prompt-refusals": (
+        '.prompt "m" "c"\n.prompt --bogus\n.prompt x y\n.prompt\n.prompt abc ABC\n.prompt --show\n'
+    ),
     "prompt-colour-options": '.prompt "m> " "c> " --no-color --show --color --show\n',
 }
 

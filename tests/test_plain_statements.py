@@ -9,7 +9,6 @@ mixed script with sqlite3 in the differential tests.)
 from __future__ import annotations
 
 import re
-import sys
 
 import apsw
 import pytest
@@ -99,7 +98,8 @@ def test_ctrl_c_stops_a_long_plain_statement_and_the_input(tmp_path):
         "insert into t with recursive c(x) as (select 1 union all select x+1 from c) select x from c;"
     )
     script = dict(
-        first=f"create table t(x);\ninsert into t values(1);\nselect 1;\n{long_insert}\ninsert into t values(2);\n",
+        first=f"create table t(x);\ninsert into t values(1);\nselect 1;\n{long_insert}\n"
+        "insert into t values(2);\n",
         marker=b"1\n",
         then="select count(*) from t;\n",
     )

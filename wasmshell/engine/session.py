@@ -252,7 +252,7 @@ class Session:
         *,
         trace: Callable[[apsw.Cursor, str, Any], bool] | None = None,
         cursor: apsw.Cursor | None = None,
-        can_cache: bool = True,
+        can_cache: bool | None = None,
         dialect: bool = True,
     ) -> apsw.Cursor:
         """Run one or several SQL statements; iterate the cursor for rows.
@@ -260,10 +260,15 @@ class Session:
         ``trace`` is called as each statement starts running, after SQLite has
         prepared it: an error before that is a parse error, after it a runtime
         error. ``cursor`` reuses a cursor (with its own trace) instead of making one;
-        ``can_cache=False`` keeps one-off statements out of the statement cache;
+        ``can_cache=False`` keeps one-off statements out of the statement cache, True keeps
+        every statement there (the default keeps all but a PRAGMA);
         ``dialect=False`` promises ``engine_must_see(sql)`` is false.
         """
         self._before(sql)
+        if can_cache is None:
+            # A PRAGMA such as function_list is a program of its rows, in lookaside memory that a
+            # cached one would keep from every later statement (which then prepares 1.6x slower).
+            can_cache = sql.lstrip()[:6].lower() != "pragma"
         if cursor is None:
             cursor = self.connection.cursor()
         if trace is not None:
@@ -319,9 +324,6 @@ class Session:
         """Run ``sql`` on ``cursor``; again after what it missed is registered (a stored function
         or a built-in one that a view names) or a schema refused here is read anew. Each retry
         follows a registration, of which there are few: the bound is a guard."""
-        # A PRAGMA such as function_list is a program of its rows, in lookaside memory that a
-        # cached one would keep from every later statement (which then prepares 1.6x slower).
-        can_cache = can_cache and sql.lstrip()[:6].lower() != "pragma"
         for _retry in range(RETRIES):
             try:
                 return cursor.execute(sql, bindings, can_cache=can_cache)

@@ -637,6 +637,7 @@ class Shell:
         """Execute SQL and write its rows in the current mode, one result set per statement."""
         bindings = None if batched else self._bindings_for(statement)
         self._describe = self._shows_empty(True)  # for _trace: the settings hold for this call
+        watching = self.watching
         renderer = None
         current = 0
         ended = False  # the statement ran to its end (for .stats and .scanstats)
@@ -647,8 +648,8 @@ class Shell:
                 cursor=self._session_cursor(),
                 # A cached statement learns of a schema change only when stepped, after _trace
                 # took its columns: an empty result would show the columns it had before. (.stats
-                # reads a statement's counters from the cache: then it stays cached.)
-                can_cache=not batched and (not self._describe or self.watching),
+                # reads a statement's counters from the cache: then it stays cached, even a PRAGMA.)
+                can_cache=False if batched or (self._describe and not watching) else watching or None,
                 dialect=dialect and not batched,  # batched lines passed engine_must_see
             )
             rows = iter(cursor)
