@@ -54,7 +54,8 @@ ROWS = "with recursive c(x) as (select 1 union all select x + 1 from c where x <
 MOMENTS = {
     "mid-call": ({"spin": SPIN}, "select spin();", 1500),
     "mid-instantiation": ({}, f"select run_wasm('{LONG_START}', 'ok');", 20000),
-    "during output": ({"fib": None}, ROWS.format(n=100_000) + " select x, fib(x % 20) from c;", 5000),
+    # (a million rows: a few seconds, longer than the delays before the signal, on any machine)
+    "during output": ({"fib": None}, ROWS.format(n=1_000_000) + " select x, fib(x % 20) from c;", 5000),
     "during guest output": ({"chatter": CHATTER}, ROWS.format(n=100) + " select chatter(2000) from c;", 5000),
 }
 
