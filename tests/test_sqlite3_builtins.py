@@ -142,17 +142,13 @@ def _names(program: str, pragma: str, tmp_path: Path) -> set[str]:
     return set(out.stdout.decode().split())
 
 
-# What the 3.54 shell has that wasmshell does not: the shell's own helpers (for its .schema, .edit,
-# and its tests) and sqlite_dbpage, which APSW's SQLite is built without.
+# What the 3.54 shell has that wasmshell does not: shell_prompt_test (its prompts' /-escapes,
+# which wasmshell's prompts do not have) and sqlite_dbpage, which APSW's SQLite is built without.
 NOT_HERE = {
-    "function": {
-        "dtostr", "edit", "shell_add_schema", "shell_complete_sql", "shell_escape_crnl",
-        "shell_format_schema", "shell_idquote", "shell_int32", "shell_module_schema",
-        "shell_prompt_test", "shell_putsnl", "shell_temp_filename", "strdup", "strtod", "usleep",
-    },
+    "function": {"shell_prompt_test"},
     "module": {"sqlite_dbpage"},
     "collation": set(),
-}  # fmt: skip
+}
 
 
 @needs_reference

@@ -3,7 +3,9 @@
 ``edit()`` (a value edited in ``$VISUAL``), ``shell_putsnl()`` (a value
 written as a line of output), ``shell_add_schema()`` and
 ``shell_module_schema()`` (what ``.schema`` writes), ``shell_temp_filename()``,
-``usleep()``, and the C library's ``strtod()`` and ``dtostr()`` (for
+``usleep()``, ``shell_complete_sql()`` (what ends a statement left open),
+``shell_format_schema()`` (``.schema --indent``'s layout), ``strdup()`` (a
+value as text), and the C library's ``strtod()`` and ``dtostr()`` (for
 comparing SQLite's own conversions with them). ``edit()`` runs a program:
 safe mode refuses it (safe.PROHIBITED_FUNCTIONS).
 """
@@ -38,6 +40,10 @@ def register(shell: Shell, conn: apsw.Connection) -> None:
     conn.create_scalar_function("edit", _edit, 1)
     conn.create_scalar_function("edit", _edit, 2)
     conn.create_scalar_function("shell_temp_filename", _temp_filename, 1)
+    conn.create_scalar_function("shell_complete_sql", _complete_sql, 1)
+    conn.create_scalar_function("shell_complete_sql", _complete_sql, 2)
+    conn.create_scalar_function("shell_format_schema", _format_schema, 2)
+    conn.create_scalar_function("strdup", _strdup, 1)
 
 
 def _text(value: Any) -> str | None:
@@ -122,6 +128,36 @@ def _module_schema(conn: apsw.Connection, name: Any) -> str | None:
 
     fake = fake_schema(conn, None, text) if text is not None else None
     return None if fake is None else f"/* {fake} */"
+
+
+def _complete_sql(sql: Any, flags: Any = 0) -> str | None:
+    """shell_complete_sql(SQL, ?FLAGS?): SQL with what ends it appended (a string, name or
+    comment closed, parentheses, a trigger's END); FLAGS 1 adds the ``;`` too, 2 returns only
+    what is appended."""
+    text = _text(sql)
+    if text is None:
+        return None
+    from .commands.schema import sql_completion
+
+    bits = _as_int(flags)
+    closing = sql_completion(text, semicolon=bool(bits & 1))
+    return closing if bits & 2 else text + closing
+
+
+def _format_schema(sql: Any, flags: Any) -> str | None:
+    """shell_format_schema(SQL, FLAGS): SQL laid out as ``.schema --indent`` writes it when
+    FLAGS has its bit 1, else as it is."""
+    text = _text(sql)
+    if text is None or not _as_int(flags) & 1:
+        return text
+    from .commands.schema import indented
+
+    return indented(text)
+
+
+def _strdup(value: Any) -> Any:
+    """strdup(X): X as TEXT (a BLOB and NULL as they are), a copy made by SQLite's test code."""
+    return value if value is None or isinstance(value, bytes) else _text(value)
 
 
 def _putsnl(shell: Shell, value: Any) -> Any:
