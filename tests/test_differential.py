@@ -2259,7 +2259,6 @@ def test_help_lists_sqlite3s_commands_as_sqlite3_does(tmp_path: Path) -> None:
 
 # What .help shows for a pattern: a command's details or manual page, the hidden commands
 # (0), a LIKE over every line (%), prefixes shared by several commands, nothing at all.
-# (wasmshell has no .testctrl yet: see README's comparison.)
 HELP_PATTERNS = [
     "-all",
     "0",
@@ -2308,13 +2307,7 @@ def test_help_for_a_pattern_as_sqlite3(pattern: str, tmp_path: Path) -> None:
             skipping = line.split()[0] in WASM_COMMANDS
         if not skipping:
             kept.append(line)
-    reference, skipping = [], False
-    for line in expected.stdout.decode().splitlines(keepends=True):
-        if line.startswith("."):
-            skipping = line.split()[0] == ".testctrl"
-        if not skipping:
-            reference.append(line)
-    assert "".join(kept) == "".join(reference)
+    assert "".join(kept) == expected.stdout.decode()
     assert (actual.stderr, actual.status) == (expected.stderr, expected.status)
 
 
@@ -2335,4 +2328,90 @@ PROMPT_SCRIPTS = {
 @pytest.mark.parametrize("script", PROMPT_SCRIPTS.values(), ids=PROMPT_SCRIPTS.keys())
 def test_prompt_as_sqlite3(script: str, tmp_path: Path) -> None:
     expected, actual = run_both(Case("prompt", script), tmp_path)
+    assert actual == expected
+
+
+# .testctrl: every test control the 3.54 shell offers without -unsafe-testing, its words,
+# numbers (as strtol reads them) and names of optimizations, and statements prepared before
+# and after a control changed how SQLite prepares them.
+TESTCTRL_SCRIPT = """\
+.testctrl byteorder
+.testctrl byteorder 1
+.testctrl extra_schema_checks on
+.testctrl fk_no_action 1
+.testctrl fk_no_action
+.testctrl internal_functions
+.testctrl json_selfcheck 0
+.testctrl json_selfcheck
+.testctrl localtime_fault off
+.testctrl localtime_fault
+.testctrl optimizations 0x3
+.testctrl optimizations -all
+.testctrl optimizations +all
+.testctrl optimizations
+.testctrl optimizations -QueryFlattener
+.testctrl optimizations -flatten +windowfunc
+.testctrl optimizations bogus
+.testctrl optimizations 7
+.testctrl optimizations 0x803
+.testctrl optimizations stat4
+.testctrl optimizations x1
+.testctrl optimizations 1x
+.testctrl optimizations ab1c
+.testctrl optimizations -x1
+.testctrl optimizations --stat4
+.testctrl optimizations -
+.testctrl optimizations 010
+.testctrl optimizations 0X10
+.testctrl optimizations -0x1
+.testctrl optimizations 99999999999
+.testctrl optimizations 0xfff0
+.testctrl optimizations 0xff7
+.testctrl optimizations 0xfff
+.testctrl optimizations 0x3 -stat4 +flatten
+.testctrl optimizations 0
+.testctrl prng_save
+.testctrl prng_save 1
+.testctrl prng_restore
+.testctrl prng_seed 5
+.testctrl prng_seed
+.testctrl prng_seed 5 main
+.testctrl seek_count
+.testctrl sorter_mmap 10
+.testctrl sorter_mmap
+.testctrl --help
+.testctrl -byteorder
+.testctrl b
+.testctrl s
+.testctrl bogus
+.testctrl
+"""
+TESTCTRL_EFFECTS = """\
+select expr_compare(1,1);
+.testctrl internal_functions
+select expr_compare(1,1);
+.testctrl internal_functions
+select expr_compare(1,1);
+.testctrl optimizations -all
+explain query plan select * from (select 1 union select 2);
+.testctrl prng_seed 5
+select random();
+.testctrl prng_save
+select random();
+.testctrl prng_restore
+select random();
+"""
+TESTCTRL_LINES = [line for line in TESTCTRL_SCRIPT.splitlines() if line]
+
+
+@pytest.mark.parametrize("script", [TESTCTRL_SCRIPT, TESTCTRL_EFFECTS], ids=["words", "effects"])
+def test_testctrl_as_sqlite3(script: str, tmp_path: Path) -> None:
+    expected, actual = run_both(Case("testctrl", script), tmp_path)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("line", TESTCTRL_LINES)
+def test_testctrl_status_as_sqlite3(line: str, tmp_path: Path) -> None:
+    """Each line alone: its exit status too (an unknown control leaves it 0, as in sqlite3)."""
+    expected, actual = run_both(Case("testctrl", line + "\n"), tmp_path)
     assert actual == expected

@@ -274,6 +274,83 @@ static PyObject *py_register(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Test controls newer than an older sqlite3.h may have (the values are SQLite's). */
+#ifndef SQLITE_TESTCTRL_FK_NO_ACTION
+#define SQLITE_TESTCTRL_FK_NO_ACTION 7
+#endif
+#ifndef SQLITE_TESTCTRL_JSON_SELFCHECK
+#define SQLITE_TESTCTRL_JSON_SELFCHECK 14
+#endif
+#ifndef SQLITE_TESTCTRL_GETOPT
+#define SQLITE_TESTCTRL_GETOPT 16
+#endif
+#ifndef SQLITE_TESTCTRL_SEEK_COUNT
+#define SQLITE_TESTCTRL_SEEK_COUNT 30
+#endif
+
+/* test_control(sqlite3_pointer, op, value) -> int: the sqlite3_test_control() calls the shell's
+ * .testctrl makes, each with the arguments its operation takes (value where it takes one); the
+ * result is the call's return code, or the number it writes back (GETOPT, JSON_SELFCHECK,
+ * SEEK_COUNT). Any other operation is refused: a wrong argument list is undefined behaviour. */
+static PyObject *py_test_control(PyObject *self, PyObject *args) {
+    (void)self;
+    unsigned long long pointer;
+    int op;
+    long long value;
+    if (!PyArg_ParseTuple(args, "KiL:test_control", &pointer, &op, &value)) return NULL;
+    if (sqlite3_api == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+        return NULL;
+    }
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    long long result;
+    switch (op) {
+    case SQLITE_TESTCTRL_BYTEORDER:
+    case SQLITE_TESTCTRL_PRNG_SAVE:
+    case SQLITE_TESTCTRL_PRNG_RESTORE:
+        result = sqlite3_test_control(op);
+        break;
+    case SQLITE_TESTCTRL_INTERNAL_FUNCTIONS:
+        result = sqlite3_test_control(op, db);
+        break;
+    case SQLITE_TESTCTRL_FK_NO_ACTION:
+    case SQLITE_TESTCTRL_SORTER_MMAP:
+        result = sqlite3_test_control(op, db, (int)value);
+        break;
+    case SQLITE_TESTCTRL_OPTIMIZATIONS:
+        result = sqlite3_test_control(op, db, (unsigned int)value);
+        break;
+    case SQLITE_TESTCTRL_LOCALTIME_FAULT:
+        result = sqlite3_test_control(op, value ? 1 : 0, (void *)0);
+        break;
+    case SQLITE_TESTCTRL_PRNG_SEED:
+        result = sqlite3_test_control(op, (int)value, (sqlite3 *)0);
+        break;
+    case SQLITE_TESTCTRL_GETOPT: {
+        int flags = 0;
+        sqlite3_test_control(op, db, &flags);
+        result = (unsigned int)flags;
+        break;
+    }
+    case SQLITE_TESTCTRL_JSON_SELFCHECK: {
+        int on = (int)value;
+        sqlite3_test_control(op, &on);
+        result = on;
+        break;
+    }
+    case SQLITE_TESTCTRL_SEEK_COUNT: {
+        sqlite3_uint64 seeks = 0;
+        sqlite3_test_control(op, db, &seeks);
+        result = (long long)seeks;
+        break;
+    }
+    default:
+        PyErr_Format(PyExc_ValueError, "test_control: operation %d is not one .testctrl makes", op);
+        return NULL;
+    }
+    return PyLong_FromLongLong(result);
+}
+
 /* sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, db, schema, on, tnum), which APSW does not
  * offer: the sqlite3 shell's .imposter makes a table over an index's b-tree with it. */
 static PyObject *py_imposter(PyObject *self, PyObject *args) {
@@ -294,6 +371,8 @@ static PyMethodDef methods[] = {
     {"imposter", py_imposter, METH_VARARGS,
      "imposter(sqlite3_pointer, schema, on, tnum) -> SQLite's result code\n\n"
      "sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, ...): the next CREATE TABLE is over b-tree tnum."},
+    {"test_control", py_test_control, METH_VARARGS,
+     "test_control(sqlite3_pointer, op, value) -> int: one of the sqlite3_test_control() calls of .testctrl"},
     {"loaded", py_loaded, METH_NOARGS, "Whether SQLite's routine table has been received."},
     {"real_text", py_real_text, METH_VARARGS,
      "real_text(value, style=0) -> str, or None before the routine table is received\n\n"

@@ -79,6 +79,19 @@ def imposter(connection: apsw.Connection, schema: str, on: int, tnum: int) -> in
     return _runwasm.imposter(connection.sqlite3pointer(), schema, on, tnum)
 
 
+def test_control(connection: apsw.Connection, op: int, value: int) -> int | None:
+    """One of the sqlite3_test_control() calls the shell's .testctrl makes (SQLite's operation
+    code, and the one value it takes, if any): its result, or None where the C part is not
+    built (see _runwasm.c's test_control)."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return None
+    if not _runwasm.loaded() and not _load(connection, _runwasm.__file__):
+        return None
+    return _runwasm.test_control(connection.sqlite3pointer(), op, value)
+
+
 def wasm_call(
     raw: Any,
     params: list[str],

@@ -196,6 +196,7 @@ def load_commands() -> list[Command]:
         schema,
         selftest,
         testcase,
+        testctrl,
         viewers,
         wasm,
     )

@@ -122,6 +122,9 @@ class Shell:
         self.redirect_name: str | None = None
         self.out_count = 0  # .once: output goes back to stdout when this reaches 0
         self.prompts = DEFAULT_PROMPTS
+        # False once .testctrl changed how SQLite prepares statements: APSW's cached ones were
+        # prepared before, and would run as they were (sqlite3 caches nothing).
+        self.statement_cache = True
         self.mode_set = False  # an explicit mode was chosen (.mode or a switch)
         self.completer: Any = None
         self.running = Running()
@@ -649,7 +652,9 @@ class Shell:
                 # A cached statement learns of a schema change only when stepped, after _trace
                 # took its columns: an empty result would show the columns it had before. (.stats
                 # reads a statement's counters from the cache: then it stays cached, even a PRAGMA.)
-                can_cache=False if batched or (self._describe and not watching) else watching or None,
+                can_cache=False
+                if batched or (self._describe and not watching) or not self.statement_cache
+                else watching or None,
                 dialect=dialect and not batched,  # batched lines passed engine_must_see
             )
             rows = iter(cursor)
