@@ -128,7 +128,23 @@ def test_a_session_leaves_its_lookaside_memory_to_statements():
 # -- the C pieces that pick the path ----------------------------------------------------------
 
 WORD_BYTES = st.sampled_from(
-    [b"sha3", b"sha", b"s", b"_", b"$", b"x", b"3", b" ", b"\n", b"(", b'"', b".", b"\xc3\xa9"]
+    [
+        b"sha3",
+        b"SHA",
+        b"s",
+        b"_",
+        b"_L",
+        b"$",
+        b"x",
+        b"3",
+        b" ",
+        b"\n",
+        b"(",
+        b'"',
+        b".",
+        b"\xc3\xa9",
+        b"list",
+    ]
 )
 
 
@@ -139,8 +155,11 @@ WORD_BYTES = st.sampled_from(
     st.lists(st.sampled_from([b"sha3", b"s", b"x3", b"\xc3"]), min_size=1, max_size=3, unique=True),
 )
 def test_word_starts_finds_what_a_regex_of_words_finds(data, stems):
-    words = re.findall(rb"[A-Za-z0-9_$\x80-\xff]+", data)
-    assert _word_starts(data, tuple(stems)) == any(w.startswith(s) for w in words for s in stems)
+    """Stems at the start of a word, ASCII letters in any case; "_list" anywhere."""
+    words = re.findall(rb"[A-Za-z0-9_$\x80-\xff]+", data.lower())
+    expected = any(w.startswith(s) for w in words for s in stems)
+    assert _word_starts(data, tuple(stems)) == expected
+    assert _word_starts(data, tuple(stems), (b"_list",)) == (expected or b"_list" in data.lower())
 
 
 SIMPLE_LINES = st.sampled_from(
@@ -167,9 +186,9 @@ SIMPLE_LINES = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(SIMPLE_LINES, min_size=1, max_size=8))
 def test_take_lines_says_a_query_may_be_there_as_looks_like_query_does(lines):
-    items, used, query = c_output().take_lines(lines, 0, 0)
+    texts, used, query = c_output().take_lines(lines, 0)
     taken = lines[:used]  # (not a line the dump reader must see: COMMIT, END, EXPLAIN for now)
-    assert [text for _, text in items] == taken and all(line[0] not in "ceCE" for line in taken)
+    assert texts == taken and all(line[0] not in "ceCE" for line in taken)
     assert query == any(looks_like_query(line) for line in taken)
 
 
@@ -195,3 +214,22 @@ def test_the_c_path_is_the_one_a_script_of_inserts_takes():
     assert proc.returncode == 0 and proc.stdout == b"3000\n"
     calls, statements = map(int, proc.stderr.split())
     assert statements >= 2990 and calls < 10  # (a script's first lines run one by one)
+
+
+@needs_reference
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_line_numbers_of_errors_across_batches_blank_lines_and_comments(ending, tmp_path):
+    """Thousands of lines, more than one batch holds, with blank and comment lines between
+    them: each error names its line as sqlite3 does."""
+    lines = ["create table t(a integer primary key);"]
+    for i in range(1, 4000):
+        if i % 97 == 0:
+            lines.append("")
+        if i % 301 == 0:
+            lines.append("-- a comment")
+        value = i if i % 677 else i - 1  # now and then a row that is there already
+        lines.append(f"insert into t values({value});")
+    lines.append("select count(*), max(a) from t;")
+    reference, ours = run_both(ending.join(lines) + ending, tmp_path)
+    assert ours == reference
+    assert ours.stderr.count(b"UNIQUE constraint failed") == 5

@@ -18,23 +18,48 @@ static void fill_identifier(void) {
                         c == '$' || c >= 0x80;
 }
 
-/* word_starts(data, stems) -> bool: whether a word of data (a run of identifier bytes) begins
- * with one of stems (a tuple of non-empty bytes), byte for byte. */
+static unsigned char fold(unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* Whether text of size n at z begins with stem (lower case), ASCII letters in any case. */
+static int begins(const unsigned char *z, Py_ssize_t n, PyObject *stem) {
+    Py_ssize_t size = PyBytes_GET_SIZE(stem);
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(stem);
+    if (size > n) return 0;
+    for (Py_ssize_t i = 0; i < size; i++)
+        if (fold(z[i]) != s[i]) return 0;
+    return 1;
+}
+
+static int stems_ok(PyObject *stems) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(stems); k++) {
+        PyObject *stem = PyTuple_GET_ITEM(stems, k);
+        if (!PyBytes_Check(stem) || PyBytes_GET_SIZE(stem) == 0) {
+            PyErr_SetString(PyExc_TypeError, "word_starts: stems must be non-empty bytes");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* word_starts(data, stems, anywhere=()) -> bool: whether a word of data (a run of identifier
+ * bytes) begins with one of stems, or one of anywhere stands anywhere in it (all tuples of
+ * non-empty lower-case bytes; data's ASCII letters in any case). */
 PyObject *py_word_starts(PyObject *module, PyObject *args) {
     (void)module;
     Py_buffer data;
-    PyObject *stems;
-    if (!PyArg_ParseTuple(args, "y*O!:word_starts", &data, &PyTuple_Type, &stems)) return NULL;
+    PyObject *stems, *anywhere = NULL;
+    if (!PyArg_ParseTuple(args, "y*O!|O!:word_starts", &data, &PyTuple_Type, &stems, &PyTuple_Type, &anywhere))
+        return NULL;
     if (!identifier['a']) fill_identifier();
-    Py_ssize_t count = PyTuple_GET_SIZE(stems);
+    if (!stems_ok(stems) || (anywhere != NULL && !stems_ok(anywhere))) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
     unsigned char pairs[65536 / 8] = {0}; /* the first two bytes of a stem, as bits */
-    for (Py_ssize_t k = 0; k < count; k++) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(stems); k++) {
         PyObject *stem = PyTuple_GET_ITEM(stems, k);
-        if (!PyBytes_Check(stem) || PyBytes_GET_SIZE(stem) == 0) {
-            PyBuffer_Release(&data);
-            PyErr_SetString(PyExc_TypeError, "word_starts: stems must be non-empty bytes");
-            return NULL;
-        }
         const unsigned char *z = (const unsigned char *)PyBytes_AS_STRING(stem);
         for (int second = 0; second < 256; second++) /* a stem of one byte: any second byte */
             if (PyBytes_GET_SIZE(stem) == 1 || second == z[1]) pairs[(z[0] << 5) | (second >> 3)] |= 1 << (second & 7);
@@ -44,18 +69,18 @@ PyObject *py_word_starts(PyObject *module, PyObject *args) {
     int found = 0;
     while (i < n && !found) {
         while (i < n && !identifier[z[i]]) i++; /* to the start of the next word */
-        unsigned char second = i + 1 < n ? z[i + 1] : 0;
-        if (i < n && (pairs[(z[i] << 5) | (second >> 3)] & (1 << (second & 7)))) {
-            for (Py_ssize_t k = 0; k < count; k++) {
-                PyObject *stem = PyTuple_GET_ITEM(stems, k);
-                Py_ssize_t size = PyBytes_GET_SIZE(stem);
-                if (size <= n - i && memcmp(z + i, PyBytes_AS_STRING(stem), (size_t)size) == 0) {
-                    found = 1;
-                    break;
-                }
-            }
+        unsigned char a = i < n ? fold(z[i]) : 0, b = i + 1 < n ? fold(z[i + 1]) : 0;
+        if (i < n && (pairs[(a << 5) | (b >> 3)] & (1 << (b & 7)))) {
+            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(stems) && !found; k++)
+                found = begins(z + i, n - i, PyTuple_GET_ITEM(stems, k));
         }
         while (i < n && identifier[z[i]]) i++; /* past its end */
+    }
+    for (Py_ssize_t k = 0; anywhere != NULL && k < PyTuple_GET_SIZE(anywhere) && !found; k++) {
+        PyObject *stem = PyTuple_GET_ITEM(anywhere, k);
+        unsigned char head = (unsigned char)PyBytes_AS_STRING(stem)[0];
+        for (i = 0; i < n && !found; i++)
+            found = fold(z[i]) == head && begins(z + i, n - i, stem);
     }
     PyBuffer_Release(&data);
     return PyBool_FromLong(found);

@@ -128,11 +128,12 @@ def _beginnings(stems: tuple[bytes, ...]) -> re.Pattern[bytes]:
 
 
 def _mentions_stem(data: bytes, stems: tuple[bytes, ...]) -> bool:
-    """Whether a word of ``data`` may begin with one of ``stems``, or it names a list: in C
-    (only where words begin), else by a regular expression (anywhere)."""
+    """Whether a word of ``data`` (ASCII letters in any case) may begin with one of ``stems``
+    (lower case), or it names a list: in C (only where words begin), else by a regular
+    expression (anywhere)."""
     if _word_starts is None:
-        return _beginnings(stems).search(data) is not None
-    return b"_list" in data or (bool(stems) and _word_starts(data, stems))
+        return _beginnings(stems).search(data.lower()) is not None
+    return _word_starts(data, stems, (b"_list",))
 
 
 def _c_word_starts() -> Any:
@@ -182,9 +183,10 @@ class Builtins:
 
     def load_mentioned(self, sql: str) -> bool:
         """Load the extensions whose names ``sql`` has as words; True if one was loaded."""
-        data = sql.encode("utf-8", "surrogatepass").lower()
+        data = sql.encode("utf-8", "surrogatepass")
         if not _mentions_stem(data, tuple(self._stems)):
             return False  # the usual case: one pass finds no beginning of any word
+        data = data.lower()
         if b"_list" in data and any(word in data for word in _LISTS):
             return self._load(sorted(self.waiting))
         wanted = {

@@ -29,7 +29,7 @@ from ..sqltext import StatementScanner, blank_prefix, is_blank
 from .commands.args import byte_len, dot_words
 from .commands.registry import Command, all_commands, command, find, usage_error
 from .safe import refuse
-from .state import QUIT, Shell, looks_like_query
+from .state import QUIT, Batch, Shell, looks_like_query
 
 BATCH_LINES = 2000  # at most this many lines are held before they run
 PENDING_JOIN = 1024  # lines of a statement held apart before they are joined
@@ -399,8 +399,7 @@ class InputRunner:
         self.limit = input_limit(shell)
         # Complete one-statement lines that have already arrived run together in
         # one call into SQLite; see Shell.run_batch.
-        self.batch: list[tuple[int, str]] = []
-        self.batch_query = False  # a line of the batch may give rows (see Shell.run_batch)
+        self.batch = Batch()
         self.may_batch = not prompted and shell.can_batch()
         self.stop = False  # a batch failed under .bail: stop at the next step
         self.reader: LineReader | None = None  # the input, when it is one (see LineReader.raw)
@@ -446,12 +445,11 @@ class InputRunner:
         waiting for more), checked and batched in C (_rows.take_lines); the rest are left to
         be read one by one."""
         lines = reader.ready(BATCH_LINES - len(self.batch))
-        items, used, query = take(lines, 0, self.lineno)
+        texts, used, query = take(lines, 0)
         reader.give_back(len(lines) - used)
-        if items:
-            self.batch.extend(items)
-            self.batch_query = self.batch_query or query
-            self.lineno = self.shell.lineno = items[-1][0]
+        if texts:
+            self.batch.add(self.lineno + 1, texts, query)
+            self.lineno = self.shell.lineno = self.lineno + len(texts)
         if len(self.batch) >= BATCH_LINES:
             self._flush_batch()
 
@@ -508,8 +506,7 @@ class InputRunner:
         """A line that is complete SQL: into the batch if it may go there, else run now."""
         shell = self.shell
         if self.may_batch and line.count(";") == 1 and _batchable(line) and not shell.may_end_dump(line):
-            self.batch.append((self.lineno, line))
-            self.batch_query = self.batch_query or looks_like_query(line)
+            self.batch.add(self.lineno, [line], looks_like_query(line))
             if len(self.batch) >= BATCH_LINES:
                 self._flush_batch()
             return True
@@ -553,11 +550,10 @@ class InputRunner:
         if not batch:
             return
         if len(batch) == 1:  # nothing to gain, and a lone SELECT keeps the plain row loop
-            failed = self.shell.run_sql(batch[0][1], batch[0][0], dialect=False)  # _batchable said so
+            failed = self.shell.run_sql(batch.texts[0], batch.line(0), dialect=False)  # _batchable said so
         else:
-            failed = self.shell.run_batch(batch, self.batch_query)
+            failed = self.shell.run_batch(batch)
         batch.clear()
-        self.batch_query = False
         if failed:
             self.errors += failed
             self.stop = self.shell.flags.bail

@@ -7,6 +7,7 @@ and feeds it.
 
 from __future__ import annotations
 
+import bisect
 import io
 import os
 import sys
@@ -42,6 +43,44 @@ class Quit(NamedTuple):
 
 
 DEFAULT_PROMPTS = ("wasmshell> ", "   ...> ")  # main, continuation
+
+
+class Batch:
+    """Complete one-statement lines waiting to run together (see Shell.run_batch): their texts,
+    and their line numbers kept as runs of consecutive lines (a script's usual batch is one
+    run: no number is made per line)."""
+
+    __slots__ = ("_next", "query", "runs", "texts")
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.runs: list[tuple[int, int]] = []  # (index of a run's first text, its line number)
+        self.query = False  # a line may give rows (looks_like_query)
+        self._next = -1  # the line number that would go on the last run
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def add(self, lineno: int, texts: list[str], query: bool) -> None:
+        """Lines numbered from ``lineno`` on; ``query`` if one may give rows."""
+        if lineno != self._next:
+            self.runs.append((len(self.texts), lineno))
+        self.texts += texts
+        self._next = lineno + len(texts)
+        self.query = self.query or query
+
+    def line(self, index: int) -> int:
+        """The line number of text ``index``."""
+        run = bisect.bisect_right(self.runs, (index, sys.maxsize)) - 1
+        first, lineno = self.runs[run]
+        return lineno + index - first
+
+    def items(self, start: int, end: int) -> list[tuple[int, str]]:
+        """Texts ``start`` to ``end`` as (line number, text)."""
+        return [(self.line(i), self.texts[i]) for i in range(start, end)]
+
+    def clear(self) -> None:
+        self.texts, self.runs, self.query, self._next = [], [], False, -1
 
 
 class _ResumeBatch(Exception):
@@ -480,74 +519,75 @@ class Shell:
         style = BY_NAME[s.mode].style if s.mode in BY_NAME else ""
         return (s.headers_always and style in TITLED) or (s.rowcount and style in COUNTED)
 
-    def run_batch(self, items: list[tuple[int, str]], query: bool = True) -> int:
-        """Run one-statement lines ``(line number, text)`` in one call; return the error count.
+    def run_batch(self, batch: Batch) -> int:
+        """Run one-statement lines in one call; return the error count.
 
         A script of many short statements spends most of its time crossing
         from Python into SQLite; one call for many statements avoids that.
         Output and errors are the same as running the lines one by one: a
         failing line is reported and the lines after it still run.
         """
-        errors = self._run_batch(items, query)
+        errors = self._run_batch(batch)
         if self.restore_state < RESTORE_DONE:  # a dump being read: has its transaction ended?
             self._detect_restore("")
         return errors
 
-    def _run_batch(self, items: list[tuple[int, str]], query: bool) -> int:
-        """Runs of lines that look like queries (``looks_like_query``; ``query``: one may) go
-        through APSW, their rows shown, the rest through C (``Session.run_plain``), which hands
-        back a statement that has rows."""
+    def _run_batch(self, batch: Batch) -> int:
+        """Runs of lines that look like queries (``looks_like_query``) go through APSW, their
+        rows shown, the rest through C (``Session.run_plain``), which hands back a statement
+        that has rows."""
         errors = 0
         self._wrote = True
-        if not query:  # the usual script: nothing but statements to run
-            return self._run_plain(items)[0]
+        if not batch.query:  # the usual script: nothing but statements to run
+            return self._run_plain(batch, 0, len(batch))[0]
         start = 0
-        while start < len(items):
-            query = looks_like_query(items[start][1])
+        while start < len(batch):
+            query = looks_like_query(batch.texts[start])
             end = start + 1
-            while end < len(items) and looks_like_query(items[end][1]) == query:
+            while end < len(batch) and looks_like_query(batch.texts[end]) == query:
                 end += 1
-            run = items[start:end]
-            failed, stopped = self._run_queries(run) if query else self._run_plain(run)
+            failed, stopped = (
+                self._run_queries(batch.items(start, end)) if query else self._run_plain(batch, start, end)
+            )
             errors += failed
             if stopped:
                 break
             start = end
         return errors
 
-    def _run_plain(self, items: list[tuple[int, str]]) -> tuple[int, bool]:
-        """Lines run in C while their statements show nothing; a statement that has rows goes
-        through APSW. Returns the error count and whether to stop (.bail, Ctrl-C)."""
-        errors = 0
-        while items:
+    def _run_plain(self, batch: Batch, start: int, end: int) -> tuple[int, bool]:
+        """The batch's lines ``start`` to ``end`` run in C while their statements show nothing; a
+        statement that has rows goes through APSW. Returns the error count and whether to stop
+        (.bail, Ctrl-C)."""
+        errors, texts = 0, batch.texts
+        while start < end:
             if self._wrote:  # what was written so far is out before the next statement runs
                 self._wrote = False
                 self.out.flush()
-            ran = self.session.run_plain("\n".join([text for _, text in items]))
+            ran = self.session.run_plain("\n".join(texts[start:end]))
             if ran is None:  # not here (no C part, text that is not UTF-8)
-                failed, stopped = self._run_queries(items)
+                failed, stopped = self._run_queries(batch.items(start, end))
                 return errors + failed, stopped
             done, outcome, error = ran
             self.show_guest_output()
             if outcome == native.RUN_ALL:
                 return errors, False
-            items = items[done:]
+            start += done
             if outcome == native.RUN_ROWS:
-                failed, stopped = self._run_queries(items[:1])
+                failed, stopped = self._run_queries(batch.items(start, start + 1))
                 errors += failed
                 if stopped:
                     return errors, True
-                items = items[1:]
+                start += 1
                 continue
             prepared = outcome == native.RUN_STEP
             if error is None or (not prepared and self.session.load_missing(error)):
                 continue  # a name one of sqlite3's built-in extensions has, now loaded: again
             errors += 1
-            line, statement = items[0]
-            self.report_sql_error(error, prepared, statement, statement, line)
+            self.report_sql_error(error, prepared, texts[start], texts[start], batch.line(start))
             if self.flags.bail or self.interrupted:
                 return errors, True
-            items = items[1:]
+            start += 1
         return errors, False
 
     def _run_queries(self, items: list[tuple[int, str]]) -> tuple[int, bool]:

@@ -360,23 +360,31 @@ static PyObject *write_rows(PyObject *module, PyObject *args, PyObject *kwargs) 
  * path): a dot-command, a comment, a blank line, a statement that goes on, several on a line,
  * a parameter, or a word that the engine or the dump reader must see on its own. */
 
-/* Whether a line (no line ending) is one simple complete statement. */
-static int simple_line(const char *z, Py_ssize_t n) {
+/* Whether a line (no line ending) is one simple complete statement; if it is, *query says
+ * whether it may give rows (state.py's looks_like_query): it begins with SELECT, VALUES, WITH,
+ * PRAGMA or EXPLAIN, or has RETURNING in it (in any case). One pass over the line. */
+static int simple_line(const char *z, Py_ssize_t n, int *query) {
+    static const char *const words[] = {"select", "values", "with", "pragma", "explain"};
     if (n < 2 || z[n - 1] != ';') return 0;
-    unsigned char first = (unsigned char)z[0];
-    if (!((first | 0x20) >= 'a' && (first | 0x20) <= 'z')) return 0;
+    unsigned char first = (unsigned char)z[0] | 0x20;
+    if (!(first >= 'a' && first <= 'z')) return 0;
     /* COMMIT or END may end a dump's transaction: runner.py looks at those itself. */
-    if ((first | 0x20) == 'c' || (first | 0x20) == 'e') return 0;
-    /* function, rollback, libsql_wasm_func_table (quoted too): the engine must see these */
-    for (Py_ssize_t k = 0; k + 8 <= n; k++) {
-        unsigned char c = (unsigned char)z[k] | 0x20;
-        if (c != 'f' && c != 'r' && c != 'l') continue;
-        if (strncasecmp(z + k, "function", 8) == 0 || strncasecmp(z + k, "rollback", 8) == 0) return 0;
-        if (k + 22 <= n && strncasecmp(z + k, "libsql_wasm_func_table", 22) == 0) return 0;
+    if (first == 'c' || first == 'e') return 0;
+    int rows = 0;
+    for (size_t w = 0; w < sizeof words / sizeof words[0] && !rows; w++) {
+        size_t size = strlen(words[w]);
+        rows = (size_t)n >= size && strncasecmp(z, words[w], size) == 0;
     }
     char quote = 0;
     for (Py_ssize_t k = 0; k < n - 1; k++) {
         unsigned char c = (unsigned char)z[k];
+        /* function, rollback, libsql_wasm_func_table (quoted too): the engine must see these */
+        unsigned char lower = c | 0x20;
+        if ((lower == 'f' || lower == 'r' || lower == 'l') && k + 8 <= n) {
+            if (strncasecmp(z + k, "function", 8) == 0 || strncasecmp(z + k, "rollback", 8) == 0) return 0;
+            if (k + 22 <= n && strncasecmp(z + k, "libsql_wasm_func_table", 22) == 0) return 0;
+            if (k + 9 <= n && strncasecmp(z + k, "returning", 9) == 0) rows = 1;
+        }
         if (quote) {
             if (c == (unsigned char)quote) quote = 0;
             continue;
@@ -400,54 +408,50 @@ static int simple_line(const char *z, Py_ssize_t n) {
             if (c >= 0x80) return 0; /* any character beyond ASCII: the usual path */
         }
     }
-    return quote == 0;
+    if (quote) return 0;
+    *query = rows;
+    return 1;
 }
 
-/* Whether a simple line's statement may give rows (state.py's _looks_like_query): it begins
- * with SELECT, VALUES, WITH, PRAGMA or EXPLAIN, or has RETURNING in it (in any case). */
-static int query_like(const char *z, Py_ssize_t n) {
-    static const char *const words[] = {"select", "values", "with", "pragma", "explain"};
-    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-        size_t size = strlen(words[w]);
-        if ((size_t)n >= size && strncasecmp(z, words[w], size) == 0) return 1;
-    }
-    for (Py_ssize_t k = 0; k + 9 <= n; k++)
-        if ((z[k] | 0x20) == 'r' && strncasecmp(z + k, "returning", 9) == 0) return 1;
-    return 0;
-}
-
-/* take_lines(lines, start, lineno) -> (items, end, query): the simple lines of the list lines
- * from index start on, as (line number, text), numbered after lineno; end is the index of the
- * first line not taken (len(lines) if all were); query whether one of them may give rows (see
- * query_like). Lines are as the reader yields them: no "\n". */
+/* take_lines(lines, start) -> (texts, end, query): the simple lines of the list lines from
+ * index start on, without a CR before their end; end is the index of the first line not taken
+ * (len(lines) if all were); query whether one of them may give rows (see simple_line). Lines
+ * are as the reader yields them: no "\n". No object is made per line but for one with a CR. */
 static PyObject *take_lines(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *lines;
-    Py_ssize_t start, lineno;
-    if (!PyArg_ParseTuple(args, "O!nn:take_lines", &PyList_Type, &lines, &start, &lineno)) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(lines), k = start < 0 ? 0 : start;
-    int query = 0;
-    PyObject *items = PyList_New(0);
-    if (items == NULL) return NULL;
+    Py_ssize_t start;
+    if (!PyArg_ParseTuple(args, "O!n:take_lines", &PyList_Type, &lines, &start)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(lines), k = start < 0 ? 0 : start, first = k;
+    int query = 0, carriage = 0;
     for (; k < count; k++) {
         PyObject *line = PyList_GET_ITEM(lines, k);
         if (!PyUnicode_Check(line) || !PyUnicode_IS_ASCII(line)) break;
         const char *z = (const char *)PyUnicode_DATA(line);
-        Py_ssize_t n = PyUnicode_GET_LENGTH(line);
-        Py_ssize_t end = n;
-        if (end && z[end - 1] == '\r') end--;
-        if (!simple_line(z, end)) break;
-        query = query || query_like(z, end);
-        PyObject *text = end == n ? Py_NewRef(line) : PyUnicode_Substring(line, 0, end);
-        PyObject *item = text == NULL ? NULL : Py_BuildValue("(nN)", ++lineno, text);
-        if (item == NULL || PyList_Append(items, item) < 0) {
-            Py_XDECREF(item);
-            Py_DECREF(items);
-            return NULL;
+        Py_ssize_t end = PyUnicode_GET_LENGTH(line);
+        if (end && z[end - 1] == '\r') {
+            end--;
+            carriage = 1;
         }
-        Py_DECREF(item);
+        int rows;
+        if (!simple_line(z, end, &rows)) break;
+        query = query || rows;
     }
-    return Py_BuildValue("(NnO)", items, k, query ? Py_True : Py_False);
+    PyObject *texts = PyList_GetSlice(lines, first, k);
+    if (texts == NULL) return NULL;
+    for (Py_ssize_t i = 0; carriage && i < k - first; i++) {
+        PyObject *line = PyList_GET_ITEM(texts, i);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+        if (n && PyUnicode_READ_CHAR(line, n - 1) == '\r') {
+            PyObject *text = PyUnicode_Substring(line, 0, n - 1);
+            if (text == NULL) {
+                Py_DECREF(texts);
+                return NULL;
+            }
+            PyList_SetItem(texts, i, text); /* (steals text, releases the line) */
+        }
+    }
+    return Py_BuildValue("(NnO)", texts, k, query ? Py_True : Py_False);
 }
 
 
@@ -835,9 +839,9 @@ static PyTypeObject CellsType = {
 
 static PyMethodDef methods[] = {
     {"take_lines", (PyCFunction)take_lines, METH_VARARGS,
-     "take_lines(lines, start, lineno) -> (items, end)\n\n"
-     "The lines from lines[start] on that are each one simple statement, as (line number, text);\n"
-     "end is the index of the first line not taken."},
+     "take_lines(lines, start) -> (texts, end, query)\n\n"
+     "The lines from lines[start] on that are each one simple statement (a CR at their end taken\n"
+     "off); end is the index of the first line not taken; query whether one may give rows."},
     {"write_rows", (PyCFunction)(void (*)(void))write_rows, METH_VARARGS | METH_KEYWORDS,
      "write_rows(renderer, rows, write, mode, colsep, rowsep, null, slow, header, prefix='',\n"
      "           raw_controls=False)\n\n"
