@@ -1718,8 +1718,24 @@ def _open_cases(db: str) -> Iterator[Case]:
         ),
         "not-a-database": ".open notdb.txt\nselect 1;\nselect * from sqlite_schema;\n",
         "a-directory": ".open sub\nselect 1;\n",
+        # --hexdb FILE: the dump read from the file (its own line numbers, no skipping to its end)
+        "hexdb-file": ".open --hexdb dump.txt\nselect * from t;\n.databases\n",
+        "hexdb-file-missing": ".open --hexdb nosuch.txt\nselect 1;\n",
+        "hexdb-file-garbage": ".open --hexdb notdb.txt\nselect 2;\n",
+        "hexdb-file-bad-pagesize": ".open --hexdb badpage.txt\nselect 3;\n",
+        # an image larger than SQLite allocates: sqlite3 ends, "out of memory" (and wasmshell
+        # allocates nothing: three lines must not take gigabytes)
+        "hexdb-file-too-big": ".open --hexdb huge.txt\nselect 4;\n",
+        "hexdb-too-big": ".open --hexdb\n| size 2147483647 pagesize 4096\n| end x\nselect 5;\n",
     }
-    files = {"app.db": "leading text\n", "notdb.txt": "hello\n", "sub/x": "x"}
+    files = {
+        "app.db": "leading text\n",
+        "notdb.txt": "hello\n",
+        "sub/x": "x",
+        "dump.txt": dump,
+        "badpage.txt": dump.replace("pagesize 4096", "pagesize 1000"),
+        "huge.txt": dump.replace("size 8192", "size 2147483647"),
+    }
     for name, stdin in stdin_cases.items():
         yield Case(f"open-{name}", stdin, files=files, db=db, outputs=("test.db", "app.db"))
     for name, stdin in {
@@ -2415,3 +2431,18 @@ def test_testctrl_status_as_sqlite3(line: str, tmp_path: Path) -> None:
     """Each line alone: its exit status too (an unknown control leaves it 0, as in sqlite3)."""
     expected, actual = run_both(Case("testctrl", line + "\n"), tmp_path)
     assert actual == expected
+
+
+@pytest.mark.parametrize("mode", ["list", "ascii", "csv", "tabs", "quote", "line", "tcl"])
+def test_separators_that_are_not_utf8_as_sqlite3(mode: str, tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 as separators and NULL text go out as they are (the C row loop
+    takes UTF-8 only: the Python one writes these), and .import refuses such a separator."""
+    script = (
+        f'.mode {mode}\n.separator "\\377" "\\376"\nselect 1, 2;\nselect 3;\n'
+        '.nullvalue "\\375"\nselect null, 4;\n'
+        'create table t(line text);\n.mode ascii -colsep "\\377" -rowsep "\\n"\n.import dummy.csv t\n'
+        "select count(*) from t;\n"
+    )
+    expected, actual = run_both(Case("sep", script, files={"dummy.csv": "dog,cat\n"}), tmp_path)
+    assert actual == expected
+    assert b"\xff" in actual.stdout

@@ -135,15 +135,30 @@ def open_session(shell: Shell, path: str, spec: OpenSpec, lines: Callable[[], st
     contents = None
     if mode == DESERIALIZE:
         contents = _file_contents(path)
-    else:
+    elif path:  # the dump is in the file
         try:
-            contents = read_hexdb(lines, shell.lineno)
-        except HexdbError as exc:
-            shell.error(str(exc))  # and the database is an empty one, as in sqlite3
-    session = shell.open("", contents=contents)
+            with open(path, encoding="utf-8", errors="surrogateescape") as file:
+                contents = _hexdb_or_none(shell, lines_of(line.rstrip("\r\n") for line in file), 0, False)
+        except OSError:
+            shell.error(f'cannot open "{path}" for reading')  # and an empty database, as sqlite3
+    else:  # in the lines that follow
+        contents = _hexdb_or_none(shell, lines, shell.lineno, True)
+    try:
+        session = shell.open("", contents=contents)
+    except apsw.NoMemError:
+        raise OutOfMemory from None
     if spec.maxsize > 0:
         set_size_limit(session, spec.maxsize)
     return session
+
+
+def _hexdb_or_none(shell: Shell, lines: Callable[[], str | None], lineno: int, to_end: bool) -> bytes | None:
+    """read_hexdb's image, or None (an empty database, as in sqlite3) after its message."""
+    try:
+        return read_hexdb(lines, lineno, to_end)
+    except HexdbError as exc:
+        shell.error(str(exc))
+        return None
 
 
 def _file_contents(path: str) -> bytes | None:
@@ -191,12 +206,21 @@ class HexdbError(Exception):
     """A hex dump that cannot be read; its message is sqlite3's."""
 
 
-def read_hexdb(lines: Callable[[], str | None], lineno: int) -> bytes:
+class OutOfMemory(Exception):
+    """A database image larger than SQLite can allocate (sqlite3 then ends: "out of memory")."""
+
+
+# SQLite's largest allocation (SQLITE_MAX_ALLOCATION_SIZE): a hex dump's image is one.
+MAX_IMAGE = 2147483391
+
+
+def read_hexdb(lines: Callable[[], str | None], lineno: int, to_end: bool = True) -> bytearray:
     """The database image of a hex dump (``| size N pagesize P``, ``| page N offset O``, lines
     ``| OFFSET: 16 hex bytes``, ``| end NAME``) read from ``lines`` as sqlite3's readHexDb reads
     it; ``lineno`` is the input's line before the dump, for the message.
 
-    Raises HexdbError, the rest of the dump (to its ``| end`` line) read, when the first line
+    Raises HexdbError, the rest of the dump (to its ``| end`` line) read if ``to_end`` (the
+    dump is in the input, not a file of its own), when the first line
     is not a size line or the page size is not a power of two from 512 to 65536. Lines that
     are none of these are passed over, as are bytes that would fall outside the image.
     """
@@ -206,7 +230,7 @@ def read_hexdb(lines: Callable[[], str | None], lineno: int) -> bytes:
     size, page = (int(match.group(1)), int(match.group(2))) if match else (-1, 0)
     bad_page = match is not None and size >= 0 and (page < 512 or page > 65536 or page & (page - 1) != 0)
     if match is None or size < 0 or bad_page:
-        if first is not None:
+        if first is not None and to_end:
             while (line := lines()) is not None:
                 lineno += 1
                 if line.startswith(_END):
@@ -215,6 +239,8 @@ def read_hexdb(lines: Callable[[], str | None], lineno: int) -> bytes:
             ("invalid pagesize\n" if bad_page else "") + f"Error on line {lineno} of --hexdb input"
         )
     total = (size + page - 1) & ~(page - 1)
+    if total > MAX_IMAGE:  # (never allocated: three lines of input must not take gigabytes)
+        raise OutOfMemory
     image = bytearray(total)
     offset = 0
     while (line := lines()) is not None:
@@ -226,7 +252,7 @@ def read_hexdb(lines: Callable[[], str | None], lineno: int) -> bytes:
             at = offset + int(found.group(1))
             if at >= 0 and at + 16 <= total:
                 image[at : at + 16] = bytes(int(x, 16) & 0xFF for x in found.groups()[1:])
-    return bytes(image)
+    return image  # (a bytearray: deserialize copies it once more, no need for a third copy)
 
 
 def lines_of(iterator: Iterator[str]) -> Callable[[], str | None]:

@@ -10,7 +10,7 @@ import apsw
 
 from .. import opening
 from ..opening import OpenError, OpenSpec
-from ..state import Shell
+from ..state import QUIT, Quit, Shell
 from .args import integer_value, option_match
 from .registry import DATABASE_FILES, command
 
@@ -125,4 +125,9 @@ def _open(shell: Shell, args: list[str]) -> int:
         shell.error(str(exc))
         shell.session = shell.open(":memory:")
         shell.error(f'Notice: using substitute in-memory database instead of "{name}"')
+    except opening.OutOfMemory:  # sqlite3 ends there, with status 1
+        shell.error("Error: out of memory")
+        shell.session = shell.open(":memory:")
+        shell.quit = Quit(1)
+        return QUIT
     return 0

@@ -99,6 +99,17 @@ def _c_module() -> Any:
     return _rows
 
 
+def _utf8(text: str) -> bool:
+    """Whether text is valid UTF-8 once encoded (no byte kept as a surrogate)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def c_output() -> Any:
     """The C output loops (``_rows.c``: write_rows, columnar), or None when not built or turned off."""
     return _c_module() if c_loops else None
@@ -128,8 +139,8 @@ class Renderer:
         """Write every row of an iterator, each as it comes: in C where the mode has a C loop."""
         c = c_output()
         layout = self.c_layout() if c is not None else None
-        if layout is None:
-            self.python_rows(rows)
+        if layout is None or not all(_utf8(part) for part in layout if isinstance(part, str)):
+            self.python_rows(rows)  # (separators of bytes that are not UTF-8 go out as they are)
         else:
             c.write_rows(self, rows, self.out.write, *layout)
 
