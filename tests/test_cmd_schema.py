@@ -322,3 +322,14 @@ def test_names_and_schema_text_that_are_not_utf8_are_written_as_their_bytes(tmp_
     script = ".tables\n.indexes\n.schema\n.schema --indent %a\n.fullschema\n.tables %A\n"
     run = assert_same(tmp_path, script, setup=setup)
     assert run.stdout.startswith(b"\xffA\ni\xff\n") and b'CREATE TABLE "\xffA"(x, "\xfe");\n' in run.stdout
+
+
+def test_fullschema_puts_statistics_rows_together_as_the_mode_says(tmp_path):
+    """.fullschema's INSERTs take the mode's --multiinsert (tty's 3000 bytes: one INSERT)."""
+    setup = "CREATE TABLE t(a, b);\nCREATE INDEX ia ON t(a);\nCREATE INDEX ib ON t(b);\n"
+    setup += "INSERT INTO t VALUES(1, 'x'), (2, 'y');\nANALYZE;\nDROP TABLE IF EXISTS sqlite_stat4;\n"
+    for number, mode in enumerate(("tty", "insert --multiinsert 60", "list --multiinsert 50", "list")):
+        (tmp_path / str(number)).mkdir()
+        run = assert_same(tmp_path / str(number), f".mode {mode}\n.fullschema\n", setup=setup)
+        if mode in ("tty", "list"):  # one INSERT for both rows, or one each
+            assert run.stdout.count(b"INSERT INTO sqlite_stat1") == (1 if mode == "tty" else 2)

@@ -539,7 +539,9 @@ def _fullschema(shell: Shell, args: list[str]) -> int:
     shell.out.write("ANALYZE sqlite_schema;\n")
     for table in ("sqlite_stat1", "sqlite_stat4"):
         if table in stats:
-            renderer = _StatRenderer(shell.out, OutputSettings(mode="insert", table=table))
+            settings = OutputSettings(mode="insert", table=table)
+            settings.multiinsert = shell.settings.multiinsert  # (the mode's: tty's puts rows together)
+            renderer = _StatRenderer(shell.out, settings)
             cursor = conn.execute(f"SELECT * FROM {table}")
             try:
                 renderer.start([d[0] for d in cursor.getdescription()])
