@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from reference_shell import WASMSHELL, needs_reference, quiet_env, run_both, run_shell
 
 import wasmshell
+from wasmshell.engine import dialect
 from wasmshell.engine.dialect import ScriptCursor, holds_function_statement
 
 IDENTITY = '(module (func (export "ident") (param i64) (result i64) local.get 0))'
@@ -234,3 +235,23 @@ def test_rows_mentioning_function_render_in_every_mode(mode, tmp_path):
     result = run_shell(WASMSHELL, [], script.encode(), tmp_path, quiet_env(tmp_path))
     assert (result.stderr, result.status) == (b"", 0)
     assert b"create function" in result.stdout and b"Halt" in result.stdout
+
+
+@pytest.mark.skipif(dialect._c_words is None, reason="the C part is not built")
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["FUNCTION", "function", "Rollback", "rollbac", "libsql_wasm_func_table", "LIBSQL", "é", " ", "x"]
+        ),
+        max_size=6,
+    ).map("".join),
+    st.integers(0, 3),
+)
+def test_long_sql_is_searched_in_c_as_short_sql_is_in_python(words, where):
+    """Past _LONG characters the words are looked for in C, in one pass: the same answer."""
+    pad = "y" * (dialect._LONG + 1)
+    text = [words + pad, pad + words, pad + words + pad, words][where]
+    lowered = text.lower()
+    expected = any(w in lowered for w in ("function", "rollback", "libsql_wasm_func_table"))
+    assert dialect._mentions_words(text) == expected
