@@ -9,6 +9,9 @@ mixed script with sqlite3 in the differential tests.)
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import apsw
 import pytest
@@ -233,3 +236,25 @@ def test_line_numbers_of_errors_across_batches_blank_lines_and_comments(ending, 
     reference, ours = run_both(ending.join(lines) + ending, tmp_path)
     assert ours == reference
     assert ours.stderr.count(b"UNIQUE constraint failed") == 5
+
+
+def test_a_stored_function_a_view_of_another_connection_names_is_registered_in_a_batch(tmp_path):
+    """A view made by another connection after the file was opened names a stored function the
+    text of the INSERT does not: its first use registers it and runs the statement again, as
+    statement by statement (the batch reported "no such function")."""
+    db = tmp_path / "f.db"
+    fib = Path(__file__).resolve().parent.parent / "samples" / "fib.wat"
+    made = subprocess.run([WASMSHELL, str(db)], input=f".loadwasm {fib}\n", capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    helper = tmp_path / "view.py"
+    helper.write_text(
+        f"import apsw\napsw.Connection({str(db)!r}).execute('create view v as select fib(10) as x')\n"
+    )
+    script = (
+        "create table u(x);\ninsert into u values(0);\ninsert into u values(0);\n"
+        f".shell {sys.executable} {helper}\n"
+        "insert into u values(1);\ninsert into u select x from v;\ninsert into u values(2);\n"
+        "select group_concat(x) from u;\n"
+    )
+    run = subprocess.run([WASMSHELL, str(db)], input=script, capture_output=True, text=True)
+    assert (run.stdout, run.stderr, run.returncode) == ("0,0,1,55,2\n", "", 0)

@@ -320,6 +320,19 @@ class Session:
             error = _sqlite_error(code, error, offset)
         return done, outcome, error
 
+    def prepare_failed(self, error: BaseException, statement: str) -> BaseException | None:
+        """After one statement of ``run_plain`` failed to prepare: None to run it again (what it
+        missed is registered now, as ``execute`` would have done), else the error to report
+        (with what is known of a missing stored function)."""
+        try:
+            if isinstance(error, apsw.SQLError) and self._missing_function(error, statement):
+                return None
+            if isinstance(error, apsw.CorruptError) and self._refused_schema(error):
+                return None
+        except apsw.SQLError as better:
+            return better
+        return error
+
     def _run(self, cursor: apsw.Cursor, sql: str, bindings: Any, can_cache: bool) -> apsw.Cursor:
         """Run ``sql`` on ``cursor``; again after what it missed is registered (a stored function
         or a built-in one that a view names) or a schema refused here is read anew. Each retry

@@ -559,7 +559,7 @@ class Shell:
         """The batch's lines ``start`` to ``end`` run in C while their statements show nothing; a
         statement that has rows goes through APSW. Returns the error count and whether to stop
         (.bail, Ctrl-C)."""
-        errors, texts = 0, batch.texts
+        errors, texts, retried = 0, batch.texts, -1
         while start < end:
             if self._wrote:  # what was written so far is out before the next statement runs
                 self._wrote = False
@@ -581,8 +581,11 @@ class Shell:
                 start += 1
                 continue
             prepared = outcome == native.RUN_STEP
-            if error is None or (not prepared and self.session.load_missing(error)):
-                continue  # a name one of sqlite3's built-in extensions has, now loaded: again
+            if error is not None and not prepared and retried != start:  # a name now registered
+                retried = start  # (once: each retry follows a registration)
+                error = self.session.prepare_failed(error, texts[start])
+            if error is None:
+                continue
             errors += 1
             self.report_sql_error(error, prepared, texts[start], texts[start], batch.line(start))
             if self.flags.bail or self.interrupted:
