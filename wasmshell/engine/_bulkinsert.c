@@ -162,24 +162,28 @@ static PyObject *take_exception(int *fatal) {
     return value;
 }
 
-/* run_plain(sqlite3_pointer, sql) -> (done, outcome, code, error, offset)
- * Prepare and run the statements of sql (UTF-8) one after the other, as sqlite3_exec would,
+/* run_plain(sqlite3_pointer, sql, start) -> (done, outcome, code, error, offset, at)
+ * Prepare and run the statements of sql (UTF-8) from byte start on, one after the other, as
+ * sqlite3_exec would,
  * while they give no result columns. done is how many ran to their end; outcome says why it
  * stopped: RUN_ALL (no statement left), RUN_ROWS (the next statement has result columns: it was
  * not stepped, the caller runs it), RUN_PARSE or RUN_STEP (the next statement failed to prepare,
  * or while running: code is SQLite's extended result code, error its message or the exception a
  * Python function it called raised, offset the error's byte offset in that statement's text, or
- * -1). The GIL is released while SQLite works, so Ctrl-C's watcher can interrupt it. */
+ * -1); at is the byte where the statement it stopped at begins (the end of sql for RUN_ALL).
+ * The GIL is released while SQLite works, so Ctrl-C's watcher can interrupt it. */
 enum { RUN_ALL, RUN_ROWS, RUN_PARSE, RUN_STEP };
 
 PyObject *py_run_plain(PyObject *module, PyObject *args) {
     (void)module;
     unsigned long long pointer;
     Py_buffer sql;
-    if (!PyArg_ParseTuple(args, "Ky*:run_plain", &pointer, &sql)) return NULL;
-    if (!PyBytes_Check(PyTuple_GET_ITEM(args, 1)) || memchr(sql.buf, 0, (size_t)sql.len) != NULL) {
+    Py_ssize_t start = 0;
+    if (!PyArg_ParseTuple(args, "Ky*|n:run_plain", &pointer, &sql, &start)) return NULL;
+    /* (bytes end with a NUL, where SQLite stops reading; the caller passes SQL without one) */
+    if (!PyBytes_Check(PyTuple_GET_ITEM(args, 1)) || start < 0 || start > sql.len) {
         PyBuffer_Release(&sql);
-        PyErr_SetString(PyExc_ValueError, "run_plain: the SQL must be bytes without NUL");
+        PyErr_SetString(PyExc_ValueError, "run_plain: the SQL must be bytes, start within it");
         return NULL;
     }
     if (sqlite3_api == NULL) {
@@ -188,7 +192,7 @@ PyObject *py_run_plain(PyObject *module, PyObject *args) {
         return NULL;
     }
     sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
-    const char *z = sql.buf, *end = z + sql.len;
+    const char *base = sql.buf, *z = base + start, *end = base + sql.len;
     Py_ssize_t done = 0;
     int outcome = RUN_ALL, code = SQLITE_OK, offset = -1;
     char *message = NULL;
@@ -238,6 +242,7 @@ PyObject *py_run_plain(PyObject *module, PyObject *args) {
         z = tail;
     }
     Py_END_ALLOW_THREADS
+    Py_ssize_t at = z - base;
     PyBuffer_Release(&sql);
     int fatal;
     PyObject *raised = take_exception(&fatal);
@@ -247,11 +252,11 @@ PyObject *py_run_plain(PyObject *module, PyObject *args) {
     }
     PyObject *result;
     if (raised != NULL) {
-        result = Py_BuildValue("(niiNi)", done, outcome, code, raised, offset);
+        result = Py_BuildValue("(niiNin)", done, outcome, code, raised, offset, at);
     } else if (message != NULL) {
-        result = Py_BuildValue("(niisi)", done, outcome, code, message, offset);
+        result = Py_BuildValue("(niisin)", done, outcome, code, message, offset, at);
     } else {
-        result = Py_BuildValue("(niiOi)", done, outcome, code, Py_None, offset);
+        result = Py_BuildValue("(niiOin)", done, outcome, code, Py_None, offset, at);
     }
     sqlite3_free(message);
     return result;

@@ -189,9 +189,12 @@ def bulk_inserter(connection: apsw.Connection) -> Callable[..., tuple[int, int, 
 RUN_ALL, RUN_ROWS, RUN_PARSE, RUN_STEP = range(4)
 
 
-def plain_runner(connection: apsw.Connection) -> Callable[[bytes], tuple[int, int, int, Any, int]] | None:
-    """``run(sql) -> (done, outcome, code, error, offset)``: SQL's statements run in C while they
-    give no result columns (see _bulkinsert.c); None without the C part."""
+def plain_runner(
+    connection: apsw.Connection,
+) -> Callable[[bytes, int], tuple[int, int, int, Any, int, int]] | None:
+    """``run(sql, start) -> (done, outcome, code, error, offset, at)``: SQL's statements from byte
+    ``start`` on run in C while they give no result columns (see _bulkinsert.c); None without
+    the C part."""
     try:
         from . import _runwasm
     except ImportError:
@@ -200,7 +203,7 @@ def plain_runner(connection: apsw.Connection) -> Callable[[bytes], tuple[int, in
         return None
     pointer = connection.sqlite3pointer()
     run_plain = _runwasm.run_plain
-    return lambda sql: run_plain(pointer, sql)
+    return lambda sql, start: run_plain(pointer, sql, start)
 
 
 REAL_TEXT, REAL_LITERAL = 0, 1  # "%!.17g" (CAST AS TEXT), "%.16g" (the shell's insert and json modes)

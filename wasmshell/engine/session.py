@@ -281,12 +281,15 @@ class Session:
                 return ScriptCursor(self, sql, bindings, cursor, can_cache)  # type: ignore[return-value]
         return self._run(cursor, sql, bindings, can_cache)
 
-    def _before(self, sql: str) -> None:
+    def _before(self, sql: str, scanned: bool = False) -> None:
         """What must be in place before ``sql`` runs: the function table read again, the
-        built-in and stored functions it names registered, a schema change checked."""
+        built-in and stored functions it names registered, a schema change checked (not when
+        ``scanned``: the text is the rest of one already seen)."""
         self.interrupted = False
         if self._maintenance or self._unread:
             self._maintain()
+        if scanned:
+            return
         if self.builtins.waiting:
             self.builtins.load_mentioned(sql)
         if self._pending:
@@ -298,12 +301,9 @@ class Session:
                 self._notice_schema_elsewhere()  # a CHECK another connection added
             self.before_schema_change(sql)
 
-    def run_plain(self, sql: str) -> tuple[int, int, BaseException | None] | None:
-        """Run ``sql``'s statements in C while they give no result columns, as ``execute`` would
-        (``engine_must_see(sql)`` is false, and nothing is bound). Returns ``(done, outcome,
-        error)``: how many statements ran to their end, why it stopped (``native.RUN_*``) and,
-        for a failure, the error ``execute`` would have raised; None where this cannot be
-        done here (no C part, SQL that is not UTF-8 or holds a NUL): ``execute`` then."""
+    def plain_text(self, sql: str) -> bytes | None:
+        """``sql`` as ``run_plain`` takes it (UTF-8), or None where it cannot run it: no C part,
+        SQL that is not UTF-8 or holds a NUL (``execute`` then)."""
         if self._runner is None:
             self._runner = native.plain_runner(self.connection) or False
         if self._runner is False:
@@ -312,20 +312,29 @@ class Session:
             data = sql.encode("utf-8")
         except UnicodeEncodeError:
             return None
-        if b"\0" in data:
-            return None
-        self._before(sql)
-        done, outcome, code, error, offset = self._runner(data)
+        return None if b"\0" in data else data
+
+    def run_plain(
+        self, data: bytes, start: int = 0, text: str | None = None
+    ) -> tuple[int, int, BaseException | None, int]:
+        """Run the statements of ``data`` (``plain_text``'s) from byte ``start`` on in C while they
+        give no result columns, as ``execute`` would (``engine_must_see`` is false of them, and
+        nothing is bound); ``text`` is the SQL to look through for names first (None: it was,
+        in an earlier call). Returns ``(done, outcome, error, at)``: how many statements ran to
+        their end, why it stopped (``native.RUN_*``), for a failure the error ``execute`` would
+        have raised, and the byte where the statement it stopped at begins."""
+        self._before(text or "", scanned=text is None)
+        done, outcome, code, error, offset, at = self._runner(data, start)
         if isinstance(error, str):
             error = _sqlite_error(code, error, offset)
-        return done, outcome, error
+        return done, outcome, error, at
 
     def prepare_failed(self, error: BaseException, statement: str) -> BaseException | None:
         """After one statement of ``run_plain`` failed to prepare: None to run it again (what it
         missed is registered now, as ``execute`` would have done), else the error to report
         (with what is known of a missing stored function)."""
         try:
-            if isinstance(error, apsw.SQLError) and self._missing_function(error, statement):
+            if isinstance(error, apsw.SQLError) and self._missing_function(error, statement, single=True):
                 return None
             if isinstance(error, apsw.CorruptError) and self._refused_schema(error):
                 return None
@@ -359,11 +368,12 @@ class Session:
         self._notice_schema_elsewhere()
         return set(self._stateful) != before
 
-    def _missing_function(self, exc: apsw.SQLError, sql: str) -> bool:
+    def _missing_function(self, exc: apsw.SQLError, sql: str, single: bool = False) -> bool:
         """After "no such function: X": True to run ``sql`` again (X is a stored function, now
         registered, or one of sqlite3's built-in extensions, now loaded); else raise the error with
-        what is known about X, or return False."""
-        one_statement = _MISSING_BUILTIN.search(str(exc)) and sum(1 for _ in split_statements(sql)) == 1
+        what is known about X, or return False. ``single``: ``sql`` is one statement."""
+        missing = _MISSING_BUILTIN.search(str(exc)) is not None
+        one_statement = missing and (single or sum(1 for _ in split_statements(sql)) == 1)
         if one_statement and self.load_missing(exc):
             return True
         found = _NO_SUCH_FUNCTION.match(str(exc))
@@ -378,7 +388,7 @@ class Session:
             entry = self.functions[key]
             self._install_pending([key])
             if entry.installed:
-                if sum(1 for _ in split_statements(sql)) == 1:
+                if single or sum(1 for _ in split_statements(sql)) == 1:
                     return True
                 note = f"stored function {entry.name} is registered now: run the statement again"
         reasons = [s.reason for s in self.skipped if isinstance(s.raw, str) and fold(s.raw) == key]

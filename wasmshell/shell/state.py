@@ -558,21 +558,25 @@ class Shell:
     def _run_plain(self, batch: Batch, start: int, end: int) -> tuple[int, bool]:
         """The batch's lines ``start`` to ``end`` run in C while their statements show nothing; a
         statement that has rows goes through APSW. Returns the error count and whether to stop
-        (.bail, Ctrl-C)."""
-        errors, texts, retried = 0, batch.texts, -1
+        (.bail, Ctrl-C). The lines are joined and encoded once: after a statement that stopped
+        the C loop, it goes on from the next line's byte."""
+        texts = batch.texts
+        sql = "\n".join(texts[start:end])
+        data = self.session.plain_text(sql)
+        if data is None:  # not here (no C part, text that is not UTF-8)
+            return self._run_queries(batch.items(start, end))
+        errors, offset, retried, text = 0, 0, -1, sql
         while start < end:
             if self._wrote:  # what was written so far is out before the next statement runs
                 self._wrote = False
                 self.out.flush()
-            ran = self.session.run_plain("\n".join(texts[start:end]))
-            if ran is None:  # not here (no C part, text that is not UTF-8)
-                failed, stopped = self._run_queries(batch.items(start, end))
-                return errors + failed, stopped
-            done, outcome, error = ran
+            done, outcome, error, at = self.session.run_plain(data, offset, text)
+            text = None  # (its names are registered from now on)
             self.show_guest_output()
             if outcome == native.RUN_ALL:
                 return errors, False
             start += done
+            offset = data.find(b"\n", at) + 1 or len(data)  # the line after the statement at ``at``
             if outcome == native.RUN_ROWS:
                 failed, stopped = self._run_queries(batch.items(start, start + 1))
                 errors += failed
@@ -585,6 +589,7 @@ class Shell:
                 retried = start  # (once: each retry follows a registration)
                 error = self.session.prepare_failed(error, texts[start])
             if error is None:
+                offset = at  # the same statement again
                 continue
             errors += 1
             self.report_sql_error(error, prepared, texts[start], texts[start], batch.line(start))
