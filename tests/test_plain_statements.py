@@ -258,3 +258,14 @@ def test_a_stored_function_a_view_of_another_connection_names_is_registered_in_a
     )
     run = subprocess.run([WASMSHELL, str(db)], input=script, capture_output=True, text=True)
     assert (run.stdout, run.stderr, run.returncode) == ("0,0,1,55,2\n", "", 0)
+
+
+def test_a_closed_session_runs_no_plain_statement():
+    """After close(), the C path is not taken (its pointer would be a freed connection's): the
+    text is refused, and execute says the connection is closed."""
+    s = connect(":memory:")
+    assert s.plain_text("create table t(x);") is not None
+    s.close()
+    assert s.plain_text("create table t(x);") is None
+    with pytest.raises(apsw.ConnectionClosedError):
+        s.execute("create table t(x)")

@@ -423,6 +423,7 @@ class Session:
 
     def close(self) -> None:
         """Close the database connection."""
+        self._runner = False  # (its pointer is the connection's: run_plain falls back to execute)
         self.connection.close()
         for instance in self._all_instances():
             instance.close()
