@@ -13,8 +13,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from .base import OutputSettings, Renderer
-from .explain import EqpRenderer, ExplainRenderer
-from .modes import BY_NAME, MODES
+from .modes import BY_NAME
 
 RendererFactory = Callable[[TextIO, OutputSettings], Renderer]
 
@@ -25,11 +24,17 @@ def _load(where: str) -> RendererFactory:
     return getattr(importlib.import_module(f".{module}", __package__), name)
 
 
-# Each mode's renderer, from the table of modes; a lazy one (the interactive
-# "pretty" mode, which imports rich) is loaded only when it is used.
-RENDERERS: dict[str, RendererFactory] = {
-    mode.name: _load(mode.renderer) for mode in MODES if mode.renderer and not mode.lazy
-}
+# Each mode's renderer, from the table of modes, loaded when the mode is first used: a start
+# imports the modules of the modes it uses, not of all of them.
+_RENDERERS: dict[str, RendererFactory] = {}
+
+
+def renderer_class(mode: str) -> RendererFactory:
+    """The renderer of a mode of the table (KeyError for a name it does not have)."""
+    factory = _RENDERERS.get(mode)
+    if factory is None:
+        factory = _RENDERERS[mode] = _load(BY_NAME[mode].renderer)
+    return factory
 
 
 def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: str | None = None) -> Renderer:
@@ -45,15 +50,16 @@ def renderer_for(out: TextIO, settings: OutputSettings, explain: int = 0, sql: s
             from .insight import PrettyEqpRenderer
 
             return PrettyEqpRenderer(out, settings)
+        from .explain import EqpRenderer
+
         return EqpRenderer(out, settings)
     if explain == 1:
+        from .explain import ExplainRenderer
+
         return ExplainRenderer(out, settings, mode_renderer)
     return mode_renderer(out, settings)
 
 
 def mode_renderer(out: TextIO, settings: OutputSettings) -> Renderer:
     """A fresh renderer for the current mode."""
-    factory = RENDERERS.get(settings.mode)
-    if factory is None:  # a lazy mode: "pretty", the interactive default
-        factory = _load(BY_NAME[settings.mode].renderer)
-    return factory(out, settings)
+    return renderer_class(settings.mode)(out, settings)
