@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import apsw
 
@@ -136,15 +136,7 @@ def _mentions_stem(data: bytes, stems: tuple[bytes, ...]) -> bool:
     return _word_starts(data, stems, (b"_list",))
 
 
-def _c_word_starts() -> Any:
-    try:
-        from ._runwasm import word_starts
-    except ImportError:
-        return None
-    return word_starts
-
-
-_word_starts = _c_word_starts()
+_word_starts = native.word_starts
 
 
 class Builtins:

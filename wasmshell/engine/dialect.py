@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, Protocol
 import apsw
 
 from ..sqltext import Token, parameter_names, split_statements, tokens
+from . import native
 from .errors import StatementError
 
 # -- libSQL's function dialect --------------------------------------------------
@@ -70,15 +71,7 @@ _WORDS = (b"function", b"rollback", b"libsql_wasm_func_table")
 _LONG = 100_000  # characters of SQL from which the C search is the quicker
 
 
-def _c_word_search() -> Any:
-    try:
-        from ._runwasm import word_starts
-    except ImportError:
-        return None
-    return word_starts
-
-
-_c_words = _c_word_search()
+_c_words = native.word_starts
 
 
 def holds_function_statement(sql: str) -> bool:

@@ -30,11 +30,8 @@ def register_run_wasm(connection: apsw.Connection, resolve: Callable[[Any, Any, 
     ``resolve(module, name, nargs)`` returns the callable for the remaining
     arguments or raises the error the statement should fail with.
     """
-    try:
-        from . import _runwasm
-    except ImportError:
-        return False
-    if not _runwasm.loaded() and not _load(connection, _runwasm.__file__):
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return False
     _runwasm.register(connection.sqlite3pointer(), resolve)
     return True
@@ -67,14 +64,35 @@ def load_extension(connection: apsw.Connection, path: str, entry: str | None = N
         connection.config(option, before)
 
 
-def imposter(connection: apsw.Connection, schema: str, on: int, tnum: int) -> int | None:
-    """SQLite's SQLITE_TESTCTRL_IMPOSTER test control on ``connection`` (on: 0 off, 1 on,
-    2 on and writable): SQLite's result code, or None where the C part is not built."""
+def _c_part(connection: apsw.Connection) -> Any:
+    """The C part with SQLite's routine table received (loaded through ``connection`` the
+    first time), or None where it is not built or cannot be loaded."""
     try:
         from . import _runwasm
     except ImportError:
         return None
-    if not _runwasm.loaded() and not _load(connection, _runwasm.__file__):
+    if _runwasm.loaded() or _load(connection, _runwasm.__file__):
+        return _runwasm
+    return None
+
+
+def _c_word_starts() -> Any:
+    try:
+        from ._runwasm import word_starts
+    except ImportError:
+        return None
+    return word_starts
+
+
+# word_starts(data, stems, anywhere=()) of _scan.c (it needs no SQLite), or None without the C part.
+word_starts = _c_word_starts()
+
+
+def imposter(connection: apsw.Connection, schema: str, on: int, tnum: int) -> int | None:
+    """SQLite's SQLITE_TESTCTRL_IMPOSTER test control on ``connection`` (on: 0 off, 1 on,
+    2 on and writable): SQLite's result code, or None where the C part is not built."""
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     return _runwasm.imposter(connection.sqlite3pointer(), schema, on, tnum)
 
@@ -83,11 +101,8 @@ def test_control(connection: apsw.Connection, op: int, value: int) -> int | None
     """One of the sqlite3_test_control() calls the shell's .testctrl makes (SQLite's operation
     code, and the one value it takes, if any): its result, or None where the C part is not
     built (see _runwasm.c's test_control)."""
-    try:
-        from . import _runwasm
-    except ImportError:
-        return None
-    if not _runwasm.loaded() and not _load(connection, _runwasm.__file__):
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     return _runwasm.test_control(connection.sqlite3pointer(), op, value)
 
@@ -156,11 +171,8 @@ def rows_keeping_bytes(
     as str with the undecodable bytes as surrogates (``surrogateescape``).
     Only a statement that reads is run again, never one that writes.
     """
-    try:
-        from . import _runwasm
-    except ImportError:
-        return None
-    if not _runwasm.loaded():
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     return _runwasm.raw_rows(connection.sqlite3pointer(), connection, sql, bindings)
 
@@ -168,11 +180,8 @@ def rows_keeping_bytes(
 def bulk_inserter(connection: apsw.Connection) -> Callable[..., tuple[int, int, str | None]] | None:
     """``insert(sql, data, colsep, rowsep, csv, ncol) -> (lines, bytes, error)``: the rows of
     plain lines inserted in C (see _bulkinsert.c); None without the C part."""
-    try:
-        from . import _runwasm
-    except ImportError:
-        return None
-    if not _runwasm.loaded():
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     pointer = connection.sqlite3pointer()
     insert_lines = _runwasm.insert_lines
@@ -195,11 +204,8 @@ def plain_runner(
     """``run(sql, start) -> (done, outcome, code, error, offset, at)``: SQL's statements from byte
     ``start`` on run in C while they give no result columns (see _bulkinsert.c); None without
     the C part."""
-    try:
-        from . import _runwasm
-    except ImportError:
-        return None
-    if not _runwasm.loaded():
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     pointer = connection.sqlite3pointer()
     run_plain = _runwasm.run_plain
@@ -225,14 +231,10 @@ _real_formatter: Callable[[float, int], str] | None = None
 
 
 def _make_real_formatter() -> Callable[[float, int], str]:
-    try:
-        from . import _runwasm
-
-        if _runwasm.loaded() or _load(apsw.Connection(":memory:"), _runwasm.__file__):
-            c_format = _runwasm.real_text
-            return lambda value, style=REAL_TEXT: c_format(value, style)
-    except ImportError:
-        pass
+    _runwasm = _c_part(apsw.Connection(":memory:"))
+    if _runwasm is not None:
+        c_format = _runwasm.real_text
+        return lambda value, style=REAL_TEXT: c_format(value, style)
     return sql_real_formatter()
 
 
@@ -264,9 +266,8 @@ def statement_status(connection: apsw.Connection, sql: str, reset: bool = False)
     """SQLite's counters of the prepared statement whose text is ``sql`` (sqlite3_stmt_status),
     in the order of STATEMENT_COUNTERS, set back to 0 if ``reset``; None without the C part or
     when no statement of that text is prepared on the connection."""
-    try:
-        from . import _runwasm
-    except ImportError:
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     return _runwasm.stmt_status(connection.sqlite3pointer(), sql, reset)
 
@@ -277,8 +278,7 @@ def explain_rows(
     """The query plan of the first statement of ``sql`` (EXPLAIN QUERY PLAN's rows) and, if
     ``full``, its bytecode (EXPLAIN's rows), both of one statement as sqlite3's .eqp shows
     them; None without the C part or when ``sql`` does not prepare."""
-    try:
-        from . import _runwasm
-    except ImportError:
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
         return None
     return _runwasm.explain_rows(connection.sqlite3pointer(), sql, full)
