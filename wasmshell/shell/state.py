@@ -846,7 +846,7 @@ class Shell:
 # Modes that show a query's names even when it gives no rows, unless .headers said otherwise.
 
 
-# Statements that likely give rows, by their first word (as _rows.c's query_like).
+# Statements that likely give rows, by their first word (as _rows.c's simple_line reports it).
 _QUERY_WORDS = ("select", "values", "with", "pragma", "explain")
 
 
