@@ -49,7 +49,7 @@ typedef struct {
     char name[];
 } Bound;
 
-static void release_object(PyObject *object) {
+void release_object(PyObject *object) {
     /* SQLite may drop data while the connection closes at interpreter exit. */
     if (object == NULL || !Py_IsInitialized()) return;
     PyGILState_STATE gil = PyGILState_Ensure();
@@ -70,7 +70,7 @@ static void free_dispatch(void *data) {
 }
 
 /* A new reference to the Python value of an SQL value, or NULL with an exception set. */
-static PyObject *to_python(sqlite3_value *value) {
+PyObject *to_python(sqlite3_value *value) {
     switch (sqlite3_value_type(value)) {
     case SQLITE_INTEGER:
         return PyLong_FromLongLong(sqlite3_value_int64(value));
@@ -92,7 +92,7 @@ static PyObject *to_python(sqlite3_value *value) {
 }
 
 /* Set the SQL result from a Python value; 0, or -1 with an exception set. */
-static int set_result(sqlite3_context *context, PyObject *result) {
+int set_result(sqlite3_context *context, PyObject *result) {
     if (result == Py_None) {
         sqlite3_result_null(context);
     } else if (PyLong_CheckExact(result)) {
@@ -158,7 +158,7 @@ static PyObject *resolve_call(sqlite3_context *context, int argc, sqlite3_value 
     return call;
 }
 
-static void fail(sqlite3_context *context) {
+void report_error(sqlite3_context *context) {
     /* The message SQLite carries; APSW raises the pending exception itself. */
     PyObject *type, *value, *traceback;
     PyErr_Fetch(&type, &value, &traceback);
@@ -180,7 +180,7 @@ static void run_wasm(sqlite3_context *context, int argc, sqlite3_value **argv) {
     PyObject *call = argc >= 2 ? cached_call(context, argv) : NULL;
     if (call == NULL) call = resolve_call(context, argc, argv);
     if (call == NULL) {
-        fail(context);
+        report_error(context);
         goto out;
     }
     int nargs = argc > 2 ? argc - 2 : 0;
@@ -200,7 +200,7 @@ static void run_wasm(sqlite3_context *context, int argc, sqlite3_value **argv) {
         if (args != small) PyMem_Free(args);
     }
     Py_DECREF(call);
-    if (result == NULL || set_result(context, result) < 0) fail(context);
+    if (result == NULL || set_result(context, result) < 0) report_error(context);
     Py_XDECREF(result);
 out:
     PyGILState_Release(gil);
@@ -396,6 +396,8 @@ static PyMethodDef methods[] = {
      "stmt_status(sqlite3_pointer, sql, reset) -> the counters of the statement of that text, or None"},
     {"explain_rows", py_explain_rows, METH_VARARGS,
      "explain_rows(sqlite3_pointer, sql, full) -> (query plan rows, bytecode rows or None), or None"},
+    {"create_function", py_create_function, METH_VARARGS,
+     "create_function(sqlite3_pointer, name, nargs, flags, wasm_call): register a WasmCall as a C SQL function."},
     {"register", py_register, METH_VARARGS,
      "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
      "resolve(module, name, nargs) returns the callable for the rest of the arguments."},

@@ -13,6 +13,19 @@
 #include <time.h>
 
 extern PyTypeObject WasmCallType; /* _wasmcall.c */
+
+/* In _runwasm.c, with the GIL held: */
+/* A new reference to the Python value of an SQL value, or NULL with an exception set. */
+PyObject *to_python(sqlite3_value *value);
+/* Set the SQL result from a Python value; 0, or -1 with an exception set. */
+int set_result(sqlite3_context *context, PyObject *result);
+/* Fail the SQL call with the pending exception's message, leaving it pending for APSW to raise. */
+void report_error(sqlite3_context *context);
+/* Py_DECREF from code that may not hold the GIL (SQLite's destructors). */
+void release_object(PyObject *object);
+
+/* create_function(sqlite3_pointer, name, nargs, flags, wasm_call), in _wasmcall.c */
+PyObject *py_create_function(PyObject *module, PyObject *args);
 extern PyTypeObject RawRowsType;  /* _rawrows.c */
 
 /* deadline_callback(wasmtime_error_new address) -> the C epoch deadline callback, in _wasmcall.c */

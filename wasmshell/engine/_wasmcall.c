@@ -12,11 +12,38 @@
  */
 #include "_runwasm.h"
 
+#include <structmember.h>
+
+SQLITE_EXTENSION_INIT3
+
 typedef void *(*unchecked_call)(void *context, const void *func, void *slots, size_t nslots, void *trap);
 typedef void *(*error_new_fn)(const char *message);
 
-/* wasmtime_error_new, found by rawcall.py in wasmtime-py's library and handed over once. */
+typedef uint8_t *(*memory_data_fn)(const void *context, const void *memory);
+typedef size_t (*memory_size_fn)(const void *context, const void *memory);
+
+/* wasmtime_error_new, wasmtime_memory_data and wasmtime_memory_data_size, found by rawcall.py
+ * in wasmtime-py's library and handed over once. */
 static error_new_fn error_new;
+static memory_data_fn memory_data;
+static memory_size_fn memory_size;
+
+/* The slots of an instance's control block (runtime.Instance.control). */
+enum {
+    C_ENTRIES,    /* entries into Wasm: each call, each libsql_malloc, each start function */
+    C_BOUND,      /* 1 while a store is bound */
+    C_SEEN,       /* the entry the deadline check saw last */
+    C_SINCE,      /* since when, CLOCK_MONOTONIC ns */
+    C_SIGNALS,    /* the session's signals: int64 [interrupted, time limit in ms] */
+    C_THRESHOLD,  /* past this many bytes of memory the instance is replaced between calls */
+    C_HAS_MEMORY, /* 1 while C_MEMORY holds the bound store's wasmtime_memory_t */
+    C_HOLDERS,    /* aggregate groups whose state lives in the store */
+    C_STARTS,     /* stores bound so far: a group remembers the one it began in */
+    C_KNOWN,      /* bytes of memory known to be there (0 when a store is bound: memory only grows) */
+    C_BASE,       /* where the memory is, once known (0 when a store is bound: it never moves) */
+    C_MEMORY,     /* wasmtime_memory_t, up to 32 bytes */
+    C_SIZE = C_MEMORY + 4
+};
 
 /*
  * The epoch deadline callback of every store, called by wasmtime about once
@@ -32,15 +59,15 @@ static error_new_fn error_new;
 static void *deadline_check(void *context, void *env, uint64_t *delta, uint8_t *kind) {
     (void)context;
     uint64_t *control = env;
-    const volatile int64_t *signals = (const volatile int64_t *)(uintptr_t)control[4];
+    const volatile int64_t *signals = (const volatile int64_t *)(uintptr_t)control[C_SIGNALS];
     if (signals[0]) return error_new("interrupted");
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    if (control[0] != control[2]) {
-        control[2] = control[0]; /* a new entry: its time starts now */
-        control[3] = now;
-    } else if (now - control[3] >= (uint64_t)signals[1] * 1000000u) {
+    if (control[C_ENTRIES] != control[C_SEEN]) {
+        control[C_SEEN] = control[C_ENTRIES]; /* a new entry: its time starts now */
+        control[C_SINCE] = now;
+    } else if (now - control[C_SINCE] >= (uint64_t)signals[1] * 1000000u) {
         return error_new("time limit exceeded");
     }
     *delta = 1;
@@ -50,13 +77,17 @@ static void *deadline_check(void *context, void *env, uint64_t *delta, uint8_t *
 
 PyObject *py_deadline_callback(PyObject *module, PyObject *args) {
     (void)module;
-    unsigned long long address;
-    if (!PyArg_ParseTuple(args, "K:deadline_callback", &address)) return NULL;
+    unsigned long long address, data = 0, size = 0;
+    if (!PyArg_ParseTuple(args, "K|KK:deadline_callback", &address, &data, &size)) return NULL;
     if (address == 0) {
         PyErr_SetString(PyExc_ValueError, "deadline_callback: no wasmtime_error_new");
         return NULL;
     }
     error_new = (error_new_fn)(uintptr_t)address;
+    if (data && size) {
+        memory_data = (memory_data_fn)(uintptr_t)data;
+        memory_size = (memory_size_fn)(uintptr_t)size;
+    }
     return PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)deadline_check);
 }
 
@@ -78,14 +109,16 @@ typedef struct {
     vectorcallfunc vectorcall;
     unchecked_call call;
     void **context;        /* where rawcall keeps the store's context (changes on reset) */
-    uint64_t *control;     /* Instance.control: [entries into Wasm, 1 while a store is bound] */
+    uint64_t *control;     /* Instance.control: see C_ENTRIES... */
     int maintain;          /* the module has memory: look after the instance between calls */
     Raw fn, malloc;        /* the function, and libsql_malloc (malloc.func NULL if not needed) */
     char params[256];      /* per parameter: q i64, i i32, d f64, f f32, p pointer to a value */
     char result;           /* one of "qidfp", or 0 for none */
     int nparams, pointers;
+    long long fast;        /* calls made by x_func without the GIL, start to end */
     PyObject *owners;      /* what owns the memory above (the BoundCalls) */
-    PyObject *stats;       /* [calls, errors] */
+    PyObject *stats;       /* int64 [calls, errors]: a writable buffer (what owns counters) */
+    int64_t *counters;     /* stats' memory */
     PyObject *bad;         /* bad(k, value): raises for an argument of the wrong type */
     PyObject *out_of_range; /* out_of_range(k, value): raises for an i32 out of range */
     PyObject *fail;        /* fail(error_pointer): raises for a failed call */
@@ -109,32 +142,20 @@ static int parse_raw(PyObject *tuple, Raw *raw, unchecked_call *call, void ***co
  * watcher are Python threads. Returns wasmtime's error pointer. */
 static void *call_raw(WasmCall *self, const Raw *raw) {
     void *error;
-    self->control[0]++; /* a new entry into Wasm: its time limit starts now */
+    self->control[C_ENTRIES]++; /* a new entry into Wasm: its time limit starts now */
     Py_BEGIN_ALLOW_THREADS
     error = self->call(*self->context, raw->func, raw->slots, raw->nslots, raw->trap);
     Py_END_ALLOW_THREADS
     return error;
 }
 
-static int count_call(PyObject *stats, long long *calls) {
-    PyObject *old = PyList_GET_ITEM(stats, 0);
-    long long n = PyLong_AsLongLong(old);
-    if (n == -1 && PyErr_Occurred()) return -1;
-    PyObject *now = PyLong_FromLongLong(n + 1);
-    if (now == NULL) return -1;
-    PyList_SET_ITEM(stats, 0, now);
-    Py_DECREF(old);
-    *calls = n + 1;
-    return 0;
-}
-
 /* Start a store for the instance if it has none (after a trap, a reset, new limits); 0 or -1. */
 static int ensure_started(WasmCall *self) {
-    if (self->control[1]) return 0;
+    if (self->control[C_BOUND]) return 0;
     PyObject *done = PyObject_CallMethod(self->instance, "ensure", "O", self->name);
     if (done == NULL) return -1;
     Py_DECREF(done);
-    return self->control[1] ? 0 : (PyErr_SetString(PyExc_RuntimeError, "wasm instance did not start"), -1);
+    return self->control[C_BOUND] ? 0 : (PyErr_SetString(PyExc_RuntimeError, "wasm instance did not start"), -1);
 }
 
 /* Call a Python function that raises; NULL in any case. */
@@ -340,8 +361,7 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
         int32_t i = (int32_t)(uint32_t)pointer;
         memcpy(self->fn.slots + (size_t)k * SLOT_BYTES, &i, sizeof i);
     }
-    long long calls;
-    if (count_call(self->stats, &calls) < 0) return NULL;
+    long long calls = ++self->counters[0];
     void *error = call_raw(self, &self->fn);
     if (error != NULL || *self->fn.trap != 0)
         return raise_through(self->fail, Py_BuildValue("(K)", (unsigned long long)(uintptr_t)error));
@@ -403,6 +423,362 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
     return value;
 }
 
+/*
+ * The C SQLite function: SQLite calls x_func for every row, and the common
+ * case runs here without the GIL and without a Python object (APSW has let
+ * go of the GIL while SQLite steps). Anything else goes through wasm_call
+ * with the GIL, the Python values made from the SQL ones, so that every error
+ * is the one the Python path raises: an argument of the wrong type, a store
+ * to start, a text that is not UTF-8. Once Wasm has been entered for a row
+ * nothing is done twice: a failure from then on is said through the
+ * instance, with the GIL.
+ */
+
+/* Strict UTF-8, as Python decodes it: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static int utf8_valid(const unsigned char *s, size_t n) {
+    size_t k = 0;
+    while (k < n) {
+        /* Eight ASCII bytes at a time. */
+        if (k + 8 <= n) {
+            uint64_t word;
+            memcpy(&word, s + k, 8);
+            if (!(word & 0x8080808080808080ull)) {
+                k += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[k];
+        if (c < 0x80) {
+            k++;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (k + 1 >= n || (s[k + 1] & 0xC0) != 0x80) return 0;
+            k += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (k + 2 >= n || (s[k + 1] & 0xC0) != 0x80 || (s[k + 2] & 0xC0) != 0x80) return 0;
+            if ((c == 0xE0 && s[k + 1] < 0xA0) || (c == 0xED && s[k + 1] > 0x9F)) return 0;
+            k += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (k + 3 >= n || (s[k + 1] & 0xC0) != 0x80 || (s[k + 2] & 0xC0) != 0x80 || (s[k + 3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && s[k + 1] < 0x90) || (c == 0xF4 && s[k + 1] > 0x8F)) return 0;
+            k += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Call a Wasm function from code that does not hold the GIL. */
+static void *call_free(WasmCall *self, const Raw *raw) {
+    self->control[C_ENTRIES]++; /* a new entry into Wasm: its time limit starts now */
+    return self->call(*self->context, raw->func, raw->slots, raw->nslots, raw->trap);
+}
+
+/* The bound store's linear memory: its base, and its size in *size. */
+static uint8_t *guest_memory(WasmCall *self, size_t *size) {
+    const void *memory = self->control + C_MEMORY;
+    *size = self->control[C_KNOWN] = memory_size(*self->context, memory);
+    uint8_t *base = memory_data(*self->context, memory);
+    self->control[C_BASE] = (uint64_t)(uintptr_t)base;
+    return base;
+}
+
+/* The bound store's linear memory, if [start, end) is in it (asking its size only when it may have
+ * grown past what is known: a memory never shrinks); NULL if not. */
+static uint8_t *guest_bytes(WasmCall *self, uint64_t end, size_t *size) {
+    if (end > self->control[C_KNOWN]) {
+        uint8_t *mem = guest_memory(self, size);
+        return end <= *size ? mem : NULL;
+    }
+    *size = self->control[C_KNOWN];
+    /* The engine's memories never move (compiler.py: memory_may_move is off). */
+    return (uint8_t *)(uintptr_t)self->control[C_BASE];
+}
+
+/* The whole call with the GIL, through wasm_call: for anything the fast path does not do. */
+static void slow_call(sqlite3_context *context, WasmCall *self, int argc, sqlite3_value **argv) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if (PyErr_Occurred()) {
+        /* An earlier callback failed in this statement: let that error surface. */
+        sqlite3_result_error(context, "an earlier Python error is pending", -1);
+        goto out;
+    }
+    PyObject *small[16];
+    PyObject **args = argc <= 16 ? small : PyMem_Malloc(sizeof(PyObject *) * (size_t)argc);
+    PyObject *result = NULL;
+    int made = 0;
+    if (args == NULL) {
+        PyErr_NoMemory();
+    } else {
+        for (; made < argc; made++) {
+            args[made] = to_python(argv[made]);
+            if (args[made] == NULL) break;
+        }
+        if (made == argc) result = wasm_call((PyObject *)self, args, (size_t)argc, NULL);
+        for (int k = 0; k < made; k++) Py_DECREF(args[k]);
+        if (args != small) PyMem_Free(args);
+    }
+    if (result == NULL || set_result(context, result) < 0) report_error(context);
+    Py_XDECREF(result);
+out:
+    PyGILState_Release(gil);
+}
+
+/* With the GIL: call instance.method(format...) for its error (or, for get, its value). */
+static void said_by_instance(sqlite3_context *context, WasmCall *self, const char *method, const char *format,
+                             unsigned long long a, unsigned long long b) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *refreshed = PyObject_CallMethod(self->instance, "refresh_memory", NULL);
+    PyObject *value = NULL;
+    if (refreshed != NULL) {
+        Py_DECREF(refreshed);
+        if (strcmp(method, "fail") == 0)
+            value = raise_through(self->fail, Py_BuildValue("(K)", a));
+        else if (strcmp(method, "get") == 0)
+            value = PyObject_CallMethod(self->instance, "get", "KO", a, self->name);
+        else
+            value = PyObject_CallMethod(self->instance, method, format, a, b, self->name);
+    }
+    if (value == NULL || set_result(context, value) < 0) report_error(context);
+    Py_XDECREF(value);
+    PyGILState_Release(gil);
+}
+
+/* With the GIL: the instance grew past its threshold (stale) or may have; Instance.maintain. */
+static void maintain_now(sqlite3_context *context, WasmCall *self, int stale) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if ((stale && PyObject_SetAttrString(self->instance, "stale", Py_True) < 0)) {
+        report_error(context);
+    } else {
+        PyObject *done = PyObject_CallMethod(self->instance, "maintain", NULL);
+        if (done == NULL) report_error(context);
+        Py_XDECREF(done);
+    }
+    PyGILState_Release(gil);
+}
+
+/* Set the result a pointer points at; 0 if it is not plain (slow_result says why). */
+static int pointer_result(sqlite3_context *context, WasmCall *self, uint32_t pointer) {
+    size_t size;
+    const uint8_t *mem = guest_bytes(self, (uint64_t)pointer + 1, &size);
+    if (mem == NULL) return 0;
+    unsigned char tag = mem[pointer];
+    if (tag == TAG_NULL) {
+        sqlite3_result_null(context);
+        return 1;
+    }
+    if (tag == TAG_TEXT) {
+        const unsigned char *start = mem + pointer + 1;
+        const unsigned char *nul = memchr(start, 0, size - pointer - 1);
+        if (nul == NULL && size == self->control[C_KNOWN]) {
+            /* Not in what was known: the guest may have grown its memory. */
+            mem = guest_memory(self, &size);
+            start = mem + pointer + 1;
+            nul = memchr(start, 0, size - pointer - 1);
+        }
+        if (nul == NULL || !utf8_valid(start, (size_t)(nul - start))) return 0;
+        sqlite3_result_text64(context, (const char *)start, (sqlite3_uint64)(nul - start), SQLITE_TRANSIENT,
+                              SQLITE_UTF8);
+        return 1;
+    }
+    if (tag == TAG_BLOB && (mem = guest_bytes(self, (uint64_t)pointer + 5, &size)) != NULL) {
+        const unsigned char *p = mem + pointer + 1;
+        uint64_t length = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+        if (length > 0x7FFFFFFF || (mem = guest_bytes(self, (uint64_t)pointer + 5 + length, &size)) == NULL)
+            return 0;
+        p = mem + pointer + 1;
+        sqlite3_result_blob64(context, p + 4, (sqlite3_uint64)length, SQLITE_TRANSIENT);
+        return 1;
+    }
+    return 0;
+}
+
+static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    WasmCall *self = sqlite3_user_data(context);
+    if (argc != self->nparams || !self->control[C_BOUND] || memory_size == NULL ||
+        (self->pointers && !self->control[C_HAS_MEMORY])) {
+        slow_call(context, self, argc, argv);
+        return;
+    }
+    for (int k = 0; k < argc; k++) {
+        sqlite3_value *a = argv[k];
+        int type = sqlite3_value_type(a);
+        unsigned char *slot = self->fn.slots + (size_t)k * SLOT_BYTES;
+        char kind = self->params[k];
+        if (kind == 'p') {
+            if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) goto slow;
+            continue;
+        }
+        if (type == SQLITE_NULL) {
+            sqlite3_result_null(context); /* a NULL number: NULL, without a call */
+            return;
+        }
+        if (kind == 'q' || kind == 'i') {
+            if (type != SQLITE_INTEGER) goto slow;
+            int64_t q = sqlite3_value_int64(a);
+            if (kind == 'q') {
+                memcpy(slot, &q, sizeof q);
+            } else {
+                if (q < INT32_MIN || q > INT32_MAX) goto slow;
+                int32_t i = (int32_t)q;
+                memcpy(slot, &i, sizeof i);
+            }
+        } else {
+            if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) goto slow;
+            double d = sqlite3_value_double(a);
+            if (kind == 'd') {
+                memcpy(slot, &d, sizeof d);
+            } else {
+                float f = isnan(d) || fabs(d) <= FLT_MAX ? (float)d : (d > 0 ? INFINITY : -INFINITY);
+                memcpy(slot, &f, sizeof f);
+            }
+        }
+    }
+    uint64_t high = 0; /* where the last byte of an argument placed in memory ends */
+    for (int k = 0; self->pointers && k < argc; k++) {
+        if (self->params[k] != 'p') continue;
+        sqlite3_value *a = argv[k];
+        int type = sqlite3_value_type(a);
+        const unsigned char *data = NULL;
+        uint64_t n = 0;
+        unsigned char header[5];
+        size_t nheader = 1, ntrailer = 0;
+        if (type == SQLITE_TEXT) {
+            data = sqlite3_value_text(a);
+            n = (uint64_t)sqlite3_value_bytes(a);
+            if (data == NULL || !utf8_valid(data, n)) goto slow;
+            header[0] = TAG_TEXT;
+            ntrailer = 1;
+        } else if (type == SQLITE_BLOB) {
+            data = sqlite3_value_blob(a);
+            n = (uint64_t)sqlite3_value_bytes(a);
+            header[0] = TAG_BLOB;
+            header[1] = (unsigned char)(n >> 24), header[2] = (unsigned char)(n >> 16);
+            header[3] = (unsigned char)(n >> 8), header[4] = (unsigned char)n;
+            nheader = 5;
+        } else {
+            header[0] = TAG_NULL;
+        }
+        uint64_t total = nheader + n + ntrailer;
+        if (total > 0x7FFFFFFF) goto slow;
+        /* From here on Wasm has run for this row: failures are said, not retried. */
+        int32_t request = (int32_t)total;
+        memcpy(self->malloc.slots, &request, sizeof request);
+        void *error = call_free(self, &self->malloc);
+        if (error != NULL || *self->malloc.trap != 0) {
+            said_by_instance(context, self, "malloc_failed", "KKO", (unsigned long long)(uintptr_t)error, total);
+            return;
+        }
+        uint32_t pointer;
+        memcpy(&pointer, self->malloc.slots, sizeof pointer);
+        size_t size;
+        uint8_t *mem = pointer == 0 ? NULL : guest_bytes(self, (uint64_t)pointer + total, &size);
+        if (mem == NULL) {
+            said_by_instance(context, self, "misplaced", "KKO", pointer, total);
+            return;
+        }
+        unsigned char *at = mem + pointer;
+        memcpy(at, header, nheader);
+        if (n) memcpy(at + nheader, data, (size_t)n);
+        if (ntrailer) at[nheader + n] = 0;
+        if (pointer + total > high) high = pointer + total;
+        int32_t i = (int32_t)pointer;
+        memcpy(self->fn.slots + (size_t)k * SLOT_BYTES, &i, sizeof i);
+    }
+    self->counters[0]++;
+    void *error = call_free(self, &self->fn);
+    if (error != NULL || *self->fn.trap != 0) {
+        said_by_instance(context, self, "fail", NULL, (unsigned long long)(uintptr_t)error, 0);
+        return;
+    }
+    switch (self->result) {
+    case 'q': {
+        int64_t q;
+        memcpy(&q, self->fn.slots, sizeof q);
+        sqlite3_result_int64(context, q);
+        break;
+    }
+    case 'i': {
+        int32_t i;
+        memcpy(&i, self->fn.slots, sizeof i);
+        sqlite3_result_int64(context, i);
+        break;
+    }
+    case 'd': {
+        double d;
+        memcpy(&d, self->fn.slots, sizeof d);
+        if (isnan(d))
+            sqlite3_result_null(context);
+        else
+            sqlite3_result_double(context, d);
+        break;
+    }
+    case 'f': {
+        float f;
+        memcpy(&f, self->fn.slots, sizeof f);
+        if (isnan(f))
+            sqlite3_result_null(context);
+        else
+            sqlite3_result_double(context, f);
+        break;
+    }
+    case 'p': {
+        uint32_t pointer;
+        memcpy(&pointer, self->fn.slots, sizeof pointer);
+        if (!pointer_result(context, self, pointer)) {
+            said_by_instance(context, self, "get", NULL, pointer, 0);
+            return;
+        }
+        break;
+    }
+    default:
+        sqlite3_result_null(context);
+    }
+    self->fast++;
+    uint64_t threshold = self->control[C_THRESHOLD];
+    if (self->maintain && self->control[C_HAS_MEMORY] && (high > threshold || self->counters[0] % 256 == 0)) {
+        /* Past the threshold, by an argument or (looked at now and then) by the guest itself: the
+         * instance is replaced. */
+        size_t size = 0;
+        if (high <= threshold) guest_memory(self, &size);
+        if (high > threshold || size > threshold) maintain_now(context, self, high > threshold);
+    }
+    return;
+slow:
+    slow_call(context, self, argc, argv);
+}
+
+static void free_wasm_call(void *data) { release_object(data); }
+
+/* create_function(sqlite3_pointer, name, nargs, flags, wasm_call) -> SQLite's result code: register
+ * a WasmCall as the C SQLite function name/nargs (flags: SQLITE_DETERMINISTIC, SQLITE_INNOCUOUS...). */
+PyObject *py_create_function(PyObject *module, PyObject *args) {
+    (void)module;
+    unsigned long long pointer;
+    const char *name;
+    int nargs, flags;
+    PyObject *call;
+    if (!PyArg_ParseTuple(args, "KsiiO!:create_function", &pointer, &name, &nargs, &flags, &WasmCallType, &call))
+        return NULL;
+    if (sqlite3_api == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+        return NULL;
+    }
+    if (nargs != ((WasmCall *)call)->nparams) {
+        PyErr_SetString(PyExc_ValueError, "create_function: nargs differs from the function's");
+        return NULL;
+    }
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    Py_INCREF(call);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    /* On failure SQLite calls free_wasm_call itself. */
+    rc = sqlite3_create_function_v2(db, name, nargs, SQLITE_UTF8 | flags, call, x_func, NULL, NULL, free_wasm_call);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLong(rc);
+}
+
 static int wasm_call_traverse(PyObject *object, visitproc visit, void *arg) {
     WasmCall *self = (WasmCall *)object;
     Py_VISIT(self->owners);
@@ -440,20 +816,31 @@ static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     const char *params, *result;
     unsigned long long control;
     int maintain;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!ssOO!OOOOKpU|O:WasmCall", names, &PyTuple_Type, &addresses,
-                                     &params, &result, &owners, &PyList_Type, &stats, &bad, &out_of_range, &fail,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!ssOOOOOOKpU|O:WasmCall", names, &PyTuple_Type, &addresses,
+                                     &params, &result, &owners, &stats, &bad, &out_of_range, &fail,
                                      &instance, &control, &maintain, &name, &malloc))
         return NULL;
     size_t n = strlen(params);
     int pointers = (int)(strchr(params, 'p') != NULL) + (result[0] == 'p');
     if (n >= sizeof(((WasmCall *)0)->params) || strspn(params, "qidfp") != n || strlen(result) > 1 ||
-        strspn(result, "qidfp") != strlen(result) || PyList_GET_SIZE(stats) < 1 ||
+        strspn(result, "qidfp") != strlen(result) ||
         instance == Py_None || control == 0 || (strchr(params, 'p') && malloc == Py_None)) {
         PyErr_SetString(PyExc_ValueError, "WasmCall: bad signature");
         return NULL;
     }
+    Py_buffer counters;
+    if (PyObject_GetBuffer(stats, &counters, PyBUF_WRITABLE) < 0) return NULL;
+    /* The memory stays where it is while stats lives (a memoryview of a ctypes array). */
+    int64_t *at = counters.buf;
+    int enough = counters.len >= (Py_ssize_t)(2 * sizeof(int64_t)) && (uintptr_t)at % sizeof(int64_t) == 0;
+    PyBuffer_Release(&counters);
+    if (!enough) {
+        PyErr_SetString(PyExc_ValueError, "WasmCall: stats must be two int64 counters");
+        return NULL;
+    }
     WasmCall *self = (WasmCall *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
+    self->counters = at;
     if (parse_raw(addresses, &self->fn, &self->call, &self->context) < 0 ||
         (malloc != Py_None && parse_raw(malloc, &self->malloc, &self->call, &self->context) < 0)) {
         Py_DECREF(self);
@@ -481,6 +868,13 @@ static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     return (PyObject *)self;
 }
 
+static PyMemberDef wasm_call_members[] = {
+    {"nparams", T_INT, offsetof(WasmCall, nparams), READONLY, "How many arguments the function takes."},
+    {"fast_calls", T_LONGLONG, offsetof(WasmCall, fast), READONLY,
+     "Calls SQLite made of the C function that ran from start to end without the GIL."},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyObject *wasm_call_plain(PyObject *self, PyObject *args, PyObject *kwargs) {
     return PyVectorcall_Call(self, args, kwargs);
 }
@@ -496,6 +890,7 @@ PyTypeObject WasmCallType = {
     .tp_vectorcall_offset = offsetof(WasmCall, vectorcall),
     .tp_call = wasm_call_plain,
     .tp_new = wasm_call_new,
+    .tp_members = wasm_call_members,
     .tp_traverse = wasm_call_traverse,
     .tp_clear = wasm_call_clear,
     .tp_dealloc = wasm_call_dealloc,

@@ -161,6 +161,24 @@ def wasm_call(
     )
 
 
+def create_function(connection: apsw.Connection, name: str, call: Any, flags: int) -> bool:
+    """Register ``call`` (a ``WasmCall``, of ``wasm_call``) as the C SQL function ``name`` of its
+    exact number of arguments: SQLite then calls wasmtime from C, with no Python per row in the
+    common case. False (nothing registered) where ``call`` is not a WasmCall or the C part
+    cannot be loaded; the caller then registers it through APSW."""
+    if not c_calls:
+        return False
+    _runwasm = _c_part(connection)
+    if _runwasm is None or type(call) is not _runwasm.WasmCall:
+        return False
+    code = _runwasm.create_function(connection.sqlite3pointer(), name, call.nparams, flags, call)
+    if code == apsw.SQLITE_BUSY:  # as APSW says it: a statement is running
+        raise apsw.BusyError("unable to delete/modify user-function due to active statements")
+    if code != apsw.SQLITE_OK:
+        raise apsw.SQLError(f"registering {name} failed: {apsw.mapping_result_codes.get(code, code)}")
+    return True
+
+
 def rows_keeping_bytes(
     connection: apsw.Connection, sql: str, bindings: list[Any] | None
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]] | None:

@@ -240,13 +240,20 @@ _native_deadline: list[Any] = []  # [the C callback as a ctypes function pointer
 
 
 def _c_deadline_callback() -> Any:
-    """The C epoch deadline callback of _wasmcall.c, or None without the C part."""
+    """The C epoch deadline callback of _wasmcall.c, or None without the C part (which gets the
+    wasmtime functions it calls by themselves: wasmtime_error_new, wasmtime_memory_data and _size)."""
     if not _native_deadline:
         callback = None
         try:
             from . import _runwasm
 
-            address = _runwasm.deadline_callback(ctypes.cast(_error_new, ctypes.c_void_p).value or 0)
+            dll = ctypes.CDLL(_c.dll._name)
+            address = _runwasm.deadline_callback(
+                *(
+                    ctypes.cast(f, ctypes.c_void_p).value or 0
+                    for f in (_error_new, dll.wasmtime_memory_data, dll.wasmtime_memory_data_size)
+                )
+            )
             callback = _DEADLINE_CALLBACK(address)
         except (ImportError, AttributeError, ValueError):
             pass
@@ -326,3 +333,12 @@ def memory_size(store: wasmtime.Store, memory: wasmtime.Memory) -> Callable[[], 
     size = _c.wasmtime_memory_data_size
     args = (store._context(), ctypes.byref(memory._memory))
     return lambda: size(*args) if memory else 0
+
+
+def memory_struct(memory: wasmtime.Memory) -> bytes | None:
+    """The bytes of a memory's ``wasmtime_memory_t`` (what the C call path reads it through), or
+    None without the private API or if it is larger than the 32 bytes kept for it."""
+    if not FAST:  # pragma: no cover - depends on wasmtime version
+        return None
+    raw = ctypes.string_at(ctypes.addressof(memory._memory), ctypes.sizeof(memory._memory))
+    return raw if len(raw) <= 32 else None

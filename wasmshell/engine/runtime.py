@@ -44,6 +44,8 @@ TICK_SECONDS = 0.01
 MAX_TABLES = 4  # tables one instance may have
 WASI_MODULE = wasi.MODULE
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
+CONTROL_SLOTS, MEMORY_SLOT = 15, 11  # an instance's control block (Instance), as _wasmcall.c's C_SIZE, C_MEMORY
+NO_THRESHOLD = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -297,13 +299,18 @@ class Host:
         """Receive bytes the guest wrote to stdout or stderr (copy what is kept: the view is borrowed)."""
 
 
+def counters() -> memoryview:
+    """A function's call statistics, [calls, errors]: two int64 the C call path counts in too."""
+    return memoryview((ctypes.c_int64 * 2)()).cast("B").cast("q")
+
+
 @dataclass(eq=False)
 class Attached:
     """A function bound to an instance, with its call statistics."""
 
     export: str
     call: rawcall.BoundCall
-    stats: list[int]  # [calls, errors]
+    stats: memoryview  # [calls, errors], see ``counters``
 
 
 class _Live:
@@ -383,12 +390,17 @@ class Instance:
     when linear memory has grown well past its starting size (libSQL's ABI
     never frees) and when limits change, and the next call starts a fresh
     one. ``control`` is shared with the C call path and the deadline check
-    (_wasmcall.c): ``[0]`` counts entries into Wasm (each call, each
+    (_wasmcall.c's C_ENTRIES...): ``[0]`` counts entries into Wasm (each call, each
     ``libsql_malloc``, each start function), so that every entry gets a time
     limit of its own; ``[1]`` is 1 while a store is bound, and nothing calls
     into Wasm while it is 0; ``[2]`` and ``[3]`` are the entry the deadline
     check saw last and since when (monotonic ns); ``[4]`` is the address of
-    the host's ``signals``.
+    the host's ``signals``; ``[5]`` the memory size past which the instance is
+    replaced (``threshold``); ``[6]`` is 1 while ``[11:15]`` hold the bound
+    store's memory (its ``wasmtime_memory_t``); ``[7]`` counts the aggregate
+    groups the C call path keeps in the store; ``[8]`` is ``starts``; ``[9]``
+    how much of the store's memory the C call path knows is there, and ``[10]``
+    where it is (set when ``[9]`` is: a memory never moves).
     """
 
     def __init__(
@@ -407,15 +419,13 @@ class Instance:
         self.compiled = compiled
         self.host = host
         self.attached: list[Attached] = []
-        self.control = (ctypes.c_uint64 * 5)()
+        self.control = (ctypes.c_uint64 * CONTROL_SLOTS)()
         self.gate = memoryview(self.control).cast("B").cast("Q")
         self.gate[2] = 2**64 - 1  # no entry seen yet
         self.gate[4] = ctypes.addressof(host.signals)
         self.stale = False
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
-        # Past this many bytes of linear memory the instance is replaced
-        # between calls (read by _wasmcall.c too).
         self.threshold = float("inf")
         self._malloc: rawcall.BoundCall | None = None
         if compiled.has_malloc:
@@ -428,7 +438,6 @@ class Instance:
         # Aggregate states living in this store (aggregate.GroupState), which keep it from being
         # replaced for growth in the same way; each remembers ``starts`` to tell a later store.
         self.holders: weakref.WeakSet[Any] = weakref.WeakSet()
-        self.starts = 0  # stores bound so far
         self._start("module start-up")  # a module that cannot start is refused at once
 
     # -- life cycle --------------------------------------------------------
@@ -514,9 +523,30 @@ class Instance:
         self.retire()
         self._bind(live)
 
+    @property
+    def threshold(self) -> float:
+        """Past this many bytes of linear memory the instance is replaced between calls."""
+        value = self.gate[5]
+        return float("inf") if value == NO_THRESHOLD else value
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self.gate[5] = NO_THRESHOLD if value == float("inf") else int(value)
+
+    @property
+    def starts(self) -> int:
+        """Stores bound so far: an aggregate's state tells the one it began in."""
+        return self.gate[8]
+
+    @property
+    def held(self) -> bool:
+        """Whether state lives in the store: an open table cursor or an aggregate group."""
+        return bool(self.pins or self.holders or self.gate[7])
+
     def _bind(self, live: _Live) -> None:
         self._live = live
-        self.starts += 1
+        self.gate[8] += 1
+        self.gate[9] = self.gate[10] = 0
         if self._malloc is not None:
             self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
         for a in self.attached:
@@ -526,12 +556,16 @@ class Instance:
         self.gate[1] = 1
         self.refresh_memory()
         self.threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
+        struct = rawcall.memory_struct(live.memory) if live.memory is not None else None
+        if struct is not None:
+            ctypes.memmove(ctypes.addressof(self.control) + 8 * MEMORY_SLOT, struct, len(struct))
+            self.gate[6] = 1
         if self._state_exports is not None:
             self._image = _Image(live, *self._state_exports)
 
     def retire(self) -> None:
         """Drop the store; the next call starts a fresh one. Nothing can call into the old one."""
-        self.gate[1] = 0
+        self.gate[1] = self.gate[6] = self.gate[9] = self.gate[10] = 0
         self._image = None
         live, self._live = self._live, None
         self.mem = memoryview(b"")
@@ -573,7 +607,7 @@ class Instance:
         live = self._live
         if live is not None:
             call.rebind(live, live.store, self._export(export))
-        attached = Attached(export, call, [0, 0])
+        attached = Attached(export, call, counters())
         self.attached.append(attached)
         return attached
 
@@ -635,7 +669,7 @@ class Instance:
         """Between calls: notice growth the guest did by itself; drop the instance when too large,
         unless a cursor or an aggregate state lives in it (then it waits for the last one)."""
         self.refresh_memory()
-        if self.stale and not self.pins and not self.holders:
+        if self.stale and not self.held:
             self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:

@@ -873,13 +873,12 @@ class Session:
         assert entry.fn is not None
         if entry.aggregate:
             return  # its factory calls the bound function directly already
-        self.connection.create_scalar_function(
-            entry.name,
-            entry.fn.call,
-            entry.fn.nparams,
-            deterministic=bool(entry.deterministic) or entry.fresh,
-            flags=INNOCUOUS,
-        )
+        deterministic = bool(entry.deterministic) or entry.fresh
+        flags = INNOCUOUS | (apsw.SQLITE_DETERMINISTIC if deterministic else 0)
+        if not native.create_function(self.connection, entry.name, entry.fn.call, flags):
+            self.connection.create_scalar_function(
+                entry.name, entry.fn.call, entry.fn.nparams, deterministic=deterministic, flags=INNOCUOUS
+            )
         entry.arities.add(entry.fn.nparams)
 
     def uninstall(self, name: str) -> None:

@@ -1,0 +1,177 @@
+"""The C call path: a registered Wasm function is a C SQLite function (_wasmcall.c's x_func).
+
+SQLite calls it for every row without the GIL and without a Python object; anything unusual goes
+through the Python-facing call with the GIL. These tests hold that path to the one without the C
+part (ctypes calls, APSW's Python functions): the same results, the same errors, the same counters,
+and the same limits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import apsw
+import pytest
+from conftest import open_session, run_python, wat
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wasmshell.engine import native
+from wasmshell.engine.errors import WasmError
+
+pytestmark = pytest.mark.skipif(
+    native._c_part(apsw.Connection(":memory:")) is None, reason="the C part is not built"
+)
+
+# (module, function, number of arguments): every kind of parameter and result the ABI has.
+FUNCTIONS = [
+    ("add1", "add1", 1),  # i64 -> i64
+    ("add_i32", "add_i32", 2),  # i32, i32 -> i32 (no memory)
+    ("hypot", "hypot", 2),  # f64, f64 -> f64
+    ("f32", "twice_f32", 1),  # f32 -> f32
+    ("nan", "root", 1),  # f64 -> f64, a NaN is NULL
+    ("divide", "divide", 2),  # traps on zero
+    ("reverse_text", "reverse_text", 1),  # pointer -> pointer
+    ("reverse_blob", "reverse_blob", 1),
+    ("concat3", "concat3", 3),  # three pointers
+    ("contains", "contains", 2),  # pointers -> i64
+    ("ident", "byte_at", 2),  # pointer, i64 -> i64 (traps out of range)
+    ("nullif_empty", "nullif_empty", 1),
+]
+
+values = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.sampled_from([0, 1, -1, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**63 - 1, -(2**63)]),
+    st.floats(allow_nan=False),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    st.binary(max_size=40),
+)
+
+
+def _session(c_calls: bool):
+    session = open_session()
+    native.c_calls = c_calls
+    try:
+        for module in {m for m, _f, _n in FUNCTIONS}:
+            session.register_module(wat(module))
+    finally:
+        native.c_calls = True
+    return session
+
+
+@pytest.fixture(scope="module")
+def pair():
+    c, python = _session(True), _session(False)
+    yield c, python
+    c.close()
+    python.close()
+
+
+def outcome(session, sql: str, args: tuple) -> object:
+    try:
+        return ("value", session.execute(sql, args).fetchall())
+    except WasmError as exc:
+        return ("error", type(exc).__name__, str(exc))
+
+
+def counters(session, name: str) -> tuple[int, int]:
+    entry = session.functions[name]
+    return entry.calls, entry.errors
+
+
+def test_registered_functions_are_c_functions(pair):
+    c, python = pair
+    for _module, name, _n in FUNCTIONS:
+        assert type(c.functions[name].fn.call).__name__ == "WasmCall"
+        assert type(python.functions[name].fn.call).__name__ == "function"
+
+
+def test_rows_run_in_c_without_the_gil(pair):
+    c, _python = pair
+    call = c.functions["add1"].fn.call
+    text_call = c.functions["reverse_text"].fn.call
+    before, text_before = call.fast_calls, text_call.fast_calls
+    series = "with recursive n(x) as (select 1 union all select x + 1 from n limit 1000)"
+    total = c.execute(f"{series} select sum(add1(x)), sum(length(reverse_text(x || 'é'))) from n").fetchall()
+    assert total == [(sum(range(2, 1002)), sum(len(str(x)) + 1 for x in range(1, 1001)))]
+    assert call.fast_calls - before == 1000
+    assert text_call.fast_calls - text_before == 1000
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(function=st.sampled_from(FUNCTIONS), data=st.data())
+def test_c_path_gives_the_results_and_errors_of_the_python_path(pair, function, data):
+    c, python = pair
+    _module, name, nargs = function
+    args = tuple(data.draw(values) for _ in range(nargs))
+    sql = f"select {name}({', '.join('?' * nargs)})"
+    before_c, before_python = counters(c, name), counters(python, name)
+    ours, theirs = outcome(c, sql, args), outcome(python, sql, args)
+    if ours[0] == "value" and theirs[0] == "value":
+        (a,), (b,) = ours[1][0], theirs[1][0]
+        assert type(a) is type(b) and (a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b)))
+    else:
+        assert ours == theirs
+    after_c, after_python = counters(c, name), counters(python, name)
+    assert (after_c[0] - before_c[0], after_c[1] - before_c[1]) == (
+        after_python[0] - before_python[0],
+        after_python[1] - before_python[1],
+    )
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_a_trap_mid_statement_fails_it_and_the_next_statement_works(c_calls):
+    s = open_session()
+    native.c_calls = c_calls
+    try:
+        s.register_module(wat("divide"))
+    finally:
+        native.c_calls = True
+    with pytest.raises(WasmError, match="divide"):
+        s.execute("select divide(10, x) from (select 2 as x union all select 0 union all select 5)").fetchall()
+    assert s.execute("select divide(10, 2)").fetchall() == [(5,)]
+    assert counters(s, "divide") == (3, 1)  # 10/2, 10/0 (the trap ends the statement), 10/2
+    s.close()
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_arguments_past_the_threshold_replace_the_instance(c_calls):
+    """libSQL's modules never free: arguments that fill memory past its threshold make the next call
+    start a new instance, between calls, on either path."""
+    s = open_session(memory_mb=64)
+    native.c_calls = c_calls
+    try:
+        s.register_module(wat("reverse_blob"))
+    finally:
+        native.c_calls = True
+    instance = next(iter(s._instances.values()))
+    starts = instance.starts
+    got = s.execute(
+        "with recursive n(x) as (select 1 union all select x + 1 from n limit 40)"
+        " select sum(length(reverse_blob(zeroblob(1000000)))) from n"
+    ).fetchall()
+    assert got == [(40_000_000,)]
+    assert instance.starts > starts  # 40 MB of arguments: over 16 MiB past the start, so replaced
+
+
+def test_closing_and_exiting_with_c_functions_registered():
+    """SQLite drops the C functions with the connection (taking the GIL to release them), also at
+    interpreter exit with the session still open."""
+    script = f"""
+import wasmshell
+for close in (True, False):
+    s = wasmshell.connect()
+    s.register_module({wat("reverse_text")!r})
+    assert s.execute("select reverse_text('abc')").fetchall() == [("cba",)]
+    s.uninstall("reverse_text")
+    s.register_module({wat("reverse_text")!r})
+    assert s.execute("select reverse_text('xyz')").fetchall() == [("zyx",)]
+    if close:
+        s.close()
+kept = s
+print("done")
+"""
+    result = run_python(script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == b"done"
