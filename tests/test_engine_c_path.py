@@ -175,3 +175,102 @@ print("done")
     result = run_python(script)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == b"done"
+
+
+# -- aggregates and window functions ---------------------------------------------------------
+
+AGGREGATES = ("isum", "joinwords")  # an i64 state; a pointer state living in memory
+rows_of_values = st.lists(st.tuples(st.integers(0, 3), values, values), max_size=30)
+QUERIES = [
+    "select g, isum(x) from t group by g order by g",
+    "select isum(x), joinwords(w) from t",
+    "select g, joinwords(w) from t group by g order by g",
+    "select rowid, isum(x) over (order by rowid rows 2 preceding) from t order by rowid",
+    "select rowid, isum(x) over (partition by g order by rowid) from t order by rowid",
+    "select isum(x) filter (where g > 1), joinwords(distinct w) from t",
+]
+
+
+def _aggregate_session(c_calls: bool):
+    session = open_session()
+    native.c_calls = c_calls
+    try:
+        for name in AGGREGATES:
+            session.register_module(wat(name))
+    finally:
+        native.c_calls = True
+    session.execute("create table t(g, x, w)")
+    return session
+
+
+@pytest.fixture(scope="module")
+def aggregate_pair():
+    c, python = _aggregate_session(True), _aggregate_session(False)
+    yield c, python
+    c.close()
+    python.close()
+
+
+def test_aggregate_rows_run_in_c(aggregate_pair):
+    c, python = aggregate_pair
+    assert c.functions["isum"].fn.native is not None
+    assert python.functions["isum"].fn.native is None
+    step = c.functions["isum"].fn.native.fast[0]
+    joined = c.functions["joinwords"].fn.native.fast[0]
+    before, joined_before = step.fast_calls, joined.fast_calls
+    series = "with recursive n(x) as (select 1 union all select x + 1 from n limit 1000)"
+    got = c.execute(f"{series} select isum(x), length(joinwords(x || '')) from n").fetchall()
+    assert got == [(500500, sum(len(str(x)) for x in range(1, 1001)) + 999)]
+    assert step.fast_calls - before == 1000
+    assert joined.fast_calls - joined_before == 1000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=rows_of_values, query=st.sampled_from(QUERIES))
+def test_c_aggregates_give_the_results_and_errors_of_the_python_path(aggregate_pair, table, query):
+    c, python = aggregate_pair
+    results = []
+    for session in (c, python):
+        session.execute("delete from t")
+        session.connection.executemany("insert into t values (?, ?, ?)", table)
+        results.append(outcome(session, query, ()))
+    assert results[0] == results[1]
+    for session in (c, python):  # no group is left holding the store
+        instance = session.functions["isum"].fn.phases["step"]
+        assert all(i.gate[7] == 0 for i in session._instances.values()), instance
+
+
+def test_an_abandoned_window_query_lets_go_of_its_groups(aggregate_pair):
+    """SQLite calls xFinal for the groups of a statement stopped early: none stays counted as
+    holding the store, which may then be replaced again."""
+    c, _python = aggregate_pair
+    c.execute("delete from t")
+    c.connection.executemany("insert into t values (?, ?, ?)", [(k % 3, k, str(k)) for k in range(100)])
+    instance = next(i for i in c._instances.values() if "isum_step" in i.compiled.exports)
+    cursor = c.execute("select isum(x) over (partition by g order by rowid) from t")
+    assert next(cursor) == (0,)
+    assert instance.gate[7] > 0  # a partition's group is alive
+    cursor.close()
+    assert instance.gate[7] == 0
+    assert c.execute("select isum(x) from t").fetchall() == [(4950,)]
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_a_trap_in_a_step_loses_no_holder_and_the_next_query_works(c_calls):
+    s = open_session()
+    module = """(module (memory (export "memory") 1)
+      (func (export "picky_step") (param $s i64) (param $x i64) (result i64)
+        (if (i64.eq (local.get $x) (i64.const 13)) (then unreachable))
+        (i64.add (local.get $s) (local.get $x)))
+      (func (export "picky_final") (param $s i64) (result i64) (local.get $s)))"""
+    native.c_calls = c_calls
+    try:
+        s.register_module(module)
+    finally:
+        native.c_calls = True
+    series = "with recursive n(x) as (select 1 union all select x + 1 from n limit 20)"
+    with pytest.raises(WasmError, match="picky"):
+        s.execute(f"{series} select picky(x) from n").fetchall()
+    assert all(i.gate[7] == 0 for i in s._instances.values())
+    assert s.execute(f"{series} select picky(x) from n where x < 13").fetchall() == [(78,)]
+    s.close()

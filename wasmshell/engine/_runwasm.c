@@ -398,6 +398,9 @@ static PyMethodDef methods[] = {
      "explain_rows(sqlite3_pointer, sql, full) -> (query plan rows, bytecode rows or None), or None"},
     {"create_function", py_create_function, METH_VARARGS,
      "create_function(sqlite3_pointer, name, nargs, flags, wasm_call): register a WasmCall as a C SQL function."},
+    {"create_aggregate", py_create_aggregate, METH_VARARGS,
+     "create_aggregate(sqlite3_pointer, name, nargs, flags, fast, python, group_class, first_pointer, state)\n\n"
+     "Register a Wasm aggregate (a window function if it has an inverse) whose phases are WasmCalls."},
     {"register", py_register, METH_VARARGS,
      "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
      "resolve(module, name, nargs) returns the callable for the rest of the arguments."},

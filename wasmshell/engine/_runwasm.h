@@ -26,6 +26,10 @@ void release_object(PyObject *object);
 
 /* create_function(sqlite3_pointer, name, nargs, flags, wasm_call), in _wasmcall.c */
 PyObject *py_create_function(PyObject *module, PyObject *args);
+
+/* create_aggregate(sqlite3_pointer, name, nargs, flags, fast, python, group_class, first_pointer, state),
+ * in _wasmcall.c */
+PyObject *py_create_aggregate(PyObject *module, PyObject *args);
 extern PyTypeObject RawRowsType;  /* _rawrows.c */
 
 /* deadline_callback(wasmtime_error_new address) -> the C epoch deadline callback, in _wasmcall.c */

@@ -41,6 +41,7 @@ enum {
     C_STARTS,     /* stores bound so far: a group remembers the one it began in */
     C_KNOWN,      /* bytes of memory known to be there (0 when a store is bound: memory only grows) */
     C_BASE,       /* where the memory is, once known (0 when a store is bound: it never moves) */
+    C_STALE,      /* 1: replace the instance when no state lives in it (Instance.stale) */
     C_MEMORY,     /* wasmtime_memory_t, up to 32 bytes */
     C_SIZE = C_MEMORY + 4
 };
@@ -115,6 +116,7 @@ typedef struct {
     char params[256];      /* per parameter: q i64, i i32, d f64, f f32, p pointer to a value */
     char result;           /* one of "qidfp", or 0 for none */
     int nparams, pointers;
+    int skip;              /* leading parameters that are not SQL arguments (an aggregate's state) */
     long long fast;        /* calls made by x_func without the GIL, start to end */
     PyObject *owners;      /* what owns the memory above (the BoundCalls) */
     PyObject *stats;       /* int64 [calls, errors]: a writable buffer (what owns counters) */
@@ -356,7 +358,7 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
     if (ensure_started(self) < 0) return NULL;
     for (int k = 0; self->pointers && k < self->nparams; k++) {
         if (self->params[k] != 'p') continue;
-        long long pointer = put_value(self, args[k], k + 1);
+        long long pointer = put_value(self, args[k], k + 1 - self->skip);
         if (pointer < 0) return NULL;
         int32_t i = (int32_t)(uint32_t)pointer;
         memcpy(self->fn.slots + (size_t)k * SLOT_BYTES, &i, sizeof i);
@@ -545,16 +547,12 @@ static void said_by_instance(sqlite3_context *context, WasmCall *self, const cha
     PyGILState_Release(gil);
 }
 
-/* With the GIL: the instance grew past its threshold (stale) or may have; Instance.maintain. */
-static void maintain_now(sqlite3_context *context, WasmCall *self, int stale) {
+/* With the GIL: the instance grew past its threshold or may have; Instance.maintain. */
+static void maintain_now(sqlite3_context *context, WasmCall *self) {
     PyGILState_STATE gil = PyGILState_Ensure();
-    if ((stale && PyObject_SetAttrString(self->instance, "stale", Py_True) < 0)) {
-        report_error(context);
-    } else {
-        PyObject *done = PyObject_CallMethod(self->instance, "maintain", NULL);
-        if (done == NULL) report_error(context);
-        Py_XDECREF(done);
-    }
+    PyObject *done = PyObject_CallMethod(self->instance, "maintain", NULL);
+    if (done == NULL) report_error(context);
+    Py_XDECREF(done);
     PyGILState_Release(gil);
 }
 
@@ -594,38 +592,42 @@ static int pointer_result(sqlite3_context *context, WasmCall *self, uint32_t poi
     return 0;
 }
 
-static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
-    WasmCall *self = sqlite3_user_data(context);
-    if (argc != self->nparams || !self->control[C_BOUND] || memory_size == NULL ||
-        (self->pointers && !self->control[C_HAS_MEMORY])) {
-        slow_call(context, self, argc, argv);
-        return;
-    }
+/* What fast_call did. */
+enum { CALLED, NULL_ARGUMENT, SLOW, SAID };
+
+/*
+ * The call of one row without the GIL: argv into slots first.. (the slots before first are set by
+ * the caller: an aggregate's state), TEXT and BLOB placed in memory, the function called, its
+ * results left in the slots. NULL_ARGUMENT: a NULL for a number, nothing called. SLOW: nothing
+ * done that matters, the caller goes the slow way. SAID: Wasm ran and failed, and the error is set.
+ */
+static int fast_call(sqlite3_context *context, WasmCall *self, int first, int argc, sqlite3_value **argv,
+                     uint64_t *high) {
+    if (first + argc != self->nparams || !self->control[C_BOUND] || memory_size == NULL ||
+        (self->pointers && !self->control[C_HAS_MEMORY]))
+        return SLOW;
     for (int k = 0; k < argc; k++) {
         sqlite3_value *a = argv[k];
         int type = sqlite3_value_type(a);
-        unsigned char *slot = self->fn.slots + (size_t)k * SLOT_BYTES;
-        char kind = self->params[k];
+        unsigned char *slot = self->fn.slots + (size_t)(first + k) * SLOT_BYTES;
+        char kind = self->params[first + k];
         if (kind == 'p') {
-            if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) goto slow;
+            if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) return SLOW;
             continue;
         }
-        if (type == SQLITE_NULL) {
-            sqlite3_result_null(context); /* a NULL number: NULL, without a call */
-            return;
-        }
+        if (type == SQLITE_NULL) return NULL_ARGUMENT;
         if (kind == 'q' || kind == 'i') {
-            if (type != SQLITE_INTEGER) goto slow;
+            if (type != SQLITE_INTEGER) return SLOW;
             int64_t q = sqlite3_value_int64(a);
             if (kind == 'q') {
                 memcpy(slot, &q, sizeof q);
             } else {
-                if (q < INT32_MIN || q > INT32_MAX) goto slow;
+                if (q < INT32_MIN || q > INT32_MAX) return SLOW;
                 int32_t i = (int32_t)q;
                 memcpy(slot, &i, sizeof i);
             }
         } else {
-            if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) goto slow;
+            if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) return SLOW;
             double d = sqlite3_value_double(a);
             if (kind == 'd') {
                 memcpy(slot, &d, sizeof d);
@@ -635,9 +637,9 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
             }
         }
     }
-    uint64_t high = 0; /* where the last byte of an argument placed in memory ends */
+    *high = 0; /* where the last byte of an argument placed in memory ends */
     for (int k = 0; self->pointers && k < argc; k++) {
-        if (self->params[k] != 'p') continue;
+        if (self->params[first + k] != 'p') continue;
         sqlite3_value *a = argv[k];
         int type = sqlite3_value_type(a);
         const unsigned char *data = NULL;
@@ -647,7 +649,7 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
         if (type == SQLITE_TEXT) {
             data = sqlite3_value_text(a);
             n = (uint64_t)sqlite3_value_bytes(a);
-            if (data == NULL || !utf8_valid(data, n)) goto slow;
+            if (data == NULL || !utf8_valid(data, n)) return SLOW;
             header[0] = TAG_TEXT;
             ntrailer = 1;
         } else if (type == SQLITE_BLOB) {
@@ -661,14 +663,15 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
             header[0] = TAG_NULL;
         }
         uint64_t total = nheader + n + ntrailer;
-        if (total > 0x7FFFFFFF) goto slow;
-        /* From here on Wasm has run for this row: failures are said, not retried. */
+        if (total > 0x7FFFFFFF) return SLOW;
+        /* From here on Wasm has run for this row: failures are said, not retried. (An argument placed
+         * before a later one sends the row the slow way is only memory the ABI never frees.) */
         int32_t request = (int32_t)total;
         memcpy(self->malloc.slots, &request, sizeof request);
         void *error = call_free(self, &self->malloc);
         if (error != NULL || *self->malloc.trap != 0) {
             said_by_instance(context, self, "malloc_failed", "KKO", (unsigned long long)(uintptr_t)error, total);
-            return;
+            return SAID;
         }
         uint32_t pointer;
         memcpy(&pointer, self->malloc.slots, sizeof pointer);
@@ -676,34 +679,40 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
         uint8_t *mem = pointer == 0 ? NULL : guest_bytes(self, (uint64_t)pointer + total, &size);
         if (mem == NULL) {
             said_by_instance(context, self, "misplaced", "KKO", pointer, total);
-            return;
+            return SAID;
         }
         unsigned char *at = mem + pointer;
         memcpy(at, header, nheader);
         if (n) memcpy(at + nheader, data, (size_t)n);
         if (ntrailer) at[nheader + n] = 0;
-        if (pointer + total > high) high = pointer + total;
+        if (pointer + total > *high) *high = pointer + total;
         int32_t i = (int32_t)pointer;
-        memcpy(self->fn.slots + (size_t)k * SLOT_BYTES, &i, sizeof i);
+        memcpy(self->fn.slots + (size_t)(first + k) * SLOT_BYTES, &i, sizeof i);
     }
     self->counters[0]++;
     void *error = call_free(self, &self->fn);
     if (error != NULL || *self->fn.trap != 0) {
         said_by_instance(context, self, "fail", NULL, (unsigned long long)(uintptr_t)error, 0);
-        return;
+        return SAID;
     }
+    self->fast++;
+    return CALLED;
+}
+
+/* Set the SQL result from the result slot; 0 if it could not be (the error is set). */
+static int slot_result(sqlite3_context *context, WasmCall *self) {
     switch (self->result) {
     case 'q': {
         int64_t q;
         memcpy(&q, self->fn.slots, sizeof q);
         sqlite3_result_int64(context, q);
-        break;
+        return 1;
     }
     case 'i': {
         int32_t i;
         memcpy(&i, self->fn.slots, sizeof i);
         sqlite3_result_int64(context, i);
-        break;
+        return 1;
     }
     case 'd': {
         double d;
@@ -712,7 +721,7 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
             sqlite3_result_null(context);
         else
             sqlite3_result_double(context, d);
-        break;
+        return 1;
     }
     case 'f': {
         float f;
@@ -721,32 +730,52 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
             sqlite3_result_null(context);
         else
             sqlite3_result_double(context, f);
-        break;
+        return 1;
     }
     case 'p': {
         uint32_t pointer;
         memcpy(&pointer, self->fn.slots, sizeof pointer);
         if (!pointer_result(context, self, pointer)) {
             said_by_instance(context, self, "get", NULL, pointer, 0);
-            return;
+            return 0;
         }
-        break;
+        return 1;
     }
     default:
         sqlite3_result_null(context);
+        return 1;
     }
-    self->fast++;
+}
+
+/* After a call: the instance grew past its threshold, by an argument (high) or, looked at now and
+ * then, by the guest itself: it is replaced (Instance.maintain), unless state lives in it. */
+static void look_after(sqlite3_context *context, WasmCall *self, uint64_t high) {
     uint64_t threshold = self->control[C_THRESHOLD];
-    if (self->maintain && self->control[C_HAS_MEMORY] && (high > threshold || self->counters[0] % 256 == 0)) {
-        /* Past the threshold, by an argument or (looked at now and then) by the guest itself: the
-         * instance is replaced. */
-        size_t size = 0;
-        if (high <= threshold) guest_memory(self, &size);
-        if (high > threshold || size > threshold) maintain_now(context, self, high > threshold);
+    if (high > threshold) self->control[C_STALE] = 1;
+    if (!self->maintain || !self->control[C_HAS_MEMORY] ||
+        (!self->control[C_STALE] && self->counters[0] % 256 != 0))
+        return;
+    size_t size = 0;
+    if (!self->control[C_STALE]) guest_memory(self, &size);
+    if (self->control[C_STALE] || size > threshold) maintain_now(context, self);
+}
+
+static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    WasmCall *self = sqlite3_user_data(context);
+    uint64_t high = 0;
+    switch (fast_call(context, self, 0, argc, argv, &high)) {
+    case CALLED:
+        if (slot_result(context, self)) look_after(context, self, high);
+        return;
+    case NULL_ARGUMENT:
+        sqlite3_result_null(context); /* a NULL number: NULL, without a call */
+        return;
+    case SLOW:
+        slow_call(context, self, argc, argv);
+        return;
+    default:
+        return;
     }
-    return;
-slow:
-    slow_call(context, self, argc, argv);
 }
 
 static void free_wasm_call(void *data) { release_object(data); }
@@ -811,14 +840,14 @@ static void wasm_call_dealloc(PyObject *object) {
 
 static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     static char *names[] = {"addresses", "params", "result", "owners", "stats", "bad", "out_of_range",
-                            "fail", "instance", "control", "maintain", "name", "malloc", NULL};
+                            "fail", "instance", "control", "maintain", "name", "malloc", "skip", NULL};
     PyObject *addresses, *owners, *stats, *bad, *out_of_range, *fail, *instance, *name, *malloc = Py_None;
     const char *params, *result;
     unsigned long long control;
-    int maintain;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!ssOOOOOOKpU|O:WasmCall", names, &PyTuple_Type, &addresses,
+    int maintain, skip = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!ssOOOOOOKpU|Oi:WasmCall", names, &PyTuple_Type, &addresses,
                                      &params, &result, &owners, &stats, &bad, &out_of_range, &fail,
-                                     &instance, &control, &maintain, &name, &malloc))
+                                     &instance, &control, &maintain, &name, &malloc, &skip))
         return NULL;
     size_t n = strlen(params);
     int pointers = (int)(strchr(params, 'p') != NULL) + (result[0] == 'p');
@@ -854,6 +883,7 @@ static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     self->vectorcall = wasm_call;
     self->control = (uint64_t *)(uintptr_t)control;
     self->maintain = maintain;
+    self->skip = skip;
     memcpy(self->params, params, n + 1);
     self->result = result[0];
     self->nparams = (int)n;
@@ -866,6 +896,269 @@ static PyObject *wasm_call_new(PyTypeObject *type, PyObject *args, PyObject *kwa
     self->instance = Py_NewRef(instance);
     self->name = Py_NewRef(name);
     return (PyObject *)self;
+}
+
+/*
+ * Aggregates and window functions (aggregate.py): SQLite's xStep, xFinal, xValue and xInverse in C,
+ * each phase a WasmCall whose first parameter is the group's state. A group lives in SQLite's
+ * aggregate context; while any does, the instance is not replaced (C_HOLDERS). The slow way is
+ * the Python phase of aggregate._native_phase, given the group as a GroupState.
+ */
+enum { STEP, FINAL, VALUE, INVERSE, PHASES };
+
+typedef struct {
+    WasmCall *fast[PHASES];    /* value: final's when the module has no NAME_value; inverse: NULL if none */
+    PyObject *python[PHASES];  /* phase(group, *args) of aggregate._native_phase */
+    PyObject *group_class;     /* aggregate.GroupState */
+    PyObject *first_pointer;   /* () -> (pointer to a NULL, starts): a pointer state's start; or None */
+    char state;                /* 'q' i64, 'i' i32 (a pointer if first_pointer), 'd' f64 */
+} Aggregate;
+
+typedef struct {
+    int started;
+    int64_t q; /* the state: an i64 or an i32 */
+    double d;  /* an f64 state */
+    uint64_t generation;
+} Group;
+
+static void free_aggregate(void *data) {
+    Aggregate *agg = data;
+    if (Py_IsInitialized()) {
+        PyGILState_STATE gil = PyGILState_Ensure();
+        for (int k = 0; k < PHASES; k++) {
+            Py_XDECREF(agg->fast[k]);
+            Py_XDECREF(agg->python[k]);
+        }
+        Py_XDECREF(agg->group_class);
+        Py_XDECREF(agg->first_pointer);
+        PyGILState_Release(gil);
+    }
+    PyMem_RawFree(agg);
+}
+
+/* Begin a group: its first state, and one more holder of the store; 0, or -1 with the error set. */
+static int start_group(sqlite3_context *context, Aggregate *agg, Group *group) {
+    uint64_t *control = agg->fast[STEP]->control;
+    if (agg->first_pointer == Py_None) {
+        group->q = 0;
+        group->d = 0.0;
+        group->generation = control[C_STARTS];
+    } else {
+        PyGILState_STATE gil = PyGILState_Ensure();
+        PyObject *first = PyErr_Occurred() ? NULL : PyObject_CallNoArgs(agg->first_pointer);
+        int ok = first != NULL && PyArg_ParseTuple(first, "LK", &group->q, &group->generation);
+        Py_XDECREF(first);
+        if (!ok) {
+            if (PyErr_Occurred())
+                report_error(context);
+            else
+                sqlite3_result_error(context, "an earlier Python error is pending", -1);
+        }
+        PyGILState_Release(gil);
+        if (!ok) return -1;
+    }
+    control[C_HOLDERS]++;
+    group->started = 1;
+    return 0;
+}
+
+/* The Python value of a group's state. */
+static PyObject *state_object(Aggregate *agg, Group *group) {
+    return agg->state == 'd' ? PyFloat_FromDouble(group->d) : PyLong_FromLongLong(group->q);
+}
+
+/* A phase the slow way, with the GIL: the Python phase on a GroupState made of the group. */
+static void slow_phase(sqlite3_context *context, Aggregate *agg, Group *group, int phase, int argc,
+                       sqlite3_value **argv) {
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if (PyErr_Occurred()) {
+        sqlite3_result_error(context, "an earlier Python error is pending", -1);
+        PyGILState_Release(gil);
+        return;
+    }
+    PyObject *value = state_object(agg, group);
+    PyObject *holder = value == NULL ? NULL
+                                     : PyObject_CallFunction(agg->group_class, "OK", value,
+                                                             (unsigned long long)group->generation);
+    Py_XDECREF(value);
+    PyObject *args = holder == NULL ? NULL : PyTuple_New(argc + 1);
+    PyObject *result = NULL;
+    if (args != NULL) {
+        PyTuple_SET_ITEM(args, 0, Py_NewRef(holder));
+        int made = 1;
+        for (; made <= argc; made++) {
+            PyObject *item = to_python(argv[made - 1]);
+            if (item == NULL) break;
+            PyTuple_SET_ITEM(args, made, item);
+        }
+        if (made > argc) result = PyObject_Call(agg->python[phase], args, NULL);
+        Py_DECREF(args);
+    }
+    int ok = result != NULL;
+    if (ok && (phase == STEP || phase == INVERSE)) {
+        PyObject *state = PyObject_GetAttrString(holder, "value");
+        if (state == NULL) {
+            ok = 0;
+        } else if (agg->state == 'd') {
+            group->d = PyFloat_AsDouble(state);
+            ok = !(group->d == -1.0 && PyErr_Occurred());
+        } else {
+            group->q = PyLong_AsLongLong(state);
+            ok = !(group->q == -1 && PyErr_Occurred());
+        }
+        Py_XDECREF(state);
+    } else if (ok) {
+        ok = set_result(context, result) == 0;
+    }
+    if (!ok) report_error(context);
+    Py_XDECREF(result);
+    Py_XDECREF(holder);
+    PyGILState_Release(gil);
+}
+
+static void run_phase(sqlite3_context *context, Aggregate *agg, Group *group, int phase, int argc,
+                      sqlite3_value **argv) {
+    WasmCall *call = agg->fast[phase];
+    const uint64_t *control = call->control;
+    /* A pointer into a store dropped since (a trap, a reset) must not be read in the new one:
+     * the Python phase says the state is lost. */
+    if (agg->first_pointer != Py_None && (group->generation != control[C_STARTS] || !control[C_BOUND])) {
+        slow_phase(context, agg, group, phase, argc, argv);
+        return;
+    }
+    unsigned char *slot = call->fn.slots;
+    if (agg->state == 'q') {
+        memcpy(slot, &group->q, sizeof group->q);
+    } else if (agg->state == 'i') {
+        int32_t i = (int32_t)group->q;
+        memcpy(slot, &i, sizeof i);
+    } else {
+        memcpy(slot, &group->d, sizeof group->d);
+    }
+    uint64_t high = 0;
+    switch (fast_call(context, call, 1, argc, argv, &high)) {
+    case CALLED:
+        if (high > control[C_THRESHOLD]) call->control[C_STALE] = 1; /* replaced once no group holds it */
+        if (phase == FINAL || phase == VALUE) {
+            slot_result(context, call);
+        } else if (agg->state == 'q') {
+            memcpy(&group->q, slot, sizeof group->q);
+        } else if (agg->state == 'i') {
+            int32_t i;
+            memcpy(&i, slot, sizeof i);
+            group->q = i;
+        } else {
+            memcpy(&group->d, slot, sizeof group->d);
+        }
+        return;
+    case NULL_ARGUMENT:
+        return; /* a NULL number: the row is skipped, the state stays */
+    case SLOW:
+        slow_phase(context, agg, group, phase, argc, argv);
+        return;
+    default:
+        return;
+    }
+}
+
+static Group *group_of(sqlite3_context *context, Aggregate *agg) {
+    Group *group = sqlite3_aggregate_context(context, sizeof(Group));
+    if (group == NULL) {
+        sqlite3_result_error_nomem(context);
+        return NULL;
+    }
+    if (!group->started && start_group(context, agg, group) < 0) return NULL;
+    return group;
+}
+
+static void x_step(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    Aggregate *agg = sqlite3_user_data(context);
+    Group *group = group_of(context, agg);
+    if (group != NULL) run_phase(context, agg, group, STEP, argc, argv);
+}
+
+static void x_inverse(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    Aggregate *agg = sqlite3_user_data(context);
+    Group *group = group_of(context, agg);
+    if (group != NULL) run_phase(context, agg, group, INVERSE, argc, argv);
+}
+
+static void x_value(sqlite3_context *context) {
+    Aggregate *agg = sqlite3_user_data(context);
+    Group *group = group_of(context, agg);
+    if (group != NULL) run_phase(context, agg, group, VALUE, 0, NULL);
+}
+
+/* Also for an empty group, and when SQLite drops a group of a statement that failed. */
+static void x_final(sqlite3_context *context) {
+    Aggregate *agg = sqlite3_user_data(context);
+    Group *group = group_of(context, agg);
+    if (group == NULL) return;
+    run_phase(context, agg, group, FINAL, 0, NULL);
+    group->started = 0;
+    WasmCall *call = agg->fast[FINAL];
+    uint64_t *control = call->control;
+    if (--control[C_HOLDERS] == 0 && control[C_HAS_MEMORY] && call->maintain) {
+        /* No state lives in the store now: it may be replaced (Instance.maintain). */
+        size_t size = 0;
+        if (!control[C_STALE] && control[C_BOUND]) guest_memory(call, &size);
+        if (control[C_STALE] || size > control[C_THRESHOLD]) maintain_now(context, call);
+    }
+}
+
+/* create_aggregate(sqlite3_pointer, name, nargs, flags, fast, python, group_class, first_pointer,
+ * state) -> SQLite's result code. fast and python: the four phases (step, final, value, inverse;
+ * inverse None for an aggregate that is not a window function). */
+PyObject *py_create_aggregate(PyObject *module, PyObject *args) {
+    (void)module;
+    unsigned long long pointer;
+    const char *name, *state;
+    int nargs, flags;
+    PyObject *fast, *python, *group_class, *first_pointer;
+    if (!PyArg_ParseTuple(args, "KsiiO!O!OOs:create_aggregate", &pointer, &name, &nargs, &flags, &PyTuple_Type,
+                          &fast, &PyTuple_Type, &python, &group_class, &first_pointer, &state))
+        return NULL;
+    if (sqlite3_api == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(fast) != PHASES || PyTuple_GET_SIZE(python) != PHASES || strlen(state) != 1 ||
+        !strchr("qid", state[0])) {
+        PyErr_SetString(PyExc_ValueError, "create_aggregate: four phases and a state of q, i or d");
+        return NULL;
+    }
+    int window = PyTuple_GET_ITEM(fast, INVERSE) != Py_None;
+    for (int k = 0; k < PHASES; k++) {
+        PyObject *call = PyTuple_GET_ITEM(fast, k);
+        if (k == INVERSE && !window) continue;
+        if (!PyObject_TypeCheck(call, &WasmCallType) || ((WasmCall *)call)->nparams != 1 + (k == STEP || k == INVERSE) * nargs ||
+            !PyCallable_Check(PyTuple_GET_ITEM(python, k))) {
+            PyErr_SetString(PyExc_ValueError, "create_aggregate: a phase does not fit");
+            return NULL;
+        }
+    }
+    Aggregate *agg = PyMem_RawCalloc(1, sizeof(Aggregate));
+    if (agg == NULL) return PyErr_NoMemory();
+    for (int k = 0; k < PHASES; k++) {
+        if (k == INVERSE && !window) continue;
+        agg->fast[k] = (WasmCall *)Py_NewRef(PyTuple_GET_ITEM(fast, k));
+        agg->python[k] = Py_NewRef(PyTuple_GET_ITEM(python, k));
+    }
+    agg->group_class = Py_NewRef(group_class);
+    agg->first_pointer = Py_NewRef(first_pointer);
+    agg->state = state[0];
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    /* On failure SQLite calls free_aggregate itself. */
+    if (window)
+        rc = sqlite3_create_window_function(db, name, nargs, SQLITE_UTF8 | flags, agg, x_step, x_final, x_value,
+                                            x_inverse, free_aggregate);
+    else
+        rc = sqlite3_create_function_v2(db, name, nargs, SQLITE_UTF8 | flags, agg, NULL, x_step, x_final,
+                                        free_aggregate);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLong(rc);
 }
 
 static PyMemberDef wasm_call_members[] = {
@@ -883,7 +1176,7 @@ PyTypeObject WasmCallType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "wasmshell.engine._runwasm.WasmCall",
     .tp_doc = "WasmCall(addresses, params, result, owners, stats, bad, out_of_range, fail, instance, control, "
-              "maintain, name, malloc=None)\n\n"
+              "maintain, name, malloc=None, skip=0)\n\n"
               "A Wasm function called straight through wasmtime's raw slots.",
     .tp_basicsize = sizeof(WasmCall),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,

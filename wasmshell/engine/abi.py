@@ -118,8 +118,9 @@ def _source(params: list[str], result: str | None, maintain: bool) -> str:
     )
 
 
-def argument_lines(params: list[str]) -> list[str]:
-    """Lines that check each argument and put it in its slot (TEXT/BLOB/NULL ones into memory)."""
+def argument_lines(params: list[str], skip: int = 0) -> list[str]:
+    """Lines that check each argument and put it in its slot (TEXT/BLOB/NULL ones into memory);
+    the first ``skip`` are not SQL arguments (an aggregate's state), so errors count from the next."""
     body: list[str] = []
     # Numeric arguments first: a NULL among them returns NULL before any
     # memory is allocated for the TEXT/BLOB ones.
@@ -146,7 +147,7 @@ def argument_lines(params: list[str]) -> list[str]:
     body.append("if not G[1]: ensure(name)")
     for k, kind in enumerate(params):
         if kind == "ptr":
-            body.append(f"i[{4 * k}] = put(a{k}, name, {k + 1})")
+            body.append(f"i[{4 * k}] = put(a{k}, name, {k + 1 - skip})")
     return body
 
 

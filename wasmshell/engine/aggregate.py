@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import abi, portability
+from . import abi, native, portability
 from .errors import ArgumentError, ModuleError, ResultError, sql_type_name
 from .runtime import Attached, Instance, Signature
 
@@ -48,7 +48,7 @@ def _phase_source(state: str, params: list[str], result: str | None, pointer: bo
     """A factory for one phase: step/inverse ``(c, a1..an)`` updates ``c.value``; final/value ``(c)``
     returns the result. ``params[0]`` is the state."""
     args = "".join(f", a{k}" for k in range(1, len(params)))
-    body = abi.argument_lines(params)  # the state's kind has no lines of its own
+    body = abi.argument_lines(params, skip=1)  # the state's kind has no lines of its own
     if pointer:
         body.append("if c.generation != inst.starts: lost(name)")
     body += [
@@ -84,6 +84,18 @@ def _phase_factory(
     return namespace["factory"]
 
 
+@dataclass(frozen=True)
+class NativeAggregate:
+    """What the C aggregate needs (native.create_aggregate): per phase (step, final, value, inverse)
+    its C call and its Python phase (the slow way), the state's kind, and for a pointer state the
+    start of a group."""
+
+    fast: tuple[Any, ...]
+    python: tuple[Any, ...]
+    state: str  # "q", "i" or "d"
+    first_pointer: Callable[[], tuple[int, int]] | None
+
+
 @dataclass(eq=False)
 class AggregateFunction:
     """A Wasm aggregate (or window function) ready for APSW: ``start`` begins a group."""
@@ -92,6 +104,7 @@ class AggregateFunction:
     window: bool
     phases: dict[str, Attached]
     start: Callable[[], tuple[Any, ...]]
+    native: NativeAggregate | None = None  # None where the C call path is not there
 
     @property
     def nparams(self) -> int:
@@ -167,6 +180,7 @@ def bind(instance: Instance, parts: dict[str, str], sql_name: str) -> AggregateF
     _, result = abi.kinds(Signature((), exports[parts["final"]].results), compiled.has_memory, sql_name)
     phases: dict[str, Attached] = {}
     calls: dict[str, Callable[..., Any]] = {}
+    fast_calls: dict[str, Any] = {}
     for phase, export in parts.items():
         attached = phases[phase] = instance.attach(export)
         step = phase in ("step", "inverse")
@@ -175,7 +189,7 @@ def bind(instance: Instance, parts: dict[str, str], sql_name: str) -> AggregateF
         label = f"{sql_name} ({phase})"  # errors name the function and the phase
         complaints = _complaints(label, params, attached.stats)
         # final and value take the state alone and give a result (``params`` and ``result`` say which).
-        fast = _native_phase(
+        native_phase = _native_phase(
             instance,
             attached,
             state,
@@ -185,9 +199,28 @@ def bind(instance: Instance, parts: dict[str, str], sql_name: str) -> AggregateF
             complaints,
             None if step else (result,),
         )
-        calls[phase] = fast or factory(instance, attached.call, attached.stats, label, *complaints)
+        if native_phase is not None:
+            calls[phase], fast_calls[phase] = native_phase
+        else:
+            calls[phase] = factory(instance, attached.call, attached.stats, label, *complaints)
     start = _starter(instance, calls, state, pointer, sql_name)
-    return AggregateFunction(info, "inverse" in parts, phases, start)
+    in_c = None
+    if len(fast_calls) == len(calls):
+        order = ("step", "final", "value", "inverse")
+        fallback = {"value": "final"}  # final gives a window's value when the module has no NAME_value
+
+        def first_pointer() -> tuple[int, int]:
+            label = f"{sql_name} (step)"
+            instance.ensure(label)
+            return instance.put(None, label, 0), instance.starts
+
+        in_c = NativeAggregate(
+            tuple(fast_calls.get(p, fast_calls.get(fallback.get(p, ""))) for p in order),
+            tuple(calls.get(p, calls.get(fallback.get(p, ""))) for p in order),
+            native.WASM_CODES[state],
+            first_pointer if pointer else None,
+        )
+    return AggregateFunction(info, "inverse" in parts, phases, start, in_c)
 
 
 def _native_phase(
@@ -199,8 +232,8 @@ def _native_phase(
     label: str,
     complaints: tuple[Callable[..., Any], ...],
     gives: tuple[str | None] | None = None,
-) -> Callable[..., Any] | None:
-    """A phase through the C call path (native.py), or None where it is not built.
+) -> tuple[Callable[..., Any], Any] | None:
+    """A phase through the C call path (native.py) and its C call, or None where it is not built.
 
     The C call takes the state as its first argument (an i32 state as a plain
     integer). Step and inverse get the new state back, or None for a NULL
@@ -208,8 +241,6 @@ def _native_phase(
     becomes NaN). Final and value (``gives``: their result's ABI kind) return
     what the C call gives, as a scalar's result.
     """
-    from . import native
-
     bad, out_of_range, lost = complaints
     stats = attached.stats
 
@@ -218,7 +249,7 @@ def _native_phase(
 
     returns = state if gives is None else gives[0]
     fast = native.wasm_call(
-        attached.call, [state, *params], returns, stats, bad, out_of_range, fail, instance, label
+        attached.call, [state, *params], returns, stats, bad, out_of_range, fail, instance, label, skip=1
     )
     if fast is None:
         return None
@@ -242,7 +273,7 @@ def _native_phase(
         "NAN": float("nan"),
     }
     exec(compile("\n".join(lines) + "\n", "<wasmshell agg>", "exec"), namespace)
-    return namespace["phase"]
+    return namespace["phase"], fast
 
 
 def _complaints(label: str, params: list[str], stats: list[int]) -> tuple[Callable[..., Any], ...]:

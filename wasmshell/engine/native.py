@@ -111,12 +111,14 @@ def wasm_call(
     raw: Any,
     params: list[str],
     result: str | None,
-    stats: list[int],
+    stats: memoryview,
     bad: Callable[[int, Any], None],
     out_of_range: Callable[[int, int], None],
     fail: Callable[[int], None],
     instance: Any,
     name: str,
+    *,
+    skip: int = 0,
 ) -> Callable[..., Any] | None:
     """A C callable for a bound Wasm function, or None to use the Python one.
 
@@ -126,7 +128,9 @@ def wasm_call(
     call (it gets wasmtime's error pointer); ``instance`` starts a store when
     there is none, places and reads values in memory when the C side meets
     anything unusual, and (a module with memory) is looked after between
-    calls. NULL for a number gives NULL without a call.
+    calls. NULL for a number gives NULL without a call. The first ``skip``
+    parameters are not SQL arguments (an aggregate's state): errors count
+    SQL arguments from the one after.
     """
     if not c_calls or len(params) > MAX_C_PARAMS:
         return None
@@ -158,6 +162,7 @@ def wasm_call(
         instance.compiled.has_memory,
         name,
         malloc.addresses() if malloc is not None and "p" in codes else None,
+        skip,
     )
 
 
@@ -172,10 +177,43 @@ def create_function(connection: apsw.Connection, name: str, call: Any, flags: in
     if _runwasm is None or type(call) is not _runwasm.WasmCall:
         return False
     code = _runwasm.create_function(connection.sqlite3pointer(), name, call.nparams, flags, call)
+    _check_registered(code, name)
+    return True
+
+
+def _check_registered(code: int, name: str) -> None:
+    """Raise what APSW would for SQLite's result code of registering a function."""
     if code == apsw.SQLITE_BUSY:  # as APSW says it: a statement is running
         raise apsw.BusyError("unable to delete/modify user-function due to active statements")
     if code != apsw.SQLITE_OK:
         raise apsw.SQLError(f"registering {name} failed: {apsw.mapping_result_codes.get(code, code)}")
+
+
+def create_aggregate(connection: apsw.Connection, name: str, fn: Any, flags: int) -> bool:
+    """Register a bound Wasm aggregate (aggregate.AggregateFunction; a window function if it has an
+    inverse) as C SQLite functions for its exact number of arguments: each row's step is a C call
+    into wasmtime. False (nothing registered) where its phases are not C calls or the C part cannot
+    be loaded."""
+    native = fn.native
+    if not c_calls or native is None:
+        return False
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
+        return False
+    from .aggregate import GroupState
+
+    code = _runwasm.create_aggregate(
+        connection.sqlite3pointer(),
+        name,
+        fn.nparams,
+        flags,
+        native.fast,
+        native.python,
+        GroupState,
+        native.first_pointer,
+        native.state,
+    )
+    _check_registered(code, name)
     return True
 
 

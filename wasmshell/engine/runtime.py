@@ -44,7 +44,7 @@ TICK_SECONDS = 0.01
 MAX_TABLES = 4  # tables one instance may have
 WASI_MODULE = wasi.MODULE
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
-CONTROL_SLOTS, MEMORY_SLOT = 15, 11  # an instance's control block (Instance), as _wasmcall.c's C_SIZE, C_MEMORY
+CONTROL_SLOTS, MEMORY_SLOT = 16, 12  # an instance's control block (Instance), as _wasmcall.c's C_SIZE, C_MEMORY
 NO_THRESHOLD = 2**64 - 1
 
 
@@ -396,11 +396,11 @@ class Instance:
     into Wasm while it is 0; ``[2]`` and ``[3]`` are the entry the deadline
     check saw last and since when (monotonic ns); ``[4]`` is the address of
     the host's ``signals``; ``[5]`` the memory size past which the instance is
-    replaced (``threshold``); ``[6]`` is 1 while ``[11:15]`` hold the bound
+    replaced (``threshold``); ``[6]`` is 1 while ``[12:16]`` hold the bound
     store's memory (its ``wasmtime_memory_t``); ``[7]`` counts the aggregate
     groups the C call path keeps in the store; ``[8]`` is ``starts``; ``[9]``
     how much of the store's memory the C call path knows is there, and ``[10]``
-    where it is (set when ``[9]`` is: a memory never moves).
+    where it is (set when ``[9]`` is: a memory never moves); ``[11]`` is ``stale``.
     """
 
     def __init__(
@@ -423,7 +423,6 @@ class Instance:
         self.gate = memoryview(self.control).cast("B").cast("Q")
         self.gate[2] = 2**64 - 1  # no entry seen yet
         self.gate[4] = ctypes.addressof(host.signals)
-        self.stale = False
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
         self.threshold = float("inf")
@@ -532,6 +531,15 @@ class Instance:
     @threshold.setter
     def threshold(self, value: float) -> None:
         self.gate[5] = NO_THRESHOLD if value == float("inf") else int(value)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the instance is to be replaced when no state lives in it (memory grew too far)."""
+        return bool(self.gate[11])
+
+    @stale.setter
+    def stale(self, value: bool) -> None:
+        self.gate[11] = int(value)
 
     @property
     def starts(self) -> int:

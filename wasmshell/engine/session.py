@@ -871,10 +871,13 @@ class Session:
     def _register_direct(self, entry: WasmFunction) -> None:
         """Register a bound function's own call for its exact arity: no lazy step per row."""
         assert entry.fn is not None
-        if entry.aggregate:
-            return  # its factory calls the bound function directly already
         deterministic = bool(entry.deterministic) or entry.fresh
         flags = INNOCUOUS | (apsw.SQLITE_DETERMINISTIC if deterministic else 0)
+        if entry.aggregate:
+            # Its factory calls the bound function already; registered in C, no Python runs per row.
+            if native.create_aggregate(self.connection, entry.name, entry.fn, flags):
+                entry.arities.add(entry.fn.nparams)
+            return
         if not native.create_function(self.connection, entry.name, entry.fn.call, flags):
             self.connection.create_scalar_function(
                 entry.name, entry.fn.call, entry.fn.nparams, deterministic=deterministic, flags=INNOCUOUS
