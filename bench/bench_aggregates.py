@@ -11,9 +11,10 @@ variants of a section take turns within each repeat.
 
 Sections:
   1. integer sum over one group: built-in ``sum``, a Python aggregate (APSW
-     ``create_aggregate_function``), Wasm ``isum`` (samples/isum.wat).
+     ``create_aggregate_function``), Wasm ``isum`` (samples/isum.wat), and the same
+     sum in a C extension (native_functions.c, built with ``cc`` now).
   2. the same as a window, ``OVER (ORDER BY x ROWS 10 PRECEDING)``: built-in
-     ``sum``, a Python window function (APSW ``create_window_function``), Wasm ``isum``.
+     ``sum``, a Python window function (APSW ``create_window_function``), Wasm ``isum``, C.
   3. median of N values in one group: SQLite's ``median``, a Python aggregate
      (a list, ``statistics.median`` at the end), Wasm ``middle`` (samples/c), and
      the Wasm one at N/4 and N/2 rows: a per-row cost that stays flat is linear.
@@ -29,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from native_anchor import NativeAnchor  # noqa: E402
+
 try:
     import wasmshell
 except ImportError:  # run from a checkout without installing
@@ -96,6 +100,16 @@ def section(title: str, rows: int, measured: dict[str, tuple[float, Any]], basel
         print(f"  {label:<44} {seconds / rows * 1e6:>8.3f} us/row  {seconds / base:>7.2f}x {baseline}")
 
 
+def per_row(measured: dict[str, tuple[float, Any]], label: str, rows: int) -> float:
+    return measured[label][0] / rows * 1e6
+
+
+def target(name: str, measured: float, limit: float, detail: str) -> str:
+    return (
+        f"  {name:<58} {measured:>6.2f}x  <= {limit:g}x  {'PASS' if measured <= limit else 'MISS'}  {detail}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -109,13 +123,36 @@ def main(argv: list[str] | None = None) -> int:
     s.connection.create_aggregate_function("pymedian", PyMedian, 1)
     s.connection.create_aggregate_function("pysum_agg", PySum, 1)
     print("wasmshell aggregate benchmark: ratios from this one run")
+    anchor = NativeAnchor.build()
+    if anchor is not None:
+        anchor.load(s)
+    built = "built" if anchor else "NOT built: " + NativeAnchor.why_not
+    print(f"  native anchor (C extension, cc -O2): {built}")
+    targets: list[str] = []
 
     sums = {
         "built-in sum(x)": over(n, "SELECT sum(x) FROM c"),
         "Python aggregate (APSW)": over(n, "SELECT pysum_agg(x) FROM c"),
         "Wasm isum(x)": over(n, "SELECT isum(x) FROM c"),
     }
-    section("1. integer sum, one group", n, best(s, sums, args.repeat), "Python aggregate (APSW)")
+    if anchor is not None:
+        sums["C extension c_isum(x)"] = over(n, "SELECT c_isum(x) FROM c")
+    measured = best(s, sums, args.repeat)
+    section("1. integer sum, one group", n, measured, "Python aggregate (APSW)")
+    builtin, py, wasm = (per_row(measured, k, n) for k in list(sums)[:3])
+    targets.append(
+        target(
+            "integer-sum aggregate: Wasm vs Python, net of built-in sum",
+            (wasm - builtin) / (py - builtin),
+            0.5,
+            f"Wasm {wasm:.3f} us, Python {py:.3f} us, sum {builtin:.3f} us",
+        )
+    )
+    if anchor is not None:
+        c = per_row(measured, "C extension c_isum(x)", n)
+        targets.append(
+            target("integer-sum aggregate: Wasm vs C extension, per row", wasm / c, 2, f"C {c:.3f} us")
+        )
 
     frame = "OVER (ORDER BY x ROWS 10 PRECEDING)"
     windows = {
@@ -123,12 +160,24 @@ def main(argv: list[str] | None = None) -> int:
         "Python window function (APSW)": over(n, f"SELECT sum(w) FROM (SELECT pysum(x) {frame} AS w FROM c)"),
         "Wasm isum(x) window": over(n, f"SELECT sum(w) FROM (SELECT isum(x) {frame} AS w FROM c)"),
     }
-    section(
-        "2. integer sum as a window, 11-row frame",
-        n,
-        best(s, windows, args.repeat),
-        "Python window function (APSW)",
+    if anchor is not None:
+        windows["C extension c_isum(x) window"] = over(
+            n, f"SELECT sum(w) FROM (SELECT c_isum(x) {frame} AS w FROM c)"
+        )
+    measured = best(s, windows, args.repeat)
+    section("2. integer sum as a window, 11-row frame", n, measured, "Python window function (APSW)")
+    builtin, py, wasm = (per_row(measured, k, n) for k in list(windows)[:3])
+    targets.append(
+        target(
+            "window sum: Wasm vs Python, net of built-in sum window",
+            (wasm - builtin) / (py - builtin),
+            0.5,
+            f"Wasm {wasm:.3f} us, Python {py:.3f} us, sum {builtin:.3f} us",
+        )
     )
+    if anchor is not None:
+        c = per_row(measured, "C extension c_isum(x) window", n)
+        targets.append(target("window sum: Wasm vs C extension, per row", wasm / c, 2, f"C {c:.3f} us"))
 
     values = "(x * 7919) % 1000003"
     medians = {
@@ -148,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     for rows in (n // 4, n // 2, n):
         (seconds, _r) = best(s, {"m": over(rows, f"SELECT middle({values}) FROM c")}, args.repeat)["m"]
         print(f"  {rows:>10,} rows  {seconds / rows * 1e6:>8.3f} us/row")
+    print("\nTargets")
+    print("\n".join(targets))
     s.close()
     return 0
 

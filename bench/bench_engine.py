@@ -13,9 +13,10 @@ that drift in machine speed affects them alike.
 
 Sections:
   1. integer add1: native ``x+1``, Python UDF, Wasm ``add1`` by name (the fast
-     path), and wasmtime's public ``Func.__call__`` from a Python UDF.
-  2. reverse of a 16-byte TEXT: Python ``s[::-1]`` vs Wasm ``reverse_text``.
-  3. fib(25) per row: recursive Python vs Wasm ``fib``.
+     path), the same function in a C extension (native_functions.c, built with
+     ``cc`` now), and wasmtime's public ``Func.__call__`` from a Python UDF.
+  2. reverse of a 16-byte TEXT: Python ``s[::-1]`` vs Wasm ``reverse_text`` vs C.
+  3. fib(25) per row: recursive Python vs Wasm ``fib`` vs C.
   4. ``run_wasm(?, 'add1', x)`` with a constant ~10 KB module bound as a
      parameter (TEXT and BLOB) vs ``add1(x)`` registered from the same module,
      through the C run_wasm (when built) and the pure-Python one.
@@ -39,6 +40,8 @@ import wasmtime
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from native_anchor import NativeAnchor  # noqa: E402
 
 try:
     import wasmshell
@@ -241,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add1_wat = sample("add1.wat")
     targets: list[Target] = []
+    anchor = NativeAnchor.build()
+    built = "built" if anchor else "NOT built: " + NativeAnchor.why_not
+    print(f"  native anchor (C extension, cc -O2): {built}")
 
     # 1. integer add1 ---------------------------------------------------------
     db = wasmshell.connect()
@@ -257,8 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     native = Case("native SQL  x+1", db, "x+1", n)
     python = Case("Python UDF  lambda x: x+1", db, "py_add1(x)", n)
     wasm = Case("Wasm add1(x) by name (fast path)", db, "add1(x)", n)
+    c_ext = None
+    if anchor is not None:
+        anchor.load(db)
+        c_ext = Case("C extension  c_add1(x)", db, "c_add1(x)", n)
     before = db.functions["add1"].calls
-    measure([native, python, wasm], repeat)
+    measure([native, python, wasm, *([c_ext] if c_ext else [])], repeat)
     check_calls(db, "add1", before, (repeat * n) + min(n, 1000), "add1")
     pn = args.public_rows
     public_py = Case("Python UDF  lambda x: x+1", db, "py_add1(x)", pn)
@@ -266,14 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     public = Case("wasmtime public Func.__call__ in a Python UDF", db, "pub_add1(x)", pn)
     measure([public_py, public_fast, public], repeat)
 
-    print_section("1. integer add1", [native, python, wasm])
+    print_section("1. integer add1", [native, python, wasm, *([c_ext] if c_ext else [])])
     print_section(f"   at {pn:,} rows, for wasmtime's public call", [public_py, public_fast, public])
-    add1_ratio = wasm.us_per_row / python.us_per_row
-    print_ratio("Wasm add1 / Python UDF, per row", add1_ratio)
-    print_ratio(
-        "Wasm add1 / Python UDF, cost above native x+1 (the call itself)",
-        (wasm.us_per_row - native.us_per_row) / (python.us_per_row - native.us_per_row),
-    )
+    print_ratio("Wasm add1 / Python UDF, per row", wasm.us_per_row / python.us_per_row)
+    add1_ratio = (wasm.us_per_row - native.us_per_row) / (python.us_per_row - native.us_per_row)
+    print_ratio("Wasm add1 / Python UDF, cost above native x+1 (the call itself)", add1_ratio)
     print_ratio(
         f"public Func.__call__ / fast path, per row at {pn:,} rows",
         public.us_per_row / public_fast.us_per_row,
@@ -284,14 +291,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     targets.append(
         Target(
-            "add1: Wasm per row vs Python UDF",
+            "add1: Wasm vs Python UDF, net of x+1",
             add1_ratio,
-            4,
+            0.4,
             True,
             f"Wasm {wasm.us_per_row:.3f} us, Python {python.us_per_row:.3f} us, "
-            f"native {native.us_per_row:.3f} us",
+            f"x+1 {native.us_per_row:.3f} us",
         )
     )
+    if c_ext is not None:
+        print_ratio("Wasm add1 / C extension c_add1, per row", wasm.us_per_row / c_ext.us_per_row)
+        print_ratio(
+            "Wasm add1 / C extension c_add1, cost above native x+1",
+            (wasm.us_per_row - native.us_per_row) / max(c_ext.us_per_row - native.us_per_row, 1e-9),
+        )
+        targets.append(
+            Target(
+                "add1: Wasm vs C extension, per row",
+                wasm.us_per_row / c_ext.us_per_row,
+                2,
+                True,
+                f"Wasm {wasm.us_per_row:.3f} us, C {c_ext.us_per_row:.3f} us",
+            )
+        )
 
     # 2. reverse of a 16-byte TEXT ----------------------------------------------
     db.register_module(sample("reverse_text.wat"))
@@ -306,24 +328,42 @@ def main(argv: list[str] | None = None) -> int:
     text_only = Case("(context) input alone  length(printf('%016d', x))", db, f"length({text})", n)
     py_rev = Case("Python UDF  s[::-1]", db, f"length(py_reverse({text}))", n)
     wasm_rev = Case("Wasm reverse_text(s) by name", db, f"length(reverse_text({text}))", n)
-    before = db.functions["reverse_text"].calls
-    measure([text_only, py_rev, wasm_rev], repeat)
-    check_calls(db, "reverse_text", before, (repeat * n) + min(n, 1000), "reverse_text")
-    print_section(
-        "2. reverse of a 16-byte TEXT (input printf('%016d', x), nothing subtracted)",
-        [text_only, py_rev, wasm_rev],
+    c_rev = (
+        Case("C extension  c_reverse_text(s)", db, f"length(c_reverse_text({text}))", n) if c_ext else None
     )
-    rev_ratio = wasm_rev.us_per_row / py_rev.us_per_row
-    print_ratio("Wasm reverse_text / Python s[::-1], per row", rev_ratio)
+    before = db.functions["reverse_text"].calls
+    rev_cases = [text_only, py_rev, wasm_rev, *([c_rev] if c_rev else [])]
+    measure(rev_cases, repeat)
+    check_calls(db, "reverse_text", before, (repeat * n) + min(n, 1000), "reverse_text")
+    print_section("2. reverse of a 16-byte TEXT (input printf('%016d', x))", rev_cases)
+    print_ratio("Wasm reverse_text / Python s[::-1], per row", wasm_rev.us_per_row / py_rev.us_per_row)
+    rev_ratio = (wasm_rev.us_per_row - text_only.us_per_row) / (py_rev.us_per_row - text_only.us_per_row)
+    print_ratio("Wasm reverse_text / Python s[::-1], cost above the input alone", rev_ratio)
     targets.append(
         Target(
-            "reverse 16-byte TEXT: Wasm vs Python UDF",
+            "reverse 16 B TEXT: Wasm vs Python, net of input",
             rev_ratio,
-            15,
+            1.0,
             True,
-            f"Wasm {wasm_rev.us_per_row:.3f} us, Python {py_rev.us_per_row:.3f} us",
+            f"Wasm {wasm_rev.us_per_row:.3f} us, Python {py_rev.us_per_row:.3f} us, "
+            f"input {text_only.us_per_row:.3f} us",
         )
     )
+    if c_rev is not None:
+        print_ratio("Wasm reverse_text / C extension, per row", wasm_rev.us_per_row / c_rev.us_per_row)
+        print_ratio(
+            "Wasm reverse_text / C extension, cost above the input alone",
+            (wasm_rev.us_per_row - text_only.us_per_row) / (c_rev.us_per_row - text_only.us_per_row),
+        )
+        targets.append(
+            Target(
+                "reverse 16 B TEXT: Wasm vs C extension, per row",
+                wasm_rev.us_per_row / c_rev.us_per_row,
+                2,
+                True,
+                f"Wasm {wasm_rev.us_per_row:.3f} us, C {c_rev.us_per_row:.3f} us",
+            )
+        )
 
     # 3. fib(25) per row ----------------------------------------------------------
     db.register_module(sample("fib.wat"))
@@ -332,10 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     fib_arg = f"{args.fib_n} + 0*x"
     py_f = Case(f"Python UDF  recursive fib({args.fib_n})", db, f"py_fib({fib_arg})", args.fib_rows)
     wasm_f = Case(f"Wasm fib({args.fib_n}) by name", db, f"fib({fib_arg})", args.fib_rows)
+    c_f = Case(f"C extension  c_fib({args.fib_n})", db, f"c_fib({fib_arg})", args.fib_rows) if c_ext else None
     before = db.functions["fib"].calls
-    measure([py_f, wasm_f], repeat)
+    fib_cases = [py_f, wasm_f, *([c_f] if c_f else [])]
+    measure(fib_cases, repeat)
     check_calls(db, "fib", before, (repeat + 1) * args.fib_rows, "fib")
-    print_section(f"3. fib({args.fib_n}) per row", [py_f, wasm_f])
+    print_section(f"3. fib({args.fib_n}) per row", fib_cases)
     fib_speedup = py_f.us_per_row / wasm_f.us_per_row
     print_ratio(f"Wasm fib({args.fib_n}) speed-up over Python (Python / Wasm)", fib_speedup)
     targets.append(
@@ -347,6 +389,17 @@ def main(argv: list[str] | None = None) -> int:
             f"Wasm {wasm_f.us_per_row:,.1f} us, Python {py_f.us_per_row:,.1f} us",
         )
     )
+    if c_f is not None:
+        print_ratio(f"Wasm fib({args.fib_n}) / C extension", wasm_f.us_per_row / c_f.us_per_row)
+        targets.append(
+            Target(
+                f"fib({args.fib_n}): Wasm vs C extension",
+                wasm_f.us_per_row / c_f.us_per_row,
+                1.5,
+                True,
+                f"Wasm {wasm_f.us_per_row:,.1f} us, C {c_f.us_per_row:,.1f} us",
+            )
+        )
     db.close()
 
     # 4. run_wasm with a constant ~10 KB module -------------------------------------

@@ -129,7 +129,9 @@ def test_a_trap_mid_statement_fails_it_and_the_next_statement_works(c_calls):
     finally:
         native.c_calls = True
     with pytest.raises(WasmError, match="divide"):
-        s.execute("select divide(10, x) from (select 2 as x union all select 0 union all select 5)").fetchall()
+        s.execute(
+            "select divide(10, x) from (select 2 as x union all select 0 union all select 5)"
+        ).fetchall()
     assert s.execute("select divide(10, 2)").fetchall() == [(5,)]
     assert counters(s, "divide") == (3, 1)  # 10/2, 10/0 (the trap ends the statement), 10/2
     s.close()
@@ -273,4 +275,25 @@ def test_a_trap_in_a_step_loses_no_holder_and_the_next_query_works(c_calls):
         s.execute(f"{series} select picky(x) from n").fetchall()
     assert all(i.gate[7] == 0 for i in s._instances.values())
     assert s.execute(f"{series} select picky(x) from n where x < 13").fetchall() == [(78,)]
+    s.close()
+
+
+def test_run_wasm_rows_with_a_constant_module_run_in_c():
+    """run_wasm resolves a constant module once per statement; its rows then take the registered
+    function's C path, without the GIL."""
+    s = open_session()
+    source = wat("reverse_text")
+    series = "with recursive n(x) as (select 1 union all select x + 1 from n limit 500)"
+    got = s.execute(
+        f"{series} select group_concat(run_wasm(?, 'reverse_text', 'ab' || x), '') from n", (source,)
+    )
+    assert got.fetchall() == [("".join(f"ab{x}"[::-1] for x in range(1, 501)),)]
+    call = s._run_wasm_modules[source][1]["reverse_text"].call
+    assert type(call).__name__ == "WasmCall"
+    assert call.fast_calls >= 499  # the first row resolves the module, with the GIL
+    with pytest.raises(WasmError, match="argument 1 expects TEXT, BLOB or NULL, got INTEGER"):
+        s.execute(
+            f"{series} select run_wasm(?, 'reverse_text', case when x = 300 then 7 else 'a' end) from n",
+            (source,),
+        ).fetchall()
     s.close()

@@ -170,7 +170,26 @@ void report_error(sqlite3_context *context) {
     PyErr_Restore(type, value, traceback);
 }
 
+/* The WasmCall cached on the module argument if the name still matches, borrowed, without the GIL
+ * (the auxdata keeps it alive); NULL if there is none or it is another callable. */
+static PyObject *cached_wasm_call(sqlite3_context *context, sqlite3_value **argv) {
+    Bound *bound = sqlite3_get_auxdata(context, 0);
+    if (bound == NULL || Py_TYPE(bound->call) != &WasmCallType || sqlite3_value_type(argv[1]) != SQLITE_TEXT)
+        return NULL;
+    const unsigned char *name = sqlite3_value_text(argv[1]);
+    if (name == NULL || sqlite3_value_bytes(argv[1]) != bound->name_len ||
+        memcmp(name, bound->name, (size_t)bound->name_len) != 0)
+        return NULL;
+    return bound->call;
+}
+
 static void run_wasm(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    PyObject *fast = argc >= 2 ? cached_wasm_call(context, argv) : NULL;
+    if (fast != NULL) {
+        /* The row as a registered function's: no GIL unless something is unusual. */
+        wasm_call_row(context, fast, argc - 2, argv + 2);
+        return;
+    }
     PyGILState_STATE gil = PyGILState_Ensure();
     if (PyErr_Occurred()) {
         /* An earlier callback failed in this statement: let that error surface. */

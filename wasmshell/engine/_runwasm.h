@@ -27,6 +27,9 @@ void release_object(PyObject *object);
 /* create_function(sqlite3_pointer, name, nargs, flags, wasm_call), in _wasmcall.c */
 PyObject *py_create_function(PyObject *module, PyObject *args);
 
+/* One row of a WasmCall as SQLite's function, without the GIL where it can be, in _wasmcall.c */
+void wasm_call_row(sqlite3_context *context, PyObject *call, int argc, sqlite3_value **argv);
+
 /* create_aggregate(sqlite3_pointer, name, nargs, flags, fast, python, group_class, first_pointer, state),
  * in _wasmcall.c */
 PyObject *py_create_aggregate(PyObject *module, PyObject *args);

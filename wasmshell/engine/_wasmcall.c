@@ -761,7 +761,11 @@ static void look_after(sqlite3_context *context, WasmCall *self, uint64_t high) 
 }
 
 static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
-    WasmCall *self = sqlite3_user_data(context);
+    wasm_call_row(context, sqlite3_user_data(context), argc, argv);
+}
+
+void wasm_call_row(sqlite3_context *context, PyObject *call, int argc, sqlite3_value **argv) {
+    WasmCall *self = (WasmCall *)call;
     uint64_t high = 0;
     switch (fast_call(context, self, 0, argc, argv, &high)) {
     case CALLED:

@@ -44,7 +44,10 @@ TICK_SECONDS = 0.01
 MAX_TABLES = 4  # tables one instance may have
 WASI_MODULE = wasi.MODULE
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
-CONTROL_SLOTS, MEMORY_SLOT = 16, 12  # an instance's control block (Instance), as _wasmcall.c's C_SIZE, C_MEMORY
+CONTROL_SLOTS, MEMORY_SLOT = (
+    16,
+    12,
+)  # an instance's control block (Instance), as _wasmcall.c's C_SIZE, C_MEMORY
 NO_THRESHOLD = 2**64 - 1
 
 
