@@ -103,6 +103,26 @@ def time_to_prompt(argv: list[str], prompt: str, repeat: int) -> float | None:
     return best
 
 
+def statement_at_prompt(argv: list[str], prompt: str, sql: str, repeat: int) -> float | None:
+    """Best time from sending ``sql`` to an interactive shell in a pseudo-terminal (pexpect) until
+    its prompt is back, the shell started once; None without pexpect."""
+    try:
+        import pexpect
+    except ImportError:
+        return None
+    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", dimensions=(40, 120), timeout=600)
+    child.expect_exact(prompt)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        child.sendline(sql)
+        child.expect_exact(prompt)
+        best = min(best, time.perf_counter() - start)
+    child.sendcontrol("d")
+    child.close(force=True)
+    return best
+
+
 def reference_shell() -> str | None:
     """The sqlite3 shell APSW ships, of the same SQLite version as wasmshell's, or None."""
     try:
@@ -187,6 +207,11 @@ def main() -> None:
             row("litecli :memory: -e 'select 1'", lc)
             results.append(("start-up: wasmshell / litecli", ws / lc, 0.3, True))
 
+        python = [sys.executable, "-c", "import apsw"]
+        ap, _ = timed(python, repeat=args.repeat * 3)
+        row("python -c 'import apsw'", ap)
+        results.append(("start-up: wasmshell / python -c 'import apsw'", ws / ap, 2.0, True))
+
         print("\n1b. interactive start-up: from launch to the prompt, in a pseudo-terminal")
         ws_prompt = time_to_prompt([wasmshell, ":memory:"], "wasmshell>", args.repeat)
         if ws_prompt is not None:
@@ -238,22 +263,22 @@ def main() -> None:
         )
         print(f"  wasmshell peak RSS: {outputs['wasmshell'][1] / 1024:.0f} MB (target < 100 MB)")
 
-        print(f"\n3b. .mode box of the same {export_rows:,} rows to a file")
-        boxes = {}
-        for name, cmd in (("wasmshell", wasmshell), ("sqlite3", sqlite3)):
-            target = work / f"{name}.box"
-            script = work / f"box-{name}.sql"
-            script.write_text(f".mode box\n.output {target}\nSELECT * FROM t;\n")
-            seconds, _ = timed([cmd, str(db)], stdin=script, repeat=args.repeat)
-            peak = peak_rss([cmd, str(db)], script)
-            row(f"{name} .mode box", seconds, f"peak RSS {peak / 1024:.0f} MB")
-            boxes[name] = (seconds, peak, target.read_bytes())
-        same = boxes["wasmshell"][2] == boxes["sqlite3"][2]
-        print(f"  output identical to sqlite3's: {'yes' if same else 'NO'}")
-        results.append(("box: wasmshell / sqlite3", boxes["wasmshell"][0] / boxes["sqlite3"][0], 1.0, True))
-        results.append(
-            ("box peak RSS: wasmshell / sqlite3", boxes["wasmshell"][1] / boxes["sqlite3"][1], 1.0, True)
-        )
+        print(f"\n3b. box, table, column and markdown of the same {export_rows:,} rows, to a file")
+        for mode in ("box", "table", "column", "markdown"):
+            boxes = {}
+            for name, cmd in (("wasmshell", wasmshell), ("sqlite3", sqlite3)):
+                target = work / f"{name}.{mode}"
+                script = work / f"{mode}-{name}.sql"
+                script.write_text(f".mode {mode}\n.output {target}\nSELECT * FROM t;\n")
+                seconds, _ = timed([cmd, str(db)], stdin=script, repeat=args.repeat)
+                peak = peak_rss([cmd, str(db)], script)
+                row(f"{name} .mode {mode}", seconds, f"peak RSS {peak / 1024:.0f} MB")
+                boxes[name] = (seconds, peak, target.read_bytes())
+            same = boxes["wasmshell"][2] == boxes["sqlite3"][2]
+            print(f"  output identical to sqlite3's: {'yes' if same else 'NO'}")
+            ws_box, sq_box = boxes["wasmshell"], boxes["sqlite3"]
+            results.append((f"{mode}: wasmshell / sqlite3", ws_box[0] / sq_box[0], 1.0, True))
+            results.append((f"{mode} peak RSS: wasmshell / sqlite3", ws_box[1] / sq_box[1], 1.5, True))
 
         print(f"\n4. .dump of the same {export_rows:,} rows to a file")
         dumps = {}
@@ -337,6 +362,22 @@ def main() -> None:
         results.append(("SIGINT to exit, Wasm: wasmshell (seconds)", ws_wasm, 0.5, True))
     else:
         print("\n6-7. skipped: APSW ships no sqlite3 shell here")
+
+    if reference:
+        many = 500_000 if args.quick else 5_000_000
+        query = (
+            f"with recursive c(x) as (select 1 union all select x+1 from c limit {many}) "
+            "select x, x * 2 as twice, 'row ' || x as name from c"
+        )
+        print(f"\n8. a {many:,}-row SELECT typed at the interactive prompt, until the prompt is back")
+        shown = statement_at_prompt([wasmshell, ":memory:"], "wasmshell>", query + ";", args.repeat)
+        counted = statement_at_prompt(
+            [reference, ":memory:"], "sqlite>", f"select count(*) from ({query});", args.repeat
+        )
+        if shown is not None and counted is not None:
+            row("wasmshell, the table view (first and last rows)", shown)
+            row("sqlite3 3.54, select count(*) over the query", counted)
+            results.append((f"{many:,}-row table view / sqlite3 count(*)", shown / counted, 1.3, True))
 
     print("\nTargets")
     for label, ratio, limit, below in results:

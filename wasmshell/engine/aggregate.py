@@ -94,6 +94,7 @@ class NativeAggregate:
     python: tuple[Any, ...]
     state: str  # "q", "i" or "d"
     first_pointer: Callable[[], tuple[int, int]] | None
+    group: type = GroupState  # what the Python phases take a group as
 
 
 @dataclass(eq=False)

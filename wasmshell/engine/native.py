@@ -200,8 +200,6 @@ def create_aggregate(connection: apsw.Connection, name: str, fn: Any, flags: int
     _runwasm = _c_part(connection)
     if _runwasm is None:
         return False
-    from .aggregate import GroupState
-
     code = _runwasm.create_aggregate(
         connection.sqlite3pointer(),
         name,
@@ -209,7 +207,7 @@ def create_aggregate(connection: apsw.Connection, name: str, fn: Any, flags: int
         flags,
         native.fast,
         native.python,
-        GroupState,
+        native.group,
         native.first_pointer,
         native.state,
     )
