@@ -16,6 +16,7 @@ setup(
             sources=[
                 "wasmshell/engine/_runwasm.c",
                 "wasmshell/engine/_wasmcall.c",
+                "wasmshell/engine/_wasmtable.c",
                 "wasmshell/engine/_rawrows.c",
                 "wasmshell/engine/_bulkinsert.c",
                 "wasmshell/engine/_stmtinfo.c",

@@ -297,3 +297,70 @@ def test_run_wasm_rows_with_a_constant_module_run_in_c():
             (source,),
         ).fetchall()
     s.close()
+
+
+# -- table-valued functions ------------------------------------------------------------------
+
+TABLE_QUERIES = [
+    ("select * from int_range(?, ?, ?)", 3),
+    ("select value, start, stop, step from int_range(?, ?, ?) limit 50", 3),
+    ("select sum(value), count(*) from int_range(?, ?, ?)", 3),
+    ("select n, word, pos from split_words(?)", 1),
+    ("select w.word, r.value from split_words(?) w, int_range(1, 3, 1) r", 1),
+    ("select count(*) from split_words(?) where word > 'm'", 1),
+]
+table_values = st.one_of(
+    st.none(),
+    st.integers(min_value=-300, max_value=300),
+    st.floats(allow_nan=False, width=32),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=60),
+    st.binary(max_size=10),
+)
+
+
+def _table_session(c_calls: bool):
+    session = open_session()
+    native.c_calls = c_calls
+    try:
+        for name in ("int_range", "split_words"):
+            session.register_module(wat(name))
+    finally:
+        native.c_calls = True
+    return session
+
+
+@pytest.fixture(scope="module")
+def table_pair():
+    c, python = _table_session(True), _table_session(False)
+    yield c, python
+    c.close()
+    python.close()
+
+
+def test_table_rows_come_from_c(table_pair, monkeypatch):
+    """The C virtual table reads each batch's bytes itself: the Python cursor's parsing is not used."""
+    from wasmshell.engine import tables
+
+    c, python = table_pair
+
+    def refused(*_args):
+        raise AssertionError("the Python cursor read a batch")
+
+    monkeypatch.setattr(tables.TableFunction, "batch", refused)
+    assert c.execute("select sum(value), count(*) from int_range(1, 100000, 1)").fetchall() == [
+        (5000050000, 100000)
+    ]
+    with pytest.raises(AssertionError, match="Python cursor"):
+        python.execute("select count(*) from int_range(1, 10, 1)").fetchall()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=st.sampled_from(TABLE_QUERIES), data=st.data())
+def test_c_tables_give_the_rows_and_errors_of_the_python_path(table_pair, query, data):
+    c, python = table_pair
+    sql, nargs = query
+    args = tuple(data.draw(table_values) for _ in range(nargs))
+    ours, theirs = outcome(c, sql, args), outcome(python, sql, args)
+    assert ours == theirs
+    for session in (c, python):  # no cursor is left holding the store
+        assert all(i.pins == 0 for i in session._instances.values())

@@ -420,6 +420,9 @@ static PyMethodDef methods[] = {
     {"create_aggregate", py_create_aggregate, METH_VARARGS,
      "create_aggregate(sqlite3_pointer, name, nargs, flags, fast, python, group_class, first_pointer, state)\n\n"
      "Register a Wasm aggregate (a window function if it has an inverse) whose phases are WasmCalls."},
+    {"create_table", py_create_table, METH_VARARGS,
+     "create_table(sqlite3_pointer, name, table_module) -> SQLite's result code\n\n"
+     "Register a Wasm table-valued function (tables.TableModule) as an eponymous C virtual table."},
     {"register", py_register, METH_VARARGS,
      "register(sqlite3_pointer, resolve): define run_wasm on a connection.\n\n"
      "resolve(module, name, nargs) returns the callable for the rest of the arguments."},

@@ -27,6 +27,12 @@ void release_object(PyObject *object);
 /* create_function(sqlite3_pointer, name, nargs, flags, wasm_call), in _wasmcall.c */
 PyObject *py_create_function(PyObject *module, PyObject *args);
 
+/* Whether s[0..n) is strict UTF-8, as Python decodes it, in _wasmcall.c */
+int utf8_valid(const unsigned char *s, size_t n);
+
+/* create_table(sqlite3_pointer, name, table_module) -> result code, in _wasmtable.c */
+PyObject *py_create_table(PyObject *module, PyObject *args);
+
 /* One row of a WasmCall as SQLite's function, without the GIL where it can be, in _wasmcall.c */
 void wasm_call_row(sqlite3_context *context, PyObject *call, int argc, sqlite3_value **argv);
 

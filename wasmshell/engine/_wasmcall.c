@@ -437,7 +437,7 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
  */
 
 /* Strict UTF-8, as Python decodes it: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static int utf8_valid(const unsigned char *s, size_t n) {
+int utf8_valid(const unsigned char *s, size_t n) {
     size_t k = 0;
     while (k < n) {
         /* Eight ASCII bytes at a time. */
@@ -550,6 +550,10 @@ static void said_by_instance(sqlite3_context *context, WasmCall *self, const cha
 /* With the GIL: the instance grew past its threshold or may have; Instance.maintain. */
 static void maintain_now(sqlite3_context *context, WasmCall *self) {
     PyGILState_STATE gil = PyGILState_Ensure();
+    if (PyErr_Occurred()) { /* a statement failing (SQLite ends its groups): that error stays */
+        PyGILState_Release(gil);
+        return;
+    }
     PyObject *done = PyObject_CallMethod(self->instance, "maintain", NULL);
     if (done == NULL) report_error(context);
     Py_XDECREF(done);

@@ -215,6 +215,19 @@ def create_aggregate(connection: apsw.Connection, name: str, fn: Any, flags: int
     return True
 
 
+def create_table(connection: apsw.Connection, name: str, module: Any) -> bool:
+    """Register a Wasm table-valued function (tables.TableModule) as an eponymous, read-only C
+    virtual table: its rows reach SQLite from each batch's bytes, with no Python per row. False
+    (nothing registered) where the C part cannot be loaded."""
+    if not c_calls:
+        return False
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
+        return False
+    _check_registered(_runwasm.create_table(connection.sqlite3pointer(), name, module), name)
+    return True
+
+
 def rows_keeping_bytes(
     connection: apsw.Connection, sql: str, bindings: list[Any] | None
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]] | None:

@@ -817,9 +817,10 @@ class Session:
         return module
 
     def _install_table(self, entry: WasmFunction, table: tables.TableModule) -> None:
-        self.connection.create_module(
-            entry.name, table, use_bestindex_object=True, eponymous_only=True, read_only=True
-        )
+        if not native.create_table(self.connection, entry.name, table):
+            self.connection.create_module(
+                entry.name, table, use_bestindex_object=True, eponymous_only=True, read_only=True
+            )
         self._tables[entry.key] = table
         self._unregistered.pop(entry.key, None)
         entry.arities.add(tables.TABLE_ARITY)

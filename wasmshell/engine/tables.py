@@ -298,6 +298,16 @@ class TableFunction:
 
     def batch(self, handle: tuple[Any, int]) -> list[tuple[Any, ...]]:
         """The next rows of an open state (empty at the end)."""
+        got = self.batch_bytes(handle)
+        return [] if got is None else self.parse(*got)
+
+    def parse(self, count: int, data: bytes) -> list[tuple[Any, ...]]:
+        """The rows of a batch of ``batch_bytes`` (ResultError for a malformed one)."""
+        return parse_batch(data, count, self.visible, f"{self.name} (next)")
+
+    def batch_bytes(self, handle: tuple[Any, int]) -> tuple[int, bytes] | None:
+        """The next batch of an open state as its row count and bytes, copied out of linear memory;
+        None at the end (a batch of no rows is the end too)."""
         state, starts = handle
         instance = self.instance
         if instance.starts != starts or not instance.live:
@@ -309,7 +319,7 @@ class TableFunction:
         label = f"{self.name} (next)"
         pointer = self._counted(self._next, state) & 0xFFFFFFFF
         if pointer == 0:
-            return []
+            return None
         if not instance._in_bounds(pointer, 8):
             raise ResultError(f"wasm function {label}: batch pointer {pointer} is outside linear memory")
         count, size = _HEAD.unpack_from(instance.mem, pointer)
@@ -322,8 +332,26 @@ class TableFunction:
             raise ResultError(
                 f"wasm function {label}: a batch of {size} bytes runs past the end of linear memory"
             )
-        data = bytes(instance.mem[pointer + 8 : pointer + 8 + size])
-        return parse_batch(data, count, self.visible, label)
+        return count, bytes(instance.mem[pointer + 8 : pointer + 8 + size])
+
+    def arguments(self, indexnum: int, given: Iterable[Any]) -> tuple[Any, ...]:
+        """Every argument of a scan: those a plan gives (``indexnum``'s bits) and the defaults of the
+        rest; ArgumentError if one without a default is missing."""
+        values = iter(given)
+        full = [next(values) if indexnum >> k & 1 else d for k, d in enumerate(self.defaults)]
+        if any(value is NO_DEFAULT for value in full):
+            count, most = bin(indexnum).count("1"), self.nargs
+            takes = f"{self.least} to {most}" if self.least < most else str(most)
+            raise ArgumentError(
+                f"wasm table function {self.name} takes {takes} argument{'' if most == 1 else 's'}, "
+                f"but {count} {'was' if count == 1 else 'were'} given"
+            )
+        return tuple(full)
+
+    def pin(self, by: int) -> None:
+        """A cursor holds (1) or lets go of (-1) a state in the instance, which is not replaced while
+        any does."""
+        self.instance.pins += by
 
     def close(self, handle: tuple[Any, int]) -> None:
         """Give a state back to the guest, if it asks for that and its store is still the same."""
@@ -356,19 +384,10 @@ class _Cursor:
     def Filter(self, indexnum: int, _indexname: str, args: tuple[Any, ...]) -> None:
         self._release()
         fn = self.fn
-        given = iter(args)
-        full = [next(given) if indexnum >> k & 1 else d for k, d in enumerate(fn.defaults)]
-        if any(value is NO_DEFAULT for value in full):
-            count, most = bin(indexnum).count("1"), fn.nargs
-            takes = f"{fn.least} to {most}" if fn.least < most else str(most)
-            raise ArgumentError(
-                f"wasm table function {fn.name} takes {takes} argument{'' if most == 1 else 's'}, "
-                f"but {count} {'was' if count == 1 else 'were'} given"
-            )
-        self.args, self.rows, self.row, self.at, self.rowid = tuple(full), [], None, 0, 0
+        self.args, self.rows, self.row, self.at, self.rowid = fn.arguments(indexnum, args), [], None, 0, 0
         self.handle = fn.open(self.args)
         if self.handle is not None:
-            fn.instance.pins += 1
+            fn.pin(1)
             self.pinned = True
             self._fill()
 
@@ -407,7 +426,7 @@ class _Cursor:
         handle, self.handle = self.handle, None
         if self.pinned:
             self.pinned = False
-            self.fn.instance.pins -= 1
+            self.fn.pin(-1)
         if handle is not None:
             self.fn.close(handle)
 
@@ -478,5 +497,15 @@ class TableModule:
         if self.fn is None:
             self.fn = self.bind()
         return schema(self.fn.columns), _Table(self.fn)
+
+    def native(self) -> tuple[str, TableFunction, int, int, int]:
+        """What the C module (native.create_table) needs when SQLite connects: the table's schema,
+        the function, how many columns are not arguments, how many arguments, and which of them
+        have a default (bit k: argument k)."""
+        if self.fn is None:
+            self.fn = self.bind()
+        fn = self.fn
+        defaults = sum(1 << k for k, d in enumerate(fn.defaults) if d is not NO_DEFAULT)
+        return schema(fn.columns), fn, fn.visible, fn.nargs, defaults
 
     Create = Connect
