@@ -40,6 +40,18 @@ class NativeAnchor:
             return None
         return cls(out)
 
+    @staticmethod
+    def wasm_fib() -> bytes | None:
+        """fib.c compiled to a Wasm module exporting ``cfib`` (clang -O2, as the anchor's own fib is
+        compiled with cc -O2), or None without clang and wasm-ld."""
+        clang = shutil.which("clang")
+        if clang is None:
+            return None
+        out = Path(tempfile.mkdtemp(prefix="wasmshell-bench-")) / "fib.wasm"
+        command = [clang, "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-Wl,--export=cfib"]
+        done = subprocess.run([*command, "-o", str(out), str(SOURCE.parent / "fib.c")], capture_output=True)
+        return out.read_bytes() if done.returncode == 0 and out.exists() else None
+
     def load(self, session: object) -> None:
         """Load the extension into a wasmshell session's connection (as the shell's .load does)."""
         from wasmshell.engine import native

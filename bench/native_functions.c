@@ -5,7 +5,8 @@
  *
  *   c_add1(x)          x + 1 (samples/add1.wat)
  *   c_reverse_text(s)  the characters of s in reverse order (samples/reverse_text.wat)
- *   c_fib(n)           the n-th Fibonacci number, recursively (samples/fib.wat)
+ *   c_fib(n)           the n-th Fibonacci number, recursively (samples/fib.wat; fib.c, which
+ *                      native_anchor.py also compiles to Wasm)
  *   c_isum(x)          an integer sum, as an aggregate and a window function (samples/isum.wat)
  *
  * Each does what its sample does, the same way (fib recursive, reverse character by character),
@@ -45,12 +46,12 @@ static void c_reverse_text(sqlite3_context *context, int argc, sqlite3_value **a
     sqlite3_result_text(context, out, n, sqlite3_free);
 }
 
-static int64_t fib(int64_t n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+#include "fib.c"
 
 static void c_fib(sqlite3_context *context, int argc, sqlite3_value **argv) {
     (void)argc;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
-    sqlite3_result_int64(context, fib(sqlite3_value_int64(argv[0])));
+    sqlite3_result_int64(context, cfib(sqlite3_value_int64(argv[0])));
 }
 
 static void isum_step(sqlite3_context *context, int argc, sqlite3_value **argv) {
