@@ -364,3 +364,24 @@ def test_c_tables_give_the_rows_and_errors_of_the_python_path(table_pair, query,
     assert ours == theirs
     for session in (c, python):  # no cursor is left holding the store
         assert all(i.pins == 0 for i in session._instances.values())
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_a_text_parameter_given_a_number_is_a_counted_error(c_calls):
+    """As for a number given TEXT: the call fails and .funcs counts it among the errors."""
+    s = open_session()
+    native.c_calls = c_calls
+    try:
+        s.register_module(wat("reverse_text"))
+        s.register_module(wat("joinwords"))
+    finally:
+        native.c_calls = True
+    with pytest.raises(WasmError, match="reverse_text: argument 1 expects TEXT, BLOB or NULL, got INTEGER"):
+        s.execute("select reverse_text(5)").fetchall()
+    assert counters(s, "reverse_text") == (0, 1)
+    with pytest.raises(
+        WasmError, match=r"joinwords \(step\): argument 1 expects TEXT, BLOB or NULL, got REAL"
+    ):
+        s.execute("select joinwords(x) from (select 'a' x union all select 2.5)").fetchall()
+    assert s.functions["joinwords"].errors == 1
+    s.close()

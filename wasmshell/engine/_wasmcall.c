@@ -354,6 +354,12 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
             }
         }
     }
+    /* A TEXT, BLOB or NULL parameter given another type: a failed call, counted as a number's is. */
+    for (int k = 0; self->pointers && k < self->nparams; k++) {
+        PyObject *a = args[k];
+        if (self->params[k] == 'p' && a != Py_None && !PyUnicode_CheckExact(a) && !PyBytes_CheckExact(a))
+            return raise_through(self->bad, Py_BuildValue("(iO)", k, a));
+    }
     /* Nothing calls into Wasm without a store: */
     if (ensure_started(self) < 0) return NULL;
     for (int k = 0; self->pointers && k < self->nparams; k++) {

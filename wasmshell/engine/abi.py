@@ -67,6 +67,7 @@ EXPECTED = {
     "f64": "REAL or INTEGER",
     "f32": "REAL or INTEGER",
     "i32": "INTEGER",
+    "ptr": "TEXT, BLOB or NULL",
 }
 
 
@@ -143,6 +144,13 @@ def argument_lines(params: list[str], skip: int = 0) -> list[str]:
             ]
         elif kind in ("f64", "f32"):
             body += _float_lines(k, kind)
+    # A TEXT/BLOB/NULL parameter given another type fails the call (counted, as a number's).
+    for k, kind in enumerate(params):
+        if kind == "ptr":
+            a = f"a{k}"
+            body.append(
+                f"if {a} is not None and type({a}) is not str and type({a}) is not bytes: bad({k}, {a})"
+            )
     # No store after a trap or a reset: start one (its own time limit) first.
     body.append("if not G[1]: ensure(name)")
     for k, kind in enumerate(params):
