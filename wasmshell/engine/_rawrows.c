@@ -178,3 +178,151 @@ PyObject *py_raw_rows(PyObject *module, PyObject *args) {
     rows->done = 0;
     return Py_BuildValue("(NN)", columns, (PyObject *)rows);
 }
+
+/*
+ * rest_of_rows: the rows of a statement APSW is stepping, from the one it holds now to the end,
+ * counted in C, only the last `keep` kept (for the table view, which shows the first and last
+ * rows of a result of millions). APSW steps when asked for a row, so the statement holds the last
+ * row it gave and this begins by stepping; at the end the statement is done and the caller closes
+ * APSW's cursor.
+ * The kept rows are copied as they pass into slots reused round a ring: no allocation and no
+ * Python object for a row that is not kept.
+ */
+typedef struct {
+    int type;
+    sqlite3_int64 integer;
+    double real;
+    char *bytes;
+    size_t size, capacity;
+} Cell;
+
+/* Copy column k of the statement's row into a cell; 0, or -1 out of memory. */
+static int keep_cell(sqlite3_stmt *stmt, int k, Cell *cell) {
+    cell->type = sqlite3_column_type(stmt, k);
+    switch (cell->type) {
+    case SQLITE_INTEGER:
+        cell->integer = sqlite3_column_int64(stmt, k);
+        return 0;
+    case SQLITE_FLOAT:
+        cell->real = sqlite3_column_double(stmt, k);
+        return 0;
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: {
+        const void *data = cell->type == SQLITE_TEXT ? (const void *)sqlite3_column_text(stmt, k)
+                                                     : sqlite3_column_blob(stmt, k);
+        size_t size = (size_t)sqlite3_column_bytes(stmt, k);
+        if (size > cell->capacity) {
+            char *grown = PyMem_RawRealloc(cell->bytes, size);
+            if (grown == NULL) return -1;
+            cell->bytes = grown;
+            cell->capacity = size;
+        }
+        if (size) memcpy(cell->bytes, data, size);
+        cell->size = size;
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+static PyObject *cell_value(const Cell *cell) {
+    switch (cell->type) {
+    case SQLITE_INTEGER:
+        return PyLong_FromLongLong(cell->integer);
+    case SQLITE_FLOAT:
+        return PyFloat_FromDouble(cell->real);
+    case SQLITE_TEXT:
+        return PyUnicode_DecodeUTF8(cell->size ? cell->bytes : "", (Py_ssize_t)cell->size, "surrogateescape");
+    case SQLITE_BLOB:
+        return PyBytes_FromStringAndSize(cell->size ? cell->bytes : "", (Py_ssize_t)cell->size);
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+/* The one statement of the connection that has a row in hand, if its text is in sql. */
+static sqlite3_stmt *stepping_statement(sqlite3 *db, const char *sql) {
+    sqlite3_stmt *found = NULL;
+    for (sqlite3_stmt *stmt = sqlite3_next_stmt(db, NULL); stmt != NULL; stmt = sqlite3_next_stmt(db, stmt)) {
+        if (!sqlite3_stmt_busy(stmt) || sqlite3_data_count(stmt) == 0) continue;
+        if (found != NULL) return NULL; /* two: not knowing which, take neither */
+        found = stmt;
+    }
+    const char *text = found ? sqlite3_sql(found) : NULL;
+    return text != NULL && strstr(sql, text) != NULL ? found : NULL;
+}
+
+/* rest_of_rows(sqlite3_pointer, sql, keep) -> None, or (count, last rows, error): error is None,
+ * an exception a callback left pending, or (extended result code, message). */
+PyObject *py_rest_of_rows(PyObject *module, PyObject *args) {
+    (void)module;
+    unsigned long long pointer;
+    const char *sql;
+    int keep;
+    if (!PyArg_ParseTuple(args, "Ksi:rest_of_rows", &pointer, &sql, &keep)) return NULL;
+    if (sqlite3_api == NULL || keep < 0) Py_RETURN_NONE;
+    sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
+    sqlite3_stmt *stmt = stepping_statement(db, sql);
+    if (stmt == NULL) Py_RETURN_NONE;
+    int ncol = sqlite3_column_count(stmt);
+    Cell *ring = PyMem_RawCalloc((size_t)(keep ? keep : 1) * (size_t)(ncol ? ncol : 1), sizeof(Cell));
+    if (ring == NULL) return PyErr_NoMemory();
+    long long count = 0;
+    int rc, failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    /* The row in hand is the last APSW gave: the rest begins with the next. */
+    rc = sqlite3_step(stmt);
+    while (rc == SQLITE_ROW) {
+        Cell *slot = keep ? ring + (size_t)(count % keep) * (size_t)ncol : NULL;
+        for (int k = 0; slot != NULL && k < ncol && !failed; k++) failed = keep_cell(stmt, k, slot + k) < 0;
+        if (failed) break;
+        count++;
+        rc = sqlite3_step(stmt);
+    }
+    Py_END_ALLOW_THREADS
+    PyObject *error = NULL, *rows = NULL, *result = NULL;
+    if (failed) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        if (PyErr_Occurred()) {
+            PyObject *type, *value, *traceback;
+            PyErr_Fetch(&type, &value, &traceback);
+            PyErr_NormalizeException(&type, &value, &traceback);
+            if (traceback != NULL) PyException_SetTraceback(value, traceback);
+            error = value;
+            Py_XDECREF(type);
+            Py_XDECREF(traceback);
+        } else {
+            error = Py_BuildValue("(is)", sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+        }
+        if (error == NULL) goto out;
+    } else {
+        error = Py_NewRef(Py_None);
+    }
+    long long first = count > keep ? count - keep : 0;
+    rows = PyList_New(0);
+    for (long long r = first; rows != NULL && r < count; r++) {
+        Cell *slot = ring + (size_t)(r % keep) * (size_t)ncol;
+        PyObject *row = PyTuple_New(ncol);
+        for (int k = 0; row != NULL && k < ncol; k++) {
+            PyObject *value = cell_value(slot + k);
+            if (value == NULL) {
+                Py_CLEAR(row);
+                break;
+            }
+            PyTuple_SET_ITEM(row, k, value);
+        }
+        if (row == NULL || PyList_Append(rows, row) < 0) Py_CLEAR(rows);
+        Py_XDECREF(row);
+    }
+    if (rows != NULL) result = Py_BuildValue("(LOO)", count, rows, error);
+out:
+    Py_XDECREF(rows);
+    Py_XDECREF(error);
+    for (size_t c = 0; c < (size_t)keep * (size_t)ncol; c++) PyMem_RawFree(ring[c].bytes);
+    PyMem_RawFree(ring);
+    return result;
+}

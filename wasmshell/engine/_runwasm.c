@@ -402,6 +402,9 @@ static PyMethodDef methods[] = {
     {"raw_rows", py_raw_rows, METH_VARARGS,
      "raw_rows(sqlite3_pointer, connection, sql, bindings) -> (columns, rows) or None\n\n"
      "Run the first statement of sql again if it only reads, TEXT kept as bytes (surrogateescape)."},
+    {"rest_of_rows", py_rest_of_rows, METH_VARARGS,
+     "rest_of_rows(sqlite3_pointer, sql, keep) -> None or (count, last rows, error)\n\n"
+     "Step the statement APSW is in the middle of to its end, keeping only the last rows."},
     {"insert_lines", py_insert_lines, METH_VARARGS,
      "insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol) -> (lines, bytes, error)\n\n"
      "Insert the rows of data's plain lines as TEXT; stop at a line that is not simple, or after\n"

@@ -47,6 +47,9 @@ PyObject *py_deadline_callback(PyObject *module, PyObject *args);
 /* raw_rows(sqlite3_pointer, connection, sql, bindings), in _rawrows.c */
 PyObject *py_raw_rows(PyObject *module, PyObject *args);
 
+/* rest_of_rows(sqlite3_pointer, sql, keep), in _rawrows.c */
+PyObject *py_rest_of_rows(PyObject *module, PyObject *args);
+
 /* insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol), in _bulkinsert.c */
 PyObject *py_insert_lines(PyObject *module, PyObject *args);
 

@@ -228,6 +228,26 @@ def create_table(connection: apsw.Connection, name: str, module: Any) -> bool:
     return True
 
 
+def rest_of_rows(connection: apsw.Connection, sql: str, keep: int) -> tuple[int, list[Any], Any] | None:
+    """The rows of the statement APSW is in the middle of (its text in ``sql``), after the last it
+    gave, to the end, counted in C with only the last ``keep`` made into Python rows; None where
+    that cannot be (no C part, no such statement: nothing was stepped). Gives (count, last rows,
+    error): error is None, the exception a function raised, or an ``apsw.Error`` as APSW would
+    raise for SQLite's failure. The caller closes APSW's cursor, whose statement is then done."""
+    _runwasm = _c_part(connection)
+    if _runwasm is None:
+        return None
+    got = _runwasm.rest_of_rows(connection.sqlite3pointer(), sql, keep)
+    if got is None:
+        return None
+    count, last, error = got
+    if isinstance(error, tuple):
+        code, message = error
+        error = apsw.exception_for(code)
+        error.args = (message,)
+    return count, last, error
+
+
 def rows_keeping_bytes(
     connection: apsw.Connection, sql: str, bindings: list[Any] | None
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]] | None:

@@ -8,6 +8,7 @@ and feeds it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import io
 import os
 import sys
@@ -714,7 +715,7 @@ class Shell:
                     renderer = self._renderer(cursor.is_explain, self.running.sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                     renderer.row(pending)
-                    pending = self._write_statement_rows(renderer, rows, batched)
+                    pending = self._write_statement_rows(renderer, rows, batched, cursor)
                     if pending is not _END:
                         renderer.finish()
                         renderer = None
@@ -748,11 +749,14 @@ class Shell:
             self._cursor_session = session
         return self._cursor
 
-    def _write_statement_rows(self, renderer: Any, rows: Iterator[Any], batched: bool) -> Any:
+    def _write_statement_rows(
+        self, renderer: Any, rows: Iterator[Any], batched: bool, cursor: Any = None
+    ) -> Any:
         """Write the rest of one statement's rows; return the first row of the next
         statement of a batch (which _trace counted as begun), or _END."""
         if not batched:
-            renderer.write_rows(rows)  # the rest in the renderer's own loop
+            if not self._rest_in_c(renderer, rows, cursor):
+                renderer.write_rows(rows)  # the rest in the renderer's own loop
             return _END
         current = self.running.started
         pending = _END
@@ -767,6 +771,32 @@ class Shell:
 
         renderer.write_rows(this_statement())
         return pending
+
+    def _rest_in_c(self, renderer: Any, rows: Iterator[Any], cursor: Any) -> bool:
+        """For the table view, which shows a result's first and last rows: once its head is full,
+        the rest of the statement is stepped, counted and its last rows kept in C
+        (native.rest_of_rows), with no Python row for the millions between. False, with nothing
+        taken past the head, where that cannot be; then the rows go on as they were."""
+        room = getattr(renderer, "head_room", None)
+        if room is None or room() < 0 or type(cursor) is not apsw.Cursor:
+            return False
+        if self.watching or not native.c_calls:
+            return False
+        renderer.write_rows(islice(rows, room()))
+        if room() > 0:
+            return True  # the rows ended within the head
+        got = native.rest_of_rows(self.session.connection, self.running.sql or "", renderer.tail.maxlen)
+        if got is None:
+            return False
+        count, last, error = got
+        renderer.add_tail(count, last)
+        # Its statement is done: the cursor goes, and the next statement makes another.
+        self._cursor_session = None
+        with contextlib.suppress(apsw.Error):
+            cursor.close()
+        if error is not None:
+            raise error
+        return True
 
     def _renderer(self, explain: int = 0, sql: str | None = None) -> Any:
         """A renderer of rows to the current output (which then holds output to flush); an

@@ -223,6 +223,16 @@ class PrettyRenderer:
         finally:
             self.count += next(counter) - 1
 
+    def head_room(self) -> int:
+        """How many more rows the head keeps (-1: every row is kept)."""
+        return -1 if self._head_size < 0 else self._head_size - len(self.head)
+
+    def add_tail(self, count: int, last: list[Sequence[Any]]) -> None:
+        """``count`` more rows went by, counted elsewhere, of which ``last`` are the latest (as many
+        as the tail keeps): for a head that is full."""
+        self.tail.extend(last)
+        self.count += count
+
     # -- drawing -----------------------------------------------------------------
 
     def console(self) -> Console:
