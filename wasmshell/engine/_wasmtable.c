@@ -333,6 +333,10 @@ static int x_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int col
         PyGILState_Release(gil);
         return SQLITE_OK;
     }
+    if (cursor->data == NULL || cursor->index >= cursor->count) { /* SQLite reads no column at the end */
+        sqlite3_result_null(context);
+        return SQLITE_OK;
+    }
     const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(cursor->data);
     size_t at = cursor->rows[cursor->index];
     size_t end = cursor->rows[cursor->index + 1];

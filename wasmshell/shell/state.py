@@ -715,7 +715,7 @@ class Shell:
                     renderer = self._renderer(cursor.is_explain, self.running.sql)
                     renderer.start([d[0] for d in cursor.get_description()])
                     renderer.row(pending)
-                    pending = self._write_statement_rows(renderer, rows, batched, cursor)
+                    pending = self._write_statement_rows(renderer, rows, batched, cursor, statement)
                     if pending is not _END:
                         renderer.finish()
                         renderer = None
@@ -750,12 +750,12 @@ class Shell:
         return self._cursor
 
     def _write_statement_rows(
-        self, renderer: Any, rows: Iterator[Any], batched: bool, cursor: Any = None
+        self, renderer: Any, rows: Iterator[Any], batched: bool, cursor: Any = None, sql: str = ""
     ) -> Any:
         """Write the rest of one statement's rows; return the first row of the next
         statement of a batch (which _trace counted as begun), or _END."""
         if not batched:
-            if not self._rest_in_c(renderer, rows, cursor):
+            if not self._rest_in_c(renderer, rows, cursor, sql):
                 renderer.write_rows(rows)  # the rest in the renderer's own loop
             return _END
         current = self.running.started
@@ -772,7 +772,7 @@ class Shell:
         renderer.write_rows(this_statement())
         return pending
 
-    def _rest_in_c(self, renderer: Any, rows: Iterator[Any], cursor: Any) -> bool:
+    def _rest_in_c(self, renderer: Any, rows: Iterator[Any], cursor: Any, sql: str) -> bool:
         """For the table view, which shows a result's first and last rows: once its head is full,
         the rest of the statement is stepped, counted and its last rows kept in C
         (native.rest_of_rows), with no Python row for the millions between. False, with nothing
@@ -780,8 +780,8 @@ class Shell:
         room = getattr(renderer, "head_room", None)
         if room is None or room() < 0 or type(cursor) is not apsw.Cursor:
             return False
-        if self.watching or not native.c_calls:
-            return False
+        if self.watching or not native.c_calls or len(list(islice(split_statements(sql), 2))) != 1:
+            return False  # (closing the cursor at the end would skip a statement after it)
         renderer.write_rows(islice(rows, room()))
         if room() > 0:
             return True  # the rows ended within the head
