@@ -385,3 +385,43 @@ def test_a_text_parameter_given_a_number_is_a_counted_error(c_calls):
         s.execute("select joinwords(x) from (select 'a' x union all select 2.5)").fetchall()
     assert s.functions["joinwords"].errors == 1
     s.close()
+
+
+def test_everything_works_without_the_c_part():
+    """Where no C compiler built the C part: every kind of function, run_wasm, the errors and the
+    table view, through APSW's Python functions and ctypes. (The import is made to fail.)"""
+    script = f"""
+import io, sys
+sys.modules["wasmshell.engine._runwasm"] = None  # as if it had not been built
+import wasmshell
+from wasmshell.engine import native, WasmError
+from wasmshell.shell.state import Shell
+
+s = wasmshell.connect()
+assert native._c_part(s.connection) is None and not s.native_run_wasm
+for name in ("add1", "reverse_text", "isum", "int_range", "divide"):
+    s.register_module(open(f"samples/{{name}}.wat").read())
+assert type(s.functions["add1"].fn.call).__name__ == "function"
+got = s.execute(
+    "select sum(add1(value)), isum(value), max(reverse_text('ab' || value)) from int_range(1, 1000, 1)"
+).fetchall()
+assert got == [(sum(range(2, 1002)), 500500, "9ba")], got
+assert s.execute("select run_wasm(?, 'add1', 41)", ({wat("add1")!r},)).fetchall() == [(42,)]
+try:
+    s.execute("select divide(1, 0)").fetchall()
+except WasmError as exc:
+    assert "divide by zero" in str(exc)
+else:
+    raise AssertionError("no trap")
+assert s.functions["divide"].errors == 1
+out = io.StringIO()
+shell = Shell(":memory:", stdout=out, stderr=io.StringIO())
+shell.settings.mode = "pretty"
+series = "with recursive c(x) as (select 1 union all select x + 1 from c limit 100000)"
+shell.run_sql(series + " select x from c;", None)
+assert "100,000 rows (40 shown)" in out.getvalue()
+print("ok")
+"""
+    result = run_python(script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == b"ok"
