@@ -196,21 +196,21 @@ typedef struct {
     size_t size, capacity;
 } Cell;
 
-/* Copy column k of the statement's row into a cell; 0, or -1 out of memory. */
-static int keep_cell(sqlite3_stmt *stmt, int k, Cell *cell) {
-    cell->type = sqlite3_column_type(stmt, k);
+/* Copy a value of the statement's row into a cell; 0, or -1 out of memory. */
+static int keep_cell(sqlite3_value *value, Cell *cell) {
+    cell->type = sqlite3_value_type(value);
     switch (cell->type) {
     case SQLITE_INTEGER:
-        cell->integer = sqlite3_column_int64(stmt, k);
+        cell->integer = sqlite3_value_int64(value);
         return 0;
     case SQLITE_FLOAT:
-        cell->real = sqlite3_column_double(stmt, k);
+        cell->real = sqlite3_value_double(value);
         return 0;
     case SQLITE_TEXT:
     case SQLITE_BLOB: {
-        const void *data = cell->type == SQLITE_TEXT ? (const void *)sqlite3_column_text(stmt, k)
-                                                     : sqlite3_column_blob(stmt, k);
-        size_t size = (size_t)sqlite3_column_bytes(stmt, k);
+        const void *data = cell->type == SQLITE_TEXT ? (const void *)sqlite3_value_text(value)
+                                                     : sqlite3_value_blob(value);
+        size_t size = (size_t)sqlite3_value_bytes(value);
         if (size > cell->capacity) {
             char *grown = PyMem_RawRealloc(cell->bytes, size);
             if (grown == NULL) return -1;
@@ -269,24 +269,33 @@ PyObject *py_rest_of_rows(PyObject *module, PyObject *args) {
     Cell *ring = PyMem_RawCalloc((size_t)(keep ? keep : 1) * (size_t)(ncol ? ncol : 1), sizeof(Cell));
     if (ring == NULL) return PyErr_NoMemory();
     long long count = 0;
-    int rc, failed = 0;
+    int rc, failed = 0, errored = 0;
+    char *message = NULL; /* SQLite's, read while the mutex is held */
     Py_BEGIN_ALLOW_THREADS
+    /* The connection's mutex is held throughout, as each column call would take it: a row's
+     * values are then read as protected ones, and SQLite's calls inside take it again cheaply. */
+    sqlite3_mutex *mutex = sqlite3_db_mutex(db);
+    sqlite3_mutex_enter(mutex);
     /* The row in hand is the last APSW gave: the rest begins with the next. */
     rc = sqlite3_step(stmt);
     while (rc == SQLITE_ROW) {
         Cell *slot = keep ? ring + (size_t)(count % keep) * (size_t)ncol : NULL;
-        for (int k = 0; slot != NULL && k < ncol && !failed; k++) failed = keep_cell(stmt, k, slot + k) < 0;
+        for (int k = 0; slot != NULL && k < ncol && !failed; k++)
+            failed = keep_cell(sqlite3_column_value(stmt, k), slot + k) < 0;
         if (failed) break;
         count++;
         rc = sqlite3_step(stmt);
     }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) rc = sqlite3_extended_errcode(db), errored = 1;
+    if (errored) message = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    sqlite3_mutex_leave(mutex);
     Py_END_ALLOW_THREADS
     PyObject *error = NULL, *rows = NULL, *result = NULL;
     if (failed) {
         PyErr_NoMemory();
         goto out;
     }
-    if (rc != SQLITE_DONE) {
+    if (errored) {
         if (PyErr_Occurred()) {
             PyObject *type, *value, *traceback;
             PyErr_Fetch(&type, &value, &traceback);
@@ -296,7 +305,7 @@ PyObject *py_rest_of_rows(PyObject *module, PyObject *args) {
             Py_XDECREF(type);
             Py_XDECREF(traceback);
         } else {
-            error = Py_BuildValue("(is)", sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+            error = Py_BuildValue("(is)", rc, message ? message : "out of memory");
         }
         if (error == NULL) goto out;
     } else {
@@ -320,6 +329,7 @@ PyObject *py_rest_of_rows(PyObject *module, PyObject *args) {
     }
     if (rows != NULL) result = Py_BuildValue("(LOO)", count, rows, error);
 out:
+    sqlite3_free(message);
     Py_XDECREF(rows);
     Py_XDECREF(error);
     for (size_t c = 0; c < (size_t)keep * (size_t)ncol; c++) PyMem_RawFree(ring[c].bytes);
