@@ -152,6 +152,23 @@ def test_ctrl_c_stops_a_looping_wasm_function(env):
     child.sendcontrol("d")
 
 
+def test_ctrl_c_stops_an_endless_result_whose_rest_is_stepped_in_c(env):
+    """Past the table's first rows the rest is stepped in C, holding the connection's mutex: Ctrl-C
+    still stops it, and the table shows what came before with the count so far."""
+    child = spawn(env)
+    run(child, "select 1;")
+    child.send("with recursive c(x) as (select 1 union all select x+1 from c) select x, 'r' || x from c;\r")
+    time.sleep(1.5)
+    start = time.monotonic()
+    child.sendintr()
+    child.expect("(?i)interrupted", timeout=5)
+    assert time.monotonic() - start < 2.0
+    shown = plain(child.before)
+    assert "rows (40 shown)" in shown and re.search(r"│ +20 │ r20 +│", shown), shown
+    assert "7" in run(child, "select 3 + 4;")  # the session goes on
+    child.sendcontrol("d")
+
+
 def test_after_ctrl_c_the_same_module_runs_again(env):
     """Interrupted in spin(), the module's next call starts a fresh instance
     (its start function under a time limit of its own): this died with SIGSEGV."""
