@@ -425,3 +425,50 @@ print("ok")
     result = run_python(script)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == b"ok"
+
+
+LIMITED = """(module (memory (export "memory") 1 1000)
+  (data (i32.const 16) "\\03value INTEGER\\00")
+  (func (export "spin") (param i64) (result i64) (loop $l (br $l)) (i64.const 0))
+  (func (export "hog") (param i64) (result i64)
+    (drop (memory.grow (i32.const 999))) (i64.extend_i32_s (memory.size)))
+  (func (export "slow_step") (param i64) (param i64) (result i64) (loop $l (br $l)) (local.get 0))
+  (func (export "slow_final") (param i64) (result i64) (local.get 0))
+  (func (export "lazy_columns") (result i32) (i32.const 16))
+  (func (export "lazy_open") (result i64) (i64.const 1))
+  (func (export "lazy_next") (param i64) (result i32) (loop $l (br $l)) (i32.const 0)))"""
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+@pytest.mark.parametrize(
+    ("sql", "error", "message"),
+    [
+        ("select spin(1)", "TimeLimitExceeded", "spin: time limit of 300 ms exceeded"),
+        ("select slow(x) from (select 1 x)", "TimeLimitExceeded", r"slow \(step\): time limit of 300 ms"),
+        ("select * from lazy()", "TimeLimitExceeded", r"lazy \(next\): time limit of 300 ms"),
+        ("select hog(1)", None, None),  # 1000 pages are 62.5 MiB: within a 64 MiB limit, not 16
+    ],
+)
+def test_limits_hold_on_both_paths(c_calls, sql, error, message):
+    s = open_session(timeout_ms=300, memory_mb=64)
+    native.c_calls = c_calls
+    try:
+        s.register_module(LIMITED)
+    finally:
+        native.c_calls = True
+    if error is None:
+        assert s.execute(sql).fetchall() == [(1000,)]
+        small = open_session(timeout_ms=300, memory_mb=16)
+        native.c_calls = c_calls
+        try:
+            small.register_module(LIMITED)
+        finally:
+            native.c_calls = True
+        assert small.execute(sql).fetchall() == [(1,)]  # past 16 MiB memory.grow fails: still 1 page
+        small.close()
+    else:
+        with pytest.raises(WasmError, match=message) as caught:
+            s.execute(sql).fetchall()
+        assert type(caught.value).__name__ == error
+        assert s.execute("select 1").fetchall() == [(1,)]
+    s.close()
