@@ -472,3 +472,51 @@ def test_limits_hold_on_both_paths(c_calls, sql, error, message):
         assert type(caught.value).__name__ == error
         assert s.execute("select 1").fetchall() == [(1,)]
     s.close()
+
+
+def _batch_module(count: int, data: bytes) -> str:
+    """A table function ``fuzz(a, b)`` whose one batch is ``count`` rows in ``data``, as given."""
+    raw = count.to_bytes(4, "little") + len(data).to_bytes(4, "little") + data
+    escaped = "".join(f"\\{b:02x}" for b in raw)
+    return f"""(module (memory (export "memory") 2)
+  (data (i32.const 16) "\\03a, b\\00")
+  (data (i32.const 1024) "{escaped}")
+  (global $sent (mut i32) (i32.const 0))
+  (func (export "fuzz_columns") (result i32) (i32.const 16))
+  (func (export "fuzz_open") (result i64) (global.set $sent (i32.const 0)) (i64.const 1))
+  (func (export "fuzz_next") (param i64) (result i32)
+    (if (result i32) (global.get $sent) (then (i32.const 0))
+      (else (global.set $sent (i32.const 1)) (i32.const 1024)))))"""
+
+
+cells = st.one_of(
+    st.builds(lambda n: b"\x01" + n.to_bytes(8, "little", signed=True), st.integers(-(2**63), 2**63 - 1)),
+    st.builds(lambda x: b"\x02" + __import__("struct").pack("<d", x), st.floats()),
+    st.builds(lambda t: b"\x03" + t + b"\x00", st.binary(max_size=12).filter(lambda t: b"\x00" not in t)),
+    st.builds(
+        lambda t: b"\x03" + t.encode() + b"\x00", st.text(max_size=8).filter(lambda t: "\x00" not in t)
+    ),
+    st.builds(lambda b: b"\x04" + len(b).to_bytes(4, "big") + b, st.binary(max_size=12)),
+    st.just(b"\x05"),
+    st.binary(min_size=1, max_size=6),  # anything at all
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(cells, max_size=8), count=st.integers(0, 5), cut=st.integers(0, 3))
+def test_any_batch_reads_the_same_in_c_and_in_python(parts, count, cut):
+    """A hostile batch: the C table reads the rows APSW's Python table reads, or fails the same way."""
+    data = b"".join(parts)
+    data = data[: len(data) - cut] if cut < len(data) else data
+    source = _batch_module(count, data)
+    results = []
+    for c_calls in (True, False):
+        s = open_session()
+        native.c_calls = c_calls
+        try:
+            s.register_module(source)
+        finally:
+            native.c_calls = True
+        results.append(outcome(s, "select a, b from fuzz()", ()))
+        s.close()
+    assert results[0] == results[1]
