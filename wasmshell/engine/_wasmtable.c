@@ -23,10 +23,20 @@ typedef struct {
     unsigned defaults; /* bit k: argument k has a default */
 } WasmTable;
 
+/* An argument of the scan as SQLite is given it back (a hidden column), read without the GIL. */
+typedef struct {
+    int type;
+    sqlite3_int64 integer;
+    double real;
+    const char *bytes; /* in args' str or bytes object */
+    Py_ssize_t size;
+} Argument;
+
 typedef struct {
     sqlite3_vtab_cursor base;
     PyObject *handle;      /* TableFunction.open's handle, or NULL */
     PyObject *args;        /* every argument of the scan */
+    Argument *given;       /* the same, for xColumn */
     PyObject *data;        /* the batch's bytes */
     uint32_t count, index; /* rows in the batch, the row at hand */
     size_t *rows;          /* where each row of the batch starts, and where the last ends */
@@ -264,6 +274,49 @@ static int next_batch(WasmTable *table, WasmCursor *cursor) {
     return 0;
 }
 
+/* With the GIL: the scan's arguments (cursor->args) as Arguments; 0, or -1 with an exception. */
+static int read_arguments(WasmCursor *cursor) {
+    PyObject *args = cursor->args;
+    if (!PyTuple_Check(args)) {
+        PyErr_SetString(PyExc_TypeError, "wasm table function: arguments are not a tuple");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    Argument *given = PyMem_Realloc(cursor->given, sizeof(Argument) * (size_t)(n ? n : 1));
+    if (given == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    cursor->given = given;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *value = PyTuple_GET_ITEM(args, k);
+        Argument *a = &given[k];
+        memset(a, 0, sizeof *a);
+        if (value == Py_None) {
+            a->type = SQLITE_NULL;
+        } else if (PyLong_CheckExact(value)) {
+            a->type = SQLITE_INTEGER;
+            a->integer = PyLong_AsLongLong(value);
+            if (a->integer == -1 && PyErr_Occurred()) return -1;
+        } else if (PyFloat_CheckExact(value)) {
+            a->type = SQLITE_FLOAT;
+            a->real = PyFloat_AS_DOUBLE(value);
+        } else if (PyUnicode_CheckExact(value)) {
+            a->type = SQLITE_TEXT;
+            a->bytes = PyUnicode_AsUTF8AndSize(value, &a->size);
+            if (a->bytes == NULL) return -1;
+        } else if (PyBytes_CheckExact(value)) {
+            a->type = SQLITE_BLOB;
+            a->bytes = PyBytes_AS_STRING(value);
+            a->size = PyBytes_GET_SIZE(value);
+        } else {
+            PyErr_Format(PyExc_TypeError, "wasm table function: an argument of type %s", Py_TYPE(value)->tp_name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int x_filter(sqlite3_vtab_cursor *base, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
     (void)idxStr;
     WasmCursor *cursor = (WasmCursor *)base;
@@ -285,7 +338,7 @@ static int x_filter(sqlite3_vtab_cursor *base, int idxNum, const char *idxStr, i
     }
     cursor->args = PyObject_CallMethod(table->fn, "arguments", "iO", idxNum, given);
     Py_DECREF(given);
-    if (cursor->args == NULL) goto failed;
+    if (cursor->args == NULL || read_arguments(cursor) < 0) goto failed;
     PyObject *handle = call_one(table->fn, "open", cursor->args);
     if (handle == NULL) goto failed;
     if (handle == Py_None) { /* a NULL number: no rows */
@@ -324,13 +377,24 @@ static int x_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int col
     WasmCursor *cursor = (WasmCursor *)base;
     WasmTable *table = (WasmTable *)base->pVtab;
     if (column >= table->visible) { /* an argument: as the scan was given it */
-        PyGILState_STATE gil = PyGILState_Ensure();
-        PyObject *value = cursor->args ? PyTuple_GetItem(cursor->args, column - table->visible) : NULL;
-        if (value == NULL || set_result(context, value) < 0) {
-            PyErr_Clear();
+        int k = column - table->visible;
+        const Argument *a = cursor->args && k < PyTuple_GET_SIZE(cursor->args) ? &cursor->given[k] : NULL;
+        switch (a ? a->type : SQLITE_NULL) {
+        case SQLITE_INTEGER:
+            sqlite3_result_int64(context, a->integer);
+            break;
+        case SQLITE_FLOAT:
+            sqlite3_result_double(context, a->real);
+            break;
+        case SQLITE_TEXT:
+            sqlite3_result_text64(context, a->bytes, (sqlite3_uint64)a->size, SQLITE_TRANSIENT, SQLITE_UTF8);
+            break;
+        case SQLITE_BLOB:
+            sqlite3_result_blob64(context, a->size ? a->bytes : "", (sqlite3_uint64)a->size, SQLITE_TRANSIENT);
+            break;
+        default:
             sqlite3_result_null(context);
         }
-        PyGILState_Release(gil);
         return SQLITE_OK;
     }
     if (cursor->data == NULL || cursor->index >= cursor->count) { /* SQLite reads no column at the end */
@@ -387,6 +451,7 @@ static int x_close(sqlite3_vtab_cursor *base) {
     PyErr_Fetch(&type, &value, &traceback);
     if (release_scan(table, cursor) < 0) PyErr_Clear(); /* a close that fails has nothing to undo */
     Py_CLEAR(cursor->args);
+    PyMem_Free(cursor->given);
     PyErr_Restore(type, value, traceback);
     PyGILState_Release(gil);
     sqlite3_free(cursor);
