@@ -40,6 +40,7 @@ typedef struct {
     PyObject *data;        /* the batch's bytes */
     uint32_t count, index; /* rows in the batch, the row at hand */
     size_t *rows;          /* where each row of the batch starts, and where the last ends */
+    size_t *cells;         /* where each column of the row at hand starts (found once per row) */
     sqlite3_int64 rowid;
     int eof, pinned;
 } WasmCursor;
@@ -185,6 +186,8 @@ static int release_scan(WasmTable *table, WasmCursor *cursor) {
     Py_CLEAR(cursor->data);
     PyMem_Free(cursor->rows);
     cursor->rows = NULL;
+    PyMem_Free(cursor->cells);
+    cursor->cells = NULL;
     cursor->count = cursor->index = 0;
     cursor->eof = 1;
     return failed ? -1 : 0;
@@ -216,6 +219,17 @@ static size_t value_length(const unsigned char *data, size_t at, size_t end) {
     }
 }
 
+/* Find where each column of the row at hand starts: once per row, not once per column read (a row of
+ * a hundred columns would be walked a hundred times). The batch was checked whole when it came. */
+static void locate_row(const WasmTable *table, WasmCursor *cursor) {
+    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(cursor->data);
+    size_t at = cursor->rows[cursor->index], end = cursor->rows[cursor->index + 1];
+    for (int c = 0; c < table->visible; c++) {
+        cursor->cells[c] = at;
+        at += value_length(data, at, end);
+    }
+}
+
 /* With the GIL: the next batch, checked whole (rows[] found); the cursor at its end if none. 0, or -1. */
 static int next_batch(WasmTable *table, WasmCursor *cursor) {
     Py_CLEAR(cursor->data);
@@ -243,6 +257,12 @@ static int next_batch(WasmTable *table, WasmCursor *cursor) {
         return -1;
     }
     cursor->rows = rows;
+    size_t *cells = PyMem_Realloc(cursor->cells, sizeof(size_t) * (size_t)(table->visible ? table->visible : 1));
+    if (cells == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    cursor->cells = cells;
     int ok = 1;
     for (unsigned int r = 0; ok && r < count; r++) {
         rows[r] = at;
@@ -271,6 +291,7 @@ static int next_batch(WasmTable *table, WasmCursor *cursor) {
         return release_scan(table, cursor);
     }
     cursor->eof = 0;
+    locate_row(table, cursor);
     return 0;
 }
 
@@ -363,8 +384,11 @@ out:
 static int x_next(sqlite3_vtab_cursor *base) {
     WasmCursor *cursor = (WasmCursor *)base;
     cursor->rowid++;
-    if (++cursor->index < cursor->count) return SQLITE_OK;
     WasmTable *table = (WasmTable *)base->pVtab;
+    if (++cursor->index < cursor->count) {
+        locate_row(table, cursor);
+        return SQLITE_OK;
+    }
     PyGILState_STATE gil = PyGILState_Ensure();
     int rc = next_batch(table, cursor) < 0 ? say_error(base->pVtab) : SQLITE_OK;
     PyGILState_Release(gil);
@@ -402,9 +426,7 @@ static int x_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int col
         return SQLITE_OK;
     }
     const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(cursor->data);
-    size_t at = cursor->rows[cursor->index];
-    size_t end = cursor->rows[cursor->index + 1];
-    for (int c = 0; c < column; c++) at += value_length(data, at, end); /* checked when the batch came */
+    size_t at = cursor->cells[column];
     const unsigned char *p = data + at + 1;
     switch (data[at]) {
     case TAG_INTEGER: {

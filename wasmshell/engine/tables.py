@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 PARTS = ("columns", "open", "next", "close")
 TABLE_ARITY = -2  # what a registered table-valued function's entry counts as registered with
 MAX_COLUMNS = 100
+MAX_ARGUMENTS = 31  # a plan says which arguments it gives in idxNum, a C int
 MAX_BATCH_ROWS = 65536
 MAX_BATCH_BYTES = 16 << 20
 # Row value tags: SQLite's own type codes (libSQL's 3, 4 and 5, plus numbers in the row layout).
@@ -259,6 +260,11 @@ class TableFunction:
                 f"wasm table function {name}: {prefix}_columns must take nothing and return i32"
             )
         self.nargs = len(opened.params)
+        if self.nargs > MAX_ARGUMENTS:
+            raise ModuleError(
+                f"wasm table function {name}: {prefix}_open takes {self.nargs} arguments, more than the "
+                f"{MAX_ARGUMENTS} a table-valued function may have (SQLite plans them in a 32-bit mask)"
+            )
         self._open = bind_raw(instance, f"{prefix}_open", f"{name} (open)")
         self._next = bind_raw(instance, f"{prefix}_next", f"{name} (next)", raw_params=True)
         self._close = (
