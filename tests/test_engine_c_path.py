@@ -8,6 +8,7 @@ and the same limits.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import apsw
@@ -18,6 +19,26 @@ from hypothesis import strategies as st
 
 from wasmshell.engine import native
 from wasmshell.engine.errors import WasmError
+
+
+@contextlib.contextmanager
+def calls_in_c(on: bool):
+    """Functions bound in the block take the C call path (on) or APSW's Python one."""
+    native.c_calls = on
+    try:
+        yield
+    finally:
+        native.c_calls = True
+
+
+def session_with(sources, c_calls: bool, **limits):
+    """A session with the modules ``sources`` (fixture names or WebAssembly text) registered."""
+    session = open_session(**limits)
+    with calls_in_c(c_calls):
+        for source in sources:
+            session.register_module(source if source.lstrip().startswith("(") else wat(source))
+    return session
+
 
 pytestmark = pytest.mark.skipif(
     native._c_part(apsw.Connection(":memory:")) is None, reason="the C part is not built"
@@ -49,23 +70,21 @@ values = st.one_of(
 )
 
 
-def _session(c_calls: bool):
-    session = open_session()
-    native.c_calls = c_calls
-    try:
-        for module in {m for m, _f, _n in FUNCTIONS}:
-            session.register_module(wat(module))
-    finally:
-        native.c_calls = True
-    return session
+def pair_of(sources, setup: str = ""):
+    """The same modules in a session calling them in C and in one calling them through APSW's
+    Python functions; closed when done."""
+    sessions = [session_with(sources, c_calls) for c_calls in (True, False)]
+    for session in sessions:
+        if setup:
+            session.execute(setup)
+    yield tuple(sessions)
+    for session in sessions:
+        session.close()
 
 
 @pytest.fixture(scope="module")
 def pair():
-    c, python = _session(True), _session(False)
-    yield c, python
-    c.close()
-    python.close()
+    yield from pair_of(sorted({m for m, _f, _n in FUNCTIONS}))
 
 
 def outcome(session, sql: str, args: tuple) -> object:
@@ -122,12 +141,7 @@ def test_c_path_gives_the_results_and_errors_of_the_python_path(pair, function, 
 
 @pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
 def test_a_trap_mid_statement_fails_it_and_the_next_statement_works(c_calls):
-    s = open_session()
-    native.c_calls = c_calls
-    try:
-        s.register_module(wat("divide"))
-    finally:
-        native.c_calls = True
+    s = session_with(["divide"], c_calls)
     with pytest.raises(WasmError, match="divide"):
         s.execute(
             "select divide(10, x) from (select 2 as x union all select 0 union all select 5)"
@@ -141,12 +155,7 @@ def test_a_trap_mid_statement_fails_it_and_the_next_statement_works(c_calls):
 def test_arguments_past_the_threshold_replace_the_instance(c_calls):
     """libSQL's modules never free: arguments that fill memory past its threshold make the next call
     start a new instance, between calls, on either path."""
-    s = open_session(memory_mb=64)
-    native.c_calls = c_calls
-    try:
-        s.register_module(wat("reverse_blob"))
-    finally:
-        native.c_calls = True
+    s = session_with(["reverse_blob"], c_calls, memory_mb=64)
     instance = next(iter(s._instances.values()))
     starts = instance.starts
     got = s.execute(
@@ -193,24 +202,9 @@ QUERIES = [
 ]
 
 
-def _aggregate_session(c_calls: bool):
-    session = open_session()
-    native.c_calls = c_calls
-    try:
-        for name in AGGREGATES:
-            session.register_module(wat(name))
-    finally:
-        native.c_calls = True
-    session.execute("create table t(g, x, w)")
-    return session
-
-
 @pytest.fixture(scope="module")
 def aggregate_pair():
-    c, python = _aggregate_session(True), _aggregate_session(False)
-    yield c, python
-    c.close()
-    python.close()
+    yield from pair_of(AGGREGATES, "create table t(g, x, w)")
 
 
 def test_aggregate_rows_run_in_c(aggregate_pair):
@@ -265,11 +259,8 @@ def test_a_trap_in_a_step_loses_no_holder_and_the_next_query_works(c_calls):
         (if (i64.eq (local.get $x) (i64.const 13)) (then unreachable))
         (i64.add (local.get $s) (local.get $x)))
       (func (export "picky_final") (param $s i64) (result i64) (local.get $s)))"""
-    native.c_calls = c_calls
-    try:
+    with calls_in_c(c_calls):
         s.register_module(module)
-    finally:
-        native.c_calls = True
     series = "with recursive n(x) as (select 1 union all select x + 1 from n limit 20)"
     with pytest.raises(WasmError, match="picky"):
         s.execute(f"{series} select picky(x) from n").fetchall()
@@ -318,23 +309,9 @@ table_values = st.one_of(
 )
 
 
-def _table_session(c_calls: bool):
-    session = open_session()
-    native.c_calls = c_calls
-    try:
-        for name in ("int_range", "split_words"):
-            session.register_module(wat(name))
-    finally:
-        native.c_calls = True
-    return session
-
-
 @pytest.fixture(scope="module")
 def table_pair():
-    c, python = _table_session(True), _table_session(False)
-    yield c, python
-    c.close()
-    python.close()
+    yield from pair_of(("int_range", "split_words"))
 
 
 def test_table_rows_come_from_c(table_pair, monkeypatch):
@@ -369,13 +346,7 @@ def test_c_tables_give_the_rows_and_errors_of_the_python_path(table_pair, query,
 @pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
 def test_a_text_parameter_given_a_number_is_a_counted_error(c_calls):
     """As for a number given TEXT: the call fails and .funcs counts it among the errors."""
-    s = open_session()
-    native.c_calls = c_calls
-    try:
-        s.register_module(wat("reverse_text"))
-        s.register_module(wat("joinwords"))
-    finally:
-        native.c_calls = True
+    s = session_with(["reverse_text", "joinwords"], c_calls)
     with pytest.raises(WasmError, match="reverse_text: argument 1 expects TEXT, BLOB or NULL, got INTEGER"):
         s.execute("select reverse_text(5)").fetchall()
     assert counters(s, "reverse_text") == (0, 1)
@@ -450,20 +421,10 @@ LIMITED = """(module (memory (export "memory") 1 1000)
     ],
 )
 def test_limits_hold_on_both_paths(c_calls, sql, error, message):
-    s = open_session(timeout_ms=300, memory_mb=64)
-    native.c_calls = c_calls
-    try:
-        s.register_module(LIMITED)
-    finally:
-        native.c_calls = True
+    s = session_with([LIMITED], c_calls, timeout_ms=300, memory_mb=64)
     if error is None:
         assert s.execute(sql).fetchall() == [(1000,)]
-        small = open_session(timeout_ms=300, memory_mb=16)
-        native.c_calls = c_calls
-        try:
-            small.register_module(LIMITED)
-        finally:
-            native.c_calls = True
+        small = session_with([LIMITED], c_calls, timeout_ms=300, memory_mb=16)
         assert small.execute(sql).fetchall() == [(1,)]  # past 16 MiB memory.grow fails: still 1 page
         small.close()
     else:
@@ -511,12 +472,47 @@ def test_any_batch_reads_the_same_in_c_and_in_python(parts, count, cut):
     source = _batch_module(count, data)
     results = []
     for c_calls in (True, False):
-        s = open_session()
-        native.c_calls = c_calls
-        try:
-            s.register_module(source)
-        finally:
-            native.c_calls = True
+        s = session_with([source], c_calls)
         results.append(outcome(s, "select a, b from fuzz()", ()))
         s.close()
     assert results[0] == results[1]
+
+
+def _wide_module(columns: int, args: int) -> str:
+    """``wide(a0..)``: one row of ``columns`` INTEGER columns 0, 1, 2...; ``args`` i64 arguments."""
+    names = ", ".join(f"c{k}" for k in range(columns))
+    row = b"".join(b"\x01" + k.to_bytes(8, "little") for k in range(columns))
+    batch = (1).to_bytes(4, "little") + len(row).to_bytes(4, "little") + row
+    escaped = "".join(f"\\{b:02x}" for b in batch)
+    params = " ".join("(param i64)" for _ in range(args))
+    return f"""(module (memory (export "memory") 2)
+  (data (i32.const 16) "\\03{names}\\00")
+  (data (i32.const 4096) "{escaped}")
+  (global $sent (mut i32) (i32.const 0))
+  (func (export "wide_columns") (result i32) (i32.const 16))
+  (func (export "wide_open") {params} (result i64) (global.set $sent (i32.const 0)) (i64.const 1))
+  (func (export "wide_next") (param i64) (result i32)
+    (if (result i32) (global.get $sent) (then (i32.const 0))
+      (else (global.set $sent (i32.const 1)) (i32.const 4096)))))"""
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_a_table_of_a_hundred_columns_reads_every_column(c_calls):
+    s = session_with([_wide_module(100, 0)], c_calls)
+    picked = "c99, c0, c50, c1"
+    assert s.execute(f"select {picked} from wide()").fetchall() == [(99, 0, 50, 1)]
+    assert s.execute("select * from wide()").fetchall() == [tuple(range(100))]
+    s.close()
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_a_table_function_of_more_than_31_arguments_is_refused(c_calls):
+    """A plan says which arguments it gives in a 32-bit mask: a module asking for 32 is refused
+    with the reason, not planned wrong."""
+    s = open_session()
+    with calls_in_c(c_calls), pytest.raises(WasmError, match="takes 32 arguments, more than the 31"):
+        s.register_module(_wide_module(2, 32))
+    with calls_in_c(c_calls):
+        s.register_module(_wide_module(2, 31))
+    assert s.execute(f"select c1 from wide({', '.join(['1'] * 31)})").fetchall() == [(1,)]
+    s.close()
