@@ -172,49 +172,214 @@ static PyObject *raise_through(PyObject *callable, PyObject *args) {
     return NULL;
 }
 
-/* The instance's linear memory as it is now; release with PyBuffer_Release. */
-static int memory_view(WasmCall *self, Py_buffer *view) {
-    PyObject *mem = PyObject_GetAttrString(self->instance, "mem");
-    if (mem == NULL) return -1;
-    /* Not PyBUF_WRITABLE: an empty memory is a read-only b"", and nothing is
-     * written to a view before fits() has found room in it. */
-    int failed = PyObject_GetBuffer(mem, view, PyBUF_SIMPLE);
-    Py_DECREF(mem);
-    return failed;
+/* Strict UTF-8, as Python decodes it: no overlong forms, no surrogates, nothing past U+10FFFF. */
+int utf8_valid(const unsigned char *s, size_t n) {
+    size_t k = 0;
+    while (k < n) {
+        /* Eight ASCII bytes at a time. */
+        if (k + 8 <= n) {
+            uint64_t word;
+            memcpy(&word, s + k, 8);
+            if (!(word & 0x8080808080808080ull)) {
+                k += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[k];
+        if (c < 0x80) {
+            k++;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (k + 1 >= n || (s[k + 1] & 0xC0) != 0x80) return 0;
+            k += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (k + 2 >= n || (s[k + 1] & 0xC0) != 0x80 || (s[k + 2] & 0xC0) != 0x80) return 0;
+            if ((c == 0xE0 && s[k + 1] < 0xA0) || (c == 0xED && s[k + 1] > 0x9F)) return 0;
+            k += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (k + 3 >= n || (s[k + 1] & 0xC0) != 0x80 || (s[k + 2] & 0xC0) != 0x80 || (s[k + 3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && s[k + 1] < 0x90) || (c == 0xF4 && s[k + 1] > 0x8F)) return 0;
+            k += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
 }
 
-/* Whether [start, start + length) is in memory, looking again if the guest grew it. */
-static int fits(WasmCall *self, Py_buffer *view, uint64_t start, uint64_t length) {
-    if (start + length <= (uint64_t)view->len) return 1;
-    PyBuffer_Release(view);
-    PyObject *done = PyObject_CallMethod(self->instance, "refresh_memory", NULL);
-    if (done == NULL) return -1;
-    Py_DECREF(done);
-    if (memory_view(self, view) < 0) return -1;
-    return start + length <= (uint64_t)view->len;
+/*
+ * Linear memory, read and written from C. Both call paths use these: SQLite's rows without the GIL
+ * (x_func, the aggregates) and the Python-facing call (wasm_call). Where C cannot see the memory (the
+ * wasmtime_memory_t too large to keep, wasmtime's functions not found), runtime.Instance's put and
+ * get do it from Python.
+ */
+
+/* Whether C can place and read values in the bound store's memory. */
+static int memory_in_c(const WasmCall *self) { return memory_size != NULL && self->control[C_HAS_MEMORY]; }
+
+/* Call a Wasm function from code that does not hold the GIL. */
+static void *call_free(WasmCall *self, const Raw *raw) {
+    self->control[C_ENTRIES]++; /* a new entry into Wasm: its time limit starts now */
+    return self->call(*self->context, raw->func, raw->slots, raw->nslots, raw->trap);
 }
 
-/* Place a TEXT, BLOB or NULL argument in guest memory; its pointer, or -1 with an exception. */
-static long long put_value(WasmCall *self, PyObject *value, int position) {
-    const char *data = "";
-    Py_ssize_t size = 0;
-    unsigned char header[5];
-    size_t nheader = 1, ntrailer = 0;
-    if (PyUnicode_CheckExact(value) && (data = PyUnicode_AsUTF8AndSize(value, &size)) != NULL) {
-        header[0] = TAG_TEXT;
-        ntrailer = 1;
-    } else if (PyBytes_CheckExact(value)) {
-        data = PyBytes_AS_STRING(value);
-        size = PyBytes_GET_SIZE(value);
-        header[0] = TAG_BLOB;
-        uint32_t n = (uint32_t)size;
+/* The bound store's linear memory: its base, and its size in *size. */
+static uint8_t *guest_memory(WasmCall *self, size_t *size) {
+    const void *memory = self->control + C_MEMORY;
+    *size = self->control[C_KNOWN] = memory_size(*self->context, memory);
+    uint8_t *base = memory_data(*self->context, memory);
+    self->control[C_BASE] = (uint64_t)(uintptr_t)base;
+    return base;
+}
+
+/* The bound store's linear memory, if [0, end) is in it (asking its size only when it may have
+ * grown past what is known: a memory never shrinks); NULL if not. */
+static uint8_t *guest_bytes(WasmCall *self, uint64_t end, size_t *size) {
+    if (end > self->control[C_KNOWN]) {
+        uint8_t *mem = guest_memory(self, size);
+        return end <= *size ? mem : NULL;
+    }
+    *size = self->control[C_KNOWN];
+    /* The engine's memories never move (compiler.py: memory_may_move is off). */
+    return (uint8_t *)(uintptr_t)self->control[C_BASE];
+}
+
+/* The bytes a value of n bytes takes placed: its tag, a BLOB's length, a TEXT's closing NUL. */
+static uint64_t placed_size(unsigned char tag, uint64_t n) {
+    return n + (tag == TAG_BLOB ? 5 : tag == TAG_TEXT ? 2 : 1);
+}
+
+/* How place() went. */
+enum { PLACED, MALLOC_FAILED, MISPLACED };
+
+/* Place a tagged TEXT, BLOB or NULL of n bytes (total, with its header and NUL, at most 2^31 - 1)
+ * through libsql_malloc: *pointer is where, or what libsql_malloc gave (MISPLACED), *error wasmtime's
+ * error (MALLOC_FAILED). Memory placed past the threshold marks the instance stale. `gil`: the caller
+ * holds the GIL, which is let go while Wasm runs. */
+static int place(WasmCall *self, unsigned char tag, const void *data, uint64_t n, int gil, uint32_t *pointer,
+                 void **error) {
+    unsigned char header[5] = {tag};
+    size_t nheader = 1, ntrailer = tag == TAG_TEXT;
+    if (tag == TAG_BLOB) {
         header[1] = (unsigned char)(n >> 24), header[2] = (unsigned char)(n >> 16);
         header[3] = (unsigned char)(n >> 8), header[4] = (unsigned char)n;
         nheader = 5;
-    } else if (value == Py_None) {
-        header[0] = TAG_NULL;
-    } else {
-        /* Anything else (a str with lone surrogates, another type): Python's way. */
+    }
+    uint64_t total = placed_size(tag, n);
+    int32_t request = (int32_t)total;
+    memcpy(self->malloc.slots, &request, sizeof request);
+    *error = gil ? call_raw(self, &self->malloc) : call_free(self, &self->malloc);
+    if (*error != NULL || *self->malloc.trap != 0) return MALLOC_FAILED;
+    memcpy(pointer, self->malloc.slots, sizeof *pointer);
+    size_t size;
+    uint8_t *mem = *pointer == 0 ? NULL : guest_bytes(self, (uint64_t)*pointer + total, &size);
+    if (mem == NULL) return MISPLACED;
+    unsigned char *at = mem + *pointer;
+    memcpy(at, header, nheader);
+    if (n) memcpy(at + nheader, data, (size_t)n);
+    if (ntrailer) at[nheader + n] = 0;
+    if (*pointer + total > self->control[C_THRESHOLD]) self->control[C_STALE] = 1; /* replaced later */
+    return PLACED;
+}
+
+/* A tagged value a function returned, where it lies in memory. */
+typedef struct {
+    unsigned char tag;
+    const unsigned char *bytes; /* TEXT (checked UTF-8, NUL not counted) and BLOB */
+    size_t length;
+} Value;
+
+/* Read the value at pointer in place; 0 if it is not plain (Instance.get says what is wrong). */
+static int read_value(WasmCall *self, uint32_t pointer, Value *value) {
+    size_t size;
+    const uint8_t *mem = guest_bytes(self, (uint64_t)pointer + 1, &size);
+    if (mem == NULL) return 0;
+    value->tag = mem[pointer];
+    if (value->tag == TAG_NULL) return 1;
+    if (value->tag == TAG_TEXT) {
+        const unsigned char *nul = memchr(mem + pointer + 1, 0, size - pointer - 1);
+        if (nul == NULL) { /* the guest may have grown its memory past what was known */
+            mem = guest_memory(self, &size);
+            nul = memchr(mem + pointer + 1, 0, size - pointer - 1);
+        }
+        value->bytes = mem + pointer + 1;
+        value->length = nul == NULL ? 0 : (size_t)(nul - value->bytes);
+        return nul != NULL && utf8_valid(value->bytes, value->length);
+    }
+    if (value->tag != TAG_BLOB || (mem = guest_bytes(self, (uint64_t)pointer + 5, &size)) == NULL) return 0;
+    const unsigned char *p = mem + pointer + 1;
+    uint64_t length = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+    if (length > 0x7FFFFFFF || (mem = guest_bytes(self, (uint64_t)pointer + 5 + length, &size)) == NULL) return 0;
+    value->bytes = mem + pointer + 5;
+    value->length = (size_t)length;
+    return 1;
+}
+
+/* The result slot: 'q' an integer in *q (an i32 widened), 'd' a number in *d (an f32 widened; NaN is
+ * SQL's NULL), 'p' a pointer in *q, 0 no result. */
+static char read_slot(const WasmCall *self, int64_t *q, double *d) {
+    const unsigned char *slot = self->fn.slots;
+    switch (self->result) {
+    case 'q':
+        memcpy(q, slot, sizeof *q);
+        return 'q';
+    case 'i': {
+        int32_t i;
+        memcpy(&i, slot, sizeof i);
+        *q = i;
+        return 'q';
+    }
+    case 'd':
+        memcpy(d, slot, sizeof *d);
+        return 'd';
+    case 'f': {
+        float f;
+        memcpy(&f, slot, sizeof f);
+        *d = f;
+        return 'd';
+    }
+    case 'p': {
+        uint32_t pointer;
+        memcpy(&pointer, slot, sizeof pointer);
+        *q = pointer;
+        return 'p';
+    }
+    default:
+        return 0;
+    }
+}
+
+/* After a call: whether Instance.maintain should look at the instance (replace it if it grew too far
+ * and no state lives in it): marked stale, or now and then for the guest's own growth. */
+static int due_for_maintenance(WasmCall *self) {
+    if (!self->maintain) return 0;
+    if (self->control[C_STALE]) return 1;
+    if (self->counters[0] % 256 != 0) return 0;
+    if (!memory_in_c(self)) return 1; /* Instance.maintain reads the size itself */
+    size_t size;
+    guest_memory(self, &size);
+    return size > self->control[C_THRESHOLD];
+}
+
+/* Place a TEXT, BLOB or NULL argument in guest memory, with the GIL; its pointer, or -1 with an
+ * exception. Anything C does not place (another type, a str with lone surrogates, a memory C
+ * cannot see) goes to Instance.put, which also says what is wrong. */
+static long long put_value(WasmCall *self, PyObject *value, int position) {
+    const char *data = "";
+    Py_ssize_t size = 0;
+    unsigned char tag = TAG_NULL;
+    if (!memory_in_c(self)) {
+        tag = 0;
+    } else if (PyUnicode_CheckExact(value) && (data = PyUnicode_AsUTF8AndSize(value, &size)) != NULL) {
+        tag = TAG_TEXT;
+    } else if (PyBytes_CheckExact(value)) {
+        data = PyBytes_AS_STRING(value);
+        size = PyBytes_GET_SIZE(value);
+        tag = TAG_BLOB;
+    } else if (value != Py_None) {
+        tag = 0;
+    }
+    if (tag == 0 || placed_size(tag, (uint64_t)size) > 0x7FFFFFFF) { /* too large: put says so */
         PyErr_Clear();
         PyObject *pointer = PyObject_CallMethod(self->instance, "put", "OOi", value, self->name, position);
         if (pointer == NULL) return -1;
@@ -222,86 +387,32 @@ static long long put_value(WasmCall *self, PyObject *value, int position) {
         Py_DECREF(pointer);
         return p;
     }
-    uint64_t total = nheader + (uint64_t)size + ntrailer;
-    if (total > 0x7FFFFFFF) {
-        PyObject *pointer = PyObject_CallMethod(self->instance, "put", "OOi", value, self->name, position);
-        Py_XDECREF(pointer);
-        return -1; /* put raises: too large */
-    }
-    int32_t request = (int32_t)total;
-    memcpy(self->malloc.slots, &request, sizeof request);
-    void *error = call_raw(self, &self->malloc);
-    if (error != NULL || *self->malloc.trap != 0) {
-        PyObject *failed = PyObject_GetAttrString(self->instance, "malloc_failed");
-        if (failed == NULL) return -1;
-        raise_through(failed, Py_BuildValue("(KKO)", (unsigned long long)(uintptr_t)error,
-                                            (unsigned long long)total, self->name));
-        Py_DECREF(failed);
-        return -1;
-    }
     uint32_t pointer;
-    memcpy(&pointer, self->malloc.slots, sizeof pointer);
-    Py_buffer view;
-    if (memory_view(self, &view) < 0) return -1;
-    int ok = pointer == 0 ? 0 : fits(self, &view, pointer, total);
-    if (ok < 0) return -1;
-    if (!ok) {
-        PyBuffer_Release(&view);
-        PyObject *misplaced = PyObject_GetAttrString(self->instance, "misplaced");
-        if (misplaced == NULL) return -1;
-        raise_through(misplaced, Py_BuildValue("(KKO)", (unsigned long long)pointer, (unsigned long long)total,
-                                              self->name));
-        Py_DECREF(misplaced);
-        return -1;
-    }
-    unsigned char *at = (unsigned char *)view.buf + pointer;
-    memcpy(at, header, nheader);
-    if (size) memcpy(at + nheader, data, (size_t)size);
-    if (ntrailer) at[nheader + (size_t)size] = 0;
-    PyBuffer_Release(&view);
-    /* Past the threshold the instance is replaced after this call. */
-    PyObject *threshold = PyObject_GetAttrString(self->instance, "threshold");
-    if (threshold == NULL) return -1;
-    PyObject *end = PyLong_FromUnsignedLongLong(pointer + total);
-    int past = end == NULL ? -1 : PyObject_RichCompareBool(end, threshold, Py_GT);
-    Py_XDECREF(end);
-    Py_DECREF(threshold);
-    if (past < 0 || (past && PyObject_SetAttrString(self->instance, "stale", Py_True) < 0)) return -1;
-    return pointer;
+    void *error;
+    int placed = place(self, tag, data, (uint64_t)size, 1, &pointer, &error);
+    if (placed == PLACED) return pointer;
+    PyObject *said = PyObject_GetAttrString(self->instance, placed == MALLOC_FAILED ? "malloc_failed" : "misplaced");
+    if (said == NULL) return -1;
+    unsigned long long first = placed == MALLOC_FAILED ? (unsigned long long)(uintptr_t)error : pointer;
+    raise_through(said, Py_BuildValue("(KKO)", first, (unsigned long long)placed_size(tag, (uint64_t)size),
+                                      self->name));
+    Py_DECREF(said);
+    return -1;
 }
 
-/* The value a pointer result points at; anything unusual goes to Instance.get,
- * which knows every message. */
+/* The value a pointer result points at, with the GIL; anything unusual goes to Instance.get, which
+ * knows every message. */
 static PyObject *get_value(WasmCall *self, uint32_t pointer) {
-    Py_buffer view;
-    if (memory_view(self, &view) < 0) return NULL;
-    PyObject *value = NULL;
-    int handled = 0;
-    if ((uint64_t)pointer + 1 <= (uint64_t)view.len) {
-        const unsigned char *mem = view.buf;
-        unsigned char tag = mem[pointer];
-        if (tag == TAG_NULL) {
-            value = Py_NewRef(Py_None);
-            handled = 1;
-        } else if (tag == TAG_TEXT) {
-            const unsigned char *start = mem + pointer + 1;
-            const unsigned char *nul = memchr(start, 0, (size_t)(view.len - pointer - 1));
-            if (nul != NULL) {
-                value = PyUnicode_DecodeUTF8((const char *)start, nul - start, NULL);
-                if (value == NULL) PyErr_Clear(); /* let get() say where */
-                handled = value != NULL;
-            }
-        } else if (tag == TAG_BLOB && (uint64_t)pointer + 5 <= (uint64_t)view.len) {
-            const unsigned char *p = mem + pointer + 1;
-            uint64_t length = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
-            if (length <= 0x7FFFFFFF && (uint64_t)pointer + 5 + length <= (uint64_t)view.len) {
-                value = PyBytes_FromStringAndSize((const char *)p + 4, (Py_ssize_t)length);
-                handled = 1;
-            }
-        }
+    Value value;
+    if (memory_in_c(self) && read_value(self, pointer, &value)) {
+        if (value.tag == TAG_NULL) Py_RETURN_NONE;
+        if (value.tag == TAG_TEXT)
+            return PyUnicode_DecodeUTF8((const char *)value.bytes, (Py_ssize_t)value.length, NULL);
+        return PyBytes_FromStringAndSize((const char *)value.bytes, (Py_ssize_t)value.length);
     }
-    PyBuffer_Release(&view);
-    if (handled) return value;
+    PyObject *done = PyObject_CallMethod(self->instance, "refresh_memory", NULL);
+    if (done == NULL) return NULL;
+    Py_DECREF(done);
     return PyObject_CallMethod(self->instance, "get", "kO", (unsigned long)pointer, self->name);
 }
 
@@ -369,64 +480,30 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
         int32_t i = (int32_t)(uint32_t)pointer;
         memcpy(self->fn.slots + (size_t)k * SLOT_BYTES, &i, sizeof i);
     }
-    long long calls = ++self->counters[0];
+    self->counters[0]++;
     void *error = call_raw(self, &self->fn);
     if (error != NULL || *self->fn.trap != 0)
         return raise_through(self->fail, Py_BuildValue("(K)", (unsigned long long)(uintptr_t)error));
+    int64_t q;
+    double d;
     PyObject *value;
-    switch (self->result) {
-    case 'q': {
-        int64_t q;
-        memcpy(&q, self->fn.slots, sizeof q);
+    switch (read_slot(self, &q, &d)) {
+    case 'q':
         value = PyLong_FromLongLong(q);
         break;
-    }
-    case 'i': {
-        int32_t i;
-        memcpy(&i, self->fn.slots, sizeof i);
-        value = PyLong_FromLong(i);
-        break;
-    }
-    case 'd': {
-        double d;
-        memcpy(&d, self->fn.slots, sizeof d);
+    case 'd':
         value = isnan(d) ? Py_NewRef(Py_None) : PyFloat_FromDouble(d);
         break;
-    }
-    case 'f': {
-        float f;
-        memcpy(&f, self->fn.slots, sizeof f);
-        value = isnan(f) ? Py_NewRef(Py_None) : PyFloat_FromDouble(f);
+    case 'p':
+        value = get_value(self, (uint32_t)q);
         break;
-    }
-    case 'p': {
-        uint32_t pointer;
-        memcpy(&pointer, self->fn.slots, sizeof pointer);
-        value = get_value(self, pointer);
-        break;
-    }
     default:
         value = Py_NewRef(Py_None);
     }
-    if (value == NULL || !self->maintain) return value;
-    /* Now and then, and when the instance has grown too far: Instance.maintain. */
-    int stale = 0;
-    if (calls % 256 != 0) {
-        PyObject *flag = PyObject_GetAttrString(self->instance, "stale");
-        stale = flag == NULL ? -1 : PyObject_IsTrue(flag);
-        Py_XDECREF(flag);
-    }
-    if (stale < 0) {
-        Py_DECREF(value);
-        return NULL;
-    }
-    if (stale || calls % 256 == 0) {
+    if (value != NULL && due_for_maintenance(self)) {
         PyObject *done = PyObject_CallMethod(self->instance, "maintain", NULL);
-        if (done == NULL) {
-            Py_DECREF(value);
-            return NULL;
-        }
-        Py_DECREF(done);
+        if (done == NULL) Py_CLEAR(value);
+        Py_XDECREF(done);
     }
     return value;
 }
@@ -441,68 +518,6 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
  * nothing is done twice: a failure from then on is said through the
  * instance, with the GIL.
  */
-
-/* Strict UTF-8, as Python decodes it: no overlong forms, no surrogates, nothing past U+10FFFF. */
-int utf8_valid(const unsigned char *s, size_t n) {
-    size_t k = 0;
-    while (k < n) {
-        /* Eight ASCII bytes at a time. */
-        if (k + 8 <= n) {
-            uint64_t word;
-            memcpy(&word, s + k, 8);
-            if (!(word & 0x8080808080808080ull)) {
-                k += 8;
-                continue;
-            }
-        }
-        unsigned char c = s[k];
-        if (c < 0x80) {
-            k++;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            if (k + 1 >= n || (s[k + 1] & 0xC0) != 0x80) return 0;
-            k += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            if (k + 2 >= n || (s[k + 1] & 0xC0) != 0x80 || (s[k + 2] & 0xC0) != 0x80) return 0;
-            if ((c == 0xE0 && s[k + 1] < 0xA0) || (c == 0xED && s[k + 1] > 0x9F)) return 0;
-            k += 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            if (k + 3 >= n || (s[k + 1] & 0xC0) != 0x80 || (s[k + 2] & 0xC0) != 0x80 || (s[k + 3] & 0xC0) != 0x80)
-                return 0;
-            if ((c == 0xF0 && s[k + 1] < 0x90) || (c == 0xF4 && s[k + 1] > 0x8F)) return 0;
-            k += 4;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Call a Wasm function from code that does not hold the GIL. */
-static void *call_free(WasmCall *self, const Raw *raw) {
-    self->control[C_ENTRIES]++; /* a new entry into Wasm: its time limit starts now */
-    return self->call(*self->context, raw->func, raw->slots, raw->nslots, raw->trap);
-}
-
-/* The bound store's linear memory: its base, and its size in *size. */
-static uint8_t *guest_memory(WasmCall *self, size_t *size) {
-    const void *memory = self->control + C_MEMORY;
-    *size = self->control[C_KNOWN] = memory_size(*self->context, memory);
-    uint8_t *base = memory_data(*self->context, memory);
-    self->control[C_BASE] = (uint64_t)(uintptr_t)base;
-    return base;
-}
-
-/* The bound store's linear memory, if [start, end) is in it (asking its size only when it may have
- * grown past what is known: a memory never shrinks); NULL if not. */
-static uint8_t *guest_bytes(WasmCall *self, uint64_t end, size_t *size) {
-    if (end > self->control[C_KNOWN]) {
-        uint8_t *mem = guest_memory(self, size);
-        return end <= *size ? mem : NULL;
-    }
-    *size = self->control[C_KNOWN];
-    /* The engine's memories never move (compiler.py: memory_may_move is off). */
-    return (uint8_t *)(uintptr_t)self->control[C_BASE];
-}
 
 /* The whole call with the GIL, through wasm_call: for anything the fast path does not do. */
 static void slow_call(sqlite3_context *context, WasmCall *self, int argc, sqlite3_value **argv) {
@@ -533,20 +548,24 @@ out:
     PyGILState_Release(gil);
 }
 
-/* With the GIL: call instance.method(format...) for its error (or, for get, its value). */
-static void said_by_instance(sqlite3_context *context, WasmCall *self, const char *method, const char *format,
-                             unsigned long long a, unsigned long long b) {
+/* What the instance is asked to say, with the GIL, once Wasm has run for a row and failed. */
+enum { SAY_FAIL, SAY_MALLOC_FAILED, SAY_MISPLACED, SAY_GET };
+
+/* Fail the SQL call with the instance's error (SAY_GET: set the value Instance.get reads, or its error). */
+static void said_by_instance(sqlite3_context *context, WasmCall *self, int what, unsigned long long a,
+                             unsigned long long b) {
+    static const char *methods[] = {NULL, "malloc_failed", "misplaced", "get"};
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *refreshed = PyObject_CallMethod(self->instance, "refresh_memory", NULL);
     PyObject *value = NULL;
     if (refreshed != NULL) {
         Py_DECREF(refreshed);
-        if (strcmp(method, "fail") == 0)
+        if (what == SAY_FAIL)
             value = raise_through(self->fail, Py_BuildValue("(K)", a));
-        else if (strcmp(method, "get") == 0)
-            value = PyObject_CallMethod(self->instance, "get", "KO", a, self->name);
+        else if (what == SAY_GET)
+            value = PyObject_CallMethod(self->instance, methods[what], "KO", a, self->name);
         else
-            value = PyObject_CallMethod(self->instance, method, format, a, b, self->name);
+            value = PyObject_CallMethod(self->instance, methods[what], "KKO", a, b, self->name);
     }
     if (value == NULL || set_result(context, value) < 0) report_error(context);
     Py_XDECREF(value);
@@ -566,42 +585,6 @@ static void maintain_now(sqlite3_context *context, WasmCall *self) {
     PyGILState_Release(gil);
 }
 
-/* Set the result a pointer points at; 0 if it is not plain (slow_result says why). */
-static int pointer_result(sqlite3_context *context, WasmCall *self, uint32_t pointer) {
-    size_t size;
-    const uint8_t *mem = guest_bytes(self, (uint64_t)pointer + 1, &size);
-    if (mem == NULL) return 0;
-    unsigned char tag = mem[pointer];
-    if (tag == TAG_NULL) {
-        sqlite3_result_null(context);
-        return 1;
-    }
-    if (tag == TAG_TEXT) {
-        const unsigned char *start = mem + pointer + 1;
-        const unsigned char *nul = memchr(start, 0, size - pointer - 1);
-        if (nul == NULL && size == self->control[C_KNOWN]) {
-            /* Not in what was known: the guest may have grown its memory. */
-            mem = guest_memory(self, &size);
-            start = mem + pointer + 1;
-            nul = memchr(start, 0, size - pointer - 1);
-        }
-        if (nul == NULL || !utf8_valid(start, (size_t)(nul - start))) return 0;
-        sqlite3_result_text64(context, (const char *)start, (sqlite3_uint64)(nul - start), SQLITE_TRANSIENT,
-                              SQLITE_UTF8);
-        return 1;
-    }
-    if (tag == TAG_BLOB && (mem = guest_bytes(self, (uint64_t)pointer + 5, &size)) != NULL) {
-        const unsigned char *p = mem + pointer + 1;
-        uint64_t length = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
-        if (length > 0x7FFFFFFF || (mem = guest_bytes(self, (uint64_t)pointer + 5 + length, &size)) == NULL)
-            return 0;
-        p = mem + pointer + 1;
-        sqlite3_result_blob64(context, p + 4, (sqlite3_uint64)length, SQLITE_TRANSIENT);
-        return 1;
-    }
-    return 0;
-}
-
 /* What fast_call did. */
 enum { CALLED, NULL_ARGUMENT, SLOW, SAID };
 
@@ -611,8 +594,7 @@ enum { CALLED, NULL_ARGUMENT, SLOW, SAID };
  * results left in the slots. NULL_ARGUMENT: a NULL for a number, nothing called. SLOW: nothing
  * done that matters, the caller goes the slow way. SAID: Wasm ran and failed, and the error is set.
  */
-static int fast_call(sqlite3_context *context, WasmCall *self, int first, int argc, sqlite3_value **argv,
-                     uint64_t *high) {
+static int fast_call(sqlite3_context *context, WasmCall *self, int first, int argc, sqlite3_value **argv) {
     if (first + argc != self->nparams || !self->control[C_BOUND] || memory_size == NULL ||
         (self->pointers && !self->control[C_HAS_MEMORY]))
         return SLOW;
@@ -647,62 +629,46 @@ static int fast_call(sqlite3_context *context, WasmCall *self, int first, int ar
             }
         }
     }
-    *high = 0; /* where the last byte of an argument placed in memory ends */
     for (int k = 0; self->pointers && k < argc; k++) {
         if (self->params[first + k] != 'p') continue;
         sqlite3_value *a = argv[k];
         int type = sqlite3_value_type(a);
         const unsigned char *data = NULL;
         uint64_t n = 0;
-        unsigned char header[5];
-        size_t nheader = 1, ntrailer = 0;
+        unsigned char tag = TAG_NULL;
         if (type == SQLITE_TEXT) {
             data = sqlite3_value_text(a);
             n = (uint64_t)sqlite3_value_bytes(a);
             if (data == NULL || !utf8_valid(data, n)) return SLOW;
-            header[0] = TAG_TEXT;
-            ntrailer = 1;
+            tag = TAG_TEXT;
         } else if (type == SQLITE_BLOB) {
             data = sqlite3_value_blob(a);
             n = (uint64_t)sqlite3_value_bytes(a);
-            header[0] = TAG_BLOB;
-            header[1] = (unsigned char)(n >> 24), header[2] = (unsigned char)(n >> 16);
-            header[3] = (unsigned char)(n >> 8), header[4] = (unsigned char)n;
-            nheader = 5;
-        } else {
-            header[0] = TAG_NULL;
+            tag = TAG_BLOB;
         }
-        uint64_t total = nheader + n + ntrailer;
+        uint64_t total = placed_size(tag, n);
         if (total > 0x7FFFFFFF) return SLOW;
         /* From here on Wasm has run for this row: failures are said, not retried. (An argument placed
          * before a later one sends the row the slow way is only memory the ABI never frees.) */
-        int32_t request = (int32_t)total;
-        memcpy(self->malloc.slots, &request, sizeof request);
-        void *error = call_free(self, &self->malloc);
-        if (error != NULL || *self->malloc.trap != 0) {
-            said_by_instance(context, self, "malloc_failed", "KKO", (unsigned long long)(uintptr_t)error, total);
-            return SAID;
-        }
         uint32_t pointer;
-        memcpy(&pointer, self->malloc.slots, sizeof pointer);
-        size_t size;
-        uint8_t *mem = pointer == 0 ? NULL : guest_bytes(self, (uint64_t)pointer + total, &size);
-        if (mem == NULL) {
-            said_by_instance(context, self, "misplaced", "KKO", pointer, total);
+        void *error;
+        switch (place(self, tag, data, n, 0, &pointer, &error)) {
+        case MALLOC_FAILED:
+            said_by_instance(context, self, SAY_MALLOC_FAILED, (unsigned long long)(uintptr_t)error, total);
             return SAID;
+        case MISPLACED:
+            said_by_instance(context, self, SAY_MISPLACED, pointer, total);
+            return SAID;
+        default:
+            break;
         }
-        unsigned char *at = mem + pointer;
-        memcpy(at, header, nheader);
-        if (n) memcpy(at + nheader, data, (size_t)n);
-        if (ntrailer) at[nheader + n] = 0;
-        if (pointer + total > *high) *high = pointer + total;
         int32_t i = (int32_t)pointer;
         memcpy(self->fn.slots + (size_t)(first + k) * SLOT_BYTES, &i, sizeof i);
     }
     self->counters[0]++;
     void *error = call_free(self, &self->fn);
     if (error != NULL || *self->fn.trap != 0) {
-        said_by_instance(context, self, "fail", NULL, (unsigned long long)(uintptr_t)error, 0);
+        said_by_instance(context, self, SAY_FAIL, (unsigned long long)(uintptr_t)error, 0);
         return SAID;
     }
     self->fast++;
@@ -711,63 +677,40 @@ static int fast_call(sqlite3_context *context, WasmCall *self, int first, int ar
 
 /* Set the SQL result from the result slot; 0 if it could not be (the error is set). */
 static int slot_result(sqlite3_context *context, WasmCall *self) {
-    switch (self->result) {
-    case 'q': {
-        int64_t q;
-        memcpy(&q, self->fn.slots, sizeof q);
+    int64_t q;
+    double d;
+    Value value;
+    switch (read_slot(self, &q, &d)) {
+    case 'q':
         sqlite3_result_int64(context, q);
         return 1;
-    }
-    case 'i': {
-        int32_t i;
-        memcpy(&i, self->fn.slots, sizeof i);
-        sqlite3_result_int64(context, i);
-        return 1;
-    }
-    case 'd': {
-        double d;
-        memcpy(&d, self->fn.slots, sizeof d);
+    case 'd':
         if (isnan(d))
             sqlite3_result_null(context);
         else
             sqlite3_result_double(context, d);
         return 1;
-    }
-    case 'f': {
-        float f;
-        memcpy(&f, self->fn.slots, sizeof f);
-        if (isnan(f))
-            sqlite3_result_null(context);
-        else
-            sqlite3_result_double(context, f);
-        return 1;
-    }
-    case 'p': {
-        uint32_t pointer;
-        memcpy(&pointer, self->fn.slots, sizeof pointer);
-        if (!pointer_result(context, self, pointer)) {
-            said_by_instance(context, self, "get", NULL, pointer, 0);
+    case 'p':
+        if (!read_value(self, (uint32_t)q, &value)) {
+            said_by_instance(context, self, SAY_GET, (unsigned long long)q, 0);
             return 0;
         }
+        if (value.tag == TAG_TEXT)
+            sqlite3_result_text64(context, (const char *)value.bytes, value.length, SQLITE_TRANSIENT, SQLITE_UTF8);
+        else if (value.tag == TAG_BLOB)
+            sqlite3_result_blob64(context, value.bytes, value.length, SQLITE_TRANSIENT);
+        else
+            sqlite3_result_null(context);
         return 1;
-    }
     default:
         sqlite3_result_null(context);
         return 1;
     }
 }
 
-/* After a call: the instance grew past its threshold, by an argument (high) or, looked at now and
- * then, by the guest itself: it is replaced (Instance.maintain), unless state lives in it. */
-static void look_after(sqlite3_context *context, WasmCall *self, uint64_t high) {
-    uint64_t threshold = self->control[C_THRESHOLD];
-    if (high > threshold) self->control[C_STALE] = 1;
-    if (!self->maintain || !self->control[C_HAS_MEMORY] ||
-        (!self->control[C_STALE] && self->counters[0] % 256 != 0))
-        return;
-    size_t size = 0;
-    if (!self->control[C_STALE]) guest_memory(self, &size);
-    if (self->control[C_STALE] || size > threshold) maintain_now(context, self);
+/* After a call: Instance.maintain when it is due. */
+static void look_after(sqlite3_context *context, WasmCall *self) {
+    if (due_for_maintenance(self)) maintain_now(context, self);
 }
 
 static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
@@ -776,10 +719,9 @@ static void x_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
 
 void wasm_call_row(sqlite3_context *context, PyObject *call, int argc, sqlite3_value **argv) {
     WasmCall *self = (WasmCall *)call;
-    uint64_t high = 0;
-    switch (fast_call(context, self, 0, argc, argv, &high)) {
+    switch (fast_call(context, self, 0, argc, argv)) {
     case CALLED:
-        if (slot_result(context, self)) look_after(context, self, high);
+        if (slot_result(context, self)) look_after(context, self);
         return;
     case NULL_ARGUMENT:
         sqlite3_result_null(context); /* a NULL number: NULL, without a call */
@@ -1049,10 +991,8 @@ static void run_phase(sqlite3_context *context, Aggregate *agg, Group *group, in
     } else {
         memcpy(slot, &group->d, sizeof group->d);
     }
-    uint64_t high = 0;
-    switch (fast_call(context, call, 1, argc, argv, &high)) {
+    switch (fast_call(context, call, 1, argc, argv)) {
     case CALLED:
-        if (high > control[C_THRESHOLD]) call->control[C_STALE] = 1; /* replaced once no group holds it */
         if (phase == FINAL || phase == VALUE) {
             slot_result(context, call);
         } else if (agg->state == 'q') {
