@@ -17,7 +17,7 @@ from conftest import open_session, run_python, wat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wasmshell.engine import native
+from wasmshell.engine import native, runtime
 from wasmshell.engine.errors import WasmError
 
 
@@ -233,7 +233,7 @@ def test_c_aggregates_give_the_results_and_errors_of_the_python_path(aggregate_p
     assert results[0] == results[1]
     for session in (c, python):  # no group is left holding the store
         instance = session.functions["isum"].fn.phases["step"]
-        assert all(i.gate[7] == 0 for i in session._instances.values()), instance
+        assert all(i.gate[runtime.HOLDERS] == 0 for i in session._instances.values()), instance
 
 
 def test_an_abandoned_window_query_lets_go_of_its_groups(aggregate_pair):
@@ -245,9 +245,9 @@ def test_an_abandoned_window_query_lets_go_of_its_groups(aggregate_pair):
     instance = next(i for i in c._instances.values() if "isum_step" in i.compiled.exports)
     cursor = c.execute("select isum(x) over (partition by g order by rowid) from t")
     assert next(cursor) == (0,)
-    assert instance.gate[7] > 0  # a partition's group is alive
+    assert instance.gate[runtime.HOLDERS] > 0  # a partition's group is alive
     cursor.close()
-    assert instance.gate[7] == 0
+    assert instance.gate[runtime.HOLDERS] == 0
     assert c.execute("select isum(x) from t").fetchall() == [(4950,)]
 
 
@@ -264,7 +264,7 @@ def test_a_trap_in_a_step_loses_no_holder_and_the_next_query_works(c_calls):
     series = "with recursive n(x) as (select 1 union all select x + 1 from n limit 20)"
     with pytest.raises(WasmError, match="picky"):
         s.execute(f"{series} select picky(x) from n").fetchall()
-    assert all(i.gate[7] == 0 for i in s._instances.values())
+    assert all(i.gate[runtime.HOLDERS] == 0 for i in s._instances.values())
     assert s.execute(f"{series} select picky(x) from n where x < 13").fetchall() == [(78,)]
     s.close()
 
@@ -515,4 +515,14 @@ def test_a_table_function_of_more_than_31_arguments_is_refused(c_calls):
     with calls_in_c(c_calls):
         s.register_module(_wide_module(2, 31))
     assert s.execute(f"select c1 from wide({', '.join(['1'] * 31)})").fetchall() == [(1,)]
+    s.close()
+
+
+def test_a_c_part_of_another_control_layout_is_not_used(monkeypatch):
+    """The C part reads and writes the instance's control block by its own layout: built for another
+    one than runtime's, it is left out (functions go through Python) rather than let write past it."""
+    monkeypatch.setattr(runtime, "CONTROL_SLOTS", runtime.CONTROL_SLOTS + 1)
+    s = session_with(["add1"], True)
+    assert type(s.functions["add1"].fn.call).__name__ == "function"
+    assert s.execute("select add1(41)").fetchall() == [(42,)]
     s.close()

@@ -444,7 +444,9 @@ PyMODINIT_FUNC PyInit__runwasm(void) {
     if (PyType_Ready(&WasmCallType) < 0 || PyType_Ready(&RawRowsType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    if (PyModule_AddObjectRef(m, "WasmCall", (PyObject *)&WasmCallType) < 0) {
+    if (PyModule_AddObjectRef(m, "WasmCall", (PyObject *)&WasmCallType) < 0 ||
+        PyModule_AddIntConstant(m, "CONTROL_MEMORY", C_MEMORY) < 0 ||
+        PyModule_AddIntConstant(m, "CONTROL_SLOTS", C_SIZE) < 0) {
         Py_DECREF(m);
         return NULL;
     }

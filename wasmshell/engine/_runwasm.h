@@ -12,6 +12,25 @@
 #include <string.h>
 #include <time.h>
 
+/* The slots of an instance's control block (runtime.Instance.control, which names them alike; the
+ * module exports C_MEMORY and C_SIZE for native.py to check that the two agree). */
+enum {
+    C_ENTRIES,    /* entries into Wasm: each call, each libsql_malloc, each start function */
+    C_BOUND,      /* 1 while a store is bound */
+    C_SEEN,       /* the entry the deadline check saw last */
+    C_SINCE,      /* since when, CLOCK_MONOTONIC ns */
+    C_SIGNALS,    /* the session's signals: int64 [interrupted, time limit in ms] */
+    C_THRESHOLD,  /* past this many bytes of memory the instance is replaced between calls */
+    C_HAS_MEMORY, /* 1 while C_MEMORY holds the bound store's wasmtime_memory_t */
+    C_HOLDERS,    /* aggregate groups whose state lives in the store */
+    C_STARTS,     /* stores bound so far: a group remembers the one it began in */
+    C_KNOWN,      /* bytes of memory known to be there (0 when a store is bound: memory only grows) */
+    C_BASE,       /* where the memory is, once known (0 when a store is bound: it never moves) */
+    C_STALE,      /* 1: replace the instance when no state lives in it (Instance.stale) */
+    C_MEMORY,     /* wasmtime_memory_t, up to 32 bytes */
+    C_SIZE = C_MEMORY + 4
+};
+
 extern PyTypeObject WasmCallType; /* _wasmcall.c */
 
 /* In _runwasm.c, with the GIL held: */

@@ -28,23 +28,6 @@ static error_new_fn error_new;
 static memory_data_fn memory_data;
 static memory_size_fn memory_size;
 
-/* The slots of an instance's control block (runtime.Instance.control). */
-enum {
-    C_ENTRIES,    /* entries into Wasm: each call, each libsql_malloc, each start function */
-    C_BOUND,      /* 1 while a store is bound */
-    C_SEEN,       /* the entry the deadline check saw last */
-    C_SINCE,      /* since when, CLOCK_MONOTONIC ns */
-    C_SIGNALS,    /* the session's signals: int64 [interrupted, time limit in ms] */
-    C_THRESHOLD,  /* past this many bytes of memory the instance is replaced between calls */
-    C_HAS_MEMORY, /* 1 while C_MEMORY holds the bound store's wasmtime_memory_t */
-    C_HOLDERS,    /* aggregate groups whose state lives in the store */
-    C_STARTS,     /* stores bound so far: a group remembers the one it began in */
-    C_KNOWN,      /* bytes of memory known to be there (0 when a store is bound: memory only grows) */
-    C_BASE,       /* where the memory is, once known (0 when a store is bound: it never moves) */
-    C_STALE,      /* 1: replace the instance when no state lives in it (Instance.stale) */
-    C_MEMORY,     /* wasmtime_memory_t, up to 32 bytes */
-    C_SIZE = C_MEMORY + 4
-};
 
 /*
  * The epoch deadline callback of every store, called by wasmtime about once
@@ -52,10 +35,8 @@ enum {
  * ctypes callback, so that no Python code runs in it: a KeyboardInterrupt
  * raised as a Python callback is entered escapes it, and ctypes then hands
  * wasmtime an uninitialised error pointer. `env` is the instance's control
- * block (runtime.Instance.control), which outlives the store:
- *   [0] entries into Wasm    [1] 1 while a store is bound (unused here)
- *   [2] the entry last seen  [3] when it was first seen, CLOCK_MONOTONIC ns
- *   [4] the session's signals: int64 [interrupted, time limit in ms]
+ * block (runtime.Instance.control, slots C_ENTRIES... of _runwasm.h), which
+ * outlives the store.
  */
 static void *deadline_check(void *context, void *env, uint64_t *delta, uint8_t *kind) {
     (void)context;

@@ -137,9 +137,8 @@ def wasm_call(
     codes = [WASM_CODES.get(p) for p in params]
     if None in codes or (result is not None and result not in WASM_CODES):
         return None
-    try:
-        from ._runwasm import WasmCall
-    except ImportError:
+    WasmCall = _wasm_call_class()
+    if WasmCall is None:
         return None
     addresses = raw.addresses()
     malloc = instance.malloc_call
@@ -164,6 +163,18 @@ def wasm_call(
         malloc.addresses() if malloc is not None and "p" in codes else None,
         skip,
     )
+
+
+def _wasm_call_class() -> Any:
+    """The C part's WasmCall, or None without it or where it was built for another layout of the
+    instance's control block than runtime's (it would read and write past the block)."""
+    try:
+        from ._runwasm import CONTROL_MEMORY, CONTROL_SLOTS, WasmCall
+    except ImportError:
+        return None
+    from . import runtime
+
+    return WasmCall if (CONTROL_MEMORY, CONTROL_SLOTS) == (runtime.MEMORY, runtime.CONTROL_SLOTS) else None
 
 
 def create_function(connection: apsw.Connection, name: str, call: Any, flags: int) -> bool:

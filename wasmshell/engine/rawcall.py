@@ -335,10 +335,10 @@ def memory_size(store: wasmtime.Store, memory: wasmtime.Memory) -> Callable[[], 
     return lambda: size(*args) if memory else 0
 
 
-def memory_struct(memory: wasmtime.Memory) -> bytes | None:
+def memory_struct(memory: wasmtime.Memory, room: int) -> bytes | None:
     """The bytes of a memory's ``wasmtime_memory_t`` (what the C call path reads it through), or
-    None without the private API or if it is larger than the 32 bytes kept for it."""
+    None without the private API or if it is larger than the ``room`` bytes kept for it."""
     if not FAST:  # pragma: no cover - depends on wasmtime version
         return None
     raw = ctypes.string_at(ctypes.addressof(memory._memory), ctypes.sizeof(memory._memory))
-    return raw if len(raw) <= 32 else None
+    return raw if len(raw) <= room else None

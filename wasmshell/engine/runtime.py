@@ -44,10 +44,13 @@ TICK_SECONDS = 0.01
 MAX_TABLES = 4  # tables one instance may have
 WASI_MODULE = wasi.MODULE
 TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
-CONTROL_SLOTS, MEMORY_SLOT = (
-    16,
-    12,
-)  # an instance's control block (Instance), as _wasmcall.c's C_SIZE, C_MEMORY
+# The slots of an instance's control block (Instance.control), as _wasmcall.c's C_ENTRIES... name
+# them; native.py will not use the C part if its layout differs.
+(
+    ENTRIES, BOUND, SEEN, SINCE, SIGNALS, THRESHOLD, HAS_MEMORY, HOLDERS, STARTS, KNOWN, BASE, STALE, MEMORY
+) = range(13)  # fmt: skip
+MEMORY_SLOTS = 4  # a wasmtime_memory_t of up to 32 bytes
+CONTROL_SLOTS = MEMORY + MEMORY_SLOTS
 NO_THRESHOLD = 2**64 - 1
 
 
@@ -393,17 +396,18 @@ class Instance:
     when linear memory has grown well past its starting size (libSQL's ABI
     never frees) and when limits change, and the next call starts a fresh
     one. ``control`` is shared with the C call path and the deadline check
-    (_wasmcall.c's C_ENTRIES...): ``[0]`` counts entries into Wasm (each call, each
-    ``libsql_malloc``, each start function), so that every entry gets a time
-    limit of its own; ``[1]`` is 1 while a store is bound, and nothing calls
-    into Wasm while it is 0; ``[2]`` and ``[3]`` are the entry the deadline
-    check saw last and since when (monotonic ns); ``[4]`` is the address of
-    the host's ``signals``; ``[5]`` the memory size past which the instance is
-    replaced (``threshold``); ``[6]`` is 1 while ``[12:16]`` hold the bound
-    store's memory (its ``wasmtime_memory_t``); ``[7]`` counts the aggregate
-    groups the C call path keeps in the store; ``[8]`` is ``starts``; ``[9]``
-    how much of the store's memory the C call path knows is there, and ``[10]``
-    where it is (set when ``[9]`` is: a memory never moves); ``[11]`` is ``stale``.
+    (_wasmcall.c), its slots named as there: ``ENTRIES`` counts entries into
+    Wasm (each call, each ``libsql_malloc``, each start function), so that
+    every entry gets a time limit of its own; ``BOUND`` is 1 while a store is
+    bound, and nothing calls into Wasm while it is 0; ``SEEN`` and ``SINCE``
+    are the entry the deadline check saw last and since when (monotonic ns);
+    ``SIGNALS`` is the address of the host's ``signals``; ``THRESHOLD`` the
+    memory size past which the instance is replaced; ``HAS_MEMORY`` is 1 while
+    the slots from ``MEMORY`` hold the bound store's ``wasmtime_memory_t``;
+    ``HOLDERS`` counts the aggregate groups the C call path keeps in the store;
+    ``STARTS`` is ``starts``; ``KNOWN`` how much of the store's memory the C
+    call path knows is there, and ``BASE`` where it is (a memory never
+    moves); ``STALE`` is ``stale``.
     """
 
     def __init__(
@@ -424,8 +428,8 @@ class Instance:
         self.attached: list[Attached] = []
         self.control = (ctypes.c_uint64 * CONTROL_SLOTS)()
         self.gate = memoryview(self.control).cast("B").cast("Q")
-        self.gate[2] = 2**64 - 1  # no entry seen yet
-        self.gate[4] = ctypes.addressof(host.signals)
+        self.gate[SEEN] = 2**64 - 1  # no entry seen yet
+        self.gate[SIGNALS] = ctypes.addressof(host.signals)
         self.mem: memoryview = memoryview(b"")
         self.mem_size = 0
         self.threshold = float("inf")
@@ -447,11 +451,11 @@ class Instance:
     @property
     def live(self) -> bool:
         """Whether a store is bound (the next call does not start one)."""
-        return bool(self.gate[1])
+        return bool(self.gate[BOUND])
 
     def ensure(self, function: str) -> None:
         """Before a call of ``function``: start a fresh instance if there is none, or raise why not."""
-        if not self.gate[1]:
+        if not self.gate[BOUND]:
             self._start(function)
 
     def _start(self, function: str) -> None:
@@ -476,7 +480,7 @@ class Instance:
             return instance._check_deadline() if instance is not None else "instance closed"
 
         live = _Live(store, rawcall.on_epoch_deadline(store, check, self.control), self)
-        self.gate[0] += 1  # the start function runs under a time limit of its own
+        self.gate[ENTRIES] += 1  # the start function runs under a time limit of its own
         self._stop = None
         try:
             if self.compiled.uses_wasi:
@@ -528,55 +532,55 @@ class Instance:
     @property
     def threshold(self) -> float:
         """Past this many bytes of linear memory the instance is replaced between calls."""
-        value = self.gate[5]
+        value = self.gate[THRESHOLD]
         return float("inf") if value == NO_THRESHOLD else value
 
     @threshold.setter
     def threshold(self, value: float) -> None:
-        self.gate[5] = NO_THRESHOLD if value == float("inf") else int(value)
+        self.gate[THRESHOLD] = NO_THRESHOLD if value == float("inf") else int(value)
 
     @property
     def stale(self) -> bool:
         """Whether the instance is to be replaced when no state lives in it (memory grew too far)."""
-        return bool(self.gate[11])
+        return bool(self.gate[STALE])
 
     @stale.setter
     def stale(self, value: bool) -> None:
-        self.gate[11] = int(value)
+        self.gate[STALE] = int(value)
 
     @property
     def starts(self) -> int:
         """Stores bound so far: an aggregate's state tells the one it began in."""
-        return self.gate[8]
+        return self.gate[STARTS]
 
     @property
     def held(self) -> bool:
         """Whether state lives in the store: an open table cursor or an aggregate group."""
-        return bool(self.pins or self.holders or self.gate[7])
+        return bool(self.pins or self.holders or self.gate[HOLDERS])
 
     def _bind(self, live: _Live) -> None:
         self._live = live
-        self.gate[8] += 1
-        self.gate[9] = self.gate[10] = 0
+        self.gate[STARTS] += 1
+        self.gate[KNOWN] = self.gate[BASE] = 0
         if self._malloc is not None:
             self._malloc.rebind(live, live.store, self._export("libsql_malloc"))
         for a in self.attached:
             a.call.rebind(live, live.store, self._export(a.export))
         self.stale = False
         self.threshold = float("inf")
-        self.gate[1] = 1
+        self.gate[BOUND] = 1
         self.refresh_memory()
         self.threshold = max(2 * self.mem_size, self.mem_size + 16 * MIB)
-        struct = rawcall.memory_struct(live.memory) if live.memory is not None else None
+        struct = rawcall.memory_struct(live.memory, 8 * MEMORY_SLOTS) if live.memory is not None else None
         if struct is not None:
-            ctypes.memmove(ctypes.addressof(self.control) + 8 * MEMORY_SLOT, struct, len(struct))
-            self.gate[6] = 1
+            ctypes.memmove(ctypes.addressof(self.control) + 8 * MEMORY, struct, len(struct))
+            self.gate[HAS_MEMORY] = 1
         if self._state_exports is not None:
             self._image = _Image(live, *self._state_exports)
 
     def retire(self) -> None:
         """Drop the store; the next call starts a fresh one. Nothing can call into the old one."""
-        self.gate[1] = self.gate[6] = self.gate[9] = self.gate[10] = 0
+        self.gate[BOUND] = self.gate[HAS_MEMORY] = self.gate[KNOWN] = self.gate[BASE] = 0
         self._image = None
         live, self._live = self._live, None
         self.mem = memoryview(b"")
@@ -634,11 +638,11 @@ class Instance:
             return "interrupted"
         gate = self.gate
         now = time.monotonic_ns()  # CLOCK_MONOTONIC, as in C
-        if gate[0] != gate[2]:
+        if gate[ENTRIES] != gate[SEEN]:
             # A new entry into Wasm since the last look: its time starts now.
-            gate[2], gate[3] = gate[0], now
+            gate[SEEN], gate[SINCE] = gate[ENTRIES], now
             return None
-        if now - gate[3] >= self.host.limits.timeout_ms * 1_000_000:
+        if now - gate[SINCE] >= self.host.limits.timeout_ms * 1_000_000:
             return "time limit exceeded"
         return None
 
@@ -718,7 +722,7 @@ class Instance:
             raise ArgumentError(f"wasm function {function}: argument {position} is too large")
         slots = malloc.slots
         slots.i[0] = total
-        self.gate[0] += 1
+        self.gate[ENTRIES] += 1
         err = malloc.fn(*malloc.args)
         if err or slots.q[slots.trap]:
             self.malloc_failed(err, total, function)
