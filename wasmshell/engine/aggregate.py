@@ -204,22 +204,17 @@ def bind(instance: Instance, parts: dict[str, str], sql_name: str) -> AggregateF
             calls[phase], fast_calls[phase] = native_phase
         else:
             calls[phase] = factory(instance, attached.call, attached.stats, label, *complaints)
-    start = _starter(instance, calls, state, pointer, sql_name)
+    first_pointer = _first_pointer(instance, sql_name) if pointer else None
+    start = _starter(instance, calls, state, first_pointer)
     in_c = None
     if len(fast_calls) == len(calls):
         order = ("step", "final", "value", "inverse")
         fallback = {"value": "final"}  # final gives a window's value when the module has no NAME_value
-
-        def first_pointer() -> tuple[int, int]:
-            label = f"{sql_name} (step)"
-            instance.ensure(label)
-            return instance.put(None, label, 0), instance.starts
-
         in_c = NativeAggregate(
             tuple(fast_calls.get(p, fast_calls.get(fallback.get(p, ""))) for p in order),
             tuple(calls.get(p, calls.get(fallback.get(p, ""))) for p in order),
             native.WASM_CODES[state],
-            first_pointer if pointer else None,
+            first_pointer,
         )
     return AggregateFunction(info, "inverse" in parts, phases, start, in_c)
 
@@ -303,8 +298,23 @@ def _complaints(label: str, params: list[str], stats: list[int]) -> tuple[Callab
     return bad, out_of_range, lost
 
 
+def _first_pointer(instance: Instance, sql_name: str) -> Callable[[], tuple[int, int]]:
+    """A pointer state's start: a NULL placed in a store (started if there is none), and the store's
+    ``starts``."""
+    label = f"{sql_name} (step)"
+
+    def first_pointer() -> tuple[int, int]:
+        instance.ensure(label)
+        return instance.put(None, label, 0), instance.starts
+
+    return first_pointer
+
+
 def _starter(
-    instance: Instance, calls: dict[str, Callable[..., Any]], state: str, pointer: bool, sql_name: str
+    instance: Instance,
+    calls: dict[str, Callable[..., Any]],
+    state: str,
+    first_pointer: Callable[[], tuple[int, int]] | None,
 ) -> Callable[[], tuple[Any, ...]]:
     """APSW's factory: a new group's state, with step, final (and value, inverse) to call on it."""
     step, final = calls["step"], calls["final"]
@@ -321,12 +331,10 @@ def _starter(
                 instance.maintain()  # the instance may be replaced now that no state lives in it
 
     def start() -> tuple[Any, ...]:
-        if pointer:
-            instance.ensure(f"{sql_name} (step)")
-            first = instance.put(None, f"{sql_name} (step)", 0)
+        if first_pointer is not None:
+            c = GroupState(*first_pointer())
         else:
-            first = 0.0 if state == "f64" else 0
-        c = GroupState(first, instance.starts)
+            c = GroupState(0.0 if state == "f64" else 0, instance.starts)
         holders.add(c)
         if inverse is None:
             return c, step, finish
