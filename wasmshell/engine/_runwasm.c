@@ -158,16 +158,27 @@ static PyObject *resolve_call(sqlite3_context *context, int argc, sqlite3_value 
     return call;
 }
 
-void report_error(sqlite3_context *context) {
-    /* The message SQLite carries; APSW raises the pending exception itself. */
+char *pending_message(const char *otherwise) {
     PyObject *type, *value, *traceback;
     PyErr_Fetch(&type, &value, &traceback);
     PyObject *text = value ? PyObject_Str(value) : NULL;
     const char *message = text ? PyUnicode_AsUTF8(text) : NULL;
     PyErr_Clear();
-    sqlite3_result_error(context, message ? message : "run_wasm failed", -1);
+    char *copy = sqlite3_mprintf("%s", message ? message : otherwise);
     Py_XDECREF(text);
     PyErr_Restore(type, value, traceback);
+    return copy;
+}
+
+void report_error(sqlite3_context *context) {
+    /* The message SQLite carries; APSW raises the pending exception itself. */
+    char *message = pending_message("run_wasm failed");
+    if (message == NULL) {
+        sqlite3_result_error_nomem(context);
+        return;
+    }
+    sqlite3_result_error(context, message, -1);
+    sqlite3_free(message);
 }
 
 /* The WasmCall cached on the module argument if the name still matches, borrowed, without the GIL

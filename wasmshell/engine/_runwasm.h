@@ -38,6 +38,9 @@ extern PyTypeObject WasmCallType; /* _wasmcall.c */
 PyObject *to_python(sqlite3_value *value);
 /* Set the SQL result from a Python value; 0, or -1 with an exception set. */
 int set_result(sqlite3_context *context, PyObject *result);
+/* The pending exception's message (sqlite3_malloc'd; otherwise if it has none), the exception left
+ * pending for APSW to raise. */
+char *pending_message(const char *otherwise);
 /* Fail the SQL call with the pending exception's message, leaving it pending for APSW to raise. */
 void report_error(sqlite3_context *context);
 /* Py_DECREF from code that may not hold the GIL (SQLite's destructors). */

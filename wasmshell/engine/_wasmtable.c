@@ -59,15 +59,8 @@ static void release_module(void *data) { release_object(data); }
 
 /* Set the vtab's message from the pending exception, leaving it pending for APSW to raise. */
 static int say_error(sqlite3_vtab *vtab) {
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyObject *text = value ? PyObject_Str(value) : NULL;
-    const char *message = text ? PyUnicode_AsUTF8(text) : NULL;
-    PyErr_Clear();
     sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = sqlite3_mprintf("%s", message ? message : "wasm table function failed");
-    Py_XDECREF(text);
-    PyErr_Restore(type, value, traceback);
+    vtab->zErrMsg = pending_message("wasm table function failed");
     return SQLITE_ERROR;
 }
 
@@ -82,13 +75,7 @@ static int x_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, 
     int visible, nargs;
     unsigned long defaults;
     if (info == NULL || !PyArg_ParseTuple(info, "sOiik", &schema, &fn, &visible, &nargs, &defaults)) {
-        PyObject *type, *value, *traceback;
-        PyErr_Fetch(&type, &value, &traceback);
-        PyObject *text = value ? PyObject_Str(value) : NULL;
-        *error = sqlite3_mprintf("%s", text && PyUnicode_AsUTF8(text) ? PyUnicode_AsUTF8(text) : "cannot bind");
-        Py_XDECREF(text);
-        PyErr_Clear();
-        PyErr_Restore(type, value, traceback);
+        *error = pending_message("wasm table function: cannot bind");
         goto out;
     }
     rc = sqlite3_declare_vtab(db, schema);
