@@ -106,3 +106,12 @@ def test_the_next_statement_runs_after_a_result_stepped_in_c():
     assert status == 0 and err == ""
     assert "42" in out and "1,000 rows" in out and "100 rows" in out
     assert stepped == 980 + 80
+
+
+def test_large_values_passing_through_the_rest_leave_the_last_rows_right():
+    """A value of megabytes between the head and the last rows is copied into the ring and given
+    back; the rows shown are the last ones, as APSW's path shows them."""
+    select = "select x, case when x % 200 = 0 then zeroblob(3000000) else 'v' || x end as v"
+    status, out, err, stepped = both(series(1000, select))
+    assert status == 0 and err == "" and stepped == 980
+    assert "v999" in out and "1000" in out

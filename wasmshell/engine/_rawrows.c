@@ -211,10 +211,12 @@ static int keep_cell(sqlite3_value *value, Cell *cell) {
         const void *data = cell->type == SQLITE_TEXT ? (const void *)sqlite3_value_text(value)
                                                      : sqlite3_value_blob(value);
         size_t size = (size_t)sqlite3_value_bytes(value);
-        if (size > cell->capacity) {
-            char *grown = PyMem_RawRealloc(cell->bytes, size);
-            if (grown == NULL) return -1;
-            cell->bytes = grown;
+        /* Grown to the value, and given back when a large one has passed: a ring does not keep a
+         * slot the size of the largest value of a million rows. */
+        if (size > cell->capacity || (cell->capacity > (1u << 20) && size < cell->capacity / 4)) {
+            char *resized = PyMem_RawRealloc(cell->bytes, size ? size : 1);
+            if (resized == NULL) return -1;
+            cell->bytes = resized;
             cell->capacity = size;
         }
         if (size) memcpy(cell->bytes, data, size);
