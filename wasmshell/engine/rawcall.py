@@ -23,7 +23,8 @@ import wasmtime
 try:  # the private C bindings; every use of them is in this module
     from wasmtime import _bindings as _c
 
-    _call_unchecked = ctypes.CDLL(_c.dll._name).wasmtime_func_call_unchecked
+    _dll = ctypes.CDLL(_c.dll._name)  # wasmtime-py's library, for functions it does not wrap
+    _call_unchecked = _dll.wasmtime_func_call_unchecked
     # No argtypes: every argument is passed as a ready-made ctypes object,
     # which skips ctypes' per-call conversion (about 0.6 us of 1.2 us).
     _call_unchecked.restype = ctypes.c_void_p
@@ -34,7 +35,7 @@ try:  # the private C bindings; every use of them is in this module
         ctypes.POINTER(ctypes.c_uint64),
         ctypes.POINTER(ctypes.c_uint8),
     )
-    _set_deadline_callback = ctypes.CDLL(_c.dll._name).wasmtime_store_epoch_deadline_callback
+    _set_deadline_callback = _dll.wasmtime_store_epoch_deadline_callback
     _set_deadline_callback.argtypes = [
         ctypes.c_void_p,
         _DEADLINE_CALLBACK,
@@ -247,11 +248,10 @@ def _c_deadline_callback() -> Any:
         try:
             from . import _runwasm
 
-            dll = ctypes.CDLL(_c.dll._name)
             address = _runwasm.deadline_callback(
                 *(
                     ctypes.cast(f, ctypes.c_void_p).value or 0
-                    for f in (_error_new, dll.wasmtime_memory_data, dll.wasmtime_memory_data_size)
+                    for f in (_error_new, _dll.wasmtime_memory_data, _dll.wasmtime_memory_data_size)
                 )
             )
             callback = _DEADLINE_CALLBACK(address)
@@ -315,7 +315,7 @@ def global_restorer(store: wasmtime.Store, glob: wasmtime.Global) -> Callable[[]
     from wasmtime._value import Val
 
     raw = Val._convert_to_raw(store, ty, value)
-    setter = ctypes.CDLL(_c.dll._name).wasmtime_global_set
+    setter = _dll.wasmtime_global_set
     setter.restype = ctypes.c_void_p
     args = (store._context(), ctypes.byref(glob._global), ctypes.byref(raw))
     keep = (glob, raw)
