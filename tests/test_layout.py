@@ -185,3 +185,24 @@ def test_plain_sql_does_not_import_wasmtime():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# What a batch run (`wasmshell db "select 1"`) must not import: typing brings re, functools,
+# contextlib and warnings; signal brings enum. Together they were a third of its start.
+# (collections comes with apsw.)
+HEAVY_AT_START = ("typing", "re", "enum", "functools", "contextlib", "warnings", "threading", "signal",
+                  "dataclasses", "inspect")  # fmt: skip
+
+
+def test_a_batch_run_imports_none_of_the_heavy_standard_modules():
+    """Counted from what the interpreter had before (an editable install's finder imports re)."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from wasmshell.cli import main\n"
+        "code = main([':memory:', 'select 1; select 2 as two;'])\n"
+        f"heavy = {HEAVY_AT_START!r}\n"
+        "print(code, sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["1", "2", "0 []"]

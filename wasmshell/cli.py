@@ -13,15 +13,16 @@ the output-mode switches and their lines come from the table of modes.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
+from .lean import TYPE_CHECKING
 from .shell.output import modes
 from .shell.output.modes import SWITCHES as MODE_SWITCHES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
     from .shell.state import Shell
 
 PROG = "wasmshell"
@@ -435,9 +436,13 @@ def default_init_file() -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``wasmshell``; return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if argv is None and hasattr(signal, "SIGPIPE"):
+    if argv is None:
         # Like sqlite3 and other filters: a closed pipe (| head) ends the program quietly.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        # (_signal is what signal wraps in enums: importing signal brings enum, milliseconds.)
+        import _signal
+
+        if hasattr(_signal, "SIGPIPE"):
+            _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
     try:
         opts = parse_args(args)
     except UsageError as exc:

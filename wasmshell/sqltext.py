@@ -9,11 +9,13 @@ where the text so far is complete.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from typing import Any, NamedTuple
-
 import apsw
+
+from .lean import TYPE_CHECKING, Record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 # sqlite3_complete's state machine (SQLite's complete.c). States: 0 nothing
 # seen yet, 1 at the start (or end) of a statement, 2 inside a statement,
@@ -44,13 +46,17 @@ _KEYWORDS = {
 class LazyPattern:
     """A regular expression compiled when first used: compiling the patterns of the modules a
     start imports costs milliseconds, and most starts use few of them. Its methods are the
-    compiled pattern's (``search``, ``match``, ``finditer``, ``sub``, ...)."""
+    compiled pattern's (``search``, ``match``, ``finditer``, ``sub``, ...). Flags are written
+    in the pattern (``(?s)``, ``(?i)``), so that no module needs ``re`` to make one: importing
+    ``re`` is itself milliseconds of a start that uses none of them."""
 
-    def __init__(self, pattern: Any, flags: int = 0) -> None:
-        self._source = (pattern, flags)
+    def __init__(self, pattern: Any) -> None:
+        self._source = pattern
 
     def __getattr__(self, name: str) -> Any:
-        compiled = re.compile(*self._source)
+        import re
+
+        compiled = re.compile(self._source)
         for method in ("search", "match", "fullmatch", "finditer", "findall", "sub", "split"):
             setattr(self, method, getattr(compiled, method))  # found directly from now on
         return getattr(compiled, name)
@@ -64,13 +70,12 @@ _WHITE = " \t\n\r\f"  # sqlite3_complete's white space (not \v)
 _OPENERS = "[;'\"`\\[]|/\\*|--"
 # In states 2 and 5 only a semicolon changes the state: skip to it, or to a
 # string or comment that could hide one, in one regex search.
-_QUIET = re.compile(_OPENERS)
+_QUIET = LazyPattern(_OPENERS)
 # After EXPLAIN, only a semicolon or one of the keywords changes the state.
-_AFTER_EXPLAIN = re.compile(
-    f"{_OPENERS}|(?<![{_ID}])(?:explain|create|temp|temporary|trigger|end)(?![{_ID}])",
-    re.IGNORECASE | re.ASCII,
+_AFTER_EXPLAIN = LazyPattern(
+    f"(?ia){_OPENERS}|(?<![{_ID}])(?:explain|create|temp|temporary|trigger|end)(?![{_ID}])"
 )
-_TOKEN = re.compile(f"[{_WHITE}]+|{_OPENERS}|[{_ID}]+|.", re.DOTALL)
+_TOKEN = LazyPattern(f"(?s)[{_WHITE}]+|{_OPENERS}|[{_ID}]+|.")
 _CLOSERS = {"/*": "*/", "'": "'", '"': '"', "`": "`", "[": "]"}
 
 
@@ -160,7 +165,7 @@ def split_statements(sql: str) -> Iterator[tuple[int, str]]:
     """
     start = 0
     n = len(sql)
-    for end in StatementScanner().ends(sql):
+    for end in _semicolons(sql) if _only_semicolons_end(sql) else StatementScanner().ends(sql):
         while start < end and sql[start].isspace():
             start += 1
         yield start, sql[start:end]
@@ -169,6 +174,24 @@ def split_statements(sql: str) -> Iterator[tuple[int, str]]:
         start += 1
     if start < n:
         yield start, sql[start:]
+
+
+def _only_semicolons_end(sql: str) -> bool:
+    """Whether every semicolon of a short ``sql`` ends a statement: nothing quotes or comments
+    one out, and no CREATE TRIGGER body holds one (sqlite3_complete's machine in states 0 to 4
+    goes to 1 at any semicolon). Most statements typed or given on a command line are so, and
+    then splitting them needs no regular expression (nor ``re``, at start-up)."""
+    if len(sql) > 4096 or "/*" in sql or "--" in sql or "trigger" in sql.lower():
+        return False
+    return not any(quote in sql for quote in "'\"`[")
+
+
+def _semicolons(sql: str) -> Iterator[int]:
+    """The offset just past each semicolon of ``sql``."""
+    at = sql.find(";")
+    while at >= 0:
+        yield at + 1
+        at = sql.find(";", at + 1)
 
 
 def is_blank(sql: str) -> bool:
@@ -232,11 +255,11 @@ _KINDS = (  # in the order they are tried
     ("param", rf"\?[0-9]*|[:@$#](?:(?:[{_IDCHAR}]|::)+(?:\([^)\s]*\))?|\([^)\s]*\))"),
     ("op", r"\|\||->>|->|<<|>>|<=|>=|==|!=|<>|."),
 )
-_LEXEME = LazyPattern("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS), re.DOTALL)
+_LEXEME = LazyPattern("(?s)" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS))
 # The same tokens less white space and operators, which never hold a parameter:
 # skipping them in the regex engine's own search makes parameter_names twice as fast.
 _PARAMETER_SCAN = LazyPattern(
-    "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS if kind not in ("space", "op")), re.DOTALL
+    "(?s)" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _KINDS if kind not in ("space", "op"))
 )
 # The closing mark of each kind of quote.
 QUOTE_CLOSERS = {"'": "'", '"': '"', "`": "`", "[": "]"}
@@ -245,7 +268,7 @@ QUOTE_CLOSERS = {"'": "'", '"': '"', "`": "`", "[": "]"}
 _MAY_BE_OPEN = frozenset(("string", "blob", "name", "comment"))
 
 
-class Lexeme(NamedTuple):
+class Lexeme(Record):
     """A piece of SQL text as SQLite's tokenizer reads it.
 
     ``kind`` is space, comment, string, blob, name (a quoted name), number,
@@ -291,7 +314,7 @@ def unquoted(text: str) -> str:
     return body if closer == "]" else body.replace(closer * 2, closer)
 
 
-class Token(NamedTuple):
+class Token(Record):
     """A lexical token: kind is word, quoted, string, blob, number, punct or end."""
 
     kind: str
@@ -368,7 +391,7 @@ def is_keyword(word: str) -> bool:
 
 # -- quoting ----------------------------------------------------------------------
 
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLAIN_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def sql_string(text: str) -> str:

@@ -18,17 +18,18 @@ under ``-safe`` the shell leaves it out, as sqlite3 does (``without_files``).
 
 from __future__ import annotations
 
-import functools
-import re
-from typing import NamedTuple
-
 import apsw
 
+from ..lean import TYPE_CHECKING, Record, bounded_cache, cache
+from ..sqltext import LazyPattern
 from . import native
 from .names import fold
 
+if TYPE_CHECKING:
+    import re
 
-class Extension(NamedTuple):
+
+class Extension(Record):
     """One of the shell's extensions: its name in ``apsw.sqlite_extra``, and what it makes."""
 
     name: str
@@ -83,16 +84,16 @@ EXTENSIONS = (
 # A statement naming one of these reads the lists of functions, tables or collations: all are
 # loaded first, so that the lists are sqlite3's.
 _LISTS = (b"function_list", b"module_list", b"collation_list")
-_MISSING = re.compile(r"no such (?:function|table|module|collation sequence): (?:\w+\.)?(\w+)\Z")
+_MISSING = LazyPattern(r"no such (?:function|table|module|collation sequence): (?:\w+\.)?(\w+)\Z")
 
 
-@functools.cache
+@cache
 def reserved_functions() -> frozenset[str]:
     """The function names of every extension, loaded or not (folded)."""
     return frozenset(fold(name) for e in EXTENSIONS for name in e.functions)
 
 
-@functools.cache
+@cache
 def reserved_tables() -> frozenset[str]:
     """The table (module) names of every extension, loaded or not (folded)."""
     return frozenset(fold(name) for e in EXTENSIONS for name in e.tables)
@@ -121,9 +122,11 @@ def _has_word(data: bytes, word: bytes) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=8)
+@bounded_cache(8)
 def _beginnings(stems: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """A pattern that finds any of ``stems`` or a list's name (compiled once per process)."""
+    import re
+
     return re.compile(b"|".join(re.escape(stem) for stem in (*stems, b"_list")))
 
 

@@ -15,8 +15,6 @@ means (registering it, CREATE and DROP FUNCTION) is the session's.
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 import apsw
 
 from .errors import ModuleError, WasmError
@@ -108,7 +106,7 @@ class Catalog:
             return []
         try:
             rows = self.connection.execute(f"SELECT name FROM main.{TABLE}").fetchall()
-            return list(map(itemgetter(0), rows))
+            return [row[0] for row in rows]
         except UnicodeDecodeError:
             pass
         query = f"SELECT CAST(name AS BLOB), CAST(name AS BLOB) = name, name IS NULL FROM main.{TABLE}"

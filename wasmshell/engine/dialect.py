@@ -3,15 +3,16 @@ and ScriptCursor, which runs SQL that holds them statement by statement."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple, Protocol
-
 import apsw
 
-from ..sqltext import Token, parameter_names, split_statements, tokens
+from ..lean import TYPE_CHECKING, Protocol, Record
+from ..sqltext import LazyPattern, Token, parameter_names, split_statements, tokens
 from . import native
 from .errors import StatementError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 # -- libSQL's function dialect --------------------------------------------------
 #
@@ -21,14 +22,14 @@ from .errors import StatementError
 # SQLite has no such statements, so they are recognised and handled before
 # SQLite sees the text.
 
-_MAYBE_DIALECT = re.compile(r"(?i)\bfunction\b")
+_MAYBE_DIALECT = LazyPattern(r"(?i)\bfunction\b")
 # ROLLBACK TO does not call SQLite's rollback hook, and rows written straight into
 # the function table (a .dump read back) should become functions.
-_TOUCHES_FUNCTIONS = re.compile(r"(?i)\brollback\b|libsql_wasm_func_table")
-_ROLLBACK = re.compile(r"(?i)\brollback\b")
+_TOUCHES_FUNCTIONS = LazyPattern(r"(?i)\brollback\b|libsql_wasm_func_table")
+_ROLLBACK = LazyPattern(r"(?i)\brollback\b")
 
 
-class CreateFunction(NamedTuple):
+class CreateFunction(Record):
     """A parsed CREATE FUNCTION statement."""
 
     name: str
@@ -37,7 +38,7 @@ class CreateFunction(NamedTuple):
     if_not_exists: bool
 
 
-class DropFunction(NamedTuple):
+class DropFunction(Record):
     """A parsed DROP FUNCTION statement."""
 
     name: str
@@ -251,6 +252,8 @@ class ScriptCursor:
         cursor = self._cursor
         plain: list[str] = []
         # Positional values are used up in order across statements, as APSW does.
+        from collections.abc import Mapping  # only for scripts that hold the dialect
+
         positional = bindings is not None and not isinstance(bindings, Mapping)
         used = 0
 

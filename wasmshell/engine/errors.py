@@ -7,8 +7,10 @@ as it is.
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from ..lean import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class WasmError(Exception):
@@ -65,6 +67,8 @@ class StatementError(WasmError):
 
 def wasmtime_message(message: str) -> str:
     """The useful part of a wasmtime error message: its causes, without backtraces."""
+    import re  # only for wasmtime's messages: not imported at start-up
+
     lines = [ln.strip() for ln in message.strip().splitlines()]
     if "Caused by:" in lines:
         causes = [ln for ln in lines[lines.index("Caused by:") + 1 :] if ln]

@@ -9,17 +9,20 @@ are abi.py's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from collections.abc import MutableMapping  # apsw imports collections.abc: no cost
 
 import apsw
 
+from ..lean import TYPE_CHECKING, Protocol, Record
 from .catalog import Catalog, body_problem, unusable
 from .errors import ArgumentError, ModuleError
 from .module import KEEPS_STATE, aggregate_exports, function_kind, no_export_message, not_deterministic
 from .names import fold, shown
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
     from .abi import FunctionInfo, SqlFunction
     from .aggregate import AggregateFunction
     from .runtime import CompiledModule
@@ -109,7 +112,7 @@ def _read_kind(name: str, raw: bytes, body: str | bytes) -> str:
         return "scalar"
 
 
-class Skipped(NamedTuple):
+class Skipped(Record):
     """A stored row that is not registered, and why."""
 
     raw: object

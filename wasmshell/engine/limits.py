@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ..lean import Record
 
 MIB = 1024 * 1024
 # Beyond these a limit means nothing: 32-bit Wasm addresses at most 4 GiB,
@@ -17,10 +17,10 @@ LARGEST = {
 }
 
 
-class Limits(NamedTuple):
+class Limits(Record):
     """Per-session sandbox limits; every field is settable from the shell.
 
-    A named tuple rather than a dataclass: ``dataclasses`` costs milliseconds
+    A named tuple (``lean.Record``) rather than a dataclass: ``dataclasses`` costs milliseconds
     to import, and start-up time is a feature of a command-line tool.
     """
 

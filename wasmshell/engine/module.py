@@ -7,13 +7,13 @@ slow to import (a compiled module is runtime.CompiledModule).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection
-from typing import TYPE_CHECKING
-
+from ..lean import TYPE_CHECKING
 from .errors import ModuleError, WasmError
 
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Collection
+
     from .runtime import CompiledModule
 
 # Exports that belong to libSQL's ABI or the toolchain, never SQL functions.
@@ -105,6 +105,8 @@ def _wat_facts(text: bytes) -> set[str]:
     """What WebAssembly text holds, outside comments: "import", "memory", "table", "mut" forms, a
     "hidden" binary module, "writes" (an instruction that changes memory or a table) and
     "libsql_malloc" (a string spelling that name, escapes read)."""
+    import re  # read WebAssembly text only when a module comes: not at start-up
+
     special, string_end, form = map(re.compile, (_WAT_SPECIAL, _WAT_STRING_END, _WAT_FORM))
     facts: set[str] = set()
     at = 0
@@ -138,6 +140,7 @@ def _wat_facts(text: bytes) -> set[str]:
 
 def _unescape(raw: bytes) -> bytes:
     """The bytes a WebAssembly text string stands for (its escapes read)."""
+    import re  # read WebAssembly text only when a module comes: not at start-up
 
     def one(m: re.Match[bytes]) -> bytes:
         if m.group(1) is not None:
@@ -154,6 +157,8 @@ def _unescape(raw: bytes) -> bytes:
 
 def _skip_blanks(text: bytes, at: int) -> int:
     """The position after blanks, line comments and block comments from ``at``."""
+    import re  # read WebAssembly text only when a module comes: not at start-up
+
     blanks = re.compile(_WAT_BLANKS)
     while True:
         at = blanks.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string
@@ -164,6 +169,8 @@ def _skip_blanks(text: bytes, at: int) -> int:
 
 def _block_comment_end(text: bytes, at: int) -> int:
     """The position after the block comment opened just before ``at`` (they nest)."""
+    import re  # read WebAssembly text only when a module comes: not at start-up
+
     depth, marks = 1, re.compile(_WAT_BLOCK_COMMENT)
     while depth and (found := marks.search(text, at)) is not None:
         depth += 1 if found.group() == b"(;" else -1

@@ -10,11 +10,9 @@ module change what every query, and the shell's own SQL, computes.
 
 from __future__ import annotations
 
-import functools
-import re
-
 import apsw
 
+from ..lean import bounded_cache
 from ..sqltext import LazyPattern
 
 RUN_WASM = "run_wasm"
@@ -24,11 +22,11 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 # An identifier as SQLite's tokenizer reads one: any byte >= 0x80 is a letter. The classes
 # name the ASCII characters left out: a range up to U+10FFFF takes Python about 13 ms to
 # compile, at every start.
-_IDENTIFIER = re.compile(
+_IDENTIFIER = LazyPattern(
     r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*\Z"
 )
 # Lines of ASCII identifiers of at most 255 characters (one a line: none has a line end).
-_ASCII_IDENTIFIERS = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,254}(?:\n[A-Za-z_][A-Za-z0-9_$]{0,254})*")
+_ASCII_IDENTIFIERS = LazyPattern(r"[A-Za-z_][A-Za-z0-9_$]{0,254}(?:\n[A-Za-z_][A-Za-z0-9_$]{0,254})*")
 _UNPRINTABLE = LazyPattern(r"[\x00-\x1f\x7f\ud800-\udfff]")
 SHOWN_LENGTH = 60
 
@@ -110,7 +108,7 @@ def sqlite_module_names(connection: apsw.Connection) -> set[str]:
     return {fold(str(row[0])) for row in connection.execute("PRAGMA module_list", can_cache=False)}
 
 
-@functools.lru_cache(maxsize=256)
+@bounded_cache(256)
 def sqlite_has_table(key: str) -> bool:
     """Whether SQLite itself makes a table called ``key`` on demand: json_each, json_tree,
     pragma_table_info and the other pragma tables, dbstat, ... (not listed by PRAGMA module_list

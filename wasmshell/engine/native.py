@@ -12,10 +12,13 @@ engine uses its pure-Python equivalents (and such TEXT is an error).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import apsw
+
+from ..lean import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
 # Off: Wasm functions are called through ctypes (the tests use both).
 c_calls = True

@@ -21,15 +21,16 @@ running the function. Pure Python on types already read; no wasmtime.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
-
+from ..lean import TYPE_CHECKING, Record
 from .names import fold
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SCALAR = "scalar"
 
 
-class Portability(NamedTuple):
+class Portability(Record):
     """What libSQL would make of one function: reasons it cannot run it, and ways it would differ.
 
     A NamedTuple, not a dataclass: importing dataclasses costs start-up time.

@@ -8,13 +8,9 @@ stays fast.
 
 from __future__ import annotations
 
-import re
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
-
 import apsw
 
+from ..lean import TYPE_CHECKING
 from ..sqltext import LazyPattern, quote_identifier_always, split_statements
 from . import native, tables
 from .builtins import Builtins, reserved_functions, reserved_tables
@@ -66,17 +62,20 @@ RETRIES = 16
 # Portability notes kept until the shell (or an application) takes them: the rest are counted.
 MAX_NOTES = 100
 # Words of SQL text, as UTF-8 with ASCII letters lowered: where a stored function's name can appear.
-_WORD = re.compile(rb"[A-Za-z0-9_$\x80-\xff]+")
+_WORD = LazyPattern(rb"[A-Za-z0-9_$\x80-\xff]+")
 # A statement that may change the schema (read before its words are: most statements do not).
 # Statements that may write a row (a CHECK then runs): before them, a schema changed elsewhere is noticed.
-_WRITES = LazyPattern(r"(?<![A-Za-z0-9_$])(?:insert|update|replace)(?![A-Za-z0-9_$])", re.IGNORECASE)
+_WRITES = LazyPattern(r"(?i)(?<![A-Za-z0-9_$])(?:insert|update|replace)(?![A-Za-z0-9_$])")
 _NOT_DETERMINISTIC = "non-deterministic functions prohibited"
-_SCHEMA_CHANGE = LazyPattern(r"(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])", re.IGNORECASE)
-_MISSING_BUILTIN = re.compile(r"\Ano such (?:function|table|module|collation sequence): ")
-_NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)\Z", re.S)
-_NOT_A_WINDOW = re.compile(r"(.+)\(\) may not be used as a window function\Z", re.S)
+_SCHEMA_CHANGE = LazyPattern(r"(?i)(?<![A-Za-z0-9_$])(?:create|alter)(?![A-Za-z0-9_$])")
+_MISSING_BUILTIN = LazyPattern(r"\Ano such (?:function|table|module|collation sequence): ")
+_NO_SUCH_FUNCTION = LazyPattern(r"(?s)no such function: (.+)\Z")
+_NOT_A_WINDOW = LazyPattern(r"(?s)(.+)\(\) may not be used as a window function\Z")
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
     from .abi import FunctionInfo, SqlFunction
     from .aggregate import AggregateFunction
     from .portability import Portability
@@ -125,9 +124,8 @@ class Session:
         # by module, and (module, name) for a function run in fresh instances
         self._instances: dict[CompiledModule | tuple[CompiledModule, str], Instance] = {}
         # run_wasm's modules, least recently used first: source -> (instance, functions by name)
-        self._run_wasm_modules: OrderedDict[str | bytes, tuple[Instance, dict[str, SqlFunction]]] = (
-            OrderedDict()
-        )
+        # Least recently used first (a dict keeps its order; OrderedDict costs an import).
+        self._run_wasm_modules: dict[str | bytes, tuple[Instance, dict[str, SqlFunction]]] = {}
         # Wasm functions by folded name: the session's, and the stored ones whose
         # rows are usable (registered with SQLite when first named, see install_mentioned).
         self.functions = FunctionTable(lambda name: WasmFunction(self, name, "stored"))
@@ -1206,10 +1204,10 @@ class Session:
             if len(self._run_wasm_modules) > RUN_WASM_MODULES:
                 # Its store goes now; a statement still holding one of its
                 # functions starts it again if it calls it.
-                _source, (dropped, _fns) = self._run_wasm_modules.popitem(last=False)
+                dropped, _fns = self._run_wasm_modules.pop(next(iter(self._run_wasm_modules)))
                 dropped.close()
         else:
-            self._run_wasm_modules.move_to_end(module)
+            self._run_wasm_modules[module] = self._run_wasm_modules.pop(module)  # now the most recent
         instance, fns = entry
         fn = fns.get(name)
         if fn is None:

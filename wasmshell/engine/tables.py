@@ -22,17 +22,19 @@ then fails with a clear error instead of reading a stale state).
 
 from __future__ import annotations
 
-import re
 import struct
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apsw
 
+from ..lean import TYPE_CHECKING, Record
+from ..sqltext import LazyPattern
 from .errors import ArgumentError, ModuleError, ResultError
 from .portability import Portability, check
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
     from .runtime import CompiledModule, Instance
 
 PARTS = ("columns", "open", "next", "close")
@@ -51,7 +53,7 @@ ROW_TAGS = {
     TAG_NULL: "NULL: nothing more",
 }
 _TYPES = {"", "INTEGER", "INT", "REAL", "TEXT", "BLOB", "ANY", "NUMERIC"}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENT = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _Q = struct.Struct("<q")
 _D = struct.Struct("<d")
 _HEAD = struct.Struct("<II")
@@ -88,14 +90,14 @@ def may_be_table(name: str, body: str | bytes) -> bool:
 
 NO_DEFAULT: Any = object()  # an argument that must be given
 # What may follow DEFAULT: a number, NULL, or a quoted text without a comma (commas part columns).
-_LITERAL = re.compile(r"(?i)[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?\Z|NULL\Z|'(?:[^']|'')*'\Z")
+_LITERAL = LazyPattern(r"(?i)[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?\Z|NULL\Z|'(?:[^']|'')*'\Z")
 # The first DEFAULT word of a column: no nested repetition, so a hostile declaration of
 # thousands of spaces is searched in linear time.
-_DEFAULT = re.compile(r"(?i)\sDEFAULT\s")
+_DEFAULT = LazyPattern(r"(?i)\sDEFAULT\s")
 MAX_DECLARATION = 1 << 16  # characters of a NAME_columns declaration
 
 
-class Column(NamedTuple):
+class Column(Record):
     """A declared column: its name, type, whether it is an argument (hidden), and an argument's
     value when the call leaves it out (``DEFAULT``)."""
 

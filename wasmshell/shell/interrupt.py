@@ -13,12 +13,15 @@ that does not stop.
 
 from __future__ import annotations
 
-import contextlib
+import _signal  # signal without its enums: importing signal brings enum, milliseconds at start-up
+import _thread  # threading's own layer: importing threading costs start-up time too
 import os
-import signal
-import threading
-from collections.abc import Callable
-from types import TracebackType
+
+from ..lean import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
 
 EXIT_AFTER = 3  # sqlite3's interrupt_handler exits on the third SIGINT
 EXIT_MESSAGE = b"Program interrupted.\n"
@@ -35,7 +38,7 @@ class InterruptWatcher:
         self.count = 0
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._write_fd, False)
-        threading.Thread(target=self._watch, name="sigint-watcher", daemon=True).start()
+        _thread.start_new_thread(self._watch, ())  # a daemon: it never holds the process open
         self._active = False
         self._previous_handler: object = None
         self._previous_fd = -1
@@ -49,7 +52,7 @@ class InterruptWatcher:
             if not data:
                 return
             # The C-level handler writes one byte per signal: each SIGINT counts.
-            for _ in range(data.count(signal.SIGINT) if self._active else 0):
+            for _ in range(data.count(_signal.SIGINT) if self._active else 0):
                 self._fire()
 
     def _fire(self) -> None:
@@ -57,11 +60,15 @@ class InterruptWatcher:
         if self.count >= EXIT_AFTER:
             # The main thread may be stuck (in C, or writing to a pipe nobody
             # reads): leave from here, without flushing what it holds.
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105  # contextlib costs start-up time
                 os.write(2, EXIT_MESSAGE)
+            except OSError:
+                pass
             os._exit(1)
-        with contextlib.suppress(Exception):  # an interrupt must never take the shell down
+        try:  # noqa: SIM105  # contextlib costs start-up time
             self.on_interrupt()
+        except Exception:  # an interrupt must never take the shell down
+            pass
 
     def _handler(self, _signum: int, _frame: object) -> None:
         # Counted by the watcher thread through the wakeup fd; this handler
@@ -70,8 +77,8 @@ class InterruptWatcher:
 
     def __enter__(self) -> InterruptWatcher:
         self.count = 0
-        self._previous_handler = signal.signal(signal.SIGINT, self._handler)
-        self._previous_fd = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        self._previous_handler = _signal.signal(_signal.SIGINT, self._handler)
+        self._previous_fd = _signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
         self._active = True
         return self
 
@@ -82,8 +89,8 @@ class InterruptWatcher:
         _tb: TracebackType | None,
     ) -> None:
         self._active = False
-        signal.set_wakeup_fd(self._previous_fd)
-        signal.signal(signal.SIGINT, self._previous_handler)  # type: ignore[arg-type]
+        _signal.set_wakeup_fd(self._previous_fd)
+        _signal.signal(_signal.SIGINT, self._previous_handler)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Stop the watcher thread."""

@@ -15,14 +15,15 @@ that any flag but read-only also means "do not create the file".
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 import apsw
 
+from ..lean import TYPE_CHECKING
 from ..sqltext import LazyPattern
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ..engine import Session
     from .state import Shell
 

@@ -16,20 +16,22 @@ input; no command module imports it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 import apsw
 
 from ..engine.dialect import engine_must_see
+from ..lean import TYPE_CHECKING
 from ..sqltext import StatementScanner, blank_prefix, is_blank
 from .commands.args import byte_len, dot_words
 from .commands.registry import Command, all_commands, command, find, usage_error
 from .safe import refuse
 from .state import QUIT, Batch, Shell, looks_like_query
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any
 
 BATCH_LINES = 2000  # at most this many lines are held before they run
 PENDING_JOIN = 1024  # lines of a statement held apart before they are joined
@@ -565,8 +567,10 @@ class InputRunner:
     def _flush_output(self) -> None:
         # As sqlite3 before each line: what ran is visible while the next thing runs
         # or input is awaited (statements flush for themselves, see Shell._trace).
-        with contextlib.suppress(OSError):  # output that cannot be written is reported at the end
+        try:  # noqa: SIM105  # contextlib costs start-up time
             self.shell.flush()
+        except OSError:  # output that cannot be written is reported at the end
+            pass
 
     def _before_wait(self) -> None:
         self._flush_batch()

@@ -14,15 +14,18 @@ tries something it may not do is not trusted with the rest of its input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
-
 import apsw
 
+from ..lean import TYPE_CHECKING
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
+
     from ..engine import Session
     from .state import Shell
+
+    Authorizer = Callable[[int, "str | None", "str | None", "str | None", "str | None"], int]
 
 # The SQL functions sqlite3 refuses in safe mode: they read or write files, load
 # native code, or (fts3_tokenizer) take a pointer to code to call. Only some exist
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
 PROHIBITED_FUNCTIONS = frozenset(
     ("edit", "fts3_tokenizer", "load_extension", "readfile", "writefile", "zipfile", "zipfile_cds")
 )
-
-Authorizer = Callable[[int, "str | None", "str | None", "str | None", "str | None"], int]
 
 
 class SafeModeRefusal(SystemExit):
@@ -104,21 +105,22 @@ def refuse(shell: Shell, message: str) -> NoReturn:
     raise SafeModeRefusal(1)
 
 
-@contextmanager
-def command_line_argument(shell: Shell, position: int) -> Iterator[None]:
-    """Messages name ``argv[position]`` while a dot-command from the command line runs."""
-    shell.error_prefix = f"argv[{position}]:"
-    if shell.safe is None:
-        try:
-            yield
-        finally:
-            shell.error_prefix = None
-        return
-    shell.safe.where = f"argv[{position}]:"
-    try:
-        yield
-    finally:
-        shell.error_prefix = None
-        # sqlite3 names the command line as an input file from then on: the SQL
-        # arguments after a dot-command argument are "<cmdline>:0:".
-        shell.safe.where = f"<cmdline>:{shell.lineno}:"
+class command_line_argument:  # used as a function: with command_line_argument(...)
+    """Messages name ``argv[position]`` while a dot-command from the command line runs.
+    (A class, not a contextlib.contextmanager: contextlib costs start-up time.)"""
+
+    def __init__(self, shell: Shell, position: int) -> None:
+        self.shell, self.position, self.safe = shell, position, False
+
+    def __enter__(self) -> None:
+        self.shell.error_prefix = f"argv[{self.position}]:"
+        self.safe = self.shell.safe is not None
+        if self.shell.safe is not None:
+            self.shell.safe.where = f"argv[{self.position}]:"
+
+    def __exit__(self, *_exc: object) -> None:
+        self.shell.error_prefix = None
+        if self.safe and self.shell.safe is not None:
+            # sqlite3 names the command line as an input file from then on: the SQL
+            # arguments after a dot-command argument are "<cmdline>:0:".
+            self.shell.safe.where = f"<cmdline>:{self.shell.lineno}:"

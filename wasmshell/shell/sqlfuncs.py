@@ -12,17 +12,18 @@ safe mode refuses it (safe.PROHIBITED_FUNCTIONS).
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import time
-from typing import TYPE_CHECKING, Any
 
 import apsw
 
+from ..lean import TYPE_CHECKING, cache
+from ..sqltext import LazyPattern
 from .state import CONNECTION_SETUP
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .state import Shell
 
 _MAX_DIGITS = 350  # dtostr's most digits after the point (sqlite3's)
@@ -59,7 +60,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-@functools.cache
+@cache
 def _c_strtod() -> Any:
     """The C library's strtod (ctypes is loaded when it is first called)."""
     import ctypes
@@ -84,7 +85,7 @@ def _dtostr(value: Any, digits: Any = 26) -> str:
     return f"{_as_double(value):+#.{places}e}"  # correctly rounded, as the C library's %#+.*e
 
 
-_LEADING_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_LEADING_NUMBER = LazyPattern(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _as_double(value: Any) -> float:

@@ -8,18 +8,16 @@ and feeds it.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import io
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 import apsw
 
 from ..engine import Interrupted, Limits, Session, connect, native
+from ..lean import TYPE_CHECKING, Record
 from ..sqltext import split_statements
 from .output.base import OutputSettings
 from .output.modes import BY_NAME, COUNTED, TITLED
@@ -27,6 +25,9 @@ from .output.render import renderer_for
 from .watch import Watch
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any, TextIO
+
     from .safe import SafeMode
 
 # What is done to each connection a shell opens, besides what Shell.open does: filled in
@@ -37,7 +38,7 @@ RESTORE_DONE = 7  # Shell.restore_state once nothing is left to do (see _detect_
 _END = object()  # no more rows
 
 
-class Quit(NamedTuple):
+class Quit(Record):
     """The shell is to end: ``.quit`` outside a ``.read`` file, or ``.exit CODE``."""
 
     code: int | None = None  # the exit status .exit gave; None: the usual one
@@ -792,8 +793,10 @@ class Shell:
         renderer.add_tail(count, last)
         # Its statement is done: the cursor goes, and the next statement makes another.
         self._cursor_session = None
-        with contextlib.suppress(apsw.Error):
+        try:  # noqa: SIM105  # contextlib costs start-up time
             cursor.close()
+        except apsw.Error:
+            pass
         if error is not None:
             raise error
         return True

@@ -12,14 +12,16 @@ The commands that change the settings are in commands/plans.py; the pretty
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, TextIO
 
 import apsw
 
 from ..engine import native
+from ..lean import TYPE_CHECKING
 from .output.base import OutputSettings
 
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from .state import Shell
 
 # .eqp's settings (sqlite3's AUTOEQP_*), by the names .show gives them

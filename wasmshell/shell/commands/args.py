@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from ...lean import TYPE_CHECKING, Record
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     pass
 
 _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"}
@@ -52,7 +53,7 @@ def _byte(value: int) -> str:
     return chr(value) if value < 0x80 else chr(0xDC00 + (value & 0xFF))
 
 
-class Word(NamedTuple):
+class Word(Record):
     """A word of a dot-command line and where it stands in the line."""
 
     text: str  # as a command reads it: quotes removed, escapes resolved (not in single quotes)

@@ -15,20 +15,20 @@ them, imports them all (``load_commands``).
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
-
 import apsw
 
+from ...lean import TYPE_CHECKING, Record
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..state import Shell
 
-Handler = Callable[["Shell", list[str]], int]
-# Whether a command may run under -safe: True; False; the message that refuses it,
-# where sqlite3's names the command in full (".read", not ".rea" as typed); or a
-# function that says why these arguments may not run (None when they may).
-Safety = bool | str | Callable[["Shell", list[str]], str | None]
+    Handler = Callable[[Shell, list[str]], int]
+    # Whether a command may run under -safe: True; False; the message that refuses it,
+    # where sqlite3's names the command in full (".read", not ".rea" as typed); or a
+    # function that says why these arguments may not run (None when they may).
+    Safety = bool | str | Callable[[Shell, list[str]], str | None]
 
 
 # What an argument of a dot-command can be, for completion; "+" joins kinds.
@@ -49,7 +49,7 @@ ARGUMENT_KINDS = frozenset(
 DATABASE_FILES = (".db", ".sqlite", ".sqlite3", ".db3")
 
 
-class Command(NamedTuple):
+class Command(Record):
     """A dot-command: everything said about it, in one place.
 
     ``.help``, the dispatcher, completion and the README check are all made
@@ -242,6 +242,8 @@ def help_lines(pattern: str | None = None) -> list[str]:
         hidden = [cmd for cmd in all_commands() if cmd.hidden and not cmd.deprecated]
         return [line for cmd in hidden for line in (help_line(cmd), *cmd.details)]
     glob = pattern.removeprefix(".") + "*"
+    import fnmatch
+
     hits = [cmd for cmd in listed if fnmatch.fnmatchcase(help_line(cmd)[1:], glob)]
     if len(hits) == 1:
         cmd = hits[0]

@@ -7,9 +7,11 @@ row as it arrives, ``finish()`` at the end.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from ...lean import TYPE_CHECKING, cache
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any, TextIO
 
 
 class OutputSettings:
@@ -90,7 +92,7 @@ class OutputSettings:
 c_loops = True
 
 
-@functools.cache
+@cache
 def _c_module() -> Any:
     try:
         from . import _rows

@@ -13,16 +13,18 @@ the formatter does, so bytes that are not UTF-8 count one each.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from typing import Any
-
+from ...lean import TYPE_CHECKING
+from ...sqltext import LazyPattern
 from . import qrf
 from .base import Renderer, c_output
 from .modes import BY_NAME, NO
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
+
 _SPACE = frozenset(b" \t\n\v\f\r")
-_CONTROL = re.compile(b"[\x00-\x1f]")
+_CONTROL = LazyPattern(b"[\x00-\x1f]")
 # Box drawing: rounded corners, single lines, and the double rule under the names.
 _BOX_TOP = ("╭", "┬", "╮", "─")
 _BOX_MID = ("├", "┼", "┤", "─")

@@ -14,7 +14,7 @@ code.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from ...lean import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .base import OutputSettings

@@ -15,14 +15,16 @@ does; a BLOB shown as text keeps every byte (a NUL is ``^@``).
 
 from __future__ import annotations
 
-import functools
-import re
 import unicodedata
-from collections.abc import Callable
-from typing import Any
 
-from ...sqltext import quote_identifier
+from ...lean import TYPE_CHECKING, bounded_cache
+from ...sqltext import LazyPattern, quote_identifier
 from .values import real_literal, real_text
+
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from typing import Any
 
 # How TEXT is encoded
 PLAIN, SQL, CSV, HTML, C, JSON, RELAXED = "plain", "sql", "csv", "html", "tcl", "json", "relaxed"
@@ -31,12 +33,12 @@ AUTO, AS_TEXT, HEX, SIZE = "auto", "text", "hex", "size"
 # How control characters are escaped
 ASCII, SYMBOL, OFF = "ascii", "symbol", "off"
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f]|\r(?!\n)")
-_CSV_NEEDS_QUOTE = re.compile("[^!#-&(-~]")  # not printable ASCII, or space, " or '
+_CONTROL = LazyPattern("[\x00-\x08\x0b-\x0c\x0e-\x1f]|\r(?!\n)")
+_CSV_NEEDS_QUOTE = LazyPattern("[^!#-&(-~]")  # not printable ASCII, or space, " or '
 _HTML = str.maketrans({"<": "&lt;", "&": "&amp;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 _C_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_C_SPECIAL = re.compile('["\\\\\x00-\x1f]')
-_SQL_CONTROL = re.compile("[\x00-\x1f]")
+_C_SPECIAL = LazyPattern('["\\\\\x00-\x1f]')
+_SQL_CONTROL = LazyPattern("[\x00-\x1f]")
 
 
 class ValueStyle:
@@ -176,7 +178,7 @@ def relaxable(text: str, style: ValueStyle) -> bool:
     return _NUMBER_LIKE.fullmatch(text) is None
 
 
-_NUMBER_LIKE = re.compile(r"[-+]?(?:Inf|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[0-9]+\.[0-9]*[eE][-+]?)")
+_NUMBER_LIKE = LazyPattern(r"[-+]?(?:Inf|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[0-9]+\.[0-9]*[eE][-+]?)")
 
 
 def render(value: Any, style: ValueStyle) -> str:
@@ -218,7 +220,7 @@ def _render_special(value: Any, style: ValueStyle) -> str:
     return limit_chars(text, style.char_limit) if style.char_limit > 0 else text
 
 
-@functools.lru_cache(maxsize=8)
+@bounded_cache(8)
 def _plain(style: ValueStyle) -> ValueStyle:
     """The style without its special options (render's fast path)."""
     return ValueStyle(
@@ -306,8 +308,8 @@ def _jsonb_sized(data: bytes) -> bool:
     return int.from_bytes(data[1 : 1 + n], "big") + n + 1 == len(data)
 
 
-_INT_FORMAT = re.compile(r"%[-+0#,]*[0-9]*(?:\.[0-9]+)?[dxXo]")
-_REAL_FORMAT = re.compile(r"%[-+0#,]*[0-9]*(?:\.[0-9]+)?[feEgG]")
+_INT_FORMAT = LazyPattern(r"%[-+0#,]*[0-9]*(?:\.[0-9]+)?[dxXo]")
+_REAL_FORMAT = LazyPattern(r"%[-+0#,]*[0-9]*(?:\.[0-9]+)?[feEgG]")
 
 
 def valid_format(fmt: str, real: bool) -> bool:
@@ -350,7 +352,7 @@ def char_width(ch: str) -> int:
     return code_width(ord(ch))
 
 
-@functools.lru_cache(maxsize=4096)
+@bounded_cache(4096)
 def code_width(c: int) -> int:
     """The columns code point ``c`` takes as sqlite3 3.54 counts them: two for East Asian wide
     ones, none for combining marks, format characters and Hangul medial vowels, else one."""
@@ -375,7 +377,7 @@ def display_width(text: str) -> int:
     return sum(char_width(ch) for part in _VT100.split(text) for ch in part if ch >= " ")
 
 
-_VT100 = re.compile("\x1b\\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]")
+_VT100 = LazyPattern("\x1b\\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]")
 
 
 def insert_head(table: str, columns: list[str] | None) -> str:

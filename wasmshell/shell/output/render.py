@@ -8,20 +8,22 @@ write when the statement ends; EXPLAIN has layouts of its own (explain.py).
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TextIO
-
+from ...lean import TYPE_CHECKING
 from .base import OutputSettings, Renderer
 from .modes import BY_NAME
 
-RendererFactory = Callable[[TextIO, OutputSettings], Renderer]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TextIO
+
+    RendererFactory = Callable[[TextIO, OutputSettings], Renderer]
 
 
 def _load(where: str) -> RendererFactory:
     """The renderer class the table of modes names as "module:Class"."""
     module, name = where.split(":")
-    return getattr(importlib.import_module(f".{module}", __package__), name)
+    # __import__ rather than importlib.import_module: importlib brings warnings with it.
+    return getattr(__import__(module, globals(), None, (name,), 1), name)
 
 
 # Each mode's renderer, from the table of modes, loaded when the mode is first used: a start

@@ -3,13 +3,15 @@ byte for byte as the sqlite3 shell (3.54) writes them: each row is written as it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
+from ...lean import TYPE_CHECKING
 from . import qrf
 from .base import Renderer
 from .columnar import width_print, wrap_line
 from .modes import NO
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
 
 CHUNK_ROWS = 1000  # rows written at once by the Python loops
 

@@ -10,10 +10,13 @@ are asked of SQLite (``engine.native.real_formatter``).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ...engine.native import REAL_LITERAL, REAL_TEXT, real_formatter
+from ...lean import TYPE_CHECKING
 from ...sqltext import sql_string
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _INFINITY_LITERAL = {math.inf: "9e+999", -math.inf: "-9e+999"}
 _INFINITY_QUOTED = {math.inf: "9.0e+999", -math.inf: "-9.0e+999"}
