@@ -7,9 +7,21 @@ hot loop of list and csv output. Both need a C compiler. Without one (or
 the header) the build goes on and wasmshell uses its pure-Python paths.
 """
 
+import os
+
 from setuptools import Extension, setup
 
+# The wasmshell command. pip's launcher for an entry point begins with "import re", a
+# third of what a batch run's own code costs to start; so outside Windows (where pip must
+# make an .exe) the command is the plain script bin/wasmshell, whose "#!python" pip points
+# at the environment's Python.
+if os.name == "nt":
+    command = {"entry_points": {"console_scripts": ["wasmshell = wasmshell.cli:main"]}}
+else:
+    command = {"scripts": ["bin/wasmshell"]}
+
 setup(
+    **command,
     ext_modules=[
         Extension(
             "wasmshell.engine._runwasm",

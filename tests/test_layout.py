@@ -9,6 +9,8 @@ functions, which run as surely as the others, only later); imports under
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +208,18 @@ def test_a_batch_run_imports_none_of_the_heavy_standard_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["1", "2", "0 []"]
+
+
+def _imported(command: list[str]) -> set[str]:
+    """The modules ``command`` imports, from Python's -X importtime lines (set by environment)."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    run = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_the_installed_command_imports_none_of_them_either():
+    """The ``wasmshell`` command itself: pip's launcher for an entry point would import re."""
+    command = shutil.which("wasmshell") or str(Path(sys.executable).parent / "wasmshell")
+    heavy = _imported([command, ":memory:", "select 1"]) - _imported([sys.executable, "-c", "pass"])
+    assert "wasmshell.cli" in heavy
+    assert sorted(m for m in heavy if m.split(".")[0] in HEAVY_AT_START) == []
