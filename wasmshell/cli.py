@@ -595,9 +595,9 @@ def _open(opts: Options) -> Shell:
 
 def _read_init_file(shell: Shell, init: str | None) -> None:
     """Run the init file, if there is one; a missing one is reported and the rest goes on."""
-    from .shell.runner import LineReader, process_input
-
     if init is not None:
+        from .shell.runner import LineReader, process_input
+
         try:
             reader = LineReader.open(init)
         except OSError:
@@ -741,12 +741,12 @@ def _run_sql_args(shell: Shell, opts: Options) -> int:
     naming a file of SQL (see opening.is_script_file) is read as input; after one with an
     error nothing more runs, and the status stays 0, as in sqlite3 3.54."""
     from .shell.opening import is_script_file
-    from .shell.runner import LineReader, process_input, run_command
-    from .shell.safe import command_line_argument
     from .shell.state import QUIT
 
     for position, item in zip(opts.sql_positions, opts.sql, strict=True):
         if is_script_file(item):
+            from .shell.runner import LineReader, process_input  # (SQL alone runs without them)
+
             try:
                 reader = LineReader.open(item)
             except OSError:
@@ -758,6 +758,9 @@ def _run_sql_args(shell: Shell, opts: Options) -> int:
             if errors or shell.quit is not None:
                 return shell.exit_code or 0
         elif item.startswith("."):
+            from .shell.runner import run_command
+            from .shell.safe import command_line_argument
+
             with command_line_argument(shell, position):
                 rc = run_command(shell, item)
             if shell.exit_code is not None:

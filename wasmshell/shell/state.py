@@ -7,7 +7,6 @@ and feeds it.
 
 from __future__ import annotations
 
-import bisect
 import io
 import os
 import sys
@@ -73,7 +72,9 @@ class Batch:
 
     def line(self, index: int) -> int:
         """The line number of text ``index``."""
-        run = bisect.bisect_right(self.runs, (index, sys.maxsize)) - 1
+        from bisect import bisect_right  # only for messages: not imported at start-up
+
+        run = bisect_right(self.runs, (index, sys.maxsize)) - 1
         first, lineno = self.runs[run]
         return lineno + index - first
 

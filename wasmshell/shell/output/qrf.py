@@ -15,8 +15,6 @@ does; a BLOB shown as text keeps every byte (a NUL is ``^@``).
 
 from __future__ import annotations
 
-import unicodedata
-
 from ...lean import TYPE_CHECKING, bounded_cache
 from ...sqltext import LazyPattern, quote_identifier
 from .values import real_literal, real_text
@@ -363,6 +361,8 @@ def code_width(c: int) -> int:
     if 0x1160 <= c <= 0x11FF or c == 0x200B:
         return 0
     try:
+        import unicodedata  # a library loaded when first needed: most text is ASCII
+
         category = unicodedata.category(chr(c))
     except ValueError:  # beyond U+10FFFF
         return 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 from ...lean import TYPE_CHECKING
 from . import qrf
 from .base import Renderer
-from .columnar import width_print, wrap_line
 from .modes import NO
 
 if TYPE_CHECKING:
@@ -120,6 +119,8 @@ class LineRenderer(_StyledRenderer):
     --linelimit lines, and is wrapped to fit --screenwidth."""
 
     def start(self, columns: Sequence[str]) -> None:
+        from .columnar import width_print  # line mode's only: list and csv run without columnar.py
+
         super().start(columns)
         s = self.s
         names = [qrf.title_limit(c, s.title_limit) if s.title_limit > 0 else c for c in self.columns]
@@ -146,6 +147,8 @@ class LineRenderer(_StyledRenderer):
     def _lines(self, text: str) -> list[str]:
         """The lines of a value as 3.54 splits it in line mode: at LF (a CR before it stays),
         and where it would pass the screen width; "..." after --linelimit lines."""
+        from .columnar import wrap_line
+
         s = self.s
         if self.room:
             z = text.encode("utf-8", "surrogateescape")
