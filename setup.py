@@ -38,5 +38,5 @@ setup(
             optional=True,
         ),
         Extension("wasmshell.shell.output._rows", sources=["wasmshell/shell/output/_rows.c"], optional=True),
-    ]
+    ],
 )

@@ -207,7 +207,9 @@ def test_a_batch_run_imports_none_of_the_heavy_standard_modules(tmp_path):
         f"heavy = {HEAVY_AT_START!r}\n"
         "print(code, sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     assert out.stdout.splitlines() == ["1", "2", "0 []"]
 
 
@@ -215,7 +217,9 @@ def _imported(command: list[str]) -> set[str]:
     """The modules ``command`` imports, from Python's -X importtime lines (set by environment)."""
     env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
     run = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    return {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    return {
+        line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")
+    }
 
 
 def test_the_installed_command_imports_none_of_them_either():
