@@ -73,3 +73,29 @@ def test_history_is_written_to_the_history_file(shell, tmp_path):
 )
 def test_input_is_complete(text, complete):
     assert input_is_complete(text) is complete
+
+
+def test_history_size_keeps_the_last_entries(shell, tmp_path):
+    from wasmshell.shell.interactive.repl import trim_history
+
+    for n in range(5):
+        prompt_with(shell, f"select {n};\r")
+    path = str(tmp_path / "history")
+    trim_history(path, 2)
+    kept = (tmp_path / "history").read_text()
+    assert "select 3;" in kept and "select 4;" in kept and "select 2;" not in kept
+    shell.history_size = 1
+    prompt_with(shell, "select 5;\r")  # a new session trims the file first, then adds its own
+    kept = (tmp_path / "history").read_text()
+    assert "select 4;" in kept and "select 5;" in kept and "select 3;" not in kept
+
+
+@pytest.mark.parametrize("theme", ["default", "plain", "monokai", "solarized-light"])
+def test_a_theme_colours_keywords_or_not(theme):
+    from prompt_toolkit.styles import Attrs
+
+    from wasmshell.shell.interactive.highlight import style
+
+    attrs: Attrs = style(theme).get_attrs_for_style_str("class:pygments.keyword")
+    coloured = bool(attrs.color) or bool(attrs.bold)
+    assert coloured == (theme != "plain")

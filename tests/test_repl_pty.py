@@ -52,8 +52,9 @@ def spawn(env, *args: str, cwd: Path | None = None):
 _marks = iter(range(1_000_000))
 
 
-def run(child, line: str) -> str:
-    """Type a line, press Enter, and return what the shell showed until it was done.
+def run(child, line: str, prompt: str = PROMPT) -> str:
+    """Type a line, press Enter, and return what the shell showed until it was done (and
+    ``prompt`` came back).
 
     The end is recognised by a marker the shell prints afterwards (a prompt alone
     cannot tell: prompt_toolkit redraws the accepted line with its prompt).
@@ -64,7 +65,7 @@ def run(child, line: str) -> str:
     child.expect_exact(mark)  # the .print line as typed: what came before is the output
     shown = plain(child.before)
     child.expect_exact(mark)  # what .print wrote
-    child.expect_exact(PROMPT)
+    child.expect_exact(prompt)
     return shown
 
 

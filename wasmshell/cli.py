@@ -421,16 +421,21 @@ def default_init_file() -> str | None:
     ($XDG_CONFIG_HOME/wasmshell, else ~/.config/wasmshell, on every system), else
     ~/.wasmshellrc."""
     home = os.path.expanduser("~")
+    for candidate in (os.path.join(config_directory(), "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def config_directory() -> str:
+    """$XDG_CONFIG_HOME/wasmshell, else ~/.config/wasmshell, on every system: where the init
+    file and the config file are."""
     # The XDG rule (platformdirs' Unix one, here also on macOS, where its default would be
     # ~/Library), written out: importing platformdirs costs about 7 ms of every start, as much
     # as a piped script of 5,000 INSERTs. A relative $XDG_CONFIG_HOME, which the spec says to
     # ignore, wasmshell always took as it was, and still does.
-    config = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.join(home, ".config")
-    directory = os.path.join(config, "wasmshell")
-    for candidate in (os.path.join(directory, "wasmshellrc"), os.path.join(home, ".wasmshellrc")):
-        if os.path.isfile(candidate):
-            return candidate
-    return None
+    config = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(config, "wasmshell")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -505,7 +510,11 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
     shells.append(shell)
     if not opts.noinit:
         _read_init_file(shell, opts.init or default_init_file())
+    if shell.config_sources is not None:
+        shell.config_sources.record(shell)
     status = _apply_options(shell, opts)
+    if shell.config_sources is not None:
+        shell.config_sources.record(shell)
     if status is not None:
         shell.flush()
         return status
@@ -564,11 +573,8 @@ def _open(opts: Options) -> Shell:
     from .shell.opening import OpenError, open_session
     from .shell.state import Shell
 
-    limits = Limits()
-    if opts.timeout_ms:
-        limits = limits._replace(timeout_ms=opts.timeout_ms)
-    if opts.memory_mb:
-        limits = limits._replace(memory_mb=opts.memory_mb)
+    config = _read_config()
+    limits = config.limits(Limits()) if config is not None else Limits()
     database = opts.database or ":memory:"
 
     def opener(shell: Shell) -> Any:
@@ -581,6 +587,14 @@ def _open(opts: Options) -> Shell:
     shell = Shell(database, limits=limits, opener=opener)
     interactive = opts.interactive if opts.interactive is not None else not opts.sql and sys.stdin.isatty()
     shell.flags.interactive = interactive  # for the init file; -interactive may follow
+    if interactive:
+        _configure_interactive(shell, config)
+    given = {"timeout_ms": opts.timeout_ms, "memory_mb": opts.memory_mb}
+    given = {name: value for name, value in given.items() if value}
+    if given:  # before the session opens, and before the init file (which may change them)
+        shell.set_limits(shell.limits._replace(**given))
+        if shell.config_sources is not None:
+            shell.config_sources.command_line = given
     shell.unsafe_testing = opts.unsafe_testing
     shell.nonce = opts.nonce
     shell.flags.bail = opts.bail
@@ -591,6 +605,30 @@ def _open(opts: Options) -> Shell:
     if os.path.exists(database):
         shell.session  # noqa: B018 - opened now
     return shell
+
+
+def _read_config() -> Any:
+    """The config file's settings (config.py), or None when there is none; a file that
+    cannot be used is reported (once) and gives the defaults."""
+    path = os.path.join(config_directory(), "config.toml")
+    if not os.path.exists(path):
+        return None  # (config.py and tomllib are not even imported)
+    from .shell.config import read_config
+
+    config = read_config(path)
+    if config.warning:
+        sys.stderr.write(config.warning + "\n")
+    return config
+
+
+def _configure_interactive(shell: Shell, config: Any) -> None:
+    """The config file's interactive settings; the start's stages recorded from here on, for .show."""
+    from .shell.config import Config, Sources
+
+    config = config or Config()
+    config.apply_interactive(shell)
+    shell.config_sources = Sources(config)
+    shell.config_sources.record(shell)
 
 
 def _read_init_file(shell: Shell, init: str | None) -> None:

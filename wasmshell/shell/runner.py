@@ -189,6 +189,7 @@ def load_commands() -> list[Command]:
         connections,
         core,
         data,
+        editing,
         hooks,
         info,
         intck,

@@ -144,6 +144,17 @@ class Redirect:
 class Shell:
     """State shared by batch and interactive mode: session, settings, output."""
 
+    # The interactive shell's settings (the config file's keys, config.py), as class attributes
+    # until set: __init__ would not fit on a screen with them.
+    key_mode = "emacs"  # .keys: emacs or vi
+    pager: str | None = ""  # .pager: None off, "" $PAGER (else less -SRFX), or a command
+    wide = "pager"  # a table wider than the screen: pager, vertical or fit
+    theme = "default"  # input colours: default, plain or a pygments style
+    history_size = 10000  # entries kept in the history file
+    config_sources: Any = None  # config.Sources: where each setting came from (.show)
+    next_input: str | None = None  # text the next prompt starts with (.edit)
+    last_input = ""  # the last SQL run at the prompt (.edit takes it)
+
     def __init__(
         self,
         path: str = ":memory:",
@@ -248,6 +259,19 @@ class Shell:
     def path(self) -> str:
         """The file of the database open now (or to be opened), as it was named."""
         return self._session.path if self._session is not None else self._pending_path
+
+    @property
+    def limits(self) -> Limits:
+        """The Wasm limits now: the session's, or those the first session will open with."""
+        return self._session.limits if self._session is not None else self._limits
+
+    def set_limits(self, limits: Limits) -> None:
+        """Change the Wasm limits (ValueError, WasmError as Session.limits raises them)."""
+        limits = limits.checked()
+        if self._session is not None:
+            self._session.limits = limits
+        else:
+            self._limits = limits
 
     def open(
         self,

@@ -642,7 +642,23 @@ def _show(shell: Shell, args: list[str]) -> int:
         ("filename", shell.path),
     ]
     shell.out.write("".join(f"{name:>12.12}: {value}\n" for name, value in lines))
+    if shell.flags.interactive and shell.config_sources is not None:
+        shell.out.write(_interactive_settings(shell))
     return 0
+
+
+def _interactive_settings(shell: Shell) -> str:
+    """What .show adds in the interactive shell: the config file's settings, each with its
+    value and where that came from (sqlite3's lines above stay as sqlite3 writes them)."""
+    from ..config import SETTINGS, shown_value
+
+    sources = shell.config_sources
+    path = sources.config.path
+    head = f"\nconfig file: {path}" if path else "\nconfig file: none"
+    values = [(s.name, shown_value(s.get(shell)), sources.source(shell, s)) for s in SETTINGS]
+    width = max(len(value) for _name, value, _source in values)
+    rows = "".join(f"{name:>14}: {value:<{width}}  ({source})\n" for name, value, source in values)
+    return head + (f" ({sources.config.warning})" if sources.config.warning else "") + "\n" + rows
 
 
 def open_output(shell: Shell, target: str) -> None:

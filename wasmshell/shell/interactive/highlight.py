@@ -37,7 +37,7 @@ from ...sqltext import KEYWORDS, Lexeme, is_blank, lex
 
 if TYPE_CHECKING:
     from prompt_toolkit.lexers import Lexer
-    from prompt_toolkit.styles import Style
+    from prompt_toolkit.styles import BaseStyle
 
 # Token types of a dot-command line (custom types, so a style can tell them from SQL).
 COMMAND = Token.DotCommand
@@ -273,8 +273,18 @@ STYLE_RULES: dict[str, str] = {
 }
 
 
-def style() -> Style:
-    """The prompt_toolkit Style for the classes ``lexer_for_prompt`` produces."""
-    from prompt_toolkit.styles import Style
+def style(theme: str = "default") -> BaseStyle:
+    """The prompt_toolkit Style for the classes ``lexer_for_prompt`` produces: wasmshell's own
+    colours ("default", in the terminal's palette), none ("plain", for any background), or a
+    pygments style by name with wasmshell's colours for what pygments has no class for."""
+    from prompt_toolkit.styles import Style, merge_styles
 
-    return Style.from_dict(STYLE_RULES)
+    if theme == "plain":
+        return Style([])
+    own = Style.from_dict({**STYLE_RULES, "vi-mode": "reverse"})
+    if theme == "default":
+        return own
+    from prompt_toolkit.styles.pygments import style_from_pygments_cls
+    from pygments.styles import get_style_by_name
+
+    return merge_styles([own, style_from_pygments_cls(get_style_by_name(theme))])

@@ -93,7 +93,79 @@ def _key_bindings() -> Any:
     def _run_now(event: Any) -> None:
         event.current_buffer.validate_and_handle()  # Alt-Enter runs whatever is there
 
+    from prompt_toolkit.filters import vi_navigation_mode
+
+    @bindings.add("c-x", "c-e")
+    @bindings.add("v", filter=vi_navigation_mode)
+    def _open_in_editor(event: Any) -> None:
+        event.app.create_background_task(_edit_buffer(event.current_buffer))
+
     return bindings
+
+
+async def _edit_buffer(buffer: Any) -> None:
+    """The input in the external editor (editor.py); the edited text replaces it, ready to run."""
+    from prompt_toolkit.application.run_in_terminal import run_in_terminal
+
+    from .editor import EditorError, edit_text
+
+    edited: list[str] = []
+
+    def edit() -> None:
+        try:
+            edited.append(edit_text(buffer.text))
+        except EditorError as exc:
+            sys.stderr.write(f"{exc}\n")
+
+    await run_in_terminal(edit, in_executor=False)
+    if edited:
+        buffer.text = edited[0]
+        buffer.cursor_position = len(buffer.text)
+
+
+def _vi_mode_shown(session: Any) -> Any:
+    """The right prompt: vi's mode (as vim shows it), nothing with emacs keys."""
+    from prompt_toolkit.enums import EditingMode
+    from prompt_toolkit.key_binding.vi_state import InputMode
+
+    names = {
+        InputMode.INSERT: "-- INSERT --",
+        InputMode.NAVIGATION: "-- NORMAL --",
+        InputMode.REPLACE: "-- REPLACE --",
+        InputMode.REPLACE_SINGLE: "-- REPLACE --",
+        InputMode.INSERT_MULTIPLE: "-- INSERT --",
+    }
+
+    def shown() -> Any:
+        app = session.app
+        if app.editing_mode != EditingMode.VI:
+            return ""
+        return [("class:vi-mode", names.get(app.vi_state.input_mode, ""))]
+
+    return shown
+
+
+def trim_history(path: str, keep: int) -> None:
+    """Keep the last ``keep`` entries of prompt_toolkit's history file (each begins with a
+    "# time" line); a file that cannot be read or written is left alone."""
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()
+    except OSError:
+        return
+    starts = [0] if text.startswith("# ") else []
+    at = text.find("\n# ")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n# ", at + 1)
+    if len(starts) <= keep:
+        return
+    kept = text[starts[-keep] :] if keep else ""
+    try:
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(kept)
+    except OSError:
+        pass
 
 
 def make_session(shell: Shell, **overrides: Any) -> Any:
@@ -108,6 +180,7 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
     path = history_path()
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        trim_history(path, shell.history_size)
         history: Any = FileHistory(path)
     except OSError:
         history = InMemoryHistory()
@@ -121,9 +194,19 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
         "complete_while_typing": True,
     }
     shell.completer = SqlCompleter(shell)
-    options.update(completer=shell.completer, lexer=lexer_for_prompt(), style=style())
+    options.update(completer=shell.completer, lexer=lexer_for_prompt(), style=style(shell.theme))
     options.update(overrides)
-    return PromptSession(**options)
+    session = PromptSession(**options)
+    if "rprompt" not in overrides:
+        session.rprompt = _vi_mode_shown(session)
+    return session
+
+
+def _follow_key_mode(shell: Shell, session: Any) -> None:
+    """emacs or vi keys, as .keys (or the config file's key_mode) last said."""
+    from prompt_toolkit.enums import EditingMode
+
+    session.editing_mode = EditingMode.VI if shell.key_mode == "vi" else EditingMode.EMACS
 
 
 def run_interactive(shell: Shell, session: Any = None) -> int:
@@ -139,12 +222,16 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
     watcher = InterruptWatcher(shell.interrupt)
     try:
         while shell.exit_code is None:
+            _follow_key_mode(shell, session)
+            start, shell.next_input = shell.next_input or "", None  # .edit's text, if it ran
             try:
-                text = session.prompt(shell.prompts[0])
+                text = session.prompt(shell.prompts[0], default=start)
             except KeyboardInterrupt:
                 continue  # Ctrl-C at the prompt clears the line
             except EOFError:
                 break
+            if text.strip() and not text.lstrip().startswith("."):
+                shell.last_input = text  # the last SQL, for .edit
             with watcher:
                 try:
                     errors += process_input(shell, text.split("\n"), prompted=True)
