@@ -244,17 +244,54 @@ def test_pretty_stats_are_a_small_table(narrow):
     assert "Memory used by prepared stmt" in stats and stats.count("╭") == 1
 
 
-def test_pretty_timer_is_a_dim_line_in_readable_units(narrow):
+FOOTER_TIME = r"\d+(?:\.\d+)? (?:µs|ms|s)"
+RUN_TIME = rf"Run Time: real {FOOTER_TIME}  user {FOOTER_TIME}  sys {FOOTER_TIME}"
+
+
+def test_pretty_timer_goes_in_the_tables_footer(narrow):
+    from wasmshell.shell.runner import run_command
+
+    shell, out, _ = pretty_shell()
+    shell.run_sql(SETUP, 1)
+    run_command(shell, ".timer on")
+    out.seek(0), out.truncate()
+    shell.run_sql("select * from t;", 1)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(rf"3 rows · {FOOTER_TIME}", lines[-1]), lines
+    assert lines[-2].startswith("╰") and "Run Time" not in out.getvalue()
+    out.seek(0), out.truncate()
+    shell.run_sql("select * from t where a > 5;", 1)  # no rows: still a table, still timed
+    assert re.fullmatch(rf"0 rows · {FOOTER_TIME}", out.getvalue().splitlines()[-1])
+
+
+def test_pretty_timer_is_a_line_after_a_statement_without_a_table(narrow):
+    from wasmshell.shell.runner import run_command
+
+    shell, out, _ = pretty_shell()
+    run_command(shell, ".timer on")
+    shell.run_sql("create table u(x);", 1)
+    assert re.fullmatch(RUN_TIME + "\n", out.getvalue())
+    out.seek(0), out.truncate()
+    # a text with a table and a statement without: the table's footer and the text's line
+    shell.run_sql("select 1 as one; insert into u values (2);", 1)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(rf"1 row · {FOOTER_TIME}", lines[-2]) and re.fullmatch(RUN_TIME, lines[-1])
+    out.seek(0), out.truncate()
+    shell.run_sql("explain query plan select * from u;", 1)  # a tree, not a table
+    assert re.fullmatch("QUERY PLAN\n`--SCAN u\n" + RUN_TIME + "\n", out.getvalue())
+
+
+def test_pretty_timer_once_times_the_next_sql_only(narrow):
     from wasmshell.shell.runner import run_command
 
     shell, out, _ = pretty_shell()
     run_command(shell, ".timer once")
     shell.run_sql("select 1;", 1)
     shell.run_sql("select 2;", 1)
-    timers = re.findall(
-        r"Run Time: real [\d.]+ (?:µs|ms|s)  user [\d.]+ (?:µs|ms|s)  sys [\d.]+ (?:µs|ms|s)", out.getvalue()
-    )
-    assert len(timers) == 1  # once: the next SQL only
+    shell.run_sql("create table u(x);", 1)
+    footers = [line for line in out.getvalue().splitlines() if line.startswith("1 row")]
+    assert re.fullmatch(rf"1 row · {FOOTER_TIME}", footers[0]) and footers[1] == "1 row"
+    assert "Run Time" not in out.getvalue()
 
 
 def test_pretty_eqp_full_keeps_the_bytecode_listing(narrow):

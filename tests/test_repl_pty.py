@@ -257,3 +257,17 @@ def test_explain_query_plan_shows_the_tree_instead_of_rows(env):
     assert lines[start : start + 3] == ["QUERY PLAN", "|--SCAN t", "`--USE TEMP B-TREE FOR ORDER BY"]
     assert "│" not in shown and "notused" not in shown and "row" not in shown  # no table
     child.sendcontrol("d")
+
+
+def test_timer_on_puts_the_time_in_the_tables_footer(env):
+    child = spawn(env)
+    run(child, "create table t(a); insert into t values (1), (2), (3);")
+    run(child, ".timer on")
+    shown = run(child, "select * from t;")
+    seconds = r"\d+(?:\.\d+)? (?:µs|ms|s)"
+    assert re.search(rf"╰─+╯\s*\n3 rows · {seconds}\s*\n", shown), shown
+    assert "Run Time" not in shown
+    # a statement that draws no table keeps sqlite3's line, in readable units
+    shown = run(child, "insert into t values (4);")
+    assert re.search(rf"Run Time: real {seconds}  user {seconds}  sys {seconds}", shown), shown
+    child.sendcontrol("d")

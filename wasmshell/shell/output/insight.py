@@ -105,20 +105,14 @@ def write_stats_table(out: TextIO, lines: Sequence[tuple[str, str]]) -> None:
 
 
 def write_timer(out: TextIO, real: float, user: float, system: float) -> None:
-    """The timer (.timer on) under a result, dim, in readable units."""
+    """The timer (.timer on) after an SQL text that drew no table (or not only tables), dim, in
+    readable units."""
     from rich.text import Text
 
-    text = f"Run Time: real {_seconds(real)}  user {_seconds(user)}  sys {_seconds(system)}"
+    from .pretty import readable_seconds as seconds
+
+    text = f"Run Time: real {seconds(real)}  user {seconds(user)}  sys {seconds(system)}"
     _console(out).print(Text(text, style="dim"))
-
-
-def _seconds(value: float) -> str:
-    """A duration with a unit a person reads at a glance: 850 µs, 12.3 ms, 1.204 s."""
-    if value < 0.001:
-        return f"{value * 1e6:.0f} µs"
-    if value < 1:
-        return f"{value * 1e3:.1f} ms"
-    return f"{value:.3f} s"
 
 
 def write_expert(out: TextIO, report: str) -> None:
