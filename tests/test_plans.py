@@ -111,6 +111,18 @@ def test_timer_on_an_interrupted_statement_as_sqlite3(tmp_path):
 
 
 @needs_reference
+def test_eqp_and_timer_together_in_batch_as_sqlite3(tmp_path):
+    """Batch output keeps sqlite3's plan lines and Run Time lines, whatever the table view does."""
+    script = SETUP + ".eqp on\n.timer on\n" + QUERIES + ".mode box\nselect * from t where a < 3;\n"
+    reference, ours = run_both(script, tmp_path)
+    timer = re.compile(TIMER)
+    assert len(timer.findall(ours.stdout)) == len(timer.findall(reference.stdout)) == 8
+    assert timer.sub(b"T\n", ours.stdout) == timer.sub(b"T\n", reference.stdout)
+    assert b"QUERY PLAN\n`--SEARCH t USING INTEGER PRIMARY KEY (rowid<?)\n" in ours.stdout
+    assert ours.stderr == reference.stderr and ours.status == reference.status
+
+
+@needs_reference
 def test_eqp_before_a_trapping_wasm_function_then_the_error(tmp_path):
     divide = '(module (func (export "d") (param i64 i64) (result i64) local.get 0 local.get 1 i64.div_s))'
     script = f".eqp on\n.stats vmstep\nselect run_wasm('{divide}', 'd', a, a - 1) from t;\nselect 9;\n"
@@ -146,30 +158,74 @@ def narrow(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-def test_pretty_eqp_draws_the_plan_as_a_tree_before_the_table(narrow):
+def test_pretty_eqp_draws_sqlite3s_plan_tree_before_the_table(narrow):
     from wasmshell.shell.runner import run_command
 
     shell, out, _ = pretty_shell()
     shell.run_sql(SETUP, 1)
     run_command(shell, ".eqp on")
     out.seek(0), out.truncate()
-    shell.run_sql("select * from t t1 join t t2 on t1.c = t2.c where t1.b = 'x';", 1)
+    shell.run_sql("select * from t t1 join t t2 on t1.c = t2.c where t1.b = 'x' order by t2.b, t1.c;", 1)
     text = out.getvalue()
-    tree = text[: text.index("╭")]
-    assert tree.splitlines()[0] == "QUERY PLAN"
-    assert re.search(r"^├── SEARCH t1 USING INDEX tb \(b=\?\)$", tree, re.M)
-    assert re.search(r"^└── SEARCH t2 USING AUTOMATIC .*INDEX \(c=\?\)$", tree, re.M) or "SCAN t2" in tree
-    assert "1 row" in text[text.index("╭") :]  # then the result's table
+    tree = text[: text.index("╭")]  # then the result's table
+    assert tree.splitlines() == [  # sqlite3 3.54's lines for this plan
+        "QUERY PLAN",
+        "|--SCAN t2 USING INDEX tb",
+        "|--SEARCH t1 USING INDEX tb (b=?)",
+        "`--USE TEMP B-TREE FOR LAST TERM OF ORDER BY",
+    ]
+    assert "1 row" in text[text.index("╭") :]
 
 
-def test_pretty_explain_query_plan_is_a_tree_too(narrow):
+def test_pretty_explain_query_plan_is_sqlite3s_tree_not_a_table(narrow):
     shell, out, _ = pretty_shell()
     shell.run_sql("create table u(x); create table v(y);", 1)
     shell.run_sql("explain query plan select * from u where x in (select y from v);", 1)
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "QUERY PLAN"
-    assert lines[1].startswith(("├── ", "└── ")) and "SCAN u" in out.getvalue()
-    assert lines[1:] == ["├── SCAN u", "└── LIST SUBQUERY 1", "    ├── SCAN v", "    └── CREATE BLOOM FILTER"]
+    assert out.getvalue() == (
+        "QUERY PLAN\n|--SCAN u\n`--LIST SUBQUERY 1\n   |--SCAN v\n   `--CREATE BLOOM FILTER\n"
+    )
+
+
+def test_pretty_plan_tree_is_the_batch_tree_dimly_coloured():
+    """The table view's tree has sqlite3's text and shape; only its colours are its own."""
+    from wasmshell.shell.output.explain import EqpRenderer
+    from wasmshell.shell.output.insight import write_plan_tree
+
+    rows = [
+        (2, 0, 0, "CO-ROUTINE (subquery-2)"), (5, 2, 0, "MERGE (UNION)"), (6, 5, 0, "LEFT"),
+        (9, 6, 0, "SCAN t USING INDEX ta"), (20, 5, 0, "RIGHT"), (23, 20, 0, "SCAN CONSTANT ROW"),
+        (40, 0, 0, "SCAN t USING INDEX ta"), (50, 0, 0, "SCAN (subquery-2)"), (60, 99, 0, "NOT DRAWN"),
+    ]  # fmt: skip
+    batch = io.StringIO()
+    renderer = EqpRenderer(batch, None)
+    renderer.start(["id", "parent", "notused", "detail"])
+    for row in rows:
+        renderer.row(row)
+    renderer.finish()
+    assert batch.getvalue() == (
+        "QUERY PLAN\n|--CO-ROUTINE (subquery-2)\n|  `--MERGE (UNION)\n|     |--LEFT\n"
+        "|     |  `--SCAN t USING INDEX ta\n|     `--RIGHT\n|        `--SCAN CONSTANT ROW\n"
+        "|--SCAN t USING INDEX ta\n`--SCAN (subquery-2)\n"
+    )
+    plain, coloured = io.StringIO(), io.StringIO()
+    write_plan_tree(plain, rows)
+    write_plan_tree(coloured, rows, color=True)
+    assert plain.getvalue() == batch.getvalue()
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == batch.getvalue()
+    assert "\x1b[2m|     |  `--\x1b[0m" in coloured.getvalue()  # the guides are dim
+    write_plan_tree(plain, [])
+    assert plain.getvalue() == batch.getvalue()  # no plan, nothing drawn
+
+
+def test_pretty_plan_lines_are_not_wrapped_by_the_view(narrow):
+    """A step wider than the terminal is written whole, as sqlite3 writes it (the terminal wraps
+    it), not cut or broken into lines that would lose the tree's guides."""
+    from wasmshell.shell.output.insight import write_plan_tree
+
+    out = io.StringIO()
+    detail = "SEARCH t USING INDEX " + "i" * 100 + " (a=? AND b=?)"
+    write_plan_tree(out, [(2, 0, 0, detail)])
+    assert out.getvalue() == "QUERY PLAN\n`--" + detail + "\n"
 
 
 def test_pretty_stats_are_a_small_table(narrow):
@@ -188,17 +244,54 @@ def test_pretty_stats_are_a_small_table(narrow):
     assert "Memory used by prepared stmt" in stats and stats.count("╭") == 1
 
 
-def test_pretty_timer_is_a_dim_line_in_readable_units(narrow):
+FOOTER_TIME = r"\d+(?:\.\d+)? (?:µs|ms|s)"
+RUN_TIME = rf"Run Time: real {FOOTER_TIME}  user {FOOTER_TIME}  sys {FOOTER_TIME}"
+
+
+def test_pretty_timer_goes_in_the_tables_footer(narrow):
+    from wasmshell.shell.runner import run_command
+
+    shell, out, _ = pretty_shell()
+    shell.run_sql(SETUP, 1)
+    run_command(shell, ".timer on")
+    out.seek(0), out.truncate()
+    shell.run_sql("select * from t;", 1)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(rf"3 rows · {FOOTER_TIME}", lines[-1]), lines
+    assert lines[-2].startswith("╰") and "Run Time" not in out.getvalue()
+    out.seek(0), out.truncate()
+    shell.run_sql("select * from t where a > 5;", 1)  # no rows: still a table, still timed
+    assert re.fullmatch(rf"0 rows · {FOOTER_TIME}", out.getvalue().splitlines()[-1])
+
+
+def test_pretty_timer_is_a_line_after_a_statement_without_a_table(narrow):
+    from wasmshell.shell.runner import run_command
+
+    shell, out, _ = pretty_shell()
+    run_command(shell, ".timer on")
+    shell.run_sql("create table u(x);", 1)
+    assert re.fullmatch(RUN_TIME + "\n", out.getvalue())
+    out.seek(0), out.truncate()
+    # a text with a table and a statement without: the table's footer and the text's line
+    shell.run_sql("select 1 as one; insert into u values (2);", 1)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(rf"1 row · {FOOTER_TIME}", lines[-2]) and re.fullmatch(RUN_TIME, lines[-1])
+    out.seek(0), out.truncate()
+    shell.run_sql("explain query plan select * from u;", 1)  # a tree, not a table
+    assert re.fullmatch("QUERY PLAN\n`--SCAN u\n" + RUN_TIME + "\n", out.getvalue())
+
+
+def test_pretty_timer_once_times_the_next_sql_only(narrow):
     from wasmshell.shell.runner import run_command
 
     shell, out, _ = pretty_shell()
     run_command(shell, ".timer once")
     shell.run_sql("select 1;", 1)
     shell.run_sql("select 2;", 1)
-    timers = re.findall(
-        r"Run Time: real [\d.]+ (?:µs|ms|s)  user [\d.]+ (?:µs|ms|s)  sys [\d.]+ (?:µs|ms|s)", out.getvalue()
-    )
-    assert len(timers) == 1  # once: the next SQL only
+    shell.run_sql("create table u(x);", 1)
+    footers = [line for line in out.getvalue().splitlines() if line.startswith("1 row")]
+    assert re.fullmatch(rf"1 row · {FOOTER_TIME}", footers[0]) and footers[1] == "1 row"
+    assert "Run Time" not in out.getvalue()
 
 
 def test_pretty_eqp_full_keeps_the_bytecode_listing(narrow):
@@ -208,7 +301,7 @@ def test_pretty_eqp_full_keeps_the_bytecode_listing(narrow):
     run_command(shell, ".eqp full")
     shell.run_sql("select 1;", 1)
     text = out.getvalue()
-    assert text.startswith("QUERY PLAN\n└── SCAN CONSTANT ROW\naddr  opcode ")
+    assert text.startswith("QUERY PLAN\n`--SCAN CONSTANT ROW\naddr  opcode ")
     assert "1     Explain        1     0     0     SCAN CONSTANT ROW 0   \n" in text
 
 
@@ -227,20 +320,6 @@ def test_pretty_expert_report(narrow):
     assert "4 rows" not in out.getvalue() and "1 row" in out.getvalue()
 
 
-def test_plan_tree_of_a_nested_plan():
-    from rich.console import Console
-
-    from wasmshell.shell.output.insight import plan_tree
-
-    rows = [(2, 0, 0, "SCAN t"), (5, 0, 0, "CORRELATED SCALAR SUBQUERY 1"), (8, 5, 0, "SEARCH u (x=?)")]
-    console = Console(file=io.StringIO(), width=60, no_color=True)
-    console.print(plan_tree(rows))
-    assert console.file.getvalue() == (
-        "QUERY PLAN\n├── SCAN t\n└── CORRELATED SCALAR SUBQUERY 1\n    └── SEARCH u (x=?)\n"
-    )
-    assert plan_tree([]) is None
-
-
 # -- a real terminal -------------------------------------------------------------------------
 
 
@@ -255,7 +334,7 @@ def test_eqp_and_stats_in_a_real_terminal(tmp_path):
     run(child, ".eqp on")
     run(child, ".stats vmstep")
     shown = plain(run(child, "select b from t where a = 3;"))
-    assert re.search(r"QUERY PLAN\s*\n└── SEARCH t USING INTEGER PRIMARY KEY \(rowid=\?\)", shown)
+    assert re.search(r"QUERY PLAN\s*\n`--SEARCH t USING INTEGER PRIMARY KEY \(rowid=\?\)", shown)
     assert re.search(r"│\s+4 │", shown) and re.search(r"│ VM-steps\s+│\s+\d+ │", shown)
     assert shown.index("QUERY PLAN") < shown.index("│ VM-steps")
     child.sendline(".quit")

@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 
 import apsw
 import pytest
@@ -14,7 +15,13 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from wasmshell.shell.output.base import OutputSettings
-from wasmshell.shell.output.pretty import PrettyRenderer, blob_summary, choose_columns, fit_widths
+from wasmshell.shell.output.pretty import (
+    PrettyRenderer,
+    blob_summary,
+    choose_columns,
+    fit_widths,
+    summary_line,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -161,6 +168,33 @@ def test_zero_rows_show_the_header_and_a_count():
     assert "alpha" in body_lines(out)[0] and "beta" in body_lines(out)[0]
     assert len(body_lines(out)) == 1
     assert out.rstrip().endswith("0 rows")
+
+
+def test_footer_says_the_time_in_readable_units():
+    assert summary_line(3, 3, 2, 2) == "3 rows"
+    assert summary_line(3, 3, 2, 2, seconds=0.0123) == "3 rows · 12.3 ms"
+    assert summary_line(1, 1, 1, 1, seconds=0.00085) == "1 row · 850 µs"
+    assert summary_line(5000, 40, 9, 4, seconds=1.2) == "5,000 rows (40 shown)  9 columns (4 shown) · 1.200 s"
+
+
+def timed_render(columns, rows, *, maxrows=None) -> str:
+    """What PrettyRenderer writes when told when its statement began (.timer in the table view)."""
+    out = io.StringIO()
+    r = PrettyRenderer(out, view(maxrows), width=40, color=False)
+    r.start(columns)
+    assert r.show_time(time.perf_counter())  # the renderer says it shows the time itself
+    r.write_rows(rows)
+    r.finish()
+    return out.getvalue()
+
+
+def test_timed_table_has_the_time_in_its_footer():
+    lines = timed_render(["n"], [(i,) for i in range(10)], maxrows=4).splitlines()
+    assert lines[-2].startswith("╰")
+    assert re.fullmatch(r"10 rows \(4 shown\) · \d+(\.\d+)? (µs|ms|s)", lines[-1]), lines[-1]
+    empty = timed_render(["n"], []).splitlines()
+    assert re.fullmatch(r"0 rows · \d+(\.\d+)? (µs|ms|s)", empty[-1])
+    assert render(["n"], [(1,)]).splitlines()[-1] == "1 row"  # untimed: the counts alone
 
 
 def test_statement_without_columns_writes_nothing():
@@ -365,6 +399,5 @@ def test_explain_in_the_interactive_view_is_drawn_as_in_every_mode(explain):
 
     if explain == 1:
         assert drawn("pretty") == drawn("list") != ""
-    else:  # the table view draws the same plan as a tree
-        assert drawn("list") == "QUERY PLAN\n`--SCAN t\n"
-        assert drawn("pretty") == "QUERY PLAN\n└── SCAN t\n"
+    else:  # the table view draws sqlite3's tree (in colour on a terminal)
+        assert drawn("pretty") == drawn("list") == "QUERY PLAN\n`--SCAN t\n"

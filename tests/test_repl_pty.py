@@ -223,3 +223,52 @@ def test_prompt_command_changes_prompts(env):
     child.send("1;\r")
     child.expect_exact("db>")
     child.sendcontrol("d")
+
+
+def test_eqp_on_shows_sqlite3s_plan_tree_before_the_table(env):
+    child = spawn(env)
+    run(child, "create table t(a, b); create index ta on t(a); insert into t values (1, 2), (3, 4);")
+    run(child, ".eqp on")
+    shown = run(child, "select * from t, (select a from t where b > 0 union select 5) order by 1;")
+    lines = [line.rstrip() for line in shown.splitlines()]
+    tree = [
+        "QUERY PLAN",
+        "|--CO-ROUTINE (subquery-2)",
+        "|  `--MERGE (UNION)",
+        "|     |--LEFT",
+        "|     |  `--SCAN t USING INDEX ta",
+        "|     `--RIGHT",
+        "|        `--SCAN CONSTANT ROW",
+        "|--SCAN t USING INDEX ta",
+        "`--SCAN (subquery-2)",
+    ]  # sqlite3 3.54's lines for this plan
+    start = lines.index("QUERY PLAN")
+    assert lines[start : start + len(tree)] == tree, shown
+    header = next(i for i, line in enumerate(lines) if re.fullmatch(r"│ a\s+│ b\s+│ a\s+│", line))
+    assert header > start + len(tree) and "6 rows" in shown  # then the result's table
+    child.sendcontrol("d")
+
+
+def test_explain_query_plan_shows_the_tree_instead_of_rows(env):
+    child = spawn(env)
+    run(child, "create table t(a, b);")
+    shown = run(child, "explain query plan select * from t order by b;")
+    lines = [line.rstrip() for line in shown.splitlines()]
+    start = lines.index("QUERY PLAN")
+    assert lines[start : start + 3] == ["QUERY PLAN", "|--SCAN t", "`--USE TEMP B-TREE FOR ORDER BY"]
+    assert "│" not in shown and "notused" not in shown and "row" not in shown  # no table
+    child.sendcontrol("d")
+
+
+def test_timer_on_puts_the_time_in_the_tables_footer(env):
+    child = spawn(env)
+    run(child, "create table t(a); insert into t values (1), (2), (3);")
+    run(child, ".timer on")
+    shown = run(child, "select * from t;")
+    seconds = r"\d+(?:\.\d+)? (?:µs|ms|s)"
+    assert re.search(rf"╰─+╯\s*\n3 rows · {seconds}\s*\n", shown), shown
+    assert "Run Time" not in shown
+    # a statement that draws no table keeps sqlite3's line, in readable units
+    shown = run(child, "insert into t values (4);")
+    assert re.search(rf"Run Time: real {seconds}  user {seconds}  sys {seconds}", shown), shown
+    child.sendcontrol("d")

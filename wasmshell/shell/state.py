@@ -107,15 +107,17 @@ def fd_stream(fd: int) -> TextIO:
 
 
 class Running:
-    """What apsw's exec trace tells of the statements that run now (see Shell._trace)."""
+    """What apsw's exec trace tells of the statements that run now (see Shell._trace), and when
+    the statement running began, for .timer in the table view."""
 
-    __slots__ = ("description", "prepared", "sql", "started")
+    __slots__ = ("clock", "description", "prepared", "sql", "started")
 
     def __init__(self) -> None:
         self.prepared = False  # the statement was prepared: an error now is a runtime error
         self.started = 0  # statements begun since the count was reset (a batch runs several)
         self.sql = ""  # the text of the statement begun last
         self.description: Any = ()  # its columns, for the table view of an empty result
+        self.clock: float | None = None  # time.perf_counter() at its start, until a table shows its time
 
 
 class Flags:
@@ -398,6 +400,9 @@ class Shell:
             return self.expert(self, sql, startline)
         if flags.timer:
             started, cpu = time.perf_counter(), os.times()
+        # The table view times each statement that draws a table in its footer (see _renderer).
+        footers = flags.timer and self.settings.mode == "pretty"
+        untimed = False  # a statement drew no table: the text's Run Time line is shown
         failed = 0
         if sql.endswith(";") and sql.count(";") == 1:
             statements: Any = ((0, sql),)  # the usual case: one statement, nothing to split
@@ -406,7 +411,11 @@ class Shell:
         if flags.echo:
             self.out.write(sql + "\n")
         for _offset, statement in statements:
+            if footers:
+                self.running.clock = time.perf_counter()
             failed = self._run_statement(statement, sql, startline, dialect)
+            untimed = untimed or self.running.clock is not None  # (a table took the clock)
+            self.running.clock = None
             self.show_guest_output()
             if failed:
                 break
@@ -414,7 +423,8 @@ class Shell:
             self.after_sql()
         if flags.timer:
             done = os.times()
-            self.show_timer(time.perf_counter() - started, done.user - cpu.user, done.system - cpu.system)
+            real = time.perf_counter() - started
+            self.show_timer(real, done.user - cpu.user, done.system - cpu.system, footers and not untimed)
         if flags.changes and not failed:
             conn = self.session.connection
             self.out.write(f"changes: {conn.changes()}   total_changes: {conn.total_changes()}\n")
@@ -424,9 +434,15 @@ class Shell:
             self.out.flush()
         return failed
 
-    def show_timer(self, real: float, user: float, system: float) -> None:
-        """Write the time an SQL text took (.timer), as sqlite3 does; .timer once ends here."""
-        if self.settings.mode == "pretty":
+    def show_timer(self, real: float, user: float, system: float, in_footers: bool = False) -> None:
+        """Write the time an SQL text took (.timer), as sqlite3 does; .timer once ends here.
+
+        ``in_footers``: each of its statements drew a table whose footer gave its time (the
+        table view), so there is no line to write.
+        """
+        if in_footers:
+            pass
+        elif self.settings.mode == "pretty":
             from .output.insight import write_timer
 
             write_timer(self.out, real, user, system)
@@ -828,9 +844,13 @@ class Shell:
 
     def _renderer(self, explain: int = 0, sql: str | None = None) -> Any:
         """A renderer of rows to the current output (which then holds output to flush); an
-        EXPLAIN has its own layout unless .explain is off."""
+        EXPLAIN has its own layout unless .explain is off. With .timer in the table view, a
+        table is told when its statement began (``running.clock``) and shows the time."""
         self._wrote = True
-        return renderer_for(self.out, self.settings, explain if self.watch.explain else 0, sql)
+        renderer = renderer_for(self.out, self.settings, explain if self.watch.explain else 0, sql)
+        if self.running.clock is not None and renderer.show_time(self.running.clock):
+            self.running.clock = None  # the statement's time is in its table's footer
+        return renderer
 
     def _rerun_keeping_bytes(
         self, exc: UnicodeDecodeError, renderer: Any, bindings: list[Any] | None, cursor: Any

@@ -156,5 +156,10 @@ class Renderer:
         for values in rows:
             row(values)
 
+    def show_time(self, started: float) -> bool:
+        """Whether this renderer shows the statement's time itself, counted from ``started``
+        (``time.perf_counter``): only the table view's footer does (pretty.py)."""
+        return False
+
     def finish(self) -> None:
         """Called after the last row."""

@@ -20,38 +20,60 @@ def _c_int(value: Any) -> int:
     return int(match.group(1)) if match else 0
 
 
+PlanStep = tuple[int, int, str]  # a plan's step: its id, its parent's id, its text
+
+
+def plan_step(values: Sequence[Any]) -> PlanStep | None:
+    """A row of EXPLAIN QUERY PLAN (id, parent, notused, detail) as sqlite3 reads it; None for a
+    row without detail, which sqlite3 leaves out."""
+    if len(values) >= 4 and values[3] is not None:
+        return _c_int(values[0]), _c_int(values[1]), text_of(values[3], "")
+    return None
+
+
+def plan_lines(plan: list[PlanStep]) -> list[tuple[str, str]]:
+    """The lines sqlite3 3.54 draws for a plan (its eqp_render), each as (guide, text): the title
+    first, with no guide, then each step under its parent, ``|--`` before a step with siblings
+    after it, a backquote and ``--`` before the last. Empty when there is nothing to draw. The batch modes
+    write these as they are; the table view colours them (insight.py)."""
+    if not plan:
+        return []
+    if plan[0][2].startswith("-"):  # .scanstats's header row is the title, when it has steps
+        if len(plan) == 1:
+            return []
+        lines = [("", plan[0][2][3:])]
+        plan = plan[1:]
+    else:
+        lines = [("", "QUERY PLAN")]
+    _plan_level(plan, 0, "", lines)
+    return lines
+
+
+def _plan_level(plan: list[PlanStep], parent: int, prefix: str, lines: list[tuple[str, str]]) -> None:
+    """The lines of ``parent``'s children and of theirs, below ``prefix``."""
+    children = [step for step in plan if step[1] == parent]
+    for k, (node, _parent, text) in enumerate(children):
+        more = k + 1 < len(children)
+        lines.append((prefix + ("|--" if more else "`--"), text))
+        if len(prefix) < 93:  # sqlite3's prefix buffer holds 100 bytes
+            _plan_level(plan, node, prefix + ("|  " if more else "   "), lines)
+
+
 class EqpRenderer(Renderer):
     """EXPLAIN QUERY PLAN, whatever the mode: the plan drawn as a tree (sqlite3's eqp_render)."""
 
     def start(self, columns: Sequence[str]) -> None:
         super().start(columns)
-        self.plan: list[tuple[int, int, str]] = []
+        self.plan: list[PlanStep] = []
 
     def row(self, values: Sequence[Any]) -> None:
-        if len(values) >= 4 and values[3] is not None:
-            self.plan.append((_c_int(values[0]), _c_int(values[1]), text_of(values[3], "")))
+        step = plan_step(values)
+        if step is not None:
+            self.plan.append(step)
         self.count += 1
 
     def finish(self) -> None:
-        plan = self.plan
-        if not plan:
-            return
-        if plan[0][2].startswith("-"):
-            if len(plan) == 1:
-                return
-            self.out.write(plan[0][2][3:] + "\n")
-            plan = plan[1:]
-        else:
-            self.out.write("QUERY PLAN\n")
-        self._level(plan, 0, "")
-
-    def _level(self, plan: list[tuple[int, int, str]], parent: int, prefix: str) -> None:
-        children = [step for step in plan if step[1] == parent]
-        for k, (node, _parent, text) in enumerate(children):
-            more = k + 1 < len(children)
-            self.out.write(prefix + ("|--" if more else "`--") + text + "\n")
-            if len(prefix) < 93:  # sqlite3's prefix buffer holds 100 bytes
-                self._level(plan, node, prefix + ("|  " if more else "   "))
+        self.out.write("".join(guide + text + "\n" for guide, text in plan_lines(self.plan)))
 
 
 _EXPLAIN_COLUMNS = ["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"]

@@ -1,5 +1,6 @@
 """The table view's (interactive "pretty" mode) look of what is shown besides rows: a query
-plan as a tree, statistics as a small table, the timer as a dim line.
+plan as sqlite3's tree with dim guides, statistics as a small table, the timer as a dim line
+after a statement that drew no table (a table's footer says its own time: pretty.py).
 
 Batch modes write these exactly as sqlite3 does (explain.py, shell/watch.py);
 here the same facts are drawn for a person at a terminal. rich is imported
@@ -12,52 +13,65 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .base import OutputSettings, Renderer
-from .values import text_of
+from .explain import plan_lines, plan_step
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.tree import Tree
+    from rich.text import Text
 
 
-def _console(out: TextIO) -> Console:
-    """A rich console on ``out``, as the table view draws its tables."""
+def _console(out: TextIO, color: bool | None = None) -> Console:
+    """A rich console on ``out``, as the table view draws its tables (``color``: force colour on or
+    off; None: as ``out`` is a terminal or not)."""
     from rich.console import Console
 
-    return Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=False)
+    return Console(
+        file=out,
+        force_terminal=color,
+        no_color=color is False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
 
 
-def plan_tree(rows: Sequence[Sequence[Any]], title: str = "QUERY PLAN") -> Tree | None:
-    """EXPLAIN QUERY PLAN's rows (id, parent, notused, detail) as a rich tree; None if empty."""
+def plan_text(rows: Sequence[Sequence[Any]]) -> Text | None:
+    """EXPLAIN QUERY PLAN's rows (id, parent, notused, detail) as sqlite3's tree, coloured: the
+    text and shape are sqlite3's (explain.plan_lines), the guides dim. None if there is no plan."""
     from rich.text import Text
-    from rich.tree import Tree
 
-    # EXPLAIN QUERY PLAN's id and parent are always integers (SQLite makes them)
-    steps = [(int(r[0]), int(r[1]), text_of(r[3], "")) for r in rows if len(r) >= 4 and r[3] is not None]
-    if not steps:
+    steps = [step for step in map(plan_step, rows) if step is not None]
+    lines = plan_lines(steps)
+    if not lines:
         return None
-    root = Tree(Text(title, style="bold"), guide_style="dim")
-    nodes: dict[int, Tree] = {}
-    for node, parent, detail in steps:
-        # A step whose parent is not (yet) drawn hangs from the root, as sqlite3 would not show it.
-        branch = nodes.get(parent, root)
-        nodes[node] = branch.add(_plan_step(detail))
-    return root
+    text = Text(end="")
+    for guide, detail in lines:
+        if guide:
+            text.append(guide, style="dim")
+            text.append_text(_plan_step(detail))
+        else:
+            text.append(detail, style="bold")
+        text.append("\n")
+    return text
 
 
-def _plan_step(detail: str) -> Any:
-    """One step of a plan, its first word (SCAN, SEARCH, ...) stressed: full scans stand out."""
+def _plan_step(detail: str) -> Text:
+    """One step of a plan, its first word (SCAN, SEARCH) coloured: full scans stand out."""
     from rich.text import Text
 
-    word, _, rest = detail.partition(" ")
-    style = "bold yellow" if word == "SCAN" else "bold cyan" if word == "SEARCH" else "bold"
-    return Text.assemble((word, style), (" " + rest if rest else "", ""))
+    word, space, rest = detail.partition(" ")
+    style = "yellow" if word == "SCAN" else "cyan" if word == "SEARCH" else ""
+    return Text.assemble((word, style), space + rest)
 
 
-def write_plan_tree(out: TextIO, rows: Sequence[Sequence[Any]]) -> None:
-    """Draw a query plan as a tree (nothing for a statement without one)."""
-    tree = plan_tree(rows)
-    if tree is not None:
-        _console(out).print(tree)
+def write_plan_tree(out: TextIO, rows: Sequence[Sequence[Any]], color: bool | None = None) -> None:
+    """Draw a query plan as sqlite3's tree (nothing for a statement without one). Lines wider than
+    the terminal are written whole, as sqlite3 writes them: cut or broken by the view, they would
+    lose the guides that show the tree."""
+    text = plan_text(rows)
+    if text is not None:
+        _console(out, color).print(text, soft_wrap=True, end="")
 
 
 class PrettyEqpRenderer(Renderer):
@@ -91,20 +105,14 @@ def write_stats_table(out: TextIO, lines: Sequence[tuple[str, str]]) -> None:
 
 
 def write_timer(out: TextIO, real: float, user: float, system: float) -> None:
-    """The timer (.timer on) under a result, dim, in readable units."""
+    """The timer (.timer on) after an SQL text that drew no table (or not only tables), dim, in
+    readable units."""
     from rich.text import Text
 
-    text = f"Run Time: real {_seconds(real)}  user {_seconds(user)}  sys {_seconds(system)}"
+    from .pretty import readable_seconds as seconds
+
+    text = f"Run Time: real {seconds(real)}  user {seconds(user)}  sys {seconds(system)}"
     _console(out).print(Text(text, style="dim"))
-
-
-def _seconds(value: float) -> str:
-    """A duration with a unit a person reads at a glance: 850 µs, 12.3 ms, 1.204 s."""
-    if value < 0.001:
-        return f"{value * 1e6:.0f} µs"
-    if value < 1:
-        return f"{value * 1e3:.1f} ms"
-    return f"{value:.3f} s"
 
 
 def write_expert(out: TextIO, report: str) -> None:

@@ -16,6 +16,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import compress, count, islice
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .values import real_text
@@ -81,13 +82,27 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def summary_line(total_rows: int, shown_rows: int, total_columns: int, shown_columns: int) -> str:
-    """The footer: how many rows (and columns) there are, and how many of them are shown."""
+def readable_seconds(value: float) -> str:
+    """A duration with a unit a person reads at a glance: 850 µs, 12.3 ms, 1.204 s."""
+    if value < 0.001:
+        return f"{value * 1e6:.0f} µs"
+    if value < 1:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value:.3f} s"
+
+
+def summary_line(
+    total_rows: int, shown_rows: int, total_columns: int, shown_columns: int, seconds: float | None = None
+) -> str:
+    """The footer: how many rows (and columns) there are, how many of them are shown, and with
+    .timer on (``seconds``) how long the statement took."""
     text = _plural(total_rows, "row")
     if shown_rows < total_rows:
         text += f" ({shown_rows:,} shown)"
     if shown_columns < total_columns:
         text += f"  {_plural(total_columns, 'column')} ({shown_columns:,} shown)"
+    if seconds is not None:
+        text += f" · {readable_seconds(seconds)}"
     return text
 
 
@@ -189,6 +204,13 @@ class PrettyRenderer:
         self._head_size = (self.maxrows + 1) // 2 if self.maxrows else -1
         self.head: list[Sequence[Any]] = []
         self.tail: deque[Sequence[Any]] = deque(maxlen=self.maxrows // 2)
+        self.started: float | None = None  # when the statement began, if its time is shown
+
+    def show_time(self, started: float) -> bool:
+        """Show in the footer the time since ``started`` (``time.perf_counter``), the statement's
+        beginning, as .timer does; True: this renderer shows it (render.py's Renderer does not)."""
+        self.started = started
+        return True
 
     def start(self, columns: Sequence[str]) -> None:
         """Called once with the column names, before any row."""
@@ -256,12 +278,14 @@ class PrettyRenderer:
             return
         from rich.text import Text
 
+        # The time the statement took to run and give its rows, not to draw them.
+        seconds = None if self.started is None else perf_counter() - self.started
         console = self.console()
         cut = self.count > len(self.head) + len(self.tail)
         rows = self.head + list(self.tail)
         table, shown_columns = self._table(console, rows, cut)
         console.print(table)
-        footer = summary_line(self.count, len(rows), len(self.columns), shown_columns)
+        footer = summary_line(self.count, len(rows), len(self.columns), shown_columns, seconds)
         console.print(Text(footer, style="dim"))
 
     def _table(self, console: Console, rows: list[Sequence[Any]], cut: bool) -> tuple[Any, int]:
