@@ -51,6 +51,28 @@ def test_a_tall_result_goes_through_the_pager_and_a_short_one_does_not(pager_env
     child.sendcontrol("d")
 
 
+def test_long_lines_count_as_the_screen_lines_they_wrap_to(pager_env):
+    env, log = pager_env
+    child = spawn(env)
+    run(child, ".mode list")
+    run(child, "select printf('%.250c', 'x') from generate_series(1, 10);")  # 10 lines, 30 on screen
+    assert not log.exists()
+    run(child, "select printf('%.250c', 'y') from generate_series(1, 14);")  # 42 on a 40-line screen
+    assert recorded(log) == ("y" * 250 + "\n") * 14
+    child.sendcontrol("d")
+
+
+def test_an_error_comes_after_the_output_before_it(pager_env):
+    env, log = pager_env
+    child = spawn(env)
+    run(child, ".mode list")
+    shown = run(child, "select 'first'; select nosuchcolumn;")
+    assert shown.index("first\n") < shown.index("no such column"), shown
+    run(child, "select value from generate_series(1, 60) union all select abs(-9223372036854775807 - 1);")
+    assert recorded(log).endswith("59\n60\nError: integer overflow\n")  # into the pager, last
+    child.sendcontrol("d")
+
+
 def test_the_summarised_table_view_is_not_paged_for_its_height(pager_env):
     env, log = pager_env
     child = spawn(env)
