@@ -48,7 +48,8 @@ def may_page(shell: Shell) -> bool:
 
 def run_paged(shell: Shell, run: Callable[[], int]) -> int:
     """Run one statement text or dot-command (``run``) with its output through a PagedOutput
-    when ``may_page``; return what ``run`` returns."""
+    when ``may_page``; return what ``run`` returns (0 if the user quit the pager, which is what
+    made it fail). The pager's quitting sets ``shell.interrupted``, so a .read stops there."""
     if not may_page(shell):
         return run()
     terminal = shell.stdout
