@@ -24,8 +24,8 @@ def plain(text: str) -> str:
     return ANSI.sub("", text)
 
 
-@pytest.fixture
-def env(tmp_path):
+def pty_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a shell in a 40x120 terminal, its files under ``tmp_path``."""
     home = tmp_path / "home"
     home.mkdir()
     return dict(
@@ -37,7 +37,15 @@ def env(tmp_path):
         TERM="xterm-256color",
         COLUMNS="120",
         LINES="40",
+        # Output taller than the terminal goes through the pager: here one that shows it as it is
+        # (test_pager.py tests the pager itself).
+        PAGER="cat",
     )
+
+
+@pytest.fixture
+def env(tmp_path):
+    return pty_env(tmp_path)
 
 
 def spawn(env, *args: str, cwd: Path | None = None):

@@ -499,7 +499,7 @@ class InputRunner:
         if line[:1] == "#":
             return True
         self._flush_output()
-        rc = run_command(self.shell, line)
+        rc = self._paged(lambda: run_command(self.shell, line))
         self.may_batch = not self.prompted and self.shell.can_batch()  # .echo, .timer, .once ...
         if rc == QUIT or self.shell.exit_code is not None:
             return False
@@ -535,7 +535,7 @@ class InputRunner:
 
     def _run_sql(self, sql: str, startline: int) -> bool:
         """Run SQL text that began on line ``startline``."""
-        failed = self.shell.run_sql(sql, None if self.prompted else startline)
+        failed = self._paged(lambda: self.shell.run_sql(sql, None if self.prompted else startline))
         self.may_batch = not self.prompted and self.shell.can_batch()  # a .once redirect is over
         return self._count(failed)
 
@@ -595,6 +595,17 @@ class InputRunner:
         if self.stop:
             return self.errors
         pending = self.pending
-        if pending and self.shell.run_sql(pending.text(), None if self.prompted else pending.startline):
+        if pending and self._paged(
+            lambda: self.shell.run_sql(pending.text(), None if self.prompted else pending.startline)
+        ):
             self.errors += 1
         return self.errors
+
+    def _paged(self, run: Callable[[], int]) -> int:
+        """Run one SQL text or dot-command: typed at a terminal, its output may go through the
+        pager (output/pager.py, not imported for other input)."""
+        if not self.prompted or self.shell.pager is None:
+            return run()
+        from .output.pager import run_paged
+
+        return run_paged(self.shell, run)

@@ -149,8 +149,10 @@ class Shell:
     # The interactive shell's settings (the config file's keys, config.py), as class attributes
     # until set: __init__ would not fit on a screen with them.
     key_mode = "emacs"  # .keys: emacs or vi
-    pager: str | None = ""  # .pager: None off, "" $PAGER (else less -SRFX), or a command
-    wide = "pager"  # a table wider than the screen: pager, vertical or fit
+    # .pager: None is off; "" is on, through $PAGER, else less -SRFX; other text is the pager's
+    # command line. Only interactive output to a terminal is ever paged (output/pager.py).
+    pager: str | None = ""
+    paging: Any = None  # the PagedOutput of the statement or dot-command running now, if any
     theme = "default"  # input colours: default, plain or a pygments style
     history_size = 10000  # entries kept in the history file
     config_sources: Any = None  # config.Sources: where each setting came from (.show)
@@ -317,6 +319,17 @@ class Shell:
     # -- output ----------------------------------------------------------------
 
     @property
+    def wide(self) -> str:
+        """.wide: what the table view does with a result wider than the terminal: "pager" (at
+        full width through the pager; as "fit" while the pager is off), "vertical" (one line per
+        column) or "fit" (columns hidden). Kept with the output settings, where renderers see it."""
+        return self.settings.wide
+
+    @wide.setter
+    def wide(self, value: str) -> None:
+        self.settings.wide = value
+
+    @property
     def out(self) -> TextIO:
         """Where results go now: a redirect if one is set, else stdout."""
         return self.redirect.stream if self.redirect else self.stdout
@@ -328,11 +341,21 @@ class Shell:
         ``^--- error here`` marker line stands out.
         """
         self.out.flush()
-        if self.flags.interactive and self.stderr.isatty():
+        stream = self._error_stream()
+        if stream is None:
+            return
+        if self.flags.interactive and stream is self.stderr and stream.isatty():
             first, _, rest = message.partition("\n")
             message = f"\x1b[1;31m{first}\x1b[0m" + (f"\n\x1b[2m{rest}\x1b[0m" if rest else "")
-        self.stderr.write(message + "\n")
-        self.stderr.flush()
+        stream.write(message + "\n")
+        stream.flush()
+
+    def _error_stream(self) -> TextIO | None:
+        """Where messages go: stderr, or the pager while one shows the output they follow; None
+        when the user quit the pager, which stopped what was running (nothing to say)."""
+        if self.paging is None:
+            return self.stderr
+        return self.paging.error_stream()
 
     def dot_error(self, index: int, brief: str | None, detail: str | None = None) -> int:
         """sqlite3 3.54's complaint about word ``index`` of the dot-command line (0 is the
@@ -380,10 +403,17 @@ class Shell:
             redirect.close()
 
     def flush(self) -> None:
-        """Flush stdout and any redirect."""
+        """Flush stdout and any redirect (output held for the pager stays held)."""
         self.out.flush()
         if self.redirect:
             self.stdout.flush()
+
+    def share_terminal(self) -> None:
+        """Before another program writes to the terminal (.system): all output so far is out, and
+        the rest of this dot-command's goes straight to the terminal, not to the pager."""
+        if self.paging is not None:
+            self.paging.release()
+        self.flush()
 
     # -- SQL -------------------------------------------------------------------
 
@@ -724,8 +754,10 @@ class Shell:
 
     def report_output_error(self, exc: OSError) -> None:
         """Output could not be written (a full disk, a closed pipe): say so on stderr."""
-        self.stderr.write(f"Error: cannot write output: {exc.strerror or exc}\n")
-        self.stderr.flush()
+        stream = self._error_stream()
+        if stream is not None:
+            stream.write(f"Error: cannot write output: {exc.strerror or exc}\n")
+            stream.flush()
 
     def _run_rows(self, statement: str, batched: bool = False, dialect: bool = True) -> None:
         """Execute SQL and write its rows in the current mode, one result set per statement."""

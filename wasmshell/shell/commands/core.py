@@ -96,7 +96,7 @@ def _system(shell: Shell, args: list[str]) -> int:
         shell.error("Usage: .system COMMAND")
         return 1
     line = " ".join(f'"{word}"' if " " in word else word for word in args[1:])
-    shell.flush()
+    shell.share_terminal()
     status = os.system(line)  # the wait status, which sqlite3 reports as it is
     if status:
         shell.error(f"System command returns {status}")

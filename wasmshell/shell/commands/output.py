@@ -50,9 +50,9 @@ def change_mode(shell: Shell, name: str) -> None:
     """Switch to mode ``name``: a built-in one, batch, tty, or one saved by ``.mode --tag``."""
     saved = shell.saved_modes.get(name)
     if saved is not None:
-        maxrows = shell.settings.maxrows
+        maxrows, wide = shell.settings.maxrows, shell.settings.wide  # the shell's, not a mode's
         shell.settings = saved.copy()
-        shell.settings.maxrows = maxrows
+        shell.settings.maxrows, shell.settings.wide = maxrows, wide
     else:
         modes.change(shell.settings, name)
 
@@ -208,9 +208,9 @@ def _mode(shell: Shell, args: list[str]) -> int:
                 return 1
             changed = True
         elif z == "-reset":
-            mode, maxrows = s.mode, s.maxrows
+            mode, maxrows, wide = s.mode, s.maxrows, s.wide
             s.reset()
-            s.maxrows = maxrows
+            s.maxrows, s.wide = maxrows, wide
             modes.change(s, mode)
         elif z == "-ww":
             s.wordwrap = modes.YES
@@ -533,6 +533,67 @@ def _maxrows(shell: Shell, args: list[str]) -> int:
     if rows <= 0:
         return usage_error(shell, "maxrows")
     shell.settings.maxrows = rows
+    return 0
+
+
+def _pager_safety(_shell: Shell, args: list[str]) -> str | None:
+    """-safe lets .pager be shown or turned on or off, not be given a program to run."""
+    if len(args) < 2 or args[1:] in (["on"], ["off"]):
+        return None
+    return "cannot set a pager command in safe mode"
+
+
+@command(
+    "pager",
+    "pager ?on|off|COMMAND?",
+    "Page output taller than the terminal (default on: $PAGER, else less -SRFX)",
+    safe=_pager_safety,
+    arguments=("words",),
+    words=SWITCHES,
+    details=(
+        "    At a terminal, the output of one statement or dot-command that is taller than",
+        "    the screen goes through the pager (never in batch mode or with .output/.once).",
+        "    COMMAND is a program and its arguments, e.g. .pager less -S; no argument",
+        "    shows the setting.",
+    ),
+)
+def _pager(shell: Shell, args: list[str]) -> int:
+    from ..output.pager import pager_command
+
+    if len(args) == 1:
+        command = pager_command(shell.pager)
+        shell.out.write("off\n" if command is None else f"on: {command}\n")
+        return 0
+    words = args[1:]
+    shell.pager = None if words == ["off"] else "" if words == ["on"] else " ".join(words)
+    return 0
+
+
+WIDE_LAYOUTS = ("pager", "vertical", "fit")
+
+
+@command(
+    "wide",
+    "wide ?pager|vertical|fit?",
+    "What the table view does with a result wider than the terminal",
+    safe=True,
+    arguments=("words",),
+    words=WIDE_LAYOUTS,
+    details=(
+        "    pager: every column at full width, through the pager (less -S scrolls sideways);",
+        "           as fit while the pager is off (the default)",
+        '    vertical: one line per column, "column │ value", a rule between rows',
+        '    fit: columns left out, a "…" column in their place',
+        "    No argument shows the setting.",
+    ),
+)
+def _wide(shell: Shell, args: list[str]) -> int:
+    if len(args) == 1:
+        shell.out.write(shell.wide + "\n")
+        return 0
+    if len(args) != 2 or args[1] not in WIDE_LAYOUTS:
+        return usage_error(shell, "wide")
+    shell.wide = args[1]
     return 0
 
 

@@ -26,13 +26,14 @@ class OutputSettings:
         "_colsep", "align", "auto_width", "blob", "border", "char_limit", "colsep_unset", "escape", "fpfmt",
         "headers_set", "ifmt", "line_limit", "maxrows", "mode", "multiinsert", "null", "rowcount",
         "rowsep", "screenwidth", "split", "table", "text", "textjsonb", "title_limit", "title_text",
-        "titles", "widths", "wordwrap", "wrap",
+        "titles", "wide", "widths", "wordwrap", "wrap",
     )  # fmt: skip
 
     def __init__(self, mode: str = "list", **changes: Any) -> None:
         from .modes import change
 
         self.maxrows = 40  # the interactive "pretty" mode shows at most this many rows
+        self.wide = "pager"  # ... and a result wider than the terminal: pager, vertical or fit (.wide)
         self.reset()
         change(self, mode)
         for name, value in changes.items():

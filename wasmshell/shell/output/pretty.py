@@ -257,13 +257,14 @@ class PrettyRenderer:
 
     # -- drawing -----------------------------------------------------------------
 
-    def console(self) -> Console:
-        """A rich console writing to ``out``, as wide as the terminal unless told."""
+    def console(self, width: int | None = None) -> Console:
+        """A rich console writing to ``out``, ``width`` wide, else as wide as the terminal unless
+        told."""
         from rich.console import Console
 
         return Console(
             file=self.out,
-            width=self.width,
+            width=width or self.width,
             force_terminal=self.color,
             no_color=self.color is False,
             highlight=False,
@@ -273,7 +274,11 @@ class PrettyRenderer:
         )
 
     def finish(self) -> None:
-        """Draw the table and its footer (nothing for a statement that returns no columns)."""
+        """Draw the table and its footer (nothing for a statement that returns no columns).
+
+        A table wider than the terminal is drawn as ``settings.wide`` says: at full width
+        through the pager (when the output can go through one), as records, or fitted.
+        """
         if not self.columns:
             return
         from rich.text import Text
@@ -283,22 +288,73 @@ class PrettyRenderer:
         console = self.console()
         cut = self.count > len(self.head) + len(self.tail)
         rows = self.head + list(self.tail)
-        table, shown_columns = self._table(console, rows, cut)
-        console.print(table)
+        width = max(console.width, 10)
+        # No cell is shown wider than the terminal: longer text is cut before it is measured.
+        headers = [text_cell(name, width) for name in self.columns]
+        columns = [_column_cells(rows, j, width, self.s.null or "NULL") for j in range(len(self.columns))]
+        natural = _natural_widths(headers, columns)
+        full = sum(natural) + table_overhead(len(natural))
+        if full > width and self.s.wide == "vertical":
+            self._records(console, headers, columns, len(rows) if not cut else len(self.head))
+            shown_columns = len(self.columns)
+        else:
+            paged = self._pager() if full > width and self.s.wide == "pager" else None
+            if paged is not None:
+                console, width = self.console(full), full
+            shown, widths = _column_widths(headers, columns, width)
+            layout = _layout(shown, len(self.columns))
+            table = _rich_table(headers, columns, layout, widths)
+            _add_rows(table, columns, layout, len(rows), len(self.head) if cut else None)
+            self._print_uncounted(console, table)
+            shown_columns = len(shown)
         footer = summary_line(self.count, len(rows), len(self.columns), shown_columns, seconds)
         console.print(Text(footer, style="dim"))
 
-    def _table(self, console: Console, rows: list[Sequence[Any]], cut: bool) -> tuple[Any, int]:
-        """The table of ``rows`` (a mark row after the head if ``cut``) and how many columns it shows."""
-        width = max(console.width, 10)
-        limit = width  # no cell is shown wider than the console: cut longer text before measuring it
-        headers = [text_cell(name, limit) for name in self.columns]
-        columns = [_column_cells(rows, j, limit, self.s.null or "NULL") for j in range(len(self.columns))]
-        shown, widths = _column_widths(headers, columns, width)
-        layout = _layout(shown, len(self.columns))
-        table = _rich_table(headers, columns, layout, widths)
-        _add_rows(table, columns, layout, len(rows), len(self.head) if cut else None)
-        return table, len(shown)
+    def _pager(self) -> Any:
+        """The pager the output goes through, started now, if it goes through one (pager.py)."""
+        from .pager import PagedOutput
+
+        out = self.out
+        return out if isinstance(out, PagedOutput) and out.start() else None
+
+    def _print_uncounted(self, console: Console, table: Any) -> None:
+        """Print the table: summarised, it never calls for the pager by its height."""
+        from .pager import PagedOutput
+
+        paged = self.out if isinstance(self.out, PagedOutput) else None
+        if paged is not None:
+            paged.counted = False
+        try:
+            console.print(table)
+        finally:
+            if paged is not None:
+                paged.counted = True
+
+    def _records(self, console: Console, headers: list[Text], columns: list[_Column], cut_at: int) -> None:
+        """The rows as records, pgcli's expanded layout: a rule naming the row, then one
+        ``column │ value`` line per column; a mark where rows were left out (after ``cut_at``)."""
+        from rich.cells import cell_len
+        from rich.text import Text
+
+        name_width = max(cell_len(h.plain) for h in headers)
+        names = [h.copy() for h in headers]
+        for name in names:
+            name.pad_right(name_width - cell_len(name.plain))
+            name.stylize("bold")
+        nrows = len(columns[0].cells)
+        first_of_tail = self.count - (nrows - cut_at)  # the row number before the tail's first
+        for i in range(nrows):
+            if i == cut_at:
+                console.print(Text(f"{ROW_MARK} {first_of_tail - cut_at:,} rows not shown", style="dim"))
+            number = i + 1 if i < cut_at else first_of_tail + i - cut_at + 1
+            rule = f"-[ RECORD {number:,} ]"
+            console.print(Text(rule + "-" * max(console.width - len(rule), 0), style="dim"))
+            for name, column in zip(names, columns, strict=True):
+                line = Text.assemble(name, (" │ ", "dim"), column.cells[i].copy())
+                line.justify = "left"
+                console.print(line, no_wrap=True, overflow="ellipsis", crop=True)
+        if cut_at == nrows and self.count > nrows:  # a cut with no tail: the mark is last
+            console.print(Text(f"{ROW_MARK} {self.count - nrows:,} rows not shown", style="dim"))
 
 
 class _Column:
@@ -339,21 +395,30 @@ def _column_cells(rows: list[Sequence[Any]], j: int, limit: int, null: str) -> _
     )
 
 
+def _natural_widths(headers: list[Text], columns: list[_Column]) -> list[int]:
+    """The width each column needs to show its name and every value in full."""
+    from rich.cells import cell_len
+
+    return [
+        max(cell_len(header.plain), max([cell_len(c.plain) for c in column.cells], default=0), 1)
+        for header, column in zip(headers, columns, strict=True)
+    ]
+
+
 def _column_widths(headers: list[Text], columns: list[_Column], width: int) -> tuple[list[int], list[int]]:
     """Which columns fit in ``width`` (their indexes) and the width each of them gets."""
     from rich.cells import cell_len
 
-    natural = []
+    natural = _natural_widths(headers, columns)
     floors = []
-    for header, column in zip(headers, columns, strict=True):
+    for header, column, need in zip(headers, columns, natural, strict=True):
         values_width = max([cell_len(c.plain) for c in column.cells], default=0)
         header_width = cell_len(header.plain)
-        natural.append(max(header_width, values_width, 1))
         # Rather fewer columns than cut names or digits; text values can be cut to a few characters.
         keep = max(MIN_COLUMN_WIDTH, min(header_width, MAX_HEADER_WIDTH))
         if column.numeric:
             keep = max(keep, min(values_width, MAX_NUMBER_WIDTH))
-        floors.append(min(natural[-1], keep))
+        floors.append(min(need, keep))
 
     shown = choose_columns(floors, width)
     ncols = len(columns)
