@@ -133,6 +133,10 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
         shell.settings.mode = "pretty"
     if session is None:
         session = make_session(shell)
+    if shell.progress is None:
+        from .progress import Progress
+
+        shell.progress = Progress.for_terminal(shell)  # long statements and .import show progress
     sys.stdout.write(banner(shell))
     sys.stdout.flush()
     errors = 0
