@@ -3,8 +3,9 @@
 Enter runs the input when SQLite says it is a complete statement, or when it
 is a dot-command, and otherwise starts a new line; a paste of several
 statements runs them all. Ctrl-C at the prompt clears the line; during a
-statement it stops the statement (see interrupt.py). Ctrl-D on an empty line
-leaves. History lives in ``$XDG_STATE_HOME/wasmshell/history``.
+statement it stops the statement (see interrupt.py); a statement or an .import
+that runs longer than a second shows its progress (progress.py). Ctrl-D on an
+empty line leaves. History lives in ``$XDG_STATE_HOME/wasmshell/history``.
 """
 
 from __future__ import annotations
