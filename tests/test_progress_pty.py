@@ -170,6 +170,22 @@ def test_import_of_a_large_file_shows_a_bar_then_leaves_a_clean_line(tty_env, tm
     child.expect(pexpect.EOF)
 
 
+def test_ctrl_c_while_the_bar_shows_stops_the_import_and_rolls_it_back(tty_env, tmp_path):
+    write_csv(tmp_path / "big.csv")
+    child = spawn(tty_env, cwd=tmp_path)
+    run(child, SLOW_TABLE)
+    child.send(".import --csv big.csv t\r")
+    child.expect(BAR)
+    child.sendintr()
+    child.expect_exact("interrupted")
+    line = shown_line(child.before + "interrupted")
+    assert line.endswith("INSERT failed: interrupted") and "rows" not in line  # the bar went first
+    child.expect_exact(PROMPT)
+    assert re.search(r"│\s+0 │", run(child, "select count(*) from t;"))
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
 @needs_reference
 def test_import_in_batch_shows_no_bar(tmp_path):
     write_csv(tmp_path / "big.csv")

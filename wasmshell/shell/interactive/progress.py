@@ -51,12 +51,13 @@ class StatusLine:
         self._before_first = before_first  # flushes what the shell holds, so the line comes after it
 
     def width(self) -> int:
-        """The columns the line may take: one less than the terminal's, so that it never wraps (a
-        wrapped line would not be erased by going back to its start)."""
+        """The columns the line may take: fewer than the terminal's, so that it never wraps (a
+        wrapped line would not be erased by going back to its start), even with the ``^C`` the
+        terminal echoes after it when Ctrl-C is pressed."""
         try:
-            return max(os.get_terminal_size(self.fd).columns - 1, 10)
+            return max(os.get_terminal_size(self.fd).columns - 3, 10)
         except OSError:
-            return 79
+            return 77
 
     def draw(self, text: str) -> None:
         """Show ``text`` (no wider than ``width()``; escape sequences allowed) as the line."""
