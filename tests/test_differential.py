@@ -2256,7 +2256,11 @@ def test_renderer_same_as_sqlite3(name: str) -> None:
 
 # Wasm's commands, which sqlite3 has not: their lines (and a line that continues one) are left
 # out of wasmshell's .help before it is compared with sqlite3's.
-WASM_COMMANDS = (".funcs", ".init_wasm_func_table", ".loadwasm", ".maxrows", ".wasmlimits", ".wat")
+# wasmshell's own commands: its Wasm functions and its interactive editor's settings
+WASM_COMMANDS = (
+    ".edit", ".funcs", ".init_wasm_func_table", ".keys", ".loadwasm", ".maxrows", ".pager", ".wasmlimits",
+    ".wat", ".wide",
+)  # fmt: skip
 
 
 @pytest.mark.skipif(SQLITE3 is None, reason="no reference shell")

@@ -416,6 +416,8 @@ static PyMethodDef methods[] = {
     {"rest_of_rows", py_rest_of_rows, METH_VARARGS,
      "rest_of_rows(sqlite3_pointer, sql, keep) -> None or (count, last rows, error)\n\n"
      "Step the statement APSW is in the middle of to its end, keeping only the last rows."},
+    {"rows_stepped", py_rows_stepped, METH_NOARGS,
+     "rows_stepped() -> int: the rows the running (or last) rest_of_rows has stepped so far."},
     {"insert_lines", py_insert_lines, METH_VARARGS,
      "insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol) -> (lines, bytes, error)\n\n"
      "Insert the rows of data's plain lines as TEXT; stop at a line that is not simple, or after\n"

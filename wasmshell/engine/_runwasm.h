@@ -72,6 +72,9 @@ PyObject *py_raw_rows(PyObject *module, PyObject *args);
 /* rest_of_rows(sqlite3_pointer, sql, keep), in _rawrows.c */
 PyObject *py_rest_of_rows(PyObject *module, PyObject *args);
 
+/* rows_stepped() -> the rows the running (or last) rest_of_rows has stepped, in _rawrows.c */
+PyObject *py_rows_stepped(PyObject *module, PyObject *unused);
+
 /* insert_lines(sqlite3_pointer, sql, data, colsep, rowsep, csv, ncol), in _bulkinsert.c */
 PyObject *py_insert_lines(PyObject *module, PyObject *args);
 

@@ -262,6 +262,16 @@ def rest_of_rows(connection: apsw.Connection, sql: str, keep: int) -> tuple[int,
     return count, last, error
 
 
+def rows_stepped() -> int:
+    """How many rows the ``rest_of_rows`` running now has stepped (the last one's total once it
+    returned; 0 without the C part): read by a progress handler while that loop runs."""
+    try:
+        from . import _runwasm
+    except ImportError:
+        return 0
+    return _runwasm.rows_stepped()
+
+
 def rows_keeping_bytes(
     connection: apsw.Connection, sql: str, bindings: list[Any] | None
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]] | None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any, TextIO
 
+    from .interactive.progress import Progress
     from .safe import SafeMode
 
 # What is done to each connection a shell opens, besides what Shell.open does: filled in
@@ -191,7 +192,6 @@ class Shell:
         self._cursor_session: Session | None = None
         self.safe: SafeMode | None = None  # -safe (safe.py)
         self.restore_state = 0  # reading a dump into an empty database: see _detect_restore
-        self.lineno = 0  # the input line being run, for sqlite3's "line N:" messages
         self.unsafe_testing = False  # -unsafe-testing: schemas trusted, defensive mode off
         self.temp_files: Any = None  # .excel, .www, .output -e: see commands/launch.py
         self._opener = opener
@@ -219,6 +219,7 @@ class Shell:
         self.tools: Any = None  # what commands/info.py's commands keep (.auth, .trace, .connection ...)
         self.nonce: str | None = None  # -nonce: what .nonce must say to lift safe mode
         self.safe_lifted = False  # .nonce said it: the next command or SQL runs outside safe mode
+        self.progress: Progress | None = None  # long work shown on a terminal (interactive/progress.py)
 
     def watch_changed(self) -> None:
         """Note a change of .eqp, .stats, .scanstats or .expert: whether the statement runner
@@ -344,6 +345,8 @@ class Shell:
         stream = self._error_stream()
         if stream is None:
             return
+        if self.progress is not None:
+            self.progress.clear()  # the message goes where the progress line was
         if self.flags.interactive and stream is self.stderr and stream.isatty():
             first, _, rest = message.partition("\n")
             message = f"\x1b[1;31m{first}\x1b[0m" + (f"\n\x1b[2m{rest}\x1b[0m" if rest else "")
@@ -767,6 +770,7 @@ class Shell:
         renderer = None
         current = 0
         ended = False  # the statement ran to its end (for .stats and .scanstats)
+        progress = self._progress_begin()
         try:
             cursor = self.session.execute(
                 statement,
@@ -791,6 +795,7 @@ class Shell:
                     renderer.row(pending)
                     pending = self._write_statement_rows(renderer, rows, batched, cursor, statement)
                     if pending is not _END:
+                        self._progress_begin()  # the next statement of a batch; the line goes first
                         renderer.finish()
                         renderer = None
                 columns = self.running.description  # the table view shows an empty result's columns
@@ -808,11 +813,30 @@ class Shell:
                     raise _ResumeBatch(self.running.started) from None
             ended = True
         finally:
+            if progress is not None:
+                progress.end()  # before the table or the error is written
             self.running.description = ()
             if renderer is not None:
                 renderer.finish()
             if self.watching:
                 self.watch.after(self, failed=not ended)
+
+    def _progress_begin(self) -> Progress | None:
+        """The progress line, told that a statement begins (None: there is none; batch runs)."""
+        if self.progress is not None:
+            self.progress.begin()
+        return self.progress
+
+    @staticmethod
+    def _progress_rows(progress: Progress, renderer: Any) -> None:
+        """Tell the progress line where the rows received come from: the table view counts them
+        and writes nothing until the end; any other renderer writes as rows come, and the line
+        goes before it does."""
+        rows_seen = getattr(renderer, "rows_seen", None)
+        if rows_seen is None:
+            progress.hold()
+        else:
+            progress.rows = rows_seen
 
     def _session_cursor(self) -> Any:
         """The cursor statements run on, made once per session so that _trace sees them."""
@@ -859,7 +883,12 @@ class Shell:
         renderer.write_rows(islice(rows, room()))
         if room() > 0:
             return True  # the rows ended within the head
+        progress = self.progress
+        if progress is not None:
+            progress.rows_in_c(renderer.count)
         got = native.rest_of_rows(self.session.connection, self.running.sql or "", renderer.tail.maxlen)
+        if progress is not None:
+            progress.rows = renderer.rows_seen
         if got is None:
             return False
         count, last, error = got
@@ -882,6 +911,8 @@ class Shell:
         renderer = renderer_for(self.out, self.settings, explain if self.watch.explain else 0, sql)
         if self.running.clock is not None and renderer.show_time(self.running.clock):
             self.running.clock = None  # the statement's time is in its table's footer
+        if self.progress is not None:
+            self._progress_rows(self.progress, renderer)
         return renderer
 
     def _rerun_keeping_bytes(

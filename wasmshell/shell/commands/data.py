@@ -899,7 +899,9 @@ def _decode_row(values: list[bytes | None]) -> list[str | bytes | None] | None:
         return None
 
 
-def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> tuple[int, int]:
+def _insert_rows(
+    shell: Shell, reader: FieldReader, ncol: int, insert: str, meter: Any = None
+) -> tuple[int, int]:
     """Insert a row per input line; return (rows added, rows failed).
 
     Rows go to SQLite through executemany, which reuses one prepared
@@ -909,7 +911,7 @@ def _insert_rows(shell: Shell, reader: FieldReader, ncol: int, insert: str) -> t
     conn = shell.session.connection
     # Fields that are not valid UTF-8 go in as TEXT all the same, byte for byte.
     raw_insert = insert.replace("?", "CAST(? AS TEXT)")
-    feed = _RowFeed(shell, reader, ncol, insert)
+    feed = _RowFeed(shell, reader, ncol, insert, meter)
     rows = feed.rows()
     cursor = conn.cursor()
     failed = 0
@@ -948,8 +950,9 @@ class _RowFeed:
     values from one row to the next.
     """
 
-    def __init__(self, shell: Shell, reader: FieldReader, ncol: int, insert: str) -> None:
+    def __init__(self, shell: Shell, reader: FieldReader, ncol: int, insert: str, meter: Any = None) -> None:
         self.shell, self.reader, self.ncol, self.insert = shell, reader, ncol, insert
+        self.meter = meter  # the progress bar on a terminal: told the bytes read and the rows so far
         self.stop_on_blank = shell.settings.mode == "ascii"
         self.bulk = _bulk_reader(reader, ncol) if not self.stop_on_blank else None
         # Plain lines inserted in C, no Python object per row (engine.native.bulk_inserter)
@@ -982,6 +985,8 @@ class _RowFeed:
         while True:
             if self.shell.interrupted:  # between statements, where sqlite3_interrupt cannot reach
                 raise apsw.InterruptError("interrupted")
+            if self.meter is not None:  # once per chunk of plain lines, or per awkward line
+                self.meter.update(reader.pos, self.handed() - self.failed)
             if self.fast is not None and self._insert_fast():
                 if self.stopped:
                     return
@@ -1187,12 +1192,17 @@ def import_file(shell: Shell, opts: ImportOptions) -> int:
     begin = not conn.in_transaction
     if begin:
         conn.execute("BEGIN")
+    # On a terminal, a bar once the import has run a second (interactive/progress.py).
+    meter = shell.progress.meter(len(source.data)) if shell.progress is not None else None
     try:
-        status = _import_rows(shell, reader, opts)
+        status = _import_rows(shell, reader, opts, meter)
     except BaseException:
         if begin:
             _quietly(conn, "ROLLBACK")
         raise
+    finally:
+        if meter is not None:
+            meter.close()
     if begin:
         _quietly(conn, "ROLLBACK" if shell.interrupted else "COMMIT")
     if opts.verbose and status is not None:
@@ -1216,7 +1226,9 @@ def _table_exists(conn: apsw.Connection, schema: str | None, table: str) -> bool
         return False
 
 
-def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> tuple[int, int] | None:
+def _import_rows(
+    shell: Shell, reader: FieldReader, opts: ImportOptions, meter: Any = None
+) -> tuple[int, int] | None:
     """The part of an import inside its transaction: create the table if need be, insert.
     The rows added and the rows that failed; None after an error."""
     conn = shell.session.connection
@@ -1241,7 +1253,7 @@ def _import_rows(shell: Shell, reader: FieldReader, opts: ImportOptions) -> tupl
     except apsw.Error as exc:
         shell.error(f"Error: {exc}")
         return None
-    return _insert_rows(shell, reader, ncol, insert)
+    return _insert_rows(shell, reader, ncol, insert, meter)
 
 
 @command(

@@ -580,7 +580,7 @@ WIDE_LAYOUTS = ("pager", "vertical", "fit")
     arguments=("words",),
     words=WIDE_LAYOUTS,
     details=(
-        "    pager: every column at full width, through the pager (less -S scrolls sideways);",
+        "    pager: every column in full, through the pager (less -S scrolls sideways);",
         "           as fit while the pager is off (the default)",
         '    vertical: one line per column, "column │ value", a rule between rows',
         '    fit: columns left out, a "…" column in their place',

@@ -3,8 +3,9 @@
 Enter runs the input when SQLite says it is a complete statement, or when it
 is a dot-command, and otherwise starts a new line; a paste of several
 statements runs them all. Ctrl-C at the prompt clears the line; during a
-statement it stops the statement (see interrupt.py). Ctrl-D on an empty line
-leaves. History lives in ``$XDG_STATE_HOME/wasmshell/history``.
+statement it stops the statement (see interrupt.py); a statement or an .import
+that runs longer than a second shows its progress (progress.py). Ctrl-D on an
+empty line leaves. History lives in ``$XDG_STATE_HOME/wasmshell/history``.
 """
 
 from __future__ import annotations
@@ -216,6 +217,10 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
         shell.settings.mode = "pretty"
     if session is None:
         session = make_session(shell)
+    if shell.progress is None:
+        from .progress import Progress
+
+        shell.progress = Progress.for_terminal(shell)  # long statements and .import show progress
     sys.stdout.write(banner(shell))
     sys.stdout.flush()
     errors = 0

@@ -205,6 +205,7 @@ class PrettyRenderer:
         self.head: list[Sequence[Any]] = []
         self.tail: deque[Sequence[Any]] = deque(maxlen=self.maxrows // 2)
         self.started: float | None = None  # when the statement began, if its time is shown
+        self._taking: int | count[int] | None = None  # what write_rows is counting with
 
     def show_time(self, started: float) -> bool:
         """Show in the footer the time since ``started`` (``time.perf_counter``), the statement's
@@ -229,6 +230,7 @@ class PrettyRenderer:
         it = iter(rows)
         head = self.head
         before = len(head)
+        self._taking = before  # (for rows_seen)
         try:
             if self._head_size < 0:
                 head.extend(it)
@@ -237,13 +239,26 @@ class PrettyRenderer:
                 head.extend(islice(it, self._head_size - len(head)))
         finally:
             self.count += len(head) - before
+            self._taking = None
         # compress() draws one number from the counter per row it passes on,
         # so the counter counts the rows while the deque keeps the last ones.
         counter = count(1)
+        self._taking = counter
         try:
             self.tail.extend(compress(it, counter))
         finally:
             self.count += next(counter) - 1
+            self._taking = None
+
+    def rows_seen(self) -> int:
+        """The rows taken so far, also while ``write_rows`` runs (the progress line asks from
+        SQLite's progress handler, called in the middle of its loops, which count in C)."""
+        taking = self._taking
+        if taking is None:
+            return self.count
+        if isinstance(taking, int):  # list.extend makes the head longer row by row
+            return self.count + len(self.head) - taking
+        return self.count + int(repr(taking)[6:-1]) - 1  # "count(N)": the counter, not advanced
 
     def head_room(self) -> int:
         """How many more rows the head keeps (-1: every row is kept)."""

@@ -1,0 +1,199 @@
+"""Progress in the interactive shell, in a real pseudo-terminal: the bottom line of a long
+statement, the bar of a long .import; and in batch, or with output in a file, nothing of either.
+
+A terminal is emulated only as far as the line needs: carriage return, erase to the end of the
+line, and text written over what was there (``shown_line``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+from reference_shell import REFERENCE, needs_reference
+
+pexpect = pytest.importorskip("pexpect")
+
+from test_repl_pty import PROMPT, WASMSHELL, plain, run  # noqa: E402
+
+
+def series(count: int, select: str = "x") -> str:
+    """A statement over the numbers 1 to ``count``: its time grows with the count."""
+    numbers = f"with recursive c(x) as (select 1 union all select x+1 from c limit {count})"
+    return f"{numbers} select {select} from c;"
+
+
+# Seconds on this kind of machine, never asserted: long enough for the line, short enough for a test.
+LONG = series(8_000_000)
+ENDLESS = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c;"
+LINE = re.compile(r"(\d+\.\d) s · ([\d,]+) rows · Ctrl-C to stop")
+_STYLE = r"(?:\x1b\[[0-9;]*m)*"  # colours between the bar's parts
+BAR = re.compile(rf"(\d+)%{_STYLE} +{_STYLE}[\d.]+/[\d.]+ [kMG]?B{_STYLE} +{_STYLE}([\d,]+) rows")
+# A table whose every row costs a CHECK of some work, so that an .import of a few MB takes seconds.
+SLOW_TABLE = "create table t(a, b, c check (length(hex(zeroblob(8000))) > 0));"
+CSV_ROWS = 300_000
+_TOKEN = re.compile(r"\x1b\[[0-9;?]*([A-Za-z])|\x1b\][^\x07]*\x07|\r|[^\x1b\r]")
+
+
+def shown_line(raw: str) -> str:
+    """What a terminal shows, after ``raw``, on the line its cursor is on."""
+    cells: list[str] = []
+    col = 0
+    for token in _TOKEN.finditer(raw.rsplit("\n", 1)[-1]):
+        text, command = token.group(), token.group(1)
+        if text == "\r":
+            col = 0
+        elif command == "K":
+            del cells[col:]
+        elif command is None and not text.startswith("\x1b"):
+            cells[col : col + 1] = [text]
+            col += 1
+    return "".join(cells).rstrip()
+
+
+@pytest.fixture
+def tty_env(tmp_path):
+    return dict(
+        os.environ,
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        WASMSHELL_HISTORY=str(tmp_path / "history"),
+        TERM="xterm-256color",
+        COLUMNS="100",
+        LINES="30",
+        PROMPT_TOOLKIT_NO_CPR="1",  # no waiting for the terminal's answer to a cursor query
+    )
+
+
+def spawn(env, *args: str, cwd=None):
+    child = pexpect.spawn(
+        WASMSHELL, list(args), env=env, cwd=str(cwd) if cwd else None, encoding="utf-8",
+        dimensions=(30, 100), timeout=60,
+    )  # fmt: skip
+    child.expect_exact(PROMPT)
+    return child
+
+
+def write_csv(path, rows: int = CSV_ROWS) -> None:
+    with open(path, "w") as f:
+        f.writelines(f"{i},row {i},{i * 2}\n" for i in range(rows))
+
+
+def test_long_statement_shows_time_rows_and_ctrl_c_then_the_table_on_a_clean_line(tty_env):
+    child = spawn(tty_env)
+    child.send(LONG + "\r")
+    child.expect(LINE)
+    # Past the table view's head the rows are stepped in C: the line counts those too.
+    assert int(child.match.group(2).replace(",", "")) > 20
+    child.expect_exact("8,000,000 rows (40 shown)")
+    raw = child.before
+    top = raw.index("╭")
+    assert shown_line(raw[:top]) == ""  # the table starts on a line the progress line left clean
+    assert "8000000" in plain(raw) and "Ctrl-C" not in plain(raw[top:])
+    child.expect_exact(PROMPT)
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+def test_short_statement_shows_no_line(tty_env):
+    child = spawn(tty_env)
+    out = run(child, series(300_000, "count(*)"))
+    assert "300000" in out
+    assert "Ctrl-C to stop" not in out and "rows ·" not in out
+    child.sendcontrol("d")
+
+
+def test_ctrl_c_while_the_line_shows_stops_the_statement_and_the_prompt_returns(tty_env):
+    child = spawn(tty_env)
+    child.send(ENDLESS + "\r")
+    child.expect(LINE)
+    child.sendintr()
+    child.expect_exact("interrupted")
+    # The error is written where the line was, not after it.
+    assert shown_line(child.before + "interrupted") == "Error: interrupted"
+    child.expect_exact(PROMPT)
+    assert "42" in run(child, "select 6 * 7;")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+def test_no_line_when_output_goes_to_a_file(tty_env, tmp_path):
+    child = spawn(tty_env, cwd=tmp_path)
+    run(child, ".mode list")
+    child.send(".once out.txt\r")  # (run's marker would go to the file too)
+    shown = run(child, series(8_000_000, "count(*)"))
+    assert "Ctrl-C" not in shown and "rows ·" not in shown
+    assert (tmp_path / "out.txt").read_text() == "8000000\n"
+    child.sendcontrol("d")
+
+
+@needs_reference
+def test_batch_output_is_sqlite3s_byte_for_byte(tmp_path):
+    script = series(8_000_000, "count(*)") + "\n" + series(3, "x, 'row ' || x") + "\n"
+    runs = [
+        subprocess.run([shell], input=script.encode(), capture_output=True, check=False, timeout=120)
+        for shell in (WASMSHELL, REFERENCE)
+    ]
+    ours, reference = ((r.stdout, r.stderr, r.returncode) for r in runs)
+    assert ours == reference
+    assert ours[0] == b"8000000\n1|row 1\n2|row 2\n3|row 3\n"
+
+
+def test_interactive_input_from_a_pipe_shows_no_line():
+    # -interactive on a pipe: prompts as sqlite3's, no editor, and no progress either.
+    script = series(8_000_000, "count(*)") + "\n"
+    done = subprocess.run(
+        [WASMSHELL, "-interactive"], input=script.encode(), capture_output=True, check=False, timeout=120
+    )
+    assert b"8000000\n" in done.stdout
+    assert b"Ctrl-C" not in done.stdout + done.stderr and b"\x1b[K" not in done.stdout + done.stderr
+
+
+def test_import_of_a_large_file_shows_a_bar_then_leaves_a_clean_line(tty_env, tmp_path):
+    write_csv(tmp_path / "big.csv")
+    child = spawn(tty_env, cwd=tmp_path)
+    run(child, SLOW_TABLE)
+    child.send(".import --csv big.csv t\r")
+    child.expect(BAR)
+    assert 0 <= int(child.match.group(1)) < 100
+    seen = [int(child.match.group(2).replace(",", ""))]
+    child.expect(BAR)  # redrawn as it goes
+    seen.append(int(child.match.group(2).replace(",", "")))
+    assert seen[0] <= seen[1] < CSV_ROWS
+    child.expect_exact(PROMPT)
+    assert shown_line(child.before) == ""  # the bar is gone
+    assert str(CSV_ROWS) in run(child, "select count(*) from t;")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+def test_ctrl_c_while_the_bar_shows_stops_the_import_and_rolls_it_back(tty_env, tmp_path):
+    write_csv(tmp_path / "big.csv")
+    child = spawn(tty_env, cwd=tmp_path)
+    run(child, SLOW_TABLE)
+    child.send(".import --csv big.csv t\r")
+    child.expect(BAR)
+    child.sendintr()
+    child.expect_exact("interrupted")
+    line = shown_line(child.before + "interrupted")
+    assert line.endswith("INSERT failed: interrupted") and "rows" not in line  # the bar went first
+    child.expect_exact(PROMPT)
+    assert re.search(r"│\s+0 │", run(child, "select count(*) from t;"))
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
+@needs_reference
+def test_import_in_batch_shows_no_bar(tmp_path):
+    write_csv(tmp_path / "big.csv")
+    script = f"{SLOW_TABLE}\n.import --csv big.csv t\nselect count(*) from t;\n"
+    outputs = []
+    for shell in (WASMSHELL, REFERENCE):
+        db = tmp_path / f"{os.path.basename(shell)}.db"
+        command = [shell, str(db)]
+        done = subprocess.run(command, input=script.encode(), capture_output=True, cwd=tmp_path, timeout=120)
+        outputs.append((done.stdout, done.stderr, done.returncode))
+    assert outputs[0] == outputs[1] == (f"{CSV_ROWS}\n".encode(), b"", 0)
