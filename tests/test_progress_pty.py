@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from reference_shell import REFERENCE, needs_reference
@@ -25,8 +26,14 @@ def series(count: int, select: str = "x") -> str:
     return f"{numbers} select {select} from c;"
 
 
-# Seconds on this kind of machine, never asserted: long enough for the line, short enough for a test.
-LONG = series(8_000_000)
+# At least 1.5 s on any machine, whatever its speed: 150 rows, each sleeping 10 ms in WASI (the
+# fixture's sleep_ms) and counting 20,000 numbers, both given x so that SQLite runs them for each
+# row rather than once; the counting calls SQLite's progress handler while the statement runs (it
+# counts SQLite's instructions, and none run while a guest sleeps).
+SLEEPER = Path(__file__).resolve().parent / "fixtures" / "wasi_sleep.wat"
+LONG = series(
+    150, "x, sleep_ms(10 + 0 * x) as slept, (select count(*) from generate_series(1, 20000 + 0 * x)) as n"
+)
 ENDLESS = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c;"
 LINE = re.compile(r"(\d+\.\d) s · ([\d,]+) rows · Ctrl-C to stop")
 _STYLE = r"(?:\x1b\[[0-9;]*m)*"  # colours between the bar's parts
@@ -84,15 +91,16 @@ def write_csv(path, rows: int = CSV_ROWS) -> None:
 
 def test_long_statement_shows_time_rows_and_ctrl_c_then_the_table_on_a_clean_line(tty_env):
     child = spawn(tty_env)
+    run(child, f".loadwasm {SLEEPER} sleep_ms --temp")
     child.send(LONG + "\r")
     child.expect(LINE)
     # Past the table view's head the rows are stepped in C: the line counts those too.
     assert int(child.match.group(2).replace(",", "")) > 20
-    child.expect_exact("8,000,000 rows (40 shown)")
+    child.expect_exact("150 rows (40 shown)")
     raw = child.before
     top = raw.index("╭")
     assert shown_line(raw[:top]) == ""  # the table starts on a line the progress line left clean
-    assert "8000000" in plain(raw) and "Ctrl-C" not in plain(raw[top:])
+    assert "150" in plain(raw) and "Ctrl-C" not in plain(raw[top:])
     child.expect_exact(PROMPT)
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
