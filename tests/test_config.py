@@ -39,6 +39,7 @@ def test_a_good_file_gives_its_values_and_their_lines():
         ("timer = 1\n", 'line 1, key "timer"', "must be true or false"),
         ('theme = "no-such-style"\n', 'line 1, key "theme"', "pygments style"),
         ("[limits]\ntimeout_ms = 5\n", 'line 1, key "limits"', "unknown setting"),
+        ('theme = "../../os"\n', 'line 1, key "theme"', "pygments style"),
     ],
 )
 def test_a_broken_file_is_one_warning_naming_the_line_and_key(text, where, says):
@@ -125,3 +126,16 @@ def test_a_broken_file_warns_once_and_the_defaults_stand(home):
 def test_no_config_file_reads_nothing(home):
     out = run(home, "-noinit", ":memory:", "select 1")
     assert (out.returncode, out.stdout, out.stderr) == (0, "1\n", "")
+
+
+def test_a_fifo_or_a_huge_file_is_refused_unread(home):
+    path = Path(home["XDG_CONFIG_HOME"]) / "wasmshell" / "config.toml"
+    os.mkfifo(path)  # opened as a file, it would block the start until someone writes to it
+    out = run(home, ":memory:", "select 1")
+    assert out.stderr == f"warning: config file {path}: not a regular file; starting with the defaults\n"
+    assert out.stdout == "1\n"
+    path.unlink()
+    path.write_bytes(b"# " + b"x" * (2 << 20) + b"\n")
+    out = run(home, ":memory:", "select 1")
+    assert out.stderr == f"warning: config file {path}: larger than 1024 KiB; starting with the defaults\n"
+    assert out.stdout == "1\n"

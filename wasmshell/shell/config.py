@@ -20,6 +20,9 @@ where a setting's value came from.
 
 from __future__ import annotations
 
+import os
+import stat
+
 from ..engine.limits import LARGEST, Limits
 from ..lean import TYPE_CHECKING
 
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from .state import Shell
 
 FILE_NAME = "config.toml"
+MAX_BYTES = 1 << 20  # a config file is a few lines: anything larger is refused unread
 LIMIT_KEYS = tuple(Limits._fields)  # timeout_ms, memory_mb, ... as Limits names them
 THEMES_WITHOUT_PYGMENTS = ("default", "plain")  # wasmshell's own colours, and none
 
@@ -85,18 +89,23 @@ def _pager_value(value: Any) -> str | None:
     return "true, false or a command"
 
 
+THEME_WORDS = '"default", "plain" or the name of a pygments style (monokai, solarized-light, ...)'
+
+
 def _theme_value(value: Any) -> str | None:
     if not isinstance(value, str):
         return "a string"
     if value in THEMES_WITHOUT_PYGMENTS:
         return None
+    if not value.replace("-", "").replace("_", "").isalnum() or not value.isascii():
+        return THEME_WORDS  # (a style is found by importing a module of its name)
     from pygments.styles import get_style_by_name
     from pygments.util import ClassNotFound
 
     try:
         get_style_by_name(value)
     except ClassNotFound:
-        return '"default", "plain" or the name of a pygments style (monokai, solarized-light, ...)'
+        return THEME_WORDS
     return None
 
 
@@ -184,17 +193,30 @@ class Config:
 
 
 def read_config(path: str) -> Config:
-    """The config file at ``path`` (cli.config_directory's FILE_NAME); an empty Config if there is none."""
+    """The config file at ``path`` (cli.config_directory's FILE_NAME); an empty Config if there is
+    none. Only a regular file of at most MAX_BYTES is read: a FIFO there would block the start, a
+    device or a huge file would not end."""
+    found = Config(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        with open(path, "rb", opener=_open_without_blocking) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                found.warning = _warning(path, None, None, "not a regular file")
+                return found
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return Config()
     except OSError as exc:
-        found = Config(path)
         found.warning = f"cannot read config file {path}: {exc.strerror}; starting with the defaults"
         return found
+    if len(data) > MAX_BYTES:
+        found.warning = _warning(path, None, None, f"larger than {MAX_BYTES // 1024} KiB")
+        return found
     return parse_config(path, data)
+
+
+def _open_without_blocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def parse_config(path: str, data: bytes) -> Config:
