@@ -62,17 +62,20 @@ def test_sources_tell_the_stage_that_set_each_value():
     shell = Shell(":memory:")
     sources = Sources(parse("max_rows = 7\nprompt = 'cfg> '\n"))
     sources.config.apply_interactive(shell)
-    sources.record(shell)  # after the config file
+    sources.record(shell, "config file")
+    shell.set_limits(shell.limits._replace(timeout_ms=900))
+    sources.record(shell, "command line")  # its limits, set before the init file runs
     shell.settings.null = "init"
-    sources.record(shell)  # after the init file
+    sources.record(shell, "init file")
     shell.flags.timer = 2
-    sources.record(shell)  # after the command line
+    sources.record(shell, "command line")
     shell.key_mode = "vi"
     by_name = {s.name: sources.source(shell, s) for s in SETTINGS}
     assert by_name["max_rows"] == "config file, line 1"
     assert by_name["prompt"] == "config file, line 2"
     assert by_name["null_display"] == "init file"
     assert by_name["timer"] == "command line"
+    assert by_name["timeout_ms"] == "command line"
     assert by_name["key_mode"] == "set in this session"
     assert by_name["pager"] == "default"
 

@@ -99,3 +99,17 @@ def test_a_theme_colours_keywords_or_not(theme):
     attrs: Attrs = style(theme).get_attrs_for_style_str("class:pygments.keyword")
     coloured = bool(attrs.color) or bool(attrs.bold)
     assert coloured == (theme != "plain")
+
+
+def test_the_shells_theme_is_the_sessions_style(shell):
+    """The config file's theme reaches the prompt: the session is made with that style."""
+    from prompt_toolkit.input import create_pipe_input
+
+    keyword = "class:pygments.keyword"
+    with create_pipe_input() as pipe:
+        shell.theme = "plain"
+        plain = make_session(shell, input=pipe, output=DummyOutput()).style.get_attrs_for_style_str(keyword)
+        shell.theme = "default"
+        own = make_session(shell, input=pipe, output=DummyOutput()).style.get_attrs_for_style_str(keyword)
+    assert (plain.color, plain.bold) == ("", False)
+    assert own.color == "ansiblue" and own.bold

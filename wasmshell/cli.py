@@ -511,10 +511,10 @@ def _run(opts: Options, shells: list[Shell]) -> int | None:
     if not opts.noinit:
         _read_init_file(shell, opts.init or default_init_file())
     if shell.config_sources is not None:
-        shell.config_sources.record(shell)
+        shell.config_sources.record(shell, "init file")
     status = _apply_options(shell, opts)
     if shell.config_sources is not None:
-        shell.config_sources.record(shell)
+        shell.config_sources.record(shell, "command line")
     if status is not None:
         shell.flush()
         return status
@@ -593,8 +593,8 @@ def _open(opts: Options) -> Shell:
     given = {name: value for name, value in given.items() if value}
     if given:  # before the session opens, and before the init file (which may change them)
         shell.set_limits(shell.limits._replace(**given))
-        if shell.config_sources is not None:
-            shell.config_sources.command_line = given
+    if shell.config_sources is not None:
+        shell.config_sources.record(shell, "command line")
     shell.unsafe_testing = opts.unsafe_testing
     shell.nonce = opts.nonce
     shell.flags.bail = opts.bail
@@ -628,7 +628,7 @@ def _configure_interactive(shell: Shell, config: Any) -> None:
     config = config or Config()
     config.apply_interactive(shell)
     shell.config_sources = Sources(config)
-    shell.config_sources.record(shell)
+    shell.config_sources.record(shell, "config file")
 
 
 def _read_init_file(shell: Shell, init: str | None) -> None:

@@ -272,38 +272,30 @@ def _warning(path: str, line: int | None, key: str | None, problem: str) -> str:
 
 # -- where each setting came from ------------------------------------------------------
 
-STAGES = ("default", "config file", "init file", "command line")
-
 
 class Sources:
-    """The settings' values after each stage of the start, to tell where each came from."""
+    """The settings' values after each stage of the start (the config file, the command line's
+    limits, the init file, the other options), to tell where each value came from."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.snapshots: list[dict[str, Any]] = [{s.name: s.default for s in SETTINGS}]
-        # Limits the command line gives are set before the init file runs (the session opens
-        # with them), so they are named here rather than found by comparing stages.
-        self.command_line: dict[str, Any] = {}
+        self.stages: list[tuple[str, dict[str, Any]]] = [("default", {s.name: s.default for s in SETTINGS})]
 
-    def record(self, shell: Shell) -> None:
-        """Keep the values now, at the end of the next stage (the config file, the init file,
-        the command line)."""
-        self.snapshots.append({s.name: s.get(shell) for s in SETTINGS})
+    def record(self, shell: Shell, stage: str) -> None:
+        """Keep the values now, as what ``stage`` left."""
+        self.stages.append((stage, {s.name: s.get(shell) for s in SETTINGS}))
 
     def source(self, shell: Shell, setting: Setting) -> str:
         """Where ``setting``'s value now comes from: the last stage that changed it."""
-        now = setting.get(shell)
-        said = "default"
         name = setting.name
-        if now != self.snapshots[-1][name]:
+        if setting.get(shell) != self.stages[-1][1][name]:
             return "set in this session"
-        for stage, (before, after) in enumerate(zip(self.snapshots, self.snapshots[1:], strict=False), 1):
+        said = "default"
+        for (_, before), (stage, after) in zip(self.stages, self.stages[1:], strict=False):
             if after[name] != before[name]:
-                said = STAGES[stage]
-                if said == "config file" and name in self.config.lines:
-                    said += f", line {self.config.lines[name]}"
-                elif said == "init file" and self.command_line.get(name) == after[name]:
-                    said = "command line"
+                said = stage
+        if said == "config file" and name in self.config.lines:
+            said += f", line {self.config.lines[name]}"
         return said
 
 

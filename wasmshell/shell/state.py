@@ -291,7 +291,7 @@ class Shell:
         """Open ``path`` as a session (errors propagate), with the limits of the session
         open now unless ``limits`` are given; ``flags``, ``vfs`` and ``contents`` as connect's."""
         if limits is None:
-            limits = self._session.limits if self._session is not None else self._limits
+            limits = self.limits
         session = connect(path, limits=limits, readonly=readonly, flags=flags, vfs=vfs, contents=contents)
         conn = session.connection
         conn.set_busy_timeout(0)

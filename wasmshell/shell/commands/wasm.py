@@ -303,9 +303,8 @@ def _wasmlimits(shell: Shell, args: list[str]) -> int:
         shell.out.write(limits_text(shell.session.limits) + "\n")
         return 0
     try:
-        limits = shell.session.limits._replace(**changes).checked()
         # Refused, and nothing changes, if a module in use cannot run; a later .open keeps them.
-        shell.session.limits = limits
+        shell.set_limits(shell.session.limits._replace(**changes))
     except (ValueError, WasmError) as exc:
         shell.error(f"Error: {exc}")
         return 1
