@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from types import SimpleNamespace
 
 import apsw
 import pytest
@@ -526,3 +527,29 @@ def test_a_c_part_of_another_control_layout_is_not_used(monkeypatch):
     assert type(s.functions["add1"].fn.call).__name__ == "function"
     assert s.execute("select add1(41)").fetchall() == [(42,)]
     s.close()
+
+
+def test_a_stale_instance_that_is_held_is_not_asked_again_after_every_call():
+    """Memory past the threshold while state lives in the instance (a cursor's, here pinned by hand):
+    Instance.maintain answers "wait" once, and the C calls after it do not take the GIL to ask again
+    each time; letting go of the last state makes the next call replace the instance."""
+    s = session_with(["reverse_blob"], True, memory_mb=64)
+    instance = next(iter(s._instances.values()))
+    asked = []
+    refresh = instance.refresh_memory
+    instance.refresh_memory = lambda: (asked.append(1), refresh())[1]  # what Instance.maintain does first
+    starts = instance.starts
+    instance.pins += 1
+    query = (
+        "with recursive n(x) as (select 1 union all select x + 1 from n limit 30)"
+        " select sum(length(reverse_blob(zeroblob(1000000)))) from n"
+    )
+    assert s.execute(query).fetchall() == [(30_000_000,)]
+    assert instance.stale and instance.starts == starts  # held: not replaced
+    assert 1 <= len(asked) <= 3  # asked when it went stale, not for each of the ~12 calls after
+    from wasmshell.engine.tables import TableFunction
+
+    TableFunction.pin(SimpleNamespace(instance=instance), -1)  # the cursor lets go
+    # The next call is the instance's last; the one after starts a new one.
+    assert s.execute("select length(reverse_blob(x'00')) from (values (1), (2))").fetchall() == [(1,), (1,)]
+    assert instance.starts > starts and not instance.stale

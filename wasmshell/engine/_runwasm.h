@@ -26,10 +26,12 @@ enum {
     C_STARTS,     /* stores bound so far: a group remembers the one it began in */
     C_KNOWN,      /* bytes of memory known to be there (0 when a store is bound: memory only grows) */
     C_BASE,       /* where the memory is, once known (0 when a store is bound: it never moves) */
-    C_STALE,      /* 1: replace the instance when no state lives in it (Instance.stale) */
+    C_STALE,      /* STALE_NOW: replace the instance when no state lives in it (Instance.stale);
+                   * STALE_HELD: so, but state lives in it, and its last holder will say */
     C_MEMORY,     /* wasmtime_memory_t, up to 32 bytes */
     C_SIZE = C_MEMORY + 4
 };
+enum { STALE_NOW = 1, STALE_HELD = 2 }; /* C_STALE's values (runtime.py: STALE_NOW, STALE_HELD) */
 
 extern PyTypeObject WasmCallType; /* _wasmcall.c */
 

@@ -259,7 +259,8 @@ static int place(WasmCall *self, unsigned char tag, const void *data, uint64_t n
     memcpy(at, header, nheader);
     if (n) memcpy(at + nheader, data, (size_t)n);
     if (ntrailer) at[nheader + n] = 0;
-    if (*pointer + total > self->control[C_THRESHOLD]) self->control[C_STALE] = 1; /* replaced later */
+    if (*pointer + total > self->control[C_THRESHOLD] && !self->control[C_STALE])
+        self->control[C_STALE] = STALE_NOW; /* replaced later */
     return PLACED;
 }
 
@@ -334,7 +335,9 @@ static char read_slot(const WasmCall *self, int64_t *q, double *d) {
  * and no state lives in it): marked stale, or now and then for the guest's own growth. */
 static int due_for_maintenance(WasmCall *self) {
     if (!self->maintain) return 0;
-    if (self->control[C_STALE]) return 1;
+    /* STALE_HELD: Instance.maintain found state living in it; the last holder's release asks again,
+     * so the calls meanwhile do not take the GIL to hear the same answer. */
+    if (self->control[C_STALE]) return self->control[C_STALE] == STALE_NOW;
     if (self->counters[0] % 256 != 0) return 0;
     if (!memory_in_c(self)) return 1; /* Instance.maintain reads the size itself */
     size_t size;

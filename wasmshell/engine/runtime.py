@@ -50,6 +50,7 @@ TAG_TEXT, TAG_BLOB, TAG_NULL = 3, 4, 5
     ENTRIES, BOUND, SEEN, SINCE, SIGNALS, THRESHOLD, HAS_MEMORY, HOLDERS, STARTS, KNOWN, BASE, STALE, MEMORY
 ) = range(13)  # fmt: skip
 MEMORY_SLOTS = 4  # a wasmtime_memory_t of up to 32 bytes
+STALE_NOW, STALE_HELD = 1, 2  # STALE: to be replaced; so, but waiting for the state living in it
 CONTROL_SLOTS = MEMORY + MEMORY_SLOTS
 NO_THRESHOLD = 2**64 - 1
 
@@ -684,8 +685,12 @@ class Instance:
         """Between calls: notice growth the guest did by itself; drop the instance when too large,
         unless a cursor or an aggregate state lives in it (then it waits for the last one)."""
         self.refresh_memory()
-        if self.stale and not self.held:
-            self.retire()
+        if self.stale:
+            if self.held:
+                # The C path stops asking after each call; releasing the last holder asks again.
+                self.gate[STALE] = STALE_HELD
+            else:
+                self.retire()
 
     def _in_bounds(self, start: int, length: int) -> bool:
         if start + length <= self.mem_size:

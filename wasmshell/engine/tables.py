@@ -359,7 +359,10 @@ class TableFunction:
     def pin(self, by: int) -> None:
         """A cursor holds (1) or lets go of (-1) a state in the instance, which is not replaced while
         any does."""
-        self.instance.pins += by
+        instance = self.instance
+        instance.pins += by
+        if not instance.pins and instance.stale:
+            instance.stale = True  # (STALE_NOW again, from STALE_HELD:) the next call may replace it
 
     def close(self, handle: tuple[Any, int]) -> None:
         """Give a state back to the guest, if it asks for that and its store is still the same."""
