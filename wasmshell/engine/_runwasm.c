@@ -181,6 +181,14 @@ void report_error(sqlite3_context *context) {
     sqlite3_free(message);
 }
 
+int gil_for_python(sqlite3_context *context, PyGILState_STATE *gil) {
+    *gil = PyGILState_Ensure();
+    if (!PyErr_Occurred()) return 1;
+    sqlite3_result_error(context, "an earlier Python error is pending", -1);
+    PyGILState_Release(*gil);
+    return 0;
+}
+
 /* The WasmCall cached on the module argument if the name still matches, borrowed, without the GIL
  * (the auxdata keeps it alive); NULL if there is none or it is another callable. */
 static PyObject *cached_wasm_call(sqlite3_context *context, sqlite3_value **argv) {
@@ -201,12 +209,8 @@ static void run_wasm(sqlite3_context *context, int argc, sqlite3_value **argv) {
         wasm_call_row(context, fast, argc - 2, argv + 2);
         return;
     }
-    PyGILState_STATE gil = PyGILState_Ensure();
-    if (PyErr_Occurred()) {
-        /* An earlier callback failed in this statement: let that error surface. */
-        sqlite3_result_error(context, "an earlier Python error is pending", -1);
-        goto out;
-    }
+    PyGILState_STATE gil;
+    if (!gil_for_python(context, &gil)) return;
     PyObject *call = argc >= 2 ? cached_call(context, argv) : NULL;
     if (call == NULL) call = resolve_call(context, argc, argv);
     if (call == NULL) {

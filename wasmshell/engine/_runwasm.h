@@ -45,6 +45,10 @@ int set_result(sqlite3_context *context, PyObject *result);
 char *pending_message(const char *otherwise);
 /* Fail the SQL call with the pending exception's message, leaving it pending for APSW to raise. */
 void report_error(sqlite3_context *context);
+/* Take the GIL to run Python for a call: 1; or 0, the GIL released again and the call failed, when
+ * an earlier callback of the statement left an error pending (that error surfaces as itself, and
+ * no Python may run on top of it). */
+int gil_for_python(sqlite3_context *context, PyGILState_STATE *gil);
 /* Py_DECREF from code that may not hold the GIL (SQLite's destructors). */
 void release_object(PyObject *object);
 

@@ -505,12 +505,8 @@ static PyObject *wasm_call(PyObject *object, PyObject *const *args, size_t nargs
 
 /* The whole call with the GIL, through wasm_call: for anything the fast path does not do. */
 static void slow_call(sqlite3_context *context, WasmCall *self, int argc, sqlite3_value **argv) {
-    PyGILState_STATE gil = PyGILState_Ensure();
-    if (PyErr_Occurred()) {
-        /* An earlier callback failed in this statement: let that error surface. */
-        sqlite3_result_error(context, "an earlier Python error is pending", -1);
-        goto out;
-    }
+    PyGILState_STATE gil;
+    if (!gil_for_python(context, &gil)) return;
     PyObject *small[16];
     PyObject **args = argc <= 16 ? small : PyMem_Malloc(sizeof(PyObject *) * (size_t)argc);
     PyObject *result = NULL;
@@ -528,7 +524,6 @@ static void slow_call(sqlite3_context *context, WasmCall *self, int argc, sqlite
     }
     if (result == NULL || set_result(context, result) < 0) report_error(context);
     Py_XDECREF(result);
-out:
     PyGILState_Release(gil);
 }
 
@@ -539,7 +534,8 @@ enum { SAY_FAIL, SAY_MALLOC_FAILED, SAY_MISPLACED, SAY_GET };
 static void said_by_instance(sqlite3_context *context, WasmCall *self, int what, unsigned long long a,
                              unsigned long long b) {
     static const char *methods[] = {NULL, "malloc_failed", "misplaced", "get"};
-    PyGILState_STATE gil = PyGILState_Ensure();
+    PyGILState_STATE gil;
+    if (!gil_for_python(context, &gil)) return; /* a statement failing ends its groups: that error stays */
     PyObject *refreshed = PyObject_CallMethod(self->instance, "refresh_memory", NULL);
     PyObject *value = NULL;
     if (refreshed != NULL) {
@@ -884,16 +880,12 @@ static int start_group(sqlite3_context *context, Aggregate *agg, Group *group) {
         group->d = 0.0;
         group->generation = control[C_STARTS];
     } else {
-        PyGILState_STATE gil = PyGILState_Ensure();
-        PyObject *first = PyErr_Occurred() ? NULL : PyObject_CallNoArgs(agg->first_pointer);
+        PyGILState_STATE gil;
+        if (!gil_for_python(context, &gil)) return -1;
+        PyObject *first = PyObject_CallNoArgs(agg->first_pointer);
         int ok = first != NULL && PyArg_ParseTuple(first, "LK", &group->q, &group->generation);
         Py_XDECREF(first);
-        if (!ok) {
-            if (PyErr_Occurred())
-                report_error(context);
-            else
-                sqlite3_result_error(context, "an earlier Python error is pending", -1);
-        }
+        if (!ok) report_error(context);
         PyGILState_Release(gil);
         if (!ok) return -1;
     }
@@ -910,12 +902,8 @@ static PyObject *state_object(Aggregate *agg, Group *group) {
 /* A phase the slow way, with the GIL: the Python phase on a GroupState made of the group. */
 static void slow_phase(sqlite3_context *context, Aggregate *agg, Group *group, int phase, int argc,
                        sqlite3_value **argv) {
-    PyGILState_STATE gil = PyGILState_Ensure();
-    if (PyErr_Occurred()) {
-        sqlite3_result_error(context, "an earlier Python error is pending", -1);
-        PyGILState_Release(gil);
-        return;
-    }
+    PyGILState_STATE gil;
+    if (!gil_for_python(context, &gil)) return;
     PyObject *value = state_object(agg, group);
     PyObject *holder = value == NULL ? NULL
                                      : PyObject_CallFunction(agg->group_class, "OK", value,
