@@ -168,6 +168,27 @@ def test_quitting_less_stops_an_endless_statement_quietly(tmp_path):
     assert child.exitstatus == 0
 
 
+def test_ctrl_c_after_quitting_the_pager_stops_a_statement_that_writes_nothing(tmp_path):
+    """Ctrl-C is the pager's only while the pager runs: once it is quit, a later statement of the
+    same input that writes nothing (so the closed pipe is never noticed) stops at Ctrl-C."""
+    env = {k: v for k, v in pty_env(tmp_path).items() if k not in ("PAGER", "LESS")}  # less -SRFX
+    child = spawn(env)
+    run(child, "select 1;")
+    run(child, ".mode list")
+    endless = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c;"
+    child.send(f"{TALL} {endless}\r")
+    child.expect_exact("39")  # the first screen, in less
+    time.sleep(0.5)
+    child.send("q")
+    time.sleep(1)  # the endless count runs, writing nothing
+    child.sendintr()
+    child.expect_exact("interrupted", timeout=10)
+    child.expect_exact(PROMPT)
+    assert "7" in run(child, "select 3 + 4;")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+
+
 def test_a_wide_table_goes_whole_through_the_pager(pager_env):
     env, log = pager_env
     child = spawn(env)

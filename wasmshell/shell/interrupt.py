@@ -33,8 +33,11 @@ class InterruptWatcher:
     ``count`` is the number of SIGINTs since the watcher was last entered.
     """
 
-    def __init__(self, on_interrupt: Callable[[], None]) -> None:
+    def __init__(self, on_interrupt: Callable[[], None], elsewhere: Callable[[], bool] | None = None) -> None:
+        """``elsewhere()`` says whether a SIGINT now is another program's (the pager's, which has
+        the terminal): then it neither interrupts nor counts."""
         self.on_interrupt = on_interrupt
+        self.elsewhere = elsewhere or (lambda: False)
         self.count = 0
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._write_fd, False)
@@ -52,7 +55,7 @@ class InterruptWatcher:
             if not data:
                 return
             # The C-level handler writes one byte per signal: each SIGINT counts.
-            for _ in range(data.count(_signal.SIGINT) if self._active else 0):
+            for _ in range(data.count(_signal.SIGINT) if self._active and not self.elsewhere() else 0):
                 self._fire()
 
     def _fire(self) -> None:

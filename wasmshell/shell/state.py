@@ -350,8 +350,14 @@ class Shell:
         if self.flags.interactive and stream is self.stderr and stream.isatty():
             first, _, rest = message.partition("\n")
             message = f"\x1b[1;31m{first}\x1b[0m" + (f"\n\x1b[2m{rest}\x1b[0m" if rest else "")
-        stream.write(message + "\n")
-        stream.flush()
+        try:
+            stream.write(message + "\n")
+            stream.flush()
+        except BrokenPipeError:  # the pager quit just now: the terminal is there again
+            if stream is self.stderr:
+                raise
+            self.stderr.write(message + "\n")
+            self.stderr.flush()
 
     def _error_stream(self) -> TextIO | None:
         """Where messages go: stderr, or the pager while one shows the output they follow; None

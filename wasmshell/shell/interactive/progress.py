@@ -125,7 +125,7 @@ class Progress:
         drawn if it is still running in a second. Nothing when output goes to a file."""
         self.rows = _no_rows
         self.line.clear()
-        if self.shell.redirect is not None:
+        if not self._terminal_free():
             self._next = _NEVER
             return
         self._started = monotonic()
@@ -169,7 +169,13 @@ class Progress:
 
     def meter(self, total: int) -> ImportMeter | None:
         """A bar for an .import of ``total`` bytes (see ImportMeter); None when output goes to a file."""
-        return ImportMeter(self.line, total) if self.shell.redirect is None else None
+        return ImportMeter(self.line, total) if self._terminal_free() else None
+
+    def _terminal_free(self) -> bool:
+        """Whether the line may be drawn: output goes to the terminal (no .output or .once), and
+        no pager has it (a statement after one that started the pager)."""
+        paging = self.shell.paging
+        return self.shell.redirect is None and (paging is None or paging.pipe is None)
 
 
 class ImportMeter:

@@ -203,6 +203,12 @@ def make_session(shell: Shell, **overrides: Any) -> Any:
     return session
 
 
+def _pager_runs(shell: Shell) -> bool:
+    """Whether a pager has the terminal (then Ctrl-C is the pager's, not the statement's)."""
+    paging = shell.paging
+    return paging is not None and paging.pager_runs()
+
+
 def _follow_key_mode(shell: Shell, session: Any) -> None:
     """emacs or vi keys, as .keys (or the config file's key_mode) last said."""
     from prompt_toolkit.enums import EditingMode
@@ -224,7 +230,7 @@ def run_interactive(shell: Shell, session: Any = None) -> int:
     sys.stdout.write(banner(shell))
     sys.stdout.flush()
     errors = 0
-    watcher = InterruptWatcher(shell.interrupt)
+    watcher = InterruptWatcher(shell.interrupt, elsewhere=lambda: _pager_runs(shell))
     try:
         while shell.exit_code is None:
             _follow_key_mode(shell, session)

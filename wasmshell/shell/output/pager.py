@@ -159,7 +159,7 @@ class PagedOutput:
             self.terminal.write("".join(held))
             return False
         self.pipe = _text_pipe(self.proc.stdin)
-        self._ignore_signals()
+        self._ignore_sigpipe()
         self._to_pager("".join(held))
         return True
 
@@ -186,14 +186,13 @@ class PagedOutput:
         _close_quietly(pipe)
         self.on_quit()
 
-    def _ignore_signals(self) -> None:
-        """While the pager runs: Ctrl-C reaches the whole foreground group, and is the pager's
-        (less stops a search); it must not count towards the shell's "third SIGINT ends it"
-        (interrupt.py). A pager quit early must not end the shell by SIGPIPE (which the command
-        line leaves deadly, as in sqlite3's ``| head``): writing then fails with EPIPE instead."""
+    def _ignore_sigpipe(self) -> None:
+        """A pager quit early must not end the shell by SIGPIPE (which the command line leaves
+        deadly, as in sqlite3's ``| head``): writing then fails with EPIPE instead. (Ctrl-C while
+        the pager runs is the pager's: the shell's watcher passes over it, see ``pager_runs``.)"""
         import _signal
 
-        signals = [_signal.SIGINT, *([_signal.SIGPIPE] if hasattr(_signal, "SIGPIPE") else [])]
+        signals = [_signal.SIGPIPE] if hasattr(_signal, "SIGPIPE") else []
         self._previous = [(sig, _signal.signal(sig, _signal.SIG_IGN)) for sig in signals]
 
     def _restore_signals(self) -> None:
@@ -202,6 +201,10 @@ class PagedOutput:
         for sig, handler in self._previous:
             _signal.signal(sig, handler)
 
+    def pager_runs(self) -> bool:
+        """Whether the pager is on the terminal now (started and not yet ended, even if quit)."""
+        return self.proc is not None and self.proc.poll() is None
+
     def error_stream(self) -> TextIO | None:
         """Where an error message goes now: the pager while it runs; stderr after what is held,
         which goes to the terminal first (so that messages come after the output they follow);
@@ -209,7 +212,11 @@ class PagedOutput:
         if self.quit and not self.closed:
             return None
         if self.pipe is not None:
-            return self.pipe
+            if self.pager_runs():
+                return self.pipe
+            # The pager was quit and nothing written since told us: the message is for the terminal.
+            pipe, self.pipe = self.pipe, None
+            _close_quietly(pipe)
         self.release()
         return self.stderr
 
