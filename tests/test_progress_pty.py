@@ -205,3 +205,18 @@ def test_import_in_batch_shows_no_bar(tmp_path):
         done = subprocess.run(command, input=script.encode(), capture_output=True, cwd=tmp_path, timeout=120)
         outputs.append((done.stdout, done.stderr, done.returncode))
     assert outputs[0] == outputs[1] == (f"{CSV_ROWS}\n".encode(), b"", 0)
+
+
+def test_progress_n_is_called_as_often_at_the_prompt_as_in_batch(tty_env):
+    """The progress line's own handler never makes SQLite call .progress's more often: APSW calls
+    every handler of a connection at the smallest N among them."""
+    sql = series(300_000, "count(*)")
+    batch = subprocess.run([WASMSHELL], input=f".progress 1000000\n{sql}\n", capture_output=True, text=True,
+                           env=tty_env, timeout=60)  # fmt: skip
+    calls = batch.stdout.count("Progress ")
+    assert calls >= 2
+    child = spawn(tty_env)
+    run(child, ".progress 1000000")
+    shown = run(child, sql)
+    assert shown.count("Progress ") == calls
+    child.sendcontrol("d")

@@ -157,6 +157,7 @@ class Shell:
     theme = "default"  # input colours: default, plain or a pygments style
     history_size = 10000  # entries kept in the history file
     config_sources: Any = None  # config.Sources: where each setting came from (.show)
+    progress_every = 0  # .progress N: SQLite instructions between its handler's calls (0: off)
     next_input: str | None = None  # text the next prompt starts with (.edit)
     last_input = ""  # the last SQL run at the prompt (.edit takes it)
 

@@ -206,6 +206,7 @@ def _progress(shell: Shell, args: list[str]) -> int:
             return 1
         i += 1
     progress.started = time.monotonic()
+    shell.progress_every = max(every, 0)  # (the interactive progress line calls no more often)
     conn = shell.session.connection
     # SQLite calls no handler for N of 0 or less.
     conn.set_progress_handler(_progress_handler(shell, progress) if every > 0 else None, max(every, 0))

@@ -10,7 +10,8 @@ done. Both are erased, the line left clean, before anything else is written, so 
 come out as they would without them.
 
 The statement line is drawn from SQLite's progress handler (one of APSW's, under its own id, so
-``.progress`` keeps its own), which SQLite calls every ``STEPS`` instructions: until the first
+``.progress`` keeps its own; never more often than ``.progress N`` asks, since APSW calls all of a
+connection's at the smallest N), which SQLite calls every ``STEPS`` instructions: until the first
 second has passed, a call is a clock check and nothing else. SQLite does not call it while a Wasm
 function runs, so a function that runs for seconds freezes the line (or, if the line was not yet
 drawn, keeps it away) until it returns; the time limit and Ctrl-C do not go through here and are not
@@ -108,6 +109,7 @@ class Progress:
         self.line = line
         self.rows: Callable[[], int] = _no_rows  # the rows received so far: set by the shell
         self._connection: Any = None  # the one whose progress handler is ours, while a statement runs
+        self._steps = STEPS  # the N it was given
         self._started = 0.0
         self._next = _NEVER  # when the line is next drawn
 
@@ -130,10 +132,13 @@ class Progress:
             return
         self._started = monotonic()
         self._next = self._started + DELAY
+        # APSW calls every handler of a connection at the smallest N among them: never fewer
+        # instructions than .progress N asks, so that its counts and limits stay sqlite3's.
+        steps = max(STEPS, self.shell.progress_every)
         connection = self.shell.session.connection
-        if connection is not self._connection:
-            connection.set_progress_handler(self._tick, STEPS, id=Progress)
-            self._connection = connection
+        if (connection, steps) != (self._connection, self._steps):
+            connection.set_progress_handler(self._tick, steps, id=Progress)
+            self._connection, self._steps = connection, steps
 
     def hold(self) -> None:
         """Output of the statement is about to be written: the line goes and is not drawn again
