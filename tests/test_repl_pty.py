@@ -24,8 +24,9 @@ def plain(text: str) -> str:
     return ANSI.sub("", text)
 
 
-def pty_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of a shell in a 40x120 terminal, its files under ``tmp_path``."""
+def pty_env(tmp_path: Path, lines: int = 40, columns: int = 120) -> dict[str, str]:
+    """The environment of a shell in a terminal of ``lines`` x ``columns``, its files under
+    ``tmp_path`` (``spawn`` makes the terminal that size)."""
     home = tmp_path / "home"
     home.mkdir()
     return dict(
@@ -35,8 +36,8 @@ def pty_env(tmp_path: Path) -> dict[str, str]:
         XDG_STATE_HOME=str(tmp_path / "state"),
         WASMSHELL_HISTORY=str(tmp_path / "history"),
         TERM="xterm-256color",
-        COLUMNS="120",
-        LINES="40",
+        COLUMNS=str(columns),
+        LINES=str(lines),
         # Output taller than the terminal goes through the pager: here one that shows it as it is
         # (test_pager.py tests the pager itself).
         PAGER="cat",
@@ -48,10 +49,10 @@ def env(tmp_path):
     return pty_env(tmp_path)
 
 
-def spawn(env, *args: str, cwd: Path | None = None):
+def spawn(env, *args: str, cwd: Path | None = None, timeout: int = 20):
     child = pexpect.spawn(
         WASMSHELL, list(args), env=env, cwd=str(cwd) if cwd else None, encoding="utf-8",
-        dimensions=(40, 120), timeout=20,
+        dimensions=(int(env["LINES"]), int(env["COLUMNS"])), timeout=timeout,
     )  # fmt: skip
     child.expect_exact(PROMPT)
     return child
