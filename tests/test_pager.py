@@ -92,6 +92,20 @@ def test_a_tall_dot_command_output_is_paged_as_a_whole(pager_env, tmp_path):
     child.sendcontrol("d")
 
 
+def test_a_pager_command_keeps_its_quoted_words(pager_env, tmp_path):
+    """.pager's words are a command line: a quoted one with spaces stays one word."""
+    env, _log = pager_env
+    spaced = tmp_path / "my pager.py"
+    spaced.write_text((tmp_path / "stub_pager.py").read_text())
+    log = tmp_path / "spaced.log"
+    child = spawn(env)
+    run(child, f'.pager "{sys.executable}" "{spaced}" "{log}"')
+    run(child, ".mode list")
+    run(child, TALL)
+    assert recorded(log) == TALL_LINES
+    child.sendcontrol("d")
+
+
 def test_pager_off_and_the_setting_shown(pager_env):
     env, log = pager_env
     child = spawn(env)

@@ -274,6 +274,7 @@ PyObject *py_rest_of_rows(PyObject *module, PyObject *args) {
     const char *sql;
     int keep;
     if (!PyArg_ParseTuple(args, "Ksi:rest_of_rows", &pointer, &sql, &keep)) return NULL;
+    rows_stepped = 0; /* never the last statement's total, whatever happens next */
     if (sqlite3_api == NULL || keep < 0) Py_RETURN_NONE;
     sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
     sqlite3_stmt *stmt = stepping_statement(db, sql);
@@ -283,7 +284,6 @@ PyObject *py_rest_of_rows(PyObject *module, PyObject *args) {
     if (ring == NULL) return PyErr_NoMemory();
     long long count = 0;
     int rc, failed = 0, errored = 0;
-    rows_stepped = 0;
     char *message = NULL; /* SQLite's, read while the mutex is held */
     Py_BEGIN_ALLOW_THREADS
     /* The connection's mutex is held throughout, as each column call would take it: a row's

@@ -262,14 +262,17 @@ def rest_of_rows(connection: apsw.Connection, sql: str, keep: int) -> tuple[int,
     return count, last, error
 
 
-def rows_stepped() -> int:
-    """How many rows the ``rest_of_rows`` running now has stepped (the last one's total once it
-    returned; 0 without the C part): read by a progress handler while that loop runs."""
+def _c_rows_stepped() -> Callable[[], int]:
     try:
-        from . import _runwasm
+        from ._runwasm import rows_stepped
     except ImportError:
-        return 0
-    return _runwasm.rows_stepped()
+        return lambda: 0
+    return rows_stepped
+
+
+# How many rows the rest_of_rows running now has stepped (the last one's total once it returned; 0
+# without the C part): read by a progress handler while that loop runs, so bound once here.
+rows_stepped = _c_rows_stepped()
 
 
 def rows_keeping_bytes(

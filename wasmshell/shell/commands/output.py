@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from collections.abc import Callable
 
@@ -565,7 +566,8 @@ def _pager(shell: Shell, args: list[str]) -> int:
         shell.out.write("off\n" if command is None else f"on: {command}\n")
         return 0
     words = args[1:]
-    shell.pager = None if words == ["off"] else "" if words == ["on"] else " ".join(words)
+    # Quoted again as the words were given: the command is split as shell words when it runs.
+    shell.pager = None if words == ["off"] else "" if words == ["on"] else shlex.join(words)
     return 0
 
 

@@ -253,6 +253,7 @@ def _start_pager(command: str, terminal: TextIO, stderr: TextIO) -> Any:
     terminal.flush()
     env = dict(os.environ)
     env.setdefault("LESSCHARSET", "utf-8")  # the shell writes UTF-8, whatever the locale says
+    env.setdefault("LESS", "FRSX")  # as git does: a bare PAGER=less shows the colours, not ESC[2m
     try:
         # Unbuffered: rows that come slowly reach the pager as they come.
         return subprocess.Popen(shlex.split(command), stdin=subprocess.PIPE, bufsize=0, env=env)
