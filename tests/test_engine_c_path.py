@@ -553,3 +553,13 @@ def test_a_stale_instance_that_is_held_is_not_asked_again_after_every_call():
     # The next call is the instance's last; the one after starts a new one.
     assert s.execute("select length(reverse_blob(x'00')) from (values (1), (2))").fetchall() == [(1,), (1,)]
     assert instance.starts > starts and not instance.stale
+
+
+@pytest.mark.parametrize("c_calls", [True, False], ids=["C", "python"])
+def test_a_view_may_use_a_table_function_with_the_schema_untrusted(c_calls):
+    """A Wasm table function is sandboxed like every Wasm function, so innocuous on both paths: a
+    view of an untrusted schema may read it."""
+    s = session_with(["int_range"], c_calls)
+    s.connection.config(apsw.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)
+    s.execute("create view v as select value from int_range(1, 4, 1)")
+    assert s.execute("select * from v").fetchall() == [(1,), (2,), (3,), (4,)]

@@ -503,10 +503,13 @@ class TableModule:
         return self.fn.signature
 
     def Connect(
-        self, _connection: Any, _module: str, _db: str, _table: str, *_args: Any
+        self, connection: Any, _module: str, _db: str, _table: str, *_args: Any
     ) -> tuple[str, _Table]:
         if self.fn is None:
             self.fn = self.bind()
+        # Sandboxed, as every Wasm function is registered: views and triggers of a file may use
+        # it with the schema untrusted (as the C table, _wasmtable.c, says too).
+        connection.vtab_config(apsw.SQLITE_VTAB_INNOCUOUS)
         return schema(self.fn.columns), _Table(self.fn)
 
     def native(self) -> tuple[str, TableFunction, int, int, int]:
