@@ -186,9 +186,8 @@ PyObject *py_run_plain(PyObject *module, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "run_plain: the SQL must be bytes, start within it");
         return NULL;
     }
-    if (sqlite3_api == NULL) {
+    if (!sqlite_loaded()) {
         PyBuffer_Release(&sql);
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
         return NULL;
     }
     sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;

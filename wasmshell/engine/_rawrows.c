@@ -115,10 +115,7 @@ PyObject *py_raw_rows(PyObject *module, PyObject *args) {
     const char *sql;
     Py_ssize_t size;
     if (!PyArg_ParseTuple(args, "KOs#O:raw_rows", &pointer, &owner, &sql, &size, &bindings)) return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
     sqlite3_stmt *stmt = NULL;
     int rc;

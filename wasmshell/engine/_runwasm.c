@@ -117,16 +117,22 @@ int set_result(sqlite3_context *context, PyObject *result) {
     return 0;
 }
 
-/* The callable cached on the module argument if the name still matches; a new reference or NULL. */
-static PyObject *cached_call(sqlite3_context *context, sqlite3_value **argv) {
+/* The binding cached on the module argument if the name asked for is still its name, else NULL;
+ * no GIL needed (the auxdata keeps the callable alive). */
+static Bound *bound_for(sqlite3_context *context, sqlite3_value **argv) {
     Bound *bound = sqlite3_get_auxdata(context, 0);
     if (bound == NULL || sqlite3_value_type(argv[1]) != SQLITE_TEXT) return NULL;
     const unsigned char *name = sqlite3_value_text(argv[1]);
     if (name == NULL || sqlite3_value_bytes(argv[1]) != bound->name_len ||
         memcmp(name, bound->name, (size_t)bound->name_len) != 0)
         return NULL;
-    Py_INCREF(bound->call);
-    return bound->call;
+    return bound;
+}
+
+/* The callable cached on the module argument if the name still matches; a new reference or NULL. */
+static PyObject *cached_call(sqlite3_context *context, sqlite3_value **argv) {
+    Bound *bound = bound_for(context, argv);
+    return bound == NULL ? NULL : Py_NewRef(bound->call);
 }
 
 /* Ask the Python resolver for the callable and cache it; a new reference or NULL with an exception set. */
@@ -181,6 +187,12 @@ void report_error(sqlite3_context *context) {
     sqlite3_free(message);
 }
 
+int sqlite_loaded(void) {
+    if (sqlite3_api != NULL) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
+    return 0;
+}
+
 int gil_for_python(sqlite3_context *context, PyGILState_STATE *gil) {
     *gil = PyGILState_Ensure();
     if (!PyErr_Occurred()) return 1;
@@ -189,17 +201,11 @@ int gil_for_python(sqlite3_context *context, PyGILState_STATE *gil) {
     return 0;
 }
 
-/* The WasmCall cached on the module argument if the name still matches, borrowed, without the GIL
- * (the auxdata keeps it alive); NULL if there is none or it is another callable. */
+/* The WasmCall cached on the module argument if the name still matches, borrowed, without the GIL;
+ * NULL if there is none or it is another callable. */
 static PyObject *cached_wasm_call(sqlite3_context *context, sqlite3_value **argv) {
-    Bound *bound = sqlite3_get_auxdata(context, 0);
-    if (bound == NULL || Py_TYPE(bound->call) != &WasmCallType || sqlite3_value_type(argv[1]) != SQLITE_TEXT)
-        return NULL;
-    const unsigned char *name = sqlite3_value_text(argv[1]);
-    if (name == NULL || sqlite3_value_bytes(argv[1]) != bound->name_len ||
-        memcmp(name, bound->name, (size_t)bound->name_len) != 0)
-        return NULL;
-    return bound->call;
+    Bound *bound = bound_for(context, argv);
+    return bound != NULL && Py_TYPE(bound->call) == &WasmCallType ? bound->call : NULL;
 }
 
 static void run_wasm(sqlite3_context *context, int argc, sqlite3_value **argv) {
@@ -282,10 +288,7 @@ static PyObject *py_register(PyObject *self, PyObject *args) {
     unsigned long long pointer;
     PyObject *resolve;
     if (!PyArg_ParseTuple(args, "KO:register", &pointer, &resolve)) return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     if (!PyCallable_Check(resolve)) {
         PyErr_SetString(PyExc_TypeError, "resolve must be callable");
         return NULL;
@@ -332,10 +335,7 @@ static PyObject *py_test_control(PyObject *self, PyObject *args) {
     int op;
     long long value;
     if (!PyArg_ParseTuple(args, "KiL:test_control", &pointer, &op, &value)) return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
     long long result;
     switch (op) {
@@ -393,10 +393,7 @@ static PyObject *py_imposter(PyObject *self, PyObject *args) {
     const char *schema;
     int on, tnum;
     if (!PyArg_ParseTuple(args, "Ksii:imposter", &pointer, &schema, &on, &tnum)) return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     int rc = sqlite3_test_control(SQLITE_TESTCTRL_IMPOSTER, (sqlite3 *)(uintptr_t)pointer, schema, on, tnum);
     return PyLong_FromLong(rc);
 }

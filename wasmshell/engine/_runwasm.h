@@ -43,6 +43,9 @@ int set_result(sqlite3_context *context, PyObject *result);
 /* The pending exception's message (sqlite3_malloc'd; otherwise if it has none), the exception left
  * pending for APSW to raise. */
 char *pending_message(const char *otherwise);
+/* Whether SQLite's API was given to the C part (it loads as a SQLite extension first); if not, 0
+ * with a RuntimeError set. */
+int sqlite_loaded(void);
 /* Fail the SQL call with the pending exception's message, leaving it pending for APSW to raise. */
 void report_error(sqlite3_context *context);
 /* Take the GIL to run Python for a call: 1; or 0, the GIL released again and the call failed, when

@@ -726,10 +726,7 @@ PyObject *py_create_function(PyObject *module, PyObject *args) {
     PyObject *call;
     if (!PyArg_ParseTuple(args, "KsiiO!:create_function", &pointer, &name, &nargs, &flags, &WasmCallType, &call))
         return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     if (nargs != ((WasmCall *)call)->nparams) {
         PyErr_SetString(PyExc_ValueError, "create_function: nargs differs from the function's");
         return NULL;
@@ -1024,7 +1021,7 @@ static void x_final(sqlite3_context *context) {
     group->started = 0;
     WasmCall *call = agg->fast[FINAL];
     uint64_t *control = call->control;
-    if (--control[C_HOLDERS] == 0 && control[C_HAS_MEMORY] && call->maintain) {
+    if (--control[C_HOLDERS] == 0 && memory_in_c(call) && call->maintain) {
         /* No state lives in the store now: it may be replaced (Instance.maintain). */
         size_t size = 0;
         if (!control[C_STALE] && control[C_BOUND]) guest_memory(call, &size);
@@ -1044,10 +1041,7 @@ PyObject *py_create_aggregate(PyObject *module, PyObject *args) {
     if (!PyArg_ParseTuple(args, "KsiiO!O!OOs:create_aggregate", &pointer, &name, &nargs, &flags, &PyTuple_Type,
                           &fast, &PyTuple_Type, &python, &group_class, &first_pointer, &state))
         return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     if (PyTuple_GET_SIZE(fast) != PHASES || PyTuple_GET_SIZE(python) != PHASES || strlen(state) != 1 ||
         !strchr("qid", state[0])) {
         PyErr_SetString(PyExc_ValueError, "create_aggregate: four phases and a state of q, i or d");

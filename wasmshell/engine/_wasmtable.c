@@ -491,10 +491,7 @@ PyObject *py_create_table(PyObject *module, PyObject *args) {
     const char *name;
     PyObject *source;
     if (!PyArg_ParseTuple(args, "KsO:create_table", &pointer, &name, &source)) return NULL;
-    if (sqlite3_api == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the run_wasm extension has not been loaded into SQLite");
-        return NULL;
-    }
+    if (!sqlite_loaded()) return NULL;
     sqlite3 *db = (sqlite3 *)(uintptr_t)pointer;
     Py_INCREF(source);
     int rc;
