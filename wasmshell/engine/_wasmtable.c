@@ -181,7 +181,7 @@ static int release_scan(WasmTable *table, WasmCursor *cursor) {
 }
 
 /* The length of the value at data[at..end), or 0 if it is malformed (parse_batch says how). */
-static size_t value_length(const unsigned char *data, size_t at, size_t end) {
+static size_t value_length(const unsigned char *data, size_t at, size_t end, int check_utf8) {
     if (at >= end) return 0;
     switch (data[at]) {
     case TAG_INTEGER:
@@ -193,7 +193,7 @@ static size_t value_length(const unsigned char *data, size_t at, size_t end) {
         const unsigned char *nul = memchr(data + at + 1, 0, end - at - 1);
         if (nul == NULL) return 0;
         size_t n = (size_t)(nul - (data + at + 1));
-        return utf8_valid(data + at + 1, n) ? n + 2 : 0;
+        return !check_utf8 || utf8_valid(data + at + 1, n) ? n + 2 : 0;
     }
     case TAG_BLOB: {
         if (at + 5 > end) return 0;
@@ -206,15 +206,17 @@ static size_t value_length(const unsigned char *data, size_t at, size_t end) {
     }
 }
 
-/* Find where each column of the row at hand starts: once per row, not once per column read (a row of
- * a hundred columns would be walked a hundred times). The batch was checked whole when it came. */
+/* Find where each column of the row at hand starts, and where the row ends (cells[visible]): once
+ * per row, not once per column read (a row of a hundred columns would be walked a hundred times).
+ * The batch was checked whole when it came, its TEXT's UTF-8 too: not again here. */
 static void locate_row(const WasmTable *table, WasmCursor *cursor) {
     const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(cursor->data);
     size_t at = cursor->rows[cursor->index], end = cursor->rows[cursor->index + 1];
     for (int c = 0; c < table->visible; c++) {
         cursor->cells[c] = at;
-        at += value_length(data, at, end);
+        at += value_length(data, at, end, 0);
     }
+    cursor->cells[table->visible] = at;
 }
 
 /* With the GIL: the next batch, checked whole (rows[] found); the cursor at its end if none. 0, or -1. */
@@ -244,7 +246,7 @@ static int next_batch(WasmTable *table, WasmCursor *cursor) {
         return -1;
     }
     cursor->rows = rows;
-    size_t *cells = PyMem_Realloc(cursor->cells, sizeof(size_t) * (size_t)(table->visible ? table->visible : 1));
+    size_t *cells = PyMem_Realloc(cursor->cells, sizeof(size_t) * ((size_t)table->visible + 1));
     if (cells == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -254,7 +256,7 @@ static int next_batch(WasmTable *table, WasmCursor *cursor) {
     for (unsigned int r = 0; ok && r < count; r++) {
         rows[r] = at;
         for (int c = 0; c < table->visible; c++) {
-            size_t n = value_length(bytes, at, end);
+            size_t n = value_length(bytes, at, end, 1);
             if (n == 0) {
                 ok = 0;
                 break;
@@ -431,8 +433,9 @@ static int x_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int col
             sqlite3_result_double(context, d);
         break;
     }
-    case TAG_TEXT:
-        sqlite3_result_text(context, (const char *)p, (int)strlen((const char *)p), SQLITE_TRANSIENT);
+    case TAG_TEXT: /* the tag, the bytes, a NUL: up to where the next column starts */
+        sqlite3_result_text64(context, (const char *)p, (sqlite3_uint64)(cursor->cells[column + 1] - at - 2),
+                              SQLITE_TRANSIENT, SQLITE_UTF8);
         break;
     case TAG_BLOB: {
         size_t length = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
