@@ -373,13 +373,17 @@ class PrettyRenderer:
 
 
 class _Column:
-    """One column's cells (rich Text) and whether all its values are numbers."""
+    """One column's cells (rich Text), whether all its values are numbers, and the terminal cells
+    its widest value takes (measured once: every layout decision asks)."""
 
-    __slots__ = ("cells", "numeric")
+    __slots__ = ("cells", "numeric", "width")
 
     def __init__(self, cells: list[Text], numeric: bool) -> None:
+        from rich.cells import cell_len
+
         self.cells = cells
         self.numeric = numeric
+        self.width = max([cell_len(c.plain) for c in cells], default=0)
 
 
 def _column_cells(rows: list[Sequence[Any]], j: int, limit: int, null: str) -> _Column:
@@ -414,10 +418,8 @@ def _natural_widths(headers: list[Text], columns: list[_Column]) -> list[int]:
     """The width each column needs to show its name and every value in full."""
     from rich.cells import cell_len
 
-    return [
-        max(cell_len(header.plain), max([cell_len(c.plain) for c in column.cells], default=0), 1)
-        for header, column in zip(headers, columns, strict=True)
-    ]
+    pairs = zip(headers, columns, strict=True)
+    return [max(cell_len(header.plain), column.width, 1) for header, column in pairs]
 
 
 def _column_widths(headers: list[Text], columns: list[_Column], width: int) -> tuple[list[int], list[int]]:
@@ -427,7 +429,7 @@ def _column_widths(headers: list[Text], columns: list[_Column], width: int) -> t
     natural = _natural_widths(headers, columns)
     floors = []
     for header, column, need in zip(headers, columns, natural, strict=True):
-        values_width = max([cell_len(c.plain) for c in column.cells], default=0)
+        values_width = column.width
         header_width = cell_len(header.plain)
         # Rather fewer columns than cut names or digits; text values can be cut to a few characters.
         keep = max(MIN_COLUMN_WIDTH, min(header_width, MAX_HEADER_WIDTH))
