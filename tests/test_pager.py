@@ -106,6 +106,19 @@ def test_a_pager_command_keeps_its_quoted_words(pager_env, tmp_path):
     child.sendcontrol("d")
 
 
+def test_a_pager_that_fails_is_said(pager_env):
+    """A pager that ends with an error (here at once, reading nothing) says so: the output it was
+    given is lost, and the user must know why."""
+    env, _log = pager_env
+    child = spawn(env)
+    run(child, ".mode list")
+    run(child, f'.pager "{sys.executable}" -c "raise SystemExit(3)"')
+    shown = run(child, TALL)
+    assert "ended with status 3" in shown
+    assert "7" in run(child, "select 3 + 4;")  # a short result is never paged: the shell goes on
+    child.sendcontrol("d")
+
+
 def test_pager_off_and_the_setting_shown(pager_env):
     env, log = pager_env
     child = spawn(env)

@@ -238,9 +238,12 @@ class PagedOutput:
             _close_quietly(pipe)
         if self.proc is not None:
             try:
-                self.proc.wait()
+                status = self.proc.wait()
             finally:
                 self._restore_signals()
+            if status > 0:  # (less quit with q ends with 0): the output it was given may be lost
+                self.stderr.write(f'pager "{self.command}" ended with status {status}\n')
+                self.stderr.flush()
         self.closed = True  # (writes after the end pass straight to the terminal)
 
 
