@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .base import OutputSettings, Renderer
-from .explain import plan_lines, plan_step
+from .explain import EqpRenderer, PlanStep, plan_lines, plan_step
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,12 +35,11 @@ def _console(out: TextIO, color: bool | None = None) -> Console:
     )
 
 
-def plan_text(rows: Sequence[Sequence[Any]]) -> Text | None:
-    """EXPLAIN QUERY PLAN's rows (id, parent, notused, detail) as sqlite3's tree, coloured: the
-    text and shape are sqlite3's (explain.plan_lines), the guides dim. None if there is no plan."""
+def plan_text(steps: list[PlanStep]) -> Text | None:
+    """A query plan's steps as sqlite3's tree, coloured: the text and shape are sqlite3's
+    (explain.plan_lines), the guides dim. None if there is no plan."""
     from rich.text import Text
 
-    steps = [step for step in map(plan_step, rows) if step is not None]
     lines = plan_lines(steps)
     if not lines:
         return None
@@ -66,27 +64,24 @@ def _plan_step(detail: str) -> Text:
 
 
 def write_plan_tree(out: TextIO, rows: Sequence[Sequence[Any]], color: bool | None = None) -> None:
-    """Draw a query plan as sqlite3's tree (nothing for a statement without one). Lines wider than
-    the terminal are written whole, as sqlite3 writes them: cut or broken by the view, they would
-    lose the guides that show the tree."""
-    text = plan_text(rows)
+    """Draw EXPLAIN QUERY PLAN's rows (id, parent, notused, detail) as sqlite3's tree (nothing
+    for a statement without a plan)."""
+    _write_steps(out, [step for step in map(plan_step, rows) if step is not None], color)
+
+
+def _write_steps(out: TextIO, steps: list[PlanStep], color: bool | None = None) -> None:
+    # Lines wider than the terminal are written whole, as sqlite3 writes them: cut or broken by
+    # the view, they would lose the guides that show the tree.
+    text = plan_text(steps)
     if text is not None:
         _console(out, color).print(text, soft_wrap=True, end="")
 
 
-class PrettyEqpRenderer(Renderer):
-    """EXPLAIN QUERY PLAN in the table view: the plan as a tree."""
-
-    def __init__(self, out: TextIO, settings: OutputSettings) -> None:
-        super().__init__(out, settings)
-        self.rows: list[Sequence[Any]] = []
-
-    def row(self, values: Sequence[Any]) -> None:
-        self.rows.append(values)
-        self.count += 1
+class PrettyEqpRenderer(EqpRenderer):
+    """EXPLAIN QUERY PLAN in the table view: sqlite3's tree (EqpRenderer's steps), coloured."""
 
     def finish(self) -> None:
-        write_plan_tree(self.out, self.rows)
+        _write_steps(self.out, self.plan)
 
 
 def write_stats_table(out: TextIO, lines: Sequence[tuple[str, str]]) -> None:
