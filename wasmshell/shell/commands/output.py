@@ -51,9 +51,8 @@ def change_mode(shell: Shell, name: str) -> None:
     """Switch to mode ``name``: a built-in one, batch, tty, or one saved by ``.mode --tag``."""
     saved = shell.saved_modes.get(name)
     if saved is not None:
-        maxrows, wide = shell.settings.maxrows, shell.settings.wide  # the shell's, not a mode's
-        shell.settings = saved.copy()
-        shell.settings.maxrows, shell.settings.wide = maxrows, wide
+        before, shell.settings = shell.settings, saved.copy()
+        shell.settings.keep_shells(before)
     else:
         modes.change(shell.settings, name)
 
@@ -209,10 +208,10 @@ def _mode(shell: Shell, args: list[str]) -> int:
                 return 1
             changed = True
         elif z == "-reset":
-            mode, maxrows, wide = s.mode, s.maxrows, s.wide
+            before = s.copy()
             s.reset()
-            s.maxrows, s.wide = maxrows, wide
-            modes.change(s, mode)
+            s.keep_shells(before)
+            modes.change(s, before.mode)
         elif z == "-ww":
             s.wordwrap = modes.YES
             changed = True

@@ -70,6 +70,11 @@ class OutputSettings:
         self._colsep = value
         self.colsep_unset = False
 
+    def keep_shells(self, other: OutputSettings) -> None:
+        """Take from ``other`` the settings that are the shell's, not a mode's (.maxrows, .wide):
+        switching to a saved mode or .mode --reset keeps them."""
+        self.maxrows, self.wide = other.maxrows, other.wide
+
     def copy(self) -> OutputSettings:
         """An independent copy (a saved mode, or one .mode --once restores)."""
         other = object.__new__(OutputSettings)
