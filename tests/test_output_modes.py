@@ -94,3 +94,20 @@ def test_every_renderer_named_by_the_table_loads(mode):
     assert renderer_class(mode.name).__name__ == mode.renderer.split(":")[1]
     renderer = renderer_for(io.StringIO(), OutputSettings(mode=mode.name))
     assert type(renderer).__name__ == mode.renderer.split(":")[1]
+
+
+def test_the_shells_own_settings_outlive_a_mode_reset_and_a_saved_mode():
+    """.maxrows and .wide are the shell's, not a mode's: .mode --reset and switching to a mode
+    saved before keep what they are now."""
+    from wasmshell.shell.runner import run_command
+    from wasmshell.shell.state import Shell
+
+    shell = Shell(":memory:")
+    run_command(shell, ".mode box --tag saved")
+    run_command(shell, ".maxrows 7")
+    run_command(shell, ".wide vertical")
+    run_command(shell, ".mode csv --reset")
+    assert (shell.settings.mode, shell.settings.maxrows, shell.wide) == ("csv", 7, "vertical")
+    run_command(shell, ".maxrows 3")
+    run_command(shell, ".mode saved")
+    assert (shell.settings.mode, shell.settings.maxrows, shell.wide) == ("box", 3, "vertical")
